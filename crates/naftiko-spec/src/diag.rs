@@ -1,0 +1,188 @@
+//! Diagnostics: what `naftiko validate` reports, with a stable rule id and a location.
+//!
+//! Every check in naftiko appends [`Diagnostic`]s to a list; nothing stops at the first
+//! problem. The rule ids are stable (tools and CI configurations may match on them) and
+//! listed in [`RULES`]; the reference ruleset's 23 rules keep their original ids.
+
+use serde::Serialize;
+
+use crate::span::Loc;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file cannot be run as written; `naftiko validate` exits 1.
+    Error,
+    /// Worth fixing, but the file still runs.
+    Warning,
+    /// A suggestion (the reference ruleset's "info" rules).
+    Info,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding about one place in one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// How serious it is (after `--strict` promotion, if applied).
+    pub severity: Severity,
+    /// Stable rule id, e.g. `unknown-key` or `naftiko-namespaces-unique`.
+    pub rule: &'static str,
+    /// What is wrong, naming the field.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+    /// Where it is.
+    pub loc: Loc,
+    /// True when the construct is outside the official `1.0.0-alpha2` schema but naftiko
+    /// accepts it (community dialect, unknown keys): a warning by default, an error under
+    /// `--strict`.
+    pub deviation: bool,
+}
+
+impl Diagnostic {
+    /// An error.
+    pub fn error(rule: &'static str, loc: Loc, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, rule, loc, message)
+    }
+
+    /// A warning.
+    pub fn warning(rule: &'static str, loc: Loc, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, rule, loc, message)
+    }
+
+    /// A warning about a construct outside the official schema (an error under `--strict`).
+    pub fn deviation(rule: &'static str, loc: Loc, message: impl Into<String>) -> Self {
+        let mut d = Self::new(Severity::Warning, rule, loc, message);
+        d.deviation = true;
+        d
+    }
+
+    /// A diagnostic of the given severity.
+    pub fn new(severity: Severity, rule: &'static str, loc: Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            message: message.into(),
+            hint: None,
+            loc,
+            deviation: false,
+        }
+    }
+
+    /// Adds a hint.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Applies `--strict`: deviations from the official schema become errors.
+    pub fn apply_strict(&mut self) {
+        if self.deviation {
+            self.severity = Severity::Error;
+        }
+    }
+}
+
+/// A rule naftiko can report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    /// The stable id.
+    pub id: &'static str,
+    /// Default severity (deviations are listed as warnings).
+    pub severity: Severity,
+    /// One line saying what the rule checks.
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($konst:ident = $id:literal, $sev:ident, $summary:literal;)*) => {
+        /// Rule id constants, so checks and tests cannot misspell them.
+        pub mod rule {
+            $(#[doc = $summary] pub const $konst: &str = $id;)*
+        }
+        /// Every rule naftiko reports, with its default severity.
+        pub const RULES: &[RuleInfo] = &[
+            $(RuleInfo { id: $id, severity: Severity::$sev, summary: $summary },)*
+        ];
+    };
+}
+
+rules! {
+    FILE_UNREADABLE = "file-unreadable", Error, "The file cannot be read, is too large, or is not UTF-8 text.";
+    FILE_EMPTY = "file-empty", Error, "The file holds no YAML document.";
+    YAML_SYNTAX = "yaml-syntax", Error, "The file is not well-formed YAML.";
+    YAML_DUPLICATE_KEY = "yaml-duplicate-key", Error, "A mapping has the same key twice; YAML parsers would silently keep only one.";
+    YAML_LIMIT = "yaml-limit", Error, "The document nests too deeply or expands too many aliases (a YAML bomb).";
+    YAML_MULTI_DOCUMENT = "yaml-multi-document", Error, "The file holds more than one YAML document.";
+    YAML_MERGE_KEY = "yaml-merge-key", Warning, "A `<<` merge key was expanded; it is not part of YAML 1.2 or JSON.";
+    YAML_TAG = "yaml-tag", Warning, "A custom YAML tag was ignored.";
+    TYPE_MISMATCH = "type-mismatch", Error, "A value has the wrong type (e.g. a list where a string is expected).";
+    REQUIRED_FIELD = "required-field", Error, "A field the document needs is missing.";
+    INVALID_VALUE = "invalid-value", Error, "A value is not one of the allowed values, or out of range.";
+    PATTERN_MISMATCH = "pattern-mismatch", Warning, "A value does not match the format the official schema requires (deviation).";
+    UNKNOWN_KEY = "unknown-key", Warning, "A key the model does not know; it is kept but has no effect (deviation).";
+    CONFLICTING_FIELDS = "conflicting-fields", Error, "Fields that exclude each other are used together, or none of the required alternatives is given.";
+    SCHEMA_CONSTRAINT = "schema-constraint", Warning, "A structure the official schema does not allow, though naftiko can run it (deviation).";
+    UNSUPPORTED_VERSION = "unsupported-version", Warning, "The `naftiko` version is not 1.0.0-alpha2 (alpha1 and alpha3 are read as alpha2).";
+    DIALECT_PARAM_LOCATION = "dialect-param-location", Warning, "Community dialect: `in: form`/`formData` on a consumed input (deviation).";
+    DIALECT_CONSUMED_INPUT_FIELDS = "dialect-consumed-input-fields", Warning, "Community dialect: `type`/`required`/`description` on a consumed input (deviation).";
+    DIALECT_INTEGER_TYPE = "dialect-integer-type", Warning, "Community dialect: `type: integer` on an output parameter (deviation).";
+    DIALECT_AUTH_NONE = "dialect-auth-none", Warning, "Community dialect: `authentication: {type: none}` (deviation).";
+    DIALECT_APIKEY_OPENAPI = "dialect-apikey-openapi", Warning, "Community dialect: apikey authentication with OpenAPI's `in`/`name` (deviation).";
+    DIALECT_UNTYPED_OUTPUT = "dialect-untyped-output", Warning, "Community dialect: an object output without `properties` or an array without `items`, passed through as is (deviation).";
+    DIALECT_EXPOSES_DESCRIPTION = "dialect-exposes-description", Warning, "Community dialect: `description` on a rest/skill/control exposes block (deviation).";
+    DIALECT_EXPOSED_INPUT_REQUIRED = "dialect-exposed-input-required", Warning, "Community dialect: `required` on an exposed REST input (deviation).";
+    IMPORT_NOT_FOUND = "import-not-found", Error, "An imported consumes file or namespace cannot be found.";
+    UNRESOLVED_REFERENCE = "unresolved-reference", Error, "A `call`, `ref`, `forward` or step reference names nothing that exists.";
+    WITH_UNKNOWN_PARAMETER = "with-unknown-parameter", Warning, "A `with` key is not an input of the called operation.";
+    PATH_VARIABLE_UNBOUND = "path-variable-unbound", Error, "A consumed path variable has no value: no matching input, `with` key or exposed path variable.";
+    TEMPLATE_SYNTAX = "template-syntax", Error, "A Mustache template cannot be parsed (only `{{name}}` variables are supported).";
+    TEMPLATE_UNRESOLVED = "template-unresolved", Error, "A template variable refers to no bind, input or step.";
+    JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";
+    JSONPATH_JAYWAY = "jsonpath-jayway", Info, "A JSONPath uses Jayway syntax that was normalised to RFC 9535.";
+    BIND_UNUSED = "bind-unused", Warning, "A bound variable is referenced by no template.";
+    NAMESPACE_DUPLICATE = "namespace-duplicate", Error, "Two files validated together declare the same namespace.";
+    ROUTE_CONFLICT = "route-conflict", Error, "Two exposed routes collide on one address, port and method.";
+    PORT_CONFLICT = "port-conflict", Error, "Two exposes blocks of different types share one address and port.";
+    OPERATION_DUPLICATE = "operation-duplicate", Error, "Two operations of one consumed namespace have the same name.";
+    NAFTIKO_NAMESPACES_UNIQUE = "naftiko-namespaces-unique", Error, "Namespaces are unique across consumes, exposes and binds.";
+    NAFTIKO_CONSUMES_BASEURI_NO_TRAILING_SLASH = "naftiko-consumes-baseuri-no-trailing-slash", Warning, "`baseUri` must not end with `/`.";
+    NAFTIKO_CONSUMED_RESOURCE_NO_QUERY_IN_PATH = "naftiko-consumed-resource-no-query-in-path", Warning, "A consumed resource `path` must not contain `?`.";
+    NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH = "naftiko-rest-resource-path-no-trailing-slash", Warning, "An exposed REST path must not end with `/`.";
+    NAFTIKO_REST_RESOURCE_PATH_NO_QUERY = "naftiko-rest-resource-path-no-query", Warning, "An exposed REST path must not contain `?`.";
+    NAFTIKO_ADDRESS_NOT_EXAMPLE = "naftiko-address-not-example", Warning, "A rest/mcp/skill `address` must not end with `example.com`.";
+    NAFTIKO_AGGREGATE_FUNCTION_DESCRIPTION = "naftiko-aggregate-function-description", Warning, "Aggregate functions need a `description`.";
+    NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY = "naftiko-aggregate-semantics-consistency", Warning, "A referenced function's semantics agree with MCP hints and the REST method.";
+    NAFTIKO_MCP_AUTH_STDIO_CONFLICT = "naftiko-mcp-auth-stdio-conflict", Warning, "No `authentication` on a stdio MCP server.";
+    NAFTIKO_OAUTH2_HTTPS_AUTHSERVER = "naftiko-oauth2-https-authserver", Error, "An oauth2 `authorizationServerUri` must use https.";
+    NAFTIKO_OAUTH2_RESOURCE_HTTPS = "naftiko-oauth2-resource-https", Warning, "An oauth2 `resource` should use https.";
+    NAFTIKO_OAUTH2_SCOPES_DEFINED = "naftiko-oauth2-scopes-defined", Warning, "An oauth2 exposes authentication should list `scopes`.";
+    NAFTIKO_INFO_TAGS = "naftiko-info-tags", Info, "`info.tags` helps discovery.";
+    NAFTIKO_CONSUMES_DESCRIPTION = "naftiko-consumes-description", Warning, "Every consumes entry has a `description`.";
+    NAFTIKO_REST_RESOURCE_DESCRIPTION = "naftiko-rest-resource-description", Warning, "Every exposed REST resource has a `description`.";
+    NAFTIKO_REST_OPERATION_DESCRIPTION = "naftiko-rest-operation-description", Info, "Every exposed REST operation has a `description`.";
+    NAFTIKO_STEPS_NAME_PATTERN = "naftiko-steps-name-pattern", Warning, "Step names match `^[A-Za-z0-9_-]+$`.";
+    NAFTIKO_NO_SCRIPT_TAGS_IN_MARKDOWN = "naftiko-no-script-tags-in-markdown", Error, "No `<script` in descriptions.";
+    NAFTIKO_NO_EVAL_IN_MARKDOWN = "naftiko-no-eval-in-markdown", Error, "No `eval(` in descriptions.";
+    NAFTIKO_BASEURI_NOT_EXAMPLE = "naftiko-baseuri-not-example", Info, "`baseUri` should not point at example.com.";
+    NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE = "naftiko-control-port-singleton-and-unique", Error, "At most one control adapter, on a port no business adapter uses.";
+    NAFTIKO_CONTROL_ADDRESS_LOCALHOST_WARNING = "naftiko-control-address-localhost-warning", Warning, "A control `address` should be localhost or 127.0.0.1.";
+    NAFTIKO_SCRIPT_DEFAULTS_REQUIRED = "naftiko-script-defaults-required", Error, "Script steps without `location`/`language` need control scripting defaults.";
+}
+
+/// Looks up a rule by id.
+pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}

@@ -1,0 +1,368 @@
+//! What an invocable unit runs (`ref`, `call` + `with`, `steps` + `mappings`,
+//! `outputParameters`), and the official schema's rules on which output shape goes with
+//! which: *mapped* outputs (JSONPath `mapping`) with `call`, *orchestrated* outputs (named,
+//! filled by step `mappings`) with `steps`, *mock* outputs (named static `value`) alone.
+
+use super::params::{read_input, read_output, InputContext, OutputContext};
+use super::reader::{Cx, Need, Obj, formats};
+use crate::diag::{Diagnostic, rule};
+use crate::model::{AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics, Step, StepMapping, WithValue};
+use crate::span::{Loc, Spanned, pointer_push};
+use crate::yaml::{Node, NodeKind};
+
+/// The kind of unit an invocation belongs to; each has its own official combinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unit {
+    RestOperation,
+    McpTool,
+    McpResource,
+    Function,
+}
+
+/// Reads `ref`, `call`, `with`, `steps`, `mappings` and `outputParameters` from `o`.
+pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
+    let reference = o.text(cx, "ref");
+    let call = o.text(cx, "call");
+    for (field, v) in [("ref", &reference), ("call", &call)] {
+        if let Some(v) = v {
+            cx.pattern(v, field, formats::reference(v), "`namespace.name` (letters, digits and `-` on each side of one `.`)");
+        }
+    }
+    let with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+    let steps = o.list(cx, "steps", read_step);
+    let mappings = o.list(cx, "mappings", read_mapping);
+    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| read_output(cx, n, p, OutputContext::Exposed));
+    Invocation { reference, call, with, steps, mappings, output_parameters }
+}
+
+pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<WithValue> {
+    let mut map = OrderedMap::default();
+    let NodeKind::Map(entries) = &node.kind else {
+        cx.wrong_type(node, ptr, "with", "a mapping of parameter: value");
+        return map;
+    };
+    for (k, v) in entries {
+        let name = k.key_text();
+        let kp = pointer_push(ptr, &name);
+        match &v.kind {
+            NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_) => {}
+            _ => {
+                let loc = cx.loc(v, &kp);
+                cx.push(Diagnostic::deviation(rule::TYPE_MISMATCH, loc, format!("`with.{name}` is {}; the official schema allows a string or a number", v.type_name())));
+            }
+        }
+        map.entries.push((Spanned::new(name, cx.loc(k, &kp)), Spanned::new(v.to_json(), cx.loc(v, &kp))));
+    }
+    map
+}
+
+fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
+    let mut o = cx.obj(node, ptr, "a step")?;
+    let kind = match o.text(cx, "type") {
+        Some(k) => Some(k),
+        None => {
+            o.missing(cx, "type", Need::Schema);
+            None
+        }
+    };
+    let effective = match kind.as_ref().map(|k| k.as_str()) {
+        Some(k @ ("call" | "lookup" | "script")) => k.to_string(),
+        Some(other) => {
+            if let Some(k) = &kind {
+                cx.push(Diagnostic::error(rule::INVALID_VALUE, k.loc.clone(), format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`")));
+            }
+            return None;
+        }
+        None if o.has("call") => "call".to_string(),
+        None if o.has("index") => "lookup".to_string(),
+        None if o.has("file") => "script".to_string(),
+        None => return None,
+    };
+    let name = o.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
+    }
+    let mut step = Step {
+        kind,
+        name,
+        call: None,
+        with: OrderedMap::default(),
+        index: None,
+        match_field: None,
+        lookup_value: None,
+        output_parameters: Vec::new(),
+        language: None,
+        location: None,
+        file: None,
+        dependencies: Vec::new(),
+        loc: o.loc(cx),
+    };
+    match effective.as_str() {
+        "call" => {
+            step.call = o.req_text(cx, "call", Need::Runtime);
+            if let Some(c) = &step.call {
+                cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
+            }
+            step.with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+        }
+        "lookup" => {
+            step.index = o.req_text(cx, "index", Need::Runtime);
+            step.match_field = o.req_text(cx, "match", Need::Runtime);
+            step.lookup_value = o.req_text(cx, "lookupValue", Need::Runtime);
+            if !o.has("outputParameters") {
+                o.missing(cx, "outputParameters", Need::Runtime);
+            }
+            step.output_parameters = o.texts(cx, "outputParameters");
+            for (field, v) in [("index", &step.index), ("match", &step.match_field)] {
+                if let Some(v) = v {
+                    cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
+                }
+            }
+        }
+        _ => {
+            let langs: &[(&str, &str, bool)] = &[("javascript", "javascript", true), ("python", "python", true), ("groovy", "groovy", true)];
+            step.language = o.choice(cx, "language", langs, |_, _| {}).map(|l| Spanned::new(l.value.to_string(), l.loc));
+            step.location = o.text(cx, "location");
+            if let Some(l) = &step.location {
+                cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
+            }
+            step.file = o.req_text(cx, "file", Need::Runtime);
+            step.dependencies = o.texts(cx, "dependencies");
+            step.with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+        }
+    }
+    o.finish(cx);
+    Some(step)
+}
+
+fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<StepMapping> {
+    let mut o = cx.obj(node, ptr, "a step mapping")?;
+    let target_name = o.req_text(cx, "targetName", Need::Runtime);
+    if let Some(t) = &target_name {
+        cx.pattern(t, "targetName", formats::target_name(t), "letters, digits, `-`, `_` or `.`");
+    }
+    let value = o.req_text(cx, "value", Need::Runtime);
+    let loc = o.loc(cx);
+    o.finish(cx);
+    Some(StepMapping { target_name, value, loc })
+}
+
+pub(super) fn read_function(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<AggregateFunction> {
+    let mut o = cx.obj(node, ptr, "an aggregate function")?;
+    let name = o.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
+    }
+    let description = o.req_text(cx, "description", Need::Schema);
+    let semantics = o.take("semantics").and_then(|(n, p)| {
+        let mut s = cx.obj(n, &p, "`semantics`")?;
+        let safe = s.boolean(cx, "safe");
+        let idempotent = s.boolean(cx, "idempotent");
+        let cacheable = s.boolean(cx, "cacheable");
+        let loc = s.loc(cx);
+        s.finish(cx);
+        Some(Semantics { safe, idempotent, cacheable, loc })
+    });
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Tool));
+    if o.has("ref") {
+        let loc = o.key_loc(cx, "ref");
+        cx.push(Diagnostic::error(rule::UNKNOWN_KEY, loc, "aggregate functions cannot `ref` other functions"));
+    }
+    let invocation = read_invocation(cx, &mut o);
+    let loc = o.loc(cx);
+    check_outputs(cx, Unit::Function, &invocation, &loc, false);
+    o.finish(cx);
+    Some(AggregateFunction { name, description, semantics, input_parameters, invocation, loc })
+}
+
+/// One way an output does not fit a shape.
+struct Problem {
+    loc: Loc,
+    message: String,
+    /// The runtime cannot use it (an error even without `--strict`).
+    fatal: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Mapped,
+    Orchestrated,
+    Mock,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Mapped => "mapped (used with `call`)",
+            Shape::Orchestrated => "orchestrated (used with `steps`)",
+            Shape::Mock => "mock (used without `call` or `steps`)",
+        }
+    }
+}
+
+fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Problem>) {
+    let problem = |problems: &mut Vec<Problem>, message: String, fatal: bool| problems.push(Problem { loc: out.loc.clone(), message, fatal });
+    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else { return };
+    match shape {
+        Shape::Mapped => {
+            if let Some(n) = &out.name {
+                problems.push(Problem { loc: n.loc.clone(), message: "a mapped output has no `name` (its key in `properties` names it)".into(), fatal: false });
+            }
+            match ty {
+                t if t.is_scalar() => {
+                    match (&out.mapping, &out.value) {
+                        (None, None) if !nested || out.constant.is_none() => problem(problems, format!("this {} output has neither `mapping` nor `value`", t.as_str()), true),
+                        (Some(_), Some(_)) => problem(problems, "`mapping` and `value` together: the official schema allows one of them (`value` wins)".into(), false),
+                        _ => {}
+                    }
+                    if out.properties.is_some() || out.items.is_some() {
+                        problem(problems, format!("a {} output has no `properties` or `items`", t.as_str()), false);
+                    }
+                }
+                OutputType::Object => {
+                    if out.items.is_some() {
+                        problem(problems, "an object output has `properties`, not `items`".into(), false);
+                    }
+                    if let Some(props) = &out.properties {
+                        props.iter().for_each(|(_, p)| fits(p, shape, true, problems));
+                    }
+                }
+                _ => {
+                    if out.properties.is_some() {
+                        problem(problems, "an array output has `items`, not `properties`".into(), false);
+                    }
+                    match &out.items {
+                        None => {}
+                        Some(OutputItems::One(item)) => fits(item, shape, true, problems),
+                        Some(OutputItems::Many(items)) => {
+                            problem(problems, "`items` of a mapped array is one output parameter, not a list".into(), false);
+                            items.iter().for_each(|i| fits(i, shape, true, problems));
+                        }
+                    }
+                }
+            }
+        }
+        Shape::Orchestrated => {
+            if out.name.is_none() {
+                problem(problems, "an orchestrated output needs a `name` (step `mappings` target it)".into(), false);
+            }
+            if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
+                problem(problems, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
+            }
+            match ty {
+                OutputType::Object => match &out.properties {
+                    None => problem(problems, "an orchestrated object output needs `properties`".into(), false),
+                    Some(props) => props.iter().for_each(|(_, p)| fits(p, shape, true, problems)),
+                },
+                OutputType::Array => match &out.items {
+                    Some(OutputItems::Many(items)) if !items.is_empty() => items.iter().for_each(|i| fits(i, shape, true, problems)),
+                    _ => problem(problems, "an orchestrated array output needs `items`: a list of output parameters".into(), false),
+                },
+                _ => {
+                    if out.properties.is_some() || out.items.is_some() {
+                        problem(problems, "a scalar output has no `properties` or `items`".into(), false);
+                    }
+                }
+            }
+        }
+        Shape::Mock => {
+            if out.name.is_none() {
+                problem(problems, "a mock output needs a `name`".into(), true);
+            }
+            if out.value.is_none() {
+                problem(problems, "a mock output needs a static `value`".into(), true);
+            }
+            if !matches!(ty, OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer) {
+                problem(problems, format!("a mock output is a string, number or boolean, not {}", ty.as_str()), false);
+            }
+            if out.mapping.is_some() || out.constant.is_some() || out.properties.is_some() || out.items.is_some() {
+                problem(problems, "a mock output has only `name`, `type` and `value`".into(), false);
+            }
+        }
+    }
+}
+
+/// Reports the community's pass-through outputs (`{type: object, mapping: $.}`: an object
+/// without `properties`, an array without `items`), at any depth.
+fn report_untyped(cx: &mut Cx<'_>, out: &OutputParameter) {
+    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else { return };
+    match ty {
+        OutputType::Object if out.properties.is_none() => cx.push(
+            Diagnostic::deviation(rule::DIALECT_UNTYPED_OUTPUT, out.loc.clone(), "an object output without `properties` is community dialect; naftiko passes the mapped value through as it is")
+                .with_hint("declare `properties` to shape the object"),
+        ),
+        OutputType::Array if out.items.is_none() => cx.push(
+            Diagnostic::deviation(rule::DIALECT_UNTYPED_OUTPUT, out.loc.clone(), "an array output without `items` is community dialect; naftiko passes the mapped value through as it is")
+                .with_hint("declare `items` to shape the elements"),
+        ),
+        _ => {}
+    }
+    if let Some(props) = &out.properties {
+        props.iter().for_each(|(_, p)| report_untyped(cx, p));
+    }
+    match &out.items {
+        Some(OutputItems::One(i)) => report_untyped(cx, i),
+        Some(OutputItems::Many(items)) => items.iter().for_each(|i| report_untyped(cx, i)),
+        None => {}
+    }
+}
+
+fn problems_for(outputs: &[OutputParameter], shape: Shape) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for out in outputs {
+        fits(out, shape, false, &mut problems);
+    }
+    problems
+}
+
+/// Checks that `outputParameters` have the shape the unit's `call`/`steps`/`ref` calls
+/// for, and that the unit has something to run.
+pub(super) fn check_outputs(cx: &mut Cx<'_>, unit: Unit, inv: &Invocation, unit_loc: &Loc, has_location: bool) {
+    let outputs = &inv.output_parameters;
+    if unit == Unit::McpResource {
+        let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location].iter().filter(|b| **b).count();
+        if sources > 1 {
+            cx.push(Diagnostic::error(rule::CONFLICTING_FIELDS, unit_loc.clone(), "an MCP resource has exactly one of `call`, `steps` or `location`"));
+        } else if sources == 0 {
+            cx.push(Diagnostic::error(rule::REQUIRED_FIELD, unit_loc.clone(), "an MCP resource needs one of `call`, `steps` or `location`"));
+        }
+    }
+    if inv.reference.is_some() && unit != Unit::McpResource {
+        outputs.iter().for_each(|o| report_untyped(cx, o));
+        return;
+    }
+    let shape = if inv.call.is_some() {
+        Shape::Mapped
+    } else if !inv.steps.is_empty() {
+        Shape::Orchestrated
+    } else if unit == Unit::RestOperation {
+        Shape::Mapped
+    } else if has_location {
+        return;
+    } else if outputs.is_empty() {
+        let what = match unit {
+            Unit::McpTool => "an MCP tool",
+            Unit::Function => "an aggregate function",
+            _ => "this unit",
+        };
+        cx.push(Diagnostic::error(rule::REQUIRED_FIELD, unit_loc.clone(), format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`")));
+        return;
+    } else {
+        Shape::Mock
+    };
+    let mut problems = problems_for(outputs, shape);
+    // REST operations may also use orchestrated outputs when they have steps and a name.
+    if unit == Unit::RestOperation && !problems.is_empty() && !inv.steps.is_empty() && problems_for(outputs, Shape::Orchestrated).is_empty() {
+        problems.clear();
+    }
+    if unit == Unit::RestOperation && shape == Shape::Mapped && inv.call.is_none() && inv.steps.is_empty() && !outputs.is_empty() && problems_for(outputs, Shape::Mock).is_empty() {
+        // A REST mock operation: allowed by naftiko, not by the official schema.
+        cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, unit_loc.clone(), "a REST operation with mock outputs (named static values) is outside the official schema"));
+        return;
+    }
+    outputs.iter().for_each(|o| report_untyped(cx, o));
+    for p in problems {
+        let message = format!("{}; expected a {} output", p.message, shape.name());
+        cx.push(if p.fatal { Diagnostic::error(rule::SCHEMA_CONSTRAINT, p.loc, message) } else { Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message) });
+    }
+}

@@ -1,0 +1,483 @@
+//! YAML → [`Node`] tree with a position on every key and value.
+//!
+//! Built on `saphyr-parser`'s event stream, so this module owns every policy a hostile or
+//! careless file can test: duplicate keys are reported (not silently collapsed), `<<` merge
+//! keys are expanded with a warning, nesting depth and alias expansion are bounded (no YAML
+//! bomb can exhaust memory), and plain scalars are resolved with the YAML 1.2 core schema
+//! (`yes` stays a string; `017` is the integer 17).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+
+use crate::diag::{Diagnostic, rule};
+use crate::span::{Loc, Pos, Span, pointer_push};
+
+/// Deepest nesting of mappings and sequences accepted.
+pub const MAX_DEPTH: usize = 128;
+/// Most nodes a document may have once aliases are expanded.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// A YAML value with its source range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub kind: NodeKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in 64 bits.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+    /// A string (quoted, or a plain scalar that is not null, bool or number).
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order. Keys are nodes too, so they keep their position.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The string, if this is a string node.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Text of a scalar key, as JSON would name it.
+    pub fn key_text(&self) -> String {
+        match &self.kind {
+            NodeKind::Str(s) => s.clone(),
+            NodeKind::Null => "null".to_string(),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Float(f) => f.to_string(),
+            NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
+        }
+    }
+
+    /// The value stored under `key`, if this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            NodeKind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A short name of the node's type for messages: "a string", "a list", ...
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Int(_) => "an integer",
+            NodeKind::Float(_) => "a number",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+
+    /// Converts to JSON (keys become strings; non-finite floats become null).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Finds the node a JSON pointer designates (for mapping diagnostics of other tools,
+    /// such as a JSON Schema validator, back to line and column).
+    pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let mut node = self;
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            node = match &node.kind {
+                NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.key_text() == token).map(|(_, v)| v)?,
+                NodeKind::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    fn count(&self) -> usize {
+        match &self.kind {
+            NodeKind::Seq(items) => 1 + items.iter().map(Node::count).sum::<usize>(),
+            NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| k.count() + v.count()).sum::<usize>(),
+            _ => 1,
+        }
+    }
+}
+
+/// Converts a saphyr marker (1-based line, 0-based char column) to a [`Pos`].
+fn pos(m: &saphyr_parser::Marker) -> Pos {
+    Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+fn span(s: &YSpan) -> Span {
+    Span {
+        start: pos(&s.start),
+        end: pos(&s.end),
+    }
+}
+
+/// A collection being built.
+enum Frame {
+    Seq { items: Vec<Node>, start: Pos, anchor: usize, pointer: String },
+    Map { entries: Vec<(Node, Node)>, pending_key: Option<(Node, bool)>, start: Pos, anchor: usize, pointer: String, merges: Vec<Node> },
+}
+
+/// Parses `text` into a tree, reporting problems into `diags` against `file`.
+///
+/// Returns `None` when the text holds no usable document (empty, or a syntax error before
+/// any content). After a syntax error the partial tree is discarded: positions after the
+/// error could not be trusted.
+pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let loc = |sp: Span, pointer: &str| Loc { file: file.clone(), span: sp, pointer: pointer.to_string() };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0usize;
+    let mut nodes = 0usize;
+
+    for item in Parser::new_from_str(text) {
+        let (event, ysp) = match item {
+            Ok(ev) => ev,
+            Err(err) => {
+                let m = err.marker();
+                let at = Span::at(pos(m));
+                diags.push(Diagnostic::error(rule::YAML_SYNTAX, loc(at, ""), format!("YAML syntax error: {}", err.info())));
+                return None;
+            }
+        };
+        let sp = span(&ysp);
+        let mut plain_merge_key = false;
+        let (node, anchor) = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents == 2 {
+                    diags.push(
+                        Diagnostic::error(rule::YAML_MULTI_DOCUMENT, loc(sp, ""), "the file holds more than one YAML document; only the first is read")
+                            .with_hint("a capability file is one document; remove the `---` separator or split the file"),
+                    );
+                }
+                continue;
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document nests deeper than {MAX_DEPTH} levels")));
+                    return None;
+                }
+                let pointer = child_pointer(&stack);
+                stack.push(Frame::Seq { items: Vec::new(), start: sp.start, anchor, pointer });
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document nests deeper than {MAX_DEPTH} levels")));
+                    return None;
+                }
+                let pointer = child_pointer(&stack);
+                stack.push(Frame::Map { entries: Vec::new(), pending_key: None, start: sp.start, anchor, pointer, merges: Vec::new() });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq { items, start, anchor, .. }) => (Node { kind: NodeKind::Seq(items), span: Span { start, end: sp.end } }, anchor),
+                _ => return None,
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map { mut entries, start, anchor, pointer, merges, .. }) => {
+                    for merged in merges {
+                        merge_into(&mut entries, merged, &pointer, file, diags);
+                    }
+                    (Node { kind: NodeKind::Map(entries), span: Span { start, end: sp.end } }, anchor)
+                }
+                _ => return None,
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                plain_merge_key = style == ScalarStyle::Plain && value == "<<";
+                let kind = resolve_scalar(&value, style, tag.as_deref());
+                if let Some(t) = tag.as_deref()
+                    && !t.starts_with("tag:yaml.org,2002:")
+                    && !t.starts_with("!!")
+                {
+                    diags.push(Diagnostic::warning(rule::YAML_TAG, loc(sp, &child_pointer(&stack)), format!("the YAML tag `{t}` is ignored")));
+                }
+                (Node { kind, span: sp }, anchor)
+            }
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(n) => {
+                    let size = n.count();
+                    if nodes.saturating_add(size) > MAX_NODES {
+                        diags.push(
+                            Diagnostic::error(rule::YAML_LIMIT, loc(sp, &child_pointer(&stack)), format!("alias expansion exceeds {MAX_NODES} nodes (a YAML bomb?)"))
+                                .with_hint("capability files rarely need anchors; write the values out"),
+                        );
+                        return None;
+                    }
+                    nodes += size - 1;
+                    let mut n = n.clone();
+                    n.span = sp;
+                    (n, 0)
+                }
+                None => {
+                    diags.push(Diagnostic::error(rule::YAML_SYNTAX, loc(sp, ""), "alias refers to an unknown anchor"));
+                    return None;
+                }
+            },
+        };
+        nodes += 1;
+        if nodes > MAX_NODES {
+            diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document has more than {MAX_NODES} nodes")));
+            return None;
+        }
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => {
+                if root.is_none() {
+                    root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, pointer, merges, .. }) => match pending_key.take() {
+                None => *pending_key = Some((node, plain_merge_key)),
+                Some((key, is_merge)) => {
+                    if is_merge {
+                        merges.push(node);
+                        continue;
+                    }
+                    let text = key.key_text();
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
+                        let first_line = first.span.start.line;
+                        diags.push(
+                            Diagnostic::error(rule::YAML_DUPLICATE_KEY, loc(key.span, &pointer_push(pointer, &text)), format!("duplicate key `{text}` (first defined at line {first_line})"))
+                                .with_hint("YAML parsers keep only one of the values, silently; remove or rename one"),
+                        );
+                        continue;
+                    }
+                    entries.push((key, node));
+                }
+            },
+        }
+    }
+    if root.is_none() && !diags.iter().any(|d| d.rule == rule::YAML_SYNTAX) {
+        diags.push(Diagnostic::error(
+            rule::FILE_EMPTY,
+            loc(Span::at(Pos { line: 1, column: 1 }), ""),
+            "the file holds no YAML document; expected a Naftiko document starting with `naftiko: 1.0.0-alpha2`",
+        ));
+    }
+    root
+}
+
+/// Expands a `<<` merge value into `entries`: keys already present win.
+fn merge_into(entries: &mut Vec<(Node, Node)>, merged: Node, pointer: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) {
+    let sources: Vec<Node> = match merged.kind {
+        NodeKind::Map(_) => vec![merged.clone()],
+        NodeKind::Seq(items) => items,
+        _ => Vec::new(),
+    };
+    diags.push(
+        Diagnostic::warning(rule::YAML_MERGE_KEY, Loc { file: file.clone(), span: merged.span, pointer: pointer.to_string() }, "`<<` merge key expanded")
+            .with_hint("merge keys are a YAML 1.1 extension; other tools may not expand them"),
+    );
+    for source in sources {
+        if let NodeKind::Map(src) = source.kind {
+            for (k, v) in src {
+                let text = k.key_text();
+                if !entries.iter().any(|(e, _)| e.key_text() == text) {
+                    entries.push((k, v));
+                }
+            }
+        }
+    }
+}
+
+/// The pointer of the node about to be added to the innermost open collection.
+fn child_pointer(stack: &[Frame]) -> String {
+    match stack.last() {
+        None => String::new(),
+        Some(Frame::Seq { items, pointer, .. }) => pointer_push(pointer, &items.len().to_string()),
+        Some(Frame::Map { pending_key: Some((k, _)), pointer, .. }) => pointer_push(pointer, &k.key_text()),
+        Some(Frame::Map { pointer, .. }) => pointer.clone(),
+    }
+}
+
+/// YAML 1.2 core schema resolution of a scalar.
+fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeKind {
+    let tag = tag.map(|t| t.trim_start_matches("tag:yaml.org,2002:").trim_start_matches("!!"));
+    match tag {
+        Some("str") => return NodeKind::Str(value.to_string()),
+        Some("null") => return NodeKind::Null,
+        Some("bool") | Some("int") | Some("float") => {}
+        _ if style != ScalarStyle::Plain => return NodeKind::Str(value.to_string()),
+        _ => {}
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
+        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return NodeKind::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(hex) = value.strip_prefix("0x") {
+        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return i64::from_str_radix(hex, 16).map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
+        }
+    } else if let Some(oct) = value.strip_prefix("0o") {
+        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            return i64::from_str_radix(oct, 8).map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
+        }
+    }
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return match value.parse::<i64>() {
+            Ok(i) => NodeKind::Int(i),
+            Err(_) => value.parse::<f64>().map_or(NodeKind::Str(value.to_string()), NodeKind::Float),
+        };
+    }
+    if is_core_float(digits) {
+        if let Ok(f) = value.parse::<f64>() {
+            return NodeKind::Float(f);
+        }
+    }
+    NodeKind::Str(value.to_string())
+}
+
+/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` without the sign.
+fn is_core_float(s: &str) -> bool {
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit()))
+                && (!int.is_empty() || !frac.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exp_ok = match exp {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    mantissa_ok && exp_ok && (mantissa.contains('.') || exp.is_some())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
+        let file: Arc<Path> = Arc::from(Path::new("t.yaml"));
+        let mut d = Vec::new();
+        let n = parse(text, &file, &mut d);
+        (n, d)
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let (n, d) = load("a:\n  b: [1, x]\n");
+        assert!(d.is_empty(), "{d:?}");
+        let n = n.unwrap();
+        let b = n.pointer("/a/b/1").unwrap();
+        assert_eq!(b.span.start, Pos { line: 2, column: 10 });
+        assert_eq!(b.kind, NodeKind::Str("x".into()));
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let (n, _) = load("a: yes\nb: 017\nc: '1'\nd: 1.5\ne: ~\nf: true\ng: 0x1F\nh: 1e3\ni: 2026-05-25\n");
+        let j = n.unwrap().to_json();
+        assert_eq!(j, serde_json::json!({"a":"yes","b":17,"c":"1","d":1.5,"e":null,"f":true,"g":31,"h":1000.0,"i":"2026-05-25"}));
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_lines() {
+        let (_, d) = load("a: 1\nb: 2\na: 3\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].rule, rule::YAML_DUPLICATE_KEY);
+        assert_eq!(d[0].loc.span.start.line, 3);
+        assert!(d[0].message.contains("line 1"));
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (n, d) = load(&s);
+        assert!(n.is_none());
+        assert!(d.iter().any(|d| d.rule == rule::YAML_LIMIT), "{d:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_stopped() {
+        let s = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let (n, d) = load(&s);
+        assert!(n.is_none());
+        assert!(d.iter().any(|d| d.rule == rule::YAML_LIMIT || d.rule == rule::YAML_SYNTAX), "{d:?}");
+    }
+
+    #[test]
+    fn merge_keys_are_expanded_with_a_warning() {
+        let (n, d) = load("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n");
+        assert_eq!(n.unwrap().to_json()["d"], serde_json::json!({"y":3,"x":1}));
+        assert!(d.iter().any(|d| d.rule == rule::YAML_MERGE_KEY));
+    }
+
+    #[test]
+    fn empty_and_syntax_errors() {
+        let (n, d) = load("");
+        assert!(n.is_none());
+        assert_eq!(d[0].rule, rule::FILE_EMPTY);
+        let (n, d) = load("a: [1, 2\nb: 3\n");
+        assert!(n.is_none());
+        assert_eq!(d[0].rule, rule::YAML_SYNTAX);
+    }
+}

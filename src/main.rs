@@ -1,0 +1,2 @@
+//! The `naftiko` command line.
+fn main() {}
