@@ -1,2 +1,130 @@
-//! The `naftiko` command line.
-fn main() {}
+//! The `naftiko` command line: validates (and, in later releases, serves) Naftiko
+//! capability files.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under
+//! `--deny-warnings`), 2 usage error or unreadable path.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use naftiko_spec::Severity;
+use naftiko_validate::report::{self, Format, RenderOptions};
+use naftiko_validate::{Options, validate_paths};
+
+/// Exit status: everything fine.
+const EXIT_OK: u8 = 0;
+/// Exit status: the files have errors.
+const EXIT_INVALID: u8 = 1;
+/// Exit status: the command line or a path was unusable.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "naftiko", version, about = "A fast runtime and validator for Naftiko capability files")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check capability files and report every problem with its file, line and column.
+    Validate(ValidateArgs),
+    /// Print a JSON Schema of the capability document, generated from naftiko's model.
+    Schema,
+    /// List every rule id with its default severity.
+    Rules,
+}
+
+#[derive(clap::Args, Debug)]
+struct ValidateArgs {
+    /// Files or directories (directories: every *.yaml/*.yml below with a `naftiko` key).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Report constructs outside the official 1.0.0-alpha2 schema as errors.
+    #[arg(long)]
+    strict: bool,
+    /// Exit 1 when there are warnings, too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => ExitCode::from(validate(&args)),
+        Command::Schema => {
+            let schema = naftiko_spec::model::json_schema();
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+            print_out(&format!("{text}\n"))
+        }
+        Command::Rules => {
+            let mut out = String::new();
+            for r in naftiko_spec::diag::RULES {
+                out.push_str(&format!("{:<48} {:<8} {}\n", r.id, r.severity.as_str(), r.summary));
+            }
+            print_out(&out)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe is not an error worth a panic.
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(_) => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+fn validate(args: &ValidateArgs) -> u8 {
+    let validation = validate_paths(&args.paths, &Options { strict: args.strict });
+    for e in &validation.path_errors {
+        eprintln!("naftiko: {e}");
+    }
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let options = RenderOptions { color, files_checked: validation.files.len(), tool_version: env!("CARGO_PKG_VERSION") };
+    let sources = validation.sources();
+    let text = report::render(format, &validation.diagnostics, &sources, &options);
+    if print_out(&text) != ExitCode::from(EXIT_OK) {
+        return EXIT_USAGE;
+    }
+    if !validation.path_errors.is_empty() {
+        return EXIT_USAGE;
+    }
+    let warnings = validation.count(Severity::Warning) > 0;
+    if validation.has_errors() || (args.deny_warnings && warnings) { EXIT_INVALID } else { EXIT_OK }
+}

@@ -147,7 +147,7 @@ rules! {
     IMPORT_NOT_FOUND = "import-not-found", Error, "An imported consumes file or namespace cannot be found.";
     UNRESOLVED_REFERENCE = "unresolved-reference", Error, "A `call`, `ref`, `forward` or step reference names nothing that exists.";
     WITH_UNKNOWN_PARAMETER = "with-unknown-parameter", Warning, "A `with` key is not an input of the called operation.";
-    PATH_VARIABLE_UNBOUND = "path-variable-unbound", Error, "A consumed path variable has no value: no matching input, `with` key or exposed path variable.";
+    PATH_VARIABLE_UNBOUND = "path-variable-unbound", Warning, "A consumed path variable has no value: no matching input, `with` key or exposed path variable.";
     TEMPLATE_SYNTAX = "template-syntax", Error, "A Mustache template cannot be parsed (only `{{name}}` variables are supported).";
     TEMPLATE_UNRESOLVED = "template-unresolved", Error, "A template variable refers to no bind, input or step.";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";

@@ -1146,3 +1146,16 @@ pub struct StepMapping {
     #[serde(skip)]
     pub loc: Loc,
 }
+
+/// A JSON Schema (draft 2020-12) of the document, generated from this model, for editors.
+///
+/// It describes what naftiko accepts, community dialect included; `naftiko validate`
+/// remains the authority (it also checks references, templates and JSONPaths).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<Document>().to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert("$id".into(), "https://naftiko.io/schemas/naftiko-rs/document.json".into());
+        obj.insert("title".into(), "Naftiko capability document (as read by naftiko)".into());
+    }
+    schema
+}

@@ -1,0 +1,35 @@
+//! The checks that run on the typed model, after reading.
+//!
+//! - [`spectral`]: the reference ruleset's 23 rules, same ids;
+//! - [`references`]: `call`, `ref`, `forward` and step targets exist, `with` keys and path
+//!   variables match the called operation;
+//! - [`templates`]: every Mustache template parses and every variable resolves; unused binds;
+//! - [`jsonpaths`]: every JSONPath compiles;
+//! - [`together`]: conflicts between files served together (namespaces, routes, ports).
+
+pub mod jsonpaths;
+pub mod references;
+pub mod spectral;
+pub mod templates;
+pub mod together;
+mod units;
+
+use naftiko_spec::Diagnostic;
+use naftiko_spec::LoadedDocument;
+use naftiko_spec::model::Document;
+
+use crate::workspace::Scope;
+pub use units::{Unit, UnitKind, path_variables, units};
+
+/// Runs every single-document rule.
+pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
+    spectral::check(doc, diags);
+    references::check(doc, scope, diags);
+    templates::check(doc, scope, diags);
+    jsonpaths::check(doc, diags);
+}
+
+/// Runs the rules that compare files served together.
+pub fn check_together(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
+    together::check(files, diags);
+}

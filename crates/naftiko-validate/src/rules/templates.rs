@@ -1,0 +1,251 @@
+//! Mustache templates: every template parses (only `{{name}}` variables are supported) and
+//! every variable resolves statically to a bind, an input, a path variable or a step.
+//! Bound variables no template uses are reported too.
+
+use std::collections::HashSet;
+
+use naftiko_expr::Template;
+use naftiko_spec::diag::{Diagnostic, rule};
+use naftiko_spec::model::{Authentication, ConsumesHttp, Document, Exposes, Invocation, OutputItems, OutputParameter, RequestBody, Text};
+use naftiko_spec::Loc;
+
+use super::units::{path_variables, units};
+use crate::workspace::Scope;
+
+/// What names a template may use where it is written.
+struct Names<'a> {
+    binds: &'a [(String, String)],
+    locals: HashSet<String>,
+    steps: HashSet<String>,
+    qualifiers: &'a HashSet<String>,
+}
+
+/// Runs the template rules on one document.
+pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
+    let binds: Vec<(String, String)> = doc
+        .binds
+        .iter()
+        .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
+        .flat_map(|b| {
+            let ns = b.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+            b.keys.iter().map(move |(k, _)| (ns.clone(), k.value.clone()))
+        })
+        .collect();
+    let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"].iter().map(|s| s.to_string()).collect();
+    qualifiers.extend(doc.capability.iter().flat_map(|c| c.exposes.iter()).filter_map(|e| e.namespace().map(|n| n.value.clone())));
+    qualifiers.extend(doc.capability.iter().flat_map(|c| c.aggregates.iter()).filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())));
+    let mut used: HashSet<(String, String)> = HashSet::new();
+    let all_units = units(doc);
+
+    // Consumed APIs: their own inputs, path variables, and whatever callers pass.
+    let apis = doc.consumes.iter().chain(doc.capability.iter().flat_map(|c| c.consumes.iter())).filter_map(|c| match c {
+        naftiko_spec::model::Consumes::Http(h) => Some(h),
+        naftiko_spec::model::Consumes::Import(_) => None,
+    });
+    for api in apis {
+        let ns = api.namespace.as_ref().map(|n| n.value.as_str()).unwrap_or_default();
+        let mut locals: HashSet<String> = HashSet::new();
+        for r in &api.resources {
+            for p in api.input_parameters.iter().chain(&r.input_parameters).chain(r.operations.iter().flat_map(|o| o.input_parameters.iter())) {
+                if let Some(n) = &p.name {
+                    locals.insert(n.value.clone());
+                }
+            }
+            if let Some(p) = &r.path {
+                locals.extend(path_variables(&p.value));
+            }
+        }
+        for u in &all_units {
+            let calls = u.invocation.call.iter().chain(u.invocation.steps.iter().filter_map(|s| s.call.as_ref()));
+            if calls.into_iter().any(|c| c.value.split_once('.').is_some_and(|(n, _)| n == ns)) {
+                locals.extend(u.invocation.with.iter().map(|(k, _)| k.value.clone()));
+                locals.extend(u.invocation.steps.iter().flat_map(|s| s.with.iter().map(|(k, _)| k.value.clone())));
+                locals.extend(u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.name.as_ref().map(|n| n.value.clone())));
+                if let Some(p) = u.path {
+                    locals.extend(path_variables(&p.value));
+                }
+            }
+        }
+        let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers };
+        for t in consumed_templates(api) {
+            check_text(t, &names, &mut used, diags);
+        }
+        for op in api.resources.iter().flat_map(|r| r.operations.iter()) {
+            match &op.body {
+                Some(RequestBody::Raw(t)) => check_text(t, &names, &mut used, diags),
+                Some(RequestBody::Typed(b)) => {
+                    if let Some(data) = &b.data {
+                        check_json(&data.value, &data.loc, &names, &mut used, diags);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    // Exposed units.
+    for u in &all_units {
+        let mut locals: HashSet<String> = u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.name.as_ref().map(|n| n.value.clone())).collect();
+        if let Some(p) = u.path {
+            locals.extend(path_variables(&p.value));
+        }
+        let steps: HashSet<String> = u.invocation.steps.iter().filter_map(|s| s.name.as_ref().map(|n| n.value.clone())).collect();
+        let names = Names { binds: &binds, locals, steps, qualifiers: &qualifiers };
+        for t in invocation_templates(u.invocation).into_iter().chain(u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.value.as_ref())) {
+            check_text(t, &names, &mut used, diags);
+        }
+        for (value, loc) in with_values(u.invocation) {
+            check_json(value, loc, &names, &mut used, diags);
+        }
+    }
+
+    // Exposes-level authentication and MCP prompts.
+    for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
+        let names = Names { binds: &binds, locals: HashSet::new(), steps: HashSet::new(), qualifiers: &qualifiers };
+        let auth = match e {
+            Exposes::Rest(r) => r.authentication.as_ref(),
+            Exposes::Mcp(m) => m.authentication.as_ref(),
+            Exposes::Skill(s) => s.authentication.as_ref(),
+            Exposes::Control(c) => c.authentication.as_ref(),
+        };
+        for t in auth_templates(auth) {
+            check_text(t, &names, &mut used, diags);
+        }
+        if let Exposes::Mcp(m) = e {
+            for p in &m.prompts {
+                let locals = p.arguments.iter().filter_map(|a| a.name.as_ref().map(|n| n.value.clone())).collect();
+                let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers };
+                for msg in &p.template {
+                    if let Some(c) = &msg.content {
+                        check_text(c, &names, &mut used, diags);
+                    }
+                }
+            }
+        }
+    }
+
+    for b in doc.binds.iter().chain(doc.capability.iter().flat_map(|c| c.binds.iter())) {
+        let ns = b.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+        for (k, _) in b.keys.iter() {
+            if !used.contains(&(ns.clone(), k.value.clone())) {
+                diags.push(
+                    Diagnostic::warning(rule::BIND_UNUSED, k.loc.clone(), format!("`{}` is bound but no template uses it", k.value))
+                        .with_hint(format!("reference it as `{{{{{}}}}}` or `{{{{{ns}.{}}}}}`, or remove it", k.value, k.value)),
+                );
+            }
+        }
+    }
+}
+
+fn auth_templates(auth: Option<&Authentication>) -> Vec<&Text> {
+    match auth {
+        Some(Authentication::Basic(a) | Authentication::Digest(a)) => a.username.iter().chain(a.password.iter()).collect(),
+        Some(Authentication::Bearer(b)) => b.token.iter().collect(),
+        Some(Authentication::ApiKey(k)) => k.key.iter().chain(k.value.iter()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn consumed_templates(api: &ConsumesHttp) -> Vec<&Text> {
+    let mut out: Vec<&Text> = Vec::new();
+    out.extend(api.base_uri.iter());
+    out.extend(auth_templates(api.authentication.as_ref()));
+    out.extend(api.input_parameters.iter().filter_map(|p| p.value.as_ref()));
+    for r in &api.resources {
+        out.extend(r.path.iter());
+        out.extend(r.input_parameters.iter().filter_map(|p| p.value.as_ref()));
+        for o in &r.operations {
+            out.extend(o.input_parameters.iter().filter_map(|p| p.value.as_ref()));
+        }
+    }
+    out
+}
+
+fn invocation_templates(inv: &Invocation) -> Vec<&Text> {
+    let mut out: Vec<&Text> = Vec::new();
+    fn outputs<'a>(o: &'a OutputParameter, out: &mut Vec<&'a Text>) {
+        out.extend(o.value.iter().filter(|v| !v.value.starts_with('$')));
+        if let Some(p) = &o.properties {
+            p.iter().for_each(|(_, c)| outputs(c, out));
+        }
+        match &o.items {
+            Some(OutputItems::One(i)) => outputs(i, out),
+            Some(OutputItems::Many(items)) => items.iter().for_each(|i| outputs(i, out)),
+            None => {}
+        }
+    }
+    inv.output_parameters.iter().for_each(|o| outputs(o, &mut out));
+    for s in &inv.steps {
+        out.extend(s.lookup_value.iter());
+    }
+    out
+}
+
+fn with_values<'a>(inv: &'a Invocation) -> impl Iterator<Item = (&'a serde_json::Value, &'a Loc)> {
+    inv.with.iter().chain(inv.steps.iter().flat_map(|s| s.with.iter())).map(|(_, v)| (&v.value, &v.loc))
+}
+
+fn check_json(value: &serde_json::Value, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+    match value {
+        serde_json::Value::String(s) => check_str(s, loc, names, used, diags),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| check_json(i, loc, names, used, diags)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| check_json(v, loc, names, used, diags)),
+        _ => {}
+    }
+}
+
+fn check_text(t: &Text, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+    check_str(&t.value, &t.loc, names, used, diags);
+}
+
+fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+    if !s.contains("{{") {
+        return;
+    }
+    let template = match Template::parse(s) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(rule::TEMPLATE_SYNTAX, loc.clone(), format!("template `{s}`: {e}")));
+            return;
+        }
+    };
+    for var in template.variables() {
+        let path = var.path();
+        let resolved = match path {
+            [] => true,
+            [name] => {
+                let bound: Vec<&(String, String)> = names.binds.iter().filter(|(_, k)| k == name).collect();
+                bound.iter().for_each(|b| {
+                    used.insert((*b).clone());
+                });
+                !bound.is_empty() || names.locals.contains(name) || names.steps.contains(name)
+            }
+            [first, second, ..] => {
+                let in_bind: Vec<&(String, String)> = names.binds.iter().filter(|(ns, k)| ns == first && k == second).collect();
+                let is_bind_ns = names.binds.iter().any(|(ns, _)| ns == first);
+                in_bind.iter().for_each(|b| {
+                    used.insert((*b).clone());
+                });
+                if !in_bind.is_empty() {
+                    true
+                } else if is_bind_ns {
+                    false
+                } else if first == "env" {
+                    let any: Vec<&(String, String)> = names.binds.iter().filter(|(_, k)| k == second).collect();
+                    any.iter().for_each(|b| {
+                        used.insert((*b).clone());
+                    });
+                    !any.is_empty()
+                } else {
+                    names.steps.contains(first) || (names.qualifiers.contains(first) && names.locals.contains(second))
+                }
+            }
+        };
+        if !resolved {
+            diags.push(
+                Diagnostic::error(rule::TEMPLATE_UNRESOLVED, loc.clone(), format!("template variable `{{{{{}}}}}` refers to no bind, input, path variable or step", var.name()))
+                    .with_hint("declare it under `binds` (environment or file) or as an input parameter"),
+            );
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The set of files validated (or run) together: discovery, loading, imports, and the
+//! order in which checks run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use naftiko_spec::diag::{Diagnostic, Severity, rule};
+use naftiko_spec::model::{Consumes, ConsumesHttp, Document, ImportedConsumes};
+use naftiko_spec::{LoadedDocument, load_file};
+
+use crate::rules;
+
+/// How to validate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Report constructs outside the official schema as errors (`--strict`).
+    pub strict: bool,
+}
+
+/// The outcome of validating a set of paths.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    /// Every capability file checked, in path order (imported files that were not among
+    /// the given paths come after them).
+    pub files: Vec<LoadedDocument>,
+    /// Every diagnostic, sorted by file, line and column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Paths that could not be used at all (missing, not a file or directory): a usage
+    /// error, exit status 2.
+    pub path_errors: Vec<String>,
+}
+
+impl Validation {
+    /// Number of diagnostics of the given severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+    /// True when there is at least one error.
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+    /// The text of every file, for renderers.
+    pub fn sources(&self) -> HashMap<PathBuf, Arc<str>> {
+        self.files.iter().map(|f| (f.path.to_path_buf(), f.text.clone())).collect()
+    }
+}
+
+/// True for `*.yaml` and `*.yml` files.
+fn is_yaml(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+/// Collects YAML files below `dir` (sorted, hidden directories skipped).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(format!("{}: cannot read directory: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out, errors);
+        } else if is_yaml(&p) {
+            out.push(p);
+        }
+    }
+}
+
+/// Loads, checks and cross-checks every capability file under `paths`.
+///
+/// A path that is a file is always checked; a directory contributes the `*.yaml`/`*.yml`
+/// files below it that have a top-level `naftiko` key. Files imported by those are loaded
+/// too (their problems are reported once).
+pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
+    let mut v = Validation::default();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found, &mut v.path_errors);
+            for f in found {
+                let doc = load_file(&f);
+                // Unreadable files in a directory scan are reported only if they look like ours.
+                if doc.has_naftiko_key() || (doc.root.is_none() && doc.diagnostics.iter().any(|d| d.rule == rule::YAML_SYNTAX) && doc.text.contains("naftiko:")) {
+                    files.push(doc);
+                }
+            }
+        } else if path.exists() {
+            files.push(load_file(path));
+        } else {
+            v.path_errors.push(format!("{}: no such file or directory", path.display()));
+        }
+    }
+    validate_loaded(files, options, v)
+}
+
+/// Checks already-loaded files (used by `validate_paths` and by tests).
+pub fn validate_loaded(files: Vec<LoadedDocument>, options: &Options, mut v: Validation) -> Validation {
+    let mut imports = Imports::default();
+    for f in &files {
+        imports.known.insert(canonical(&f.path), f.clone());
+    }
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut extra: Vec<LoadedDocument> = Vec::new();
+    let mut scopes = Vec::new();
+    for f in &files {
+        diagnostics.extend(f.diagnostics.iter().cloned());
+        let scope = match &f.document {
+            Some(doc) => imports.resolve(&f.path, doc, &mut diagnostics, &mut extra),
+            None => Scope::default(),
+        };
+        scopes.push(scope);
+    }
+    for (f, scope) in files.iter().zip(&scopes) {
+        if let Some(doc) = &f.document {
+            rules::check_document(doc, scope, &mut diagnostics);
+        }
+    }
+    rules::check_together(&files, &mut diagnostics);
+    for e in &extra {
+        diagnostics.extend(e.diagnostics.iter().cloned());
+    }
+    if options.strict {
+        diagnostics.iter_mut().for_each(Diagnostic::apply_strict);
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.loc.file.as_ref(), a.loc.span.start, a.rule).cmp(&(b.loc.file.as_ref(), b.loc.span.start, b.rule))
+    });
+    diagnostics.dedup();
+    v.files = files;
+    v.files.extend(extra);
+    v.diagnostics = diagnostics;
+    v
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The consumed APIs a document can call: its own and the ones it imports, by namespace.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Namespace → API, for every `ConsumesHttp` the document declares or imports.
+    pub consumes: Vec<(String, ConsumesHttp)>,
+}
+
+impl Scope {
+    /// The consumed API with this namespace.
+    pub fn api(&self, namespace: &str) -> Option<&ConsumesHttp> {
+        self.consumes.iter().find(|(n, _)| n == namespace).map(|(_, c)| c)
+    }
+}
+
+/// Resolves `location`/`import`/`as` entries, loading each source file once.
+#[derive(Default)]
+struct Imports {
+    known: HashMap<PathBuf, LoadedDocument>,
+}
+
+/// Where an import's `location` points, relative to the importing file.
+pub fn import_path(importer: &Path, location: &str) -> PathBuf {
+    let base = importer.parent().unwrap_or(Path::new("."));
+    let stripped = location.strip_prefix("file://").unwrap_or(location);
+    if location.starts_with("file:///") && !location.starts_with("file:///./") {
+        PathBuf::from(stripped)
+    } else {
+        base.join(stripped.trim_start_matches("/./").trim_start_matches("./"))
+    }
+}
+
+impl Imports {
+    fn resolve(&mut self, path: &Path, doc: &Document, diags: &mut Vec<Diagnostic>, extra: &mut Vec<LoadedDocument>) -> Scope {
+        let mut scope = Scope::default();
+        let all = doc.consumes.iter().chain(doc.capability.iter().flat_map(|c| c.consumes.iter()));
+        for c in all {
+            match c {
+                Consumes::Http(h) => {
+                    if let Some(ns) = &h.namespace {
+                        scope.consumes.push((ns.value.clone(), h.clone()));
+                    }
+                }
+                Consumes::Import(i) => {
+                    if let Some(api) = self.import(path, i, diags, extra) {
+                        let name = i.alias.as_ref().or(i.import.as_ref()).map(|t| t.value.clone()).unwrap_or_default();
+                        scope.consumes.push((name, api));
+                    }
+                }
+            }
+        }
+        scope
+    }
+
+    fn import(&mut self, importer: &Path, i: &ImportedConsumes, diags: &mut Vec<Diagnostic>, extra: &mut Vec<LoadedDocument>) -> Option<ConsumesHttp> {
+        let location = i.location.as_ref()?;
+        let wanted = i.import.as_ref()?;
+        let target = import_path(importer, location);
+        let key = canonical(&target);
+        if !self.known.contains_key(&key) {
+            if !target.is_file() {
+                diags.push(
+                    Diagnostic::error(rule::IMPORT_NOT_FOUND, location.loc.clone(), format!("imported file `{}` not found (looked for {})", location.value, target.display()))
+                        .with_hint("`location` is resolved relative to the importing file"),
+                );
+                return None;
+            }
+            let loaded = load_file(&target);
+            self.known.insert(key.clone(), loaded.clone());
+            extra.push(loaded);
+        }
+        let source = self.known.get(&key)?;
+        let Some(doc) = &source.document else {
+            diags.push(Diagnostic::error(rule::IMPORT_NOT_FOUND, location.loc.clone(), format!("imported file `{}` could not be read", location.value)));
+            return None;
+        };
+        let candidates: Vec<&ConsumesHttp> = doc
+            .consumes
+            .iter()
+            .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
+            .filter_map(|c| match c {
+                Consumes::Http(h) => Some(h),
+                Consumes::Import(_) => None,
+            })
+            .collect();
+        match candidates.iter().find(|h| h.namespace.as_ref().is_some_and(|n| n.value == wanted.value)) {
+            Some(h) => Some((*h).clone()),
+            None => {
+                let available: Vec<String> = candidates.iter().filter_map(|h| h.namespace.as_ref().map(|n| format!("`{}`", n.value))).collect();
+                let hint = if available.is_empty() { "the file declares no consumed namespace".to_string() } else { format!("it declares {}", available.join(", ")) };
+                diags.push(Diagnostic::error(rule::IMPORT_NOT_FOUND, wanted.loc.clone(), format!("`{}` declares no consumed namespace `{}`", location.value, wanted.value)).with_hint(hint));
+                None
+            }
+        }
+    }
+}
