@@ -18,6 +18,8 @@ struct Names<'a> {
     locals: HashSet<String>,
     steps: HashSet<String>,
     qualifiers: &'a HashSet<String>,
+    /// The unit declares its inputs (so qualified names must be among them).
+    declares_inputs: bool,
 }
 
 /// Runs the template rules on one document.
@@ -66,7 +68,7 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers };
+        let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: false };
         for t in consumed_templates(api) {
             check_text(t, &names, &mut used, diags);
         }
@@ -90,7 +92,8 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
             locals.extend(path_variables(&p.value));
         }
         let steps: HashSet<String> = u.invocation.steps.iter().filter_map(|s| s.name.as_ref().map(|n| n.value.clone())).collect();
-        let names = Names { binds: &binds, locals, steps, qualifiers: &qualifiers };
+        let declares_inputs = !u.inputs.is_empty() || !u.resource_inputs.is_empty();
+        let names = Names { binds: &binds, locals, steps, qualifiers: &qualifiers, declares_inputs };
         for t in invocation_templates(u.invocation).into_iter().chain(u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.value.as_ref())) {
             check_text(t, &names, &mut used, diags);
         }
@@ -101,7 +104,7 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
 
     // Exposes-level authentication and MCP prompts.
     for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
-        let names = Names { binds: &binds, locals: HashSet::new(), steps: HashSet::new(), qualifiers: &qualifiers };
+        let names = Names { binds: &binds, locals: HashSet::new(), steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: true };
         let auth = match e {
             Exposes::Rest(r) => r.authentication.as_ref(),
             Exposes::Mcp(m) => m.authentication.as_ref(),
@@ -114,7 +117,7 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
         if let Exposes::Mcp(m) = e {
             for p in &m.prompts {
                 let locals = p.arguments.iter().filter_map(|a| a.name.as_ref().map(|n| n.value.clone())).collect();
-                let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers };
+                let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: true };
                 for msg in &p.template {
                     if let Some(c) = &msg.content {
                         check_text(c, &names, &mut used, diags);
@@ -237,7 +240,9 @@ fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, 
                     });
                     !any.is_empty()
                 } else {
-                    names.steps.contains(first) || (names.qualifiers.contains(first) && names.locals.contains(second))
+                    // `rest.x`, `tools.x`, `<namespace>.x`: an inbound argument. Units that declare
+                    // no inputs accept any argument name.
+                    names.steps.contains(first) || (names.qualifiers.contains(first) && (names.locals.contains(second) || !names.declares_inputs))
                 }
             }
         };

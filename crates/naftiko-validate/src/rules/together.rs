@@ -44,6 +44,12 @@ fn same_address(a: Option<&Text>, b: Option<&Text>) -> bool {
     }
 }
 
+/// True when two exposes blocks cannot both listen where they ask to.
+fn clashes(a: &Exposes, b: &Exposes) -> bool {
+    let (Some(pa), Some(pb)) = (a.port(), b.port()) else { return false };
+    pa.value == pb.value && same_address(a.address(), b.address()) && (a.kind() != b.kind() || a.kind() != "rest")
+}
+
 /// Runs the cross-file rules.
 pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
     struct Block<'a> {
@@ -68,11 +74,9 @@ pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
 
     // Ports: blocks of different types on one address and port cannot share a server.
     for (i, a) in blocks.iter().enumerate() {
-        for b in &blocks[..i] {
+        // One diagnostic per block: the first earlier block it clashes with.
+        for b in blocks[..i].iter().filter(|b| clashes(a.exposes, b.exposes)).take(1) {
             let (Some(pa), Some(pb)) = (a.exposes.port(), b.exposes.port()) else { continue };
-            if pa.value != pb.value || !same_address(a.exposes.address(), b.exposes.address()) {
-                continue;
-            }
             let (ka, kb) = (a.exposes.kind(), b.exposes.kind());
             if ka != kb {
                 diags.push(
