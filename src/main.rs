@@ -21,7 +21,11 @@ const EXIT_INVALID: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "naftiko", version, about = "A fast runtime and validator for Naftiko capability files")]
+#[command(
+    name = "naftiko",
+    version,
+    about = "A fast runtime and validator for Naftiko capability files"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,7 +87,12 @@ fn main() -> ExitCode {
         Command::Rules => {
             let mut out = String::new();
             for r in naftiko_spec::diag::RULES {
-                out.push_str(&format!("{:<48} {:<8} {}\n", r.id, r.severity.as_str(), r.summary));
+                out.push_str(&format!(
+                    "{:<48} {:<8} {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                ));
             }
             print_out(&out)
         }
@@ -93,7 +102,10 @@ fn main() -> ExitCode {
 /// Writes to stdout; a closed pipe is not an error worth a panic.
 fn print_out(text: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(_) => ExitCode::from(EXIT_USAGE),
@@ -101,7 +113,12 @@ fn print_out(text: &str) -> ExitCode {
 }
 
 fn validate(args: &ValidateArgs) -> u8 {
-    let validation = validate_paths(&args.paths, &Options { strict: args.strict });
+    let validation = validate_paths(
+        &args.paths,
+        &Options {
+            strict: args.strict,
+        },
+    );
     for e in &validation.path_errors {
         eprintln!("naftiko: {e}");
     }
@@ -116,7 +133,11 @@ fn validate(args: &ValidateArgs) -> u8 {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let options = RenderOptions { color, files_checked: validation.files.len(), tool_version: env!("CARGO_PKG_VERSION") };
+    let options = RenderOptions {
+        color,
+        files_checked: validation.files.len(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let sources = validation.sources();
     let text = report::render(format, &validation.diagnostics, &sources, &options);
     if print_out(&text) != ExitCode::from(EXIT_OK) {
@@ -126,5 +147,9 @@ fn validate(args: &ValidateArgs) -> u8 {
         return EXIT_USAGE;
     }
     let warnings = validation.count(Severity::Warning) > 0;
-    if validation.has_errors() || (args.deny_warnings && warnings) { EXIT_INVALID } else { EXIT_OK }
+    if validation.has_errors() || (args.deny_warnings && warnings) {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
 }

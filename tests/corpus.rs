@@ -21,8 +21,14 @@ fn corpus() -> PathBuf {
 fn corpus_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["community", "vectara"] {
-        let Ok(entries) = std::fs::read_dir(corpus().join(dir)) else { continue };
-        out.extend(entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")));
+        let Ok(entries) = std::fs::read_dir(corpus().join(dir)) else {
+            continue;
+        };
+        out.extend(
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")),
+        );
     }
     out.sort();
     out
@@ -41,13 +47,32 @@ fn every_corpus_file_validates_without_panicking() {
     let mut error_rules: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in &files {
         let v = validate_paths(std::slice::from_ref(f), &Options::default());
-        assert!(v.path_errors.is_empty(), "{}: {:?}", f.display(), v.path_errors);
-        assert!(v.files.first().is_some_and(|d| d.document.is_some() || !d.diagnostics.is_empty()), "{} produced neither a model nor a diagnostic", f.display());
+        assert!(
+            v.path_errors.is_empty(),
+            "{}: {:?}",
+            f.display(),
+            v.path_errors
+        );
+        assert!(
+            v.files
+                .first()
+                .is_some_and(|d| d.document.is_some() || !d.diagnostics.is_empty()),
+            "{} produced neither a model nor a diagnostic",
+            f.display()
+        );
         if v.has_errors() {
             with_errors += 1;
-            for d in v.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+            for d in v
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+            {
                 *error_rules.entry(d.rule).or_default() += 1;
-                assert!(!d.deviation, "{}: a deviation is an error in default mode: {d:?}", f.display());
+                assert!(
+                    !d.deviation,
+                    "{}: a deviation is an error in default mode: {d:?}",
+                    f.display()
+                );
             }
         } else if v.count(Severity::Warning) > 0 {
             warnings_only += 1;
@@ -55,9 +80,15 @@ fn every_corpus_file_validates_without_panicking() {
             clean += 1;
         }
     }
-    println!("corpus: {} files: {clean} clean, {warnings_only} with warnings only, {with_errors} with errors", files.len());
+    println!(
+        "corpus: {} files: {clean} clean, {warnings_only} with warnings only, {with_errors} with errors",
+        files.len()
+    );
     println!("corpus errors by rule: {error_rules:?}");
-    assert!(clean + warnings_only > files.len() / 2, "most corpus files should run");
+    assert!(
+        clean + warnings_only > files.len() / 2,
+        "most corpus files should run"
+    );
 }
 
 #[test]
@@ -69,16 +100,32 @@ fn the_vectara_capabilities_validate_together() {
     }
     let v = validate_paths(&[dir], &Options::default());
     assert_eq!(v.files.len(), 5);
-    let errors: Vec<_> = v.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+    let errors: Vec<_> = v
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(v.count(Severity::Warning) > 0);
 }
 
 /// Community constructs, each as (text to find, replacement, rule expected).
 const DIALECT_EDITS: &[(&str, &str, &str)] = &[
-    ("  - type: http\n", "  - type: http\n    authentication:\n      type: none\n", "dialect-auth-none"),
-    ("  - type: rest\n", "  - type: rest\n    description: community description\n", "dialect-exposes-description"),
-    ("naftiko: 1.0.0-alpha2", "naftiko: 1.0.0-alpha1", "unsupported-version"),
+    (
+        "  - type: http\n",
+        "  - type: http\n    authentication:\n      type: none\n",
+        "dialect-auth-none",
+    ),
+    (
+        "  - type: rest\n",
+        "  - type: rest\n    description: community description\n",
+        "dialect-exposes-description",
+    ),
+    (
+        "naftiko: 1.0.0-alpha2",
+        "naftiko: 1.0.0-alpha1",
+        "unsupported-version",
+    ),
 ];
 
 fn validate_text(name: &str, text: &str, strict: bool) -> Validation {
@@ -100,15 +147,36 @@ fn dialect_constructs_are_warnings_by_default_and_errors_under_strict() {
             continue; // only files that are clean under --strict
         }
         for (find, replace, rule) in DIALECT_EDITS {
-            if !text.contains(find) || (*rule == "dialect-auth-none" && text.contains("authentication:")) {
+            if !text.contains(find)
+                || (*rule == "dialect-auth-none" && text.contains("authentication:"))
+            {
                 continue;
             }
             let edited = text.replacen(find, replace, 1);
             let default = validate_text("x.yaml", &edited, false);
-            assert!(!default.has_errors(), "{} + {rule}: errors in default mode: {:#?}", f.display(), default.diagnostics);
-            assert!(default.diagnostics.iter().any(|d| d.rule == *rule && d.severity == Severity::Warning), "{} + {rule}: no warning", f.display());
+            assert!(
+                !default.has_errors(),
+                "{} + {rule}: errors in default mode: {:#?}",
+                f.display(),
+                default.diagnostics
+            );
+            assert!(
+                default
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.rule == *rule && d.severity == Severity::Warning),
+                "{} + {rule}: no warning",
+                f.display()
+            );
             let strict = validate_text("x.yaml", &edited, true);
-            assert!(strict.diagnostics.iter().any(|d| d.rule == *rule && d.severity == Severity::Error), "{} + {rule}: not an error under --strict", f.display());
+            assert!(
+                strict
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.rule == *rule && d.severity == Severity::Error),
+                "{} + {rule}: not an error under --strict",
+                f.display()
+            );
             checked += 1;
         }
     }

@@ -20,7 +20,9 @@ fn shared() -> PathBuf {
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     paths.sort();
     for p in paths {
@@ -36,7 +38,10 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn strict_validation_agrees_with_the_official_schema() {
     let schema_path = shared().join("reference/naftiko-alpha2-schema.json");
     let Ok(schema_text) = std::fs::read_to_string(&schema_path) else {
-        println!("SKIPPED: official schema not found at {}", schema_path.display());
+        println!(
+            "SKIPPED: official schema not found at {}",
+            schema_path.display()
+        );
         return;
     };
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
@@ -45,8 +50,15 @@ fn strict_validation_agrees_with_the_official_schema() {
     let mut files = Vec::new();
     yaml_files(&shared().join("corpus"), &mut files);
     let corpus_count = files.len();
-    yaml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut files);
-    assert!(corpus_count > 0, "no corpus files found under {}", shared().join("corpus").display());
+    yaml_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+        &mut files,
+    );
+    assert!(
+        corpus_count > 0,
+        "no corpus files found under {}",
+        shared().join("corpus").display()
+    );
 
     let mut unexpected = Vec::new();
     let mut expected_seen = Vec::new();
@@ -54,9 +66,18 @@ fn strict_validation_agrees_with_the_official_schema() {
     for file in &files {
         let validation = validate_paths(std::slice::from_ref(file), &Options { strict: true });
         let naftiko_ok = !validation.has_errors();
-        let Some(json) = validation.files.first().and_then(|f| f.root.as_ref()).map(|r| r.to_json()) else {
+        let Some(json) = validation
+            .files
+            .first()
+            .and_then(|f| f.root.as_ref())
+            .map(|r| r.to_json())
+        else {
             // Not parseable YAML: both must reject.
-            assert!(!naftiko_ok, "{} does not parse but naftiko accepts it", file.display());
+            assert!(
+                !naftiko_ok,
+                "{} does not parse but naftiko accepts it",
+                file.display()
+            );
             both_reject += 1;
             continue;
         };
@@ -70,19 +91,59 @@ fn strict_validation_agrees_with_the_official_schema() {
                     expected_seen.push(name);
                 } else {
                     let detail = if schema_ok {
-                        let errors: Vec<String> = validation.diagnostics.iter().filter(|d| d.severity == naftiko_spec::Severity::Error).take(5).map(|d| format!("  {}:{} {} {}", d.loc.span.start.line, d.loc.span.start.column, d.rule, d.message)).collect();
-                        format!("naftiko --strict rejects, the schema accepts:\n{}", errors.join("\n"))
+                        let errors: Vec<String> = validation
+                            .diagnostics
+                            .iter()
+                            .filter(|d| d.severity == naftiko_spec::Severity::Error)
+                            .take(5)
+                            .map(|d| {
+                                format!(
+                                    "  {}:{} {} {}",
+                                    d.loc.span.start.line,
+                                    d.loc.span.start.column,
+                                    d.rule,
+                                    d.message
+                                )
+                            })
+                            .collect();
+                        format!(
+                            "naftiko --strict rejects, the schema accepts:\n{}",
+                            errors.join("\n")
+                        )
                     } else {
-                        let errors: Vec<String> = validator.iter_errors(&json).take(5).map(|e| format!("  {} at {}", e, e.instance_path())).collect();
-                        format!("the schema rejects, naftiko --strict accepts:\n{}", errors.join("\n"))
+                        let errors: Vec<String> = validator
+                            .iter_errors(&json)
+                            .take(5)
+                            .map(|e| format!("  {} at {}", e, e.instance_path()))
+                            .collect();
+                        format!(
+                            "the schema rejects, naftiko --strict accepts:\n{}",
+                            errors.join("\n")
+                        )
                     };
                     unexpected.push(format!("{}: {detail}", file.display()));
                 }
             }
         }
     }
-    println!("differential: {} files ({corpus_count} corpus): {both_ok} accepted by both, {both_reject} rejected by both, {} listed disagreements", files.len(), expected_seen.len());
-    let stale: Vec<&str> = DISAGREEMENTS.iter().map(|(f, _)| *f).filter(|f| !expected_seen.iter().any(|s| s == f)).collect();
-    assert!(stale.is_empty(), "listed disagreements that no longer disagree: {stale:?}");
-    assert!(unexpected.is_empty(), "{} unexpected disagreements:\n{}", unexpected.len(), unexpected.join("\n\n"));
+    println!(
+        "differential: {} files ({corpus_count} corpus): {both_ok} accepted by both, {both_reject} rejected by both, {} listed disagreements",
+        files.len(),
+        expected_seen.len()
+    );
+    let stale: Vec<&str> = DISAGREEMENTS
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| !expected_seen.iter().any(|s| s == f))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed disagreements that no longer disagree: {stale:?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected disagreements:\n{}",
+        unexpected.len(),
+        unexpected.join("\n\n")
+    );
 }

@@ -69,7 +69,12 @@ impl Diagnostic {
     }
 
     /// A diagnostic of the given severity.
-    pub fn new(severity: Severity, rule: &'static str, loc: Loc, message: impl Into<String>) -> Self {
+    pub fn new(
+        severity: Severity,
+        rule: &'static str,
+        loc: Loc,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity,
             rule,

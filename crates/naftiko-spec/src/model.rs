@@ -28,14 +28,19 @@ pub struct OrderedMap<V> {
 
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
-        OrderedMap { entries: Vec::new() }
+        OrderedMap {
+            entries: Vec::new(),
+        }
     }
 }
 
 impl<V> OrderedMap<V> {
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.value == key)
+            .map(|(_, v)| v)
     }
     /// Iterates the entries.
     pub fn iter(&self) -> impl Iterator<Item = (&Text, &V)> {
@@ -171,6 +176,8 @@ pub struct Capability {
 /// A consumed API: inline HTTP, or imported from another file.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
+// Read once per file and never moved on a hot path; boxing would only add indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum Consumes {
     /// An HTTP API declared here.
     Http(ConsumesHttp),
@@ -1152,10 +1159,18 @@ pub struct StepMapping {
 /// It describes what naftiko accepts, community dialect included; `naftiko validate`
 /// remains the authority (it also checks references, templates and JSONPaths).
 pub fn json_schema() -> serde_json::Value {
-    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<Document>().to_value();
+    let mut schema = schemars::SchemaGenerator::default()
+        .into_root_schema_for::<Document>()
+        .to_value();
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert("$id".into(), "https://naftiko.io/schemas/naftiko-rs/document.json".into());
-        obj.insert("title".into(), "Naftiko capability document (as read by naftiko)".into());
+        obj.insert(
+            "$id".into(),
+            "https://naftiko.io/schemas/naftiko-rs/document.json".into(),
+        );
+        obj.insert(
+            "title".into(),
+            "Naftiko capability document (as read by naftiko)".into(),
+        );
     }
     schema
 }

@@ -100,7 +100,9 @@ impl Node {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => Value::Object(
@@ -122,7 +124,10 @@ impl Node {
         for raw in pointer.strip_prefix('/')?.split('/') {
             let token = raw.replace("~1", "/").replace("~0", "~");
             node = match &node.kind {
-                NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.key_text() == token).map(|(_, v)| v)?,
+                NodeKind::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.key_text() == token)
+                    .map(|(_, v)| v)?,
                 NodeKind::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
                 _ => return None,
             };
@@ -133,7 +138,12 @@ impl Node {
     fn count(&self) -> usize {
         match &self.kind {
             NodeKind::Seq(items) => 1 + items.iter().map(Node::count).sum::<usize>(),
-            NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| k.count() + v.count()).sum::<usize>(),
+            NodeKind::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.count() + v.count())
+                    .sum::<usize>()
+            }
             _ => 1,
         }
     }
@@ -156,8 +166,20 @@ fn span(s: &YSpan) -> Span {
 
 /// A collection being built.
 enum Frame {
-    Seq { items: Vec<Node>, start: Pos, anchor: usize, pointer: String },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<(Node, bool)>, start: Pos, anchor: usize, pointer: String, merges: Vec<Node> },
+    Seq {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+        pointer: String,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<(Node, bool)>,
+        start: Pos,
+        anchor: usize,
+        pointer: String,
+        merges: Vec<Node>,
+    },
 }
 
 /// Parses `text` into a tree, reporting problems into `diags` against `file`.
@@ -166,7 +188,11 @@ enum Frame {
 /// any content). After a syntax error the partial tree is discarded: positions after the
 /// error could not be trusted.
 pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
-    let loc = |sp: Span, pointer: &str| Loc { file: file.clone(), span: sp, pointer: pointer.to_string() };
+    let loc = |sp: Span, pointer: &str| Loc {
+        file: file.clone(),
+        span: sp,
+        pointer: pointer.to_string(),
+    };
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut root: Option<Node> = None;
@@ -179,7 +205,11 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
             Err(err) => {
                 let m = err.marker();
                 let at = Span::at(pos(m));
-                diags.push(Diagnostic::error(rule::YAML_SYNTAX, loc(at, ""), format!("YAML syntax error: {}", err.info())));
+                diags.push(Diagnostic::error(
+                    rule::YAML_SYNTAX,
+                    loc(at, ""),
+                    format!("YAML syntax error: {}", err.info()),
+                ));
                 return None;
             }
         };
@@ -199,32 +229,76 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document nests deeper than {MAX_DEPTH} levels")));
+                    diags.push(Diagnostic::error(
+                        rule::YAML_LIMIT,
+                        loc(sp, ""),
+                        format!("the document nests deeper than {MAX_DEPTH} levels"),
+                    ));
                     return None;
                 }
                 let pointer = child_pointer(&stack);
-                stack.push(Frame::Seq { items: Vec::new(), start: sp.start, anchor, pointer });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: sp.start,
+                    anchor,
+                    pointer,
+                });
                 continue;
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document nests deeper than {MAX_DEPTH} levels")));
+                    diags.push(Diagnostic::error(
+                        rule::YAML_LIMIT,
+                        loc(sp, ""),
+                        format!("the document nests deeper than {MAX_DEPTH} levels"),
+                    ));
                     return None;
                 }
                 let pointer = child_pointer(&stack);
-                stack.push(Frame::Map { entries: Vec::new(), pending_key: None, start: sp.start, anchor, pointer, merges: Vec::new() });
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    start: sp.start,
+                    anchor,
+                    pointer,
+                    merges: Vec::new(),
+                });
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, start, anchor, .. }) => (Node { kind: NodeKind::Seq(items), span: Span { start, end: sp.end } }, anchor),
+                Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                    ..
+                }) => (
+                    Node {
+                        kind: NodeKind::Seq(items),
+                        span: Span { start, end: sp.end },
+                    },
+                    anchor,
+                ),
                 _ => return None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { mut entries, start, anchor, pointer, merges, .. }) => {
+                Some(Frame::Map {
+                    mut entries,
+                    start,
+                    anchor,
+                    pointer,
+                    merges,
+                    ..
+                }) => {
                     for merged in merges {
                         merge_into(&mut entries, merged, &pointer, file, diags);
                     }
-                    (Node { kind: NodeKind::Map(entries), span: Span { start, end: sp.end } }, anchor)
+                    (
+                        Node {
+                            kind: NodeKind::Map(entries),
+                            span: Span { start, end: sp.end },
+                        },
+                        anchor,
+                    )
                 }
                 _ => return None,
             },
@@ -236,7 +310,11 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                     && !t.starts_with("tag:yaml.org,2002:")
                     && !t.starts_with("!!")
                 {
-                    diags.push(Diagnostic::warning(rule::YAML_TAG, loc(sp, &child_pointer(&stack)), format!("the YAML tag `{t}` is ignored")));
+                    diags.push(Diagnostic::warning(
+                        rule::YAML_TAG,
+                        loc(sp, &child_pointer(&stack)),
+                        format!("the YAML tag `{t}` is ignored"),
+                    ));
                 }
                 (Node { kind, span: sp }, anchor)
             }
@@ -245,8 +323,14 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                     let size = n.count();
                     if nodes.saturating_add(size) > MAX_NODES {
                         diags.push(
-                            Diagnostic::error(rule::YAML_LIMIT, loc(sp, &child_pointer(&stack)), format!("alias expansion exceeds {MAX_NODES} nodes (a YAML bomb?)"))
-                                .with_hint("capability files rarely need anchors; write the values out"),
+                            Diagnostic::error(
+                                rule::YAML_LIMIT,
+                                loc(sp, &child_pointer(&stack)),
+                                format!("alias expansion exceeds {MAX_NODES} nodes (a YAML bomb?)"),
+                            )
+                            .with_hint(
+                                "capability files rarely need anchors; write the values out",
+                            ),
                         );
                         return None;
                     }
@@ -256,14 +340,22 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                     (n, 0)
                 }
                 None => {
-                    diags.push(Diagnostic::error(rule::YAML_SYNTAX, loc(sp, ""), "alias refers to an unknown anchor"));
+                    diags.push(Diagnostic::error(
+                        rule::YAML_SYNTAX,
+                        loc(sp, ""),
+                        "alias refers to an unknown anchor",
+                    ));
                     return None;
                 }
             },
         };
         nodes += 1;
         if nodes > MAX_NODES {
-            diags.push(Diagnostic::error(rule::YAML_LIMIT, loc(sp, ""), format!("the document has more than {MAX_NODES} nodes")));
+            diags.push(Diagnostic::error(
+                rule::YAML_LIMIT,
+                loc(sp, ""),
+                format!("the document has more than {MAX_NODES} nodes"),
+            ));
             return None;
         }
         if anchor != 0 {
@@ -276,7 +368,13 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, pointer, merges, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                pointer,
+                merges,
+                ..
+            }) => match pending_key.take() {
                 None => *pending_key = Some((node, plain_merge_key)),
                 Some((key, is_merge)) => {
                     if is_merge {
@@ -308,15 +406,29 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
 }
 
 /// Expands a `<<` merge value into `entries`: keys already present win.
-fn merge_into(entries: &mut Vec<(Node, Node)>, merged: Node, pointer: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) {
+fn merge_into(
+    entries: &mut Vec<(Node, Node)>,
+    merged: Node,
+    pointer: &str,
+    file: &Arc<Path>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let sources: Vec<Node> = match merged.kind {
         NodeKind::Map(_) => vec![merged.clone()],
         NodeKind::Seq(items) => items,
         _ => Vec::new(),
     };
     diags.push(
-        Diagnostic::warning(rule::YAML_MERGE_KEY, Loc { file: file.clone(), span: merged.span, pointer: pointer.to_string() }, "`<<` merge key expanded")
-            .with_hint("merge keys are a YAML 1.1 extension; other tools may not expand them"),
+        Diagnostic::warning(
+            rule::YAML_MERGE_KEY,
+            Loc {
+                file: file.clone(),
+                span: merged.span,
+                pointer: pointer.to_string(),
+            },
+            "`<<` merge key expanded",
+        )
+        .with_hint("merge keys are a YAML 1.1 extension; other tools may not expand them"),
     );
     for source in sources {
         if let NodeKind::Map(src) = source.kind {
@@ -335,14 +447,21 @@ fn child_pointer(stack: &[Frame]) -> String {
     match stack.last() {
         None => String::new(),
         Some(Frame::Seq { items, pointer, .. }) => pointer_push(pointer, &items.len().to_string()),
-        Some(Frame::Map { pending_key: Some((k, _)), pointer, .. }) => pointer_push(pointer, &k.key_text()),
+        Some(Frame::Map {
+            pending_key: Some((k, _)),
+            pointer,
+            ..
+        }) => pointer_push(pointer, &k.key_text()),
         Some(Frame::Map { pointer, .. }) => pointer.clone(),
     }
 }
 
 /// YAML 1.2 core schema resolution of a scalar.
 fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeKind {
-    let tag = tag.map(|t| t.trim_start_matches("tag:yaml.org,2002:").trim_start_matches("!!"));
+    let tag = tag.map(|t| {
+        t.trim_start_matches("tag:yaml.org,2002:")
+            .trim_start_matches("!!")
+    });
     match tag {
         Some("str") => return NodeKind::Str(value.to_string()),
         Some("null") => return NodeKind::Null,
@@ -354,31 +473,39 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeKin
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return NodeKind::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return NodeKind::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
         _ => {}
     }
-    if let Some(hex) = value.strip_prefix("0x") {
-        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return i64::from_str_radix(hex, 16).map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
-        }
-    } else if let Some(oct) = value.strip_prefix("0o") {
-        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            return i64::from_str_radix(oct, 8).map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
-        }
+    if let Some(hex) = value.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return i64::from_str_radix(hex, 16)
+            .map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
+    }
+    if let Some(oct) = value.strip_prefix("0o")
+        && !oct.is_empty()
+        && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        return i64::from_str_radix(oct, 8).map_or(NodeKind::Str(value.to_string()), NodeKind::Int);
     }
     let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return match value.parse::<i64>() {
             Ok(i) => NodeKind::Int(i),
-            Err(_) => value.parse::<f64>().map_or(NodeKind::Str(value.to_string()), NodeKind::Float),
+            Err(_) => value
+                .parse::<f64>()
+                .map_or(NodeKind::Str(value.to_string()), NodeKind::Float),
         };
     }
-    if is_core_float(digits) {
-        if let Ok(f) = value.parse::<f64>() {
-            return NodeKind::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = value.parse::<f64>()
+    {
+        return NodeKind::Float(f);
     }
     NodeKind::Str(value.to_string())
 }
@@ -424,15 +551,25 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         let n = n.unwrap();
         let b = n.pointer("/a/b/1").unwrap();
-        assert_eq!(b.span.start, Pos { line: 2, column: 10 });
+        assert_eq!(
+            b.span.start,
+            Pos {
+                line: 2,
+                column: 10
+            }
+        );
         assert_eq!(b.kind, NodeKind::Str("x".into()));
     }
 
     #[test]
     fn core_schema_scalars() {
-        let (n, _) = load("a: yes\nb: 017\nc: '1'\nd: 1.5\ne: ~\nf: true\ng: 0x1F\nh: 1e3\ni: 2026-05-25\n");
+        let (n, _) =
+            load("a: yes\nb: 017\nc: '1'\nd: 1.5\ne: ~\nf: true\ng: 0x1F\nh: 1e3\ni: 2026-05-25\n");
         let j = n.unwrap().to_json();
-        assert_eq!(j, serde_json::json!({"a":"yes","b":17,"c":"1","d":1.5,"e":null,"f":true,"g":31,"h":1000.0,"i":"2026-05-25"}));
+        assert_eq!(
+            j,
+            serde_json::json!({"a":"yes","b":17,"c":"1","d":1.5,"e":null,"f":true,"g":31,"h":1000.0,"i":"2026-05-25"})
+        );
     }
 
     #[test]
@@ -461,7 +598,11 @@ mod tests {
         let s = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         let (n, d) = load(&s);
         assert!(n.is_none());
-        assert!(d.iter().any(|d| d.rule == rule::YAML_LIMIT || d.rule == rule::YAML_SYNTAX), "{d:?}");
+        assert!(
+            d.iter()
+                .any(|d| d.rule == rule::YAML_LIMIT || d.rule == rule::YAML_SYNTAX),
+            "{d:?}"
+        );
     }
 
     #[test]

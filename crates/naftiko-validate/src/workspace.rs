@@ -34,7 +34,10 @@ pub struct Validation {
 impl Validation {
     /// Number of diagnostics of the given severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
     /// True when there is at least one error.
     pub fn has_errors(&self) -> bool {
@@ -42,13 +45,19 @@ impl Validation {
     }
     /// The text of every file, for renderers.
     pub fn sources(&self) -> HashMap<PathBuf, Arc<str>> {
-        self.files.iter().map(|f| (f.path.to_path_buf(), f.text.clone())).collect()
+        self.files
+            .iter()
+            .map(|f| (f.path.to_path_buf(), f.text.clone()))
+            .collect()
     }
 }
 
 /// True for `*.yaml` and `*.yml` files.
 fn is_yaml(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 /// Collects YAML files below `dir` (sorted, hidden directories skipped).
@@ -63,7 +72,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -90,21 +102,30 @@ pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
             for f in found {
                 let doc = load_file(&f);
                 // Unreadable files in a directory scan are reported only if they look like ours.
-                if doc.has_naftiko_key() || (doc.root.is_none() && doc.diagnostics.iter().any(|d| d.rule == rule::YAML_SYNTAX) && doc.text.contains("naftiko:")) {
+                if doc.has_naftiko_key()
+                    || (doc.root.is_none()
+                        && doc.diagnostics.iter().any(|d| d.rule == rule::YAML_SYNTAX)
+                        && doc.text.contains("naftiko:"))
+                {
                     files.push(doc);
                 }
             }
         } else if path.exists() {
             files.push(load_file(path));
         } else {
-            v.path_errors.push(format!("{}: no such file or directory", path.display()));
+            v.path_errors
+                .push(format!("{}: no such file or directory", path.display()));
         }
     }
     validate_loaded(files, options, v)
 }
 
 /// Checks already-loaded files (used by `validate_paths` and by tests).
-pub fn validate_loaded(files: Vec<LoadedDocument>, options: &Options, mut v: Validation) -> Validation {
+pub fn validate_loaded(
+    files: Vec<LoadedDocument>,
+    options: &Options,
+    mut v: Validation,
+) -> Validation {
     let mut imports = Imports::default();
     for f in &files {
         imports.known.insert(canonical(&f.path), f.clone());
@@ -133,7 +154,11 @@ pub fn validate_loaded(files: Vec<LoadedDocument>, options: &Options, mut v: Val
         diagnostics.iter_mut().for_each(Diagnostic::apply_strict);
     }
     diagnostics.sort_by(|a, b| {
-        (a.loc.file.as_ref(), a.loc.span.start, a.rule).cmp(&(b.loc.file.as_ref(), b.loc.span.start, b.rule))
+        (a.loc.file.as_ref(), a.loc.span.start, a.rule).cmp(&(
+            b.loc.file.as_ref(),
+            b.loc.span.start,
+            b.rule,
+        ))
     });
     diagnostics.dedup();
     v.files = files;
@@ -156,7 +181,10 @@ pub struct Scope {
 impl Scope {
     /// The consumed API with this namespace.
     pub fn api(&self, namespace: &str) -> Option<&ConsumesHttp> {
-        self.consumes.iter().find(|(n, _)| n == namespace).map(|(_, c)| c)
+        self.consumes
+            .iter()
+            .find(|(n, _)| n == namespace)
+            .map(|(_, c)| c)
     }
 }
 
@@ -178,9 +206,18 @@ pub fn import_path(importer: &Path, location: &str) -> PathBuf {
 }
 
 impl Imports {
-    fn resolve(&mut self, path: &Path, doc: &Document, diags: &mut Vec<Diagnostic>, extra: &mut Vec<LoadedDocument>) -> Scope {
+    fn resolve(
+        &mut self,
+        path: &Path,
+        doc: &Document,
+        diags: &mut Vec<Diagnostic>,
+        extra: &mut Vec<LoadedDocument>,
+    ) -> Scope {
         let mut scope = Scope::default();
-        let all = doc.consumes.iter().chain(doc.capability.iter().flat_map(|c| c.consumes.iter()));
+        let all = doc
+            .consumes
+            .iter()
+            .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()));
         for c in all {
             match c {
                 Consumes::Http(h) => {
@@ -190,7 +227,12 @@ impl Imports {
                 }
                 Consumes::Import(i) => {
                     if let Some(api) = self.import(path, i, diags, extra) {
-                        let name = i.alias.as_ref().or(i.import.as_ref()).map(|t| t.value.clone()).unwrap_or_default();
+                        let name = i
+                            .alias
+                            .as_ref()
+                            .or(i.import.as_ref())
+                            .map(|t| t.value.clone())
+                            .unwrap_or_default();
                         scope.consumes.push((name, api));
                     }
                 }
@@ -199,7 +241,13 @@ impl Imports {
         scope
     }
 
-    fn import(&mut self, importer: &Path, i: &ImportedConsumes, diags: &mut Vec<Diagnostic>, extra: &mut Vec<LoadedDocument>) -> Option<ConsumesHttp> {
+    fn import(
+        &mut self,
+        importer: &Path,
+        i: &ImportedConsumes,
+        diags: &mut Vec<Diagnostic>,
+        extra: &mut Vec<LoadedDocument>,
+    ) -> Option<ConsumesHttp> {
         let location = i.location.as_ref()?;
         let wanted = i.import.as_ref()?;
         let target = import_path(importer, location);
@@ -207,8 +255,16 @@ impl Imports {
         if !self.known.contains_key(&key) {
             if !target.is_file() {
                 diags.push(
-                    Diagnostic::error(rule::IMPORT_NOT_FOUND, location.loc.clone(), format!("imported file `{}` not found (looked for {})", location.value, target.display()))
-                        .with_hint("`location` is resolved relative to the importing file"),
+                    Diagnostic::error(
+                        rule::IMPORT_NOT_FOUND,
+                        location.loc.clone(),
+                        format!(
+                            "imported file `{}` not found (looked for {})",
+                            location.value,
+                            target.display()
+                        ),
+                    )
+                    .with_hint("`location` is resolved relative to the importing file"),
                 );
                 return None;
             }
@@ -218,7 +274,11 @@ impl Imports {
         }
         let source = self.known.get(&key)?;
         let Some(doc) = &source.document else {
-            diags.push(Diagnostic::error(rule::IMPORT_NOT_FOUND, location.loc.clone(), format!("imported file `{}` could not be read", location.value)));
+            diags.push(Diagnostic::error(
+                rule::IMPORT_NOT_FOUND,
+                location.loc.clone(),
+                format!("imported file `{}` could not be read", location.value),
+            ));
             return None;
         };
         let candidates: Vec<&ConsumesHttp> = doc
@@ -230,12 +290,33 @@ impl Imports {
                 Consumes::Import(_) => None,
             })
             .collect();
-        match candidates.iter().find(|h| h.namespace.as_ref().is_some_and(|n| n.value == wanted.value)) {
+        match candidates.iter().find(|h| {
+            h.namespace
+                .as_ref()
+                .is_some_and(|n| n.value == wanted.value)
+        }) {
             Some(h) => Some((*h).clone()),
             None => {
-                let available: Vec<String> = candidates.iter().filter_map(|h| h.namespace.as_ref().map(|n| format!("`{}`", n.value))).collect();
-                let hint = if available.is_empty() { "the file declares no consumed namespace".to_string() } else { format!("it declares {}", available.join(", ")) };
-                diags.push(Diagnostic::error(rule::IMPORT_NOT_FOUND, wanted.loc.clone(), format!("`{}` declares no consumed namespace `{}`", location.value, wanted.value)).with_hint(hint));
+                let available: Vec<String> = candidates
+                    .iter()
+                    .filter_map(|h| h.namespace.as_ref().map(|n| format!("`{}`", n.value)))
+                    .collect();
+                let hint = if available.is_empty() {
+                    "the file declares no consumed namespace".to_string()
+                } else {
+                    format!("it declares {}", available.join(", "))
+                };
+                diags.push(
+                    Diagnostic::error(
+                        rule::IMPORT_NOT_FOUND,
+                        wanted.loc.clone(),
+                        format!(
+                            "`{}` declares no consumed namespace `{}`",
+                            location.value, wanted.value
+                        ),
+                    )
+                    .with_hint(hint),
+                );
                 None
             }
         }

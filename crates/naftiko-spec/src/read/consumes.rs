@@ -1,9 +1,12 @@
 //! `consumes` entries: HTTP APIs (resources, operations, bodies) and imports.
 
-use super::params::{read_authentication, read_input, read_output, InputContext, OutputContext};
+use super::params::{InputContext, OutputContext, read_authentication, read_input, read_output};
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
-use crate::model::{BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, ImportedConsumes, Method, RawFormat, RequestBody, TypedBody};
+use crate::model::{
+    BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, ImportedConsumes,
+    Method, RawFormat, RequestBody, TypedBody,
+};
 use crate::span::Spanned;
 use crate::yaml::{Node, NodeKind};
 
@@ -23,7 +26,14 @@ pub(super) const METHODS: &[(&str, Method, bool)] = &[
 
 /// Reports a lowercase method.
 pub(super) fn lowercase_method(cx: &mut Cx<'_>, m: &Spanned<String>) {
-    cx.push(Diagnostic::deviation(rule::INVALID_VALUE, m.loc.clone(), format!("method `{}` should be uppercase", m.value)).with_hint(format!("write `{}`", m.value.to_uppercase())));
+    cx.push(
+        Diagnostic::deviation(
+            rule::INVALID_VALUE,
+            m.loc.clone(),
+            format!("method `{}` should be uppercase", m.value),
+        )
+        .with_hint(format!("write `{}`", m.value.to_uppercase())),
+    );
 }
 
 const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
@@ -50,7 +60,11 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
             if let Some(t) = cx.text(n, &p, "type")
                 && t.value != "http"
             {
-                cx.push(Diagnostic::error(rule::INVALID_VALUE, t.loc.clone(), format!("consumes `type` is `{}`; only `http` is supported", t.value)));
+                cx.push(Diagnostic::error(
+                    rule::INVALID_VALUE,
+                    t.loc.clone(),
+                    format!("consumes `type` is `{}`; only `http` is supported", t.value),
+                ));
             }
         }
     }
@@ -61,14 +75,31 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
     let description = o.text(cx, "description");
     let base_uri = o.req_text(cx, "baseUri", Need::Runtime);
     if let Some(b) = &base_uri {
-        cx.pattern(b, "baseUri", formats::base_uri(b), "an http(s) URL without `{` in its path (`^https?://[^/]+(/[^{]*)?$`)");
+        cx.pattern(
+            b,
+            "baseUri",
+            formats::base_uri(b),
+            "an http(s) URL without `{` in its path (`^https?://[^/]+(/[^{]*)?$`)",
+        );
     }
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Consumed));
-    let authentication = o.take("authentication").and_then(|(n, p)| read_authentication(cx, n, &p));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::Consumed)
+    });
+    let authentication = o
+        .take("authentication")
+        .and_then(|(n, p)| read_authentication(cx, n, &p));
     let resources = o.list(cx, "resources", read_resource);
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Consumes::Http(ConsumesHttp { namespace, description, base_uri, input_parameters, authentication, resources, loc }))
+    Some(Consumes::Http(ConsumesHttp {
+        namespace,
+        description,
+        base_uri,
+        input_parameters,
+        authentication,
+        resources,
+        loc,
+    }))
 }
 
 fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ImportedConsumes> {
@@ -84,7 +115,13 @@ fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ImportedConsum
     let description = o.text(cx, "description");
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(ImportedConsumes { location, import, alias, description, loc })
+    Some(ImportedConsumes {
+        location,
+        import,
+        alias,
+        description,
+        loc,
+    })
 }
 
 fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedResource> {
@@ -96,14 +133,24 @@ fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedReso
     let label = o.text(cx, "label");
     let description = o.text(cx, "description");
     let path = o.req_text(cx, "path", Need::Runtime);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Consumed));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::Consumed)
+    });
     if !o.has("operations") {
         o.missing(cx, "operations", Need::Runtime);
     }
     let operations = o.list(cx, "operations", read_operation);
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(ConsumedResource { name, label, description, path, input_parameters, operations, loc })
+    Some(ConsumedResource {
+        name,
+        label,
+        description,
+        path,
+        input_parameters,
+        operations,
+        loc,
+    })
 }
 
 fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedOperation> {
@@ -118,14 +165,29 @@ fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedOpe
         o.missing(cx, "method", Need::Schema);
     }
     let method = o.choice(cx, "method", METHODS, lowercase_method);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Consumed));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::Consumed)
+    });
     let output_raw_format = o.choice(cx, "outputRawFormat", RAW_FORMATS, |_, _| {});
     let output_schema = o.text(cx, "outputSchema");
-    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| read_output(cx, n, p, OutputContext::Consumed));
+    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| {
+        read_output(cx, n, p, OutputContext::Consumed)
+    });
     let body = o.take("body").and_then(|(n, p)| read_body(cx, n, &p));
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(ConsumedOperation { name, label, description, method, input_parameters, output_raw_format, output_schema, output_parameters, body, loc })
+    Some(ConsumedOperation {
+        name,
+        label,
+        description,
+        method,
+        input_parameters,
+        output_raw_format,
+        output_schema,
+        output_parameters,
+        body,
+        loc,
+    })
 }
 
 const BODY_KINDS: &[(&str, BodyKind, bool)] = &[
@@ -144,10 +206,21 @@ fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
     let mut o = cx.obj(node, ptr, "a request body")?;
     if !o.has("type") {
         let loc = o.loc(cx);
-        cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "request body without `type`; naftiko sends it as JSON").with_hint("write `body: {type: json, data: …}`"));
+        cx.push(
+            Diagnostic::deviation(
+                rule::SCHEMA_CONSTRAINT,
+                loc,
+                "request body without `type`; naftiko sends it as JSON",
+            )
+            .with_hint("write `body: {type: json, data: …}`"),
+        );
         let data = Spanned::new(node.to_json(), cx.loc(node, ptr));
         let loc = o.loc(cx);
-        return Some(RequestBody::Typed(TypedBody { kind: Spanned::new(BodyKind::Json, loc.clone()), data: Some(data), loc }));
+        return Some(RequestBody::Typed(TypedBody {
+            kind: Spanned::new(BodyKind::Json, loc.clone()),
+            data: Some(data),
+            loc,
+        }));
     }
     let kind = o.choice(cx, "type", BODY_KINDS, |_, _| {})?;
     let data = match o.take("data") {
@@ -160,10 +233,16 @@ fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
                 (BodyKind::Json, NodeKind::Str(_) | NodeKind::Map(_) | NodeKind::Seq(_)) => true,
                 (BodyKind::Text | BodyKind::Xml | BodyKind::Sparql, NodeKind::Str(_)) => true,
                 (BodyKind::FormUrlEncoded, NodeKind::Str(_)) => true,
-                (BodyKind::FormUrlEncoded, NodeKind::Map(entries)) => entries.iter().all(|(_, v)| v.as_str().is_some()),
+                (BodyKind::FormUrlEncoded, NodeKind::Map(entries)) => {
+                    entries.iter().all(|(_, v)| v.as_str().is_some())
+                }
                 (BodyKind::MultipartForm, NodeKind::Seq(parts)) => {
                     for (i, part) in parts.iter().enumerate() {
-                        read_multipart_part(cx, part, &crate::span::pointer_push(&p, &i.to_string()));
+                        read_multipart_part(
+                            cx,
+                            part,
+                            &crate::span::pointer_push(&p, &i.to_string()),
+                        );
                     }
                     true
                 }
@@ -187,7 +266,9 @@ fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
 }
 
 fn read_multipart_part(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
-    let Some(mut o) = cx.obj(node, ptr, "a multipart part") else { return };
+    let Some(mut o) = cx.obj(node, ptr, "a multipart part") else {
+        return;
+    };
     o.req_text(cx, "name", Need::Runtime);
     o.req_text(cx, "value", Need::Runtime);
     o.text(cx, "filename");

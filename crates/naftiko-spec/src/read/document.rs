@@ -17,14 +17,32 @@ pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
     if let Some(v) = &naftiko {
         match v.as_str() {
             OFFICIAL_VERSION => {}
-            "1.0.0-alpha1" | "1.0.0-alpha3" => cx.push(Diagnostic::deviation(rule::UNSUPPORTED_VERSION, v.loc.clone(), format!("version `{}` is read as {OFFICIAL_VERSION}", v.value)).with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`"))),
-            other => cx.push(Diagnostic::deviation(rule::UNSUPPORTED_VERSION, v.loc.clone(), format!("unsupported version `{other}`; naftiko reads it as {OFFICIAL_VERSION}")).with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`"))),
+            "1.0.0-alpha1" | "1.0.0-alpha3" => cx.push(
+                Diagnostic::deviation(
+                    rule::UNSUPPORTED_VERSION,
+                    v.loc.clone(),
+                    format!("version `{}` is read as {OFFICIAL_VERSION}", v.value),
+                )
+                .with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`")),
+            ),
+            other => cx.push(
+                Diagnostic::deviation(
+                    rule::UNSUPPORTED_VERSION,
+                    v.loc.clone(),
+                    format!(
+                        "unsupported version `{other}`; naftiko reads it as {OFFICIAL_VERSION}"
+                    ),
+                )
+                .with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`")),
+            ),
         }
     }
     let info = o.take("info").and_then(|(n, p)| read_info(cx, n, &p));
     let binds = o.list(cx, "binds", read_binding);
     let consumes = o.list(cx, "consumes", read_consumes);
-    let capability = o.take("capability").and_then(|(n, p)| read_capability(cx, n, &p));
+    let capability = o
+        .take("capability")
+        .and_then(|(n, p)| read_capability(cx, n, &p));
     let has_cap = o.has("capability");
     let has_consumes = o.has("consumes");
     if !has_cap && !has_consumes {
@@ -32,11 +50,25 @@ pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
         cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "the document has neither `capability` nor root `consumes`").with_hint("a capability document declares `capability:`; a shared consumer file declares `consumes:`"));
     } else if has_cap && has_consumes {
         let loc = o.key_loc(cx, "consumes");
-        cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "root `consumes` next to `capability`: the official schema allows one or the other").with_hint("move these entries under `capability.consumes`"));
+        cx.push(
+            Diagnostic::deviation(
+                rule::SCHEMA_CONSTRAINT,
+                loc,
+                "root `consumes` next to `capability`: the official schema allows one or the other",
+            )
+            .with_hint("move these entries under `capability.consumes`"),
+        );
     }
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Document { naftiko, info, binds, consumes, capability, loc })
+    Some(Document {
+        naftiko,
+        info,
+        binds,
+        consumes,
+        capability,
+        loc,
+    })
 }
 
 fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Info> {
@@ -61,11 +93,24 @@ fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Info> {
         }
         let loc = o.loc(cx);
         o.finish(cx);
-        Some(Person { role, full_name, email, loc })
+        Some(Person {
+            role,
+            full_name,
+            email,
+            loc,
+        })
     });
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Info { label, description, tags, created, modified, stakeholders, loc })
+    Some(Info {
+        label,
+        description,
+        tags,
+        created,
+        modified,
+        stakeholders,
+        loc,
+    })
 }
 
 pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Binding> {
@@ -77,7 +122,12 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Bi
     let description = o.text(cx, "description");
     let location = o.text(cx, "location");
     if let Some(l) = &location {
-        cx.pattern(l, "location", formats::uri_location(l), "a URI with a scheme, such as `file://./secrets.yaml`");
+        cx.pattern(
+            l,
+            "location",
+            formats::uri_location(l),
+            "a URI with a scheme, such as `file://./secrets.yaml`",
+        );
     }
     let mut keys = OrderedMap::default();
     match o.take("keys") {
@@ -88,9 +138,19 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Bi
                     let name = k.key_text();
                     let kp = crate::span::pointer_push(&p, &name);
                     let key = crate::span::Spanned::new(name.clone(), cx.loc(k, &kp));
-                    cx.pattern(&key, "binding variable name", formats::screaming(&name), "SCREAMING_SNAKE_CASE (`^[A-Z][A-Z0-9_]*$`)");
+                    cx.pattern(
+                        &key,
+                        "binding variable name",
+                        formats::screaming(&name),
+                        "SCREAMING_SNAKE_CASE (`^[A-Z][A-Z0-9_]*$`)",
+                    );
                     if let Some(source) = cx.text(v, &kp, &name) {
-                        cx.pattern(&source, &name, formats::extended(&source), "letters, digits, `-`, `_` or `*`");
+                        cx.pattern(
+                            &source,
+                            &name,
+                            formats::extended(&source),
+                            "letters, digits, `-`, `_` or `*`",
+                        );
                         keys.entries.push((key, source));
                     }
                 }
@@ -100,7 +160,13 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Bi
     }
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Binding { namespace, description, location, keys, loc })
+    Some(Binding {
+        namespace,
+        description,
+        location,
+        keys,
+        loc,
+    })
 }
 
 fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Capability> {
@@ -111,11 +177,21 @@ fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Capability
     let aggregates = o.list(cx, "aggregates", read_aggregate);
     if !o.has("exposes") && !o.has("consumes") {
         let loc = o.loc(cx);
-        cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "`capability` has neither `exposes` nor `consumes`"));
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            loc,
+            "`capability` has neither `exposes` nor `consumes`",
+        ));
     }
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Capability { binds, exposes, consumes, aggregates, loc })
+    Some(Capability {
+        binds,
+        exposes,
+        consumes,
+        aggregates,
+        loc,
+    })
 }
 
 fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Aggregate> {
@@ -131,5 +207,10 @@ fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Aggregate> 
     let functions = o.list(cx, "functions", read_function);
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Aggregate { label, namespace, functions, loc })
+    Some(Aggregate {
+        label,
+        namespace,
+        functions,
+        loc,
+    })
 }

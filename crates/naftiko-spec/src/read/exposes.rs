@@ -6,7 +6,8 @@ use super::params::{InputContext, read_authentication, read_input};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
-    ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl, ExposesMcp, ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
+    ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl, ExposesMcp,
+    ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
     McpResource, McpTool, McpToolHints, OrderedMap, ScriptingDefaults, SkillTool, SkillToolFrom,
 };
 use crate::span::{Spanned, pointer_push};
@@ -14,24 +15,37 @@ use crate::yaml::{Node, NodeKind};
 
 pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposes> {
     let mut o = cx.obj(node, ptr, "an exposes block")?;
-    let Some(kind) = o.req_text(cx, "type", Need::Runtime) else { return None };
+    let kind = o.req_text(cx, "type", Need::Runtime)?;
     let what = match kind.as_str() {
         "rest" => "a rest exposes block",
         "mcp" => "an mcp exposes block",
         "skill" => "a skill exposes block",
         "control" => "a control exposes block",
         other => {
-            cx.push(Diagnostic::error(rule::INVALID_VALUE, kind.loc.clone(), format!("exposes `type` is `{other}`; expected one of `rest`, `mcp`, `skill`, `control`")));
+            cx.push(Diagnostic::error(
+                rule::INVALID_VALUE,
+                kind.loc.clone(),
+                format!(
+                    "exposes `type` is `{other}`; expected one of `rest`, `mcp`, `skill`, `control`"
+                ),
+            ));
             return None;
         }
     };
     o.what = what;
     let address = o.text(cx, "address");
     if let Some(a) = &address {
-        cx.pattern(a, "address", formats::address(a), "a hostname or an IP address");
+        cx.pattern(
+            a,
+            "address",
+            formats::address(a),
+            "a hostname or an IP address",
+        );
     }
     let port = read_port(cx, &mut o, kind.as_str());
-    let authentication = o.take("authentication").and_then(|(n, p)| read_authentication(cx, n, &p));
+    let authentication = o
+        .take("authentication")
+        .and_then(|(n, p)| read_authentication(cx, n, &p));
     let namespace = if kind.as_str() == "control" {
         None
     } else {
@@ -46,7 +60,17 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
     } else {
         if o.has("description") {
             let loc = o.key_loc(cx, "description");
-            cx.push(Diagnostic::deviation(rule::DIALECT_EXPOSES_DESCRIPTION, loc, format!("`description` on a {} exposes block is community dialect", kind.as_str())).with_hint("the official schema allows `description` only on mcp exposes blocks"));
+            cx.push(
+                Diagnostic::deviation(
+                    rule::DIALECT_EXPOSES_DESCRIPTION,
+                    loc,
+                    format!(
+                        "`description` on a {} exposes block is community dialect",
+                        kind.as_str()
+                    ),
+                )
+                .with_hint("the official schema allows `description` only on mcp exposes blocks"),
+            );
         }
         o.text(cx, "description")
     };
@@ -54,17 +78,31 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
     let exposes = match kind.as_str() {
         "rest" => {
             let resources = o.list(cx, "resources", read_rest_resource);
-            Exposes::Rest(ExposesRest { address, port, namespace, description, authentication, resources, loc })
+            Exposes::Rest(ExposesRest {
+                address,
+                port,
+                namespace,
+                description,
+                authentication,
+                resources,
+                loc,
+            })
         }
         "mcp" => {
             let transport = {
-                let choices: &[(&str, &str, bool)] = &[("http", "http", true), ("stdio", "stdio", true)];
-                o.choice(cx, "transport", choices, |_, _| {}).map(|t| Spanned::new(t.value.to_string(), t.loc))
+                let choices: &[(&str, &str, bool)] =
+                    &[("http", "http", true), ("stdio", "stdio", true)];
+                o.choice(cx, "transport", choices, |_, _| {})
+                    .map(|t| Spanned::new(t.value.to_string(), t.loc))
             };
             let stdio = transport.as_ref().is_some_and(|t| t.as_str() == "stdio");
             if stdio && port.is_some() {
                 let ploc = o.key_loc(cx, "port");
-                cx.push(Diagnostic::error(rule::CONFLICTING_FIELDS, ploc, "a stdio MCP server has no `port`"));
+                cx.push(Diagnostic::error(
+                    rule::CONFLICTING_FIELDS,
+                    ploc,
+                    "a stdio MCP server has no `port`",
+                ));
             }
             if !stdio && port.is_none() && !o.has("port") {
                 o.missing(cx, "port", Need::Runtime);
@@ -75,14 +113,33 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
             let tools = o.list(cx, "tools", read_tool);
             let resources = o.list(cx, "resources", read_mcp_resource);
             let prompts = o.list(cx, "prompts", read_prompt);
-            Exposes::Mcp(ExposesMcp { transport, address, port, namespace, description, authentication, tools, resources, prompts, loc })
+            Exposes::Mcp(ExposesMcp {
+                transport,
+                address,
+                port,
+                namespace,
+                description,
+                authentication,
+                tools,
+                resources,
+                prompts,
+                loc,
+            })
         }
         "skill" => {
             if !o.has("skills") {
                 o.missing(cx, "skills", Need::Runtime);
             }
             let skills = o.list(cx, "skills", read_skill);
-            Exposes::Skill(ExposesSkill { address, port, namespace, description, authentication, skills, loc })
+            Exposes::Skill(ExposesSkill {
+                address,
+                port,
+                namespace,
+                description,
+                authentication,
+                skills,
+                loc,
+            })
         }
         _ => {
             let management = o.take("management").map(|(n, p)| {
@@ -90,14 +147,26 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
                 n.to_json()
             });
             let scripting_defaults = ScriptingDefaults {
-                location: management.as_ref().is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
-                language: management.as_ref().is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
+                location: management
+                    .as_ref()
+                    .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
+                language: management
+                    .as_ref()
+                    .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
             };
             let observability = o.take("observability").map(|(n, p)| {
                 check_observability(cx, n, &p);
                 n.to_json()
             });
-            Exposes::Control(ExposesControl { address, port, authentication, management, observability, scripting_defaults, loc })
+            Exposes::Control(ExposesControl {
+                address,
+                port,
+                authentication,
+                management,
+                observability,
+                scripting_defaults,
+                loc,
+            })
         }
     };
     o.finish(cx);
@@ -112,10 +181,16 @@ fn read_port(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Option<Spanned<u16
         return None;
     };
     match n.kind {
-        NodeKind::Int(i) if (1..=65535).contains(&i) => u16::try_from(i).ok().map(|v| Spanned::new(v, cx.loc(n, &p))),
+        NodeKind::Int(i) if (1..=65535).contains(&i) => u16::try_from(i)
+            .ok()
+            .map(|v| Spanned::new(v, cx.loc(n, &p))),
         NodeKind::Int(i) => {
             let loc = cx.loc(n, &p);
-            cx.push(Diagnostic::error(rule::INVALID_VALUE, loc, format!("`port` is {i}; a port is between 1 and 65535")));
+            cx.push(Diagnostic::error(
+                rule::INVALID_VALUE,
+                loc,
+                format!("`port` is {i}; a port is between 1 and 65535"),
+            ));
             None
         }
         _ => {
@@ -134,7 +209,9 @@ fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposed
     let label = o.text(cx, "label");
     let description = o.text(cx, "description");
     let path = o.req_text(cx, "path", Need::Runtime);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::ExposedRest));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::ExposedRest)
+    });
     let operations = o.list(cx, "operations", read_rest_operation);
     let forward = o.take("forward").and_then(|(n, p)| {
         let mut f = cx.obj(n, &p, "`forward`")?;
@@ -142,15 +219,32 @@ fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposed
         let trusted_headers = f.texts(cx, "trustedHeaders");
         let loc = f.loc(cx);
         f.finish(cx);
-        Some(Forward { target_namespace, trusted_headers, loc })
+        Some(Forward {
+            target_namespace,
+            trusted_headers,
+            loc,
+        })
     });
     if !o.has("operations") && !o.has("forward") {
         let loc = o.loc(cx);
-        cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "an exposed resource needs `operations` or `forward`"));
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            loc,
+            "an exposed resource needs `operations` or `forward`",
+        ));
     }
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(ExposedResource { name, label, description, path, input_parameters, operations, forward, loc })
+    Some(ExposedResource {
+        name,
+        label,
+        description,
+        path,
+        input_parameters,
+        operations,
+        forward,
+        loc,
+    })
 }
 
 fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedOperation> {
@@ -165,27 +259,54 @@ fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Expose
         o.missing(cx, "method", Need::Schema);
     }
     let method = o.choice(cx, "method", METHODS, lowercase_method);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::ExposedRest));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::ExposedRest)
+    });
     let invocation = read_invocation(cx, &mut o);
     let loc = o.loc(cx);
-    if invocation.reference.is_none() && !invocation.steps.is_empty() && name.is_none() && !invocation.output_parameters.iter().all(|p| p.name.is_none()) {
+    if invocation.reference.is_none()
+        && !invocation.steps.is_empty()
+        && name.is_none()
+        && !invocation
+            .output_parameters
+            .iter()
+            .all(|p| p.name.is_none())
+    {
         o.missing(cx, "name", Need::Schema);
     }
     check_outputs(cx, Unit::RestOperation, &invocation, &loc, false);
     o.finish(cx);
-    Some(ExposedOperation { name, label, description, method, input_parameters, invocation, loc })
+    Some(ExposedOperation {
+        name,
+        label,
+        description,
+        method,
+        input_parameters,
+        invocation,
+        loc,
+    })
 }
 
 fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpTool> {
     let mut o = cx.obj(node, ptr, "an MCP tool")?;
     let has_ref = o.has("ref");
-    let name = if has_ref { o.text(cx, "name") } else { o.req_text(cx, "name", Need::Runtime) };
+    let name = if has_ref {
+        o.text(cx, "name")
+    } else {
+        o.req_text(cx, "name", Need::Runtime)
+    };
     if let Some(n) = &name {
         cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
     }
     let label = o.text(cx, "label");
-    let description = if has_ref { o.text(cx, "description") } else { o.req_text(cx, "description", Need::Schema) };
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Tool));
+    let description = if has_ref {
+        o.text(cx, "description")
+    } else {
+        o.req_text(cx, "description", Need::Schema)
+    };
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::Tool)
+    });
     let hints = o.take("hints").and_then(|(n, p)| {
         let mut h = cx.obj(n, &p, "`hints`")?;
         let read_only = h.boolean(cx, "readOnly");
@@ -194,27 +315,51 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpTool> {
         let open_world = h.boolean(cx, "openWorld");
         let loc = h.loc(cx);
         h.finish(cx);
-        Some(McpToolHints { read_only, destructive, idempotent, open_world, loc })
+        Some(McpToolHints {
+            read_only,
+            destructive,
+            idempotent,
+            open_world,
+            loc,
+        })
     });
     let invocation = read_invocation(cx, &mut o);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpTool, &invocation, &loc, false);
     o.finish(cx);
-    Some(McpTool { name, label, description, input_parameters, hints, invocation, loc })
+    Some(McpTool {
+        name,
+        label,
+        description,
+        input_parameters,
+        hints,
+        invocation,
+        loc,
+    })
 }
 
 fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpResource> {
     let mut o = cx.obj(node, ptr, "an MCP resource")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
-        cx.pattern(n, "name", formats::extended(n), "letters, digits, `-`, `_` or `*`");
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
     }
     let label = o.req_text(cx, "label", Need::Schema);
     let uri = o.req_text(cx, "uri", Need::Runtime);
     let description = o.req_text(cx, "description", Need::Schema);
     let mime_type = o.text(cx, "mimeType");
     if let Some(m) = &mime_type {
-        cx.pattern(m, "mimeType", formats::mime_type(m), "a media type such as `application/json`");
+        cx.pattern(
+            m,
+            "mimeType",
+            formats::mime_type(m),
+            "a media type such as `application/json`",
+        );
     }
     let location = o.text(cx, "location");
     if let Some(l) = &location {
@@ -222,20 +367,38 @@ fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpResou
     }
     if o.has("ref") {
         let loc = o.key_loc(cx, "ref");
-        cx.push(Diagnostic::deviation(rule::UNKNOWN_KEY, loc, "MCP resources have no `ref` in the official schema"));
+        cx.push(Diagnostic::deviation(
+            rule::UNKNOWN_KEY,
+            loc,
+            "MCP resources have no `ref` in the official schema",
+        ));
     }
     let invocation = read_invocation(cx, &mut o);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpResource, &invocation, &loc, location.is_some());
     o.finish(cx);
-    Some(McpResource { name, label, uri, description, mime_type, location, invocation, loc })
+    Some(McpResource {
+        name,
+        label,
+        uri,
+        description,
+        mime_type,
+        location,
+        invocation,
+        loc,
+    })
 }
 
 fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpPrompt> {
     let mut o = cx.obj(node, ptr, "an MCP prompt")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
-        cx.pattern(n, "name", formats::extended(n), "letters, digits, `-`, `_` or `*`");
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
     }
     let label = o.req_text(cx, "label", Need::Schema);
     let description = o.req_text(cx, "description", Need::Schema);
@@ -243,22 +406,36 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpPrompt> {
         let mut a = cx.obj(n, p, "a prompt argument")?;
         let name = a.req_text(cx, "name", Need::Runtime);
         if let Some(n) = &name {
-            cx.pattern(n, "name", formats::extended(n), "letters, digits, `-`, `_` or `*`");
+            cx.pattern(
+                n,
+                "name",
+                formats::extended(n),
+                "letters, digits, `-`, `_` or `*`",
+            );
         }
         let label = a.text(cx, "label");
         let description = a.req_text(cx, "description", Need::Schema);
         let required = a.boolean(cx, "required");
         let loc = a.loc(cx);
         a.finish(cx);
-        Some(McpPromptArgument { name, label, description, required, loc })
+        Some(McpPromptArgument {
+            name,
+            label,
+            description,
+            required,
+            loc,
+        })
     });
     let template = o.list(cx, "template", |cx, n, p| {
         let mut m = cx.obj(n, p, "a prompt message")?;
-        let roles: &[(&str, &str, bool)] = &[("user", "user", true), ("assistant", "assistant", true)];
+        let roles: &[(&str, &str, bool)] =
+            &[("user", "user", true), ("assistant", "assistant", true)];
         if !m.has("role") {
             m.missing(cx, "role", Need::Runtime);
         }
-        let role = m.choice(cx, "role", roles, |_, _| {}).map(|r| Spanned::new(r.value.to_string(), r.loc));
+        let role = m
+            .choice(cx, "role", roles, |_, _| {})
+            .map(|r| Spanned::new(r.value.to_string(), r.loc));
         let content = m.req_text(cx, "content", Need::Runtime);
         let loc = m.loc(cx);
         m.finish(cx);
@@ -271,17 +448,33 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpPrompt> {
     match (o.has("template"), location.is_some()) {
         (true, true) => {
             let loc = o.loc(cx);
-            cx.push(Diagnostic::error(rule::CONFLICTING_FIELDS, loc, "an MCP prompt has `template` or `location`, not both"));
+            cx.push(Diagnostic::error(
+                rule::CONFLICTING_FIELDS,
+                loc,
+                "an MCP prompt has `template` or `location`, not both",
+            ));
         }
         (false, false) => {
             let loc = o.loc(cx);
-            cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "an MCP prompt needs `template` or `location`"));
+            cx.push(Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                loc,
+                "an MCP prompt needs `template` or `location`",
+            ));
         }
         _ => {}
     }
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(McpPrompt { name, label, description, arguments, template, location, loc })
+    Some(McpPrompt {
+        name,
+        label,
+        description,
+        arguments,
+        template,
+        location,
+        loc,
+    })
 }
 
 fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
@@ -294,7 +487,12 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
     let license = o.text(cx, "license");
     let compatibility = o.text(cx, "compatibility");
     if let Some(c) = &compatibility {
-        cx.pattern(c, "compatibility", c.chars().count() <= 500, "at most 500 characters");
+        cx.pattern(
+            c,
+            "compatibility",
+            c.chars().count() <= 500,
+            "at most 500 characters",
+        );
     }
     let mut metadata = OrderedMap::default();
     if let Some((n, p)) = o.take("metadata") {
@@ -304,7 +502,9 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
                     let key = k.key_text();
                     let kp = pointer_push(&p, &key);
                     if let Some(t) = cx.text(v, &kp, &key) {
-                        metadata.entries.push((Spanned::new(key, cx.loc(k, &kp)), t));
+                        metadata
+                            .entries
+                            .push((Spanned::new(key, cx.loc(k, &kp)), t));
                     }
                 }
             }
@@ -313,7 +513,12 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
     }
     let allowed_tools = o.text(cx, "allowed-tools");
     if let Some(a) = &allowed_tools {
-        cx.pattern(a, "allowed-tools", a.chars().count() <= 1024, "at most 1024 characters");
+        cx.pattern(
+            a,
+            "allowed-tools",
+            a.chars().count() <= 1024,
+            "at most 1024 characters",
+        );
     }
     let argument_hint = o.text(cx, "argument-hint");
     let user_invocable = o.boolean(cx, "user-invocable");
@@ -335,53 +540,94 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
             let action = f.req_text(cx, "action", Need::Runtime);
             let loc = f.loc(cx);
             f.finish(cx);
-            Some(SkillToolFrom { source_namespace, action, loc })
+            Some(SkillToolFrom {
+                source_namespace,
+                action,
+                loc,
+            })
         });
         let instruction = t.text(cx, "instruction");
         match (t.has("from"), t.has("instruction")) {
             (true, true) => {
                 let loc = t.loc(cx);
-                cx.push(Diagnostic::error(rule::CONFLICTING_FIELDS, loc, "a skill tool has `from` or `instruction`, not both"));
+                cx.push(Diagnostic::error(
+                    rule::CONFLICTING_FIELDS,
+                    loc,
+                    "a skill tool has `from` or `instruction`, not both",
+                ));
             }
             (false, false) => {
                 let loc = t.loc(cx);
-                cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "a skill tool needs `from` or `instruction`"));
+                cx.push(Diagnostic::error(
+                    rule::REQUIRED_FIELD,
+                    loc,
+                    "a skill tool needs `from` or `instruction`",
+                ));
             }
             _ => {}
         }
         let loc = t.loc(cx);
         t.finish(cx);
-        Some(SkillTool { name, description, from, instruction, loc })
+        Some(SkillTool {
+            name,
+            description,
+            from,
+            instruction,
+            loc,
+        })
     });
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(ExposedSkill { name, description, license, compatibility, metadata, allowed_tools, argument_hint, user_invocable, disable_model_invocation, location, tools, loc })
+    Some(ExposedSkill {
+        name,
+        description,
+        license,
+        compatibility,
+        metadata,
+        allowed_tools,
+        argument_hint,
+        user_invocable,
+        disable_model_invocation,
+        location,
+        tools,
+        loc,
+    })
 }
 
 /// Checks the control block's `management` settings (kept as JSON in the model).
 fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
-    let Some(mut o) = cx.obj(node, ptr, "`management`") else { return };
+    let Some(mut o) = cx.obj(node, ptr, "`management`") else {
+        return;
+    };
     for key in ["health", "info", "reload", "validate"] {
         o.boolean(cx, key);
     }
-    if let Some((n, p)) = o.take("logs") {
-        if !matches!(n.kind, NodeKind::Bool(_))
-            && let Some(mut l) = cx.obj(n, &p, "`logs`")
-        {
-            l.boolean(cx, "level-control");
-            l.boolean(cx, "stream");
-            int_in(cx, &mut l, "max-subscribers", 1, 20);
-            l.finish(cx);
-        }
+    if let Some((n, p)) = o.take("logs")
+        && !matches!(n.kind, NodeKind::Bool(_))
+        && let Some(mut l) = cx.obj(n, &p, "`logs`")
+    {
+        l.boolean(cx, "level-control");
+        l.boolean(cx, "stream");
+        int_in(cx, &mut l, "max-subscribers", 1, 20);
+        l.finish(cx);
     }
     if let Some((n, p)) = o.take("scripting")
         && let Some(mut s) = cx.obj(n, &p, "`scripting`")
     {
         s.boolean(cx, "enabled");
         if let Some(l) = s.text(cx, "defaultLocation") {
-            cx.pattern(&l, "defaultLocation", l.starts_with("file:///"), "a `file:///` URI");
+            cx.pattern(
+                &l,
+                "defaultLocation",
+                l.starts_with("file:///"),
+                "a `file:///` URI",
+            );
         }
-        let langs: &[(&str, (), bool)] = &[("javascript", (), true), ("python", (), true), ("groovy", (), true)];
+        let langs: &[(&str, (), bool)] = &[
+            ("javascript", (), true),
+            ("python", (), true),
+            ("groovy", (), true),
+        ];
         s.choice(cx, "defaultLanguage", langs, |_, _| {});
         int_in(cx, &mut s, "timeout", 1, i64::MAX);
         int_in(cx, &mut s, "statementLimit", 1, i64::MAX);
@@ -390,7 +636,12 @@ fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
                 if let Some(t) = cx.text(item, ip, "allowedLanguages")
                     && !["javascript", "python", "groovy"].contains(&t.as_str())
                 {
-                    cx.bad_value(item, ip, "allowedLanguages", &["javascript", "python", "groovy"]);
+                    cx.bad_value(
+                        item,
+                        ip,
+                        "allowedLanguages",
+                        &["javascript", "python", "groovy"],
+                    );
                 }
                 Some(())
             });
@@ -406,7 +657,18 @@ fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &str, min: i64, max: i64) {
             NodeKind::Int(i) if (min..=max).contains(&i) => {}
             NodeKind::Int(i) => {
                 let loc = cx.loc(n, &p);
-                cx.push(Diagnostic::error(rule::INVALID_VALUE, loc, format!("`{key}` is {i}; expected at least {min}{}", if max < i64::MAX { format!(" and at most {max}") } else { String::new() })));
+                cx.push(Diagnostic::error(
+                    rule::INVALID_VALUE,
+                    loc,
+                    format!(
+                        "`{key}` is {i}; expected at least {min}{}",
+                        if max < i64::MAX {
+                            format!(" and at most {max}")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ));
             }
             _ => cx.wrong_type(n, &p, key, "an integer"),
         }
@@ -415,7 +677,9 @@ fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &str, min: i64, max: i64) {
 
 /// Checks the control block's `observability` settings (kept as JSON in the model).
 fn check_observability(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
-    let Some(mut o) = cx.obj(node, ptr, "`observability`") else { return };
+    let Some(mut o) = cx.obj(node, ptr, "`observability`") else {
+        return;
+    };
     o.boolean(cx, "enabled");
     if let Some((n, p)) = o.take("metrics")
         && let Some(mut m) = cx.obj(n, &p, "`metrics`")

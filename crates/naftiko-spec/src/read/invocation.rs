@@ -3,10 +3,13 @@
 //! which: *mapped* outputs (JSONPath `mapping`) with `call`, *orchestrated* outputs (named,
 //! filled by step `mappings`) with `steps`, *mock* outputs (named static `value`) alone.
 
-use super::params::{read_input, read_output, InputContext, OutputContext};
+use super::params::{InputContext, OutputContext, read_input, read_output};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
-use crate::model::{AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics, Step, StepMapping, WithValue};
+use crate::model::{
+    AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics,
+    Step, StepMapping, WithValue,
+};
 use crate::span::{Loc, Spanned, pointer_push};
 use crate::yaml::{Node, NodeKind};
 
@@ -25,14 +28,31 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
     let call = o.text(cx, "call");
     for (field, v) in [("ref", &reference), ("call", &call)] {
         if let Some(v) = v {
-            cx.pattern(v, field, formats::reference(v), "`namespace.name` (letters, digits and `-` on each side of one `.`)");
+            cx.pattern(
+                v,
+                field,
+                formats::reference(v),
+                "`namespace.name` (letters, digits and `-` on each side of one `.`)",
+            );
         }
     }
-    let with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+    let with = o
+        .take("with")
+        .map(|(n, p)| read_with(cx, n, &p))
+        .unwrap_or_default();
     let steps = o.list(cx, "steps", read_step);
     let mappings = o.list(cx, "mappings", read_mapping);
-    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| read_output(cx, n, p, OutputContext::Exposed));
-    Invocation { reference, call, with, steps, mappings, output_parameters }
+    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| {
+        read_output(cx, n, p, OutputContext::Exposed)
+    });
+    Invocation {
+        reference,
+        call,
+        with,
+        steps,
+        mappings,
+        output_parameters,
+    }
 }
 
 pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<WithValue> {
@@ -48,10 +68,20 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<W
             NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_) => {}
             _ => {
                 let loc = cx.loc(v, &kp);
-                cx.push(Diagnostic::deviation(rule::TYPE_MISMATCH, loc, format!("`with.{name}` is {}; the official schema allows a string or a number", v.type_name())));
+                cx.push(Diagnostic::deviation(
+                    rule::TYPE_MISMATCH,
+                    loc,
+                    format!(
+                        "`with.{name}` is {}; the official schema allows a string or a number",
+                        v.type_name()
+                    ),
+                ));
             }
         }
-        map.entries.push((Spanned::new(name, cx.loc(k, &kp)), Spanned::new(v.to_json(), cx.loc(v, &kp))));
+        map.entries.push((
+            Spanned::new(name, cx.loc(k, &kp)),
+            Spanned::new(v.to_json(), cx.loc(v, &kp)),
+        ));
     }
     map
 }
@@ -69,7 +99,11 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
         Some(k @ ("call" | "lookup" | "script")) => k.to_string(),
         Some(other) => {
             if let Some(k) = &kind {
-                cx.push(Diagnostic::error(rule::INVALID_VALUE, k.loc.clone(), format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`")));
+                cx.push(Diagnostic::error(
+                    rule::INVALID_VALUE,
+                    k.loc.clone(),
+                    format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`"),
+                ));
             }
             return None;
         }
@@ -103,7 +137,10 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
             if let Some(c) = &step.call {
                 cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
             }
-            step.with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+            step.with = o
+                .take("with")
+                .map(|(n, p)| read_with(cx, n, &p))
+                .unwrap_or_default();
         }
         "lookup" => {
             step.index = o.req_text(cx, "index", Need::Runtime);
@@ -120,15 +157,24 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
             }
         }
         _ => {
-            let langs: &[(&str, &str, bool)] = &[("javascript", "javascript", true), ("python", "python", true), ("groovy", "groovy", true)];
-            step.language = o.choice(cx, "language", langs, |_, _| {}).map(|l| Spanned::new(l.value.to_string(), l.loc));
+            let langs: &[(&str, &str, bool)] = &[
+                ("javascript", "javascript", true),
+                ("python", "python", true),
+                ("groovy", "groovy", true),
+            ];
+            step.language = o
+                .choice(cx, "language", langs, |_, _| {})
+                .map(|l| Spanned::new(l.value.to_string(), l.loc));
             step.location = o.text(cx, "location");
             if let Some(l) = &step.location {
                 cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
             }
             step.file = o.req_text(cx, "file", Need::Runtime);
             step.dependencies = o.texts(cx, "dependencies");
-            step.with = o.take("with").map(|(n, p)| read_with(cx, n, &p)).unwrap_or_default();
+            step.with = o
+                .take("with")
+                .map(|(n, p)| read_with(cx, n, &p))
+                .unwrap_or_default();
         }
     }
     o.finish(cx);
@@ -139,12 +185,21 @@ fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<StepMapping> 
     let mut o = cx.obj(node, ptr, "a step mapping")?;
     let target_name = o.req_text(cx, "targetName", Need::Runtime);
     if let Some(t) = &target_name {
-        cx.pattern(t, "targetName", formats::target_name(t), "letters, digits, `-`, `_` or `.`");
+        cx.pattern(
+            t,
+            "targetName",
+            formats::target_name(t),
+            "letters, digits, `-`, `_` or `.`",
+        );
     }
     let value = o.req_text(cx, "value", Need::Runtime);
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(StepMapping { target_name, value, loc })
+    Some(StepMapping {
+        target_name,
+        value,
+        loc,
+    })
 }
 
 pub(super) fn read_function(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<AggregateFunction> {
@@ -161,18 +216,36 @@ pub(super) fn read_function(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<A
         let cacheable = s.boolean(cx, "cacheable");
         let loc = s.loc(cx);
         s.finish(cx);
-        Some(Semantics { safe, idempotent, cacheable, loc })
+        Some(Semantics {
+            safe,
+            idempotent,
+            cacheable,
+            loc,
+        })
     });
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| read_input(cx, n, p, InputContext::Tool));
+    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
+        read_input(cx, n, p, InputContext::Tool)
+    });
     if o.has("ref") {
         let loc = o.key_loc(cx, "ref");
-        cx.push(Diagnostic::error(rule::UNKNOWN_KEY, loc, "aggregate functions cannot `ref` other functions"));
+        cx.push(Diagnostic::error(
+            rule::UNKNOWN_KEY,
+            loc,
+            "aggregate functions cannot `ref` other functions",
+        ));
     }
     let invocation = read_invocation(cx, &mut o);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::Function, &invocation, &loc, false);
     o.finish(cx);
-    Some(AggregateFunction { name, description, semantics, input_parameters, invocation, loc })
+    Some(AggregateFunction {
+        name,
+        description,
+        semantics,
+        input_parameters,
+        invocation,
+        loc,
+    })
 }
 
 /// One way an output does not fit a shape.
@@ -201,12 +274,25 @@ impl Shape {
 }
 
 fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Problem>) {
-    let problem = |problems: &mut Vec<Problem>, message: String, fatal: bool| problems.push(Problem { loc: out.loc.clone(), message, fatal });
-    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else { return };
+    let problem = |problems: &mut Vec<Problem>, message: String, fatal: bool| {
+        problems.push(Problem {
+            loc: out.loc.clone(),
+            message,
+            fatal,
+        })
+    };
+    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else {
+        return;
+    };
     match shape {
         Shape::Mapped => {
             if let Some(n) = &out.name {
-                problems.push(Problem { loc: n.loc.clone(), message: "a mapped output has no `name` (its key in `properties` names it)".into(), fatal: false });
+                problems.push(Problem {
+                    loc: n.loc.clone(),
+                    message: "a mapped output has no `name` (its key in `properties` names it)"
+                        .into(),
+                    fatal: false,
+                });
             }
             match ty {
                 t if t.is_scalar() => {
@@ -216,26 +302,45 @@ fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Pr
                         _ => {}
                     }
                     if out.properties.is_some() || out.items.is_some() {
-                        problem(problems, format!("a {} output has no `properties` or `items`", t.as_str()), false);
+                        problem(
+                            problems,
+                            format!("a {} output has no `properties` or `items`", t.as_str()),
+                            false,
+                        );
                     }
                 }
                 OutputType::Object => {
                     if out.items.is_some() {
-                        problem(problems, "an object output has `properties`, not `items`".into(), false);
+                        problem(
+                            problems,
+                            "an object output has `properties`, not `items`".into(),
+                            false,
+                        );
                     }
                     if let Some(props) = &out.properties {
-                        props.iter().for_each(|(_, p)| fits(p, shape, true, problems));
+                        props
+                            .iter()
+                            .for_each(|(_, p)| fits(p, shape, true, problems));
                     }
                 }
                 _ => {
                     if out.properties.is_some() {
-                        problem(problems, "an array output has `items`, not `properties`".into(), false);
+                        problem(
+                            problems,
+                            "an array output has `items`, not `properties`".into(),
+                            false,
+                        );
                     }
                     match &out.items {
                         None => {}
                         Some(OutputItems::One(item)) => fits(item, shape, true, problems),
                         Some(OutputItems::Many(items)) => {
-                            problem(problems, "`items` of a mapped array is one output parameter, not a list".into(), false);
+                            problem(
+                                problems,
+                                "`items` of a mapped array is one output parameter, not a list"
+                                    .into(),
+                                false,
+                            );
                             items.iter().for_each(|i| fits(i, shape, true, problems));
                         }
                     }
@@ -244,23 +349,44 @@ fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Pr
         }
         Shape::Orchestrated => {
             if out.name.is_none() {
-                problem(problems, "an orchestrated output needs a `name` (step `mappings` target it)".into(), false);
+                problem(
+                    problems,
+                    "an orchestrated output needs a `name` (step `mappings` target it)".into(),
+                    false,
+                );
             }
             if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
                 problem(problems, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
             }
             match ty {
                 OutputType::Object => match &out.properties {
-                    None => problem(problems, "an orchestrated object output needs `properties`".into(), false),
-                    Some(props) => props.iter().for_each(|(_, p)| fits(p, shape, true, problems)),
+                    None => problem(
+                        problems,
+                        "an orchestrated object output needs `properties`".into(),
+                        false,
+                    ),
+                    Some(props) => props
+                        .iter()
+                        .for_each(|(_, p)| fits(p, shape, true, problems)),
                 },
                 OutputType::Array => match &out.items {
-                    Some(OutputItems::Many(items)) if !items.is_empty() => items.iter().for_each(|i| fits(i, shape, true, problems)),
-                    _ => problem(problems, "an orchestrated array output needs `items`: a list of output parameters".into(), false),
+                    Some(OutputItems::Many(items)) if !items.is_empty() => {
+                        items.iter().for_each(|i| fits(i, shape, true, problems))
+                    }
+                    _ => problem(
+                        problems,
+                        "an orchestrated array output needs `items`: a list of output parameters"
+                            .into(),
+                        false,
+                    ),
                 },
                 _ => {
                     if out.properties.is_some() || out.items.is_some() {
-                        problem(problems, "a scalar output has no `properties` or `items`".into(), false);
+                        problem(
+                            problems,
+                            "a scalar output has no `properties` or `items`".into(),
+                            false,
+                        );
                     }
                 }
             }
@@ -270,13 +396,35 @@ fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Pr
                 problem(problems, "a mock output needs a `name`".into(), true);
             }
             if out.value.is_none() {
-                problem(problems, "a mock output needs a static `value`".into(), true);
+                problem(
+                    problems,
+                    "a mock output needs a static `value`".into(),
+                    true,
+                );
             }
-            if !matches!(ty, OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer) {
-                problem(problems, format!("a mock output is a string, number or boolean, not {}", ty.as_str()), false);
+            if !matches!(
+                ty,
+                OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer
+            ) {
+                problem(
+                    problems,
+                    format!(
+                        "a mock output is a string, number or boolean, not {}",
+                        ty.as_str()
+                    ),
+                    false,
+                );
             }
-            if out.mapping.is_some() || out.constant.is_some() || out.properties.is_some() || out.items.is_some() {
-                problem(problems, "a mock output has only `name`, `type` and `value`".into(), false);
+            if out.mapping.is_some()
+                || out.constant.is_some()
+                || out.properties.is_some()
+                || out.items.is_some()
+            {
+                problem(
+                    problems,
+                    "a mock output has only `name`, `type` and `value`".into(),
+                    false,
+                );
             }
         }
     }
@@ -285,7 +433,9 @@ fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Pr
 /// Reports the community's pass-through outputs (`{type: object, mapping: $.}`: an object
 /// without `properties`, an array without `items`), at any depth.
 fn report_untyped(cx: &mut Cx<'_>, out: &OutputParameter) {
-    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else { return };
+    let Some(ty) = out.data_type.as_ref().map(|t| t.value) else {
+        return;
+    };
     match ty {
         OutputType::Object if out.properties.is_none() => cx.push(
             Diagnostic::deviation(rule::DIALECT_UNTYPED_OUTPUT, out.loc.clone(), "an object output without `properties` is community dialect; naftiko passes the mapped value through as it is")
@@ -317,14 +467,31 @@ fn problems_for(outputs: &[OutputParameter], shape: Shape) -> Vec<Problem> {
 
 /// Checks that `outputParameters` have the shape the unit's `call`/`steps`/`ref` calls
 /// for, and that the unit has something to run.
-pub(super) fn check_outputs(cx: &mut Cx<'_>, unit: Unit, inv: &Invocation, unit_loc: &Loc, has_location: bool) {
+pub(super) fn check_outputs(
+    cx: &mut Cx<'_>,
+    unit: Unit,
+    inv: &Invocation,
+    unit_loc: &Loc,
+    has_location: bool,
+) {
     let outputs = &inv.output_parameters;
     if unit == Unit::McpResource {
-        let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location].iter().filter(|b| **b).count();
+        let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location]
+            .iter()
+            .filter(|b| **b)
+            .count();
         if sources > 1 {
-            cx.push(Diagnostic::error(rule::CONFLICTING_FIELDS, unit_loc.clone(), "an MCP resource has exactly one of `call`, `steps` or `location`"));
+            cx.push(Diagnostic::error(
+                rule::CONFLICTING_FIELDS,
+                unit_loc.clone(),
+                "an MCP resource has exactly one of `call`, `steps` or `location`",
+            ));
         } else if sources == 0 {
-            cx.push(Diagnostic::error(rule::REQUIRED_FIELD, unit_loc.clone(), "an MCP resource needs one of `call`, `steps` or `location`"));
+            cx.push(Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                unit_loc.clone(),
+                "an MCP resource needs one of `call`, `steps` or `location`",
+            ));
         }
     }
     if inv.reference.is_some() && unit != Unit::McpResource {
@@ -345,17 +512,31 @@ pub(super) fn check_outputs(cx: &mut Cx<'_>, unit: Unit, inv: &Invocation, unit_
             Unit::Function => "an aggregate function",
             _ => "this unit",
         };
-        cx.push(Diagnostic::error(rule::REQUIRED_FIELD, unit_loc.clone(), format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`")));
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            unit_loc.clone(),
+            format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`"),
+        ));
         return;
     } else {
         Shape::Mock
     };
     let mut problems = problems_for(outputs, shape);
     // REST operations may also use orchestrated outputs when they have steps and a name.
-    if unit == Unit::RestOperation && !problems.is_empty() && !inv.steps.is_empty() && problems_for(outputs, Shape::Orchestrated).is_empty() {
+    if unit == Unit::RestOperation
+        && !problems.is_empty()
+        && !inv.steps.is_empty()
+        && problems_for(outputs, Shape::Orchestrated).is_empty()
+    {
         problems.clear();
     }
-    if unit == Unit::RestOperation && shape == Shape::Mapped && inv.call.is_none() && inv.steps.is_empty() && !outputs.is_empty() && problems_for(outputs, Shape::Mock).is_empty() {
+    if unit == Unit::RestOperation
+        && shape == Shape::Mapped
+        && inv.call.is_none()
+        && inv.steps.is_empty()
+        && !outputs.is_empty()
+        && problems_for(outputs, Shape::Mock).is_empty()
+    {
         // A REST mock operation: allowed by naftiko, not by the official schema.
         cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, unit_loc.clone(), "a REST operation with mock outputs (named static values) is outside the official schema"));
         return;
@@ -363,6 +544,10 @@ pub(super) fn check_outputs(cx: &mut Cx<'_>, unit: Unit, inv: &Invocation, unit_
     outputs.iter().for_each(|o| report_untyped(cx, o));
     for p in problems {
         let message = format!("{}; expected a {} output", p.message, shape.name());
-        cx.push(if p.fatal { Diagnostic::error(rule::SCHEMA_CONSTRAINT, p.loc, message) } else { Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message) });
+        cx.push(if p.fatal {
+            Diagnostic::error(rule::SCHEMA_CONSTRAINT, p.loc, message)
+        } else {
+            Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message)
+        });
     }
 }

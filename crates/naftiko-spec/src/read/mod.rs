@@ -41,12 +41,18 @@ impl LoadedDocument {
     /// True when the top-level mapping has a `naftiko` key (how directory scans recognise
     /// capability files among other YAML).
     pub fn has_naftiko_key(&self) -> bool {
-        self.root.as_ref().is_some_and(|r| r.get("naftiko").is_some())
+        self.root
+            .as_ref()
+            .is_some_and(|r| r.get("naftiko").is_some())
     }
 }
 
 fn file_error(path: &Arc<Path>, message: String) -> Diagnostic {
-    let loc = Loc { file: path.clone(), span: Span::at(Pos { line: 1, column: 1 }), pointer: String::new() };
+    let loc = Loc {
+        file: path.clone(),
+        span: Span::at(Pos { line: 1, column: 1 }),
+        pointer: String::new(),
+    };
     Diagnostic::error(rule::FILE_UNREADABLE, loc, message)
 }
 
@@ -54,15 +60,30 @@ fn file_error(path: &Arc<Path>, message: String) -> Diagnostic {
 /// `file-unreadable` diagnostic, never a panic.
 pub fn load_file(path: &Path) -> LoadedDocument {
     let shared: Arc<Path> = Arc::from(path);
-    let empty = |d: Diagnostic| LoadedDocument { path: shared.clone(), text: Arc::from(""), root: None, document: None, diagnostics: vec![d] };
+    let empty = |d: Diagnostic| LoadedDocument {
+        path: shared.clone(),
+        text: Arc::from(""),
+        root: None,
+        document: None,
+        diagnostics: vec![d],
+    };
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             return empty(file_error(
                 &shared,
-                format!("the file is {:.1} MiB; naftiko reads capability files of at most {} MiB", meta.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576),
+                format!(
+                    "the file is {:.1} MiB; naftiko reads capability files of at most {} MiB",
+                    meta.len() as f64 / 1048576.0,
+                    MAX_FILE_BYTES / 1048576
+                ),
             ));
         }
-        Ok(meta) if meta.is_dir() => return empty(file_error(&shared, "this is a directory, not a file".to_string())),
+        Ok(meta) if meta.is_dir() => {
+            return empty(file_error(
+                &shared,
+                "this is a directory, not a file".to_string(),
+            ));
+        }
         Ok(_) => {}
         Err(e) => return empty(file_error(&shared, format!("cannot read the file: {e}"))),
     }
@@ -76,12 +97,30 @@ pub fn load_file(path: &Path) -> LoadedDocument {
 /// Parses bytes that were read from `path`.
 pub fn load_bytes(path: Arc<Path>, bytes: &[u8]) -> LoadedDocument {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        let d = file_error(&path, format!("the file is larger than {} MiB", MAX_FILE_BYTES / 1048576));
-        return LoadedDocument { path, text: Arc::from(""), root: None, document: None, diagnostics: vec![d] };
+        let d = file_error(
+            &path,
+            format!("the file is larger than {} MiB", MAX_FILE_BYTES / 1048576),
+        );
+        return LoadedDocument {
+            path,
+            text: Arc::from(""),
+            root: None,
+            document: None,
+            diagnostics: vec![d],
+        };
     }
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
-        let d = file_error(&path, format!("the file is binary (a NUL byte at offset {at}), not YAML text"));
-        return LoadedDocument { path, text: Arc::from(""), root: None, document: None, diagnostics: vec![d] };
+        let d = file_error(
+            &path,
+            format!("the file is binary (a NUL byte at offset {at}), not YAML text"),
+        );
+        return LoadedDocument {
+            path,
+            text: Arc::from(""),
+            root: None,
+            document: None,
+            diagnostics: vec![d],
+        };
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => load_str(path, text.strip_prefix('\u{feff}').unwrap_or(text)),
@@ -92,11 +131,25 @@ pub fn load_bytes(path: Arc<Path>, bytes: &[u8]) -> LoadedDocument {
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             let loc = Loc {
                 file: path.clone(),
-                span: Span::at(Pos { line: u32::try_from(line).unwrap_or(u32::MAX), column: u32::try_from(column).unwrap_or(u32::MAX) }),
+                span: Span::at(Pos {
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    column: u32::try_from(column).unwrap_or(u32::MAX),
+                }),
                 pointer: String::new(),
             };
-            let d = Diagnostic::error(rule::FILE_UNREADABLE, loc, format!("the file is not UTF-8 text (invalid byte at offset {at})")).with_hint("save the file as UTF-8");
-            LoadedDocument { path, text: Arc::from(""), root: None, document: None, diagnostics: vec![d] }
+            let d = Diagnostic::error(
+                rule::FILE_UNREADABLE,
+                loc,
+                format!("the file is not UTF-8 text (invalid byte at offset {at})"),
+            )
+            .with_hint("save the file as UTF-8");
+            LoadedDocument {
+                path,
+                text: Arc::from(""),
+                root: None,
+                document: None,
+                diagnostics: vec![d],
+            }
         }
     }
 }
@@ -106,8 +159,17 @@ pub fn load_str(path: Arc<Path>, text: &str) -> LoadedDocument {
     let mut diagnostics = Vec::new();
     let root = yaml::parse(text, &path, &mut diagnostics);
     let document = root.as_ref().and_then(|r| {
-        let mut cx = reader::Cx { file: path.clone(), diags: &mut diagnostics };
+        let mut cx = reader::Cx {
+            file: path.clone(),
+            diags: &mut diagnostics,
+        };
         document::read_document(&mut cx, r)
     });
-    LoadedDocument { path, text: Arc::from(text), root, document, diagnostics }
+    LoadedDocument {
+        path,
+        text: Arc::from(text),
+        root,
+        document,
+        diagnostics,
+    }
 }

@@ -3,7 +3,10 @@
 
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
-use crate::model::{ApiKeyAuth, ApiKeyPlacement, Authentication, BearerAuth, DataType, InputParameter, OAuth2Auth, OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation, UserPassword};
+use crate::model::{
+    ApiKeyAuth, ApiKeyPlacement, Authentication, BearerAuth, DataType, InputParameter, OAuth2Auth,
+    OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation, UserPassword,
+};
 use crate::span::{Spanned, pointer_push};
 use crate::yaml::{Node, NodeKind};
 
@@ -38,11 +41,21 @@ const DATA_TYPES: &[(&str, DataType, bool)] = &[
     ("object", DataType::Object, true),
 ];
 
-pub(super) fn read_input(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: InputContext) -> Option<InputParameter> {
+pub(super) fn read_input(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &str,
+    context: InputContext,
+) -> Option<InputParameter> {
     let mut o = cx.obj(node, ptr, "an input parameter")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
-        cx.pattern(n, "name", formats::extended(n), "letters, digits, `-`, `_` or `*`");
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
     }
     let location = if context == InputContext::Tool {
         None
@@ -57,7 +70,11 @@ pub(super) fn read_input(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: Input
             && let Some(l) = &loc
             && l.value == ParamLocation::Environment
         {
-            cx.push(Diagnostic::error(rule::INVALID_VALUE, l.loc.clone(), "`in: environment` is only valid on consumed inputs"));
+            cx.push(Diagnostic::error(
+                rule::INVALID_VALUE,
+                l.loc.clone(),
+                "`in: environment` is only valid on consumed inputs",
+            ));
         }
         loc
     };
@@ -87,12 +104,25 @@ pub(super) fn read_input(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: Input
     let (pattern, value) = if context == InputContext::Tool {
         (None, None)
     } else {
-        let pattern = if context == InputContext::ExposedRest { o.text(cx, "pattern") } else { None };
+        let pattern = if context == InputContext::ExposedRest {
+            o.text(cx, "pattern")
+        } else {
+            None
+        };
         (pattern, o.text(cx, "value"))
     };
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(InputParameter { name, location, data_type, description, required, pattern, value, loc })
+    Some(InputParameter {
+        name,
+        location,
+        data_type,
+        description,
+        required,
+        pattern,
+        value,
+        loc,
+    })
 }
 
 /// Which official shape an output parameter follows.
@@ -113,11 +143,25 @@ const OUTPUT_TYPES: &[(&str, OutputType, bool)] = &[
     ("integer", OutputType::Integer, false),
 ];
 
-pub(super) fn read_output(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: OutputContext) -> Option<OutputParameter> {
+pub(super) fn read_output(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &str,
+    context: OutputContext,
+) -> Option<OutputParameter> {
     let mut o = cx.obj(node, ptr, "an output parameter")?;
-    let name = if context == OutputContext::Consumed { o.req_text(cx, "name", Need::Runtime) } else { o.text(cx, "name") };
+    let name = if context == OutputContext::Consumed {
+        o.req_text(cx, "name", Need::Runtime)
+    } else {
+        o.text(cx, "name")
+    };
     if let Some(n) = &name {
-        cx.pattern(n, "name", formats::extended(n), "letters, digits, `-`, `_` or `*`");
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
     }
     if !o.has("type") {
         o.missing(cx, "type", Need::Schema);
@@ -141,7 +185,8 @@ pub(super) fn read_output(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: Outp
                     let key_text = k.key_text();
                     let kp = pointer_push(&p, &key_text);
                     if let Some(out) = read_output(cx, v, &kp, context) {
-                        map.entries.push((Spanned::new(key_text, cx.loc(k, &kp)), out));
+                        map.entries
+                            .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
                     }
                 }
                 Some(map)
@@ -152,8 +197,14 @@ pub(super) fn read_output(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: Outp
             }
         });
         let items = o.take("items").and_then(|(n, p)| match &n.kind {
-            NodeKind::Map(_) => read_output(cx, n, &p, context).map(|out| OutputItems::One(Box::new(out))),
-            NodeKind::Seq(_) => Some(OutputItems::Many(cx.list(n, &p, "items", |cx, n, p| read_output(cx, n, p, context)))),
+            NodeKind::Map(_) => {
+                read_output(cx, n, &p, context).map(|out| OutputItems::One(Box::new(out)))
+            }
+            NodeKind::Seq(_) => {
+                Some(OutputItems::Many(cx.list(n, &p, "items", |cx, n, p| {
+                    read_output(cx, n, p, context)
+                })))
+            }
             _ => {
                 cx.wrong_type(n, &p, "items", "an output parameter (or a list of them)");
                 None
@@ -163,12 +214,25 @@ pub(super) fn read_output(cx: &mut Cx<'_>, node: &Node, ptr: &str, context: Outp
     };
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(OutputParameter { name, data_type, mapping, value, constant, properties, items, loc })
+    Some(OutputParameter {
+        name,
+        data_type,
+        mapping,
+        value,
+        constant,
+        properties,
+        items,
+        loc,
+    })
 }
 
 const AUTH_TYPES: &[&str] = &["basic", "apikey", "bearer", "digest", "oauth2"];
 
-pub(super) fn read_authentication(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Authentication> {
+pub(super) fn read_authentication(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &str,
+) -> Option<Authentication> {
     let mut o = cx.obj(node, ptr, "an authentication block")?;
     let Some(kind) = o.req_text(cx, "type", Need::Runtime) else {
         o.finish(cx);
@@ -177,32 +241,70 @@ pub(super) fn read_authentication(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Op
     let loc = o.loc(cx);
     let auth = match kind.as_str() {
         "none" => {
-            cx.push(Diagnostic::deviation(rule::DIALECT_AUTH_NONE, kind.loc.clone(), "`authentication: {type: none}` is community dialect").with_hint("omit `authentication` to call the API without credentials"));
+            cx.push(
+                Diagnostic::deviation(
+                    rule::DIALECT_AUTH_NONE,
+                    kind.loc.clone(),
+                    "`authentication: {type: none}` is community dialect",
+                )
+                .with_hint("omit `authentication` to call the API without credentials"),
+            );
             Some(Authentication::None { loc })
         }
         "basic" | "digest" => {
             let username = o.text(cx, "username");
             let password = o.text(cx, "password");
-            let up = UserPassword { username, password, loc };
-            Some(if kind.as_str() == "basic" { Authentication::Basic(up) } else { Authentication::Digest(up) })
+            let up = UserPassword {
+                username,
+                password,
+                loc,
+            };
+            Some(if kind.as_str() == "basic" {
+                Authentication::Basic(up)
+            } else {
+                Authentication::Digest(up)
+            })
         }
-        "bearer" => Some(Authentication::Bearer(BearerAuth { token: o.text(cx, "token"), loc })),
+        "bearer" => Some(Authentication::Bearer(BearerAuth {
+            token: o.text(cx, "token"),
+            loc,
+        })),
         "apikey" => {
             let mut key = o.text(cx, "key");
             let value = o.text(cx, "value");
-            let places: &[(&str, ApiKeyPlacement, bool)] = &[("header", ApiKeyPlacement::Header, true), ("query", ApiKeyPlacement::Query, true)];
+            let places: &[(&str, ApiKeyPlacement, bool)] = &[
+                ("header", ApiKeyPlacement::Header, true),
+                ("query", ApiKeyPlacement::Query, true),
+            ];
             let mut placement = o.choice(cx, "placement", places, |_, _| {});
             if o.has("in") || o.has("name") {
                 let at = if o.has("in") { "in" } else { "name" };
                 let dloc = o.key_loc(cx, at);
-                cx.push(Diagnostic::deviation(rule::DIALECT_APIKEY_OPENAPI, dloc, "apikey with OpenAPI's `in`/`name` is community dialect").with_hint("write `placement: header|query` and `key: <header or parameter name>`"));
-                let openapi_places: &[(&str, ApiKeyPlacement, bool)] = &[("header", ApiKeyPlacement::Header, true), ("query", ApiKeyPlacement::Query, true)];
+                cx.push(
+                    Diagnostic::deviation(
+                        rule::DIALECT_APIKEY_OPENAPI,
+                        dloc,
+                        "apikey with OpenAPI's `in`/`name` is community dialect",
+                    )
+                    .with_hint(
+                        "write `placement: header|query` and `key: <header or parameter name>`",
+                    ),
+                );
+                let openapi_places: &[(&str, ApiKeyPlacement, bool)] = &[
+                    ("header", ApiKeyPlacement::Header, true),
+                    ("query", ApiKeyPlacement::Query, true),
+                ];
                 let p2 = o.choice(cx, "in", openapi_places, |_, _| {});
                 placement = placement.or(p2);
                 let k2 = o.text(cx, "name");
                 key = key.or(k2);
             }
-            Some(Authentication::ApiKey(ApiKeyAuth { key, value, placement, loc }))
+            Some(Authentication::ApiKey(ApiKeyAuth {
+                key,
+                value,
+                placement,
+                loc,
+            }))
         }
         "oauth2" => {
             let authorization_server_uri = o.req_text(cx, "authorizationServerUri", Need::Runtime);
@@ -210,13 +312,34 @@ pub(super) fn read_authentication(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Op
             let scopes = o.texts(cx, "scopes");
             let audience = o.text(cx, "audience");
             let token_endpoint = o.text(cx, "tokenEndpoint");
-            let validations: &[(&str, &str, bool)] = &[("jwks", "jwks", true), ("introspection", "introspection", true)];
-            let token_validation = o.choice(cx, "tokenValidation", validations, |_, _| {}).map(|v| Spanned::new(v.value.to_string(), v.loc));
-            Some(Authentication::OAuth2(OAuth2Auth { authorization_server_uri, resource, scopes, audience, token_endpoint, token_validation, loc }))
+            let validations: &[(&str, &str, bool)] = &[
+                ("jwks", "jwks", true),
+                ("introspection", "introspection", true),
+            ];
+            let token_validation = o
+                .choice(cx, "tokenValidation", validations, |_, _| {})
+                .map(|v| Spanned::new(v.value.to_string(), v.loc));
+            Some(Authentication::OAuth2(OAuth2Auth {
+                authorization_server_uri,
+                resource,
+                scopes,
+                audience,
+                token_endpoint,
+                token_validation,
+                loc,
+            }))
         }
         other => {
-            let allowed = AUTH_TYPES.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-            cx.push(Diagnostic::error(rule::INVALID_VALUE, kind.loc.clone(), format!("authentication `type` is `{other}`; expected one of {allowed}")));
+            let allowed = AUTH_TYPES
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.push(Diagnostic::error(
+                rule::INVALID_VALUE,
+                kind.loc.clone(),
+                format!("authentication `type` is `{other}`; expected one of {allowed}"),
+            ));
             return None;
         }
     };

@@ -29,7 +29,11 @@ pub(crate) enum Need {
 
 impl Cx<'_> {
     pub(crate) fn loc(&self, node: &Node, pointer: &str) -> Loc {
-        Loc { file: self.file.clone(), span: node.span, pointer: pointer.to_string() }
+        Loc {
+            file: self.file.clone(),
+            span: node.span,
+            pointer: pointer.to_string(),
+        }
     }
 
     pub(crate) fn push(&mut self, d: Diagnostic) {
@@ -39,20 +43,36 @@ impl Cx<'_> {
     /// Reports a value of the wrong type.
     pub(crate) fn wrong_type(&mut self, node: &Node, pointer: &str, field: &str, expected: &str) {
         let loc = self.loc(node, pointer);
-        self.push(Diagnostic::error(rule::TYPE_MISMATCH, loc, format!("`{field}` must be {expected}, found {}", node.type_name())));
+        self.push(Diagnostic::error(
+            rule::TYPE_MISMATCH,
+            loc,
+            format!("`{field}` must be {expected}, found {}", node.type_name()),
+        ));
     }
 
     /// Reads a string. Other scalars are accepted as their text with a deviation; lists
     /// and mappings are errors.
-    pub(crate) fn text(&mut self, node: &Node, pointer: &str, field: &str) -> Option<Spanned<String>> {
+    pub(crate) fn text(
+        &mut self,
+        node: &Node,
+        pointer: &str,
+        field: &str,
+    ) -> Option<Spanned<String>> {
         let text = match &node.kind {
             NodeKind::Str(s) => s.clone(),
             NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => {
                 let text = node.key_text();
                 let loc = self.loc(node, pointer);
                 self.push(
-                    Diagnostic::deviation(rule::TYPE_MISMATCH, loc, format!("`{field}` must be a string, found {} `{text}`", node.type_name()))
-                        .with_hint(format!("quote it: `\"{text}\"`")),
+                    Diagnostic::deviation(
+                        rule::TYPE_MISMATCH,
+                        loc,
+                        format!(
+                            "`{field}` must be a string, found {} `{text}`",
+                            node.type_name()
+                        ),
+                    )
+                    .with_hint(format!("quote it: `\"{text}\"`")),
                 );
                 text
             }
@@ -65,7 +85,12 @@ impl Cx<'_> {
     }
 
     /// Reads a boolean.
-    pub(crate) fn boolean(&mut self, node: &Node, pointer: &str, field: &str) -> Option<Spanned<bool>> {
+    pub(crate) fn boolean(
+        &mut self,
+        node: &Node,
+        pointer: &str,
+        field: &str,
+    ) -> Option<Spanned<bool>> {
         match node.kind {
             NodeKind::Bool(b) => Some(Spanned::new(b, self.loc(node, pointer))),
             _ => {
@@ -76,26 +101,53 @@ impl Cx<'_> {
     }
 
     /// Reads a mapping as an [`Obj`]; anything else is a type error.
-    pub(crate) fn obj<'n>(&mut self, node: &'n Node, pointer: &str, what: &'static str) -> Option<Obj<'n>> {
+    pub(crate) fn obj<'n>(
+        &mut self,
+        node: &'n Node,
+        pointer: &str,
+        what: &'static str,
+    ) -> Option<Obj<'n>> {
         match &node.kind {
-            NodeKind::Map(entries) => Some(Obj { node, pointer: pointer.to_string(), entries, used: vec![false; entries.len()], what }),
+            NodeKind::Map(entries) => Some(Obj {
+                node,
+                pointer: pointer.to_string(),
+                entries,
+                used: vec![false; entries.len()],
+                what,
+            }),
             _ => {
                 let loc = self.loc(node, pointer);
-                self.push(Diagnostic::error(rule::TYPE_MISMATCH, loc, format!("{what} must be a mapping, found {}", node.type_name())));
+                self.push(Diagnostic::error(
+                    rule::TYPE_MISMATCH,
+                    loc,
+                    format!("{what} must be a mapping, found {}", node.type_name()),
+                ));
                 None
             }
         }
     }
 
     /// Reads a list, element by element.
-    pub(crate) fn list<T>(&mut self, node: &Node, pointer: &str, field: &str, mut each: impl FnMut(&mut Self, &Node, &str) -> Option<T>) -> Vec<T> {
+    pub(crate) fn list<T>(
+        &mut self,
+        node: &Node,
+        pointer: &str,
+        field: &str,
+        mut each: impl FnMut(&mut Self, &Node, &str) -> Option<T>,
+    ) -> Vec<T> {
         match &node.kind {
             NodeKind::Seq(items) => {
                 if items.is_empty() {
                     let loc = self.loc(node, pointer);
                     self.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, format!("`{field}` is an empty list; the official schema requires at least one item")).with_hint(format!("remove `{field}` or add an item")));
                 }
-                items.iter().enumerate().filter_map(|(i, item)| each(self, item, &pointer_push(pointer, &i.to_string()))).collect()
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        each(self, item, &pointer_push(pointer, &i.to_string()))
+                    })
+                    .collect()
             }
             _ => {
                 self.wrong_type(node, pointer, field, "a list");
@@ -107,15 +159,38 @@ impl Cx<'_> {
     /// Reports a value outside an enumeration.
     pub(crate) fn bad_value(&mut self, node: &Node, pointer: &str, field: &str, allowed: &[&str]) {
         let loc = self.loc(node, pointer);
-        let shown = node.as_str().map_or_else(|| node.key_text(), str::to_string);
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-        self.push(Diagnostic::error(rule::INVALID_VALUE, loc, format!("`{field}` is `{shown}`; expected one of {list}")));
+        let shown = node
+            .as_str()
+            .map_or_else(|| node.key_text(), str::to_string);
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.push(Diagnostic::error(
+            rule::INVALID_VALUE,
+            loc,
+            format!("`{field}` is `{shown}`; expected one of {list}"),
+        ));
     }
 
     /// Reports a value that does not match the format the official schema requires.
-    pub(crate) fn pattern(&mut self, value: &Spanned<String>, field: &str, ok: bool, expected: &str) {
+    pub(crate) fn pattern(
+        &mut self,
+        value: &Spanned<String>,
+        field: &str,
+        ok: bool,
+        expected: &str,
+    ) {
         if !ok {
-            self.push(Diagnostic::deviation(rule::PATTERN_MISMATCH, value.loc.clone(), format!("`{field}` is `{}`; the official schema requires {expected}", value.value)));
+            self.push(Diagnostic::deviation(
+                rule::PATTERN_MISMATCH,
+                value.loc.clone(),
+                format!(
+                    "`{field}` is `{}`; the official schema requires {expected}",
+                    value.value
+                ),
+            ));
         }
     }
 }
@@ -132,7 +207,10 @@ pub(crate) struct Obj<'n> {
 impl<'n> Obj<'n> {
     /// Takes the value of `key` (and marks the key as known).
     pub(crate) fn take(&mut self, key: &str) -> Option<(&'n Node, String)> {
-        let i = self.entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
+        let i = self
+            .entries
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(key))?;
         self.used[i] = true;
         Some((&self.entries[i].1, pointer_push(&self.pointer, key)))
     }
@@ -144,7 +222,10 @@ impl<'n> Obj<'n> {
 
     /// The key node of `key`, for diagnostics that point at the key.
     pub(crate) fn key_node(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, _)| k)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, _)| k)
     }
 
     /// Location of the whole mapping.
@@ -164,8 +245,19 @@ impl<'n> Obj<'n> {
     pub(crate) fn missing(&self, cx: &mut Cx<'_>, key: &str, need: Need) {
         let loc = self.loc(cx);
         let d = match need {
-            Need::Runtime => Diagnostic::error(rule::REQUIRED_FIELD, loc, format!("{} is missing `{key}`", self.what)),
-            Need::Schema => Diagnostic::deviation(rule::REQUIRED_FIELD, loc, format!("{} is missing `{key}`, which the official schema requires", self.what)),
+            Need::Runtime => Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                loc,
+                format!("{} is missing `{key}`", self.what),
+            ),
+            Need::Schema => Diagnostic::deviation(
+                rule::REQUIRED_FIELD,
+                loc,
+                format!(
+                    "{} is missing `{key}`, which the official schema requires",
+                    self.what
+                ),
+            ),
         };
         cx.push(d);
     }
@@ -177,7 +269,12 @@ impl<'n> Obj<'n> {
     }
 
     /// Reads a required string field.
-    pub(crate) fn req_text(&mut self, cx: &mut Cx<'_>, key: &str, need: Need) -> Option<Spanned<String>> {
+    pub(crate) fn req_text(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        need: Need,
+    ) -> Option<Spanned<String>> {
         if !self.has(key) {
             self.missing(cx, key, need);
             return None;
@@ -193,19 +290,34 @@ impl<'n> Obj<'n> {
 
     /// Reads an optional list of strings.
     pub(crate) fn texts(&mut self, cx: &mut Cx<'_>, key: &str) -> Vec<Spanned<String>> {
-        let Some((node, ptr)) = self.take(key) else { return Vec::new() };
+        let Some((node, ptr)) = self.take(key) else {
+            return Vec::new();
+        };
         cx.list(node, &ptr, key, |cx, n, p| cx.text(n, p, key))
     }
 
     /// Reads an optional list whose elements are read by `each`.
-    pub(crate) fn list<T>(&mut self, cx: &mut Cx<'_>, key: &str, each: impl FnMut(&mut Cx<'_>, &Node, &str) -> Option<T>) -> Vec<T> {
-        let Some((node, ptr)) = self.take(key) else { return Vec::new() };
+    pub(crate) fn list<T>(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        each: impl FnMut(&mut Cx<'_>, &Node, &str) -> Option<T>,
+    ) -> Vec<T> {
+        let Some((node, ptr)) = self.take(key) else {
+            return Vec::new();
+        };
         cx.list(node, &ptr, key, each)
     }
 
     /// Reads an enumerated string field. `table` lists `(text, value, official)`; a value
     /// that is accepted but not official is reported through `dialect`.
-    pub(crate) fn choice<T: Copy>(&mut self, cx: &mut Cx<'_>, key: &str, table: &[(&str, T, bool)], dialect: impl FnOnce(&mut Cx<'_>, &Spanned<String>)) -> Option<Spanned<T>> {
+    pub(crate) fn choice<T: Copy>(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        table: &[(&str, T, bool)],
+        dialect: impl FnOnce(&mut Cx<'_>, &Spanned<String>),
+    ) -> Option<Spanned<T>> {
         let (node, ptr) = self.take(key)?;
         let text = cx.text(node, &ptr, key)?;
         match table.iter().find(|(name, _, _)| *name == text.value) {
@@ -216,7 +328,11 @@ impl<'n> Obj<'n> {
                 Some(Spanned::new(*value, text.loc))
             }
             None => {
-                let allowed: Vec<&str> = table.iter().filter(|(_, _, official)| *official).map(|(n, _, _)| *n).collect();
+                let allowed: Vec<&str> = table
+                    .iter()
+                    .filter(|(_, _, official)| *official)
+                    .map(|(n, _, _)| *n)
+                    .collect();
                 cx.bad_value(node, &ptr, key, &allowed);
                 None
             }
@@ -246,11 +362,15 @@ pub(crate) mod formats {
     }
     /// `^[a-zA-Z0-9-_*]+$`
     pub(crate) fn extended(s: &str) -> bool {
-        !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'*')
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'*')
     }
     /// `^[A-Z][A-Z0-9_]*$`
     pub(crate) fn screaming(s: &str) -> bool {
-        s.as_bytes().first().is_some_and(u8::is_ascii_uppercase) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        s.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
     }
     /// `^[a-zA-Z0-9-]+\.[a-zA-Z0-9-]+$`
     pub(crate) fn reference(s: &str) -> bool {
@@ -258,7 +378,12 @@ pub(crate) mod formats {
     }
     /// `^https?://[^/]+(/[^{]*)?$`
     pub(crate) fn base_uri(s: &str) -> bool {
-        let Some(rest) = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://")) else { return false };
+        let Some(rest) = s
+            .strip_prefix("http://")
+            .or_else(|| s.strip_prefix("https://"))
+        else {
+            return false;
+        };
         match rest.find('/') {
             Some(0) => false,
             Some(i) => !rest[i..].contains('{'),
@@ -267,14 +392,29 @@ pub(crate) mod formats {
     }
     /// `^[a-zA-Z][a-zA-Z0-9+.-]*://`
     pub(crate) fn uri_location(s: &str) -> bool {
-        let Some((scheme, _)) = s.split_once("://") else { return false };
-        scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
+        let Some((scheme, _)) = s.split_once("://") else {
+            return false;
+        };
+        scheme
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphabetic)
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
     }
     /// `^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`
     pub(crate) fn date(s: &str) -> bool {
         let b = s.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        let digits =
+            |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        if b.len() != 10
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !digits(0..4)
+            || !digits(5..7)
+            || !digits(8..10)
+        {
             return false;
         }
         let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
@@ -282,12 +422,20 @@ pub(crate) mod formats {
     }
     /// `^[a-zA-Z0-9._%+\-]+@[a-zA-Z0-9.\-]+\.[a-zA-Z]{2,}$`
     pub(crate) fn email(s: &str) -> bool {
-        let Some((local, domain)) = s.split_once('@') else { return false };
-        let Some((host, tld)) = domain.rsplit_once('.') else { return false };
+        let Some((local, domain)) = s.split_once('@') else {
+            return false;
+        };
+        let Some((host, tld)) = domain.rsplit_once('.') else {
+            return false;
+        };
         !local.is_empty()
-            && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+            && local
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
             && !host.is_empty()
-            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && tld.len() >= 2
             && tld.bytes().all(|b| b.is_ascii_alphabetic())
     }
@@ -309,24 +457,44 @@ pub(crate) mod formats {
     /// `^([0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}$`
     fn ipv6(s: &str) -> bool {
         let parts: Vec<&str> = s.split(':').collect();
-        (3..=8).contains(&parts.len()) && parts.iter().all(|p| p.len() <= 4 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        (3..=8).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| p.len() <= 4 && p.bytes().all(|b| b.is_ascii_hexdigit()))
     }
     /// `^[a-zA-Z0-9-_.]+$`
     pub(crate) fn target_name(s: &str) -> bool {
-        !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     }
     /// RFC 6838 media type with optional parameters, as the official `mimeType` pattern.
     pub(crate) fn mime_type(s: &str) -> bool {
-        let token = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+        let token = |t: &str| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+        };
         let mut parts = s.split(';');
-        let Some(main) = parts.next() else { return false };
-        let Some((ty, sub)) = main.split_once('/') else { return false };
+        let Some(main) = parts.next() else {
+            return false;
+        };
+        let Some((ty, sub)) = main.split_once('/') else {
+            return false;
+        };
         if !token(ty) || !token(sub) {
             return false;
         }
         parts.all(|p| {
             let p = p.trim_matches(|c: char| c.is_ascii_whitespace());
-            p.split_once('=').is_some_and(|(k, v)| token(k) && (token(v) || (v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v[1..v.len() - 1].contains('"'))))
+            p.split_once('=').is_some_and(|(k, v)| {
+                token(k)
+                    && (token(v)
+                        || (v.len() >= 2
+                            && v.starts_with('"')
+                            && v.ends_with('"')
+                            && !v[1..v.len() - 1].contains('"')))
+            })
         })
     }
 }

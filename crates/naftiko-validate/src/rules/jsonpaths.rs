@@ -10,7 +10,11 @@ use super::units::units;
 /// Runs the JSONPath rule on one document.
 pub fn check(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let cap = doc.capability.as_ref();
-    for c in doc.consumes.iter().chain(cap.into_iter().flat_map(|c| c.consumes.iter())) {
+    for c in doc
+        .consumes
+        .iter()
+        .chain(cap.into_iter().flat_map(|c| c.consumes.iter()))
+    {
         let Consumes::Http(h) = c else { continue };
         for op in h.resources.iter().flat_map(|r| r.operations.iter()) {
             for out in &op.output_parameters {
@@ -54,9 +58,24 @@ fn check_path(text: &Text, diags: &mut Vec<Diagnostic>) {
             if let Some(canonical) = expr.normalized()
                 && !expr.is_root()
             {
-                diags.push(Diagnostic::new(naftiko_spec::Severity::Info, rule::JSONPATH_JAYWAY, text.loc.clone(), format!("JSONPath `{}` uses Jayway syntax; naftiko reads it as `{canonical}`", text.value)).with_hint(format!("write `{canonical}`")));
+                diags.push(
+                    Diagnostic::new(
+                        naftiko_spec::Severity::Info,
+                        rule::JSONPATH_JAYWAY,
+                        text.loc.clone(),
+                        format!(
+                            "JSONPath `{}` uses Jayway syntax; naftiko reads it as `{canonical}`",
+                            text.value
+                        ),
+                    )
+                    .with_hint(format!("write `{canonical}`")),
+                );
             }
         }
-        Err(e) => diags.push(Diagnostic::error(rule::JSONPATH_SYNTAX, text.loc.clone(), e.to_string())),
+        Err(e) => diags.push(Diagnostic::error(
+            rule::JSONPATH_SYNTAX,
+            text.loc.clone(),
+            e.to_string(),
+        )),
     }
 }

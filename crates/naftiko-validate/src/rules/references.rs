@@ -3,7 +3,10 @@
 //! path variables of called operations.
 
 use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{ConsumedOperation, ConsumedResource, ConsumesHttp, Document, Exposes, Invocation, OrderedMap, Text, WithValue};
+use naftiko_spec::model::{
+    ConsumedOperation, ConsumedResource, ConsumesHttp, Document, Exposes, Invocation, OrderedMap,
+    Text, WithValue,
+};
 
 use super::units::{Unit, UnitKind, path_variables, units};
 use crate::workspace::Scope;
@@ -23,7 +26,14 @@ impl Target<'_> {
     /// Names of every input the operation accepts: API, resource and operation inputs,
     /// and the resource path's variables.
     pub fn input_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.api.input_parameters.iter().chain(&self.resource.input_parameters).chain(&self.operation.input_parameters).filter_map(|p| p.name.as_ref().map(|n| n.value.clone())).collect();
+        let mut names: Vec<String> = self
+            .api
+            .input_parameters
+            .iter()
+            .chain(&self.resource.input_parameters)
+            .chain(&self.operation.input_parameters)
+            .filter_map(|p| p.name.as_ref().map(|n| n.value.clone()))
+            .collect();
         if let Some(p) = &self.resource.path {
             names.extend(path_variables(&p.value));
         }
@@ -33,18 +43,43 @@ impl Target<'_> {
 
 /// Finds `namespace.operation` (the first operation of that name in any resource).
 pub fn resolve_call<'a>(scope: &'a Scope, call: &str) -> Result<Target<'a>, String> {
-    let Some((ns, op)) = call.split_once('.') else { return Err(format!("`{call}` is not `namespace.operation`")) };
+    let Some((ns, op)) = call.split_once('.') else {
+        return Err(format!("`{call}` is not `namespace.operation`"));
+    };
     let Some(api) = scope.api(ns) else {
-        let known: Vec<String> = scope.consumes.iter().map(|(n, _)| format!("`{n}`")).collect();
-        return Err(if known.is_empty() { format!("no consumed namespace `{ns}`: this capability consumes no API") } else { format!("no consumed namespace `{ns}`; known: {}", known.join(", ")) });
+        let known: Vec<String> = scope
+            .consumes
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        return Err(if known.is_empty() {
+            format!("no consumed namespace `{ns}`: this capability consumes no API")
+        } else {
+            format!("no consumed namespace `{ns}`; known: {}", known.join(", "))
+        });
     };
     for resource in &api.resources {
-        if let Some(operation) = resource.operations.iter().find(|o| o.name.as_ref().is_some_and(|n| n.value == op)) {
-            return Ok(Target { api, resource, operation });
+        if let Some(operation) = resource
+            .operations
+            .iter()
+            .find(|o| o.name.as_ref().is_some_and(|n| n.value == op))
+        {
+            return Ok(Target {
+                api,
+                resource,
+                operation,
+            });
         }
     }
-    let known: Vec<String> = api.resources.iter().flat_map(|r| r.operations.iter()).filter_map(|o| o.name.as_ref().map(|n| n.value.clone())).collect();
-    let near = known.iter().find(|k| k.eq_ignore_ascii_case(op) || k.replace(['-', '_'], "") == op.replace(['-', '_'], ""));
+    let known: Vec<String> = api
+        .resources
+        .iter()
+        .flat_map(|r| r.operations.iter())
+        .filter_map(|o| o.name.as_ref().map(|n| n.value.clone()))
+        .collect();
+    let near = known.iter().find(|k| {
+        k.eq_ignore_ascii_case(op) || k.replace(['-', '_'], "") == op.replace(['-', '_'], "")
+    });
     Err(match near {
         Some(n) => format!("`{ns}` has no operation `{op}`; did you mean `{ns}.{n}`?"),
         None => format!("`{ns}` has no operation `{op}`"),
@@ -62,24 +97,58 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
         match e {
             Exposes::Rest(r) => {
                 for res in &r.resources {
-                    if let Some(t) = res.forward.as_ref().and_then(|f| f.target_namespace.as_ref())
+                    if let Some(t) = res
+                        .forward
+                        .as_ref()
+                        .and_then(|f| f.target_namespace.as_ref())
                         && scope.api(&t.value).is_none()
                     {
-                        diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, t.loc.clone(), format!("`forward` targets `{}`, which is not a consumed namespace", t.value)));
+                        diags.push(Diagnostic::error(
+                            rule::UNRESOLVED_REFERENCE,
+                            t.loc.clone(),
+                            format!(
+                                "`forward` targets `{}`, which is not a consumed namespace",
+                                t.value
+                            ),
+                        ));
                     }
                 }
             }
             Exposes::Skill(s) => {
                 for tool in s.skills.iter().flat_map(|sk| sk.tools.iter()) {
                     let Some(from) = &tool.from else { continue };
-                    let (Some(ns), Some(action)) = (&from.source_namespace, &from.action) else { continue };
-                    let source = cap.exposes.iter().find(|e| e.namespace().is_some_and(|n| n.value == ns.value));
+                    let (Some(ns), Some(action)) = (&from.source_namespace, &from.action) else {
+                        continue;
+                    };
+                    let source = cap
+                        .exposes
+                        .iter()
+                        .find(|e| e.namespace().is_some_and(|n| n.value == ns.value));
                     match source {
-                        None => diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, ns.loc.clone(), format!("`sourceNamespace` `{}` is not the namespace of an exposes block", ns.value))),
+                        None => diags.push(Diagnostic::error(
+                            rule::UNRESOLVED_REFERENCE,
+                            ns.loc.clone(),
+                            format!(
+                                "`sourceNamespace` `{}` is not the namespace of an exposes block",
+                                ns.value
+                            ),
+                        )),
                         Some(src) => {
-                            let found = all.iter().any(|u| u.namespace.is_some_and(|n| n.value == ns.value) && u.name.is_some_and(|n| n.value == action.value));
+                            let found = all.iter().any(|u| {
+                                u.namespace.is_some_and(|n| n.value == ns.value)
+                                    && u.name.is_some_and(|n| n.value == action.value)
+                            });
                             if !found {
-                                diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, action.loc.clone(), format!("the {} adapter `{}` has no tool or operation `{}`", src.kind(), ns.value, action.value)));
+                                diags.push(Diagnostic::error(
+                                    rule::UNRESOLVED_REFERENCE,
+                                    action.loc.clone(),
+                                    format!(
+                                        "the {} adapter `{}` has no tool or operation `{}`",
+                                        src.kind(),
+                                        ns.value,
+                                        action.value
+                                    ),
+                                ));
                             }
                         }
                     }
@@ -94,10 +163,22 @@ fn check_unit(doc: &Document, scope: &Scope, u: &Unit<'_>, diags: &mut Vec<Diagn
     let inv: &Invocation = u.invocation;
     if let Some(r) = &inv.reference {
         let found = r.value.split_once('.').is_some_and(|(agg, func)| {
-            doc.capability.iter().flat_map(|c| c.aggregates.iter()).filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg)).flat_map(|a| a.functions.iter()).any(|f| f.name.as_ref().is_some_and(|n| n.value == func))
+            doc.capability
+                .iter()
+                .flat_map(|c| c.aggregates.iter())
+                .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg))
+                .flat_map(|a| a.functions.iter())
+                .any(|f| f.name.as_ref().is_some_and(|n| n.value == func))
         });
         if !found {
-            diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, r.loc.clone(), format!("`ref` names `{}`, which is no aggregate function", r.value)).with_hint("write `aggregate-namespace.function-name`"));
+            diags.push(
+                Diagnostic::error(
+                    rule::UNRESOLVED_REFERENCE,
+                    r.loc.clone(),
+                    format!("`ref` names `{}`, which is no aggregate function", r.value),
+                )
+                .with_hint("write `aggregate-namespace.function-name`"),
+            );
         }
     }
     if let Some(call) = &inv.call {
@@ -111,7 +192,11 @@ fn check_unit(doc: &Document, scope: &Scope, u: &Unit<'_>, diags: &mut Vec<Diagn
         if let Some(index) = &step.index
             && !earlier.contains(&index.value.as_str())
         {
-            diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, index.loc.clone(), format!("lookup `index` `{}` names no earlier step", index.value)));
+            diags.push(Diagnostic::error(
+                rule::UNRESOLVED_REFERENCE,
+                index.loc.clone(),
+                format!("lookup `index` `{}` names no earlier step", index.value),
+            ));
         }
         if let Some(n) = &step.name {
             earlier.push(&n.value);
@@ -119,29 +204,72 @@ fn check_unit(doc: &Document, scope: &Scope, u: &Unit<'_>, diags: &mut Vec<Diagn
     }
 }
 
-fn check_call(scope: &Scope, call: &Text, with: &OrderedMap<WithValue>, unit: Option<&Unit<'_>>, diags: &mut Vec<Diagnostic>) {
+fn check_call(
+    scope: &Scope,
+    call: &Text,
+    with: &OrderedMap<WithValue>,
+    unit: Option<&Unit<'_>>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let target = match resolve_call(scope, &call.value) {
         Ok(t) => t,
         Err(message) => {
-            diags.push(Diagnostic::error(rule::UNRESOLVED_REFERENCE, call.loc.clone(), message));
+            diags.push(Diagnostic::error(
+                rule::UNRESOLVED_REFERENCE,
+                call.loc.clone(),
+                message,
+            ));
             return;
         }
     };
     let inputs = target.input_names();
     for (key, _) in with.iter() {
-        if key.value != "body" && !inputs.iter().any(|i| *i == key.value) {
-            let known = if inputs.is_empty() { "it declares no inputs".to_string() } else { format!("its inputs are {}", inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")) };
-            diags.push(Diagnostic::warning(rule::WITH_UNKNOWN_PARAMETER, key.loc.clone(), format!("`with.{}` is not an input of `{}`; {known}", key.value, call.value)));
+        if key.value != "body" && !inputs.contains(&key.value) {
+            let known = if inputs.is_empty() {
+                "it declares no inputs".to_string()
+            } else {
+                format!(
+                    "its inputs are {}",
+                    inputs
+                        .iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            diags.push(Diagnostic::warning(
+                rule::WITH_UNKNOWN_PARAMETER,
+                key.loc.clone(),
+                format!(
+                    "`with.{}` is not an input of `{}`; {known}",
+                    key.value, call.value
+                ),
+            ));
         }
     }
-    let Some(path) = &target.resource.path else { return };
-    let consumed_inputs: Vec<_> = target.api.input_parameters.iter().chain(&target.resource.input_parameters).chain(&target.operation.input_parameters).collect();
+    let Some(path) = &target.resource.path else {
+        return;
+    };
+    let consumed_inputs: Vec<_> = target
+        .api
+        .input_parameters
+        .iter()
+        .chain(&target.resource.input_parameters)
+        .chain(&target.operation.input_parameters)
+        .collect();
     for var in path_variables(&path.value) {
         let from_with = with.get(&var).is_some();
-        let from_value = consumed_inputs.iter().any(|p| p.name.as_ref().is_some_and(|n| n.value == var) && p.value.is_some());
+        let from_value = consumed_inputs
+            .iter()
+            .any(|p| p.name.as_ref().is_some_and(|n| n.value == var) && p.value.is_some());
         let from_unit = unit.is_some_and(|u| {
-            u.inputs.iter().chain(u.resource_inputs).any(|p| p.name.as_ref().is_some_and(|n| n.value == var))
-                || (u.kind == UnitKind::RestOperation && u.path.is_some_and(|p| path_variables(&p.value).contains(&var)))
+            u.inputs
+                .iter()
+                .chain(u.resource_inputs)
+                .any(|p| p.name.as_ref().is_some_and(|n| n.value == var))
+                || (u.kind == UnitKind::RestOperation
+                    && u.path
+                        .is_some_and(|p| path_variables(&p.value).contains(&var)))
         });
         // Steps receive the unit's inputs through `with` only; a step call is checked by `with`.
         let in_steps = unit.is_none();

@@ -3,9 +3,9 @@
 //! default (`naftiko-info-tags`, `naftiko-rest-operation-description`, and the
 //! `naftiko-baseuri-not-example` recommendation) are not reported.
 
+use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{Authentication, Consumes, Document, Exposes, Text};
-use naftiko_spec::Loc;
 
 use super::units::{UnitKind, units};
 
@@ -23,12 +23,33 @@ pub fn check(doc: &Document, diags: &mut Vec<Diagnostic>) {
 fn namespaces_unique(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let mut seen: Vec<&Text> = Vec::new();
     let cap = doc.capability.as_ref();
-    let consumes = doc.consumes.iter().chain(cap.into_iter().flat_map(|c| c.consumes.iter())).filter_map(Consumes::namespace);
-    let exposes = cap.into_iter().flat_map(|c| c.exposes.iter()).filter_map(Exposes::namespace);
-    let binds = doc.binds.iter().chain(cap.into_iter().flat_map(|c| c.binds.iter())).filter_map(|b| b.namespace.as_ref());
+    let consumes = doc
+        .consumes
+        .iter()
+        .chain(cap.into_iter().flat_map(|c| c.consumes.iter()))
+        .filter_map(Consumes::namespace);
+    let exposes = cap
+        .into_iter()
+        .flat_map(|c| c.exposes.iter())
+        .filter_map(Exposes::namespace);
+    let binds = doc
+        .binds
+        .iter()
+        .chain(cap.into_iter().flat_map(|c| c.binds.iter()))
+        .filter_map(|b| b.namespace.as_ref());
     for ns in consumes.chain(exposes).chain(binds) {
         if let Some(first) = seen.iter().find(|s| s.value == ns.value) {
-            diags.push(Diagnostic::error(rule::NAFTIKO_NAMESPACES_UNIQUE, ns.loc.clone(), format!("namespace `{}` is already used at line {}", ns.value, first.loc.span.start.line)).with_hint("namespaces must be unique across consumes, exposes and binds"));
+            diags.push(
+                Diagnostic::error(
+                    rule::NAFTIKO_NAMESPACES_UNIQUE,
+                    ns.loc.clone(),
+                    format!(
+                        "namespace `{}` is already used at line {}",
+                        ns.value, first.loc.span.start.line
+                    ),
+                )
+                .with_hint("namespaces must be unique across consumes, exposes and binds"),
+            );
         } else {
             seen.push(ns);
         }
@@ -37,25 +58,50 @@ fn namespaces_unique(doc: &Document, diags: &mut Vec<Diagnostic>) {
 
 fn consumes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let cap = doc.capability.as_ref();
-    for c in doc.consumes.iter().chain(cap.into_iter().flat_map(|c| c.consumes.iter())) {
+    for c in doc
+        .consumes
+        .iter()
+        .chain(cap.into_iter().flat_map(|c| c.consumes.iter()))
+    {
         let description = match c {
             Consumes::Http(h) => &h.description,
             Consumes::Import(i) => &i.description,
         };
         if description.is_none() {
-            diags.push(Diagnostic::warning(rule::NAFTIKO_CONSUMES_DESCRIPTION, c.loc().clone(), "this consumes entry has no `description`").with_hint("agents use it to decide which API to call"));
+            diags.push(
+                Diagnostic::warning(
+                    rule::NAFTIKO_CONSUMES_DESCRIPTION,
+                    c.loc().clone(),
+                    "this consumes entry has no `description`",
+                )
+                .with_hint("agents use it to decide which API to call"),
+            );
         }
         let Consumes::Http(h) = c else { continue };
         if let Some(b) = &h.base_uri
             && b.value.ends_with('/')
         {
-            diags.push(Diagnostic::warning(rule::NAFTIKO_CONSUMES_BASEURI_NO_TRAILING_SLASH, b.loc.clone(), format!("`baseUri` `{}` ends with `/`", b.value)).with_hint("resource paths start with `/`; remove the trailing one"));
+            diags.push(
+                Diagnostic::warning(
+                    rule::NAFTIKO_CONSUMES_BASEURI_NO_TRAILING_SLASH,
+                    b.loc.clone(),
+                    format!("`baseUri` `{}` ends with `/`", b.value),
+                )
+                .with_hint("resource paths start with `/`; remove the trailing one"),
+            );
         }
         for r in &h.resources {
             if let Some(p) = &r.path
                 && p.value.contains('?')
             {
-                diags.push(Diagnostic::warning(rule::NAFTIKO_CONSUMED_RESOURCE_NO_QUERY_IN_PATH, p.loc.clone(), format!("consumed path `{}` contains `?`", p.value)).with_hint("declare query parameters as `inputParameters` with `in: query`"));
+                diags.push(
+                    Diagnostic::warning(
+                        rule::NAFTIKO_CONSUMED_RESOURCE_NO_QUERY_IN_PATH,
+                        p.loc.clone(),
+                        format!("consumed path `{}` contains `?`", p.value),
+                    )
+                    .with_hint("declare query parameters as `inputParameters` with `in: query`"),
+                );
             }
         }
     }
@@ -67,7 +113,11 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
         if let (Exposes::Rest(_) | Exposes::Mcp(_) | Exposes::Skill(_), Some(a)) = (e, e.address())
             && a.value.to_ascii_lowercase().ends_with("example.com")
         {
-            diags.push(Diagnostic::warning(rule::NAFTIKO_ADDRESS_NOT_EXAMPLE, a.loc.clone(), format!("`address` `{}` is an example address", a.value)));
+            diags.push(Diagnostic::warning(
+                rule::NAFTIKO_ADDRESS_NOT_EXAMPLE,
+                a.loc.clone(),
+                format!("`address` `{}` is an example address", a.value),
+            ));
         }
         let auth = match e {
             Exposes::Rest(r) => r.authentication.as_ref(),
@@ -79,15 +129,27 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
             if let Some(u) = &o.authorization_server_uri
                 && !u.value.starts_with("https://")
             {
-                diags.push(Diagnostic::error(rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER, u.loc.clone(), format!("`authorizationServerUri` `{}` must use https", u.value)));
+                diags.push(Diagnostic::error(
+                    rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
+                    u.loc.clone(),
+                    format!("`authorizationServerUri` `{}` must use https", u.value),
+                ));
             }
             if let Some(r) = &o.resource
                 && !r.value.starts_with("https://")
             {
-                diags.push(Diagnostic::warning(rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS, r.loc.clone(), format!("`resource` `{}` should use https", r.value)));
+                diags.push(Diagnostic::warning(
+                    rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS,
+                    r.loc.clone(),
+                    format!("`resource` `{}` should use https", r.value),
+                ));
             }
             if o.scopes.is_empty() {
-                diags.push(Diagnostic::warning(rule::NAFTIKO_OAUTH2_SCOPES_DEFINED, o.loc.clone(), "oauth2 authentication lists no `scopes`"));
+                diags.push(Diagnostic::warning(
+                    rule::NAFTIKO_OAUTH2_SCOPES_DEFINED,
+                    o.loc.clone(),
+                    "oauth2 authentication lists no `scopes`",
+                ));
             }
         }
         match e {
@@ -104,11 +166,19 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
             Exposes::Rest(r) => {
                 for res in &r.resources {
                     if res.description.is_none() {
-                        diags.push(Diagnostic::warning(rule::NAFTIKO_REST_RESOURCE_DESCRIPTION, res.loc.clone(), "this REST resource has no `description`"));
+                        diags.push(Diagnostic::warning(
+                            rule::NAFTIKO_REST_RESOURCE_DESCRIPTION,
+                            res.loc.clone(),
+                            "this REST resource has no `description`",
+                        ));
                     }
                     if let Some(p) = &res.path {
                         if p.value.len() > 1 && p.value.ends_with('/') {
-                            diags.push(Diagnostic::warning(rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH, p.loc.clone(), format!("REST path `{}` ends with `/`", p.value)));
+                            diags.push(Diagnostic::warning(
+                                rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH,
+                                p.loc.clone(),
+                                format!("REST path `{}` ends with `/`", p.value),
+                            ));
                         }
                         if p.value.contains('?') {
                             diags.push(Diagnostic::warning(rule::NAFTIKO_REST_RESOURCE_PATH_NO_QUERY, p.loc.clone(), format!("REST path `{}` contains `?`", p.value)).with_hint("declare query parameters as `inputParameters` with `in: query`"));
@@ -127,7 +197,10 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 fn step_names(steps: &[naftiko_spec::model::Step], diags: &mut Vec<Diagnostic>) {
     for s in steps {
         if let Some(n) = &s.name
-            && !n.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && !n
+                .value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
             diags.push(Diagnostic::warning(rule::NAFTIKO_STEPS_NAME_PATTERN, n.loc.clone(), format!("step name `{}` must match `^[A-Za-z0-9_-]+$` (it is used in templates like `{{{{{}.output}}}}`)", n.value, n.value)));
         }
@@ -141,7 +214,11 @@ fn described(doc: &Document) -> Vec<&Text> {
         out.extend(i.label.iter().chain(i.description.iter()));
     }
     let cap = doc.capability.as_ref();
-    for c in doc.consumes.iter().chain(cap.into_iter().flat_map(|c| c.consumes.iter())) {
+    for c in doc
+        .consumes
+        .iter()
+        .chain(cap.into_iter().flat_map(|c| c.consumes.iter()))
+    {
         match c {
             Consumes::Http(h) => {
                 out.extend(h.description.iter());
@@ -185,10 +262,23 @@ fn markdown_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     for d in described(doc) {
         let lower = d.value.to_ascii_lowercase();
         if lower.contains("<script") {
-            diags.push(Diagnostic::error(rule::NAFTIKO_NO_SCRIPT_TAGS_IN_MARKDOWN, d.loc.clone(), "a description contains a `<script` tag").with_hint("descriptions are shown to people and agents as Markdown; remove the script"));
+            diags.push(
+                Diagnostic::error(
+                    rule::NAFTIKO_NO_SCRIPT_TAGS_IN_MARKDOWN,
+                    d.loc.clone(),
+                    "a description contains a `<script` tag",
+                )
+                .with_hint(
+                    "descriptions are shown to people and agents as Markdown; remove the script",
+                ),
+            );
         }
         if lower.contains("eval(") {
-            diags.push(Diagnostic::error(rule::NAFTIKO_NO_EVAL_IN_MARKDOWN, d.loc.clone(), "a description contains `eval(`"));
+            diags.push(Diagnostic::error(
+                rule::NAFTIKO_NO_EVAL_IN_MARKDOWN,
+                d.loc.clone(),
+                "a description contains `eval(`",
+            ));
         }
     }
 }
@@ -198,51 +288,113 @@ fn aggregate_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     for a in &cap.aggregates {
         for f in &a.functions {
             if f.description.is_none() {
-                diags.push(Diagnostic::warning(rule::NAFTIKO_AGGREGATE_FUNCTION_DESCRIPTION, f.loc.clone(), "this aggregate function has no `description`"));
+                diags.push(Diagnostic::warning(
+                    rule::NAFTIKO_AGGREGATE_FUNCTION_DESCRIPTION,
+                    f.loc.clone(),
+                    "this aggregate function has no `description`",
+                ));
             }
         }
     }
     // Semantics consistency of `ref`'d functions.
     for u in units(doc) {
-        let Some(r) = &u.invocation.reference else { continue };
-        let Some((agg, func)) = r.value.split_once('.') else { continue };
-        let Some(f) = cap.aggregates.iter().filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg)).flat_map(|a| a.functions.iter()).find(|f| f.name.as_ref().is_some_and(|n| n.value == func)) else { continue };
+        let Some(r) = &u.invocation.reference else {
+            continue;
+        };
+        let Some((agg, func)) = r.value.split_once('.') else {
+            continue;
+        };
+        let Some(f) = cap
+            .aggregates
+            .iter()
+            .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg))
+            .flat_map(|a| a.functions.iter())
+            .find(|f| f.name.as_ref().is_some_and(|n| n.value == func))
+        else {
+            continue;
+        };
         let Some(sem) = &f.semantics else { continue };
         let safe = sem.safe.as_ref().map(|b| b.value);
         let idempotent = sem.idempotent.as_ref().map(|b| b.value);
-        let mut warn = |loc: &Loc, msg: String| diags.push(Diagnostic::warning(rule::NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY, loc.clone(), msg));
+        let mut warn = |loc: &Loc, msg: String| {
+            diags.push(Diagnostic::warning(
+                rule::NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY,
+                loc.clone(),
+                msg,
+            ))
+        };
         match u.kind {
             UnitKind::McpTool => {
-                let tool = cap.exposes.iter().filter_map(|e| if let Exposes::Mcp(m) = e { Some(m) } else { None }).flat_map(|m| m.tools.iter()).find(|t| std::ptr::eq(&t.invocation, u.invocation));
-                let Some(hints) = tool.and_then(|t| t.hints.as_ref()) else { continue };
+                let tool = cap
+                    .exposes
+                    .iter()
+                    .filter_map(|e| {
+                        if let Exposes::Mcp(m) = e {
+                            Some(m)
+                        } else {
+                            None
+                        }
+                    })
+                    .flat_map(|m| m.tools.iter())
+                    .find(|t| std::ptr::eq(&t.invocation, u.invocation));
+                let Some(hints) = tool.and_then(|t| t.hints.as_ref()) else {
+                    continue;
+                };
                 if let (Some(s), Some(ro)) = (safe, hints.read_only.as_ref())
                     && s != ro.value
                 {
-                    warn(&ro.loc, format!("`readOnly: {}` disagrees with the function's `safe: {s}`", ro.value));
+                    warn(
+                        &ro.loc,
+                        format!(
+                            "`readOnly: {}` disagrees with the function's `safe: {s}`",
+                            ro.value
+                        ),
+                    );
                 }
                 if safe == Some(true)
                     && let Some(d) = &hints.destructive
                     && d.value
                 {
-                    warn(&d.loc, "`destructive: true` on a tool whose function is `safe`".to_string());
+                    warn(
+                        &d.loc,
+                        "`destructive: true` on a tool whose function is `safe`".to_string(),
+                    );
                 }
                 if let (Some(i), Some(hi)) = (idempotent, hints.idempotent.as_ref())
                     && i != hi.value
                 {
-                    warn(&hi.loc, format!("`idempotent: {}` disagrees with the function's `idempotent: {i}`", hi.value));
+                    warn(
+                        &hi.loc,
+                        format!(
+                            "`idempotent: {}` disagrees with the function's `idempotent: {i}`",
+                            hi.value
+                        ),
+                    );
                 }
             }
             UnitKind::RestOperation => {
                 let Some(m) = u.method else { continue };
                 let get = m == naftiko_spec::model::Method::Get;
                 if safe == Some(true) && !get {
-                    warn(u.loc, format!("the function is `safe` but is exposed with {}; safe functions are exposed with GET", m.as_str()));
+                    warn(
+                        u.loc,
+                        format!(
+                            "the function is `safe` but is exposed with {}; safe functions are exposed with GET",
+                            m.as_str()
+                        ),
+                    );
                 }
                 if safe == Some(false) && get {
-                    warn(u.loc, "the function is not `safe` but is exposed with GET".to_string());
+                    warn(
+                        u.loc,
+                        "the function is not `safe` but is exposed with GET".to_string(),
+                    );
                 }
                 if idempotent == Some(true) && m == naftiko_spec::model::Method::Post {
-                    warn(u.loc, "the function is `idempotent` but is exposed with POST".to_string());
+                    warn(
+                        u.loc,
+                        "the function is `idempotent` but is exposed with POST".to_string(),
+                    );
                 }
             }
             _ => {}
@@ -252,15 +404,34 @@ fn aggregate_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 
 fn control_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let Some(cap) = &doc.capability else { return };
-    let controls: Vec<&Exposes> = cap.exposes.iter().filter(|e| matches!(e, Exposes::Control(_))).collect();
+    let controls: Vec<&Exposes> = cap
+        .exposes
+        .iter()
+        .filter(|e| matches!(e, Exposes::Control(_)))
+        .collect();
     for extra in controls.iter().skip(1) {
-        diags.push(Diagnostic::error(rule::NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE, extra.loc().clone(), "a capability has at most one control adapter"));
+        diags.push(Diagnostic::error(
+            rule::NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE,
+            extra.loc().clone(),
+            "a capability has at most one control adapter",
+        ));
     }
     for c in &controls {
         if let Some(port) = c.port()
-            && let Some(other) = cap.exposes.iter().find(|e| !matches!(e, Exposes::Control(_)) && e.port().is_some_and(|p| p.value == port.value))
+            && let Some(other) = cap.exposes.iter().find(|e| {
+                !matches!(e, Exposes::Control(_)) && e.port().is_some_and(|p| p.value == port.value)
+            })
         {
-            diags.push(Diagnostic::error(rule::NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE, port.loc.clone(), format!("the control port {} is also used by the {} adapter `{}`", port.value, other.kind(), other.namespace().map_or("", |n| n.as_str()))));
+            diags.push(Diagnostic::error(
+                rule::NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE,
+                port.loc.clone(),
+                format!(
+                    "the control port {} is also used by the {} adapter `{}`",
+                    port.value,
+                    other.kind(),
+                    other.namespace().map_or("", |n| n.as_str())
+                ),
+            ));
         }
         if let Some(a) = c.address()
             && a.value != "localhost"
@@ -273,7 +444,17 @@ fn control_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 
 fn script_defaults(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let Some(cap) = &doc.capability else { return };
-    let defaults = cap.exposes.iter().find_map(|e| if let Exposes::Control(c) = e { Some(c.scripting_defaults.clone()) } else { None }).unwrap_or_default();
+    let defaults = cap
+        .exposes
+        .iter()
+        .find_map(|e| {
+            if let Exposes::Control(c) = e {
+                Some(c.scripting_defaults.clone())
+            } else {
+                None
+            }
+        })
+        .unwrap_or_default();
     for u in units(doc) {
         if u.kind == UnitKind::McpResource {
             continue;

@@ -5,9 +5,12 @@
 use std::collections::HashSet;
 
 use naftiko_expr::Template;
-use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{Authentication, ConsumesHttp, Document, Exposes, Invocation, OutputItems, OutputParameter, RequestBody, Text};
 use naftiko_spec::Loc;
+use naftiko_spec::diag::{Diagnostic, rule};
+use naftiko_spec::model::{
+    Authentication, ConsumesHttp, Document, Exposes, Invocation, OutputItems, OutputParameter,
+    RequestBody, Text,
+};
 
 use super::units::{path_variables, units};
 use crate::workspace::Scope;
@@ -29,26 +32,58 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
         .iter()
         .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
         .flat_map(|b| {
-            let ns = b.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
-            b.keys.iter().map(move |(k, _)| (ns.clone(), k.value.clone()))
+            let ns = b
+                .namespace
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_default();
+            b.keys
+                .iter()
+                .map(move |(k, _)| (ns.clone(), k.value.clone()))
         })
         .collect();
-    let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"].iter().map(|s| s.to_string()).collect();
-    qualifiers.extend(doc.capability.iter().flat_map(|c| c.exposes.iter()).filter_map(|e| e.namespace().map(|n| n.value.clone())));
-    qualifiers.extend(doc.capability.iter().flat_map(|c| c.aggregates.iter()).filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())));
+    let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    qualifiers.extend(
+        doc.capability
+            .iter()
+            .flat_map(|c| c.exposes.iter())
+            .filter_map(|e| e.namespace().map(|n| n.value.clone())),
+    );
+    qualifiers.extend(
+        doc.capability
+            .iter()
+            .flat_map(|c| c.aggregates.iter())
+            .filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())),
+    );
     let mut used: HashSet<(String, String)> = HashSet::new();
     let all_units = units(doc);
 
     // Consumed APIs: their own inputs, path variables, and whatever callers pass.
-    let apis = doc.consumes.iter().chain(doc.capability.iter().flat_map(|c| c.consumes.iter())).filter_map(|c| match c {
-        naftiko_spec::model::Consumes::Http(h) => Some(h),
-        naftiko_spec::model::Consumes::Import(_) => None,
-    });
+    let apis = doc
+        .consumes
+        .iter()
+        .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
+        .filter_map(|c| match c {
+            naftiko_spec::model::Consumes::Http(h) => Some(h),
+            naftiko_spec::model::Consumes::Import(_) => None,
+        });
     for api in apis {
-        let ns = api.namespace.as_ref().map(|n| n.value.as_str()).unwrap_or_default();
+        let ns = api
+            .namespace
+            .as_ref()
+            .map(|n| n.value.as_str())
+            .unwrap_or_default();
         let mut locals: HashSet<String> = HashSet::new();
         for r in &api.resources {
-            for p in api.input_parameters.iter().chain(&r.input_parameters).chain(r.operations.iter().flat_map(|o| o.input_parameters.iter())) {
+            for p in api
+                .input_parameters
+                .iter()
+                .chain(&r.input_parameters)
+                .chain(r.operations.iter().flat_map(|o| o.input_parameters.iter()))
+            {
                 if let Some(n) = &p.name {
                     locals.insert(n.value.clone());
                 }
@@ -58,17 +93,40 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
             }
         }
         for u in &all_units {
-            let calls = u.invocation.call.iter().chain(u.invocation.steps.iter().filter_map(|s| s.call.as_ref()));
-            if calls.into_iter().any(|c| c.value.split_once('.').is_some_and(|(n, _)| n == ns)) {
+            let calls = u
+                .invocation
+                .call
+                .iter()
+                .chain(u.invocation.steps.iter().filter_map(|s| s.call.as_ref()));
+            if calls
+                .into_iter()
+                .any(|c| c.value.split_once('.').is_some_and(|(n, _)| n == ns))
+            {
                 locals.extend(u.invocation.with.iter().map(|(k, _)| k.value.clone()));
-                locals.extend(u.invocation.steps.iter().flat_map(|s| s.with.iter().map(|(k, _)| k.value.clone())));
-                locals.extend(u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.name.as_ref().map(|n| n.value.clone())));
+                locals.extend(
+                    u.invocation
+                        .steps
+                        .iter()
+                        .flat_map(|s| s.with.iter().map(|(k, _)| k.value.clone())),
+                );
+                locals.extend(
+                    u.inputs
+                        .iter()
+                        .chain(u.resource_inputs)
+                        .filter_map(|p| p.name.as_ref().map(|n| n.value.clone())),
+                );
                 if let Some(p) = u.path {
                     locals.extend(path_variables(&p.value));
                 }
             }
         }
-        let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: false };
+        let names = Names {
+            binds: &binds,
+            locals,
+            steps: HashSet::new(),
+            qualifiers: &qualifiers,
+            declares_inputs: false,
+        };
         for t in consumed_templates(api) {
             check_text(t, &names, &mut used, diags);
         }
@@ -87,14 +145,35 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
 
     // Exposed units.
     for u in &all_units {
-        let mut locals: HashSet<String> = u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.name.as_ref().map(|n| n.value.clone())).collect();
+        let mut locals: HashSet<String> = u
+            .inputs
+            .iter()
+            .chain(u.resource_inputs)
+            .filter_map(|p| p.name.as_ref().map(|n| n.value.clone()))
+            .collect();
         if let Some(p) = u.path {
             locals.extend(path_variables(&p.value));
         }
-        let steps: HashSet<String> = u.invocation.steps.iter().filter_map(|s| s.name.as_ref().map(|n| n.value.clone())).collect();
+        let steps: HashSet<String> = u
+            .invocation
+            .steps
+            .iter()
+            .filter_map(|s| s.name.as_ref().map(|n| n.value.clone()))
+            .collect();
         let declares_inputs = !u.inputs.is_empty() || !u.resource_inputs.is_empty();
-        let names = Names { binds: &binds, locals, steps, qualifiers: &qualifiers, declares_inputs };
-        for t in invocation_templates(u.invocation).into_iter().chain(u.inputs.iter().chain(u.resource_inputs).filter_map(|p| p.value.as_ref())) {
+        let names = Names {
+            binds: &binds,
+            locals,
+            steps,
+            qualifiers: &qualifiers,
+            declares_inputs,
+        };
+        for t in invocation_templates(u.invocation).into_iter().chain(
+            u.inputs
+                .iter()
+                .chain(u.resource_inputs)
+                .filter_map(|p| p.value.as_ref()),
+        ) {
             check_text(t, &names, &mut used, diags);
         }
         for (value, loc) in with_values(u.invocation) {
@@ -104,7 +183,13 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
 
     // Exposes-level authentication and MCP prompts.
     for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
-        let names = Names { binds: &binds, locals: HashSet::new(), steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: true };
+        let names = Names {
+            binds: &binds,
+            locals: HashSet::new(),
+            steps: HashSet::new(),
+            qualifiers: &qualifiers,
+            declares_inputs: true,
+        };
         let auth = match e {
             Exposes::Rest(r) => r.authentication.as_ref(),
             Exposes::Mcp(m) => m.authentication.as_ref(),
@@ -116,8 +201,18 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
         }
         if let Exposes::Mcp(m) = e {
             for p in &m.prompts {
-                let locals = p.arguments.iter().filter_map(|a| a.name.as_ref().map(|n| n.value.clone())).collect();
-                let names = Names { binds: &binds, locals, steps: HashSet::new(), qualifiers: &qualifiers, declares_inputs: true };
+                let locals = p
+                    .arguments
+                    .iter()
+                    .filter_map(|a| a.name.as_ref().map(|n| n.value.clone()))
+                    .collect();
+                let names = Names {
+                    binds: &binds,
+                    locals,
+                    steps: HashSet::new(),
+                    qualifiers: &qualifiers,
+                    declares_inputs: true,
+                };
                 for msg in &p.template {
                     if let Some(c) = &msg.content {
                         check_text(c, &names, &mut used, diags);
@@ -127,13 +222,28 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
         }
     }
 
-    for b in doc.binds.iter().chain(doc.capability.iter().flat_map(|c| c.binds.iter())) {
-        let ns = b.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+    for b in doc
+        .binds
+        .iter()
+        .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
+    {
+        let ns = b
+            .namespace
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_default();
         for (k, _) in b.keys.iter() {
             if !used.contains(&(ns.clone(), k.value.clone())) {
                 diags.push(
-                    Diagnostic::warning(rule::BIND_UNUSED, k.loc.clone(), format!("`{}` is bound but no template uses it", k.value))
-                        .with_hint(format!("reference it as `{{{{{}}}}}` or `{{{{{ns}.{}}}}}`, or remove it", k.value, k.value)),
+                    Diagnostic::warning(
+                        rule::BIND_UNUSED,
+                        k.loc.clone(),
+                        format!("`{}` is bound but no template uses it", k.value),
+                    )
+                    .with_hint(format!(
+                        "reference it as `{{{{{}}}}}` or `{{{{{ns}.{}}}}}`, or remove it",
+                        k.value, k.value
+                    )),
                 );
             }
         }
@@ -142,7 +252,9 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
 
 fn auth_templates(auth: Option<&Authentication>) -> Vec<&Text> {
     match auth {
-        Some(Authentication::Basic(a) | Authentication::Digest(a)) => a.username.iter().chain(a.password.iter()).collect(),
+        Some(Authentication::Basic(a) | Authentication::Digest(a)) => {
+            a.username.iter().chain(a.password.iter()).collect()
+        }
         Some(Authentication::Bearer(b)) => b.token.iter().collect(),
         Some(Authentication::ApiKey(k)) => k.key.iter().chain(k.value.iter()).collect(),
         _ => Vec::new(),
@@ -177,38 +289,68 @@ fn invocation_templates(inv: &Invocation) -> Vec<&Text> {
             None => {}
         }
     }
-    inv.output_parameters.iter().for_each(|o| outputs(o, &mut out));
+    inv.output_parameters
+        .iter()
+        .for_each(|o| outputs(o, &mut out));
     for s in &inv.steps {
         out.extend(s.lookup_value.iter());
     }
     out
 }
 
-fn with_values<'a>(inv: &'a Invocation) -> impl Iterator<Item = (&'a serde_json::Value, &'a Loc)> {
-    inv.with.iter().chain(inv.steps.iter().flat_map(|s| s.with.iter())).map(|(_, v)| (&v.value, &v.loc))
+fn with_values(inv: &Invocation) -> impl Iterator<Item = (&serde_json::Value, &Loc)> {
+    inv.with
+        .iter()
+        .chain(inv.steps.iter().flat_map(|s| s.with.iter()))
+        .map(|(_, v)| (&v.value, &v.loc))
 }
 
-fn check_json(value: &serde_json::Value, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+fn check_json(
+    value: &serde_json::Value,
+    loc: &Loc,
+    names: &Names<'_>,
+    used: &mut HashSet<(String, String)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     match value {
         serde_json::Value::String(s) => check_str(s, loc, names, used, diags),
-        serde_json::Value::Array(items) => items.iter().for_each(|i| check_json(i, loc, names, used, diags)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| check_json(v, loc, names, used, diags)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .for_each(|i| check_json(i, loc, names, used, diags)),
+        serde_json::Value::Object(map) => map
+            .values()
+            .for_each(|v| check_json(v, loc, names, used, diags)),
         _ => {}
     }
 }
 
-fn check_text(t: &Text, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+fn check_text(
+    t: &Text,
+    names: &Names<'_>,
+    used: &mut HashSet<(String, String)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     check_str(&t.value, &t.loc, names, used, diags);
 }
 
-fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+fn check_str(
+    s: &str,
+    loc: &Loc,
+    names: &Names<'_>,
+    used: &mut HashSet<(String, String)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     if !s.contains("{{") {
         return;
     }
     let template = match Template::parse(s) {
         Ok(t) => t,
         Err(e) => {
-            diags.push(Diagnostic::error(rule::TEMPLATE_SYNTAX, loc.clone(), format!("template `{s}`: {e}")));
+            diags.push(Diagnostic::error(
+                rule::TEMPLATE_SYNTAX,
+                loc.clone(),
+                format!("template `{s}`: {e}"),
+            ));
             return;
         }
     };
@@ -217,14 +359,19 @@ fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, 
         let resolved = match path {
             [] => true,
             [name] => {
-                let bound: Vec<&(String, String)> = names.binds.iter().filter(|(_, k)| k == name).collect();
+                let bound: Vec<&(String, String)> =
+                    names.binds.iter().filter(|(_, k)| k == name).collect();
                 bound.iter().for_each(|b| {
                     used.insert((*b).clone());
                 });
                 !bound.is_empty() || names.locals.contains(name) || names.steps.contains(name)
             }
             [first, second, ..] => {
-                let in_bind: Vec<&(String, String)> = names.binds.iter().filter(|(ns, k)| ns == first && k == second).collect();
+                let in_bind: Vec<&(String, String)> = names
+                    .binds
+                    .iter()
+                    .filter(|(ns, k)| ns == first && k == second)
+                    .collect();
                 let is_bind_ns = names.binds.iter().any(|(ns, _)| ns == first);
                 in_bind.iter().for_each(|b| {
                     used.insert((*b).clone());
@@ -234,7 +381,8 @@ fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, 
                 } else if is_bind_ns {
                     false
                 } else if first == "env" {
-                    let any: Vec<&(String, String)> = names.binds.iter().filter(|(_, k)| k == second).collect();
+                    let any: Vec<&(String, String)> =
+                        names.binds.iter().filter(|(_, k)| k == second).collect();
                     any.iter().for_each(|b| {
                         used.insert((*b).clone());
                     });
@@ -242,7 +390,9 @@ fn check_str(s: &str, loc: &Loc, names: &Names<'_>, used: &mut HashSet<(String, 
                 } else {
                     // `rest.x`, `tools.x`, `<namespace>.x`: an inbound argument. Units that declare
                     // no inputs accept any argument name.
-                    names.steps.contains(first) || (names.qualifiers.contains(first) && (names.locals.contains(second) || !names.declares_inputs))
+                    names.steps.contains(first)
+                        || (names.qualifiers.contains(first)
+                            && (names.locals.contains(second) || !names.declares_inputs))
                 }
             }
         };

@@ -43,7 +43,9 @@ pub struct Unit<'a> {
 /// Every unit of the document, in document order.
 pub fn units(doc: &Document) -> Vec<Unit<'_>> {
     let mut out = Vec::new();
-    let Some(cap) = &doc.capability else { return out };
+    let Some(cap) = &doc.capability else {
+        return out;
+    };
     for e in &cap.exposes {
         match e {
             Exposes::Rest(r) => {
@@ -65,10 +67,30 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
             }
             Exposes::Mcp(m) => {
                 for t in &m.tools {
-                    out.push(Unit { kind: UnitKind::McpTool, namespace: m.namespace.as_ref(), name: t.name.as_ref(), invocation: &t.invocation, inputs: &t.input_parameters, resource_inputs: &[], path: None, method: None, loc: &t.loc });
+                    out.push(Unit {
+                        kind: UnitKind::McpTool,
+                        namespace: m.namespace.as_ref(),
+                        name: t.name.as_ref(),
+                        invocation: &t.invocation,
+                        inputs: &t.input_parameters,
+                        resource_inputs: &[],
+                        path: None,
+                        method: None,
+                        loc: &t.loc,
+                    });
                 }
                 for r in &m.resources {
-                    out.push(Unit { kind: UnitKind::McpResource, namespace: m.namespace.as_ref(), name: r.name.as_ref(), invocation: &r.invocation, inputs: &[], resource_inputs: &[], path: r.uri.as_ref(), method: None, loc: &r.loc });
+                    out.push(Unit {
+                        kind: UnitKind::McpResource,
+                        namespace: m.namespace.as_ref(),
+                        name: r.name.as_ref(),
+                        invocation: &r.invocation,
+                        inputs: &[],
+                        resource_inputs: &[],
+                        path: r.uri.as_ref(),
+                        method: None,
+                        loc: &r.loc,
+                    });
                 }
             }
             Exposes::Skill(_) | Exposes::Control(_) => {}
@@ -76,7 +98,17 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
     }
     for a in &cap.aggregates {
         for f in &a.functions {
-            out.push(Unit { kind: UnitKind::Function, namespace: a.namespace.as_ref(), name: f.name.as_ref(), invocation: &f.invocation, inputs: &f.input_parameters, resource_inputs: &[], path: None, method: None, loc: &f.loc });
+            out.push(Unit {
+                kind: UnitKind::Function,
+                namespace: a.namespace.as_ref(),
+                name: f.name.as_ref(),
+                invocation: &f.invocation,
+                inputs: &f.input_parameters,
+                resource_inputs: &[],
+                path: None,
+                method: None,
+                loc: &f.loc,
+            });
         }
     }
     out
