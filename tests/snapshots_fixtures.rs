@@ -30,29 +30,46 @@ fn fixtures(kind: &str) -> Vec<String> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     names.sort();
-    names.into_iter().map(|n| format!("tests/fixtures/{kind}/{n}")).collect()
+    names
+        .into_iter()
+        .map(|n| format!("tests/fixtures/{kind}/{n}"))
+        .collect()
 }
 
 /// The snapshot name of a fixture: `valid__rest-weather`.
 fn snapshot_name(path: &str) -> String {
     let p = PathBuf::from(path);
-    let kind = p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = p.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let kind = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = p
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!("{kind}__{stem}")
 }
 
 /// `FILE:LINE:COL: severity[rule]` of every diagnostic header in the output.
 fn reported(run: &Run) -> BTreeSet<String> {
-    run.diagnostic_lines().iter().filter_map(|l| l.split_once("]: ").map(|(head, _)| format!("{head}]"))).collect()
+    run.diagnostic_lines()
+        .iter()
+        .filter_map(|l| l.split_once("]: ").map(|(head, _)| format!("{head}]")))
+        .collect()
 }
 
 /// The `# expect: LINE:COL severity[rule]` lines of a fixture, as `FILE:LINE:COL: severity[rule]`.
 fn expected(path: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(common::root().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let text = std::fs::read_to_string(common::root().join(path))
+        .unwrap_or_else(|e| panic!("read {path}: {e}"));
     text.lines()
         .filter_map(|l| l.strip_prefix("# expect: "))
         .map(|e| {
-            let (at, what) = e.trim().split_once(' ').unwrap_or_else(|| panic!("{path}: malformed expectation `{e}`"));
+            let (at, what) = e
+                .trim()
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("{path}: malformed expectation `{e}`"));
             format!("{path}:{at}: {what}")
         })
         .collect()
@@ -64,13 +81,18 @@ fn check_snapshot(name: &str, output: &str) -> Option<String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         insta::assert_snapshot!(name.to_string(), output);
     }));
-    outcome.err().map(|_| format!("{name}: output differs from tests/snapshots/snapshots_fixtures__{name}.snap"))
+    outcome.err().map(|_| {
+        format!("{name}: output differs from tests/snapshots/snapshots_fixtures__{name}.snap")
+    })
 }
 
 #[test]
 fn there_are_enough_fixtures() {
     assert!(fixtures("valid").len() >= 4, "at least 4 valid fixtures");
-    assert!(fixtures("invalid").len() >= 10, "at least 10 invalid fixtures");
+    assert!(
+        fixtures("invalid").len() >= 10,
+        "at least 10 invalid fixtures"
+    );
 }
 
 #[test]
@@ -82,7 +104,14 @@ fn valid_fixtures_are_clean_even_under_strict() {
         if run.code() != 0 || !run.diagnostic_lines().is_empty() {
             failures.push(format!("{path}: expected exit 0 and no diagnostics\n{run}"));
         }
-        let strict = naftiko(&["validate", "--strict", "--deny-warnings", "--color", "never", &path]);
+        let strict = naftiko(&[
+            "validate",
+            "--strict",
+            "--deny-warnings",
+            "--color",
+            "never",
+            &path,
+        ]);
         strict.assert_no_panic();
         if strict.code() != 0 || !strict.diagnostic_lines().is_empty() {
             failures.push(format!("{path}: expected exit 0 and no diagnostics under --strict --deny-warnings\n{strict}"));
@@ -110,7 +139,9 @@ fn invalid_fixtures_report_exactly_their_expected_rules() {
         if got != want {
             let missing: Vec<&String> = want.difference(&got).collect();
             let extra: Vec<&String> = got.difference(&want).collect();
-            failures.push(format!("{path}: missing {missing:#?}, unexpected {extra:#?}\n{run}"));
+            failures.push(format!(
+                "{path}: missing {missing:#?}, unexpected {extra:#?}\n{run}"
+            ));
         }
         failures.extend(check_snapshot(&snapshot_name(&path), &run.stdout));
     }
@@ -126,7 +157,13 @@ fn invalid_fixtures_stay_invalid_under_strict() {
         // Every expected finding is still reported at the same place.
         // `FILE:LINE:COL: severity[rule]` → `FILE:LINE:COL [rule]`
         let places = |set: &BTreeSet<String>| -> BTreeSet<String> {
-            set.iter().filter_map(|s| s.split_once(": ").and_then(|(at, what)| what.find('[').map(|i| format!("{at} {}", &what[i..])))).collect()
+            set.iter()
+                .filter_map(|s| {
+                    s.split_once(": ").and_then(|(at, what)| {
+                        what.find('[').map(|i| format!("{at} {}", &what[i..]))
+                    })
+                })
+                .collect()
         };
         let want = places(&expected(&path));
         let got = places(&reported(&run));

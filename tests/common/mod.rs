@@ -41,28 +41,45 @@ impl Run {
 
     /// Lines of stdout that start a diagnostic (`FILE:LINE:COLUMN: severity[rule]: …`).
     pub(crate) fn diagnostic_lines(&self) -> Vec<&str> {
-        self.stdout.lines().filter(|l| is_diagnostic_line(l)).collect()
+        self.stdout
+            .lines()
+            .filter(|l| is_diagnostic_line(l))
+            .collect()
     }
 
     /// Fails when either stream mentions a panic.
     pub(crate) fn assert_no_panic(&self) {
         for (name, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            assert!(!text.contains("panicked"), "naftiko panicked ({name})\n{self}");
-            assert!(!text.contains("RUST_BACKTRACE"), "naftiko panicked ({name})\n{self}");
+            assert!(
+                !text.contains("panicked"),
+                "naftiko panicked ({name})\n{self}"
+            );
+            assert!(
+                !text.contains("RUST_BACKTRACE"),
+                "naftiko panicked ({name})\n{self}"
+            );
         }
     }
 }
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.status, self.stdout, self.stderr)
+        write!(
+            f,
+            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
     }
 }
 
 /// True for a human-format diagnostic header line.
 pub(crate) fn is_diagnostic_line(line: &str) -> bool {
     let mut parts = line.splitn(4, ':');
-    let (Some(_file), Some(l), Some(c), Some(rest)) = (parts.next(), parts.next(), parts.next(), parts.next()) else { return false };
+    let (Some(_file), Some(l), Some(c), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
     let rest = rest.trim_start();
     !l.is_empty()
         && l.bytes().all(|b| b.is_ascii_digit())
@@ -107,14 +124,24 @@ pub(crate) fn naftiko_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> R
         if started.elapsed() > WATCHDOG {
             let _ = child.kill();
             let _ = child.wait();
-            let args: Vec<String> = args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
-            panic!("naftiko {} did not finish within {WATCHDOG:?} and was killed", args.join(" "));
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect();
+            panic!(
+                "naftiko {} did not finish within {WATCHDOG:?} and was killed",
+                args.join(" ")
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     };
     let stdout = out.join().expect("read stdout");
     let stderr = err.join().expect("read stderr");
-    Run { status, stdout, stderr }
+    Run {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// A scratch directory under the system temp dir, unique per process and call, removed
@@ -128,8 +155,13 @@ impl Scratch {
     pub(crate) fn new(tag: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!("naftiko-e2e-{tag}-{}-{nanos}-{n}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "naftiko-e2e-{tag}-{}-{nanos}-{n}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&path).expect("create a scratch directory");
         Scratch { path }
     }

@@ -83,10 +83,10 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<Info>,
     /// External variable bindings available file-wide.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binds: Vec<Binding>,
     /// Shared consumed HTTP adapters (a "shared consumer file" has only these).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consumes: Vec<Consumes>,
     /// Technical body of the capability: what it exposes, consumes and aggregates.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,14 +105,14 @@ pub struct Info {
     /// What the capability does (the richer, the better agents can discover it).
     pub description: Option<Text>,
     /// Tags for discovery and filtering.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Text>,
     /// Creation date, `YYYY-MM-DD`.
     pub created: Option<Text>,
     /// Last modification date, `YYYY-MM-DD`.
     pub modified: Option<Text>,
     /// People related to the capability.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Person>,
     /// Where it is.
     #[serde(skip)]
@@ -157,16 +157,16 @@ pub struct Binding {
 #[serde(rename_all = "camelCase")]
 pub struct Capability {
     /// Bindings scoped to this capability.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binds: Vec<Binding>,
     /// Server adapters.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exposes: Vec<Exposes>,
     /// Client adapters.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consumes: Vec<Consumes>,
     /// Domain aggregates with reusable functions.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aggregates: Vec<Aggregate>,
     /// Where it is.
     #[serde(skip)]
@@ -213,12 +213,12 @@ pub struct ConsumesHttp {
     /// Base URI, e.g. `https://api.example.org/v1` (no trailing `/`).
     pub base_uri: Option<Text>,
     /// Parameters sent with every operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// How to authenticate to the API.
     pub authentication: Option<Authentication>,
     /// The API's resources.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ConsumedResource>,
     /// Where it is.
     #[serde(skip)]
@@ -256,10 +256,10 @@ pub struct ConsumedResource {
     /// Path appended to `baseUri`; `{name}` and `{{name}}` are path variables.
     pub path: Option<Text>,
     /// Parameters shared by the resource's operations.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// The operations.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<ConsumedOperation>,
     /// Where it is.
     #[serde(skip)]
@@ -321,14 +321,14 @@ pub struct ConsumedOperation {
     /// HTTP method.
     pub method: Option<Spanned<Method>>,
     /// Parameters of the request.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// Format of the upstream body (default json).
     pub output_raw_format: Option<Spanned<RawFormat>>,
     /// Schema file for avro/protobuf bodies.
     pub output_schema: Option<Text>,
     /// Values extracted from the response.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output_parameters: Vec<OutputParameter>,
     /// Request body.
     pub body: Option<RequestBody>,
@@ -605,7 +605,7 @@ pub struct OAuth2Auth {
     /// This resource's identifier (RFC 8707).
     pub resource: Option<Text>,
     /// Scopes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<Text>,
     /// Expected audience.
     pub audience: Option<Text>,
@@ -695,7 +695,7 @@ pub struct ExposesRest {
     /// Authentication required on inbound requests.
     pub authentication: Option<Authentication>,
     /// Exposed resources.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ExposedResource>,
     /// Where it is.
     #[serde(skip)]
@@ -715,10 +715,10 @@ pub struct ExposedResource {
     /// Path; `{x}` and `{{x}}` are path variables.
     pub path: Option<Text>,
     /// Inputs shared by the operations.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// Operations.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<ExposedOperation>,
     /// Forward requests to a consumed namespace as they are.
     pub forward: Option<Forward>,
@@ -734,7 +734,7 @@ pub struct Forward {
     /// The consumed namespace to forward to.
     pub target_namespace: Option<Text>,
     /// Inbound headers passed on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_headers: Vec<Text>,
     /// Where it is.
     #[serde(skip)]
@@ -755,15 +755,16 @@ pub struct Invocation {
     /// Reference to a consumed operation, `namespace.operation`.
     pub call: Option<Text>,
     /// Values for the called operation's inputs.
+    #[serde(default)]
     pub with: OrderedMap<WithValue>,
     /// Orchestration steps.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// Step outputs → output parameters.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mappings: Vec<StepMapping>,
     /// Shape of the result.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output_parameters: Vec<OutputParameter>,
 }
 
@@ -780,7 +781,7 @@ pub struct ExposedOperation {
     /// HTTP method (default GET).
     pub method: Option<Spanned<Method>>,
     /// Declared inputs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// What it runs.
     #[serde(flatten)]
@@ -807,13 +808,13 @@ pub struct ExposesMcp {
     /// Authentication on inbound requests.
     pub authentication: Option<Authentication>,
     /// Tools.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<McpTool>,
     /// Resources.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<McpResource>,
     /// Prompt templates.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prompts: Vec<McpPrompt>,
     /// Where it is.
     #[serde(skip)]
@@ -831,7 +832,7 @@ pub struct McpTool {
     /// What the tool does.
     pub description: Option<Text>,
     /// Inputs; they become the tool's input schema.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// Behaviour hints.
     pub hints: Option<McpToolHints>,
@@ -895,10 +896,10 @@ pub struct McpPrompt {
     /// When to use it.
     pub description: Option<Text>,
     /// Arguments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<McpPromptArgument>,
     /// Inline messages.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub template: Vec<McpPromptMessage>,
     /// Template file (`file:///…`).
     pub location: Option<Text>,
@@ -947,12 +948,12 @@ pub struct ExposesSkill {
     pub port: Option<Spanned<u16>>,
     /// Unique identifier.
     pub namespace: Option<Text>,
-    /// What the catalog is for (community dialect).
+    /// What the catalog is for.
     pub description: Option<Text>,
     /// Authentication on inbound requests.
     pub authentication: Option<Authentication>,
     /// Skills.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<ExposedSkill>,
     /// Where it is.
     #[serde(skip)]
@@ -972,6 +973,7 @@ pub struct ExposedSkill {
     /// Environment requirements.
     pub compatibility: Option<Text>,
     /// Free-form metadata.
+    #[serde(default)]
     pub metadata: OrderedMap<Text>,
     /// Tools the skill may use.
     pub allowed_tools: Option<Text>,
@@ -984,7 +986,7 @@ pub struct ExposedSkill {
     /// Directory of skill files (`file:///…`).
     pub location: Option<Text>,
     /// The skill's tools.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<SkillTool>,
     /// Where it is.
     #[serde(skip)]
@@ -1029,6 +1031,8 @@ pub struct ExposesControl {
     pub address: Option<Text>,
     /// Listening port.
     pub port: Option<Spanned<u16>>,
+    /// What the control port is for (community dialect).
+    pub description: Option<Text>,
     /// Authentication on inbound requests.
     pub authentication: Option<Authentication>,
     /// Management endpoints (kept as written).
@@ -1061,7 +1065,7 @@ pub struct Aggregate {
     /// Qualifier, the first part of `ref: aggregate.function`.
     pub namespace: Option<Text>,
     /// Functions.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<AggregateFunction>,
     /// Where it is.
     #[serde(skip)]
@@ -1079,7 +1083,7 @@ pub struct AggregateFunction {
     /// Behavioural metadata.
     pub semantics: Option<Semantics>,
     /// Inputs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
     /// What it runs.
     #[serde(flatten)]
@@ -1116,6 +1120,7 @@ pub struct Step {
     /// Consumed operation to call (call steps).
     pub call: Option<Text>,
     /// Inputs of the call or script.
+    #[serde(default)]
     pub with: OrderedMap<WithValue>,
     /// Step whose output is searched (lookup steps).
     pub index: Option<Text>,
@@ -1125,7 +1130,7 @@ pub struct Step {
     /// Value looked up (lookup steps; a template).
     pub lookup_value: Option<Text>,
     /// Fields kept from the match (lookup steps).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output_parameters: Vec<Text>,
     /// Script language (script steps).
     pub language: Option<Text>,
@@ -1134,7 +1139,7 @@ pub struct Step {
     /// Script file (script steps).
     pub file: Option<Text>,
     /// Script dependencies (script steps).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<Text>,
     /// Where it is.
     #[serde(skip)]

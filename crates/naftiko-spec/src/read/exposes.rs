@@ -55,25 +55,24 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
         }
         ns
     };
-    let description = if kind.as_str() == "mcp" || kind.as_str() == "control" {
-        o.text(cx, "description").filter(|_| kind.as_str() == "mcp")
-    } else {
-        if o.has("description") {
-            let loc = o.key_loc(cx, "description");
-            cx.push(
-                Diagnostic::deviation(
-                    rule::DIALECT_EXPOSES_DESCRIPTION,
-                    loc,
-                    format!(
-                        "`description` on a {} exposes block is community dialect",
-                        kind.as_str()
-                    ),
-                )
-                .with_hint("the official schema allows `description` only on mcp exposes blocks"),
-            );
-        }
-        o.text(cx, "description")
-    };
+    // The official schema allows `description` on mcp and skill blocks only.
+    if matches!(kind.as_str(), "rest" | "control") && o.has("description") {
+        let loc = o.key_loc(cx, "description");
+        cx.push(
+            Diagnostic::deviation(
+                rule::DIALECT_EXPOSES_DESCRIPTION,
+                loc,
+                format!(
+                    "`description` on a {} exposes block is community dialect",
+                    kind.as_str()
+                ),
+            )
+            .with_hint(
+                "the official schema allows `description` only on mcp and skill exposes blocks",
+            ),
+        );
+    }
+    let description = o.text(cx, "description");
     let loc = o.loc(cx);
     let exposes = match kind.as_str() {
         "rest" => {
@@ -161,6 +160,7 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
             Exposes::Control(ExposesControl {
                 address,
                 port,
+                description,
                 authentication,
                 management,
                 observability,
