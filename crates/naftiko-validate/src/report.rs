@@ -529,18 +529,7 @@ fn escape_data(text: &str) -> String {
 
 /// Escapes a workflow command's property value: as [`escape_data`], plus `:` and `,`.
 fn escape_property(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 fn render_github(diags: &[Diagnostic]) -> String {

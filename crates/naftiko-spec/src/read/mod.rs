@@ -38,6 +38,17 @@ pub struct LoadedDocument {
 }
 
 impl LoadedDocument {
+    /// A file that could not be read as YAML text: no text, no tree, one diagnostic.
+    fn unreadable(path: Arc<Path>, diagnostic: Diagnostic) -> Self {
+        LoadedDocument {
+            path,
+            text: Arc::from(""),
+            root: None,
+            document: None,
+            diagnostics: vec![diagnostic],
+        }
+    }
+
     /// True when the top-level mapping has a `naftiko` key (how directory scans recognise
     /// capability files among other YAML).
     pub fn has_naftiko_key(&self) -> bool {
@@ -60,13 +71,7 @@ fn file_error(path: &Arc<Path>, message: String) -> Diagnostic {
 /// `file-unreadable` diagnostic, never a panic.
 pub fn load_file(path: &Path) -> LoadedDocument {
     let shared: Arc<Path> = Arc::from(path);
-    let empty = |d: Diagnostic| LoadedDocument {
-        path: shared.clone(),
-        text: Arc::from(""),
-        root: None,
-        document: None,
-        diagnostics: vec![d],
-    };
+    let empty = |d: Diagnostic| LoadedDocument::unreadable(shared.clone(), d);
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             return empty(file_error(
@@ -101,26 +106,14 @@ pub fn load_bytes(path: Arc<Path>, bytes: &[u8]) -> LoadedDocument {
             &path,
             format!("the file is larger than {} MiB", MAX_FILE_BYTES / 1048576),
         );
-        return LoadedDocument {
-            path,
-            text: Arc::from(""),
-            root: None,
-            document: None,
-            diagnostics: vec![d],
-        };
+        return LoadedDocument::unreadable(path, d);
     }
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
         let d = file_error(
             &path,
             format!("the file is binary (a NUL byte at offset {at}), not YAML text"),
         );
-        return LoadedDocument {
-            path,
-            text: Arc::from(""),
-            root: None,
-            document: None,
-            diagnostics: vec![d],
-        };
+        return LoadedDocument::unreadable(path, d);
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => load_str(path, text.strip_prefix('\u{feff}').unwrap_or(text)),
@@ -143,13 +136,7 @@ pub fn load_bytes(path: Arc<Path>, bytes: &[u8]) -> LoadedDocument {
                 format!("the file is not UTF-8 text (invalid byte at offset {at})"),
             )
             .with_hint("save the file as UTF-8");
-            LoadedDocument {
-                path,
-                text: Arc::from(""),
-                root: None,
-                document: None,
-                diagnostics: vec![d],
-            }
+            LoadedDocument::unreadable(path, d)
         }
     }
 }
