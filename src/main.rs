@@ -1,8 +1,10 @@
-//! The `naftiko` command line: validates (and, in later releases, serves) Naftiko
-//! capability files.
+//! The `naftiko` command line: validates and serves Naftiko capability files.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under
-//! `--deny-warnings`), 2 usage error or unreadable path.
+//! `--deny-warnings`), 2 usage error or unreadable path, 3 (`run`) a port could not be
+//! bound or another runtime failure.
+
+mod run;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ struct Cli {
 enum Command {
     /// Check capability files and report every problem with its file, line and column.
     Validate(ValidateArgs),
+    /// Validate, build and serve capability files (REST) until SIGINT/SIGTERM.
+    Run(run::RunArgs),
     /// Print a JSON Schema of the capability document, generated from naftiko's model.
     Schema,
     /// List every rule id with its default severity.
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => ExitCode::from(validate(&args)),
+        Command::Run(args) => ExitCode::from(run::run(&args)),
         Command::Schema => {
             let schema = naftiko_spec::model::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

@@ -306,6 +306,10 @@ pub enum RawFormat {
     Yaml,
     Html,
     Markdown,
+    /// Community dialect: plain text, passed through (or the whole text as a string).
+    Text,
+    /// Community dialect: bytes, passed through as they came.
+    Binary,
 }
 
 /// An upstream HTTP operation.
@@ -613,6 +617,11 @@ pub struct OAuth2Auth {
     pub token_endpoint: Option<Text>,
     /// jwks or introspection.
     pub token_validation: Option<Text>,
+    /// naftiko extension (consumed APIs): the OAuth 2.0 client identifier for the
+    /// client-credentials grant.
+    pub client_id: Option<Text>,
+    /// naftiko extension (consumed APIs): the client secret for the client-credentials grant.
+    pub client_secret: Option<Text>,
     /// Where it is.
     #[serde(skip)]
     pub loc: Loc,

@@ -14,4 +14,4 @@ pub mod report;
 pub mod rules;
 pub mod workspace;
 
-pub use workspace::{Options, Validation, validate_paths};
+pub use workspace::{Options, Scope, Validation, validate_paths};

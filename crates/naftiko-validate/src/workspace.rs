@@ -29,6 +29,9 @@ pub struct Validation {
     /// Paths that could not be used at all (missing, not a file or directory): a usage
     /// error, exit status 2.
     pub path_errors: Vec<String>,
+    /// The consumed APIs each given file can call (its own and its imports), aligned with
+    /// the first `scopes.len()` entries of [`Validation::files`].
+    pub scopes: Vec<Scope>,
 }
 
 impl Validation {
@@ -163,6 +166,7 @@ pub fn validate_loaded(
     diagnostics.dedup();
     v.files = files;
     v.files.extend(extra);
+    v.scopes = scopes;
     v.diagnostics = diagnostics;
     v
 }

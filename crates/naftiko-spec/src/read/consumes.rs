@@ -47,6 +47,8 @@ const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
     ("yaml", RawFormat::Yaml, true),
     ("html", RawFormat::Html, true),
     ("markdown", RawFormat::Markdown, true),
+    ("text", RawFormat::Text, false),
+    ("binary", RawFormat::Binary, false),
 ];
 
 pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Consumes> {
@@ -87,7 +89,7 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
     });
     let authentication = o
         .take("authentication")
-        .and_then(|(n, p)| read_authentication(cx, n, &p));
+        .and_then(|(n, p)| read_authentication(cx, n, &p, true));
     let resources = o.list(cx, "resources", read_resource);
     let loc = o.loc(cx);
     o.finish(cx);
@@ -168,7 +170,16 @@ fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedOpe
     let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
         read_input(cx, n, p, InputContext::Consumed)
     });
-    let output_raw_format = o.choice(cx, "outputRawFormat", RAW_FORMATS, |_, _| {});
+    let output_raw_format = o.choice(cx, "outputRawFormat", RAW_FORMATS, |cx, t| {
+        cx.push(
+            Diagnostic::deviation(
+                rule::DIALECT_RAW_FORMAT,
+                t.loc.clone(),
+                format!("`outputRawFormat: {}` is community dialect", t.value),
+            )
+            .with_hint("naftiko passes such bodies through unchanged; omit `outputParameters` to make that explicit"),
+        );
+    });
     let output_schema = o.text(cx, "outputSchema");
     let output_parameters = o.list(cx, "outputParameters", |cx, n, p| {
         read_output(cx, n, p, OutputContext::Consumed)

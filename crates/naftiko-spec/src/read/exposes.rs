@@ -45,7 +45,7 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Ex
     let port = read_port(cx, &mut o, kind.as_str());
     let authentication = o
         .take("authentication")
-        .and_then(|(n, p)| read_authentication(cx, n, &p));
+        .and_then(|(n, p)| read_authentication(cx, n, &p, false));
     let namespace = if kind.as_str() == "control" {
         None
     } else {

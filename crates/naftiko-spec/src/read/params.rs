@@ -228,10 +228,13 @@ pub(super) fn read_output(
 
 const AUTH_TYPES: &[&str] = &["basic", "apikey", "bearer", "digest", "oauth2"];
 
+/// Reads an `authentication` block; `consumed` is true on a consumed API (where `oauth2`
+/// means the client-credentials grant) and false on an exposes block (a resource server).
 pub(super) fn read_authentication(
     cx: &mut Cx<'_>,
     node: &Node,
     ptr: &str,
+    consumed: bool,
 ) -> Option<Authentication> {
     let mut o = cx.obj(node, ptr, "an authentication block")?;
     let Some(kind) = o.req_text(cx, "type", Need::Runtime) else {
@@ -307,11 +310,14 @@ pub(super) fn read_authentication(
             }))
         }
         "oauth2" => {
-            let authorization_server_uri = o.req_text(cx, "authorizationServerUri", Need::Runtime);
+            // On a consumed API the engine runs the client-credentials grant: it needs a token
+            // endpoint and client credentials, not the resource-server fields.
+            let need = if consumed { Need::Schema } else { Need::Runtime };
+            let authorization_server_uri = o.req_text(cx, "authorizationServerUri", need);
             let resource = o.req_text(cx, "resource", Need::Schema);
             let scopes = o.texts(cx, "scopes");
             let audience = o.text(cx, "audience");
-            let token_endpoint = o.text(cx, "tokenEndpoint");
+            let mut token_endpoint = o.text(cx, "tokenEndpoint");
             let validations: &[(&str, &str, bool)] = &[
                 ("jwks", "jwks", true),
                 ("introspection", "introspection", true),
@@ -319,6 +325,44 @@ pub(super) fn read_authentication(
             let token_validation = o
                 .choice(cx, "tokenValidation", validations, |_, _| {})
                 .map(|v| Spanned::new(v.value.to_string(), v.loc));
+            let mut client_id = None;
+            let mut client_secret = None;
+            if consumed {
+                for key in ["clientId", "clientSecret", "tokenUrl", "flow"] {
+                    if o.has(key) {
+                        let dloc = o.key_loc(cx, key);
+                        cx.push(
+                            Diagnostic::deviation(
+                                rule::DIALECT_OAUTH2_CLIENT,
+                                dloc,
+                                format!("`{key}` on `oauth2` authentication is a naftiko extension"),
+                            )
+                            .with_hint("naftiko fetches a token with the client-credentials grant and caches it until shortly before it expires"),
+                        );
+                    }
+                }
+                client_id = o.text(cx, "clientId");
+                client_secret = o.text(cx, "clientSecret");
+                let token_url = o.text(cx, "tokenUrl");
+                token_endpoint = token_endpoint.or(token_url);
+                let flows: &[(&str, &str, bool)] = &[
+                    ("clientCredentials", "clientCredentials", true),
+                    ("client_credentials", "clientCredentials", true),
+                    ("authorizationCode", "authorizationCode", true),
+                ];
+                let _ = o.choice(cx, "flow", flows, |_, _| {});
+                if token_endpoint.is_none() && authorization_server_uri.is_none() {
+                    let l = o.loc(cx);
+                    cx.push(
+                        Diagnostic::error(
+                            rule::REQUIRED_FIELD,
+                            l,
+                            "`oauth2` authentication on a consumed API needs `tokenEndpoint`",
+                        )
+                        .with_hint("the client-credentials grant posts to the authorization server's token endpoint"),
+                    );
+                }
+            }
             Some(Authentication::OAuth2(OAuth2Auth {
                 authorization_server_uri,
                 resource,
@@ -326,6 +370,8 @@ pub(super) fn read_authentication(
                 audience,
                 token_endpoint,
                 token_validation,
+                client_id,
+                client_secret,
                 loc,
             }))
         }

@@ -1,0 +1,414 @@
+//! Upstream authentication (SEMANTICS §3): none, basic, digest, bearer, API key (header or
+//! query) and the OAuth 2.0 client-credentials grant with a token cache shared by every
+//! concurrent request.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use md5::Md5;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::error::InvokeError;
+use crate::request::Prepared;
+use crate::scope::{Resolve, Tpl};
+use crate::secrets::Secrets;
+
+/// How requests to one consumed API are authenticated.
+#[derive(Debug)]
+pub(crate) enum Auth {
+    /// No credentials.
+    None,
+    /// `Authorization: Basic base64(user:password)`.
+    Basic { user: Tpl, password: Tpl },
+    /// HTTP Digest (RFC 7616), answered after the upstream's 401 challenge.
+    Digest { user: Tpl, password: Tpl },
+    /// `Authorization: Bearer <token>`.
+    Bearer(Tpl),
+    /// A key/value pair in a header or the query.
+    ApiKey { key: Tpl, value: Tpl, query: bool },
+    /// OAuth 2.0 client credentials.
+    OAuth2(Arc<TokenSource>),
+}
+
+/// What [`Auth::apply`] used, so a 401 can be retried correctly.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Applied {
+    /// The OAuth 2.0 token generation sent (to invalidate exactly that token on a 401).
+    pub(crate) generation: Option<u64>,
+}
+
+impl Auth {
+    /// Adds credentials to `req`; for OAuth 2.0 this may fetch a token first.
+    pub(crate) async fn apply(
+        &self,
+        req: &mut Prepared,
+        scope: &dyn Resolve,
+        client: &reqwest::Client,
+        namespace: &str,
+    ) -> Result<Applied, InvokeError> {
+        match self {
+            Auth::None | Auth::Digest { .. } => Ok(Applied::default()),
+            Auth::Basic { user, password } => {
+                let raw = format!("{}:{}", user.render(scope), password.render(scope));
+                let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+                set_auth(req, &format!("Basic {encoded}"), namespace)?;
+                Ok(Applied::default())
+            }
+            Auth::Bearer(token) => {
+                set_auth(req, &format!("Bearer {}", token.render(scope)), namespace)?;
+                Ok(Applied::default())
+            }
+            Auth::ApiKey { key, value, query } => {
+                let (k, v) = (key.render(scope), value.render(scope));
+                if *query {
+                    req.url.query_pairs_mut().append_pair(&k, &v);
+                } else {
+                    let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                        config_error(namespace, "the API key header name is not a valid header name")
+                    })?;
+                    let value = HeaderValue::from_str(&v).map_err(|_| {
+                        config_error(namespace, "the API key value is not a valid header value")
+                    })?;
+                    req.headers.insert(name, value);
+                }
+                Ok(Applied::default())
+            }
+            Auth::OAuth2(source) => {
+                let token = source.token(client, namespace).await?;
+                set_auth(req, &format!("Bearer {}", token.value), namespace)?;
+                Ok(Applied {
+                    generation: Some(token.generation),
+                })
+            }
+        }
+    }
+
+    /// After a 401: prepares the retry, or returns false when a retry would not help.
+    pub(crate) fn on_unauthorized(
+        &self,
+        req: &mut Prepared,
+        applied: Applied,
+        challenge: Option<&str>,
+        scope: &dyn Resolve,
+        namespace: &str,
+    ) -> Result<bool, InvokeError> {
+        match self {
+            Auth::OAuth2(source) => {
+                if let Some(g) = applied.generation {
+                    source.invalidate(g);
+                }
+                Ok(true)
+            }
+            Auth::Digest { user, password } => {
+                let Some(challenge) = challenge.and_then(parse_digest_challenge) else {
+                    return Ok(false);
+                };
+                let header = digest_response(
+                    &challenge,
+                    &user.render(scope),
+                    &password.render(scope),
+                    req.method.as_str(),
+                    &request_target(&req.url),
+                );
+                set_auth(req, &header, namespace)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// True for schemes that answer a 401 by retrying.
+    pub(crate) fn retries_on_401(&self) -> bool {
+        matches!(self, Auth::OAuth2(_) | Auth::Digest { .. })
+    }
+}
+
+fn config_error(namespace: &str, detail: &str) -> InvokeError {
+    InvokeError::UpstreamAuth {
+        namespace: namespace.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn set_auth(req: &mut Prepared, value: &str, namespace: &str) -> Result<(), InvokeError> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| config_error(namespace, "the credentials are not a valid header value"))?;
+    v.set_sensitive(true);
+    req.headers.insert(AUTHORIZATION, v);
+    Ok(())
+}
+
+fn request_target(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// A cached OAuth 2.0 access token.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub(crate) value: Arc<str>,
+    refresh_at: Instant,
+    pub(crate) generation: u64,
+}
+
+/// The client-credentials grant against one token endpoint, with its cache.
+#[derive(Debug)]
+pub(crate) struct TokenSource {
+    endpoint: reqwest::Url,
+    form: Vec<(String, String)>,
+    current: Mutex<Option<Token>>,
+    fetching: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+    secrets: Secrets,
+}
+
+/// Lifetime assumed when a token response has no `expires_in`.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+impl TokenSource {
+    /// A token source posting `client_id`, `client_secret` and the optional scope, audience
+    /// and resource to `endpoint`.
+    pub(crate) fn new(
+        endpoint: reqwest::Url,
+        client_id: String,
+        client_secret: String,
+        extra: Vec<(String, String)>,
+        secrets: Secrets,
+    ) -> Self {
+        secrets.add(&client_secret);
+        let mut form = vec![
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_id".to_owned(), client_id),
+            ("client_secret".to_owned(), client_secret),
+        ];
+        form.extend(extra);
+        TokenSource {
+            endpoint,
+            form,
+            current: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+            secrets,
+        }
+    }
+
+    fn cached(&self) -> Option<Token> {
+        let guard = self.current.lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .cloned()
+    }
+
+    /// A valid token: the cached one, or one fetched now (once, however many callers wait).
+    pub(crate) async fn token(
+        &self,
+        client: &reqwest::Client,
+        namespace: &str,
+    ) -> Result<Token, InvokeError> {
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let _one_fetch = self.fetching.lock().await;
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let token = self.fetch(client, namespace).await?;
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some(token.clone());
+        }
+        Ok(token)
+    }
+
+    /// Forgets the token of `generation` (the upstream refused it).
+    pub(crate) fn invalidate(&self, generation: u64) {
+        if let Ok(mut guard) = self.current.lock()
+            && guard.as_ref().is_some_and(|t| t.generation == generation)
+        {
+            *guard = None;
+        }
+    }
+
+    async fn fetch(&self, client: &reqwest::Client, namespace: &str) -> Result<Token, InvokeError> {
+        let fail = |detail: String| InvokeError::UpstreamAuth {
+            namespace: namespace.to_owned(),
+            detail: self.secrets.redact(&detail),
+        };
+        let form = {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &self.form {
+                s.append_pair(k, v);
+            }
+            s.finish()
+        };
+        let response = client
+            .post(self.endpoint.clone())
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(http::header::ACCEPT, "application/json")
+            .body(form)
+            .send()
+            .await
+            .map_err(|e| fail(format!("token endpoint: {}", crate::upstream::describe(&e))))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| fail(format!("token endpoint: {}", crate::upstream::describe(&e))))?;
+        let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            let code = json
+                .get("error")
+                .and_then(Value::as_str)
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            return Err(fail(format!("token endpoint answered {status}{code}")));
+        }
+        let Some(access) = json.get("access_token").and_then(Value::as_str) else {
+            return Err(fail("token endpoint answer has no `access_token`".to_owned()));
+        };
+        let lifetime = match json.get("expires_in") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs_f64);
+        // Refresh before expiry: a tenth of the lifetime early, at most a minute.
+        let early = (lifetime / 10).min(Duration::from_secs(60));
+        self.secrets.add(access);
+        Ok(Token {
+            value: Arc::from(access),
+            refresh_at: Instant::now() + lifetime - early,
+            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+        })
+    }
+}
+
+/// The fields of a `WWW-Authenticate: Digest …` challenge.
+#[derive(Debug, Default, PartialEq)]
+struct DigestChallenge {
+    realm: String,
+    nonce: String,
+    opaque: Option<String>,
+    qop_auth: bool,
+    sha256: bool,
+}
+
+fn parse_digest_challenge(header: &str) -> Option<DigestChallenge> {
+    let rest = header.trim().strip_prefix("Digest")?.trim_start();
+    let mut c = DigestChallenge::default();
+    let mut algorithm = String::from("MD5");
+    let mut input = rest;
+    while !input.is_empty() {
+        let (key, after) = input.split_once('=')?;
+        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let after = after.trim_start();
+        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            (&quoted[..end], &quoted[end + 1..])
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (after[..end].trim(), &after[end..])
+        };
+        match key.as_str() {
+            "realm" => c.realm = value.to_owned(),
+            "nonce" => c.nonce = value.to_owned(),
+            "opaque" => c.opaque = Some(value.to_owned()),
+            "qop" => c.qop_auth = value.split(',').any(|q| q.trim() == "auth"),
+            "algorithm" => algorithm = value.to_owned(),
+            _ => {}
+        }
+        input = remaining.trim_start().trim_start_matches(',').trim_start();
+    }
+    c.sha256 = algorithm.eq_ignore_ascii_case("SHA-256");
+    if !c.sha256 && !algorithm.eq_ignore_ascii_case("MD5") {
+        return None;
+    }
+    Some(c)
+}
+
+static CNONCE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn digest_response(c: &DigestChallenge, user: &str, password: &str, method: &str, uri: &str) -> String {
+    let h = |s: &str| -> String {
+        if c.sha256 {
+            hex(&Sha256::digest(s.as_bytes()))
+        } else {
+            hex(&Md5::digest(s.as_bytes()))
+        }
+    };
+    let ha1 = h(&format!("{user}:{}:{password}", c.realm));
+    let ha2 = h(&format!("{method}:{uri}"));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let seed = format!("{nanos}:{}:{}", std::process::id(), CNONCE_COUNTER.fetch_add(1, Ordering::Relaxed));
+    let cnonce = hex(&Sha256::digest(seed.as_bytes()))[..16].to_owned();
+    let nc = "00000001";
+    let response = if c.qop_auth {
+        h(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", c.nonce))
+    } else {
+        h(&format!("{ha1}:{}:{ha2}", c.nonce))
+    };
+    let mut out = format!(
+        "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", algorithm={}, response=\"{response}\"",
+        c.realm,
+        c.nonce,
+        if c.sha256 { "SHA-256" } else { "MD5" }
+    );
+    if c.qop_auth {
+        out.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
+    }
+    if let Some(o) = &c.opaque {
+        out.push_str(&format!(", opaque=\"{o}\""));
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_digest_challenge() {
+        let c = parse_digest_challenge(
+            r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#,
+        )
+        .unwrap();
+        assert_eq!(c.realm, "http-auth@example.org");
+        assert!(c.qop_auth && !c.sha256);
+        assert_eq!(c.opaque.as_deref(), Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"));
+    }
+
+    #[test]
+    fn digest_response_matches_rfc_2617_example() {
+        // RFC 2617 §3.5: Mufasa / Circle Of Life, with a fixed cnonce substituted below.
+        let c = DigestChallenge {
+            realm: "testrealm@host.com".into(),
+            nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093".into(),
+            opaque: Some("5ccc069c403ebaf9f0171e9517f40e41".into()),
+            qop_auth: true,
+            sha256: false,
+        };
+        let header = digest_response(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html");
+        let cnonce = header.split("cnonce=\"").nth(1).unwrap().split('"').next().unwrap();
+        let ha1 = hex(&Md5::digest(b"Mufasa:testrealm@host.com:Circle Of Life"));
+        let ha2 = hex(&Md5::digest(b"GET:/dir/index.html"));
+        let expect = hex(&Md5::digest(
+            format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:{cnonce}:auth:{ha2}").as_bytes(),
+        ));
+        assert!(header.contains(&format!("response=\"{expect}\"")), "{header}");
+        assert_eq!(ha1, "939e7578ed9e3c518a452acee763bce9");
+    }
+}

@@ -1,0 +1,288 @@
+//! What a caller sent, in adapter-neutral form, and how the engine finds an *argument* in it
+//! (SEMANTICS §5: declared input, path variable, query parameter, body field, header).
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::error::InvokeError;
+
+/// An inbound request as the engine sees it (REST fills every part; MCP passes its
+/// arguments as a JSON body).
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// Path variables, percent-decoded, by the name written in the route.
+    pub path: Vec<(String, String)>,
+    /// Query parameters, decoded, in order (a repeated name appears repeatedly).
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: http::HeaderMap,
+    /// The parsed body.
+    pub body: InboundBody,
+}
+
+/// A parsed inbound body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum InboundBody {
+    /// No body (or an empty one).
+    #[default]
+    Empty,
+    /// A JSON document.
+    Json(Value),
+    /// `application/x-www-form-urlencoded` fields (a repeated field becomes an array).
+    Form(Map<String, Value>),
+    /// Any other text.
+    Text(String),
+}
+
+/// Deepest nesting accepted in an inbound JSON body.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+impl InboundBody {
+    /// Parses `bytes` according to the request's `Content-Type`.
+    ///
+    /// JSON (`application/json`, `*+json`) and form bodies are parsed; other text is kept
+    /// as text; anything else that is not UTF-8 is refused (415). A body without a content
+    /// type is read as JSON when it looks like JSON, else as text.
+    ///
+    /// # Errors
+    /// [`InvokeError::BadBody`] for malformed JSON (with line and column) or nesting beyond
+    /// [`MAX_JSON_DEPTH`]; [`InvokeError::UnsupportedMediaType`] for binary bodies.
+    pub fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<InboundBody, InvokeError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(InboundBody::Empty);
+        }
+        let essence = content_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        let is_json = essence == "application/json" || essence.ends_with("+json");
+        if essence == "application/x-www-form-urlencoded" {
+            return Ok(InboundBody::Form(parse_form(bytes)));
+        }
+        if is_json || (essence.is_empty() && looks_like_json(bytes)) {
+            return parse_json(bytes).map(InboundBody::Json);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(InboundBody::Text(text.to_owned())),
+            Err(_) => Err(InvokeError::UnsupportedMediaType(if essence.is_empty() {
+                "(none)".to_owned()
+            } else {
+                essence
+            })),
+        }
+    }
+
+    /// The whole body as a JSON value (`None` when empty).
+    pub fn to_value(&self) -> Option<Value> {
+        match self {
+            InboundBody::Empty => None,
+            InboundBody::Json(v) => Some(v.clone()),
+            InboundBody::Form(m) => Some(Value::Object(m.clone())),
+            InboundBody::Text(t) => Some(Value::String(t.clone())),
+        }
+    }
+
+    /// A top-level field of a JSON object or form body.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        match self {
+            InboundBody::Json(Value::Object(m)) | InboundBody::Form(m) => m.get(name),
+            _ => None,
+        }
+    }
+}
+
+fn looks_like_json(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// Parses JSON, refusing nesting deeper than [`MAX_JSON_DEPTH`] before serde sees it.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, InvokeError> {
+    if nesting_depth(bytes) > MAX_JSON_DEPTH {
+        return Err(InvokeError::BadBody(format!(
+            "JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        InvokeError::BadBody(format!(
+            "invalid JSON at line {} column {}: {}",
+            e.line(),
+            e.column(),
+            json_error_reason(&e)
+        ))
+    })
+}
+
+/// The reason part of a serde_json error, without the location suffix it appends.
+fn json_error_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// Maximum bracket depth of a JSON text (strings skipped).
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Form fields; a repeated name becomes an array of its values.
+pub(crate) fn parse_form(bytes: &[u8]) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (k, v) in form_urlencoded::parse(bytes) {
+        let v = Value::String(v.into_owned());
+        match map.get_mut(k.as_ref()) {
+            Some(Value::Array(items)) => items.push(v),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, v]);
+            }
+            None => {
+                map.insert(k.into_owned(), v);
+            }
+        }
+    }
+    map
+}
+
+/// The arguments of one invocation: declared inputs (validated and typed) over what the
+/// caller sent.
+#[derive(Debug)]
+pub(crate) struct Args<'a> {
+    pub(crate) inbound: &'a Inbound,
+    pub(crate) declared: Map<String, Value>,
+    /// Step outputs and other values added while the invocation runs.
+    pub(crate) extra: Map<String, Value>,
+}
+
+impl<'a> Args<'a> {
+    pub(crate) fn new(inbound: &'a Inbound) -> Self {
+        Args {
+            inbound,
+            declared: Map::new(),
+            extra: Map::new(),
+        }
+    }
+
+    /// The argument called `name`: a declared input, else a path variable, a query
+    /// parameter, a top-level body field, and (when `headers` is true) a header.
+    pub(crate) fn get(&self, name: &str, headers: bool) -> Option<Cow<'_, Value>> {
+        if let Some(v) = self.declared.get(name).or_else(|| self.extra.get(name)) {
+            return Some(Cow::Borrowed(v));
+        }
+        if let Some((_, v)) = self.inbound.path.iter().find(|(k, _)| k == name) {
+            return Some(Cow::Owned(Value::String(v.clone())));
+        }
+        if let Some((_, v)) = self.inbound.query.iter().find(|(k, _)| k == name) {
+            return Some(Cow::Owned(Value::String(v.clone())));
+        }
+        if let Some(v) = self.inbound.body.field(name) {
+            return Some(Cow::Borrowed(v));
+        }
+        if headers && let Some(v) = self.inbound.headers.get(name) {
+            return v
+                .to_str()
+                .ok()
+                .map(|s| Cow::Owned(Value::String(s.to_owned())));
+        }
+        None
+    }
+
+    /// `rest.<name>` / `tools.<name>`: the argument, or for `body` with no argument of
+    /// that name, the whole inbound body.
+    pub(crate) fn qualified(&self, name: &str) -> Option<Cow<'_, Value>> {
+        match self.get(name, true) {
+            Some(v) => Some(v),
+            None if name == "body" => self.inbound.body.to_value().map(Cow::Owned),
+            None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn form_bodies_become_objects_and_repeated_fields_arrays() {
+        let b = InboundBody::parse(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"a=1&b=x+y&a=2",
+        )
+        .unwrap();
+        assert_eq!(b.to_value(), Some(json!({"a": ["1", "2"], "b": "x y"})));
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let e = InboundBody::parse(Some("application/json"), b"{\n \"a\": }").unwrap_err();
+        assert!(e.to_string().contains("line 2 column"), "{e}");
+    }
+
+    #[test]
+    fn deep_json_is_refused_before_parsing() {
+        let deep = "[".repeat(MAX_JSON_DEPTH + 1) + &"]".repeat(MAX_JSON_DEPTH + 1);
+        let e = InboundBody::parse(Some("application/json"), deep.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("nested"), "{e}");
+    }
+
+    #[test]
+    fn binary_bodies_are_an_unsupported_media_type() {
+        let e = InboundBody::parse(Some("application/octet-stream"), &[0xff, 0xfe]).unwrap_err();
+        assert!(matches!(e, InvokeError::UnsupportedMediaType(_)));
+    }
+
+    #[test]
+    fn arguments_prefer_declared_then_path_query_body_header() {
+        let mut inbound = Inbound {
+            path: vec![("id".into(), "p".into())],
+            query: vec![("id".into(), "q".into()), ("q".into(), "1".into())],
+            body: InboundBody::Json(json!({"id": "b", "f": 2})),
+            ..Inbound::default()
+        };
+        inbound
+            .headers
+            .insert("x-h", http::HeaderValue::from_static("h"));
+        let args = Args::new(&inbound);
+        assert_eq!(args.get("id", true).unwrap().as_ref(), &json!("p"));
+        assert_eq!(args.get("q", true).unwrap().as_ref(), &json!("1"));
+        assert_eq!(args.get("f", true).unwrap().as_ref(), &json!(2));
+        assert_eq!(args.get("x-h", true).unwrap().as_ref(), &json!("h"));
+        assert!(args.get("x-h", false).is_none());
+        assert_eq!(
+            args.qualified("body").unwrap().as_ref(),
+            &json!({"id": "b", "f": 2})
+        );
+    }
+}

@@ -1,0 +1,619 @@
+//! Running an invocable unit (an exposed REST operation, later an MCP tool or aggregate
+//! function): validate declared inputs, evaluate `with`, call the consumed operation or run
+//! the steps, and shape the answer (SEMANTICS §3–§5).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use naftiko_expr::JsonPathExpr;
+use naftiko_spec::model::{DataType, InputParameter, ParamLocation, RawFormat, WithValue};
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::error::InvokeError;
+use crate::inbound::{Args, Inbound};
+use crate::outputs::Outputs;
+use crate::request::{CallScope, ConsumedOp, scalar_text};
+use crate::scope::{Names, Resolve, Tpl};
+use crate::upstream::Answer;
+
+/// The result of an invocation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The status to answer with (upstream 2xx/4xx pass through).
+    pub status: u16,
+    /// The body.
+    pub body: OutcomeBody,
+    /// The status the upstream answered, when one was called.
+    pub upstream_status: Option<u16>,
+}
+
+/// An outcome's body.
+#[derive(Debug, Clone)]
+pub enum OutcomeBody {
+    /// A JSON value naftiko produced.
+    Json(Value),
+    /// The upstream's bytes, passed through with its content type.
+    Raw {
+        /// The upstream's `Content-Type`.
+        content_type: Option<String>,
+        /// The bytes.
+        bytes: Bytes,
+    },
+    /// No body.
+    Empty,
+}
+
+/// One `with` entry, compiled.
+#[derive(Debug, Clone)]
+enum WithExpr {
+    /// `rest.x`, `tools.x`, `<namespace>.x`: the inbound argument (or whole body for `body`).
+    Arg(String),
+    /// A template.
+    Tpl(Tpl),
+    /// A literal.
+    Literal(Value),
+}
+
+/// A compiled `with` block.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct With(Vec<(String, WithExpr)>);
+
+impl With {
+    pub(crate) fn compile<'a>(
+        entries: impl Iterator<Item = (&'a str, &'a WithValue)>,
+        names: &Names<'_>,
+    ) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let expr = match &v.value {
+                Value::String(s) if s.contains("{{") => WithExpr::Tpl(Tpl::compile(s, names)?),
+                Value::String(s) => match s.split_once('.') {
+                    Some((q, name))
+                        if names.qualifiers.contains(q)
+                            && !name.is_empty()
+                            && !name.contains(char::is_whitespace) =>
+                    {
+                        WithExpr::Arg(name.to_owned())
+                    }
+                    _ => WithExpr::Literal(v.value.clone()),
+                },
+                other => WithExpr::Literal(other.clone()),
+            };
+            out.push((k.to_owned(), expr));
+        }
+        Ok(With(out))
+    }
+
+    /// Evaluates every entry; an argument that is absent leaves its key unset.
+    fn eval(&self, args: &Args<'_>, binds: &[Option<String>]) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (k, e) in &self.0 {
+            let scope = ArgScope { args, binds, with: &out };
+            let v = match e {
+                WithExpr::Arg(name) => args.qualified(name).map(Cow::into_owned),
+                WithExpr::Tpl(t) => t.render_value(&scope),
+                WithExpr::Literal(v) => Some(v.clone()),
+            };
+            if let Some(v) = v {
+                out.insert(k.clone(), v);
+            }
+        }
+        out
+    }
+}
+
+/// Templates over the inbound arguments (and `with` values evaluated so far).
+struct ArgScope<'s, 'a> {
+    args: &'s Args<'a>,
+    binds: &'s [Option<String>],
+    with: &'s Map<String, Value>,
+}
+
+impl Resolve for ArgScope<'_, '_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.binds.get(index)?.as_deref()
+    }
+    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.args.qualified(name)
+    }
+    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+        match self.with.get(name) {
+            Some(v) => Some(Cow::Borrowed(v)),
+            None => self.args.get(name, false),
+        }
+    }
+}
+
+/// A declared exposed input parameter, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Input {
+    pub(crate) name: String,
+    pub(crate) location: ParamLocation,
+    pub(crate) ty: Option<DataType>,
+    pub(crate) required: bool,
+    pattern: Option<Regex>,
+    /// `value` starting with `$`: a JSONPath over the inbound body.
+    body_path: Option<JsonPathExpr>,
+    /// Any other `value`: a fixed value.
+    fixed: Option<String>,
+}
+
+impl Input {
+    pub(crate) fn compile(p: &InputParameter) -> Result<Option<Self>, String> {
+        let Some(name) = &p.name else { return Ok(None) };
+        let location = p.location.as_ref().map(|l| l.value).unwrap_or(ParamLocation::Query);
+        let pattern = p
+            .pattern
+            .as_ref()
+            .map(|r| {
+                Regex::new(&r.value).map_err(|e| format!("pattern `{}` of `{}`: {e}", r.value, name.value))
+            })
+            .transpose()?;
+        let (body_path, fixed) = match &p.value {
+            Some(v) if v.value.trim_start().starts_with('$') => {
+                (Some(JsonPathExpr::parse(v.value.trim()).map_err(|e| e.to_string())?), None)
+            }
+            Some(v) => (None, Some(v.value.clone())),
+            None => (None, None),
+        };
+        Ok(Some(Input {
+            name: name.value.clone(),
+            location,
+            ty: p.data_type.as_ref().map(|t| t.value),
+            required: p.required.as_ref().is_some_and(|r| r.value) || location == ParamLocation::Path,
+            pattern,
+            body_path,
+            fixed,
+        }))
+    }
+
+    fn location_name(&self) -> &'static str {
+        match self.location {
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Path => "path",
+            ParamLocation::Cookie => "cookie",
+            ParamLocation::Body | ParamLocation::Form => "body",
+            ParamLocation::Environment => "environment",
+        }
+    }
+
+    fn bad(&self, reason: impl Into<String>) -> InvokeError {
+        InvokeError::bad_input(&self.name, self.location_name(), reason)
+    }
+
+    /// The raw value the caller sent for this input.
+    fn raw(&self, inbound: &Inbound) -> Option<Value> {
+        if let Some(f) = &self.fixed {
+            return Some(Value::String(f.clone()));
+        }
+        let text = |s: &str| Some(Value::String(s.to_owned()));
+        match self.location {
+            ParamLocation::Path => inbound.path.iter().find(|(k, _)| *k == self.name).and_then(|(_, v)| text(v)),
+            ParamLocation::Query => {
+                let all: Vec<&String> = inbound.query.iter().filter(|(k, _)| *k == self.name).map(|(_, v)| v).collect();
+                match (self.ty, all.as_slice()) {
+                    (_, []) => None,
+                    (Some(DataType::Array), values) => Some(Value::Array(values.iter().map(|v| Value::String((*v).clone())).collect())),
+                    (_, [first, ..]) => text(first),
+                }
+            }
+            ParamLocation::Header => inbound.headers.get(&self.name).and_then(|v| v.to_str().ok()).and_then(text),
+            ParamLocation::Cookie => inbound
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|c| c.trim().split_once('='))
+                .find(|(k, _)| *k == self.name)
+                .and_then(|(_, v)| text(v)),
+            ParamLocation::Body | ParamLocation::Form | ParamLocation::Environment => {
+                if let Some(p) = &self.body_path {
+                    let doc = inbound.body.to_value()?;
+                    let v = p.extract(&doc);
+                    return (!v.is_null()).then_some(v);
+                }
+                match inbound.body.field(&self.name) {
+                    Some(v) => Some(v.clone()),
+                    None if self.name == "body" => inbound.body.to_value(),
+                    None => None,
+                }
+            }
+        }
+    }
+
+    /// The validated, typed value (`None` when optional and absent).
+    fn value(&self, inbound: &Inbound) -> Result<Option<Value>, InvokeError> {
+        let Some(raw) = self.raw(inbound).filter(|v| !v.is_null()) else {
+            return if self.required { Err(self.bad("is required")) } else { Ok(None) };
+        };
+        let typed = self.typed(raw)?;
+        if let Some(re) = &self.pattern {
+            let check = |v: &Value| match scalar_text(v) {
+                Some(t) if !re.is_match(&t) => Err(self.bad(format!("does not match the pattern `{}`", re.as_str()))),
+                _ => Ok(()),
+            };
+            match &typed {
+                Value::Array(items) => items.iter().try_for_each(check)?,
+                other => check(other)?,
+            }
+        }
+        Ok(Some(typed))
+    }
+
+    fn typed(&self, raw: Value) -> Result<Value, InvokeError> {
+        let Some(ty) = self.ty else { return Ok(raw) };
+        let from_text = !matches!(self.location, ParamLocation::Body | ParamLocation::Form);
+        let convert = |v: Value| -> Result<Value, InvokeError> {
+            match (ty, v) {
+                (DataType::String, Value::String(s)) => Ok(Value::String(s)),
+                (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => Ok(Value::String(v.to_string())),
+                (DataType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Value::Number(n)),
+                (DataType::Integer, Value::String(s)) => s
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| self.bad("must be an integer")),
+                (DataType::Number, Value::Number(n)) => Ok(Value::Number(n)),
+                (DataType::Number, Value::String(s)) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(|n| match s.trim().parse::<i64>() {
+                        Ok(i) => Value::from(i),
+                        Err(_) => Value::Number(n),
+                    })
+                    .ok_or_else(|| self.bad("must be a number")),
+                (DataType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
+                (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+                (DataType::Boolean, _) => Err(self.bad("must be `true` or `false`")),
+                (DataType::Object, v @ Value::Object(_)) => Ok(v),
+                (DataType::Object, Value::String(s)) if from_text => match serde_json::from_str::<Value>(&s) {
+                    Ok(v @ Value::Object(_)) => Ok(v),
+                    _ => Err(self.bad("must be a JSON object")),
+                },
+                (DataType::Array, v @ Value::Array(_)) => Ok(v),
+                (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(s.split(',').map(|p| Value::String(p.to_owned())).collect())),
+                (t, _) => Err(self.bad(format!("must be {}", article(t)))),
+            }
+        };
+        match (ty, raw) {
+            (DataType::Array, Value::Array(items)) => Ok(Value::Array(items)),
+            (_, raw) => convert(raw),
+        }
+    }
+}
+
+fn article(t: DataType) -> &'static str {
+    match t {
+        DataType::String => "a string",
+        DataType::Number => "a number",
+        DataType::Integer => "an integer",
+        DataType::Boolean => "a boolean",
+        DataType::Array => "an array",
+        DataType::Object => "an object",
+    }
+}
+
+/// What an invocable unit does.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// Call one consumed operation.
+    Call(Arc<ConsumedOp>),
+    /// Run steps.
+    Steps(Steps),
+    /// Answer from static output values.
+    Mock,
+    /// Run an aggregate function.
+    Function(Arc<Invocable>),
+    /// Nothing to run (reported at build; answers 501).
+    Nothing(String),
+}
+
+/// A compiled invocation: inputs, `with`, target and own outputs.
+#[derive(Debug)]
+pub(crate) struct Invocable {
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) with: With,
+    pub(crate) target: Target,
+    pub(crate) outputs: Outputs,
+    pub(crate) binds: Arc<[Option<String>]>,
+}
+
+impl Invocable {
+    /// Validates inputs and runs.
+    pub(crate) async fn invoke(&self, inbound: &Inbound) -> Result<Outcome, InvokeError> {
+        let mut args = Args::new(inbound);
+        let mut first_error = None;
+        for input in &self.inputs {
+            match input.value(inbound) {
+                Ok(Some(v)) => {
+                    args.declared.insert(input.name.clone(), v);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        self.run(&args).await
+    }
+
+    fn run<'s>(
+        &'s self,
+        args: &'s Args<'_>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Outcome, InvokeError>> + Send + 's>> {
+        Box::pin(async move {
+            let with = self.with.eval(args, &self.binds);
+            match &self.target {
+                Target::Call(op) => {
+                    let (answer, scope_with) = call(op, args, &with, &self.binds).await?;
+                    let outputs = if self.outputs.is_empty() { &op.outputs } else { &self.outputs };
+                    let scope = ArgScope { args, binds: &self.binds, with: &scope_with };
+                    shape_answer(op, outputs, answer, &scope)
+                }
+                Target::Steps(steps) => steps.run(args, &with, &self.binds, &self.outputs).await,
+                Target::Mock => {
+                    let scope = ArgScope { args, binds: &self.binds, with: &with };
+                    Ok(Outcome {
+                        status: 200,
+                        body: OutcomeBody::Json(self.outputs.shape(&Value::Null, &scope)?),
+                        upstream_status: None,
+                    })
+                }
+                Target::Function(f) => {
+                    // The function sees the caller's arguments plus this unit's `with` values.
+                    let mut inner = Args::new(args.inbound);
+                    inner.declared = args.declared.clone();
+                    inner.extra = args.extra.clone();
+                    inner.extra.extend(with);
+                    let mut outcome = f.run(&inner).await?;
+                    if !self.outputs.is_empty()
+                        && let OutcomeBody::Json(v) = &outcome.body
+                    {
+                        let scope = ArgScope { args, binds: &self.binds, with: &Map::new() };
+                        outcome.body = OutcomeBody::Json(self.outputs.shape(v, &scope)?);
+                    }
+                    Ok(outcome)
+                }
+                Target::Nothing(why) => Err(InvokeError::Unsupported(why.clone())),
+            }
+        })
+    }
+}
+
+/// Calls one consumed operation; returns the answer and the `with` values used.
+async fn call(
+    op: &ConsumedOp,
+    args: &Args<'_>,
+    with: &Map<String, Value>,
+    binds: &[Option<String>],
+) -> Result<(Answer, Map<String, Value>), InvokeError> {
+    let mut scope = CallScope {
+        binds,
+        args,
+        with,
+        resolved: Map::new(),
+    };
+    let prepared = op.prepare(&mut scope)?;
+    let answer = op.api.call(prepared, &scope).await?;
+    let mut seen = with.clone();
+    seen.extend(scope.resolved);
+    Ok((answer, seen))
+}
+
+/// The upstream body as JSON per `outputRawFormat`.
+fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
+    let bad = |detail: String| InvokeError::UpstreamBody {
+        namespace: op.api.namespace.clone(),
+        detail,
+    };
+    if answer.body.is_empty() {
+        return Ok(Value::Null);
+    }
+    match op.format {
+        RawFormat::Json => crate::inbound::parse_json(&answer.body).map_err(|e| match e {
+            InvokeError::BadBody(d) => bad(d.replace("invalid JSON", "not JSON")),
+            other => other,
+        }),
+        RawFormat::Text => std::str::from_utf8(&answer.body)
+            .map(|t| Value::String(t.to_owned()))
+            .map_err(|_| bad("not UTF-8 text".to_owned())),
+        other => Err(InvokeError::Unsupported(format!(
+            "outputRawFormat `{}` is not supported yet",
+            format_name(other)
+        ))),
+    }
+}
+
+pub(crate) fn format_name(f: RawFormat) -> &'static str {
+    match f {
+        RawFormat::Json => "json",
+        RawFormat::Xml => "xml",
+        RawFormat::Avro => "avro",
+        RawFormat::Protobuf => "protobuf",
+        RawFormat::Csv => "csv",
+        RawFormat::Tsv => "tsv",
+        RawFormat::Psv => "psv",
+        RawFormat::Yaml => "yaml",
+        RawFormat::Html => "html",
+        RawFormat::Markdown => "markdown",
+        RawFormat::Text => "text",
+        RawFormat::Binary => "binary",
+    }
+}
+
+/// Turns an upstream answer into an outcome: 2xx shaped by `outputs` (or passed through),
+/// 4xx and 1xx/3xx passed through, 5xx an error.
+fn shape_answer(
+    op: &ConsumedOp,
+    outputs: &Outputs,
+    answer: Answer,
+    scope: &dyn Resolve,
+) -> Result<Outcome, InvokeError> {
+    let status = answer.status;
+    if status >= 500 {
+        return Err(InvokeError::UpstreamStatus {
+            namespace: op.api.namespace.clone(),
+            status,
+        });
+    }
+    let shaped = (200..300).contains(&status)
+        && !outputs.is_empty()
+        && !matches!(op.format, RawFormat::Binary);
+    if shaped {
+        let doc = if outputs.reads_document() { answer_json(op, &answer)? } else { Value::Null };
+        let value = outputs.shape(&doc, scope)?;
+        return Ok(Outcome {
+            status: if status == 204 { 200 } else { status },
+            body: OutcomeBody::Json(value),
+            upstream_status: Some(status),
+        });
+    }
+    let body = if answer.body.is_empty() {
+        OutcomeBody::Empty
+    } else {
+        OutcomeBody::Raw {
+            content_type: answer.content_type,
+            bytes: answer.body,
+        }
+    };
+    Ok(Outcome {
+        status,
+        body,
+        upstream_status: Some(status),
+    })
+}
+
+/// One orchestration step, compiled.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Call a consumed operation; its result is stored under the step name.
+    Call { name: String, op: Arc<ConsumedOp>, with: With },
+    /// Find an element of an earlier step's result.
+    Lookup {
+        name: String,
+        index: String,
+        match_field: String,
+        value: Tpl,
+        fields: Vec<String>,
+    },
+    /// A step naftiko cannot run.
+    Unsupported { name: String, why: String },
+}
+
+/// Compiled steps and mappings.
+#[derive(Debug, Default)]
+pub(crate) struct Steps {
+    pub(crate) steps: Vec<Step>,
+    /// `targetName` → `$.step.path` (plain dot navigation).
+    pub(crate) mappings: Vec<(String, Vec<String>)>,
+}
+
+impl Steps {
+    async fn run(
+        &self,
+        args: &Args<'_>,
+        with: &Map<String, Value>,
+        binds: &[Option<String>],
+        outputs: &Outputs,
+    ) -> Result<Outcome, InvokeError> {
+        let mut local = Args::new(args.inbound);
+        local.declared = args.declared.clone();
+        local.extra = args.extra.clone();
+        local.extra.extend(with.clone());
+        let mut last: Option<(Value, u16)> = None;
+        for step in &self.steps {
+            match step {
+                Step::Call { name, op, with } => {
+                    let step_with = with.eval(&local, binds);
+                    let (answer, _) = call(op, &local, &step_with, binds).await?;
+                    let status = answer.status;
+                    if status >= 400 {
+                        // A failing step stops the sequence: 4xx pass through, 5xx are errors.
+                        let scope = ArgScope { args: &local, binds, with: &step_with };
+                        return shape_answer(op, &Outputs::default(), answer, &scope);
+                    }
+                    let doc = answer_json(op, &answer)?;
+                    let scope = ArgScope { args: &local, binds, with: &step_with };
+                    let result = if op.outputs.is_empty() { doc } else { op.outputs.shape(&doc, &scope)? };
+                    local.extra.insert(name.clone(), result.clone());
+                    last = Some((result, status));
+                }
+                Step::Lookup { name, index, match_field, value, fields } => {
+                    let scope = ArgScope { args: &local, binds, with: &Map::new() };
+                    let wanted = value.render_value(&scope).unwrap_or(Value::Null);
+                    let table = local.extra.get(index).cloned().unwrap_or(Value::Null);
+                    let result = lookup(&table, match_field, &wanted, fields);
+                    local.extra.insert(name.clone(), result);
+                }
+                Step::Unsupported { name, why } => {
+                    return Err(InvokeError::Unsupported(format!("step `{name}`: {why}")));
+                }
+            }
+        }
+        if !self.mappings.is_empty() {
+            let mut out = Value::Object(Map::new());
+            for (target, path) in &self.mappings {
+                if let Some((first, rest)) = path.split_first()
+                    && let Some(v) = local.extra.get(first).and_then(|v| naftiko_expr::template::walk(v, rest))
+                {
+                    insert_dotted(&mut out, target, v.clone());
+                }
+            }
+            return Ok(Outcome { status: 200, body: OutcomeBody::Json(out), upstream_status: last.map(|l| l.1) });
+        }
+        let (value, status) = last.unwrap_or((Value::Null, 200));
+        let value = if outputs.is_empty() || !outputs.reads_document() {
+            value
+        } else {
+            let scope = ArgScope { args: &local, binds, with: &Map::new() };
+            outputs.shape(&value, &scope)?
+        };
+        Ok(Outcome { status, body: OutcomeBody::Json(value), upstream_status: Some(status) })
+    }
+}
+
+fn lookup(table: &Value, field: &str, wanted: &Value, fields: &[String]) -> Value {
+    let find = |w: &Value| -> Value {
+        let w = scalar_text(w);
+        let rows: Vec<&Value> = match table {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        rows.into_iter()
+            .find(|row| row.get(field).and_then(scalar_text) == w)
+            .map(|row| {
+                if fields.is_empty() {
+                    row.clone()
+                } else {
+                    Value::Object(fields.iter().map(|f| (f.clone(), row.get(f).cloned().unwrap_or(Value::Null))).collect())
+                }
+            })
+            .unwrap_or(Value::Null)
+    };
+    match wanted {
+        Value::Array(items) => Value::Array(items.iter().map(find).collect()),
+        w => find(w),
+    }
+}
+
+fn insert_dotted(out: &mut Value, target: &str, v: Value) {
+    let mut node = out;
+    let parts: Vec<&str> = target.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Value::Object(map) = node else { return };
+        if i + 1 == parts.len() {
+            map.insert((*part).to_owned(), v);
+            return;
+        }
+        node = map.entry((*part).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    }
+}

@@ -1,0 +1,36 @@
+//! The naftiko engine: the *build* and *invoke* stages of the data flow
+//! (load → validate → **build** → serve).
+//!
+//! [`Runtime::build`] takes validated capability files and is the only place that touches
+//! the environment: it resolves `binds` (through an [`EnvSource`]), compiles every template
+//! and JSONPath once, and creates one pooled HTTP client per consumed API with its
+//! authentication (including an OAuth 2.0 client-credentials token cache).
+//! [`Runtime::invoke`] runs one exposed operation for an adapter-neutral [`Inbound`]
+//! request: it validates declared inputs, evaluates `with`, renders and sends the upstream
+//! request, and shapes the answer with the output parameters.
+//!
+//! The engine knows HTTP *client* types but no server framework: adapters (REST, MCP) live
+//! in `naftiko-server` and map [`InvokeError`]s by their [`Fault`]. Nothing here logs a
+//! bound value, credential or token; [`Secrets`] redacts them from every message.
+
+mod auth;
+pub mod bindings;
+pub mod env;
+pub mod error;
+pub mod inbound;
+mod invoke;
+mod outputs;
+mod request;
+mod runtime;
+mod scope;
+pub mod secrets;
+mod upstream;
+mod url;
+
+pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
+pub use error::{BuildError, BuildProblem, Fault, InvokeError};
+pub use inbound::{Inbound, InboundBody};
+pub use invoke::{Outcome, OutcomeBody};
+pub use runtime::{BuildOptions, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments};
+pub use secrets::Secrets;
+pub use upstream::ClientOptions;

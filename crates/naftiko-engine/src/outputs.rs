@@ -1,0 +1,282 @@
+//! Output parameters: shaping an upstream answer (already converted to JSON) into the value
+//! an operation returns (SEMANTICS §4).
+//!
+//! Each output is compiled once: its JSONPath (`mapping`, or a `value` starting with `$`),
+//! its type, and its nested `properties`/`items`. Shaping walks the compiled tree: every
+//! level is relative to its parent's node, `type` coerces where no information is lost, and
+//! anything else is a [`InvokeError::Mapping`] naming the output.
+
+use naftiko_expr::JsonPathExpr;
+use naftiko_spec::model::{OutputItems, OutputParameter, OutputType};
+use serde_json::{Map, Number, Value};
+
+use crate::error::InvokeError;
+use crate::scope::{Names, Resolve, Tpl};
+
+/// A compiled output parameter.
+#[derive(Debug, Clone)]
+pub(crate) struct Output {
+    name: Option<String>,
+    ty: Option<OutputType>,
+    path: Option<JsonPathExpr>,
+    /// A static value (`value` not starting with `$`): a template rendered per call.
+    fixed: Option<Tpl>,
+    constant: Option<Value>,
+    properties: Vec<(String, Output)>,
+    items: Option<Box<Output>>,
+}
+
+/// The outputs of one operation and how they combine.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outputs {
+    list: Vec<Output>,
+}
+
+impl Outputs {
+    /// Compiles a list of output parameters.
+    pub(crate) fn compile(params: &[OutputParameter], names: &Names<'_>) -> Result<Self, String> {
+        let list = params
+            .iter()
+            .map(|p| Output::compile(p, names))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Outputs { list })
+    }
+
+    /// True when there is nothing to shape (the answer passes through).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// True when every output has a static value or constant (a mock: no upstream needed).
+    pub(crate) fn is_mock(&self) -> bool {
+        !self.list.is_empty() && self.list.iter().all(Output::is_static)
+    }
+
+    /// True when some output reads the document with a JSONPath.
+    pub(crate) fn reads_document(&self) -> bool {
+        self.list.iter().any(Output::reads_document)
+    }
+
+    /// Shapes `doc`: one unnamed output is the value itself; named outputs make an object
+    /// `{name: value, …}` in declaration order.
+    pub(crate) fn shape(&self, doc: &Value, cx: &dyn Resolve) -> Result<Value, InvokeError> {
+        match self.list.as_slice() {
+            [single] if single.name.is_none() => single.shape(doc, cx, "$"),
+            list => {
+                let mut out = Map::new();
+                for o in list {
+                    let Some(name) = &o.name else { continue };
+                    out.insert(name.clone(), o.shape(doc, cx, name)?);
+                }
+                Ok(Value::Object(out))
+            }
+        }
+    }
+}
+
+impl Output {
+    fn compile(p: &OutputParameter, names: &Names<'_>) -> Result<Self, String> {
+        let text = p.mapping.as_ref().or(p.value.as_ref());
+        let (path, fixed) = match text {
+            Some(t) if t.value.trim_start().starts_with('$') || p.mapping.is_some() => (
+                Some(JsonPathExpr::parse(t.value.trim()).map_err(|e| e.to_string())?),
+                None,
+            ),
+            Some(t) => (None, Some(Tpl::compile(&t.value, names)?)),
+            None => (None, None),
+        };
+        let properties = match &p.properties {
+            Some(map) => map
+                .iter()
+                .map(|(k, v)| Ok((k.value.clone(), Output::compile(v, names)?)))
+                .collect::<Result<Vec<_>, String>>()?,
+            None => Vec::new(),
+        };
+        let items = match &p.items {
+            Some(OutputItems::One(i)) => Some(Box::new(Output::compile(i, names)?)),
+            Some(OutputItems::Many(list)) => match list.first() {
+                Some(i) => Some(Box::new(Output::compile(i, names)?)),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(Output {
+            name: p.name.as_ref().map(|n| n.value.clone()),
+            ty: p.data_type.as_ref().map(|t| t.value),
+            path,
+            fixed,
+            constant: p.constant.clone(),
+            properties,
+            items,
+        })
+    }
+
+    fn is_static(&self) -> bool {
+        if self.constant.is_some() || self.fixed.is_some() {
+            return true;
+        }
+        if self.path.is_some() {
+            return false;
+        }
+        (!self.properties.is_empty() && self.properties.iter().all(|(_, p)| p.is_static()))
+            || self.items.as_deref().is_some_and(Output::is_static)
+    }
+
+    fn reads_document(&self) -> bool {
+        self.path.is_some()
+            || self.properties.iter().any(|(_, p)| p.reads_document())
+            || self.items.as_deref().is_some_and(Output::reads_document)
+    }
+
+    /// Shapes `node` (the parent's node); `label` names this output in errors.
+    fn shape(&self, node: &Value, cx: &dyn Resolve, label: &str) -> Result<Value, InvokeError> {
+        if let Some(c) = &self.constant {
+            return Ok(c.clone());
+        }
+        if let Some(t) = &self.fixed {
+            return coerce(Value::String(t.render(cx)), self.ty, label);
+        }
+        let structured = !self.properties.is_empty() || self.items.is_some();
+        let selected = match &self.path {
+            Some(p) if p.is_root() => node.clone(),
+            Some(p) => p.extract(node),
+            // Grouping objects and item shapes without a path work on the parent's node;
+            // a scalar without a path has nothing to read.
+            None if structured => node.clone(),
+            None => Value::Null,
+        };
+        match self.ty {
+            Some(OutputType::Object) if !self.properties.is_empty() => {
+                if selected.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut out = Map::new();
+                for (k, p) in &self.properties {
+                    out.insert(k.clone(), p.shape(&selected, cx, &format!("{label}.{k}"))?);
+                }
+                Ok(Value::Object(out))
+            }
+            Some(OutputType::Array) if self.items.is_some() => {
+                let (Some(items), Value::Array(elements)) = (self.items.as_deref(), &selected)
+                else {
+                    return match selected {
+                        Value::Null => Ok(Value::Null),
+                        _ => Err(mapping(label, "expected an array")),
+                    };
+                };
+                elements
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| items.shape(e, cx, &format!("{label}[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array)
+            }
+            ty => coerce(selected, ty, label),
+        }
+    }
+}
+
+fn mapping(label: &str, reason: impl Into<String>) -> InvokeError {
+    InvokeError::Mapping {
+        output: label.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// The JSON kind of a value, for messages (never the value itself: it may be a secret).
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Converts `v` to `ty` when no information is lost; `null` stays `null`.
+pub(crate) fn coerce(v: Value, ty: Option<OutputType>, label: &str) -> Result<Value, InvokeError> {
+    let Some(ty) = ty else { return Ok(v) };
+    if v.is_null() {
+        return Ok(v);
+    }
+    let fail = |v: &Value| mapping(label, format!("expected {}, got {}", ty.as_str(), kind(v)));
+    match ty {
+        OutputType::String => match v {
+            Value::String(_) => Ok(v),
+            Value::Number(n) => Ok(Value::String(n.to_string())),
+            Value::Bool(b) => Ok(Value::String(b.to_string())),
+            other => Err(fail(&other)),
+        },
+        OutputType::Integer => match &v {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(v),
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => {
+                    // Exactly representable: lossless.
+                    #[allow(clippy::cast_possible_truncation)]
+                    Ok(Value::from(f as i64))
+                }
+                _ => Err(mapping(label, "expected integer, got a number with a fraction")),
+            },
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| s.trim().parse::<u64>().map(Value::from))
+                .map_err(|_| mapping(label, "expected integer, got a string that is not one")),
+            other => Err(fail(other)),
+        },
+        OutputType::Number => match &v {
+            Value::Number(_) => Ok(v),
+            Value::String(s) => {
+                let t = s.trim();
+                if let Ok(i) = t.parse::<i64>() {
+                    return Ok(Value::from(i));
+                }
+                t.parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| mapping(label, "expected number, got a string that is not one"))
+            }
+            other => Err(fail(other)),
+        },
+        OutputType::Boolean => match &v {
+            Value::Bool(_) => Ok(v),
+            Value::String(s) if s == "true" => Ok(Value::Bool(true)),
+            Value::String(s) if s == "false" => Ok(Value::Bool(false)),
+            other => Err(fail(other)),
+        },
+        OutputType::Object => match v {
+            Value::Object(_) => Ok(v),
+            other => Err(fail(&other)),
+        },
+        OutputType::Array => match v {
+            Value::Array(_) => Ok(v),
+            other => Err(fail(&other)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn coercion_is_lossless_or_an_error_naming_the_output() {
+        let i = Some(OutputType::Integer);
+        assert_eq!(coerce(json!("3600"), i, "x").unwrap(), json!(3600));
+        assert_eq!(coerce(json!(3600.0), i, "x").unwrap(), json!(3600));
+        assert_eq!(coerce(json!(null), i, "x").unwrap(), json!(null));
+        let e = coerce(json!("soon"), i, "expires_in").unwrap_err();
+        assert!(e.to_string().contains("expires_in"), "{e}");
+        assert!(!e.to_string().contains("soon"), "values never appear: {e}");
+        assert!(coerce(json!(1.5), i, "x").is_err());
+        assert_eq!(coerce(json!(7), Some(OutputType::String), "x").unwrap(), json!("7"));
+        assert_eq!(coerce(json!("2.5"), Some(OutputType::Number), "x").unwrap(), json!(2.5));
+        assert_eq!(coerce(json!("true"), Some(OutputType::Boolean), "x").unwrap(), json!(true));
+        assert!(coerce(json!({"a": 1}), Some(OutputType::String), "x").is_err());
+    }
+}

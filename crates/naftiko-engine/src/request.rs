@@ -1,0 +1,607 @@
+//! Consumed operations: compiled once, then rendered into an upstream HTTP request per call
+//! (SEMANTICS §3: value resolution order, every `in` location, real form/JSON/multipart
+//! bodies, URL-safe path substitution).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, COOKIE, HeaderName, HeaderValue};
+use naftiko_spec::model::{
+    BodyKind, ConsumedOperation, InputParameter, ParamLocation, RawFormat, RequestBody,
+};
+use serde_json::{Map, Value};
+
+use crate::error::InvokeError;
+use crate::inbound::Args;
+use crate::outputs::Outputs;
+use crate::scope::{Names, Resolve, Tpl};
+use crate::upstream::Upstream;
+use crate::url::UrlTemplate;
+
+/// A consumed input parameter, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) location: ParamLocation,
+    pub(crate) required: bool,
+    value: Option<Tpl>,
+    /// `in: environment`: the variable's value, read at build time.
+    env_value: Option<String>,
+}
+
+/// A request body block (`body:`), compiled.
+#[derive(Debug, Clone)]
+enum BodyTpl {
+    /// A raw string template; JSON when it renders to JSON, else text.
+    Raw(Tpl),
+    /// JSON data whose strings are templates.
+    Json(Value),
+    /// Text with a content type.
+    Text(Tpl, &'static str),
+    /// Form fields (from an object) or a pre-encoded form string template.
+    FormFields(Vec<(String, Tpl)>),
+    FormString(Tpl),
+    /// Multipart parts: name, value template, optional filename and content type.
+    Multipart(Vec<Part>),
+}
+
+#[derive(Debug, Clone)]
+struct Part {
+    name: String,
+    value: Tpl,
+    filename: Option<String>,
+    content_type: Option<String>,
+}
+
+/// A consumed operation ready to be called.
+#[derive(Debug)]
+pub(crate) struct ConsumedOp {
+    pub(crate) api: Arc<Upstream>,
+    pub(crate) method: reqwest::Method,
+    url: UrlTemplate,
+    pub(crate) params: Vec<Param>,
+    body: Option<BodyTpl>,
+    pub(crate) format: RawFormat,
+    pub(crate) outputs: Outputs,
+    /// Compiled templates of JSON bodies: kept beside `body` so strings compile once.
+    json_templates: Vec<(String, Tpl)>,
+}
+
+/// A rendered upstream request.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) method: reqwest::Method,
+    pub(crate) url: reqwest::Url,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Option<Bytes>,
+}
+
+/// The values a consumed request is rendered from.
+pub(crate) struct CallScope<'a> {
+    pub(crate) binds: &'a [Option<String>],
+    pub(crate) args: &'a Args<'a>,
+    pub(crate) with: &'a Map<String, Value>,
+    pub(crate) resolved: Map<String, Value>,
+}
+
+impl Resolve for CallScope<'_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.binds.get(index)?.as_deref()
+    }
+    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.args.qualified(name)
+    }
+    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+        if let Some(v) = self.resolved.get(name).or_else(|| self.with.get(name)) {
+            return Some(Cow::Borrowed(v));
+        }
+        self.args.get(name, false)
+    }
+}
+
+/// A value as text for a query, header, form field or path segment: strings raw, numbers and
+/// booleans as JSON, arrays and objects as compact JSON; `None` for null.
+pub(crate) fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn location_name(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Path => "path",
+        ParamLocation::Cookie => "cookie",
+        ParamLocation::Body => "body",
+        ParamLocation::Environment => "environment",
+        ParamLocation::Form => "form",
+    }
+}
+
+impl Param {
+    pub(crate) fn compile(
+        p: &InputParameter,
+        names: &Names<'_>,
+        env: &dyn crate::env::EnvSource,
+    ) -> Result<Option<Self>, String> {
+        let Some(name) = &p.name else { return Ok(None) };
+        let location = p
+            .location
+            .as_ref()
+            .map(|l| l.value)
+            .unwrap_or(ParamLocation::Query);
+        let value = p
+            .value
+            .as_ref()
+            .map(|v| Tpl::compile(&v.value, names))
+            .transpose()?;
+        let env_value = (location == ParamLocation::Environment)
+            .then(|| env.var(&name.value))
+            .flatten();
+        Ok(Some(Param {
+            name: name.value.clone(),
+            location,
+            required: p.required.as_ref().is_some_and(|r| r.value)
+                || location == ParamLocation::Path,
+            value,
+            env_value,
+        }))
+    }
+
+    /// The value, in SEMANTICS §3 order: `with`, own `value`, inbound argument, environment.
+    fn resolve(&self, scope: &CallScope<'_>) -> Option<Value> {
+        if let Some(v) = scope.with.get(&self.name).filter(|v| !v.is_null()) {
+            return Some(v.clone());
+        }
+        if let Some(t) = &self.value
+            && let Some(v) = t.render_value(scope)
+            && !v.is_null()
+        {
+            return Some(v);
+        }
+        let from_header = self.location == ParamLocation::Header;
+        if let Some(v) = scope.args.get(&self.name, from_header) {
+            return Some(v.into_owned());
+        }
+        self.env_value.clone().map(Value::String)
+    }
+}
+
+impl ConsumedOp {
+    /// Compiles a consumed operation of `api` with its resource `path` and the API-,
+    /// resource- and operation-level parameters (later levels override earlier ones).
+    pub(crate) fn compile(
+        api: Arc<Upstream>,
+        path: &str,
+        level_params: &[&[InputParameter]],
+        op: &ConsumedOperation,
+        names: &Names<'_>,
+        env: &dyn crate::env::EnvSource,
+    ) -> Result<Self, String> {
+        let method = op
+            .method
+            .as_ref()
+            .map(|m| m.value.as_str())
+            .unwrap_or("GET");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let url = UrlTemplate::compile(&api.base, path, names)?;
+        let mut params: Vec<Param> = Vec::new();
+        for level in level_params.iter().copied().chain([op.input_parameters.as_slice()]) {
+            for p in level {
+                if let Some(c) = Param::compile(p, names, env)? {
+                    params.retain(|q| q.name != c.name);
+                    params.push(c);
+                }
+            }
+        }
+        let mut json_templates = Vec::new();
+        let body = op
+            .body
+            .as_ref()
+            .map(|b| compile_body(b, names, &mut json_templates))
+            .transpose()?;
+        let outputs = Outputs::compile(&op.output_parameters, names)?;
+        Ok(ConsumedOp {
+            api,
+            method,
+            url,
+            params,
+            body,
+            format: op.output_raw_format.as_ref().map(|f| f.value).unwrap_or(RawFormat::Json),
+            outputs,
+            json_templates,
+        })
+    }
+
+    /// Renders the upstream request.
+    ///
+    /// # Errors
+    /// A required parameter without a value, a path value that would leave the base URI, or a
+    /// header value with CR/LF or other control characters is a [`InvokeError::BadInput`].
+    pub(crate) fn prepare(&self, scope: &mut CallScope<'_>) -> Result<Prepared, InvokeError> {
+        let mut missing = Vec::new();
+        for p in &self.params {
+            match p.resolve(scope) {
+                Some(v) => {
+                    scope.resolved.insert(p.name.clone(), v);
+                }
+                None if p.required => missing.push(p),
+                None => {}
+            }
+        }
+        if let Some(p) = missing.first() {
+            let others: Vec<&str> = missing.iter().skip(1).map(|p| p.name.as_str()).collect();
+            let reason = if others.is_empty() {
+                "is required".to_owned()
+            } else {
+                format!("is required (so are: {})", others.join(", "))
+            };
+            return Err(InvokeError::bad_input(&p.name, location_name(p.location), reason));
+        }
+        let mut url = self.url.render(scope)?;
+        let mut headers = http::HeaderMap::new();
+        let mut cookies: Vec<String> = Vec::new();
+        let mut form: Vec<(String, String)> = Vec::new();
+        let mut body_fields: Map<String, Value> = Map::new();
+        let has_form = self.params.iter().any(|p| p.location == ParamLocation::Form);
+        let mut whole_body: Option<Value> = None;
+        for p in &self.params {
+            let Some(v) = scope.resolved.get(&p.name) else { continue };
+            match p.location {
+                ParamLocation::Query => {
+                    let mut pairs = url.query_pairs_mut();
+                    match v {
+                        Value::Array(items) => {
+                            for i in items {
+                                if let Some(t) = scalar_text(i) {
+                                    pairs.append_pair(&p.name, &t);
+                                }
+                            }
+                        }
+                        other => {
+                            if let Some(t) = scalar_text(other) {
+                                pairs.append_pair(&p.name, &t);
+                            }
+                        }
+                    }
+                }
+                ParamLocation::Header => {
+                    let name = HeaderName::from_bytes(p.name.as_bytes()).map_err(|_| {
+                        InvokeError::bad_input(&p.name, "header", "is not a valid header name")
+                    })?;
+                    let text = match v {
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(scalar_text)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        other => scalar_text(other).unwrap_or_default(),
+                    };
+                    headers.insert(name, header_value(&p.name, &text)?);
+                }
+                ParamLocation::Cookie => {
+                    let text = scalar_text(v).unwrap_or_default();
+                    cookies.push(format!("{}={}", p.name, cookie_encode(&text)));
+                }
+                ParamLocation::Form => {
+                    form.retain(|(k, _)| k != &p.name);
+                    push_form(&mut form, &p.name, v);
+                }
+                ParamLocation::Body if p.name == "body" => whole_body = Some(v.clone()),
+                ParamLocation::Body => {
+                    body_fields.insert(p.name.clone(), v.clone());
+                }
+                ParamLocation::Path | ParamLocation::Environment => {}
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        if !cookies.is_empty() {
+            headers.insert(COOKIE, header_value("Cookie", &cookies.join("; "))?);
+        }
+        let with_body = scope.with.get("body").cloned();
+        let body = if let Some(b) = &self.body {
+            Some(self.render_body(b, scope)?)
+        } else if has_form {
+            // `with.body` as an object supplies the form; declared form params fill over it.
+            let mut fields: Vec<(String, String)> = Vec::new();
+            if let Some(Value::Object(m)) = with_body.as_ref().or(whole_body.as_ref()) {
+                for (k, v) in m {
+                    if !form.iter().any(|(f, _)| f == k) {
+                        push_form(&mut fields, k, v);
+                    }
+                }
+            }
+            fields.extend(form);
+            Some((
+                encode_form(&fields),
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            ))
+        } else if whole_body.is_some() || with_body.is_some() || !body_fields.is_empty() {
+            let mut doc = whole_body.or(with_body).unwrap_or(Value::Null);
+            if !body_fields.is_empty() {
+                match &mut doc {
+                    Value::Object(m) => m.extend(body_fields),
+                    Value::Null => doc = Value::Object(body_fields),
+                    _ => {}
+                }
+            }
+            match doc {
+                Value::String(text) => Some((Bytes::from(text), HeaderValue::from_static("text/plain; charset=utf-8"))),
+                doc => Some((
+                    Bytes::from(doc.to_string()),
+                    HeaderValue::from_static("application/json"),
+                )),
+            }
+        } else {
+            None
+        };
+        let body = body.map(|(bytes, ct)| {
+            headers.entry(CONTENT_TYPE).or_insert(ct);
+            bytes
+        });
+        Ok(Prepared {
+            method: self.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+
+    fn render_body(
+        &self,
+        b: &BodyTpl,
+        scope: &CallScope<'_>,
+    ) -> Result<(Bytes, HeaderValue), InvokeError> {
+        Ok(match b {
+            BodyTpl::Raw(t) => {
+                let text = t.render(scope);
+                let ct = if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                };
+                (Bytes::from(text), HeaderValue::from_static(ct))
+            }
+            BodyTpl::Json(data) => {
+                let v = render_json(data, &self.json_templates, scope);
+                (Bytes::from(v.to_string()), HeaderValue::from_static("application/json"))
+            }
+            BodyTpl::Text(t, ct) => (Bytes::from(t.render(scope)), HeaderValue::from_static(ct)),
+            BodyTpl::FormFields(fields) => {
+                let mut pairs = Vec::new();
+                for (k, t) in fields {
+                    if let Some(v) = t.render_value(scope) {
+                        push_form(&mut pairs, k, &v);
+                    }
+                }
+                (
+                    encode_form(&pairs),
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+            }
+            BodyTpl::FormString(t) => {
+                // Values substituted into a pre-encoded form are form-encoded themselves.
+                let text = t.render(&FormEncoding(scope));
+                (
+                    Bytes::from(text),
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+            }
+            BodyTpl::Multipart(parts) => {
+                let (bytes, boundary) = multipart(parts, scope);
+                let ct = format!("multipart/form-data; boundary={boundary}");
+                (
+                    Bytes::from(bytes),
+                    HeaderValue::from_str(&ct)
+                        .map_err(|_| InvokeError::Internal("multipart boundary".to_owned()))?,
+                )
+            }
+        })
+    }
+}
+
+/// Resolves like the wrapped scope but form-encodes every value.
+struct FormEncoding<'s, 'a>(&'s CallScope<'a>);
+
+impl Resolve for FormEncoding<'_, '_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.0.bind(index)
+    }
+    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.0.arg(name).map(|v| Cow::Owned(form_encoded(&v)))
+    }
+    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.0.local(name).map(|v| Cow::Owned(form_encoded(&v)))
+    }
+}
+
+fn form_encoded(v: &Value) -> Value {
+    match scalar_text(v) {
+        Some(t) => Value::String(form_urlencoded::byte_serialize(t.as_bytes()).collect()),
+        None => Value::Null,
+    }
+}
+
+fn header_value(name: &str, text: &str) -> Result<HeaderValue, InvokeError> {
+    if text.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(InvokeError::bad_input(
+            name,
+            "header",
+            "contains control characters (CR, LF or others) that are not allowed in a header",
+        ));
+    }
+    HeaderValue::from_str(text).map_err(|_| {
+        InvokeError::bad_input(name, "header", "contains characters not allowed in a header")
+    })
+}
+
+/// Cookie values: everything outside RFC 6265's cookie-octet set is percent-encoded.
+fn cookie_encode(text: &str) -> String {
+    const COOKIE_SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b',')
+        .add(b';')
+        .add(b'\\')
+        .add(b'%');
+    percent_encoding::utf8_percent_encode(text, COOKIE_SET).to_string()
+}
+
+fn push_form(out: &mut Vec<(String, String)>, name: &str, v: &Value) {
+    match v {
+        Value::Array(items) => {
+            for i in items {
+                if let Some(t) = scalar_text(i) {
+                    out.push((name.to_owned(), t));
+                }
+            }
+        }
+        other => {
+            if let Some(t) = scalar_text(other) {
+                out.push((name.to_owned(), t));
+            }
+        }
+    }
+}
+
+fn encode_form(pairs: &[(String, String)]) -> Bytes {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    Bytes::from(s.finish())
+}
+
+fn compile_body(
+    b: &RequestBody,
+    names: &Names<'_>,
+    json_templates: &mut Vec<(String, Tpl)>,
+) -> Result<BodyTpl, String> {
+    let typed = match b {
+        RequestBody::Raw(t) => return Ok(BodyTpl::Raw(Tpl::compile(&t.value, names)?)),
+        RequestBody::Typed(t) => t,
+    };
+    let data = typed.data.as_ref().map(|d| d.value.clone()).unwrap_or(Value::Null);
+    let text_of = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(match typed.kind.value {
+        BodyKind::Json => {
+            collect_json_templates(&data, names, json_templates)?;
+            BodyTpl::Json(data)
+        }
+        BodyKind::Text => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "text/plain; charset=utf-8"),
+        BodyKind::Xml => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "application/xml"),
+        BodyKind::Sparql => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "application/sparql-query"),
+        BodyKind::FormUrlEncoded => match &data {
+            Value::Object(m) => BodyTpl::FormFields(
+                m.iter()
+                    .map(|(k, v)| Ok((k.clone(), Tpl::compile(&text_of(v), names)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => BodyTpl::FormString(Tpl::compile(&text_of(other), names)?),
+        },
+        BodyKind::MultipartForm => {
+            let parts = match &data {
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_object())
+                    .map(|o| {
+                        Ok(Part {
+                            name: o.get("name").map(text_of).unwrap_or_default(),
+                            value: Tpl::compile(&o.get("value").map(text_of).unwrap_or_default(), names)?,
+                            filename: o.get("filename").map(text_of),
+                            content_type: o.get("contentType").map(text_of),
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
+                _ => Vec::new(),
+            };
+            BodyTpl::Multipart(parts)
+        }
+    })
+}
+
+fn collect_json_templates(
+    v: &Value,
+    names: &Names<'_>,
+    out: &mut Vec<(String, Tpl)>,
+) -> Result<(), String> {
+    match v {
+        Value::String(s) if s.contains("{{") => {
+            if !out.iter().any(|(k, _)| k == s) {
+                out.push((s.clone(), Tpl::compile(s, names)?));
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                collect_json_templates(i, names, out)?;
+            }
+        }
+        Value::Object(m) => {
+            for i in m.values() {
+                collect_json_templates(i, names, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// JSON body data with every template string rendered; a string that is exactly one
+/// variable takes that variable's JSON value (so numbers stay numbers).
+fn render_json(v: &Value, templates: &[(String, Tpl)], scope: &dyn Resolve) -> Value {
+    match v {
+        Value::String(s) => match templates.iter().find(|(k, _)| k == s) {
+            Some((_, t)) => t.render_value(scope).unwrap_or(Value::Null),
+            None => v.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(|i| render_json(i, templates, scope)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, i)| (k.clone(), render_json(i, templates, scope)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A `multipart/form-data` body and its boundary.
+fn multipart(parts: &[Part], scope: &dyn Resolve) -> (Vec<u8>, String) {
+    let rendered: Vec<String> = parts.iter().map(|p| p.value.render(scope)).collect();
+    // A boundary that occurs in no part.
+    let mut n: u64 = 0x6e61_6674_696b_6f00;
+    let boundary = loop {
+        let b = format!("naftiko-{n:016x}");
+        if !rendered.iter().any(|r| r.contains(&b)) {
+            break b;
+        }
+        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    };
+    let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
+    let mut out = Vec::new();
+    for (p, value) in parts.iter().zip(&rendered) {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(&p.name));
+        if let Some(f) = &p.filename {
+            disposition.push_str(&format!("; filename=\"{}\"", quote(f)));
+        }
+        out.extend_from_slice(disposition.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        if let Some(ct) = &p.content_type {
+            out.extend_from_slice(format!("Content-Type: {}\r\n", quote(ct)).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (out, boundary)
+}

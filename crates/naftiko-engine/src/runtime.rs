@@ -1,0 +1,654 @@
+//! `Runtime::build`: the only step that touches the environment. It turns validated
+//! capability files into immutable, ready-to-serve operations (compiled templates and
+//! JSONPaths, one pooled client per consumed API, resolved bindings) and the REST routes
+//! adapters serve.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use naftiko_spec::Loc;
+use naftiko_spec::model::{
+    Authentication, ConsumesHttp, Document, Exposes, Invocation, OAuth2Auth, RawFormat,
+};
+use naftiko_validate::{Scope, Validation};
+
+use crate::auth::{Auth, TokenSource};
+use crate::bindings::BindTable;
+use crate::env::EnvSource;
+use crate::error::{BuildError, BuildProblem, InvokeError};
+use crate::inbound::Inbound;
+use crate::invoke::{Input, Invocable, Outcome, Step, Steps, Target, With, format_name};
+use crate::outputs::Outputs;
+use crate::request::ConsumedOp;
+use crate::scope::{Names, Resolve, Tpl};
+use crate::secrets::Secrets;
+use crate::upstream::{ClientOptions, Upstream, client};
+
+/// How to build.
+#[derive(Clone)]
+pub struct BuildOptions {
+    /// `--base-uri NAMESPACE=URL`: replaces a consumed namespace's `baseUri`.
+    pub base_uris: Vec<(String, String)>,
+    /// `--listen NAMESPACE=HOST:PORT`: moves an exposes block.
+    pub listens: Vec<(String, String, u16)>,
+    /// Upstream HTTP client settings.
+    pub client: ClientOptions,
+    /// Where bindings and `in: environment` parameters are read.
+    pub env: Arc<dyn EnvSource>,
+}
+
+impl std::fmt::Debug for BuildOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("base_uris", &self.base_uris)
+            .field("listens", &self.listens)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Identifies an operation of a [`Runtime`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpId(pub usize);
+
+/// A segment of an exposed route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Text that must match exactly.
+    Literal(String),
+    /// A variable: text before it, its name, text after it (usually both empty).
+    Var {
+        /// Literal text before the variable in the same segment.
+        prefix: String,
+        /// The variable name.
+        name: String,
+        /// Literal text after the variable in the same segment.
+        suffix: String,
+    },
+}
+
+/// An exposed REST operation's route.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The resource path as written.
+    pub path: String,
+    /// The path split into segments.
+    pub segments: Vec<Segment>,
+    /// The HTTP method.
+    pub method: http::Method,
+    /// The operation.
+    pub op: OpId,
+}
+
+/// One exposes block of type `rest`, built.
+#[derive(Debug, Clone)]
+pub struct RestService {
+    /// The exposes namespace.
+    pub namespace: String,
+    /// The capability file it comes from.
+    pub file: Arc<std::path::Path>,
+    /// The address to listen on.
+    pub address: String,
+    /// The port.
+    pub port: u16,
+    /// Its routes.
+    pub routes: Vec<Route>,
+}
+
+/// A description of an operation (for logs and adapters).
+#[derive(Debug, Clone)]
+pub struct OperationInfo {
+    /// The exposes namespace.
+    pub namespace: String,
+    /// The operation name (or `METHOD path` when unnamed).
+    pub name: String,
+    /// What it calls (`namespace.operation`), if anything.
+    pub call: Option<String>,
+}
+
+/// Built capabilities, ready to serve. Immutable; share it in an `Arc`.
+#[derive(Debug)]
+pub struct Runtime {
+    ops: Vec<(OperationInfo, Invocable)>,
+    services: Vec<RestService>,
+    warnings: Vec<String>,
+    secrets: Secrets,
+}
+
+/// Per-document build state.
+struct DocBuild<'a> {
+    doc: &'a Document,
+    scope: &'a Scope,
+    names: Names<'a>,
+    binds_values: Arc<[Option<String>]>,
+    consumed: HashMap<String, Arc<ConsumedOp>>,
+    functions: HashMap<String, Arc<Invocable>>,
+}
+
+impl Runtime {
+    /// Builds every capability file of `validation` (which must have no errors).
+    ///
+    /// # Errors
+    /// Every problem at once: missing bound variables a template needs, base URIs that are
+    /// not URLs, `--base-uri`/`--listen` for unknown namespaces, unsupported formats, …
+    pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
+        let secrets = Secrets::default();
+        let mut problems: Vec<BuildProblem> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
+        let mut ops: Vec<(OperationInfo, Invocable)> = Vec::new();
+        let mut services: Vec<RestService> = Vec::new();
+        let mut known_consumed: HashSet<String> = HashSet::new();
+        let mut known_exposed: HashSet<String> = HashSet::new();
+
+        for (file, scope) in validation.files.iter().zip(&validation.scopes) {
+            let Some(doc) = &file.document else { continue };
+            let Some(cap) = &doc.capability else { continue };
+            let binds = BindTable::resolve(doc, &file.path, options.env.as_ref(), &secrets);
+            let mut qualifiers: HashSet<String> =
+                ["rest", "tools", "mcp", "skill"].iter().map(|s| (*s).to_owned()).collect();
+            qualifiers.extend(cap.exposes.iter().filter_map(|e| e.namespace().map(|n| n.value.clone())));
+            qualifiers.extend(cap.aggregates.iter().filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())));
+            let values: Arc<[Option<String>]> =
+                binds.entries.iter().map(|e| e.value.as_ref().ok().cloned()).collect();
+            let names = Names { binds: &binds, qualifiers: &qualifiers, used: Default::default() };
+            let mut b = DocBuild {
+                doc,
+                scope,
+                names,
+                binds_values: values,
+                consumed: HashMap::new(),
+                functions: HashMap::new(),
+            };
+            for (ns, _) in &scope.consumes {
+                known_consumed.insert(ns.clone());
+            }
+            b.build_consumed(options, &secrets, &mut problems);
+            b.build_functions(&mut problems);
+            for e in &cap.exposes {
+                match e {
+                    Exposes::Rest(rest) => {
+                        let namespace = rest.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                        known_exposed.insert(namespace.clone());
+                        let (address, port) = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                            Some((_, host, port)) => (host.clone(), *port),
+                            None => (
+                                rest.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "0.0.0.0".to_owned()),
+                                rest.port.as_ref().map(|p| p.value).unwrap_or(8080),
+                            ),
+                        };
+                        let mut routes = Vec::new();
+                        for resource in &rest.resources {
+                            let path = resource.path.as_ref().map(|p| p.value.clone()).unwrap_or_default();
+                            if resource.forward.is_some() && resource.operations.is_empty() {
+                                warnings.push(format!(
+                                    "{}: `forward` on {path} is not served yet; the route is skipped",
+                                    file.path.display()
+                                ));
+                                continue;
+                            }
+                            for op in &resource.operations {
+                                let method = op.method.as_ref().map(|m| m.value.as_str()).unwrap_or("GET");
+                                let Ok(method) = http::Method::from_bytes(method.as_bytes()) else { continue };
+                                let inputs = resource.input_parameters.iter().chain(&op.input_parameters);
+                                let built = b.build_invocable(inputs, &op.invocation, &op.loc, &mut problems);
+                                let name = op
+                                    .name
+                                    .as_ref()
+                                    .map(|n| n.value.clone())
+                                    .unwrap_or_else(|| format!("{method} {path}"));
+                                let id = OpId(ops.len());
+                                ops.push((
+                                    OperationInfo {
+                                        namespace: namespace.clone(),
+                                        name,
+                                        call: op.invocation.call.as_ref().map(|c| c.value.clone()),
+                                    },
+                                    built,
+                                ));
+                                routes.push(Route {
+                                    path: path.clone(),
+                                    segments: segments(&path),
+                                    method,
+                                    op: id,
+                                });
+                            }
+                        }
+                        services.push(RestService {
+                            namespace,
+                            file: file.path.clone(),
+                            address,
+                            port,
+                            routes,
+                        });
+                    }
+                    other => warnings.push(format!(
+                        "{}: exposes `{}` ({}) is not served by this build; only `rest` is",
+                        file.path.display(),
+                        other.namespace().map(|n| n.value.as_str()).unwrap_or("?"),
+                        other.kind()
+                    )),
+                }
+            }
+            // Bound variables: missing ones that a template reads stop the build.
+            let used = b.names.used.borrow();
+            let mut missing = Vec::new();
+            for (i, e) in binds.entries.iter().enumerate() {
+                if let Err(why) = &e.value {
+                    if used.contains(&i) {
+                        missing.push((e, why));
+                    } else {
+                        warnings.push(format!(
+                            "{}: bound variable `{}` is not set ({why}) but no template uses it",
+                            file.path.display(),
+                            e.key
+                        ));
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                let list: Vec<String> = missing.iter().map(|(e, why)| format!("`{}` ({why})", e.key)).collect();
+                problems.push(BuildProblem {
+                    loc: Some(missing[0].0.loc.clone()),
+                    message: format!(
+                        "missing bound variable{}: {}",
+                        if missing.len() > 1 { "s" } else { "" },
+                        list.join(", ")
+                    ),
+                });
+            }
+        }
+        for (ns, _) in &options.base_uris {
+            if !known_consumed.contains(ns) {
+                problems.push(BuildProblem {
+                    loc: None,
+                    message: format!("--base-uri names `{ns}`, which no capability consumes"),
+                });
+            }
+        }
+        for (ns, _, _) in &options.listens {
+            if !known_exposed.contains(ns) {
+                problems.push(BuildProblem {
+                    loc: None,
+                    message: format!("--listen names `{ns}`, which is not a served REST namespace"),
+                });
+            }
+        }
+        if services.is_empty() && problems.is_empty() {
+            problems.push(BuildProblem {
+                loc: None,
+                message: "nothing to serve: no capability exposes a REST API".to_owned(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(BuildError { problems });
+        }
+        Ok(Runtime {
+            ops,
+            services,
+            warnings,
+            secrets,
+        })
+    }
+
+    /// The REST services to serve.
+    pub fn rest_services(&self) -> &[RestService] {
+        &self.services
+    }
+
+    /// Things that will not work as written but do not stop the capability.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Every secret value known (for redaction by adapters).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Describes an operation.
+    pub fn operation(&self, op: OpId) -> Option<&OperationInfo> {
+        self.ops.get(op.0).map(|(i, _)| i)
+    }
+
+    /// Runs an operation for one inbound request.
+    ///
+    /// # Errors
+    /// See [`InvokeError`]; [`InvokeError::fault`] says whose fault it is.
+    pub async fn invoke(&self, op: OpId, inbound: &Inbound) -> Result<Outcome, InvokeError> {
+        let (_, inv) = self
+            .ops
+            .get(op.0)
+            .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
+        inv.invoke(inbound).await
+    }
+}
+
+/// Splits an exposed path into segments; `{x}` and `{{x}}` are variables.
+pub fn segments(path: &str) -> Vec<Segment> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let (open, close) = if s.contains("{{") { ("{{", "}}") } else { ("{", "}") };
+            match (s.find(open), s.rfind(close)) {
+                (Some(a), Some(z)) if z > a => Segment::Var {
+                    prefix: s[..a].to_owned(),
+                    name: s[a + open.len()..z].trim().to_owned(),
+                    suffix: s[z + close.len()..].to_owned(),
+                },
+                _ => Segment::Literal(s.to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// Renders bind-only templates (base URIs, OAuth 2.0 client credentials).
+struct BindsOnly<'a>(&'a [Option<String>]);
+
+impl Resolve for BindsOnly<'_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.0.get(index)?.as_deref()
+    }
+    fn arg(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
+    }
+}
+
+fn problem(loc: &Loc, message: impl Into<String>) -> BuildProblem {
+    BuildProblem {
+        loc: Some(loc.clone()),
+        message: message.into(),
+    }
+}
+
+impl DocBuild<'_> {
+    fn build_consumed(&mut self, options: &BuildOptions, secrets: &Secrets, problems: &mut Vec<BuildProblem>) {
+        let http = match client(&options.client) {
+            Ok(c) => c,
+            Err(e) => {
+                problems.push(BuildProblem { loc: None, message: e });
+                return;
+            }
+        };
+        for (ns, api) in &self.scope.consumes {
+            let base = match options.base_uris.iter().find(|(n, _)| n == ns) {
+                Some((_, url)) => url.clone(),
+                None => match &api.base_uri {
+                    Some(t) => match Tpl::compile(&t.value, &self.names) {
+                        Ok(tpl) => tpl.render(&BindsOnly(&self.binds_values)),
+                        Err(e) => {
+                            problems.push(problem(&t.loc, e));
+                            continue;
+                        }
+                    },
+                    None => continue,
+                },
+            };
+            let auth = match self.auth(api, &http, secrets) {
+                Ok(a) => a,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let upstream = Arc::new(Upstream {
+                namespace: ns.clone(),
+                base,
+                client: http.clone(),
+                auth,
+                options: options.client.clone(),
+                secrets: secrets.clone(),
+            });
+            for r in &api.resources {
+                let path = r.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");
+                for op in &r.operations {
+                    let Some(name) = &op.name else { continue };
+                    let key = format!("{ns}.{}", name.value);
+                    if self.consumed.contains_key(&key) {
+                        continue;
+                    }
+                    match ConsumedOp::compile(
+                        upstream.clone(),
+                        path,
+                        &[&api.input_parameters, &r.input_parameters],
+                        op,
+                        &self.names,
+                        options.env.as_ref(),
+                    ) {
+                        Ok(c) => {
+                            self.consumed.insert(key, Arc::new(c));
+                        }
+                        Err(e) => problems.push(problem(&op.loc, format!("`{key}`: {e}"))),
+                    }
+                }
+            }
+        }
+    }
+
+    fn auth(&self, api: &ConsumesHttp, http: &reqwest::Client, secrets: &Secrets) -> Result<Auth, BuildProblem> {
+        let _ = http;
+        let tpl = |t: &Option<naftiko_spec::model::Text>| -> Result<Tpl, BuildProblem> {
+            let text = t.as_ref().map(|t| t.value.as_str()).unwrap_or("");
+            let compiled = Tpl::compile(text, &self.names).map_err(|e| BuildProblem {
+                loc: t.as_ref().map(|t| t.loc.clone()),
+                message: e,
+            })?;
+            // Literal credentials written in the file are secrets too.
+            if compiled.binds().next().is_none() {
+                secrets.add(text);
+            }
+            Ok(compiled)
+        };
+        Ok(match &api.authentication {
+            None | Some(Authentication::None { .. }) => Auth::None,
+            Some(Authentication::Basic(a)) => Auth::Basic { user: tpl(&a.username)?, password: tpl(&a.password)? },
+            Some(Authentication::Digest(a)) => Auth::Digest { user: tpl(&a.username)?, password: tpl(&a.password)? },
+            Some(Authentication::Bearer(b)) => Auth::Bearer(tpl(&b.token)?),
+            Some(Authentication::ApiKey(k)) => Auth::ApiKey {
+                key: tpl(&k.key)?,
+                value: tpl(&k.value)?,
+                query: k.placement.as_ref().is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query),
+            },
+            Some(Authentication::OAuth2(o)) => Auth::OAuth2(Arc::new(self.token_source(o, secrets)?)),
+        })
+    }
+
+    fn token_source(&self, o: &OAuth2Auth, secrets: &Secrets) -> Result<TokenSource, BuildProblem> {
+        let render = |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
+            match t {
+                Some(t) => Tpl::compile(&t.value, &self.names)
+                    .map(|tpl| Some(tpl.render(&BindsOnly(&self.binds_values))))
+                    .map_err(|e| problem(&t.loc, e)),
+                None => Ok(None),
+            }
+        };
+        let endpoint_text = match render(&o.token_endpoint)? {
+            Some(e) => e,
+            None => match render(&o.authorization_server_uri)? {
+                Some(base) => format!("{}/oauth2/token", base.trim_end_matches('/')),
+                None => return Err(problem(&o.loc, "`oauth2` needs `tokenEndpoint`")),
+            },
+        };
+        let endpoint = reqwest::Url::parse(&endpoint_text)
+            .map_err(|e| problem(&o.loc, format!("token endpoint is not a URL: {e}")))?;
+        let (Some(id), Some(secret)) = (render(&o.client_id)?, render(&o.client_secret)?) else {
+            return Err(problem(
+                &o.loc,
+                "`oauth2` on a consumed API needs `clientId` and `clientSecret` (client-credentials grant)",
+            ));
+        };
+        let mut extra = Vec::new();
+        if !o.scopes.is_empty() {
+            extra.push(("scope".to_owned(), o.scopes.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(" ")));
+        }
+        if let Some(a) = render(&o.audience)? {
+            extra.push(("audience".to_owned(), a));
+        }
+        if let Some(r) = render(&o.resource)? {
+            extra.push(("resource".to_owned(), r));
+        }
+        Ok(TokenSource::new(endpoint, id, secret, extra, secrets.clone()))
+    }
+
+    fn build_functions(&mut self, problems: &mut Vec<BuildProblem>) {
+        let Some(cap) = &self.doc.capability else { return };
+        for agg in &cap.aggregates {
+            let ns = agg.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+            for f in &agg.functions {
+                let Some(name) = &f.name else { continue };
+                let built = self.build_invocable(f.input_parameters.iter(), &f.invocation, &f.loc, problems);
+                self.functions.insert(format!("{ns}.{}", name.value), Arc::new(built));
+            }
+        }
+    }
+
+    fn build_invocable<'p>(
+        &self,
+        inputs: impl Iterator<Item = &'p naftiko_spec::model::InputParameter>,
+        inv: &Invocation,
+        loc: &Loc,
+        problems: &mut Vec<BuildProblem>,
+    ) -> Invocable {
+        let mut compiled_inputs = Vec::new();
+        for p in inputs {
+            match Input::compile(p) {
+                Ok(Some(i)) => compiled_inputs.push(i),
+                Ok(None) => {}
+                Err(e) => problems.push(problem(&p.loc, e)),
+            }
+        }
+        let with = With::compile(inv.with.iter().map(|(k, v)| (k.value.as_str(), v)), &self.names)
+            .unwrap_or_else(|e| {
+                problems.push(problem(loc, e));
+                With::default()
+            });
+        let outputs = Outputs::compile(&inv.output_parameters, &self.names).unwrap_or_else(|e| {
+            problems.push(problem(loc, e));
+            Outputs::default()
+        });
+        let target = if let Some(call) = &inv.call {
+            match self.consumed.get(&call.value) {
+                Some(op) => {
+                    let effective = if outputs.is_empty() { &op.outputs } else { &outputs };
+                    if effective.reads_document() && !matches!(op.format, RawFormat::Json | RawFormat::Text | RawFormat::Binary) {
+                        problems.push(problem(
+                            &call.loc,
+                            format!(
+                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json and text are); remove the output parameters to pass the body through",
+                                call.value,
+                                format_name(op.format)
+                            ),
+                        ));
+                    }
+                    Target::Call(op.clone())
+                }
+                None => {
+                    problems.push(problem(&call.loc, format!("`{}` is not a consumed operation", call.value)));
+                    Target::Nothing(String::new())
+                }
+            }
+        } else if let Some(r) = &inv.reference {
+            match self.functions.get(&r.value) {
+                Some(f) => Target::Function(f.clone()),
+                None => {
+                    problems.push(problem(&r.loc, format!("`{}` is not an aggregate function", r.value)));
+                    Target::Nothing(String::new())
+                }
+            }
+        } else if !inv.steps.is_empty() {
+            Target::Steps(self.build_steps(inv, problems))
+        } else if outputs.is_mock() {
+            Target::Mock
+        } else {
+            Target::Nothing("the operation has no `call`, `steps`, `ref` or static outputs".to_owned())
+        };
+        Invocable {
+            inputs: compiled_inputs,
+            with,
+            target,
+            outputs,
+            binds: self.binds_values.clone(),
+        }
+    }
+
+    fn build_steps(&self, inv: &Invocation, problems: &mut Vec<BuildProblem>) -> Steps {
+        let mut steps = Vec::new();
+        for s in &inv.steps {
+            let name = s.name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+            let kind = s.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("call");
+            let step = match kind {
+                "call" => match s.call.as_ref().and_then(|c| self.consumed.get(&c.value)) {
+                    Some(op) => match With::compile(s.with.iter().map(|(k, v)| (k.value.as_str(), v)), &self.names) {
+                        Ok(with) => Step::Call { name, op: op.clone(), with },
+                        Err(e) => {
+                            problems.push(problem(&s.loc, e));
+                            continue;
+                        }
+                    },
+                    None => {
+                        problems.push(problem(&s.loc, format!("step `{name}` calls no known consumed operation")));
+                        continue;
+                    }
+                },
+                "lookup" => {
+                    let value = s.lookup_value.as_ref().map(|v| {
+                        // `$.step.path` is plain dot navigation: rewrite as a template.
+                        let text = v.value.trim();
+                        match text.strip_prefix("$.") {
+                            Some(p) => format!("{{{{{p}}}}}"),
+                            None => text.to_owned(),
+                        }
+                    });
+                    match Tpl::compile(value.as_deref().unwrap_or(""), &self.names) {
+                        Ok(value) => Step::Lookup {
+                            name,
+                            index: s.index.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
+                            match_field: s.match_field.as_ref().map(|m| m.value.clone()).unwrap_or_default(),
+                            value,
+                            fields: s.output_parameters.iter().map(|o| o.value.clone()).collect(),
+                        },
+                        Err(e) => {
+                            problems.push(problem(&s.loc, e));
+                            continue;
+                        }
+                    }
+                }
+                other => Step::Unsupported {
+                    name,
+                    why: format!("`{other}` steps are not run by naftiko"),
+                },
+            };
+            steps.push(step);
+        }
+        let mappings = inv
+            .mappings
+            .iter()
+            .filter_map(|m| {
+                let target = m.target_name.as_ref()?.value.clone();
+                let value = m.value.as_ref()?.value.trim().strip_prefix("$.")?.to_owned();
+                Some((target, value.split('.').map(str::to_owned).collect()))
+            })
+            .collect();
+        Steps { steps, mappings }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_split_into_literal_and_variable_segments() {
+        assert_eq!(
+            segments("/v1/ships/{{imo}}/x-{id}.json"),
+            vec![
+                Segment::Literal("v1".into()),
+                Segment::Literal("ships".into()),
+                Segment::Var { prefix: String::new(), name: "imo".into(), suffix: String::new() },
+                Segment::Var { prefix: "x-".into(), name: "id".into(), suffix: ".json".into() },
+            ]
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Upstream URLs: `baseUri` joined to a resource path whose `{name}` / `{{name}}` variables are
+//! percent-encoded as single path segments, so no value can leave `baseUri` (SEMANTICS §3).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Url;
+
+use crate::error::InvokeError;
+use crate::scope::{Names, Resolve, VarSource};
+
+/// Everything but RFC 3986 unreserved characters is encoded in a substituted segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Literal(String),
+    Var { name: String, source: VarSource },
+}
+
+/// A compiled upstream URL.
+#[derive(Debug, Clone)]
+pub(crate) struct UrlTemplate {
+    base: String,
+    base_url: Url,
+    pieces: Vec<Piece>,
+}
+
+impl UrlTemplate {
+    /// Joins `base` (already rendered, no trailing `/` needed) and `path` with exactly one `/`.
+    pub(crate) fn compile(base: &str, path: &str, names: &Names<'_>) -> Result<Self, String> {
+        let base = base.trim_end_matches('/').to_owned();
+        let base_url = Url::parse(&base).map_err(|e| format!("base URI `{base}` is not a URL: {e}"))?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(format!("base URI `{base}` must use http or https"));
+        }
+        let mut pieces = Vec::new();
+        let path = if path.is_empty() || path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        let mut rest = path.as_str();
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                pieces.push(Piece::Literal(rest[..open].to_owned()));
+            }
+            let double = rest[open..].starts_with("{{");
+            let (start, close_pat) = if double { (open + 2, "}}") } else { (open + 1, "}") };
+            let Some(close) = rest[start..].find(close_pat).map(|c| start + c) else {
+                return Err(format!("path `{path}` has an unclosed `{{`"));
+            };
+            let name = rest[start..close].trim().to_owned();
+            if name.is_empty() {
+                return Err(format!("path `{path}` has an empty variable"));
+            }
+            let segments: Vec<String> = name.split('.').map(str::to_owned).collect();
+            let source = if double {
+                names.classify(&segments)
+            } else {
+                VarSource::Local(vec![name.clone()])
+            };
+            pieces.push(Piece::Var { name, source });
+            rest = &rest[close + close_pat.len()..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Literal(rest.to_owned()));
+        }
+        Ok(UrlTemplate {
+            base,
+            base_url,
+            pieces,
+        })
+    }
+
+    /// Renders the URL for one call.
+    ///
+    /// # Errors
+    /// A path variable that is missing, empty, `.` or `..` is a [`InvokeError::BadInput`].
+    pub(crate) fn render(&self, cx: &dyn Resolve) -> Result<Url, InvokeError> {
+        let mut out = self.base.clone();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(text) => out.push_str(text),
+                Piece::Var { name, source } => {
+                    let value = path_value(source, cx)
+                        .ok_or_else(|| InvokeError::bad_input(name, "path", "is required"))?;
+                    if value.is_empty() || value == "." || value == ".." {
+                        return Err(InvokeError::bad_input(
+                            name,
+                            "path",
+                            "must not be empty, `.` or `..`",
+                        ));
+                    }
+                    out.extend(utf8_percent_encode(&value, SEGMENT));
+                }
+            }
+        }
+        let url = Url::parse(&out)
+            .map_err(|e| InvokeError::Internal(format!("upstream URL does not parse: {e}")))?;
+        // Defence in depth: the encoded segments cannot change these, so a mismatch is a bug.
+        if url.scheme() != self.base_url.scheme()
+            || url.host() != self.base_url.host()
+            || url.port_or_known_default() != self.base_url.port_or_known_default()
+            || !url.path().starts_with(self.base_url.path().trim_end_matches('/'))
+        {
+            return Err(InvokeError::Internal(
+                "upstream URL escaped its base URI".to_owned(),
+            ));
+        }
+        Ok(url)
+    }
+}
+
+/// A path variable's value as text (`None` when missing or null).
+fn path_value(source: &VarSource, cx: &dyn Resolve) -> Option<String> {
+    let value = match source {
+        VarSource::Bind(i) => return cx.bind(*i).map(str::to_owned),
+        VarSource::Arg { name, rest } => {
+            let v = cx.arg(name)?;
+            naftiko_expr::template::walk(&v, rest)?.clone()
+        }
+        VarSource::Local(path) => {
+            let (first, rest) = path.split_first()?;
+            let v = cx.local(first)?;
+            naftiko_expr::template::walk(&v, rest)?.clone()
+        }
+    };
+    crate::request::scalar_text(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::BindTable;
+    use serde_json::{Value, json};
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+
+    struct Cx(Value);
+    impl Resolve for Cx {
+        fn bind(&self, _: usize) -> Option<&str> {
+            None
+        }
+        fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+        fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+    }
+
+    fn url(path: &str, values: Value) -> Result<String, InvokeError> {
+        let binds = BindTable::default();
+        let q = HashSet::new();
+        let names = Names {
+            binds: &binds,
+            qualifiers: &q,
+            used: std::cell::RefCell::default(),
+        };
+        let t = UrlTemplate::compile("http://127.0.0.1:9/api/", path, &names).unwrap();
+        t.render(&Cx(values)).map(|u| u.to_string())
+    }
+
+    #[test]
+    fn joins_with_one_slash_and_substitutes_both_brace_styles() {
+        assert_eq!(
+            url("/a/{x}/b/{{y}}", json!({"x": "1", "y": 2})).unwrap(),
+            "http://127.0.0.1:9/api/a/1/b/2"
+        );
+        assert_eq!(url("a", json!({})).unwrap(), "http://127.0.0.1:9/api/a");
+    }
+
+    #[test]
+    fn values_never_leave_the_base_uri() {
+        for hostile in ["../admin", "%2F..%2Fadmin", "a/b", "x?admin=1", "x#f", "a\r\nHost: evil", "//evil.test/x", "@evil.test"] {
+            let u = url("/items/{id}", json!({ "id": hostile })).unwrap();
+            assert!(u.starts_with("http://127.0.0.1:9/api/items/"), "{hostile} → {u}");
+            let tail = &u["http://127.0.0.1:9/api/items/".len()..];
+            assert!(!tail.contains('/') && !tail.contains('?') && !tail.contains('#'), "{hostile} → {u}");
+        }
+        for dots in ["..", ".", ""] {
+            assert!(url("/items/{id}", json!({ "id": dots })).is_err(), "{dots:?}");
+        }
+        assert!(url("/items/{id}", json!({})).is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! Protocol adapters over the naftiko engine: the *serve* stage of the data flow
+//! (load → validate → build → **serve**).
+//!
+//! [`bind`] opens one listener per distinct address and port of the built runtime's REST
+//! services (several capabilities on the same port share one server and one route table);
+//! [`Listeners::serve`] answers requests until the shutdown future resolves, then stops
+//! accepting, lets in-flight requests finish within a grace period, and returns.
+//!
+//! Adapters are thin: they turn requests into [`naftiko_engine::Inbound`] values, call
+//! [`naftiko_engine::Runtime::invoke`], and map outcomes and errors to the protocol. They
+//! know nothing of YAML.
+
+pub mod problem;
+pub mod rest;
+pub mod router;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use naftiko_engine::Runtime;
+use tokio::net::TcpListener;
+
+use crate::rest::RestApp;
+use crate::router::Router;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Largest request body accepted (413 above it).
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may take to finish after shutdown begins.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_body_bytes: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why serving could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A listener could not be opened.
+    #[error("cannot listen on {address} ({namespaces}): {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// The exposes namespaces that wanted it.
+        namespaces: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// One open listener and what it serves.
+#[derive(Debug)]
+pub struct Listener {
+    /// The bound address (with the real port when 0 was asked for).
+    pub local_addr: SocketAddr,
+    /// The exposes namespaces it serves.
+    pub namespaces: Vec<String>,
+    /// Route lines for the startup log: `METHOD path → target`.
+    pub routes: Vec<String>,
+    listener: TcpListener,
+    app: Arc<RestApp>,
+}
+
+/// Every listener of a runtime, open and not yet serving.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The listeners.
+    pub listeners: Vec<Listener>,
+    grace: Duration,
+}
+
+/// Opens one listener per distinct `address:port` of the runtime's REST services.
+///
+/// # Errors
+/// [`ServeError::Bind`] for the first address that cannot be bound.
+pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Listeners, ServeError> {
+    let mut groups: Vec<(String, u16, Vec<usize>)> = Vec::new();
+    for (i, s) in runtime.rest_services().iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(a, p, _)| *a == s.address && *p == s.port)
+        {
+            Some(g) => g.2.push(i),
+            None => groups.push((s.address.clone(), s.port, vec![i])),
+        }
+    }
+    let mut listeners = Vec::new();
+    for (address, port, members) in groups {
+        let services: Vec<_> = members.iter().map(|i| &runtime.rest_services()[*i]).collect();
+        let namespaces: Vec<String> = services.iter().map(|s| s.namespace.clone()).collect();
+        let host = if address.contains(':') && !address.starts_with('[') {
+            format!("[{address}]")
+        } else {
+            address.clone()
+        };
+        let target = format!("{host}:{port}");
+        let listener = TcpListener::bind(&target).await.map_err(|source| ServeError::Bind {
+            address: target.clone(),
+            namespaces: namespaces.join(", "),
+            source,
+        })?;
+        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            address: target.clone(),
+            namespaces: namespaces.join(", "),
+            source,
+        })?;
+        let mut router = Router::default();
+        let mut routes = Vec::new();
+        for s in &services {
+            for r in &s.routes {
+                router.add(r);
+                let target = runtime
+                    .operation(r.op)
+                    .map(|o| o.call.clone().unwrap_or_else(|| o.name.clone()))
+                    .unwrap_or_default();
+                routes.push(format!("{} {} → {}", r.method, r.path, target));
+            }
+        }
+        let app = Arc::new(RestApp {
+            runtime: runtime.clone(),
+            router,
+            max_body_bytes: options.max_body_bytes,
+        });
+        listeners.push(Listener {
+            local_addr,
+            namespaces,
+            routes,
+            listener,
+            app,
+        });
+    }
+    Ok(Listeners {
+        listeners,
+        grace: options.shutdown_grace,
+    })
+}
+
+impl Listeners {
+    /// Serves until `shutdown` resolves, then drains in-flight requests for at most the grace
+    /// period. Returns `true` when every connection finished in time.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send) -> bool {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let servers = self.listeners.into_iter().map(|l| {
+            let mut rx = stop_rx.clone();
+            let app = rest::router(l.app);
+            async move {
+                let signal = async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = axum::serve(l.listener, app)
+                    .with_graceful_shutdown(signal)
+                    .await
+                {
+                    tracing::error!(target: "naftiko::server", error = %e, "server failed");
+                }
+            }
+        });
+        let all = futures_util::future::join_all(servers);
+        tokio::pin!(all);
+        let grace = self.grace;
+        tokio::select! {
+            _ = &mut all => true,
+            () = async {
+                shutdown.await;
+                tracing::info!(target: "naftiko::server", "shutting down: no new connections; finishing in-flight requests");
+                let _ = stop_tx.send(true);
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(target: "naftiko::server", grace_ms = grace.as_millis() as u64, "in-flight requests did not finish within the grace period");
+                false
+            }
+        }
+    }
+}

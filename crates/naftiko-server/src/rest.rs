@@ -1,0 +1,153 @@
+//! The REST adapter: one generic handler that matches the route, reads the request into an
+//! engine [`Inbound`], calls [`Runtime::invoke`] and writes the outcome or a problem, logging
+//! one line per request (method, route, status, upstream status, latency; never values).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::{Request, StatusCode};
+use naftiko_engine::{Inbound, InboundBody, OutcomeBody, Runtime};
+use serde_json::Map;
+
+use crate::problem::{self, from_error};
+use crate::router::{Match, Router};
+
+/// What the handler of one listener needs.
+#[derive(Debug)]
+pub struct RestApp {
+    /// The engine.
+    pub runtime: Arc<Runtime>,
+    /// The routes served on this listener.
+    pub router: Router,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// An axum router serving `app` for every path.
+pub fn router(app: Arc<RestApp>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(app)
+}
+
+async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let (response, route, upstream) = respond(&app, request).await;
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let upstream_status = upstream.map(i64::from).unwrap_or(-1);
+    tracing::info!(
+        target: "naftiko::access",
+        method = %method,
+        route = %route,
+        status,
+        upstream_status,
+        latency_ms = (latency_ms * 1000.0).round() / 1000.0,
+        "request"
+    );
+    response
+}
+
+async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Option<u16>) {
+    let (parts, body) = request.into_parts();
+    let (op, route, params) = match app.router.find(&parts.method, parts.uri.path()) {
+        Match::Found { op, route, params } => (op, route, params),
+        Match::MethodNotAllowed { route, allow } => {
+            return (problem::method_not_allowed(&parts.method, &allow), route, None);
+        }
+        Match::BadPath => {
+            return (
+                problem::problem(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-path",
+                    "a path segment is not valid percent-encoded UTF-8",
+                    Map::new(),
+                ),
+                "-".to_owned(),
+                None,
+            );
+        }
+        Match::NotFound => return (problem::not_found(0), "-".to_owned(), None),
+    };
+    let too_large = || {
+        problem::problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            &format!("the request body is larger than {} bytes", app.max_body_bytes),
+            Map::new(),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
+        return (too_large(), route, None);
+    }
+    let bytes = match axum::body::to_bytes(body, app.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return (too_large(), route, None),
+    };
+    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let body = match InboundBody::parse(content_type, &bytes) {
+        Ok(b) => b,
+        Err(e) => return (from_error(&e, app.runtime.secrets()), route, None),
+    };
+    let query = parts
+        .uri
+        .query()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let inbound = Inbound {
+        path: params,
+        query,
+        headers: parts.headers,
+        body,
+    };
+    match app.runtime.invoke(op, &inbound).await {
+        Ok(outcome) => {
+            let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut response = match outcome.body {
+                OutcomeBody::Json(v) => {
+                    let mut r = (status, v.to_string()).into_response();
+                    r.headers_mut()
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    r
+                }
+                OutcomeBody::Raw { content_type, bytes } => {
+                    let mut r = (status, bytes).into_response();
+                    r.headers_mut().remove(CONTENT_TYPE);
+                    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                        r.headers_mut().insert(CONTENT_TYPE, ct);
+                    }
+                    r
+                }
+                OutcomeBody::Empty => status.into_response(),
+            };
+            if parts.method == http::Method::HEAD {
+                *response.body_mut() = Body::empty();
+            }
+            (response, route, outcome.upstream_status)
+        }
+        Err(e) => {
+            if e.fault() != naftiko_engine::Fault::Downstream {
+                tracing::warn!(
+                    target: "naftiko::error",
+                    route = %route,
+                    kind = e.kind(),
+                    detail = %app.runtime.secrets().redact(&e.to_string()),
+                    "invocation failed"
+                );
+            }
+            (from_error(&e, app.runtime.secrets()), route, None)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Matching request paths to exposed routes: literal segments win over variables, variables
+//! are percent-decoded, and a known path with the wrong method is told apart from an unknown
+//! path (405 with `Allow` rather than 404).
+//!
+//! Routing is naftiko's own rather than axum's `Router::route`, which panics on overlapping
+//! routes; validation has already refused real conflicts, and this matcher cannot panic on
+//! any path a capability declares.
+
+use naftiko_engine::{OpId, Route, Segment};
+use percent_encoding::percent_decode_str;
+
+/// One path with the operations per method.
+#[derive(Debug, Clone)]
+struct Entry {
+    path: String,
+    segments: Vec<Segment>,
+    methods: Vec<(http::Method, OpId)>,
+}
+
+/// The routes of one listener.
+#[derive(Debug, Clone, Default)]
+pub struct Router {
+    entries: Vec<Entry>,
+}
+
+/// The result of matching a request.
+#[derive(Debug, PartialEq)]
+pub enum Match {
+    /// An operation, the route as written, and the decoded path variables.
+    Found {
+        /// The operation.
+        op: OpId,
+        /// The route's path as written in the capability.
+        route: String,
+        /// Path variables by name.
+        params: Vec<(String, String)>,
+    },
+    /// The path exists but not for this method; the allowed methods.
+    MethodNotAllowed {
+        /// The route as written.
+        route: String,
+        /// Allowed methods.
+        allow: Vec<http::Method>,
+    },
+    /// A path segment is not valid percent-encoded UTF-8.
+    BadPath,
+    /// No route.
+    NotFound,
+}
+
+impl Router {
+    /// Adds a route (same path from several capabilities or methods shares one entry).
+    pub fn add(&mut self, route: &Route) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| same_shape(&e.segments, &route.segments))
+        {
+            Some(e) => {
+                if !e.methods.iter().any(|(m, _)| *m == route.method) {
+                    e.methods.push((route.method.clone(), route.op));
+                }
+            }
+            None => self.entries.push(Entry {
+                path: route.path.clone(),
+                segments: route.segments.clone(),
+                methods: vec![(route.method.clone(), route.op)],
+            }),
+        }
+    }
+
+    /// Matches a raw (still percent-encoded) request path.
+    pub fn find(&self, method: &http::Method, raw_path: &str) -> Match {
+        let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
+        let decoded: Vec<Option<String>> = parts
+            .iter()
+            .map(|p| percent_decode_str(p).decode_utf8().ok().map(|d| d.into_owned()))
+            .collect();
+        let mut best: Option<(&Entry, Vec<bool>, Option<Vec<(String, String)>>)> = None;
+        for e in &self.entries {
+            if let Some((score, params)) = match_entry(e, &decoded)
+                && best.as_ref().is_none_or(|(_, s, _)| score > *s)
+            {
+                best = Some((e, score, params));
+            }
+        }
+        let Some((entry, _, params)) = best else {
+            return Match::NotFound;
+        };
+        let Some(params) = params else {
+            return Match::BadPath;
+        };
+        let wanted = if method == http::Method::HEAD { &http::Method::GET } else { method };
+        match entry.methods.iter().find(|(m, _)| m == wanted) {
+            Some((_, op)) => Match::Found {
+                op: *op,
+                route: entry.path.clone(),
+                params,
+            },
+            None => Match::MethodNotAllowed {
+                route: entry.path.clone(),
+                allow: entry.methods.iter().map(|(m, _)| m.clone()).collect(),
+            },
+        }
+    }
+}
+
+/// Two routes with the same literals and variable positions are one path.
+fn same_shape(a: &[Segment], b: &[Segment]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Segment::Literal(p), Segment::Literal(q)) => p == q,
+            (
+                Segment::Var { prefix: p1, suffix: s1, .. },
+                Segment::Var { prefix: p2, suffix: s2, .. },
+            ) => p1 == p2 && s1 == s2,
+            _ => false,
+        })
+}
+
+/// Matches decoded segments (`None`: not valid percent-encoded UTF-8); the score ranks
+/// literal segments (left first) above variables. The parameters are `None` when a
+/// variable's segment could not be decoded.
+#[allow(clippy::type_complexity)]
+fn match_entry(
+    e: &Entry,
+    parts: &[Option<String>],
+) -> Option<(Vec<bool>, Option<Vec<(String, String)>>)> {
+    if e.segments.len() != parts.len() {
+        return None;
+    }
+    let mut score = Vec::with_capacity(parts.len());
+    let mut params = Some(Vec::new());
+    for (seg, part) in e.segments.iter().zip(parts) {
+        match (seg, part) {
+            (Segment::Literal(l), Some(p)) if l == p => score.push(true),
+            (Segment::Literal(_), _) => return None,
+            (Segment::Var { .. }, None) => {
+                params = None;
+                score.push(false);
+            }
+            (Segment::Var { prefix, name, suffix }, Some(part)) => {
+                let value = part.strip_prefix(prefix.as_str())?.strip_suffix(suffix.as_str())?;
+                if value.is_empty() {
+                    return None;
+                }
+                if let Some(p) = params.as_mut() {
+                    p.push((name.clone(), value.to_owned()));
+                }
+                score.push(false);
+            }
+        }
+    }
+    Some((score, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use naftiko_engine::segments;
+
+    fn router(routes: &[(&str, &str, usize)]) -> Router {
+        let mut r = Router::default();
+        for (m, p, op) in routes {
+            r.add(&Route {
+                path: (*p).to_owned(),
+                segments: segments(p),
+                method: http::Method::from_bytes(m.as_bytes()).unwrap(),
+                op: OpId(*op),
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn literals_win_and_variables_are_decoded() {
+        let r = router(&[("GET", "/ships/{imo}", 0), ("GET", "/ships/latest", 1)]);
+        assert!(matches!(r.find(&http::Method::GET, "/ships/latest"), Match::Found { op: OpId(1), .. }));
+        match r.find(&http::Method::GET, "/ships/a%2Fb%20c") {
+            Match::Found { op, params, .. } => {
+                assert_eq!(op, OpId(0));
+                assert_eq!(params, vec![("imo".to_owned(), "a/b c".to_owned())]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_method_lists_allowed_methods_and_unknown_paths_are_not_found() {
+        let r = router(&[("POST", "/v1/token", 0), ("DELETE", "/v1/token", 1)]);
+        match r.find(&http::Method::GET, "/v1/token") {
+            Match::MethodNotAllowed { allow, .. } => assert_eq!(allow, vec![http::Method::POST, http::Method::DELETE]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(r.find(&http::Method::GET, "/v2/token"), Match::NotFound);
+        assert_eq!(r.find(&http::Method::GET, "/v1/%ff"), Match::NotFound);
+        let v = router(&[("GET", "/x/{id}", 0)]);
+        assert_eq!(v.find(&http::Method::GET, "/x/%ff"), Match::BadPath);
+    }
+}

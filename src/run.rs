@@ -1,0 +1,288 @@
+//! `naftiko run`: validate, build and serve capability files until SIGINT/SIGTERM.
+//!
+//! Exit codes: 0 clean stop, 1 invalid capability (validation or build errors, including
+//! missing bound variables), 2 usage, 3 a port could not be bound or another runtime failure.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use naftiko_engine::{BuildOptions, ClientOptions, ProcessEnv, Runtime};
+use naftiko_server::ServeOptions;
+use naftiko_spec::Severity;
+use naftiko_validate::report::{self, Format, RenderOptions};
+use naftiko_validate::{Options, validate_paths};
+
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+
+/// Exit status: a port could not be bound, or the runtime failed.
+pub(crate) const EXIT_RUNTIME: u8 = 3;
+
+/// `naftiko run` arguments.
+#[derive(clap::Args, Debug)]
+pub(crate) struct RunArgs {
+    /// Files or directories (directories: every *.yaml/*.yml below with a `naftiko` key).
+    /// All are served together; exposes blocks on the same address and port share a server.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Replace a consumed namespace's `baseUri` (repeatable; comma-separated in the
+    /// environment variable).
+    #[arg(long = "base-uri", value_name = "NAMESPACE=URL", env = "NAFTIKO_BASE_URI", value_delimiter = ',')]
+    base_uri: Vec<String>,
+    /// Serve an exposes block on another address and port (repeatable; comma-separated in
+    /// the environment variable).
+    #[arg(long, value_name = "NAMESPACE=HOST:PORT", env = "NAFTIKO_LISTEN", value_delimiter = ',')]
+    listen: Vec<String>,
+    /// Log format (logs go to stderr).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT")]
+    log_format: LogFormat,
+    /// Time allowed to connect to an upstream (e.g. `5s`, `500ms`).
+    #[arg(long, default_value = "5s", env = "NAFTIKO_CONNECT_TIMEOUT", value_parser = parse_duration)]
+    connect_timeout: Duration,
+    /// Time allowed for a whole upstream call, body included.
+    #[arg(long, default_value = "30s", env = "NAFTIKO_UPSTREAM_TIMEOUT", value_parser = parse_duration)]
+    upstream_timeout: Duration,
+    /// Largest request body accepted (413 above it), e.g. `1MiB`, `64KiB`, `1000`.
+    #[arg(long, default_value = "1MiB", env = "NAFTIKO_MAX_BODY", value_parser = parse_size)]
+    max_body: usize,
+    /// Largest upstream answer read (502 above it).
+    #[arg(long, default_value = "16MiB", env = "NAFTIKO_MAX_UPSTREAM_BODY", value_parser = parse_size)]
+    max_upstream_body: usize,
+    /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
+    #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration)]
+    shutdown_grace: Duration,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `500ms`, `5s`, `2m`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or((t, "s"), |i| (&t[..i], t[i..].trim()));
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (try `500ms`, `5s`, `2m`)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is not a valid duration"))
+}
+
+/// `1048576`, `64KiB`, `1MiB`, `1KB`, `1MB`.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: usize = t[..split]
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (try `1MiB`, `64KiB`, `1000`)"))?;
+    let factor = match t[split..].trim() {
+        "" | "B" => 1,
+        "KiB" => 1024,
+        "MiB" => 1024 * 1024,
+        "KB" | "kB" => 1000,
+        "MB" => 1_000_000,
+        other => return Err(format!("`{text}`: unknown unit `{other}` (use B, KiB, MiB, KB, MB)")),
+    };
+    n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NAFTIKO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    let result = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    if let Err(e) = result {
+        eprintln!("naftiko: cannot start logging: {e}");
+    }
+}
+
+fn split_pair<'a>(flag: &str, text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => Ok((k.trim(), v.trim())),
+        _ => Err(format!("{flag} `{text}`: expected NAMESPACE={what}")),
+    }
+}
+
+fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
+    let (ns, addr) = split_pair("--listen", text, "HOST:PORT")?;
+    let (host, port) = addr
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--listen `{text}`: expected HOST:PORT after `=`"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("--listen `{text}`: `{port}` is not a port number"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("--listen `{text}`: the host is empty"));
+    }
+    Ok((ns.to_owned(), host.to_owned(), port))
+}
+
+/// Runs `naftiko run`; returns the exit status.
+pub(crate) fn run(args: &RunArgs) -> u8 {
+    init_logs(args.log_format);
+    let mut usage = Vec::new();
+    let mut base_uris = Vec::new();
+    for b in &args.base_uri {
+        match split_pair("--base-uri", b, "URL") {
+            Ok((ns, url)) => base_uris.push((ns.to_owned(), url.to_owned())),
+            Err(e) => usage.push(e),
+        }
+    }
+    let mut listens = Vec::new();
+    for l in &args.listen {
+        match parse_listen(l) {
+            Ok(v) => listens.push(v),
+            Err(e) => usage.push(e),
+        }
+    }
+    let validation = validate_paths(&args.paths, &Options { strict: false });
+    usage.extend(validation.path_errors.iter().cloned());
+    if !usage.is_empty() {
+        for u in &usage {
+            eprintln!("naftiko: {u}");
+        }
+        return EXIT_USAGE;
+    }
+    if validation.has_errors() {
+        let errors: Vec<_> = validation
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
+        let options = RenderOptions {
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            files_checked: validation.files.len(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+        };
+        eprint!("{}", report::render(Format::Human, &errors, &validation.sources(), &options));
+        eprintln!("naftiko: not starting: the capabilities have errors");
+        return EXIT_INVALID;
+    }
+    let warnings = validation.count(Severity::Warning);
+    if warnings > 0 {
+        tracing::info!(target: "naftiko", warnings, "validation warnings (see `naftiko validate` for details)");
+    }
+    let options = BuildOptions {
+        base_uris,
+        listens,
+        client: ClientOptions {
+            connect_timeout: args.connect_timeout,
+            total_timeout: args.upstream_timeout,
+            max_response_bytes: args.max_upstream_body,
+        },
+        env: Arc::new(ProcessEnv),
+    };
+    let runtime = match Runtime::build(&validation, &options) {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            for p in &e.problems {
+                eprintln!("error: {p}");
+            }
+            eprintln!("naftiko: not starting: the capabilities cannot be built");
+            return EXIT_INVALID;
+        }
+    };
+    for w in runtime.warnings() {
+        tracing::warn!(target: "naftiko", "{w}");
+    }
+    let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("naftiko: cannot start the async runtime: {e}");
+            return EXIT_RUNTIME;
+        }
+    };
+    let serve = ServeOptions {
+        max_body_bytes: args.max_body,
+        shutdown_grace: args.shutdown_grace,
+    };
+    tokio.block_on(async move {
+        let listeners = match naftiko_server::bind(runtime, &serve).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(target: "naftiko", "{e}");
+                eprintln!("naftiko: {e}");
+                return EXIT_RUNTIME;
+            }
+        };
+        for l in &listeners.listeners {
+            tracing::info!(target: "naftiko", "listening on http://{} ({})", l.local_addr, l.namespaces.join(", "));
+            for r in &l.routes {
+                tracing::info!(target: "naftiko", "  route {r}");
+            }
+        }
+        let drained = listeners.serve(shutdown_signal()).await;
+        tracing::info!(target: "naftiko", drained, "stopped");
+        EXIT_OK
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_parse_with_units() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("64KiB").unwrap(), 65536);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("1GB").is_err());
+    }
+
+    #[test]
+    fn listen_values_need_a_namespace_host_and_port() {
+        assert_eq!(
+            parse_listen("api=127.0.0.1:8081").unwrap(),
+            ("api".into(), "127.0.0.1".into(), 8081)
+        );
+        assert_eq!(parse_listen("api=[::1]:80").unwrap().1, "::1");
+        assert!(parse_listen("api=127.0.0.1").is_err());
+        assert!(parse_listen("127.0.0.1:80").is_err());
+    }
+}
