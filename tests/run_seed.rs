@@ -204,3 +204,96 @@ fn startup_logs_one_line_per_listener_and_route() {
     assert_eq!(logs.matches("listening on http://127.0.0.1:").count(), 1, "{logs}");
     assert!(logs.contains("route POST /v1/oauth2/token → oauth2-tokens.getoauthtoken"), "{logs}");
 }
+
+#[test]
+fn the_server_credentials_example_sends_its_own_secrets_and_ignores_the_callers() {
+    let up = token_endpoint();
+    let base = format!("oauth2-tokens-server={}", up.url());
+    let n = Naftiko::start(
+        &[
+            "capabilities/examples/oauth2-tokens-server-credentials.yaml",
+            "--base-uri",
+            &base,
+            "--listen",
+            "oauth2-tokens-server-rest=127.0.0.1:0",
+        ],
+        &[("VECTARA_CLIENT_ID", "server-id"), ("VECTARA_CLIENT_SECRET", "server-secret-value")],
+    );
+    let r = client().post(format!("{}/v1/oauth2/token", n.url())).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["expires_in"], 3600);
+    let r = client()
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .form(&[("client_id", "caller"), ("client_secret", "caller-secret")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for seen in up.seen() {
+        assert_eq!(
+            form_of(&seen),
+            vec![
+                ("client_id".into(), "server-id".into()),
+                ("client_secret".into(), "server-secret-value".into()),
+                ("grant_type".into(), "client_credentials".into()),
+            ]
+        );
+    }
+    let (_, logs) = n.stop();
+    assert!(!logs.contains("server-secret-value"), "{logs}");
+}
+
+#[test]
+fn a_missing_bound_variable_refuses_to_start_naming_every_one() {
+    let run = common::naftiko_in(
+        common::root(),
+        &["run", "capabilities/examples/oauth2-tokens-server-credentials.yaml", "--listen", "oauth2-tokens-server-rest=127.0.0.1:0"],
+    );
+    assert_eq!(run.code(), 1, "{run}");
+    assert!(run.stderr.contains("VECTARA_CLIENT_ID") && run.stderr.contains("VECTARA_CLIENT_SECRET"), "{run}");
+    assert!(run.stderr.contains("oauth2-tokens-server-credentials.yaml:"), "names the file: {run}");
+}
+
+#[test]
+fn an_invalid_capability_refuses_to_start_with_its_diagnostics() {
+    let run = common::naftiko(&["run", "tests/fixtures/invalid/missing-required.yaml"]);
+    assert_eq!(run.code(), 1, "{run}");
+    assert!(run.stderr.contains("error["), "{run}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_a_busy_port_exits_3() {
+    let run = common::naftiko(&["run", SEED, "--listen", "no-equals-sign"]);
+    assert_eq!(run.code(), 2, "{run}");
+    let run = common::naftiko(&["run", "does/not/exist.yaml"]);
+    assert_eq!(run.code(), 2, "{run}");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = format!("oauth2-tokens-rest={}", busy.local_addr().unwrap());
+    let run = common::naftiko(&["run", SEED, "--listen", &listen]);
+    assert_eq!(run.code(), 3, "{run}");
+    assert!(run.stderr.contains("cannot listen on"), "{run}");
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_then_exits_0() {
+    let up = Upstream::start(|_| {
+        Reply::json(json!({"access_token": "t", "expires_in": 60})).after(Duration::from_millis(800))
+    });
+    let n = start(&up.url(), &[]);
+    let url = format!("{}/v1/oauth2/token", n.url());
+    let in_flight = std::thread::spawn(move || {
+        client()
+            .post(url)
+            .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", "s")])
+            .send()
+            .map(|r| r.status().as_u16())
+    });
+    // Stop only once the request has reached the upstream, i.e. is in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while up.seen().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(up.seen().len(), 1);
+    let (code, logs) = n.stop();
+    assert_eq!(code, 0, "{logs}");
+    assert_eq!(in_flight.join().unwrap().unwrap(), 200, "{logs}");
+}
