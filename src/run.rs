@@ -29,11 +29,21 @@ pub(crate) struct RunArgs {
     paths: Vec<PathBuf>,
     /// Replace a consumed namespace's `baseUri` (repeatable; comma-separated in the
     /// environment variable).
-    #[arg(long = "base-uri", value_name = "NAMESPACE=URL", env = "NAFTIKO_BASE_URI", value_delimiter = ',')]
+    #[arg(
+        long = "base-uri",
+        value_name = "NAMESPACE=URL",
+        env = "NAFTIKO_BASE_URI",
+        value_delimiter = ','
+    )]
     base_uri: Vec<String>,
     /// Serve an exposes block on another address and port (repeatable; comma-separated in
     /// the environment variable).
-    #[arg(long, value_name = "NAMESPACE=HOST:PORT", env = "NAFTIKO_LISTEN", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "NAMESPACE=HOST:PORT",
+        env = "NAFTIKO_LISTEN",
+        value_delimiter = ','
+    )]
     listen: Vec<String>,
     /// Log format (logs go to stderr).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT")]
@@ -92,9 +102,14 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "MiB" => 1024 * 1024,
         "KB" | "kB" => 1000,
         "MB" => 1_000_000,
-        other => return Err(format!("`{text}`: unknown unit `{other}` (use B, KiB, MiB, KB, MB)")),
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}` (use B, KiB, MiB, KB, MB)"
+            ));
+        }
     };
-    n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 fn init_logs(format: LogFormat) {
@@ -175,7 +190,10 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             files_checked: validation.files.len(),
             tool_version: env!("CARGO_PKG_VERSION"),
         };
-        eprint!("{}", report::render(Format::Human, &errors, &validation.sources(), &options));
+        eprint!(
+            "{}",
+            report::render(Format::Human, &errors, &validation.sources(), &options)
+        );
         eprintln!("naftiko: not starting: the capabilities have errors");
         return EXIT_INVALID;
     }
@@ -206,7 +224,10 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     for w in runtime.warnings() {
         tracing::warn!(target: "naftiko", "{w}");
     }
-    let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let tokio = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("naftiko: cannot start the async runtime: {e}");
@@ -261,6 +282,7 @@ async fn shutdown_signal() {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,8 @@
 //! `naftiko run capabilities/oauth2-tokens.yaml` end to end: the binary started as a user
 //! would, a real loopback upstream, a real HTTP client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;
@@ -13,17 +15,29 @@ const SEED: &str = "capabilities/oauth2-tokens.yaml";
 /// An upstream token endpoint: 401 for the secret `wrong`, a token otherwise.
 fn token_endpoint() -> Upstream {
     Upstream::start(|seen| {
-        if seen.form().iter().any(|(k, v)| k == "client_secret" && v == "wrong") {
+        if seen
+            .form()
+            .iter()
+            .any(|(k, v)| k == "client_secret" && v == "wrong")
+        {
             Reply::status_json(401, json!({"error": "invalid_client"}))
         } else {
-            Reply::json(json!({"access_token": "eyJ.upstream.token", "expires_in": 3600, "token_type": "Bearer"}))
+            Reply::json(
+                json!({"access_token": "eyJ.upstream.token", "expires_in": 3600, "token_type": "Bearer"}),
+            )
         }
     })
 }
 
 fn start(upstream: &str, extra: &[&str]) -> Naftiko {
     let base = format!("oauth2-tokens={upstream}");
-    let mut args = vec![SEED, "--base-uri", &base, "--listen", "oauth2-tokens-rest=127.0.0.1:0"];
+    let mut args = vec![
+        SEED,
+        "--base-uri",
+        &base,
+        "--listen",
+        "oauth2-tokens-rest=127.0.0.1:0",
+    ];
     args.extend_from_slice(extra);
     Naftiko::start(&args, &[])
 }
@@ -40,19 +54,29 @@ fn form_body_is_exchanged_for_a_token_with_an_integer_expiry() {
     let n = start(&up.url(), &[]);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "id-1"), ("client_secret", "s3cr3t-1")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id-1"),
+            ("client_secret", "s3cr3t-1"),
+        ])
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let body: Value = r.json().unwrap();
-    assert_eq!(body, json!({"access_token": "eyJ.upstream.token", "expires_in": 3600}));
+    assert_eq!(
+        body,
+        json!({"access_token": "eyJ.upstream.token", "expires_in": 3600})
+    );
     assert!(body["expires_in"].is_i64());
     let seen = up.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "POST");
     assert_eq!(seen[0].path(), "/oauth2/token");
-    assert_eq!(seen[0].header("content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        seen[0].header("content-type").as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(
         form_of(&seen[0]),
         vec![
@@ -73,9 +97,15 @@ fn json_body_is_sent_upstream_as_a_form() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().unwrap()["access_token"], "eyJ.upstream.token");
+    assert_eq!(
+        r.json::<Value>().unwrap()["access_token"],
+        "eyJ.upstream.token"
+    );
     let seen = up.seen();
-    assert_eq!(seen[0].header("content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        seen[0].header("content-type").as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
     assert!(form_of(&seen[0]).contains(&("client_secret".into(), "s3cr3t-2".into())));
 }
 
@@ -85,11 +115,18 @@ fn an_upstream_401_reaches_the_client_with_its_body() {
     let n = start(&up.url(), &[]);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", "wrong")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "wrong"),
+        ])
         .send()
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().unwrap(), json!({"error": "invalid_client"}));
+    assert_eq!(
+        r.json::<Value>().unwrap(),
+        json!({"error": "invalid_client"})
+    );
 }
 
 #[test]
@@ -106,7 +143,13 @@ fn a_missing_client_secret_is_a_400_naming_it_and_nothing_is_sent_upstream() {
     let problem: Value = r.json().unwrap();
     assert_eq!(problem["status"], 400);
     assert_eq!(problem["invalid-params"][0]["name"], "client_secret");
-    assert!(problem["detail"].as_str().unwrap().contains("client_secret"), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("client_secret"),
+        "{problem}"
+    );
     assert!(up.seen().is_empty(), "no upstream call may be made");
 }
 
@@ -115,7 +158,11 @@ fn an_unreachable_upstream_is_a_502() {
     let n = start(&dead_address(), &[]);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", "s")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "s"),
+        ])
         .send()
         .unwrap();
     assert_eq!(r.status(), 502);
@@ -126,27 +173,42 @@ fn an_unreachable_upstream_is_a_502() {
 
 #[test]
 fn an_upstream_slower_than_the_timeout_is_a_504() {
-    let up = Upstream::start(|_| Reply::json(json!({"access_token": "late", "expires_in": 1})).after(Duration::from_secs(3)));
+    let up = Upstream::start(|_| {
+        Reply::json(json!({"access_token": "late", "expires_in": 1})).after(Duration::from_secs(3))
+    });
     let n = start(&up.url(), &["--upstream-timeout", "300ms"]);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", "s")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "s"),
+        ])
         .send()
         .unwrap();
     assert_eq!(r.status(), 504);
     let problem: Value = r.json().unwrap();
-    assert!(problem["detail"].as_str().unwrap().contains("300 ms"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("300 ms"),
+        "{problem}"
+    );
 }
 
 #[test]
 fn other_methods_are_405_with_allow_and_unknown_paths_404() {
     let up = token_endpoint();
     let n = start(&up.url(), &[]);
-    let r = client().get(format!("{}/v1/oauth2/token", n.url())).send().unwrap();
+    let r = client()
+        .get(format!("{}/v1/oauth2/token", n.url()))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "POST");
     assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let r = client().get(format!("{}/v1/nothing", n.url())).send().unwrap();
+    let r = client()
+        .get(format!("{}/v1/nothing", n.url()))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<Value>().unwrap()["status"], 404);
 }
@@ -158,7 +220,11 @@ fn a_body_over_the_limit_is_a_413() {
     let big = "x".repeat(4096);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[("grant_type", "client_credentials"), ("client_id", big.as_str()), ("client_secret", "s")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", big.as_str()),
+            ("client_secret", "s"),
+        ])
         .send()
         .unwrap();
     assert_eq!(r.status(), 413);
@@ -173,7 +239,11 @@ fn logs_show_one_line_per_request_and_never_the_secrets() {
         let _ = client()
             .post(format!("{}/v1/oauth2/token", n.url()))
             .header("authorization", "Bearer caller-token-never-logged")
-            .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", secret)])
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "id"),
+                ("client_secret", secret),
+            ])
             .send()
             .unwrap();
     }
@@ -191,8 +261,15 @@ fn logs_show_one_line_per_request_and_never_the_secrets() {
     assert_eq!(access[0]["upstream_status"], 200);
     assert_eq!(access[1]["status"], 401);
     assert!(access[0]["latency_ms"].is_number());
-    for secret in ["s3cr3t-never-logged", "caller-token-never-logged", "eyJ.upstream.token"] {
-        assert!(!logs.contains(secret), "`{secret}` leaked into the logs:\n{logs}");
+    for secret in [
+        "s3cr3t-never-logged",
+        "caller-token-never-logged",
+        "eyJ.upstream.token",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "`{secret}` leaked into the logs:\n{logs}"
+        );
     }
 }
 
@@ -201,8 +278,15 @@ fn startup_logs_one_line_per_listener_and_route() {
     let up = token_endpoint();
     let n = start(&up.url(), &[]);
     let logs = n.logs();
-    assert_eq!(logs.matches("listening on http://127.0.0.1:").count(), 1, "{logs}");
-    assert!(logs.contains("route POST /v1/oauth2/token → oauth2-tokens.getoauthtoken"), "{logs}");
+    assert_eq!(
+        logs.matches("listening on http://127.0.0.1:").count(),
+        1,
+        "{logs}"
+    );
+    assert!(
+        logs.contains("route POST /v1/oauth2/token → oauth2-tokens.getoauthtoken"),
+        "{logs}"
+    );
 }
 
 #[test]
@@ -217,9 +301,15 @@ fn the_server_credentials_example_sends_its_own_secrets_and_ignores_the_callers(
             "--listen",
             "oauth2-tokens-server-rest=127.0.0.1:0",
         ],
-        &[("VECTARA_CLIENT_ID", "server-id"), ("VECTARA_CLIENT_SECRET", "server-secret-value")],
+        &[
+            ("VECTARA_CLIENT_ID", "server-id"),
+            ("VECTARA_CLIENT_SECRET", "server-secret-value"),
+        ],
     );
-    let r = client().post(format!("{}/v1/oauth2/token", n.url())).send().unwrap();
+    let r = client()
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().unwrap()["expires_in"], 3600);
     let r = client()
@@ -246,11 +336,23 @@ fn the_server_credentials_example_sends_its_own_secrets_and_ignores_the_callers(
 fn a_missing_bound_variable_refuses_to_start_naming_every_one() {
     let run = common::naftiko_in(
         common::root(),
-        &["run", "capabilities/examples/oauth2-tokens-server-credentials.yaml", "--listen", "oauth2-tokens-server-rest=127.0.0.1:0"],
+        &[
+            "run",
+            "capabilities/examples/oauth2-tokens-server-credentials.yaml",
+            "--listen",
+            "oauth2-tokens-server-rest=127.0.0.1:0",
+        ],
     );
     assert_eq!(run.code(), 1, "{run}");
-    assert!(run.stderr.contains("VECTARA_CLIENT_ID") && run.stderr.contains("VECTARA_CLIENT_SECRET"), "{run}");
-    assert!(run.stderr.contains("oauth2-tokens-server-credentials.yaml:"), "names the file: {run}");
+    assert!(
+        run.stderr.contains("VECTARA_CLIENT_ID") && run.stderr.contains("VECTARA_CLIENT_SECRET"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("oauth2-tokens-server-credentials.yaml:"),
+        "names the file: {run}"
+    );
 }
 
 #[test]
@@ -276,14 +378,19 @@ fn usage_errors_exit_2_and_a_busy_port_exits_3() {
 #[test]
 fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let up = Upstream::start(|_| {
-        Reply::json(json!({"access_token": "t", "expires_in": 60})).after(Duration::from_millis(800))
+        Reply::json(json!({"access_token": "t", "expires_in": 60}))
+            .after(Duration::from_millis(800))
     });
     let n = start(&up.url(), &[]);
     let url = format!("{}/v1/oauth2/token", n.url());
     let in_flight = std::thread::spawn(move || {
         client()
             .post(url)
-            .form(&[("grant_type", "client_credentials"), ("client_id", "id"), ("client_secret", "s")])
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "id"),
+                ("client_secret", "s"),
+            ])
             .send()
             .map(|r| r.status().as_u16())
     });

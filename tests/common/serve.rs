@@ -60,12 +60,13 @@ fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -80,6 +81,8 @@ pub(crate) struct Reply {
     pub(crate) content_type: &'static str,
     pub(crate) body: String,
     pub(crate) delay: Duration,
+    /// Extra response headers (e.g. `WWW-Authenticate`).
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -94,7 +97,23 @@ impl Reply {
             content_type: "application/json",
             body: body.to_string(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
         }
+    }
+    /// A status with a body of any media type.
+    pub(crate) fn raw(status: u16, content_type: &'static str, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body: body.into(),
+            delay: Duration::ZERO,
+            headers: Vec::new(),
+        }
+    }
+    /// Adds a response header.
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
     }
     /// Wait before answering.
     pub(crate) fn after(mut self, delay: Duration) -> Reply {
@@ -148,9 +167,14 @@ impl Upstream {
                             if !reply.delay.is_zero() {
                                 tokio::time::sleep(reply.delay).await;
                             }
+                            let mut headers = HeaderMap::new();
+                            headers.insert("content-type", reply.content_type.parse().unwrap());
+                            for (k, v) in &reply.headers {
+                                headers.append(*k, v.parse().unwrap());
+                            }
                             (
                                 StatusCode::from_u16(reply.status).unwrap(),
-                                [("content-type", reply.content_type)],
+                                headers,
                                 reply.body,
                             )
                         }
@@ -221,7 +245,10 @@ impl Naftiko {
         let stdout = child.stdout.take().unwrap();
         let logs: Arc<Mutex<String>> = Arc::default();
         let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
-        for stream in [Box::new(stderr) as Box<dyn std::io::Read + Send>, Box::new(stdout)] {
+        for stream in [
+            Box::new(stderr) as Box<dyn std::io::Read + Send>,
+            Box::new(stdout),
+        ] {
             let logs = logs.clone();
             let tx = line_tx.clone();
             std::thread::spawn(move || {
@@ -257,7 +284,10 @@ impl Naftiko {
                         break;
                     }
                     if let Ok(Some(status)) = child.try_wait() {
-                        panic!("naftiko exited with {status} before listening\n{}", logs.lock().unwrap());
+                        panic!(
+                            "naftiko exited with {status} before listening\n{}",
+                            logs.lock().unwrap()
+                        );
                     }
                     if Instant::now() >= deadline {
                         let _ = child.kill();
@@ -269,7 +299,10 @@ impl Naftiko {
                         break;
                     }
                     let status = child.wait().unwrap();
-                    panic!("naftiko exited with {status} before listening\n{}", logs.lock().unwrap());
+                    panic!(
+                        "naftiko exited with {status} before listening\n{}",
+                        logs.lock().unwrap()
+                    );
                 }
             }
         }

@@ -68,7 +68,10 @@ impl Auth {
                     req.url.query_pairs_mut().append_pair(&k, &v);
                 } else {
                     let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
-                        config_error(namespace, "the API key header name is not a valid header name")
+                        config_error(
+                            namespace,
+                            "the API key header name is not a valid header name",
+                        )
                     })?;
                     let value = HeaderValue::from_str(&v).map_err(|_| {
                         config_error(namespace, "the API key value is not a valid header value")
@@ -249,7 +252,10 @@ impl TokenSource {
         };
         let response = client
             .post(self.endpoint.clone())
-            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(http::header::ACCEPT, "application/json")
             .body(form)
             .send()
@@ -270,7 +276,9 @@ impl TokenSource {
             return Err(fail(format!("token endpoint answered {status}{code}")));
         }
         let Some(access) = json.get("access_token").and_then(Value::as_str) else {
-            return Err(fail("token endpoint answer has no `access_token`".to_owned()));
+            return Err(fail(
+                "token endpoint answer has no `access_token`".to_owned(),
+            ));
         };
         let lifetime = match json.get("expires_in") {
             Some(Value::Number(n)) => n.as_f64(),
@@ -307,7 +315,11 @@ fn parse_digest_challenge(header: &str) -> Option<DigestChallenge> {
     let mut input = rest;
     while !input.is_empty() {
         let (key, after) = input.split_once('=')?;
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"')?;
@@ -335,7 +347,13 @@ fn parse_digest_challenge(header: &str) -> Option<DigestChallenge> {
 
 static CNONCE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn digest_response(c: &DigestChallenge, user: &str, password: &str, method: &str, uri: &str) -> String {
+fn digest_response(
+    c: &DigestChallenge,
+    user: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+) -> String {
     let h = |s: &str| -> String {
         if c.sha256 {
             hex(&Sha256::digest(s.as_bytes()))
@@ -349,7 +367,11 @@ fn digest_response(c: &DigestChallenge, user: &str, password: &str, method: &str
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    let seed = format!("{nanos}:{}:{}", std::process::id(), CNONCE_COUNTER.fetch_add(1, Ordering::Relaxed));
+    let seed = format!(
+        "{nanos}:{}:{}",
+        std::process::id(),
+        CNONCE_COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     let cnonce = hex(&Sha256::digest(seed.as_bytes()))[..16].to_owned();
     let nc = "00000001";
     let response = if c.qop_auth {
@@ -377,6 +399,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -388,7 +411,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.realm, "http-auth@example.org");
         assert!(c.qop_auth && !c.sha256);
-        assert_eq!(c.opaque.as_deref(), Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"));
+        assert_eq!(
+            c.opaque.as_deref(),
+            Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS")
+        );
     }
 
     #[test]
@@ -402,13 +428,23 @@ mod tests {
             sha256: false,
         };
         let header = digest_response(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html");
-        let cnonce = header.split("cnonce=\"").nth(1).unwrap().split('"').next().unwrap();
+        let cnonce = header
+            .split("cnonce=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
         let ha1 = hex(&Md5::digest(b"Mufasa:testrealm@host.com:Circle Of Life"));
         let ha2 = hex(&Md5::digest(b"GET:/dir/index.html"));
         let expect = hex(&Md5::digest(
-            format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:{cnonce}:auth:{ha2}").as_bytes(),
+            format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:{cnonce}:auth:{ha2}")
+                .as_bytes(),
         ));
-        assert!(header.contains(&format!("response=\"{expect}\"")), "{header}");
+        assert!(
+            header.contains(&format!("response=\"{expect}\"")),
+            "{header}"
+        );
         assert_eq!(ha1, "939e7578ed9e3c518a452acee763bce9");
     }
 }

@@ -64,15 +64,22 @@ impl BindTable {
             .as_ref()
             .map(|n| n.value.clone())
             .unwrap_or_default();
-        let file = bind.location.as_ref().map(|l| read_bind_file(path, &l.value));
+        let file = bind
+            .location
+            .as_ref()
+            .map(|l| read_bind_file(path, &l.value));
         for (key, source) in bind.keys.iter() {
             let (origin, value) = match &file {
                 None => (
                     format!("environment variable `{}`", source.value),
-                    env.var(&source.value)
-                        .ok_or_else(|| format!("environment variable `{}` is not set", source.value)),
+                    env.var(&source.value).ok_or_else(|| {
+                        format!("environment variable `{}` is not set", source.value)
+                    }),
                 ),
-                Some(Err(e)) => (format!("key `{}` of a bind file", source.value), Err(e.clone())),
+                Some(Err(e)) => (
+                    format!("key `{}` of a bind file", source.value),
+                    Err(e.clone()),
+                ),
                 Some(Ok((file_path, values))) => (
                     format!("key `{}` of {}", source.value, file_path.display()),
                     lookup_key(values, &source.value).ok_or_else(|| {
@@ -179,6 +186,7 @@ fn parse_dotenv(text: &str) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

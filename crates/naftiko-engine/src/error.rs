@@ -68,7 +68,9 @@ pub enum InvokeError {
     #[error("request body: {0}")]
     BadBody(String),
     /// The inbound body's media type is not one the operation can read.
-    #[error("unsupported media type `{0}`: send application/json or application/x-www-form-urlencoded")]
+    #[error(
+        "unsupported media type `{0}`: send application/json or application/x-www-form-urlencoded"
+    )]
     UnsupportedMediaType(String),
     /// The upstream could not be reached (connection refused or reset, DNS, TLS).
     #[error("upstream `{namespace}` is unreachable: {detail}")]

@@ -90,7 +90,11 @@ impl With {
     fn eval(&self, args: &Args<'_>, binds: &[Option<String>]) -> Map<String, Value> {
         let mut out = Map::new();
         for (k, e) in &self.0 {
-            let scope = ArgScope { args, binds, with: &out };
+            let scope = ArgScope {
+                args,
+                binds,
+                with: &out,
+            };
             let v = match e {
                 WithExpr::Arg(name) => args.qualified(name).map(Cow::into_owned),
                 WithExpr::Tpl(t) => t.render_value(&scope),
@@ -143,18 +147,24 @@ pub(crate) struct Input {
 impl Input {
     pub(crate) fn compile(p: &InputParameter) -> Result<Option<Self>, String> {
         let Some(name) = &p.name else { return Ok(None) };
-        let location = p.location.as_ref().map(|l| l.value).unwrap_or(ParamLocation::Query);
+        let location = p
+            .location
+            .as_ref()
+            .map(|l| l.value)
+            .unwrap_or(ParamLocation::Query);
         let pattern = p
             .pattern
             .as_ref()
             .map(|r| {
-                Regex::new(&r.value).map_err(|e| format!("pattern `{}` of `{}`: {e}", r.value, name.value))
+                Regex::new(&r.value)
+                    .map_err(|e| format!("pattern `{}` of `{}`: {e}", r.value, name.value))
             })
             .transpose()?;
         let (body_path, fixed) = match &p.value {
-            Some(v) if v.value.trim_start().starts_with('$') => {
-                (Some(JsonPathExpr::parse(v.value.trim()).map_err(|e| e.to_string())?), None)
-            }
+            Some(v) if v.value.trim_start().starts_with('$') => (
+                Some(JsonPathExpr::parse(v.value.trim()).map_err(|e| e.to_string())?),
+                None,
+            ),
             Some(v) => (None, Some(v.value.clone())),
             None => (None, None),
         };
@@ -162,7 +172,8 @@ impl Input {
             name: name.value.clone(),
             location,
             ty: p.data_type.as_ref().map(|t| t.value),
-            required: p.required.as_ref().is_some_and(|r| r.value) || location == ParamLocation::Path,
+            required: p.required.as_ref().is_some_and(|r| r.value)
+                || location == ParamLocation::Path,
             pattern,
             body_path,
             fixed,
@@ -191,16 +202,31 @@ impl Input {
         }
         let text = |s: &str| Some(Value::String(s.to_owned()));
         match self.location {
-            ParamLocation::Path => inbound.path.iter().find(|(k, _)| *k == self.name).and_then(|(_, v)| text(v)),
+            ParamLocation::Path => inbound
+                .path
+                .iter()
+                .find(|(k, _)| *k == self.name)
+                .and_then(|(_, v)| text(v)),
             ParamLocation::Query => {
-                let all: Vec<&String> = inbound.query.iter().filter(|(k, _)| *k == self.name).map(|(_, v)| v).collect();
+                let all: Vec<&String> = inbound
+                    .query
+                    .iter()
+                    .filter(|(k, _)| *k == self.name)
+                    .map(|(_, v)| v)
+                    .collect();
                 match (self.ty, all.as_slice()) {
                     (_, []) => None,
-                    (Some(DataType::Array), values) => Some(Value::Array(values.iter().map(|v| Value::String((*v).clone())).collect())),
+                    (Some(DataType::Array), values) => Some(Value::Array(
+                        values.iter().map(|v| Value::String((*v).clone())).collect(),
+                    )),
                     (_, [first, ..]) => text(first),
                 }
             }
-            ParamLocation::Header => inbound.headers.get(&self.name).and_then(|v| v.to_str().ok()).and_then(text),
+            ParamLocation::Header => inbound
+                .headers
+                .get(&self.name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(text),
             ParamLocation::Cookie => inbound
                 .headers
                 .get_all(http::header::COOKIE)
@@ -228,12 +254,18 @@ impl Input {
     /// The validated, typed value (`None` when optional and absent).
     fn value(&self, inbound: &Inbound) -> Result<Option<Value>, InvokeError> {
         let Some(raw) = self.raw(inbound).filter(|v| !v.is_null()) else {
-            return if self.required { Err(self.bad("is required")) } else { Ok(None) };
+            return if self.required {
+                Err(self.bad("is required"))
+            } else {
+                Ok(None)
+            };
         };
         let typed = self.typed(raw)?;
         if let Some(re) = &self.pattern {
             let check = |v: &Value| match scalar_text(v) {
-                Some(t) if !re.is_match(&t) => Err(self.bad(format!("does not match the pattern `{}`", re.as_str()))),
+                Some(t) if !re.is_match(&t) => {
+                    Err(self.bad(format!("does not match the pattern `{}`", re.as_str())))
+                }
                 _ => Ok(()),
             };
             match &typed {
@@ -250,8 +282,12 @@ impl Input {
         let convert = |v: Value| -> Result<Value, InvokeError> {
             match (ty, v) {
                 (DataType::String, Value::String(s)) => Ok(Value::String(s)),
-                (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => Ok(Value::String(v.to_string())),
-                (DataType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Value::Number(n)),
+                (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => {
+                    Ok(Value::String(v.to_string()))
+                }
+                (DataType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                    Ok(Value::Number(n))
+                }
                 (DataType::Integer, Value::String(s)) => s
                     .trim()
                     .parse::<i64>()
@@ -269,15 +305,21 @@ impl Input {
                     })
                     .ok_or_else(|| self.bad("must be a number")),
                 (DataType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
-                (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+                (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
+                    Ok(Value::Bool(s == "true"))
+                }
                 (DataType::Boolean, _) => Err(self.bad("must be `true` or `false`")),
                 (DataType::Object, v @ Value::Object(_)) => Ok(v),
-                (DataType::Object, Value::String(s)) if from_text => match serde_json::from_str::<Value>(&s) {
-                    Ok(v @ Value::Object(_)) => Ok(v),
-                    _ => Err(self.bad("must be a JSON object")),
-                },
+                (DataType::Object, Value::String(s)) if from_text => {
+                    match serde_json::from_str::<Value>(&s) {
+                        Ok(v @ Value::Object(_)) => Ok(v),
+                        _ => Err(self.bad("must be a JSON object")),
+                    }
+                }
                 (DataType::Array, v @ Value::Array(_)) => Ok(v),
-                (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(s.split(',').map(|p| Value::String(p.to_owned())).collect())),
+                (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(
+                    s.split(',').map(|p| Value::String(p.to_owned())).collect(),
+                )),
                 (t, _) => Err(self.bad(format!("must be {}", article(t)))),
             }
         };
@@ -349,19 +391,33 @@ impl Invocable {
     fn run<'s>(
         &'s self,
         args: &'s Args<'_>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Outcome, InvokeError>> + Send + 's>> {
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Outcome, InvokeError>> + Send + 's>,
+    > {
         Box::pin(async move {
             let with = self.with.eval(args, &self.binds);
             match &self.target {
                 Target::Call(op) => {
                     let (answer, scope_with) = call(op, args, &with, &self.binds).await?;
-                    let outputs = if self.outputs.is_empty() { &op.outputs } else { &self.outputs };
-                    let scope = ArgScope { args, binds: &self.binds, with: &scope_with };
+                    let outputs = if self.outputs.is_empty() {
+                        &op.outputs
+                    } else {
+                        &self.outputs
+                    };
+                    let scope = ArgScope {
+                        args,
+                        binds: &self.binds,
+                        with: &scope_with,
+                    };
                     shape_answer(op, outputs, answer, &scope)
                 }
                 Target::Steps(steps) => steps.run(args, &with, &self.binds, &self.outputs).await,
                 Target::Mock => {
-                    let scope = ArgScope { args, binds: &self.binds, with: &with };
+                    let scope = ArgScope {
+                        args,
+                        binds: &self.binds,
+                        with: &with,
+                    };
                     Ok(Outcome {
                         status: 200,
                         body: OutcomeBody::Json(self.outputs.shape(&Value::Null, &scope)?),
@@ -378,7 +434,11 @@ impl Invocable {
                     if !self.outputs.is_empty()
                         && let OutcomeBody::Json(v) = &outcome.body
                     {
-                        let scope = ArgScope { args, binds: &self.binds, with: &Map::new() };
+                        let scope = ArgScope {
+                            args,
+                            binds: &self.binds,
+                            with: &Map::new(),
+                        };
                         outcome.body = OutcomeBody::Json(self.outputs.shape(v, &scope)?);
                     }
                     Ok(outcome)
@@ -469,7 +529,11 @@ fn shape_answer(
         && !outputs.is_empty()
         && !matches!(op.format, RawFormat::Binary);
     if shaped {
-        let doc = if outputs.reads_document() { answer_json(op, &answer)? } else { Value::Null };
+        let doc = if outputs.reads_document() {
+            answer_json(op, &answer)?
+        } else {
+            Value::Null
+        };
         let value = outputs.shape(&doc, scope)?;
         return Ok(Outcome {
             status: if status == 204 { 200 } else { status },
@@ -496,7 +560,11 @@ fn shape_answer(
 #[derive(Debug)]
 pub(crate) enum Step {
     /// Call a consumed operation; its result is stored under the step name.
-    Call { name: String, op: Arc<ConsumedOp>, with: With },
+    Call {
+        name: String,
+        op: Arc<ConsumedOp>,
+        with: With,
+    },
     /// Find an element of an earlier step's result.
     Lookup {
         name: String,
@@ -538,17 +606,39 @@ impl Steps {
                     let status = answer.status;
                     if status >= 400 {
                         // A failing step stops the sequence: 4xx pass through, 5xx are errors.
-                        let scope = ArgScope { args: &local, binds, with: &step_with };
+                        let scope = ArgScope {
+                            args: &local,
+                            binds,
+                            with: &step_with,
+                        };
                         return shape_answer(op, &Outputs::default(), answer, &scope);
                     }
                     let doc = answer_json(op, &answer)?;
-                    let scope = ArgScope { args: &local, binds, with: &step_with };
-                    let result = if op.outputs.is_empty() { doc } else { op.outputs.shape(&doc, &scope)? };
+                    let scope = ArgScope {
+                        args: &local,
+                        binds,
+                        with: &step_with,
+                    };
+                    let result = if op.outputs.is_empty() {
+                        doc
+                    } else {
+                        op.outputs.shape(&doc, &scope)?
+                    };
                     local.extra.insert(name.clone(), result.clone());
                     last = Some((result, status));
                 }
-                Step::Lookup { name, index, match_field, value, fields } => {
-                    let scope = ArgScope { args: &local, binds, with: &Map::new() };
+                Step::Lookup {
+                    name,
+                    index,
+                    match_field,
+                    value,
+                    fields,
+                } => {
+                    let scope = ArgScope {
+                        args: &local,
+                        binds,
+                        with: &Map::new(),
+                    };
                     let wanted = value.render_value(&scope).unwrap_or(Value::Null);
                     let table = local.extra.get(index).cloned().unwrap_or(Value::Null);
                     let result = lookup(&table, match_field, &wanted, fields);
@@ -563,21 +653,36 @@ impl Steps {
             let mut out = Value::Object(Map::new());
             for (target, path) in &self.mappings {
                 if let Some((first, rest)) = path.split_first()
-                    && let Some(v) = local.extra.get(first).and_then(|v| naftiko_expr::template::walk(v, rest))
+                    && let Some(v) = local
+                        .extra
+                        .get(first)
+                        .and_then(|v| naftiko_expr::template::walk(v, rest))
                 {
                     insert_dotted(&mut out, target, v.clone());
                 }
             }
-            return Ok(Outcome { status: 200, body: OutcomeBody::Json(out), upstream_status: last.map(|l| l.1) });
+            return Ok(Outcome {
+                status: 200,
+                body: OutcomeBody::Json(out),
+                upstream_status: last.map(|l| l.1),
+            });
         }
         let (value, status) = last.unwrap_or((Value::Null, 200));
         let value = if outputs.is_empty() || !outputs.reads_document() {
             value
         } else {
-            let scope = ArgScope { args: &local, binds, with: &Map::new() };
+            let scope = ArgScope {
+                args: &local,
+                binds,
+                with: &Map::new(),
+            };
             outputs.shape(&value, &scope)?
         };
-        Ok(Outcome { status, body: OutcomeBody::Json(value), upstream_status: Some(status) })
+        Ok(Outcome {
+            status,
+            body: OutcomeBody::Json(value),
+            upstream_status: Some(status),
+        })
     }
 }
 
@@ -594,7 +699,12 @@ fn lookup(table: &Value, field: &str, wanted: &Value, fields: &[String]) -> Valu
                 if fields.is_empty() {
                     row.clone()
                 } else {
-                    Value::Object(fields.iter().map(|f| (f.clone(), row.get(f).cloned().unwrap_or(Value::Null))).collect())
+                    Value::Object(
+                        fields
+                            .iter()
+                            .map(|f| (f.clone(), row.get(f).cloned().unwrap_or(Value::Null)))
+                            .collect(),
+                    )
                 }
             })
             .unwrap_or(Value::Null)
@@ -614,6 +724,8 @@ fn insert_dotted(out: &mut Value, target: &str, v: Value) {
             map.insert((*part).to_owned(), v);
             return;
         }
-        node = map.entry((*part).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        node = map
+            .entry((*part).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
 }

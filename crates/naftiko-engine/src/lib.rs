@@ -31,6 +31,8 @@ pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
-pub use runtime::{BuildOptions, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments};
+pub use runtime::{
+    BuildOptions, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments,
+};
 pub use secrets::Secrets;
 pub use upstream::ClientOptions;

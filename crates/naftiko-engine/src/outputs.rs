@@ -217,7 +217,10 @@ pub(crate) fn coerce(v: Value, ty: Option<OutputType>, label: &str) -> Result<Va
                     #[allow(clippy::cast_possible_truncation)]
                     Ok(Value::from(f as i64))
                 }
-                _ => Err(mapping(label, "expected integer, got a number with a fraction")),
+                _ => Err(mapping(
+                    label,
+                    "expected integer, got a number with a fraction",
+                )),
             },
             Value::String(s) => s
                 .trim()
@@ -260,6 +263,7 @@ pub(crate) fn coerce(v: Value, ty: Option<OutputType>, label: &str) -> Result<Va
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -274,9 +278,18 @@ mod tests {
         assert!(e.to_string().contains("expires_in"), "{e}");
         assert!(!e.to_string().contains("soon"), "values never appear: {e}");
         assert!(coerce(json!(1.5), i, "x").is_err());
-        assert_eq!(coerce(json!(7), Some(OutputType::String), "x").unwrap(), json!("7"));
-        assert_eq!(coerce(json!("2.5"), Some(OutputType::Number), "x").unwrap(), json!(2.5));
-        assert_eq!(coerce(json!("true"), Some(OutputType::Boolean), "x").unwrap(), json!(true));
+        assert_eq!(
+            coerce(json!(7), Some(OutputType::String), "x").unwrap(),
+            json!("7")
+        );
+        assert_eq!(
+            coerce(json!("2.5"), Some(OutputType::Number), "x").unwrap(),
+            json!(2.5)
+        );
+        assert_eq!(
+            coerce(json!("true"), Some(OutputType::Boolean), "x").unwrap(),
+            json!(true)
+        );
         assert!(coerce(json!({"a": 1}), Some(OutputType::String), "x").is_err());
     }
 }

@@ -190,7 +190,11 @@ impl ConsumedOp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
         let url = UrlTemplate::compile(&api.base, path, names)?;
         let mut params: Vec<Param> = Vec::new();
-        for level in level_params.iter().copied().chain([op.input_parameters.as_slice()]) {
+        for level in level_params
+            .iter()
+            .copied()
+            .chain([op.input_parameters.as_slice()])
+        {
             for p in level {
                 if let Some(c) = Param::compile(p, names, env)? {
                     params.retain(|q| q.name != c.name);
@@ -211,7 +215,11 @@ impl ConsumedOp {
             url,
             params,
             body,
-            format: op.output_raw_format.as_ref().map(|f| f.value).unwrap_or(RawFormat::Json),
+            format: op
+                .output_raw_format
+                .as_ref()
+                .map(|f| f.value)
+                .unwrap_or(RawFormat::Json),
             outputs,
             json_templates,
         })
@@ -240,17 +248,26 @@ impl ConsumedOp {
             } else {
                 format!("is required (so are: {})", others.join(", "))
             };
-            return Err(InvokeError::bad_input(&p.name, location_name(p.location), reason));
+            return Err(InvokeError::bad_input(
+                &p.name,
+                location_name(p.location),
+                reason,
+            ));
         }
         let mut url = self.url.render(scope)?;
         let mut headers = http::HeaderMap::new();
         let mut cookies: Vec<String> = Vec::new();
         let mut form: Vec<(String, String)> = Vec::new();
         let mut body_fields: Map<String, Value> = Map::new();
-        let has_form = self.params.iter().any(|p| p.location == ParamLocation::Form);
+        let has_form = self
+            .params
+            .iter()
+            .any(|p| p.location == ParamLocation::Form);
         let mut whole_body: Option<Value> = None;
         for p in &self.params {
-            let Some(v) = scope.resolved.get(&p.name) else { continue };
+            let Some(v) = scope.resolved.get(&p.name) else {
+                continue;
+            };
             match p.location {
                 ParamLocation::Query => {
                     let mut pairs = url.query_pairs_mut();
@@ -332,7 +349,10 @@ impl ConsumedOp {
                 }
             }
             match doc {
-                Value::String(text) => Some((Bytes::from(text), HeaderValue::from_static("text/plain; charset=utf-8"))),
+                Value::String(text) => Some((
+                    Bytes::from(text),
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                )),
                 doc => Some((
                     Bytes::from(doc.to_string()),
                     HeaderValue::from_static("application/json"),
@@ -370,7 +390,10 @@ impl ConsumedOp {
             }
             BodyTpl::Json(data) => {
                 let v = render_json(data, &self.json_templates, scope);
-                (Bytes::from(v.to_string()), HeaderValue::from_static("application/json"))
+                (
+                    Bytes::from(v.to_string()),
+                    HeaderValue::from_static("application/json"),
+                )
             }
             BodyTpl::Text(t, ct) => (Bytes::from(t.render(scope)), HeaderValue::from_static(ct)),
             BodyTpl::FormFields(fields) => {
@@ -437,7 +460,11 @@ fn header_value(name: &str, text: &str) -> Result<HeaderValue, InvokeError> {
         ));
     }
     HeaderValue::from_str(text).map_err(|_| {
-        InvokeError::bad_input(name, "header", "contains characters not allowed in a header")
+        InvokeError::bad_input(
+            name,
+            "header",
+            "contains characters not allowed in a header",
+        )
     })
 }
 
@@ -487,7 +514,11 @@ fn compile_body(
         RequestBody::Raw(t) => return Ok(BodyTpl::Raw(Tpl::compile(&t.value, names)?)),
         RequestBody::Typed(t) => t,
     };
-    let data = typed.data.as_ref().map(|d| d.value.clone()).unwrap_or(Value::Null);
+    let data = typed
+        .data
+        .as_ref()
+        .map(|d| d.value.clone())
+        .unwrap_or(Value::Null);
     let text_of = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -497,9 +528,15 @@ fn compile_body(
             collect_json_templates(&data, names, json_templates)?;
             BodyTpl::Json(data)
         }
-        BodyKind::Text => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "text/plain; charset=utf-8"),
+        BodyKind::Text => BodyTpl::Text(
+            Tpl::compile(&text_of(&data), names)?,
+            "text/plain; charset=utf-8",
+        ),
         BodyKind::Xml => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "application/xml"),
-        BodyKind::Sparql => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "application/sparql-query"),
+        BodyKind::Sparql => BodyTpl::Text(
+            Tpl::compile(&text_of(&data), names)?,
+            "application/sparql-query",
+        ),
         BodyKind::FormUrlEncoded => match &data {
             Value::Object(m) => BodyTpl::FormFields(
                 m.iter()
@@ -516,7 +553,10 @@ fn compile_body(
                     .map(|o| {
                         Ok(Part {
                             name: o.get("name").map(text_of).unwrap_or_default(),
-                            value: Tpl::compile(&o.get("value").map(text_of).unwrap_or_default(), names)?,
+                            value: Tpl::compile(
+                                &o.get("value").map(text_of).unwrap_or_default(),
+                                names,
+                            )?,
                             filename: o.get("filename").map(text_of),
                             content_type: o.get("contentType").map(text_of),
                         })
@@ -535,10 +575,8 @@ fn collect_json_templates(
     out: &mut Vec<(String, Tpl)>,
 ) -> Result<(), String> {
     match v {
-        Value::String(s) if s.contains("{{") => {
-            if !out.iter().any(|(k, _)| k == s) {
-                out.push((s.clone(), Tpl::compile(s, names)?));
-            }
+        Value::String(s) if s.contains("{{") && !out.iter().any(|(k, _)| k == s) => {
+            out.push((s.clone(), Tpl::compile(s, names)?));
         }
         Value::Array(items) => {
             for i in items {
@@ -563,7 +601,12 @@ fn render_json(v: &Value, templates: &[(String, Tpl)], scope: &dyn Resolve) -> V
             Some((_, t)) => t.render_value(scope).unwrap_or(Value::Null),
             None => v.clone(),
         },
-        Value::Array(items) => Value::Array(items.iter().map(|i| render_json(i, templates, scope)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| render_json(i, templates, scope))
+                .collect(),
+        ),
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, i)| (k.clone(), render_json(i, templates, scope)))
@@ -589,7 +632,10 @@ fn multipart(parts: &[Part], scope: &dyn Resolve) -> (Vec<u8>, String) {
     let mut out = Vec::new();
     for (p, value) in parts.iter().zip(&rendered) {
         out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(&p.name));
+        let mut disposition = format!(
+            "Content-Disposition: form-data; name=\"{}\"",
+            quote(&p.name)
+        );
         if let Some(f) = &p.filename {
             disposition.push_str(&format!("; filename=\"{}\"", quote(f)));
         }

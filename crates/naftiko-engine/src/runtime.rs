@@ -144,13 +144,30 @@ impl Runtime {
             let Some(doc) = &file.document else { continue };
             let Some(cap) = &doc.capability else { continue };
             let binds = BindTable::resolve(doc, &file.path, options.env.as_ref(), &secrets);
-            let mut qualifiers: HashSet<String> =
-                ["rest", "tools", "mcp", "skill"].iter().map(|s| (*s).to_owned()).collect();
-            qualifiers.extend(cap.exposes.iter().filter_map(|e| e.namespace().map(|n| n.value.clone())));
-            qualifiers.extend(cap.aggregates.iter().filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())));
-            let values: Arc<[Option<String>]> =
-                binds.entries.iter().map(|e| e.value.as_ref().ok().cloned()).collect();
-            let names = Names { binds: &binds, qualifiers: &qualifiers, used: Default::default() };
+            let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            qualifiers.extend(
+                cap.exposes
+                    .iter()
+                    .filter_map(|e| e.namespace().map(|n| n.value.clone())),
+            );
+            qualifiers.extend(
+                cap.aggregates
+                    .iter()
+                    .filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())),
+            );
+            let values: Arc<[Option<String>]> = binds
+                .entries
+                .iter()
+                .map(|e| e.value.as_ref().ok().cloned())
+                .collect();
+            let names = Names {
+                binds: &binds,
+                qualifiers: &qualifiers,
+                used: Default::default(),
+            };
             let mut b = DocBuild {
                 doc,
                 scope,
@@ -167,18 +184,30 @@ impl Runtime {
             for e in &cap.exposes {
                 match e {
                     Exposes::Rest(rest) => {
-                        let namespace = rest.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                        let namespace = rest
+                            .namespace
+                            .as_ref()
+                            .map(|n| n.value.clone())
+                            .unwrap_or_default();
                         known_exposed.insert(namespace.clone());
-                        let (address, port) = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                            Some((_, host, port)) => (host.clone(), *port),
-                            None => (
-                                rest.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "0.0.0.0".to_owned()),
-                                rest.port.as_ref().map(|p| p.value).unwrap_or(8080),
-                            ),
-                        };
+                        let (address, port) =
+                            match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                                Some((_, host, port)) => (host.clone(), *port),
+                                None => (
+                                    rest.address
+                                        .as_ref()
+                                        .map(|a| a.value.clone())
+                                        .unwrap_or_else(|| "0.0.0.0".to_owned()),
+                                    rest.port.as_ref().map(|p| p.value).unwrap_or(8080),
+                                ),
+                            };
                         let mut routes = Vec::new();
                         for resource in &rest.resources {
-                            let path = resource.path.as_ref().map(|p| p.value.clone()).unwrap_or_default();
+                            let path = resource
+                                .path
+                                .as_ref()
+                                .map(|p| p.value.clone())
+                                .unwrap_or_default();
                             if resource.forward.is_some() && resource.operations.is_empty() {
                                 warnings.push(format!(
                                     "{}: `forward` on {path} is not served yet; the route is skipped",
@@ -187,10 +216,22 @@ impl Runtime {
                                 continue;
                             }
                             for op in &resource.operations {
-                                let method = op.method.as_ref().map(|m| m.value.as_str()).unwrap_or("GET");
-                                let Ok(method) = http::Method::from_bytes(method.as_bytes()) else { continue };
-                                let inputs = resource.input_parameters.iter().chain(&op.input_parameters);
-                                let built = b.build_invocable(inputs, &op.invocation, &op.loc, &mut problems);
+                                let method = op
+                                    .method
+                                    .as_ref()
+                                    .map(|m| m.value.as_str())
+                                    .unwrap_or("GET");
+                                let Ok(method) = http::Method::from_bytes(method.as_bytes()) else {
+                                    continue;
+                                };
+                                let inputs =
+                                    resource.input_parameters.iter().chain(&op.input_parameters);
+                                let built = b.build_invocable(
+                                    inputs,
+                                    &op.invocation,
+                                    &op.loc,
+                                    &mut problems,
+                                );
                                 let name = op
                                     .name
                                     .as_ref()
@@ -246,7 +287,10 @@ impl Runtime {
                 }
             }
             if !missing.is_empty() {
-                let list: Vec<String> = missing.iter().map(|(e, why)| format!("`{}` ({why})", e.key)).collect();
+                let list: Vec<String> = missing
+                    .iter()
+                    .map(|(e, why)| format!("`{}` ({why})", e.key))
+                    .collect();
                 problems.push(BuildProblem {
                     loc: Some(missing[0].0.loc.clone()),
                     message: format!(
@@ -328,7 +372,11 @@ pub fn segments(path: &str) -> Vec<Segment> {
     path.split('/')
         .filter(|s| !s.is_empty())
         .map(|s| {
-            let (open, close) = if s.contains("{{") { ("{{", "}}") } else { ("{", "}") };
+            let (open, close) = if s.contains("{{") {
+                ("{{", "}}")
+            } else {
+                ("{", "}")
+            };
             match (s.find(open), s.rfind(close)) {
                 (Some(a), Some(z)) if z > a => Segment::Var {
                     prefix: s[..a].to_owned(),
@@ -364,11 +412,19 @@ fn problem(loc: &Loc, message: impl Into<String>) -> BuildProblem {
 }
 
 impl DocBuild<'_> {
-    fn build_consumed(&mut self, options: &BuildOptions, secrets: &Secrets, problems: &mut Vec<BuildProblem>) {
+    fn build_consumed(
+        &mut self,
+        options: &BuildOptions,
+        secrets: &Secrets,
+        problems: &mut Vec<BuildProblem>,
+    ) {
         let http = match client(&options.client) {
             Ok(c) => c,
             Err(e) => {
-                problems.push(BuildProblem { loc: None, message: e });
+                problems.push(BuildProblem {
+                    loc: None,
+                    message: e,
+                });
                 return;
             }
         };
@@ -427,7 +483,12 @@ impl DocBuild<'_> {
         }
     }
 
-    fn auth(&self, api: &ConsumesHttp, http: &reqwest::Client, secrets: &Secrets) -> Result<Auth, BuildProblem> {
+    fn auth(
+        &self,
+        api: &ConsumesHttp,
+        http: &reqwest::Client,
+        secrets: &Secrets,
+    ) -> Result<Auth, BuildProblem> {
         let _ = http;
         let tpl = |t: &Option<naftiko_spec::model::Text>| -> Result<Tpl, BuildProblem> {
             let text = t.as_ref().map(|t| t.value.as_str()).unwrap_or("");
@@ -443,27 +504,39 @@ impl DocBuild<'_> {
         };
         Ok(match &api.authentication {
             None | Some(Authentication::None { .. }) => Auth::None,
-            Some(Authentication::Basic(a)) => Auth::Basic { user: tpl(&a.username)?, password: tpl(&a.password)? },
-            Some(Authentication::Digest(a)) => Auth::Digest { user: tpl(&a.username)?, password: tpl(&a.password)? },
+            Some(Authentication::Basic(a)) => Auth::Basic {
+                user: tpl(&a.username)?,
+                password: tpl(&a.password)?,
+            },
+            Some(Authentication::Digest(a)) => Auth::Digest {
+                user: tpl(&a.username)?,
+                password: tpl(&a.password)?,
+            },
             Some(Authentication::Bearer(b)) => Auth::Bearer(tpl(&b.token)?),
             Some(Authentication::ApiKey(k)) => Auth::ApiKey {
                 key: tpl(&k.key)?,
                 value: tpl(&k.value)?,
-                query: k.placement.as_ref().is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query),
+                query: k
+                    .placement
+                    .as_ref()
+                    .is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query),
             },
-            Some(Authentication::OAuth2(o)) => Auth::OAuth2(Arc::new(self.token_source(o, secrets)?)),
+            Some(Authentication::OAuth2(o)) => {
+                Auth::OAuth2(Arc::new(self.token_source(o, secrets)?))
+            }
         })
     }
 
     fn token_source(&self, o: &OAuth2Auth, secrets: &Secrets) -> Result<TokenSource, BuildProblem> {
-        let render = |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
-            match t {
-                Some(t) => Tpl::compile(&t.value, &self.names)
-                    .map(|tpl| Some(tpl.render(&BindsOnly(&self.binds_values))))
-                    .map_err(|e| problem(&t.loc, e)),
-                None => Ok(None),
-            }
-        };
+        let render =
+            |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
+                match t {
+                    Some(t) => Tpl::compile(&t.value, &self.names)
+                        .map(|tpl| Some(tpl.render(&BindsOnly(&self.binds_values))))
+                        .map_err(|e| problem(&t.loc, e)),
+                    None => Ok(None),
+                }
+            };
         let endpoint_text = match render(&o.token_endpoint)? {
             Some(e) => e,
             None => match render(&o.authorization_server_uri)? {
@@ -481,7 +554,14 @@ impl DocBuild<'_> {
         };
         let mut extra = Vec::new();
         if !o.scopes.is_empty() {
-            extra.push(("scope".to_owned(), o.scopes.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(" ")));
+            extra.push((
+                "scope".to_owned(),
+                o.scopes
+                    .iter()
+                    .map(|s| s.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
         }
         if let Some(a) = render(&o.audience)? {
             extra.push(("audience".to_owned(), a));
@@ -489,17 +569,35 @@ impl DocBuild<'_> {
         if let Some(r) = render(&o.resource)? {
             extra.push(("resource".to_owned(), r));
         }
-        Ok(TokenSource::new(endpoint, id, secret, extra, secrets.clone()))
+        Ok(TokenSource::new(
+            endpoint,
+            id,
+            secret,
+            extra,
+            secrets.clone(),
+        ))
     }
 
     fn build_functions(&mut self, problems: &mut Vec<BuildProblem>) {
-        let Some(cap) = &self.doc.capability else { return };
+        let Some(cap) = &self.doc.capability else {
+            return;
+        };
         for agg in &cap.aggregates {
-            let ns = agg.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+            let ns = agg
+                .namespace
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_default();
             for f in &agg.functions {
                 let Some(name) = &f.name else { continue };
-                let built = self.build_invocable(f.input_parameters.iter(), &f.invocation, &f.loc, problems);
-                self.functions.insert(format!("{ns}.{}", name.value), Arc::new(built));
+                let built = self.build_invocable(
+                    f.input_parameters.iter(),
+                    &f.invocation,
+                    &f.loc,
+                    problems,
+                );
+                self.functions
+                    .insert(format!("{ns}.{}", name.value), Arc::new(built));
             }
         }
     }
@@ -519,11 +617,14 @@ impl DocBuild<'_> {
                 Err(e) => problems.push(problem(&p.loc, e)),
             }
         }
-        let with = With::compile(inv.with.iter().map(|(k, v)| (k.value.as_str(), v)), &self.names)
-            .unwrap_or_else(|e| {
-                problems.push(problem(loc, e));
-                With::default()
-            });
+        let with = With::compile(
+            inv.with.iter().map(|(k, v)| (k.value.as_str(), v)),
+            &self.names,
+        )
+        .unwrap_or_else(|e| {
+            problems.push(problem(loc, e));
+            With::default()
+        });
         let outputs = Outputs::compile(&inv.output_parameters, &self.names).unwrap_or_else(|e| {
             problems.push(problem(loc, e));
             Outputs::default()
@@ -531,8 +632,17 @@ impl DocBuild<'_> {
         let target = if let Some(call) = &inv.call {
             match self.consumed.get(&call.value) {
                 Some(op) => {
-                    let effective = if outputs.is_empty() { &op.outputs } else { &outputs };
-                    if effective.reads_document() && !matches!(op.format, RawFormat::Json | RawFormat::Text | RawFormat::Binary) {
+                    let effective = if outputs.is_empty() {
+                        &op.outputs
+                    } else {
+                        &outputs
+                    };
+                    if effective.reads_document()
+                        && !matches!(
+                            op.format,
+                            RawFormat::Json | RawFormat::Text | RawFormat::Binary
+                        )
+                    {
                         problems.push(problem(
                             &call.loc,
                             format!(
@@ -545,7 +655,10 @@ impl DocBuild<'_> {
                     Target::Call(op.clone())
                 }
                 None => {
-                    problems.push(problem(&call.loc, format!("`{}` is not a consumed operation", call.value)));
+                    problems.push(problem(
+                        &call.loc,
+                        format!("`{}` is not a consumed operation", call.value),
+                    ));
                     Target::Nothing(String::new())
                 }
             }
@@ -553,7 +666,10 @@ impl DocBuild<'_> {
             match self.functions.get(&r.value) {
                 Some(f) => Target::Function(f.clone()),
                 None => {
-                    problems.push(problem(&r.loc, format!("`{}` is not an aggregate function", r.value)));
+                    problems.push(problem(
+                        &r.loc,
+                        format!("`{}` is not an aggregate function", r.value),
+                    ));
                     Target::Nothing(String::new())
                 }
             }
@@ -562,7 +678,9 @@ impl DocBuild<'_> {
         } else if outputs.is_mock() {
             Target::Mock
         } else {
-            Target::Nothing("the operation has no `call`, `steps`, `ref` or static outputs".to_owned())
+            Target::Nothing(
+                "the operation has no `call`, `steps`, `ref` or static outputs".to_owned(),
+            )
         };
         Invocable {
             inputs: compiled_inputs,
@@ -580,15 +698,25 @@ impl DocBuild<'_> {
             let kind = s.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("call");
             let step = match kind {
                 "call" => match s.call.as_ref().and_then(|c| self.consumed.get(&c.value)) {
-                    Some(op) => match With::compile(s.with.iter().map(|(k, v)| (k.value.as_str(), v)), &self.names) {
-                        Ok(with) => Step::Call { name, op: op.clone(), with },
+                    Some(op) => match With::compile(
+                        s.with.iter().map(|(k, v)| (k.value.as_str(), v)),
+                        &self.names,
+                    ) {
+                        Ok(with) => Step::Call {
+                            name,
+                            op: op.clone(),
+                            with,
+                        },
                         Err(e) => {
                             problems.push(problem(&s.loc, e));
                             continue;
                         }
                     },
                     None => {
-                        problems.push(problem(&s.loc, format!("step `{name}` calls no known consumed operation")));
+                        problems.push(problem(
+                            &s.loc,
+                            format!("step `{name}` calls no known consumed operation"),
+                        ));
                         continue;
                     }
                 },
@@ -604,10 +732,22 @@ impl DocBuild<'_> {
                     match Tpl::compile(value.as_deref().unwrap_or(""), &self.names) {
                         Ok(value) => Step::Lookup {
                             name,
-                            index: s.index.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
-                            match_field: s.match_field.as_ref().map(|m| m.value.clone()).unwrap_or_default(),
+                            index: s
+                                .index
+                                .as_ref()
+                                .map(|i| i.value.clone())
+                                .unwrap_or_default(),
+                            match_field: s
+                                .match_field
+                                .as_ref()
+                                .map(|m| m.value.clone())
+                                .unwrap_or_default(),
                             value,
-                            fields: s.output_parameters.iter().map(|o| o.value.clone()).collect(),
+                            fields: s
+                                .output_parameters
+                                .iter()
+                                .map(|o| o.value.clone())
+                                .collect(),
                         },
                         Err(e) => {
                             problems.push(problem(&s.loc, e));
@@ -627,7 +767,13 @@ impl DocBuild<'_> {
             .iter()
             .filter_map(|m| {
                 let target = m.target_name.as_ref()?.value.clone();
-                let value = m.value.as_ref()?.value.trim().strip_prefix("$.")?.to_owned();
+                let value = m
+                    .value
+                    .as_ref()?
+                    .value
+                    .trim()
+                    .strip_prefix("$.")?
+                    .to_owned();
                 Some((target, value.split('.').map(str::to_owned).collect()))
             })
             .collect();
@@ -636,6 +782,7 @@ impl DocBuild<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -646,8 +793,16 @@ mod tests {
             vec![
                 Segment::Literal("v1".into()),
                 Segment::Literal("ships".into()),
-                Segment::Var { prefix: String::new(), name: "imo".into(), suffix: String::new() },
-                Segment::Var { prefix: "x-".into(), name: "id".into(), suffix: ".json".into() },
+                Segment::Var {
+                    prefix: String::new(),
+                    name: "imo".into(),
+                    suffix: String::new()
+                },
+                Segment::Var {
+                    prefix: "x-".into(),
+                    name: "id".into(),
+                    suffix: ".json".into()
+                },
             ]
         );
     }

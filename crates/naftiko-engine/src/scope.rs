@@ -145,6 +145,7 @@ fn descend<'r>(value: Cow<'r, Value>, rest: &[String]) -> Option<Cow<'r, Value>>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::bindings::BindEntry;
@@ -204,12 +205,23 @@ mod tests {
             used: RefCell::default(),
         };
         let cx = Cx(json!({"n": 3, "o": {"k": true}}));
-        assert_eq!(Tpl::compile("{{n}}", &names).unwrap().render_value(&cx), Some(json!(3)));
+        assert_eq!(
+            Tpl::compile("{{n}}", &names).unwrap().render_value(&cx),
+            Some(json!(3))
+        );
         assert_eq!(
             Tpl::compile("{{ o }}", &names).unwrap().render_value(&cx),
             Some(json!({"k": true}))
         );
-        assert_eq!(Tpl::compile("n={{n}}", &names).unwrap().render_value(&cx), Some(json!("n=3")));
-        assert_eq!(Tpl::compile("{{missing}}", &names).unwrap().render_value(&cx), None);
+        assert_eq!(
+            Tpl::compile("n={{n}}", &names).unwrap().render_value(&cx),
+            Some(json!("n=3"))
+        );
+        assert_eq!(
+            Tpl::compile("{{missing}}", &names)
+                .unwrap()
+                .render_value(&cx),
+            None
+        );
     }
 }

@@ -51,6 +51,7 @@ impl Secrets {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -59,10 +60,7 @@ mod tests {
         let s = Secrets::default();
         s.add("s3cr3t-value");
         s.add("abc");
-        assert_eq!(
-            s.redact("token s3cr3t-value, abc"),
-            "token [redacted], abc"
-        );
+        assert_eq!(s.redact("token s3cr3t-value, abc"), "token [redacted], abc");
     }
 
     #[test]

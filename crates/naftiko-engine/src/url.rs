@@ -32,7 +32,8 @@ impl UrlTemplate {
     /// Joins `base` (already rendered, no trailing `/` needed) and `path` with exactly one `/`.
     pub(crate) fn compile(base: &str, path: &str, names: &Names<'_>) -> Result<Self, String> {
         let base = base.trim_end_matches('/').to_owned();
-        let base_url = Url::parse(&base).map_err(|e| format!("base URI `{base}` is not a URL: {e}"))?;
+        let base_url =
+            Url::parse(&base).map_err(|e| format!("base URI `{base}` is not a URL: {e}"))?;
         if !matches!(base_url.scheme(), "http" | "https") {
             return Err(format!("base URI `{base}` must use http or https"));
         }
@@ -48,7 +49,11 @@ impl UrlTemplate {
                 pieces.push(Piece::Literal(rest[..open].to_owned()));
             }
             let double = rest[open..].starts_with("{{");
-            let (start, close_pat) = if double { (open + 2, "}}") } else { (open + 1, "}") };
+            let (start, close_pat) = if double {
+                (open + 2, "}}")
+            } else {
+                (open + 1, "}")
+            };
             let Some(close) = rest[start..].find(close_pat).map(|c| start + c) else {
                 return Err(format!("path `{path}` has an unclosed `{{`"));
             };
@@ -104,7 +109,9 @@ impl UrlTemplate {
         if url.scheme() != self.base_url.scheme()
             || url.host() != self.base_url.host()
             || url.port_or_known_default() != self.base_url.port_or_known_default()
-            || !url.path().starts_with(self.base_url.path().trim_end_matches('/'))
+            || !url
+                .path()
+                .starts_with(self.base_url.path().trim_end_matches('/'))
         {
             return Err(InvokeError::Internal(
                 "upstream URL escaped its base URI".to_owned(),
@@ -132,6 +139,7 @@ fn path_value(source: &VarSource, cx: &dyn Resolve) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::bindings::BindTable;
@@ -175,14 +183,32 @@ mod tests {
 
     #[test]
     fn values_never_leave_the_base_uri() {
-        for hostile in ["../admin", "%2F..%2Fadmin", "a/b", "x?admin=1", "x#f", "a\r\nHost: evil", "//evil.test/x", "@evil.test"] {
+        for hostile in [
+            "../admin",
+            "%2F..%2Fadmin",
+            "a/b",
+            "x?admin=1",
+            "x#f",
+            "a\r\nHost: evil",
+            "//evil.test/x",
+            "@evil.test",
+        ] {
             let u = url("/items/{id}", json!({ "id": hostile })).unwrap();
-            assert!(u.starts_with("http://127.0.0.1:9/api/items/"), "{hostile} → {u}");
+            assert!(
+                u.starts_with("http://127.0.0.1:9/api/items/"),
+                "{hostile} → {u}"
+            );
             let tail = &u["http://127.0.0.1:9/api/items/".len()..];
-            assert!(!tail.contains('/') && !tail.contains('?') && !tail.contains('#'), "{hostile} → {u}");
+            assert!(
+                !tail.contains('/') && !tail.contains('?') && !tail.contains('#'),
+                "{hostile} → {u}"
+            );
         }
         for dots in ["..", ".", ""] {
-            assert!(url("/items/{id}", json!({ "id": dots })).is_err(), "{dots:?}");
+            assert!(
+                url("/items/{id}", json!({ "id": dots })).is_err(),
+                "{dots:?}"
+            );
         }
         assert!(url("/items/{id}", json!({})).is_err());
     }

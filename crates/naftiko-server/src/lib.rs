@@ -95,7 +95,10 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
     }
     let mut listeners = Vec::new();
     for (address, port, members) in groups {
-        let services: Vec<_> = members.iter().map(|i| &runtime.rest_services()[*i]).collect();
+        let services: Vec<_> = members
+            .iter()
+            .map(|i| &runtime.rest_services()[*i])
+            .collect();
         let namespaces: Vec<String> = services.iter().map(|s| s.namespace.clone()).collect();
         let host = if address.contains(':') && !address.starts_with('[') {
             format!("[{address}]")
@@ -103,11 +106,13 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             address.clone()
         };
         let target = format!("{host}:{port}");
-        let listener = TcpListener::bind(&target).await.map_err(|source| ServeError::Bind {
-            address: target.clone(),
-            namespaces: namespaces.join(", "),
-            source,
-        })?;
+        let listener = TcpListener::bind(&target)
+            .await
+            .map_err(|source| ServeError::Bind {
+                address: target.clone(),
+                namespaces: namespaces.join(", "),
+                source,
+            })?;
         let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
             address: target.clone(),
             namespaces: namespaces.join(", "),

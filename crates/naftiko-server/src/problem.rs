@@ -25,7 +25,12 @@ pub fn status_of(e: &InvokeError) -> StatusCode {
 }
 
 /// A problem response.
-pub fn problem(status: StatusCode, kind: &str, detail: &str, extra: Map<String, Value>) -> Response {
+pub fn problem(
+    status: StatusCode,
+    kind: &str,
+    detail: &str,
+    extra: Map<String, Value>,
+) -> Response {
     let mut body = json!({
         "type": format!("urn:naftiko:problem:{kind}"),
         "title": status.canonical_reason().unwrap_or("Error"),
@@ -47,7 +52,11 @@ pub fn from_error(e: &InvokeError, secrets: &Secrets) -> Response {
     let status = status_of(e);
     let mut extra = Map::new();
     match e {
-        InvokeError::BadInput { name, location, reason } => {
+        InvokeError::BadInput {
+            name,
+            location,
+            reason,
+        } => {
             extra.insert(
                 "invalid-params".to_owned(),
                 json!([{ "name": name, "in": location, "reason": reason }]),
@@ -84,7 +93,11 @@ pub fn not_found(path_len: usize) -> Response {
 
 /// 405 with `Allow`.
 pub fn method_not_allowed(method: &http::Method, allow: &[http::Method]) -> Response {
-    let list = allow.iter().map(http::Method::as_str).collect::<Vec<_>>().join(", ");
+    let list = allow
+        .iter()
+        .map(http::Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut r = problem(
         StatusCode::METHOD_NOT_ALLOWED,
         "method-not-allowed",

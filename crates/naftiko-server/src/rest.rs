@@ -56,7 +56,11 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
     let (op, route, params) = match app.router.find(&parts.method, parts.uri.path()) {
         Match::Found { op, route, params } => (op, route, params),
         Match::MethodNotAllowed { route, allow } => {
-            return (problem::method_not_allowed(&parts.method, &allow), route, None);
+            return (
+                problem::method_not_allowed(&parts.method, &allow),
+                route,
+                None,
+            );
         }
         Match::BadPath => {
             return (
@@ -76,7 +80,10 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
         problem::problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
-            &format!("the request body is larger than {} bytes", app.max_body_bytes),
+            &format!(
+                "the request body is larger than {} bytes",
+                app.max_body_bytes
+            ),
             Map::new(),
         )
     };
@@ -92,7 +99,10 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
         Ok(b) => b,
         Err(_) => return (too_large(), route, None),
     };
-    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let body = match InboundBody::parse(content_type, &bytes) {
         Ok(b) => b,
         Err(e) => return (from_error(&e, app.runtime.secrets()), route, None),
@@ -122,7 +132,10 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
                         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                     r
                 }
-                OutcomeBody::Raw { content_type, bytes } => {
+                OutcomeBody::Raw {
+                    content_type,
+                    bytes,
+                } => {
                     let mut r = (status, bytes).into_response();
                     r.headers_mut().remove(CONTENT_TYPE);
                     if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {

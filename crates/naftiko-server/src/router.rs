@@ -74,9 +74,14 @@ impl Router {
         let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
         let decoded: Vec<Option<String>> = parts
             .iter()
-            .map(|p| percent_decode_str(p).decode_utf8().ok().map(|d| d.into_owned()))
+            .map(|p| {
+                percent_decode_str(p)
+                    .decode_utf8()
+                    .ok()
+                    .map(|d| d.into_owned())
+            })
             .collect();
-        let mut best: Option<(&Entry, Vec<bool>, Option<Vec<(String, String)>>)> = None;
+        let mut best: Option<(&Entry, Score, Option<Params>)> = None;
         for e in &self.entries {
             if let Some((score, params)) = match_entry(e, &decoded)
                 && best.as_ref().is_none_or(|(_, s, _)| score > *s)
@@ -90,7 +95,11 @@ impl Router {
         let Some(params) = params else {
             return Match::BadPath;
         };
-        let wanted = if method == http::Method::HEAD { &http::Method::GET } else { method };
+        let wanted = if method == http::Method::HEAD {
+            &http::Method::GET
+        } else {
+            method
+        };
         match entry.methods.iter().find(|(m, _)| m == wanted) {
             Some((_, op)) => Match::Found {
                 op: *op,
@@ -111,21 +120,30 @@ fn same_shape(a: &[Segment], b: &[Segment]) -> bool {
         && a.iter().zip(b).all(|(x, y)| match (x, y) {
             (Segment::Literal(p), Segment::Literal(q)) => p == q,
             (
-                Segment::Var { prefix: p1, suffix: s1, .. },
-                Segment::Var { prefix: p2, suffix: s2, .. },
+                Segment::Var {
+                    prefix: p1,
+                    suffix: s1,
+                    ..
+                },
+                Segment::Var {
+                    prefix: p2,
+                    suffix: s2,
+                    ..
+                },
             ) => p1 == p2 && s1 == s2,
             _ => false,
         })
 }
 
+/// Ranks a match: one flag per segment, `true` for a literal (compared left first).
+type Score = Vec<bool>;
+/// Decoded path variables by name.
+type Params = Vec<(String, String)>;
+
 /// Matches decoded segments (`None`: not valid percent-encoded UTF-8); the score ranks
 /// literal segments (left first) above variables. The parameters are `None` when a
 /// variable's segment could not be decoded.
-#[allow(clippy::type_complexity)]
-fn match_entry(
-    e: &Entry,
-    parts: &[Option<String>],
-) -> Option<(Vec<bool>, Option<Vec<(String, String)>>)> {
+fn match_entry(e: &Entry, parts: &[Option<String>]) -> Option<(Score, Option<Params>)> {
     if e.segments.len() != parts.len() {
         return None;
     }
@@ -139,8 +157,17 @@ fn match_entry(
                 params = None;
                 score.push(false);
             }
-            (Segment::Var { prefix, name, suffix }, Some(part)) => {
-                let value = part.strip_prefix(prefix.as_str())?.strip_suffix(suffix.as_str())?;
+            (
+                Segment::Var {
+                    prefix,
+                    name,
+                    suffix,
+                },
+                Some(part),
+            ) => {
+                let value = part
+                    .strip_prefix(prefix.as_str())?
+                    .strip_suffix(suffix.as_str())?;
                 if value.is_empty() {
                     return None;
                 }
@@ -155,6 +182,7 @@ fn match_entry(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use naftiko_engine::segments;
@@ -175,7 +203,10 @@ mod tests {
     #[test]
     fn literals_win_and_variables_are_decoded() {
         let r = router(&[("GET", "/ships/{imo}", 0), ("GET", "/ships/latest", 1)]);
-        assert!(matches!(r.find(&http::Method::GET, "/ships/latest"), Match::Found { op: OpId(1), .. }));
+        assert!(matches!(
+            r.find(&http::Method::GET, "/ships/latest"),
+            Match::Found { op: OpId(1), .. }
+        ));
         match r.find(&http::Method::GET, "/ships/a%2Fb%20c") {
             Match::Found { op, params, .. } => {
                 assert_eq!(op, OpId(0));
@@ -189,7 +220,9 @@ mod tests {
     fn wrong_method_lists_allowed_methods_and_unknown_paths_are_not_found() {
         let r = router(&[("POST", "/v1/token", 0), ("DELETE", "/v1/token", 1)]);
         match r.find(&http::Method::GET, "/v1/token") {
-            Match::MethodNotAllowed { allow, .. } => assert_eq!(allow, vec![http::Method::POST, http::Method::DELETE]),
+            Match::MethodNotAllowed { allow, .. } => {
+                assert_eq!(allow, vec![http::Method::POST, http::Method::DELETE])
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(r.find(&http::Method::GET, "/v2/token"), Match::NotFound);

@@ -539,7 +539,7 @@ pub enum Authentication {
     ApiKey(ApiKeyAuth),
     /// OAuth 2.0.
     #[serde(rename = "oauth2")]
-    OAuth2(OAuth2Auth),
+    OAuth2(Box<OAuth2Auth>),
 }
 
 impl Authentication {

@@ -312,7 +312,11 @@ pub(super) fn read_authentication(
         "oauth2" => {
             // On a consumed API the engine runs the client-credentials grant: it needs a token
             // endpoint and client credentials, not the resource-server fields.
-            let need = if consumed { Need::Schema } else { Need::Runtime };
+            let need = if consumed {
+                Need::Schema
+            } else {
+                Need::Runtime
+            };
             let authorization_server_uri = o.req_text(cx, "authorizationServerUri", need);
             let resource = o.req_text(cx, "resource", Need::Schema);
             let scopes = o.texts(cx, "scopes");
@@ -363,7 +367,7 @@ pub(super) fn read_authentication(
                     );
                 }
             }
-            Some(Authentication::OAuth2(OAuth2Auth {
+            Some(Authentication::OAuth2(Box::new(OAuth2Auth {
                 authorization_server_uri,
                 resource,
                 scopes,
@@ -373,7 +377,7 @@ pub(super) fn read_authentication(
                 client_id,
                 client_secret,
                 loc,
-            }))
+            })))
         }
         other => {
             let allowed = AUTH_TYPES
