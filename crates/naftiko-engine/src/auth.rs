@@ -28,8 +28,13 @@ pub(crate) enum Auth {
     Digest { user: Tpl, password: Tpl },
     /// `Authorization: Bearer <token>`.
     Bearer(Tpl),
-    /// A key/value pair in a header or the query.
-    ApiKey { key: Tpl, value: Tpl, query: bool },
+    /// A key/value pair in a header or the query, plus any community `headers` map.
+    ApiKey {
+        key: Option<Tpl>,
+        value: Tpl,
+        query: bool,
+        headers: Vec<(HeaderName, Tpl)>,
+    },
     /// OAuth 2.0 client credentials.
     OAuth2(Arc<TokenSource>),
 }
@@ -62,21 +67,35 @@ impl Auth {
                 set_auth(req, &format!("Bearer {}", token.render(scope)), namespace)?;
                 Ok(Applied::default())
             }
-            Auth::ApiKey { key, value, query } => {
-                let (k, v) = (key.render(scope), value.render(scope));
-                if *query {
-                    req.url.query_pairs_mut().append_pair(&k, &v);
-                } else {
-                    let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
-                        config_error(
-                            namespace,
-                            "the API key header name is not a valid header name",
-                        )
-                    })?;
-                    let value = HeaderValue::from_str(&v).map_err(|_| {
-                        config_error(namespace, "the API key value is not a valid header value")
-                    })?;
-                    req.headers.insert(name, value);
+            Auth::ApiKey {
+                key,
+                value,
+                query,
+                headers,
+            } => {
+                let invalid_value =
+                    || config_error(namespace, "the API key value is not a valid header value");
+                if let Some(key) = key {
+                    let (k, v) = (key.render(scope), value.render(scope));
+                    if *query {
+                        req.url.query_pairs_mut().append_pair(&k, &v);
+                    } else {
+                        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                            config_error(
+                                namespace,
+                                "the API key header name is not a valid header name",
+                            )
+                        })?;
+                        let mut value = HeaderValue::from_str(&v).map_err(|_| invalid_value())?;
+                        value.set_sensitive(true);
+                        req.headers.insert(name, value);
+                    }
+                }
+                for (name, t) in headers {
+                    let mut value =
+                        HeaderValue::from_str(&t.render(scope)).map_err(|_| invalid_value())?;
+                    value.set_sensitive(true);
+                    req.headers.insert(name.clone(), value);
                 }
                 Ok(Applied::default())
             }

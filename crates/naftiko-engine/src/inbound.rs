@@ -175,6 +175,14 @@ pub(crate) fn parse_form(bytes: &[u8]) -> Map<String, Value> {
     map
 }
 
+/// A name with case, `-` and `_` ignored.
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// The arguments of one invocation: declared inputs (validated and typed) over what the
 /// caller sent.
 #[derive(Debug)]
@@ -215,7 +223,15 @@ impl<'a> Args<'a> {
                 .ok()
                 .map(|s| Cow::Owned(Value::String(s.to_owned())));
         }
-        None
+        // Published files often spell one path variable two ways (`{roomid}` in the route,
+        // `rest.roomId` in `with`; `{application-id}` vs `{application_id}`): as a last
+        // resort, a path variable matches ignoring case, `-` and `_`.
+        let wanted = loose(name);
+        self.inbound
+            .path
+            .iter()
+            .find(|(k, _)| loose(k) == wanted)
+            .map(|(_, v)| Cow::Owned(Value::String(v.clone())))
     }
 
     /// `rest.<name>` / `tools.<name>`: the argument, or for `body` with no argument of
@@ -281,6 +297,11 @@ mod tests {
         assert_eq!(args.get("f", true).unwrap().as_ref(), &json!(2));
         assert_eq!(args.get("x-h", true).unwrap().as_ref(), &json!("h"));
         assert!(args.get("x-h", false).is_none());
+        assert_eq!(
+            args.get("ID", false).unwrap().as_ref(),
+            &json!("p"),
+            "loose path match"
+        );
         assert_eq!(
             args.qualified("body").unwrap().as_ref(),
             &json!({"id": "b", "f": 2})

@@ -27,6 +27,8 @@ pub struct Outcome {
     pub body: OutcomeBody,
     /// The status the upstream answered, when one was called.
     pub upstream_status: Option<u16>,
+    /// The upstream's `Cache-Control`, passed on to the caller.
+    pub cache_control: Option<String>,
 }
 
 /// An outcome's body.
@@ -422,6 +424,7 @@ impl Invocable {
                         status: 200,
                         body: OutcomeBody::Json(self.outputs.shape(&Value::Null, &scope)?),
                         upstream_status: None,
+                        cache_control: None,
                     })
                 }
                 Target::Function(f) => {
@@ -525,7 +528,9 @@ fn shape_answer(
             status,
         });
     }
+    // 204 No Content has nothing to shape: it passes through as it is.
     let shaped = (200..300).contains(&status)
+        && status != 204
         && !outputs.is_empty()
         && !matches!(op.format, RawFormat::Binary);
     if shaped {
@@ -536,9 +541,10 @@ fn shape_answer(
         };
         let value = outputs.shape(&doc, scope)?;
         return Ok(Outcome {
-            status: if status == 204 { 200 } else { status },
+            status,
             body: OutcomeBody::Json(value),
             upstream_status: Some(status),
+            cache_control: answer.cache_control,
         });
     }
     let body = if answer.body.is_empty() {
@@ -553,6 +559,7 @@ fn shape_answer(
         status,
         body,
         upstream_status: Some(status),
+        cache_control: answer.cache_control,
     })
 }
 
@@ -665,6 +672,7 @@ impl Steps {
                 status: 200,
                 body: OutcomeBody::Json(out),
                 upstream_status: last.map(|l| l.1),
+                cache_control: None,
             });
         }
         let (value, status) = last.unwrap_or((Value::Null, 200));
@@ -682,6 +690,7 @@ impl Steps {
             status,
             body: OutcomeBody::Json(value),
             upstream_status: Some(status),
+            cache_control: None,
         })
     }
 }

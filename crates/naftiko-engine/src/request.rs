@@ -33,10 +33,14 @@ pub(crate) struct Param {
 /// A request body block (`body:`), compiled.
 #[derive(Debug, Clone)]
 enum BodyTpl {
-    /// A raw string template; JSON when it renders to JSON, else text.
+    /// A raw string template that reads as JSON: values are JSON-encoded into it.
+    JsonText(JsonText),
+    /// A raw string template that is not JSON: text.
     Raw(Tpl),
     /// JSON data whose strings are templates.
     Json(Value),
+    /// XML text: values are XML-escaped.
+    Xml(Tpl),
     /// Text with a content type.
     Text(Tpl, &'static str),
     /// Form fields (from an object) or a pre-encoded form string template.
@@ -232,7 +236,17 @@ impl ConsumedOp {
     /// header value with CR/LF or other control characters is a [`InvokeError::BadInput`].
     pub(crate) fn prepare(&self, scope: &mut CallScope<'_>) -> Result<Prepared, InvokeError> {
         let mut missing = Vec::new();
-        for p in &self.params {
+        // `in: environment` parameters first: other parameters' templates may read them.
+        let order = self
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Environment)
+            .chain(
+                self.params
+                    .iter()
+                    .filter(|p| p.location != ParamLocation::Environment),
+            );
+        for p in order {
             match p.resolve(scope) {
                 Some(v) => {
                     scope.resolved.insert(p.name.clone(), v);
@@ -379,15 +393,20 @@ impl ConsumedOp {
         scope: &CallScope<'_>,
     ) -> Result<(Bytes, HeaderValue), InvokeError> {
         Ok(match b {
-            BodyTpl::Raw(t) => {
-                let text = t.render(scope);
-                let ct = if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
-                    "application/json"
-                } else {
-                    "text/plain; charset=utf-8"
-                };
-                (Bytes::from(text), HeaderValue::from_static(ct))
-            }
+            BodyTpl::JsonText(t) => (
+                Bytes::from(t.render(scope)),
+                HeaderValue::from_static("application/json"),
+            ),
+            BodyTpl::Raw(t) => (
+                Bytes::from(t.render(scope)),
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            BodyTpl::Xml(t) => (
+                Bytes::from(t.render_encoded(scope, |_, v| {
+                    xml_escape(&v.and_then(scalar_text).unwrap_or_default())
+                })),
+                HeaderValue::from_static("application/xml"),
+            ),
             BodyTpl::Json(data) => {
                 let v = render_json(data, &self.json_templates, scope);
                 (
@@ -410,7 +429,12 @@ impl ConsumedOp {
             }
             BodyTpl::FormString(t) => {
                 // Values substituted into a pre-encoded form are form-encoded themselves.
-                let text = t.render(&FormEncoding(scope));
+                let text = t.render_encoded(scope, |_, v| {
+                    form_urlencoded::byte_serialize(
+                        v.and_then(scalar_text).unwrap_or_default().as_bytes(),
+                    )
+                    .collect()
+                });
                 (
                     Bytes::from(text),
                     HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -426,28 +450,6 @@ impl ConsumedOp {
                 )
             }
         })
-    }
-}
-
-/// Resolves like the wrapped scope but form-encodes every value.
-struct FormEncoding<'s, 'a>(&'s CallScope<'a>);
-
-impl Resolve for FormEncoding<'_, '_> {
-    fn bind(&self, index: usize) -> Option<&str> {
-        self.0.bind(index)
-    }
-    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
-        self.0.arg(name).map(|v| Cow::Owned(form_encoded(&v)))
-    }
-    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
-        self.0.local(name).map(|v| Cow::Owned(form_encoded(&v)))
-    }
-}
-
-fn form_encoded(v: &Value) -> Value {
-    match scalar_text(v) {
-        Some(t) => Value::String(form_urlencoded::byte_serialize(t.as_bytes()).collect()),
-        None => Value::Null,
     }
 }
 
@@ -511,7 +513,13 @@ fn compile_body(
     json_templates: &mut Vec<(String, Tpl)>,
 ) -> Result<BodyTpl, String> {
     let typed = match b {
-        RequestBody::Raw(t) => return Ok(BodyTpl::Raw(Tpl::compile(&t.value, names)?)),
+        RequestBody::Raw(t) => {
+            return Ok(if looks_like_json_text(&t.value) {
+                BodyTpl::JsonText(JsonText::compile(&t.value, names)?)
+            } else {
+                BodyTpl::Raw(Tpl::compile(&t.value, names)?)
+            });
+        }
         RequestBody::Typed(t) => t,
     };
     let data = typed
@@ -524,15 +532,19 @@ fn compile_body(
         other => other.to_string(),
     };
     Ok(match typed.kind.value {
-        BodyKind::Json => {
-            collect_json_templates(&data, names, json_templates)?;
-            BodyTpl::Json(data)
-        }
+        BodyKind::Json => match &data {
+            // JSON written as text: keep it as text, with values JSON-encoded into it.
+            Value::String(text) => BodyTpl::JsonText(JsonText::compile(text, names)?),
+            _ => {
+                collect_json_templates(&data, names, json_templates)?;
+                BodyTpl::Json(data)
+            }
+        },
         BodyKind::Text => BodyTpl::Text(
             Tpl::compile(&text_of(&data), names)?,
             "text/plain; charset=utf-8",
         ),
-        BodyKind::Xml => BodyTpl::Text(Tpl::compile(&text_of(&data), names)?, "application/xml"),
+        BodyKind::Xml => BodyTpl::Xml(Tpl::compile(&text_of(&data), names)?),
         BodyKind::Sparql => BodyTpl::Text(
             Tpl::compile(&text_of(&data), names)?,
             "application/sparql-query",
@@ -650,4 +662,133 @@ fn multipart(parts: &[Part], scope: &dyn Resolve) -> (Vec<u8>, String) {
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (out, boundary)
+}
+
+/// True when a raw body template reads as JSON (an object or array).
+fn looks_like_json_text(text: &str) -> bool {
+    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+/// A JSON text template: each variable is encoded for where it stands, so no value can
+/// change the document's structure.
+#[derive(Debug, Clone)]
+struct JsonText {
+    tpl: Tpl,
+    /// Per variable: true when it stands inside a JSON string literal.
+    in_string: Vec<bool>,
+}
+
+impl JsonText {
+    fn compile(text: &str, names: &Names<'_>) -> Result<Self, String> {
+        let tpl = Tpl::compile(text, names)?;
+        let spans = tpl.spans();
+        let mut in_string = Vec::with_capacity(spans.len());
+        let (mut inside, mut escaped, mut pos) = (false, false, 0);
+        for span in &spans {
+            for b in text.as_bytes()[pos..span.start].iter() {
+                match (inside, escaped, b) {
+                    (true, true, _) => escaped = false,
+                    (true, false, b'\\') => escaped = true,
+                    (_, false, b'"') => inside = !inside,
+                    _ => {}
+                }
+            }
+            in_string.push(inside);
+            pos = span.end;
+        }
+        Ok(JsonText { tpl, in_string })
+    }
+
+    fn render(&self, scope: &dyn Resolve) -> String {
+        self.tpl.render_encoded(scope, |i, v| {
+            let inside = self.in_string.get(i).copied().unwrap_or(false);
+            match (inside, v) {
+                (true, v) => {
+                    let text = v.and_then(scalar_text).unwrap_or_default();
+                    let quoted = Value::String(text).to_string();
+                    quoted[1..quoted.len() - 1].to_owned()
+                }
+                (false, None | Some(Value::Null)) => "null".to_owned(),
+                (false, Some(Value::String(s))) => {
+                    // A number or boolean sent as text keeps its JSON meaning; anything else
+                    // is quoted, so it cannot add structure.
+                    match serde_json::from_str::<Value>(s) {
+                        Ok(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+                        _ => Value::String(s.clone()).to_string(),
+                    }
+                }
+                (false, Some(other)) => other.to_string(),
+            }
+        })
+    }
+}
+
+/// `text` with XML's five special characters escaped.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::bindings::BindTable;
+    use serde_json::json;
+    use std::collections::HashSet;
+
+    struct Cx(Value);
+    impl Resolve for Cx {
+        fn bind(&self, _: usize) -> Option<&str> {
+            None
+        }
+        fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+        fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+    }
+
+    fn json_text(text: &str, values: Value) -> String {
+        let binds = BindTable::default();
+        let q = HashSet::new();
+        let names = Names {
+            binds: &binds,
+            qualifiers: &q,
+            used: Default::default(),
+        };
+        JsonText::compile(text, &names).unwrap().render(&Cx(values))
+    }
+
+    #[test]
+    fn json_text_values_cannot_change_the_structure() {
+        let out = json_text(
+            r#"{"name": "{{name}}", "count": {{count}}, "tag": {{tag}}}"#,
+            json!({"name": "x\", \"admin\": true, \"y\": \"", "count": "3", "tag": "a\"}"}),
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 3, "{out}");
+        assert_eq!(v["count"], json!(3));
+        assert_eq!(v["name"], json!("x\", \"admin\": true, \"y\": \""));
+        assert_eq!(v["tag"], json!("a\"}"));
+    }
+
+    #[test]
+    fn xml_values_are_escaped() {
+        assert_eq!(
+            xml_escape("</a><b x='1'>&"),
+            "&lt;/a&gt;&lt;b x=&apos;1&apos;&gt;&amp;"
+        );
+    }
 }

@@ -317,7 +317,7 @@ impl Runtime {
                 });
             }
         }
-        if services.is_empty() && problems.is_empty() {
+        if services.is_empty() {
             problems.push(BuildProblem {
                 loc: None,
                 message: "nothing to serve: no capability exposes a REST API".to_owned(),
@@ -513,14 +513,40 @@ impl DocBuild<'_> {
                 password: tpl(&a.password)?,
             },
             Some(Authentication::Bearer(b)) => Auth::Bearer(tpl(&b.token)?),
-            Some(Authentication::ApiKey(k)) => Auth::ApiKey {
-                key: tpl(&k.key)?,
-                value: tpl(&k.value)?,
-                query: k
-                    .placement
-                    .as_ref()
-                    .is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query),
-            },
+            Some(Authentication::ApiKey(k)) => {
+                let mut headers = Vec::new();
+                for (name, value) in k.headers.iter() {
+                    let header = http::header::HeaderName::from_bytes(name.value.as_bytes())
+                        .map_err(|_| {
+                            problem(
+                                &name.loc,
+                                format!("`{}` is not a valid header name", name.value),
+                            )
+                        })?;
+                    headers.push((header, tpl(&Some(value.clone()))?));
+                }
+                if let Some(key) = k.key.as_ref().filter(|t| !t.value.contains("{{"))
+                    && !k
+                        .placement
+                        .as_ref()
+                        .is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query)
+                    && http::header::HeaderName::from_bytes(key.value.as_bytes()).is_err()
+                {
+                    return Err(problem(
+                        &key.loc,
+                        format!("API key header `{}` is not a valid header name", key.value),
+                    ));
+                }
+                Auth::ApiKey {
+                    key: k.key.as_ref().map(|_| tpl(&k.key)).transpose()?,
+                    value: tpl(&k.value)?,
+                    query: k
+                        .placement
+                        .as_ref()
+                        .is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query),
+                    headers,
+                }
+            }
             Some(Authentication::OAuth2(o)) => {
                 Auth::OAuth2(Arc::new(self.token_source(o, secrets)?))
             }
@@ -530,12 +556,19 @@ impl DocBuild<'_> {
     fn token_source(&self, o: &OAuth2Auth, secrets: &Secrets) -> Result<TokenSource, BuildProblem> {
         let render =
             |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
-                match t {
-                    Some(t) => Tpl::compile(&t.value, &self.names)
-                        .map(|tpl| Some(tpl.render(&BindsOnly(&self.binds_values))))
-                        .map_err(|e| problem(&t.loc, e)),
-                    None => Ok(None),
+                let Some(t) = t else { return Ok(None) };
+                let tpl = Tpl::compile(&t.value, &self.names).map_err(|e| problem(&t.loc, e))?;
+                if !tpl.reads_only_binds() {
+                    return Err(problem(
+                        &t.loc,
+                        format!(
+                            "`{}`: OAuth 2.0 client settings may only use bound variables \
+                             (`{{{{env.NAME}}}}`), not request values",
+                            t.value
+                        ),
+                    ));
                 }
+                Ok(Some(tpl.render(&BindsOnly(&self.binds_values))))
             };
         let endpoint_text = match render(&o.token_endpoint)? {
             Some(e) => e,

@@ -96,6 +96,11 @@ impl Tpl {
         })
     }
 
+    /// True when every variable is a bind (the template can be rendered at build time).
+    pub(crate) fn reads_only_binds(&self) -> bool {
+        self.sources.iter().all(|s| matches!(s, VarSource::Bind(_)))
+    }
+
     /// The value of one variable source.
     fn value<'r>(source: &VarSource, cx: &'r dyn Resolve) -> Option<Cow<'r, Value>> {
         match source {
@@ -117,6 +122,30 @@ impl Tpl {
         self.template.render_with(|var| {
             let i = vars.iter().position(|v| std::ptr::eq(*v, var))?;
             Self::value(self.sources.get(i)?, cx)
+        })
+    }
+
+    /// Byte ranges of the variables' tags in the source, in order.
+    pub(crate) fn spans(&self) -> Vec<std::ops::Range<usize>> {
+        self.template.variables().map(|v| v.span()).collect()
+    }
+
+    /// Renders with `encode` turning each variable (its index and value, `None` when
+    /// missing) into the text written in its place: for bodies whose syntax a value must
+    /// not break (JSON, XML, forms).
+    pub(crate) fn render_encoded(
+        &self,
+        cx: &dyn Resolve,
+        mut encode: impl FnMut(usize, Option<&Value>) -> String,
+    ) -> String {
+        if let Some(text) = self.template.as_literal() {
+            return text.to_owned();
+        }
+        let vars: Vec<_> = self.template.variables().collect();
+        self.template.render_with(|var| {
+            let i = vars.iter().position(|v| std::ptr::eq(*v, var))?;
+            let value = self.sources.get(i).and_then(|s| Self::value(s, cx));
+            Some(Cow::Owned(Value::String(encode(i, value.as_deref()))))
         })
     }
 

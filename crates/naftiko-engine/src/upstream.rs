@@ -51,6 +51,8 @@ pub(crate) struct Upstream {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
+    /// The upstream's `Cache-Control` (a token endpoint's `no-store` must reach the caller).
+    pub(crate) cache_control: Option<String>,
     pub(crate) body: Bytes,
 }
 
@@ -151,6 +153,11 @@ impl Upstream {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let cache_control = response
+            .headers()
+            .get(http::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let challenge = response
             .headers()
             .get_all(WWW_AUTHENTICATE)
@@ -173,6 +180,7 @@ impl Upstream {
             Answer {
                 status,
                 content_type,
+                cache_control,
                 body: body.freeze(),
             },
             challenge,

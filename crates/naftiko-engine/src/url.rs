@@ -23,7 +23,10 @@ enum Piece {
 /// A compiled upstream URL.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlTemplate {
+    /// The base URI without its query.
     base: String,
+    /// The base URI's own query (`?api-version=2`), kept after the resource path.
+    base_query: Option<String>,
     base_url: Url,
     pieces: Vec<Piece>,
 }
@@ -31,9 +34,12 @@ pub(crate) struct UrlTemplate {
 impl UrlTemplate {
     /// Joins `base` (already rendered, no trailing `/` needed) and `path` with exactly one `/`.
     pub(crate) fn compile(base: &str, path: &str, names: &Names<'_>) -> Result<Self, String> {
-        let base = base.trim_end_matches('/').to_owned();
-        let base_url =
-            Url::parse(&base).map_err(|e| format!("base URI `{base}` is not a URL: {e}"))?;
+        let mut base_url =
+            Url::parse(base).map_err(|e| format!("base URI `{base}` is not a URL: {e}"))?;
+        let base_query = base_url.query().map(str::to_owned);
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        let base = base_url.as_str().trim_end_matches('/').to_owned();
         if !matches!(base_url.scheme(), "http" | "https") {
             return Err(format!("base URI `{base}` must use http or https"));
         }
@@ -75,6 +81,7 @@ impl UrlTemplate {
         }
         Ok(UrlTemplate {
             base,
+            base_query,
             base_url,
             pieces,
         })
@@ -103,8 +110,15 @@ impl UrlTemplate {
                 }
             }
         }
-        let url = Url::parse(&out)
+        let mut url = Url::parse(&out)
             .map_err(|e| InvokeError::Internal(format!("upstream URL does not parse: {e}")))?;
+        if let Some(q) = &self.base_query {
+            let joined = match url.query() {
+                Some(own) if !own.is_empty() => format!("{q}&{own}"),
+                _ => q.clone(),
+            };
+            url.set_query(Some(&joined));
+        }
         // Defence in depth: the encoded segments cannot change these, so a mismatch is a bug.
         if url.scheme() != self.base_url.scheme()
             || url.host() != self.base_url.host()
@@ -179,6 +193,22 @@ mod tests {
             "http://127.0.0.1:9/api/a/1/b/2"
         );
         assert_eq!(url("a", json!({})).unwrap(), "http://127.0.0.1:9/api/a");
+    }
+
+    #[test]
+    fn a_base_uri_query_stays_after_the_resource_path() {
+        let binds = BindTable::default();
+        let q = HashSet::new();
+        let names = Names {
+            binds: &binds,
+            qualifiers: &q,
+            used: std::cell::RefCell::default(),
+        };
+        let t = UrlTemplate::compile("http://127.0.0.1:9/base?v=2", "/items/{id}", &names).unwrap();
+        assert_eq!(
+            t.render(&Cx(json!({"id": "7"}))).unwrap().as_str(),
+            "http://127.0.0.1:9/base/items/7?v=2"
+        );
     }
 
     #[test]

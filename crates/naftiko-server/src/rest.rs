@@ -145,6 +145,14 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
                 }
                 OutcomeBody::Empty => status.into_response(),
             };
+            if let Some(cc) = outcome
+                .cache_control
+                .and_then(|c| HeaderValue::from_str(&c).ok())
+            {
+                response
+                    .headers_mut()
+                    .insert(http::header::CACHE_CONTROL, cc);
+            }
             if parts.method == http::Method::HEAD {
                 *response.body_mut() = Body::empty();
             }

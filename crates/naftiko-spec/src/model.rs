@@ -595,6 +595,9 @@ pub struct ApiKeyAuth {
     pub value: Option<Text>,
     /// header or query (OpenAPI's `in` is read here too).
     pub placement: Option<Spanned<ApiKeyPlacement>>,
+    /// Community dialect: several key headers at once (`headers: {X-Key-Id: …, X-Access-Key: …}`).
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub headers: OrderedMap<Text>,
     /// Where it is.
     #[serde(skip)]
     pub loc: Loc,

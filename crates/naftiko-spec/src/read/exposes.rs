@@ -8,9 +8,9 @@ use crate::diag::{Diagnostic, rule};
 use crate::model::{
     ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl, ExposesMcp,
     ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
-    McpResource, McpTool, McpToolHints, OrderedMap, ScriptingDefaults, SkillTool, SkillToolFrom,
+    McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom,
 };
-use crate::span::{Spanned, pointer_push};
+use crate::span::Spanned;
 use crate::yaml::{Node, NodeKind};
 
 pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposes> {
@@ -494,23 +494,7 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
             "at most 500 characters",
         );
     }
-    let mut metadata = OrderedMap::default();
-    if let Some((n, p)) = o.take("metadata") {
-        match &n.kind {
-            NodeKind::Map(entries) => {
-                for (k, v) in entries {
-                    let key = k.key_text();
-                    let kp = pointer_push(&p, &key);
-                    if let Some(t) = cx.text(v, &kp, &key) {
-                        metadata
-                            .entries
-                            .push((Spanned::new(key, cx.loc(k, &kp)), t));
-                    }
-                }
-            }
-            _ => cx.wrong_type(n, &p, "metadata", "a mapping of strings"),
-        }
-    }
+    let metadata = o.text_map(cx, "metadata");
     let allowed_tools = o.text(cx, "allowed-tools");
     if let Some(a) = &allowed_tools {
         cx.pattern(

@@ -302,10 +302,34 @@ pub(super) fn read_authentication(
                 let k2 = o.text(cx, "name");
                 key = key.or(k2);
             }
+            if o.has("headers") {
+                let dloc = o.key_loc(cx, "headers");
+                cx.push(
+                    Diagnostic::deviation(
+                        rule::DIALECT_APIKEY_OPENAPI,
+                        dloc,
+                        "apikey with a `headers` map is community dialect",
+                    )
+                    .with_hint("naftiko sends every header of the map; the official form is one `key` and `value`"),
+                );
+            }
+            let headers = o.text_map(cx, "headers");
+            if key.is_none() && headers.is_empty() {
+                let l = o.loc(cx);
+                cx.push(
+                    Diagnostic::error(
+                        rule::REQUIRED_FIELD,
+                        l,
+                        "`apikey` authentication needs `key` (the header or query parameter name)",
+                    )
+                    .with_hint("for example `key: X-Api-Key`, `value: '{{env.API_KEY}}'`, `placement: header`"),
+                );
+            }
             Some(Authentication::ApiKey(ApiKeyAuth {
                 key,
                 value,
                 placement,
+                headers,
                 loc,
             }))
         }

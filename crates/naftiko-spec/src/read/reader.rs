@@ -296,6 +296,31 @@ impl<'n> Obj<'n> {
         cx.list(node, &ptr, key, |cx, n, p| cx.text(n, p, key))
     }
 
+    /// Reads an optional mapping of strings (`what` describes it in type errors).
+    pub(crate) fn text_map(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &str,
+    ) -> crate::model::OrderedMap<Spanned<String>> {
+        let mut map = crate::model::OrderedMap::default();
+        let Some((n, p)) = self.take(key) else {
+            return map;
+        };
+        match &n.kind {
+            NodeKind::Map(entries) => {
+                for (k, v) in entries {
+                    let name = k.key_text();
+                    let kp = pointer_push(&p, &name);
+                    if let Some(t) = cx.text(v, &kp, &name) {
+                        map.entries.push((Spanned::new(name, cx.loc(k, &kp)), t));
+                    }
+                }
+            }
+            _ => cx.wrong_type(n, &p, key, "a mapping of strings"),
+        }
+        map
+    }
+
     /// Reads an optional list whose elements are read by `each`.
     pub(crate) fn list<T>(
         &mut self,

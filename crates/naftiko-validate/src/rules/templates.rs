@@ -256,7 +256,19 @@ fn auth_templates(auth: Option<&Authentication>) -> Vec<&Text> {
             a.username.iter().chain(a.password.iter()).collect()
         }
         Some(Authentication::Bearer(b)) => b.token.iter().collect(),
-        Some(Authentication::ApiKey(k)) => k.key.iter().chain(k.value.iter()).collect(),
+        Some(Authentication::ApiKey(k)) => k
+            .key
+            .iter()
+            .chain(k.value.iter())
+            .chain(k.headers.iter().map(|(_, v)| v))
+            .collect(),
+        Some(Authentication::OAuth2(o)) => o
+            .token_endpoint
+            .iter()
+            .chain(o.client_id.iter())
+            .chain(o.client_secret.iter())
+            .chain(o.audience.iter())
+            .collect(),
         _ => Vec::new(),
     }
 }
