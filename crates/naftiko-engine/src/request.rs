@@ -743,32 +743,13 @@ fn xml_escape(text: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::bindings::BindTable;
+    use crate::scope::testing::{Values, with_plain_names};
     use serde_json::json;
-    use std::collections::HashSet;
-
-    struct Cx(Value);
-    impl Resolve for Cx {
-        fn bind(&self, _: usize) -> Option<&str> {
-            None
-        }
-        fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
-            self.0.get(name).map(Cow::Borrowed)
-        }
-        fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
-            self.0.get(name).map(Cow::Borrowed)
-        }
-    }
 
     fn json_text(text: &str, values: Value) -> String {
-        let binds = BindTable::default();
-        let q = HashSet::new();
-        let names = Names {
-            binds: &binds,
-            qualifiers: &q,
-            used: Default::default(),
-        };
-        JsonText::compile(text, &names).unwrap().render(&Cx(values))
+        with_plain_names(|names| JsonText::compile(text, names))
+            .unwrap()
+            .render(&Values(values))
     }
 
     #[test]

@@ -173,6 +173,38 @@ fn descend<'r>(value: Cow<'r, Value>, rest: &[String]) -> Option<Cow<'r, Value>>
     }
 }
 
+/// Helpers for unit tests of modules that render templates.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A scope whose arguments and locals are the members of one JSON object (no binds).
+    pub(crate) struct Values(pub(crate) Value);
+
+    impl Resolve for Values {
+        fn bind(&self, _: usize) -> Option<&str> {
+            None
+        }
+        fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+        fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(name).map(Cow::Borrowed)
+        }
+    }
+
+    /// Runs `f` with names that have no binds and no qualifiers.
+    pub(crate) fn with_plain_names<T>(f: impl FnOnce(&Names<'_>) -> T) -> T {
+        let binds = BindTable::default();
+        let qualifiers = HashSet::new();
+        f(&Names {
+            binds: &binds,
+            qualifiers: &qualifiers,
+            used: RefCell::default(),
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

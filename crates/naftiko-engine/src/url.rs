@@ -156,34 +156,16 @@ fn path_value(source: &VarSource, cx: &dyn Resolve) -> Option<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::bindings::BindTable;
+    use crate::scope::testing::{Values, with_plain_names};
     use serde_json::{Value, json};
-    use std::borrow::Cow;
-    use std::collections::HashSet;
 
-    struct Cx(Value);
-    impl Resolve for Cx {
-        fn bind(&self, _: usize) -> Option<&str> {
-            None
-        }
-        fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
-            self.0.get(name).map(Cow::Borrowed)
-        }
-        fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
-            self.0.get(name).map(Cow::Borrowed)
-        }
+    fn url_from(base: &str, path: &str, values: Value) -> Result<String, InvokeError> {
+        let t = with_plain_names(|names| UrlTemplate::compile(base, path, names)).unwrap();
+        t.render(&Values(values)).map(|u| u.to_string())
     }
 
     fn url(path: &str, values: Value) -> Result<String, InvokeError> {
-        let binds = BindTable::default();
-        let q = HashSet::new();
-        let names = Names {
-            binds: &binds,
-            qualifiers: &q,
-            used: std::cell::RefCell::default(),
-        };
-        let t = UrlTemplate::compile("http://127.0.0.1:9/api/", path, &names).unwrap();
-        t.render(&Cx(values)).map(|u| u.to_string())
+        url_from("http://127.0.0.1:9/api/", path, values)
     }
 
     #[test]
@@ -197,16 +179,13 @@ mod tests {
 
     #[test]
     fn a_base_uri_query_stays_after_the_resource_path() {
-        let binds = BindTable::default();
-        let q = HashSet::new();
-        let names = Names {
-            binds: &binds,
-            qualifiers: &q,
-            used: std::cell::RefCell::default(),
-        };
-        let t = UrlTemplate::compile("http://127.0.0.1:9/base?v=2", "/items/{id}", &names).unwrap();
         assert_eq!(
-            t.render(&Cx(json!({"id": "7"}))).unwrap().as_str(),
+            url_from(
+                "http://127.0.0.1:9/base?v=2",
+                "/items/{id}",
+                json!({"id": "7"})
+            )
+            .unwrap(),
             "http://127.0.0.1:9/base/items/7?v=2"
         );
     }
