@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use naftiko_engine::{BuildOptions, ClientOptions, ProcessEnv, Runtime};
+use naftiko_engine::{BuildOptions, ClientOptions, McpListen, ProcessEnv, Runtime};
 use naftiko_server::ServeOptions;
+use naftiko_server::mcp::McpHttpOptions;
 use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths};
@@ -45,6 +46,28 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     listen: Vec<String>,
+    /// Also serve every exposed REST operation as an MCP tool: `mcp=HOST:PORT` (Streamable
+    /// HTTP at `/mcp`) or `mcp=stdio`.
+    #[arg(long, value_name = "mcp=HOST:PORT|mcp=stdio", env = "NAFTIKO_EXPOSE")]
+    expose: Option<String>,
+    /// `Host` values MCP endpoints accept (default: loopback names only). Widen it for
+    /// containers, e.g. `--mcp-allowed-hosts localhost,127.0.0.1,my-service`; `*` accepts any.
+    #[arg(
+        long,
+        value_name = "HOST,...",
+        env = "NAFTIKO_MCP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    mcp_allowed_hosts: Vec<String>,
+    /// `Origin` values MCP endpoints accept (default: http://localhost, 127.0.0.1 and [::1],
+    /// any port); requests without `Origin` are accepted.
+    #[arg(
+        long,
+        value_name = "ORIGIN,...",
+        env = "NAFTIKO_MCP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    mcp_allowed_origins: Vec<String>,
     /// Log format (logs go to stderr).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT")]
     log_format: LogFormat,
@@ -114,7 +137,7 @@ fn parse_size(text: &str) -> Result<usize, String> {
 
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NAFTIKO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -128,6 +151,21 @@ fn init_logs(format: LogFormat) {
     if let Err(e) = result {
         eprintln!("naftiko: cannot start logging: {e}");
     }
+}
+
+fn parse_expose(text: &str) -> Result<McpListen, String> {
+    let (kind, target) = split_pair("--expose", text, "HOST:PORT or NAMESPACE=stdio")?;
+    if kind != "mcp" {
+        return Err(format!(
+            "--expose `{text}`: only `mcp` can be exposed this way"
+        ));
+    }
+    if target == "stdio" {
+        return Ok(McpListen::Stdio);
+    }
+    let (_, host, port) = parse_listen(&format!("mcp={target}"))
+        .map_err(|_| format!("--expose `{text}`: expected mcp=HOST:PORT or mcp=stdio"))?;
+    Ok(McpListen::Http(host, port))
 }
 
 fn split_pair<'a>(flag: &str, text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
@@ -170,6 +208,13 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             Err(e) => usage.push(e),
         }
     }
+    let expose_mcp = match args.expose.as_deref().map(parse_expose).transpose() {
+        Ok(e) => e,
+        Err(e) => {
+            usage.push(e);
+            None
+        }
+    };
     let validation = validate_paths(&args.paths, &Options { strict: false });
     usage.extend(validation.path_errors.iter().cloned());
     if !usage.is_empty() {
@@ -210,6 +255,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             max_response_bytes: args.max_upstream_body,
         },
         env: Arc::new(ProcessEnv),
+        expose_mcp,
     };
     let runtime = match Runtime::build(&validation, &options) {
         Ok(r) => Arc::new(r),
@@ -234,9 +280,24 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             return EXIT_RUNTIME;
         }
     };
+    let mut mcp = McpHttpOptions {
+        max_body_bytes: args.max_body,
+        ..McpHttpOptions::default()
+    };
+    if !args.mcp_allowed_hosts.is_empty() {
+        mcp.allowed_hosts = if args.mcp_allowed_hosts.iter().any(|h| h == "*") {
+            Vec::new()
+        } else {
+            args.mcp_allowed_hosts.clone()
+        };
+    }
+    if !args.mcp_allowed_origins.is_empty() {
+        mcp.allowed_origins = args.mcp_allowed_origins.clone();
+    }
     let serve = ServeOptions {
         max_body_bytes: args.max_body,
         shutdown_grace: args.shutdown_grace,
+        mcp,
     };
     tokio.block_on(async move {
         let listeners = match naftiko_server::bind(runtime, &serve).await {
@@ -248,15 +309,29 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             }
         };
         for l in &listeners.listeners {
-            tracing::info!(target: "naftiko", "listening on http://{} ({})", l.local_addr, l.namespaces.join(", "));
+            let endpoint = if l.kind == "mcp" { " [mcp at /mcp]" } else { "" };
+            tracing::info!(target: "naftiko", "listening on http://{} ({}){endpoint}", l.local_addr, l.namespaces.join(", "));
             for r in &l.routes {
                 tracing::info!(target: "naftiko", "  route {r}");
             }
+        }
+        if let Some(i) = listeners.stdio {
+            let ns = runtime_namespace(&listeners, i);
+            tracing::info!(target: "naftiko", "serving MCP on stdio ({ns})");
         }
         let drained = listeners.serve(shutdown_signal()).await;
         tracing::info!(target: "naftiko", drained, "stopped");
         EXIT_OK
     })
+}
+
+fn runtime_namespace(listeners: &naftiko_server::Listeners, i: usize) -> String {
+    listeners
+        .runtime()
+        .mcp_services()
+        .get(i)
+        .map(|s| s.namespace.clone())
+        .unwrap_or_default()
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -55,7 +55,7 @@ pub enum Fault {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum InvokeError {
     /// An input is missing or invalid.
-    #[error("{location} parameter `{name}` {reason}")]
+    #[error("{} `{name}` {reason}", if location == "argument" { "argument".to_owned() } else { format!("{location} parameter") })]
     BadInput {
         /// The parameter name.
         name: String,

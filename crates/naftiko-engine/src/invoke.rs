@@ -88,6 +88,19 @@ impl With {
         Ok(With(out))
     }
 
+    /// `(key, argument)` for every entry that reads an inbound argument (`rest.x` → `x`).
+    pub(crate) fn arguments(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().filter_map(|(k, e)| match e {
+            WithExpr::Arg(a) => Some((k.as_str(), a.as_str())),
+            _ => None,
+        })
+    }
+
+    /// True when the entry `key` exists.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
     /// Evaluates every entry; an argument that is absent leaves its key unset.
     fn eval(&self, args: &Args<'_>, binds: &[Option<String>]) -> Map<String, Value> {
         let mut out = Map::new();
@@ -132,6 +145,15 @@ impl Resolve for ArgScope<'_, '_> {
     }
 }
 
+/// How a unit receives its declared inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputStyle {
+    /// A REST operation: each input has its own location (`in`).
+    Rest,
+    /// An MCP tool or aggregate function: inputs are the call's named arguments.
+    Arguments,
+}
+
 /// A declared exposed input parameter, compiled.
 #[derive(Debug, Clone)]
 pub(crate) struct Input {
@@ -139,6 +161,7 @@ pub(crate) struct Input {
     pub(crate) location: ParamLocation,
     pub(crate) ty: Option<DataType>,
     pub(crate) required: bool,
+    pub(crate) description: Option<String>,
     pattern: Option<Regex>,
     /// `value` starting with `$`: a JSONPath over the inbound body.
     body_path: Option<JsonPathExpr>,
@@ -147,13 +170,19 @@ pub(crate) struct Input {
 }
 
 impl Input {
-    pub(crate) fn compile(p: &InputParameter) -> Result<Option<Self>, String> {
+    /// Compiles a declared input. REST inputs default to the query and are optional unless
+    /// `required: true` (or in the path); MCP tool and aggregate-function inputs are the
+    /// call's arguments and are required unless `required: false`.
+    pub(crate) fn compile(p: &InputParameter, style: InputStyle) -> Result<Option<Self>, String> {
         let Some(name) = &p.name else { return Ok(None) };
-        let location = p
-            .location
-            .as_ref()
-            .map(|l| l.value)
-            .unwrap_or(ParamLocation::Query);
+        let location = match style {
+            InputStyle::Arguments => ParamLocation::Body,
+            InputStyle::Rest => p
+                .location
+                .as_ref()
+                .map(|l| l.value)
+                .unwrap_or(ParamLocation::Query),
+        };
         let pattern = p
             .pattern
             .as_ref()
@@ -174,8 +203,13 @@ impl Input {
             name: name.value.clone(),
             location,
             ty: p.data_type.as_ref().map(|t| t.value),
-            required: p.required.as_ref().is_some_and(|r| r.value)
-                || location == ParamLocation::Path,
+            required: match style {
+                InputStyle::Arguments => p.required.as_ref().is_none_or(|r| r.value),
+                InputStyle::Rest => {
+                    p.required.as_ref().is_some_and(|r| r.value) || location == ParamLocation::Path
+                }
+            },
+            description: p.description.as_ref().map(|d| d.value.clone()),
             pattern,
             body_path,
             fixed,
@@ -369,6 +403,15 @@ pub(crate) struct Invocable {
 }
 
 impl Invocable {
+    /// The schema of what it answers: its own outputs, else its called operation's.
+    pub(crate) fn output_schema(&self) -> Option<Value> {
+        match (&self.target, self.outputs.is_empty()) {
+            (Target::Call(op), true) => op.outputs.schema(),
+            (Target::Function(f), true) => f.output_schema(),
+            _ => self.outputs.schema(),
+        }
+    }
+
     /// Validates inputs and runs.
     pub(crate) async fn invoke(&self, inbound: &Inbound) -> Result<Outcome, InvokeError> {
         let mut args = Args::new(inbound);

@@ -24,6 +24,7 @@ mod request;
 mod runtime;
 mod scope;
 pub mod secrets;
+mod tools;
 mod upstream;
 mod url;
 
@@ -32,7 +33,9 @@ pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::{
-    BuildOptions, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments,
+    BuildOptions, EXPOSED_MCP_NAMESPACE, McpListen, McpService, OpId, OperationInfo, RestService,
+    Route, Runtime, Segment, segments,
 };
 pub use secrets::Secrets;
+pub use tools::{ToolResult, ToolSpec};
 pub use upstream::ClientOptions;

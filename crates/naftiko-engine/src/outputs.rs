@@ -57,6 +57,23 @@ impl Outputs {
         self.list.iter().any(Output::reads_document)
     }
 
+    /// A JSON Schema of what [`Outputs::shape`] produces (`None` when nothing is declared).
+    pub(crate) fn schema(&self) -> Option<Value> {
+        match self.list.as_slice() {
+            [] => None,
+            [single] if single.name.is_none() => Some(single.schema()),
+            list => {
+                let mut props = Map::new();
+                for o in list {
+                    if let Some(n) = &o.name {
+                        props.insert(n.clone(), o.schema());
+                    }
+                }
+                Some(serde_json::json!({"type": "object", "properties": props}))
+            }
+        }
+    }
+
     /// Shapes `doc`: one unnamed output is the value itself; named outputs make an object
     /// `{name: value, …}` in declaration order.
     pub(crate) fn shape(&self, doc: &Value, cx: &dyn Resolve) -> Result<Value, InvokeError> {
@@ -109,6 +126,25 @@ impl Output {
             properties,
             items,
         })
+    }
+
+    fn schema(&self) -> Value {
+        let mut s = Map::new();
+        if let Some(t) = self.ty {
+            s.insert("type".to_owned(), Value::String(t.as_str().to_owned()));
+        }
+        if !self.properties.is_empty() {
+            let props: Map<String, Value> = self
+                .properties
+                .iter()
+                .map(|(k, p)| (k.clone(), p.schema()))
+                .collect();
+            s.insert("properties".to_owned(), Value::Object(props));
+        }
+        if let Some(items) = &self.items {
+            s.insert("items".to_owned(), items.schema());
+        }
+        Value::Object(s)
     }
 
     fn is_static(&self) -> bool {

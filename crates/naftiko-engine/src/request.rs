@@ -25,9 +25,20 @@ pub(crate) struct Param {
     pub(crate) name: String,
     pub(crate) location: ParamLocation,
     pub(crate) required: bool,
+    /// The declared type (community dialect), for derived tool schemas.
+    pub(crate) ty: Option<naftiko_spec::model::DataType>,
+    /// The description, for derived tool schemas.
+    pub(crate) description: Option<String>,
     value: Option<Tpl>,
     /// `in: environment`: the variable's value, read at build time.
     env_value: Option<String>,
+}
+
+impl Param {
+    /// True when the parameter takes its value from somewhere other than the caller.
+    pub(crate) fn has_own_value(&self) -> bool {
+        self.value.is_some() || self.location == ParamLocation::Environment
+    }
 }
 
 /// A request body block (`body:`), compiled.
@@ -63,7 +74,7 @@ struct Part {
 pub(crate) struct ConsumedOp {
     pub(crate) api: Arc<Upstream>,
     pub(crate) method: reqwest::Method,
-    url: UrlTemplate,
+    pub(crate) url: UrlTemplate,
     pub(crate) params: Vec<Param>,
     body: Option<BodyTpl>,
     pub(crate) format: RawFormat,
@@ -151,6 +162,8 @@ impl Param {
             location,
             required: p.required.as_ref().is_some_and(|r| r.value)
                 || location == ParamLocation::Path,
+            ty: p.data_type.as_ref().map(|t| t.value),
+            description: p.description.as_ref().map(|d| d.value.clone()),
             value,
             env_value,
         }))

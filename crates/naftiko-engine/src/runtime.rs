@@ -17,11 +17,14 @@ use crate::bindings::BindTable;
 use crate::env::EnvSource;
 use crate::error::{BuildError, BuildProblem, InvokeError};
 use crate::inbound::Inbound;
-use crate::invoke::{Input, Invocable, Outcome, Step, Steps, Target, With, format_name};
+use crate::invoke::{
+    Input, InputStyle, Invocable, Outcome, Step, Steps, Target, With, format_name,
+};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::{Names, Resolve, Tpl};
 use crate::secrets::Secrets;
+use crate::tools::{ArgMapping, ToolResult, ToolSpec, input_schema, output_schema, tool_result};
 use crate::upstream::{ClientOptions, Upstream, client};
 
 /// How to build.
@@ -35,6 +38,33 @@ pub struct BuildOptions {
     pub client: ClientOptions,
     /// Where bindings and `in: environment` parameters are read.
     pub env: Arc<dyn EnvSource>,
+    /// `--expose mcp=…`: also serve every exposed REST operation as an MCP tool.
+    pub expose_mcp: Option<McpListen>,
+}
+
+/// Where an MCP service listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum McpListen {
+    /// Streamable HTTP on this host and port (endpoint `/mcp`).
+    Http(String, u16),
+    /// Standard input and output.
+    Stdio,
+}
+
+/// Namespace of the MCP service `--expose mcp` adds.
+pub const EXPOSED_MCP_NAMESPACE: &str = "naftiko";
+
+/// One MCP service: an `exposes: type: mcp` block, or the one `--expose mcp` derives.
+#[derive(Debug, Clone)]
+pub struct McpService {
+    /// The exposes namespace (the MCP `serverInfo.name`).
+    pub namespace: String,
+    /// The block's description (the MCP `instructions`).
+    pub description: Option<String>,
+    /// Where it listens.
+    pub listen: McpListen,
+    /// Its tools, in declaration order.
+    pub tools: Vec<ToolSpec>,
 }
 
 impl std::fmt::Debug for BuildOptions {
@@ -43,6 +73,7 @@ impl std::fmt::Debug for BuildOptions {
             .field("base_uris", &self.base_uris)
             .field("listens", &self.listens)
             .field("client", &self.client)
+            .field("expose_mcp", &self.expose_mcp)
             .finish_non_exhaustive()
     }
 }
@@ -111,6 +142,7 @@ pub struct OperationInfo {
 pub struct Runtime {
     ops: Vec<(OperationInfo, Invocable)>,
     services: Vec<RestService>,
+    mcp: Vec<McpService>,
     warnings: Vec<String>,
     secrets: Secrets,
 }
@@ -137,6 +169,8 @@ impl Runtime {
         let mut warnings: Vec<String> = Vec::new();
         let mut ops: Vec<(OperationInfo, Invocable)> = Vec::new();
         let mut services: Vec<RestService> = Vec::new();
+        let mut mcp: Vec<McpService> = Vec::new();
+        let mut rest_tools: Vec<ToolSpec> = Vec::new();
         let mut known_consumed: HashSet<String> = HashSet::new();
         let mut known_exposed: HashSet<String> = HashSet::new();
 
@@ -228,6 +262,7 @@ impl Runtime {
                                     resource.input_parameters.iter().chain(&op.input_parameters);
                                 let built = b.build_invocable(
                                     inputs,
+                                    InputStyle::Rest,
                                     &op.invocation,
                                     &op.loc,
                                     &mut problems,
@@ -238,6 +273,14 @@ impl Runtime {
                                     .map(|n| n.value.clone())
                                     .unwrap_or_else(|| format!("{method} {path}"));
                                 let id = OpId(ops.len());
+                                let segs = segments(&path);
+                                rest_tools.push(rest_tool(
+                                    &built,
+                                    &name,
+                                    op.description.as_ref().or(resource.description.as_ref()).map(|d| d.value.clone()),
+                                    &segs,
+                                    id,
+                                ));
                                 ops.push((
                                     OperationInfo {
                                         namespace: namespace.clone(),
@@ -262,8 +305,63 @@ impl Runtime {
                             routes,
                         });
                     }
+                    Exposes::Mcp(m) => {
+                        let namespace = m.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                        known_exposed.insert(namespace.clone());
+                        let stdio = m.transport.as_ref().is_some_and(|t| t.value == "stdio");
+                        let listen = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                            Some((_, host, port)) => McpListen::Http(host.clone(), *port),
+                            None if stdio => McpListen::Stdio,
+                            None => McpListen::Http(
+                                m.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "127.0.0.1".to_owned()),
+                                m.port.as_ref().map(|p| p.value).unwrap_or(9090),
+                            ),
+                        };
+                        let mut tools = Vec::new();
+                        for t in &m.tools {
+                            let Some(name) = &t.name else { continue };
+                            let built = b.build_invocable(
+                                t.input_parameters.iter(),
+                                InputStyle::Arguments,
+                                &t.invocation,
+                                &t.loc,
+                                &mut problems,
+                            );
+                            let id = OpId(ops.len());
+                            tools.push(ToolSpec {
+                                name: name.value.clone(),
+                                title: t.label.as_ref().map(|l| l.value.clone()),
+                                description: t.description.as_ref().map(|d| d.value.clone()),
+                                input_schema: input_schema(&built.inputs, &built.with, &built.target, &[]),
+                                output_schema: output_schema(built.output_schema()),
+                                annotations: t.hints.as_ref().map(hints),
+                                op: id,
+                                args: ArgMapping::Body,
+                            });
+                            ops.push((
+                                OperationInfo {
+                                    namespace: namespace.clone(),
+                                    name: name.value.clone(),
+                                    call: t.invocation.call.as_ref().map(|c| c.value.clone()),
+                                },
+                                built,
+                            ));
+                        }
+                        if !m.resources.is_empty() || !m.prompts.is_empty() {
+                            warnings.push(format!(
+                                "{}: MCP resources and prompts of `{namespace}` are not served yet",
+                                file.path.display()
+                            ));
+                        }
+                        mcp.push(McpService {
+                            namespace,
+                            description: m.description.as_ref().map(|d| d.value.clone()),
+                            listen,
+                            tools,
+                        });
+                    }
                     other => warnings.push(format!(
-                        "{}: exposes `{}` ({}) is not served by this build; only `rest` is",
+                        "{}: exposes `{}` ({}) is not served by this build; only `rest` and `mcp` are",
                         file.path.display(),
                         other.namespace().map(|n| n.value.as_str()).unwrap_or("?"),
                         other.kind()
@@ -317,10 +415,32 @@ impl Runtime {
                 });
             }
         }
-        if services.is_empty() {
+        if let Some(listen) = &options.expose_mcp {
+            // Names must be unique within one MCP server: later duplicates get a suffix.
+            let mut seen: HashSet<String> = HashSet::new();
+            for t in &mut rest_tools {
+                let mut name = t.name.clone();
+                let mut n = 2;
+                while !seen.insert(name.clone()) {
+                    name = format!("{}-{n}", t.name);
+                    n += 1;
+                }
+                t.name = name;
+            }
+            mcp.push(McpService {
+                namespace: EXPOSED_MCP_NAMESPACE.to_owned(),
+                description: Some(
+                    "Every exposed REST operation of the capabilities served, as MCP tools."
+                        .to_owned(),
+                ),
+                listen: listen.clone(),
+                tools: rest_tools,
+            });
+        }
+        if services.is_empty() && mcp.is_empty() {
             problems.push(BuildProblem {
                 loc: None,
-                message: "nothing to serve: no capability exposes a REST API".to_owned(),
+                message: "nothing to serve: no capability exposes a REST or MCP API".to_owned(),
             });
         }
         if !problems.is_empty() {
@@ -329,6 +449,7 @@ impl Runtime {
         Ok(Runtime {
             ops,
             services,
+            mcp,
             warnings,
             secrets,
         })
@@ -337,6 +458,26 @@ impl Runtime {
     /// The REST services to serve.
     pub fn rest_services(&self) -> &[RestService] {
         &self.services
+    }
+
+    /// The MCP services to serve.
+    pub fn mcp_services(&self) -> &[McpService] {
+        &self.mcp
+    }
+
+    /// Calls a tool with its JSON arguments: validated against the tool's input schema,
+    /// then run like any other operation. Failures are tool results with `is_error`.
+    pub async fn call_tool(
+        &self,
+        tool: &ToolSpec,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> ToolResult {
+        if let Err(e) = crate::tools::check_arguments(&tool.input_schema, &arguments) {
+            return tool_result(Err(e), |t| self.secrets.redact(t));
+        }
+        let inbound = tool.args.inbound(arguments);
+        let outcome = self.invoke(tool.op, &inbound).await;
+        tool_result(outcome, |t| self.secrets.redact(t))
     }
 
     /// Things that will not work as written but do not stop the capability.
@@ -625,6 +766,7 @@ impl DocBuild<'_> {
                 let Some(name) = &f.name else { continue };
                 let built = self.build_invocable(
                     f.input_parameters.iter(),
+                    InputStyle::Arguments,
                     &f.invocation,
                     &f.loc,
                     problems,
@@ -638,13 +780,14 @@ impl DocBuild<'_> {
     fn build_invocable<'p>(
         &self,
         inputs: impl Iterator<Item = &'p naftiko_spec::model::InputParameter>,
+        style: InputStyle,
         inv: &Invocation,
         loc: &Loc,
         problems: &mut Vec<BuildProblem>,
     ) -> Invocable {
         let mut compiled_inputs = Vec::new();
         for p in inputs {
-            match Input::compile(p) {
+            match Input::compile(p, style) {
                 Ok(Some(i)) => compiled_inputs.push(i),
                 Ok(None) => {}
                 Err(e) => problems.push(problem(&p.loc, e)),
@@ -839,4 +982,59 @@ mod tests {
             ]
         );
     }
+}
+
+/// The MCP tool derived from a REST operation (`--expose mcp`).
+fn rest_tool(
+    built: &Invocable,
+    name: &str,
+    description: Option<String>,
+    segs: &[Segment],
+    op: OpId,
+) -> ToolSpec {
+    let path: Vec<String> = segs
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Var { name, .. } => Some(name.clone()),
+            Segment::Literal(_) => None,
+        })
+        .collect();
+    let located = |l: naftiko_spec::model::ParamLocation| -> Vec<String> {
+        built
+            .inputs
+            .iter()
+            .filter(|i| i.location == l)
+            .map(|i| i.name.clone())
+            .collect()
+    };
+    ToolSpec {
+        name: name.to_owned(),
+        title: None,
+        description,
+        input_schema: input_schema(&built.inputs, &built.with, &built.target, &path),
+        output_schema: output_schema(built.output_schema()),
+        annotations: None,
+        op,
+        args: ArgMapping::Rest {
+            query: located(naftiko_spec::model::ParamLocation::Query),
+            headers: located(naftiko_spec::model::ParamLocation::Header),
+            path,
+        },
+    }
+}
+
+/// MCP tool annotations from `hints`.
+fn hints(h: &naftiko_spec::model::McpToolHints) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (key, value) in [
+        ("readOnlyHint", &h.read_only),
+        ("destructiveHint", &h.destructive),
+        ("idempotentHint", &h.idempotent),
+        ("openWorldHint", &h.open_world),
+    ] {
+        if let Some(v) = value {
+            m.insert(key.to_owned(), serde_json::Value::Bool(v.value));
+        }
+    }
+    serde_json::Value::Object(m)
 }

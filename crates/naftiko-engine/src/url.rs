@@ -87,6 +87,14 @@ impl UrlTemplate {
         })
     }
 
+    /// Names of the path variables, in order.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var { name, .. } => Some(name.as_str()),
+            Piece::Literal(_) => None,
+        })
+    }
+
     /// Renders the URL for one call.
     ///
     /// # Errors

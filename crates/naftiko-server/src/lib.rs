@@ -2,14 +2,16 @@
 //! (load → validate → build → **serve**).
 //!
 //! [`bind`] opens one listener per distinct address and port of the built runtime's REST
-//! services (several capabilities on the same port share one server and one route table);
-//! [`Listeners::serve`] answers requests until the shutdown future resolves, then stops
-//! accepting, lets in-flight requests finish within a grace period, and returns.
+//! services (several capabilities on the same port share one server and one route table)
+//! and one per MCP service over HTTP; [`Listeners::serve`] answers requests (and an MCP
+//! service on stdio) until the shutdown future resolves, then stops accepting, lets
+//! in-flight requests finish within a grace period, and returns.
 //!
 //! Adapters are thin: they turn requests into [`naftiko_engine::Inbound`] values, call
 //! [`naftiko_engine::Runtime::invoke`], and map outcomes and errors to the protocol. They
 //! know nothing of YAML.
 
+pub mod mcp;
 pub mod problem;
 pub mod rest;
 pub mod router;
@@ -18,9 +20,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use naftiko_engine::Runtime;
+use naftiko_engine::{McpListen, Runtime};
 use tokio::net::TcpListener;
 
+use crate::mcp::McpHttpOptions;
 use crate::rest::RestApp;
 use crate::router::Router;
 
@@ -31,6 +34,8 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// How long in-flight requests may take to finish after shutdown begins.
     pub shutdown_grace: Duration,
+    /// Host and Origin rules of MCP endpoints.
+    pub mcp: McpHttpOptions,
 }
 
 impl Default for ServeOptions {
@@ -38,6 +43,7 @@ impl Default for ServeOptions {
         ServeOptions {
             max_body_bytes: 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            mcp: McpHttpOptions::default(),
         }
     }
 }
@@ -55,11 +61,16 @@ pub enum ServeError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// More than one MCP service wants stdio.
+    #[error("only one MCP service can use stdio ({0})")]
+    TwoStdio(String),
 }
 
 /// One open listener and what it serves.
 #[derive(Debug)]
 pub struct Listener {
+    /// What it serves: `rest` or `mcp`.
+    pub kind: &'static str,
     /// The bound address (with the real port when 0 was asked for).
     pub local_addr: SocketAddr,
     /// The exposes namespaces it serves.
@@ -67,7 +78,7 @@ pub struct Listener {
     /// Route lines for the startup log: `METHOD path → target`.
     pub routes: Vec<String>,
     listener: TcpListener,
-    app: Arc<RestApp>,
+    app: axum::Router,
 }
 
 /// Every listener of a runtime, open and not yet serving.
@@ -75,10 +86,35 @@ pub struct Listener {
 pub struct Listeners {
     /// The listeners.
     pub listeners: Vec<Listener>,
+    /// The MCP service served on stdio, if any (index into `Runtime::mcp_services`).
+    pub stdio: Option<usize>,
+    runtime: Arc<Runtime>,
     grace: Duration,
 }
 
-/// Opens one listener per distinct `address:port` of the runtime's REST services.
+async fn open(
+    address: &str,
+    port: u16,
+    namespaces: &[String],
+) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let host = if address.contains(':') && !address.starts_with('[') {
+        format!("[{address}]")
+    } else {
+        address.to_owned()
+    };
+    let target = format!("{host}:{port}");
+    let fail = |source| ServeError::Bind {
+        address: target.clone(),
+        namespaces: namespaces.join(", "),
+        source,
+    };
+    let listener = TcpListener::bind(&target).await.map_err(fail)?;
+    let local_addr = listener.local_addr().map_err(fail)?;
+    Ok((listener, local_addr))
+}
+
+/// Opens one listener per distinct `address:port` of the runtime's REST services, and one
+/// per MCP service over HTTP.
 ///
 /// # Errors
 /// [`ServeError::Bind`] for the first address that cannot be bound.
@@ -100,24 +136,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             .map(|i| &runtime.rest_services()[*i])
             .collect();
         let namespaces: Vec<String> = services.iter().map(|s| s.namespace.clone()).collect();
-        let host = if address.contains(':') && !address.starts_with('[') {
-            format!("[{address}]")
-        } else {
-            address.clone()
-        };
-        let target = format!("{host}:{port}");
-        let listener = TcpListener::bind(&target)
-            .await
-            .map_err(|source| ServeError::Bind {
-                address: target.clone(),
-                namespaces: namespaces.join(", "),
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
-            address: target.clone(),
-            namespaces: namespaces.join(", "),
-            source,
-        })?;
+        let (listener, local_addr) = open(&address, port, &namespaces).await?;
         let mut router = Router::default();
         let mut routes = Vec::new();
         for s in &services {
@@ -130,12 +149,13 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
                 routes.push(format!("{} {} → {}", r.method, r.path, target));
             }
         }
-        let app = Arc::new(RestApp {
+        let app = rest::router(Arc::new(RestApp {
             runtime: runtime.clone(),
             router,
             max_body_bytes: options.max_body_bytes,
-        });
+        }));
         listeners.push(Listener {
+            kind: "rest",
             local_addr,
             namespaces,
             routes,
@@ -143,25 +163,56 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             app,
         });
     }
+    let mut stdio = None;
+    for (i, s) in runtime.mcp_services().iter().enumerate() {
+        match &s.listen {
+            McpListen::Stdio => {
+                if stdio.replace(i).is_some() {
+                    return Err(ServeError::TwoStdio(s.namespace.clone()));
+                }
+            }
+            McpListen::Http(address, port) => {
+                let namespaces = vec![s.namespace.clone()];
+                let (listener, local_addr) = open(address, *port, &namespaces).await?;
+                let routes = s.tools.iter().map(|t| format!("tool {}", t.name)).collect();
+                listeners.push(Listener {
+                    kind: "mcp",
+                    local_addr,
+                    namespaces,
+                    routes,
+                    listener,
+                    app: mcp::router(runtime.clone(), i, &options.mcp),
+                });
+            }
+        }
+    }
     Ok(Listeners {
         listeners,
+        stdio,
+        runtime,
         grace: options.shutdown_grace,
     })
 }
 
 impl Listeners {
-    /// Serves until `shutdown` resolves, then drains in-flight requests for at most the grace
-    /// period. Returns `true` when every connection finished in time.
+    /// The runtime served.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Serves until `shutdown` resolves (or, with an MCP service on stdio, until its client
+    /// closes stdin), then drains in-flight requests for at most the grace period. Returns
+    /// `true` when every connection finished in time.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send) -> bool {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let listeners_empty = self.listeners.is_empty();
         let servers = self.listeners.into_iter().map(|l| {
             let mut rx = stop_rx.clone();
-            let app = rest::router(l.app);
             async move {
                 let signal = async move {
                     let _ = rx.wait_for(|stop| *stop).await;
                 };
-                if let Err(e) = axum::serve(l.listener, app)
+                if let Err(e) = axum::serve(l.listener, l.app)
                     .with_graceful_shutdown(signal)
                     .await
                 {
@@ -169,13 +220,39 @@ impl Listeners {
                 }
             }
         });
-        let all = futures_util::future::join_all(servers);
+        let idle = listeners_empty.then(|| {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        });
+        let all = async move {
+            futures_util::future::join_all(servers).await;
+            if let Some(wait) = idle {
+                wait.await;
+            }
+        };
         tokio::pin!(all);
+        let runtime = self.runtime.clone();
+        let stdio = self.stdio;
+        let stdio_done = async move {
+            match stdio {
+                Some(i) => {
+                    if let Err(e) = mcp::serve_stdio(runtime, i).await {
+                        tracing::error!(target: "naftiko::mcp", error = %e, "stdio MCP service failed");
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
         let grace = self.grace;
         tokio::select! {
             _ = &mut all => true,
             () = async {
-                shutdown.await;
+                tokio::select! {
+                    () = shutdown => {},
+                    () = stdio_done => {},
+                }
                 tracing::info!(target: "naftiko::server", "shutting down: no new connections; finishing in-flight requests");
                 let _ = stop_tx.send(true);
                 tokio::time::sleep(grace).await;

@@ -1,0 +1,336 @@
+//! MCP tools: the engine's operations described for protocol adapters (name, input and
+//! output JSON Schemas, hints) and called with a JSON object of arguments.
+//!
+//! A tool is either declared (`exposes: type: mcp` → `tools`) or derived from an exposed
+//! REST operation (`naftiko run --expose mcp`). Both run the same [`Invocable`] as REST; a
+//! derived tool spreads its arguments back over the REST operation's path, query and header
+//! inputs so the operation sees exactly what a REST caller would have sent.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::InvokeError;
+use crate::inbound::{Inbound, InboundBody};
+use crate::invoke::{Input, Outcome, OutcomeBody, Target, With};
+use crate::request::scalar_text;
+use crate::runtime::OpId;
+use naftiko_spec::model::ParamLocation;
+
+/// How a tool's arguments reach its operation.
+#[derive(Debug, Clone)]
+pub(crate) enum ArgMapping {
+    /// The arguments are the operation's inputs (declared MCP tools).
+    Body,
+    /// A REST operation: these arguments are path variables, query parameters, headers.
+    Rest {
+        path: Vec<String>,
+        query: Vec<String>,
+        headers: Vec<String>,
+    },
+}
+
+/// A tool, described for adapters.
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    /// The tool name.
+    pub name: String,
+    /// A human-readable title (`label`).
+    pub title: Option<String>,
+    /// What it does.
+    pub description: Option<String>,
+    /// JSON Schema of its arguments (an object schema).
+    pub input_schema: Value,
+    /// JSON Schema of its structured result (an object schema), when outputs are declared.
+    pub output_schema: Option<Value>,
+    /// MCP tool annotations (`readOnlyHint`, …), when hints are declared.
+    pub annotations: Option<Value>,
+    /// The operation it runs.
+    pub op: OpId,
+    pub(crate) args: ArgMapping,
+}
+
+/// A tool call's result, protocol-neutral.
+#[derive(Debug, Clone)]
+pub struct ToolResult {
+    /// True when the call failed (bad argument, upstream error status, unreachable, …).
+    pub is_error: bool,
+    /// The text content: the JSON result, the upstream's text, or the error message.
+    pub text: String,
+    /// The structured result (always an object), when the result is JSON.
+    pub structured: Option<Value>,
+}
+
+impl ArgMapping {
+    /// The inbound request a REST caller would have sent with these arguments.
+    pub(crate) fn inbound(&self, args: Map<String, Value>) -> Inbound {
+        let mut inbound = Inbound::default();
+        if let ArgMapping::Rest {
+            path,
+            query,
+            headers,
+        } = self
+        {
+            let text = |n: &String| args.get(n).and_then(scalar_text).map(|v| (n.clone(), v));
+            inbound.path = path.iter().filter_map(text).collect();
+            for n in query {
+                match args.get(n) {
+                    Some(Value::Array(items)) => inbound
+                        .query
+                        .extend(items.iter().filter_map(scalar_text).map(|v| (n.clone(), v))),
+                    Some(v) => inbound.query.extend(scalar_text(v).map(|v| (n.clone(), v))),
+                    None => {}
+                }
+            }
+            for (n, v) in headers.iter().filter_map(text) {
+                if let (Ok(name), Ok(value)) = (
+                    http::header::HeaderName::from_bytes(n.as_bytes()),
+                    http::HeaderValue::from_str(&v),
+                ) {
+                    inbound.headers.insert(name, value);
+                }
+            }
+        }
+        inbound.body = InboundBody::Json(Value::Object(args));
+        inbound
+    }
+}
+
+fn property(ty: Option<&str>, description: Option<&str>) -> Value {
+    let mut p = Map::new();
+    p.insert("type".to_owned(), json!(ty.unwrap_or("string")));
+    if let Some(d) = description {
+        p.insert("description".to_owned(), json!(d));
+    }
+    Value::Object(p)
+}
+
+/// Builds an object schema from `(name, property, required)` entries (first wins).
+fn object_schema(entries: Vec<(String, Value, bool)>) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for (name, p, req) in entries {
+        if props.contains_key(&name) {
+            continue;
+        }
+        if req {
+            required.push(Value::String(name.clone()));
+        }
+        props.insert(name, p);
+    }
+    let mut schema = json!({"type": "object", "properties": props});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required);
+    }
+    schema
+}
+
+/// The input schema of a unit: its declared inputs, or (community form, no declared
+/// inputs) what its path, `with` arguments and called operation need.
+pub(crate) fn input_schema(
+    inputs: &[Input],
+    with: &With,
+    target: &Target,
+    path_vars: &[String],
+) -> Value {
+    let mut entries: Vec<(String, Value, bool)> = path_vars
+        .iter()
+        .map(|v| (v.clone(), property(Some("string"), None), true))
+        .collect();
+    for i in inputs {
+        entries.push((
+            i.name.clone(),
+            property(i.ty.map(|t| t.as_str()), i.description.as_deref()),
+            i.required,
+        ));
+    }
+    if !inputs.is_empty() {
+        return object_schema(entries);
+    }
+    let Target::Call(op) = target else {
+        for (_, arg) in with.arguments() {
+            entries.push((arg.to_owned(), property(None, None), false));
+        }
+        return object_schema(entries);
+    };
+    let spreads_body = op.params.iter().any(|p| {
+        matches!(p.location, ParamLocation::Form)
+            || (p.location == ParamLocation::Body && p.name != "body")
+    });
+    for (key, arg) in with.arguments() {
+        let param = op.params.iter().find(|p| p.name == key);
+        if arg == "body" && key == "body" && spreads_body {
+            // The whole arguments object is the body: its fields are listed below.
+            continue;
+        }
+        let ty = param
+            .and_then(|p| p.ty)
+            .map(|t| t.as_str())
+            .or((arg == "body").then_some("object"));
+        let required = param.is_some_and(|p| p.required);
+        entries.push((
+            arg.to_owned(),
+            property(ty, param.and_then(|p| p.description.as_deref())),
+            required,
+        ));
+    }
+    for p in &op.params {
+        if p.has_own_value() || with.has(&p.name) {
+            continue;
+        }
+        let ty =
+            p.ty.map(|t| t.as_str())
+                .or((p.name == "body").then_some("object"));
+        entries.push((
+            p.name.clone(),
+            property(ty, p.description.as_deref()),
+            p.required,
+        ));
+    }
+    for v in op.url.variables() {
+        if !with.has(v) && !op.params.iter().any(|p| p.name == v) {
+            entries.push((v.to_owned(), property(Some("string"), None), true));
+        }
+    }
+    object_schema(entries)
+}
+
+/// An output schema usable as MCP `outputSchema` (always an object schema).
+pub(crate) fn output_schema(schema: Option<Value>) -> Option<Value> {
+    let schema = schema?;
+    if schema.get("type") == Some(&json!("object")) {
+        Some(schema)
+    } else {
+        Some(json!({"type": "object", "properties": {"result": schema}, "required": ["result"]}))
+    }
+}
+
+/// Turns an invocation's outcome into a tool result.
+pub(crate) fn tool_result(
+    outcome: Result<Outcome, InvokeError>,
+    redact: impl Fn(&str) -> String,
+) -> ToolResult {
+    match outcome {
+        Err(e) => ToolResult {
+            is_error: true,
+            text: redact(&e.to_string()),
+            structured: None,
+        },
+        Ok(o) => {
+            let is_error = o.status >= 400;
+            match o.body {
+                OutcomeBody::Json(v) => {
+                    let text = v.to_string();
+                    let structured = (!is_error).then(|| match v {
+                        Value::Object(_) => v,
+                        other => json!({ "result": other }),
+                    });
+                    ToolResult {
+                        is_error,
+                        text: if is_error {
+                            format!("upstream answered {}: {text}", o.status)
+                        } else {
+                            text
+                        },
+                        structured,
+                    }
+                }
+                OutcomeBody::Raw { bytes, .. } => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let structured = if is_error {
+                        None
+                    } else {
+                        match serde_json::from_str::<Value>(&text) {
+                            Ok(Value::Object(m)) => Some(Value::Object(m)),
+                            Ok(other) => Some(json!({ "result": other })),
+                            Err(_) => None,
+                        }
+                    };
+                    ToolResult {
+                        is_error,
+                        text: if is_error {
+                            format!("upstream answered {}: {text}", o.status)
+                        } else {
+                            text
+                        },
+                        structured,
+                    }
+                }
+                OutcomeBody::Empty => ToolResult {
+                    is_error,
+                    text: if is_error {
+                        format!("upstream answered {}", o.status)
+                    } else {
+                        String::new()
+                    },
+                    structured: None,
+                },
+            }
+        }
+    }
+}
+
+/// Checks arguments against an input schema (required properties and JSON types), so a
+/// bad argument is refused, by name, before anything is sent upstream.
+pub(crate) fn check_arguments(
+    schema: &Value,
+    args: &Map<String, Value>,
+) -> Result<(), InvokeError> {
+    if let Some(Value::Array(required)) = schema.get("required") {
+        for r in required.iter().filter_map(Value::as_str) {
+            if args.get(r).is_none_or(Value::is_null) {
+                return Err(InvokeError::bad_input(r, "argument", "is required"));
+            }
+        }
+    }
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        return Ok(());
+    };
+    for (name, value) in args {
+        let Some(ty) = props
+            .get(name)
+            .and_then(|p| p.get("type"))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let ok = match (ty, value) {
+            (_, Value::Null) => true,
+            ("string", Value::String(_)) => true,
+            ("number", Value::Number(_)) => true,
+            ("integer", Value::Number(n)) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            ("boolean", Value::Bool(_)) => true,
+            ("array", Value::Array(_)) => true,
+            ("object", Value::Object(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(InvokeError::bad_input(
+                name,
+                "argument",
+                format!("must be of type {ty}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_checked_for_presence_and_type_by_name() {
+        let schema = json!({"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}, "required": ["s"]});
+        let args = |v: Value| v.as_object().unwrap().clone();
+        assert!(check_arguments(&schema, &args(json!({"s": "x", "n": 3}))).is_ok());
+        let e = check_arguments(&schema, &args(json!({"n": 3}))).unwrap_err();
+        assert!(e.to_string().contains("`s`"), "{e}");
+        let e = check_arguments(&schema, &args(json!({"s": "x", "n": "three"}))).unwrap_err();
+        assert!(
+            e.to_string().contains("`n`") && e.to_string().contains("integer"),
+            "{e}"
+        );
+    }
+}

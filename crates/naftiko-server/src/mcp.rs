@@ -1,0 +1,283 @@
+//! The MCP adapter (the only module that knows the `rmcp` crate): one [`ServerHandler`] per
+//! MCP service of the runtime, served over Streamable HTTP at `/mcp` (plain JSON answers)
+//! or over stdio.
+//!
+//! Tools are the engine's [`ToolSpec`]s; `tools/call` runs [`Runtime::call_tool`], so a bad
+//! argument, an upstream error status or a timeout is a tool result with `isError: true`,
+//! never a dropped connection. Protocol revisions 2025-03-26, 2025-06-18 and 2025-11-25 are
+//! negotiated from the client's `initialize`.
+//!
+//! Sessions: rmcp answers plain JSON only when it serves requests statelessly, so sessions
+//! are kept here, in front of it: `initialize` answers carry a new `Mcp-Session-Id`; a
+//! request naming an unknown (or deleted) session gets 404; `DELETE /mcp` ends a session.
+//! `Host` and `Origin` are validated (loopback by default; see [`McpHttpOptions`]).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{Method, Request, StatusCode};
+use naftiko_engine::{McpService, Runtime, ToolSpec};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
+use serde_json::{Value, json};
+
+/// Header carrying the MCP session id.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Host and Origin rules for Streamable HTTP.
+#[derive(Debug, Clone)]
+pub struct McpHttpOptions {
+    /// Accepted `Host` values (hostnames or `host:port`); empty accepts any (not advised).
+    pub allowed_hosts: Vec<String>,
+    /// Accepted `Origin` values (`scheme://host:port`, `:*` for any port).
+    pub allowed_origins: Vec<String>,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for McpHttpOptions {
+    fn default() -> Self {
+        McpHttpOptions {
+            allowed_hosts: ["localhost", "127.0.0.1", "::1", "[::1]"]
+                .map(str::to_owned)
+                .to_vec(),
+            allowed_origins: ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
+                .map(str::to_owned)
+                .to_vec(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// One MCP service of a runtime, as an rmcp server handler.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    runtime: Arc<Runtime>,
+    service: usize,
+}
+
+impl Handler {
+    /// The handler of `runtime.mcp_services()[service]`.
+    pub fn new(runtime: Arc<Runtime>, service: usize) -> Self {
+        Handler { runtime, service }
+    }
+
+    fn service(&self) -> Option<&McpService> {
+        self.runtime.mcp_services().get(self.service)
+    }
+
+    fn tool(&self, name: &str) -> Option<&ToolSpec> {
+        self.service()?.tools.iter().find(|t| t.name == name)
+    }
+}
+
+/// A tool as MCP's `Tool` JSON.
+fn tool_json(t: &ToolSpec) -> Value {
+    let mut v = json!({
+        "name": t.name,
+        "inputSchema": t.input_schema,
+    });
+    if let Some(title) = &t.title {
+        v["title"] = json!(title);
+    }
+    if let Some(d) = &t.description {
+        v["description"] = json!(d);
+    }
+    if let Some(o) = &t.output_schema {
+        v["outputSchema"] = o.clone();
+    }
+    if let Some(a) = t
+        .annotations
+        .as_ref()
+        .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+    {
+        v["annotations"] = a.clone();
+    }
+    v
+}
+
+fn internal(e: impl std::fmt::Display) -> McpError {
+    McpError::internal_error(e.to_string(), None)
+}
+
+impl ServerHandler for Handler {
+    fn get_info(&self) -> ServerConfig {
+        let (name, instructions) = self
+            .service()
+            .map(|s| (s.namespace.clone(), s.description.clone()))
+            .unwrap_or_default();
+        let mut info = json!({
+            "protocolVersion": ProtocolVersion::V_2025_11_25,
+            "capabilities": {"tools": {"listChanged": false}},
+            "serverInfo": {"name": name, "version": env!("CARGO_PKG_VERSION")},
+        });
+        if let Some(i) = instructions {
+            info["instructions"] = json!(i);
+        }
+        serde_json::from_value(info).unwrap_or_default()
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(&[
+            ProtocolVersion::V_2025_03_26,
+            ProtocolVersion::V_2025_06_18,
+            ProtocolVersion::V_2025_11_25,
+        ])
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let tools: Vec<Value> = self
+            .service()
+            .map(|s| s.tools.iter().map(tool_json).collect())
+            .unwrap_or_default();
+        serde_json::from_value(json!({ "tools": tools })).map_err(internal)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let Some(tool) = self.tool(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!("unknown tool `{}`", request.name),
+                None,
+            ));
+        };
+        let args = request.arguments.unwrap_or_default();
+        let result = self.runtime.call_tool(tool, args).await;
+        let mut v = json!({
+            "content": [{"type": "text", "text": result.text}],
+            "isError": result.is_error,
+        });
+        if let Some(s) = result.structured {
+            v["structuredContent"] = s;
+        }
+        tracing::info!(
+            target: "naftiko::access",
+            adapter = "mcp",
+            tool = %tool.name,
+            is_error = result.is_error,
+            "tool call"
+        );
+        serde_json::from_value::<CallToolResult>(v)
+            .map(CallToolResponse::from)
+            .map_err(internal)
+    }
+}
+
+/// Serves one MCP service over stdio until the client closes stdin.
+///
+/// # Errors
+/// When the MCP handshake fails.
+pub async fn serve_stdio(runtime: Arc<Runtime>, service: usize) -> Result<(), String> {
+    let running = Handler::new(runtime, service)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| e.to_string())?;
+    running.waiting().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`).
+pub fn router(runtime: Arc<Runtime>, service: usize, options: &McpHttpOptions) -> axum::Router {
+    let mut config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(options.max_body_bytes)
+        .with_allowed_hosts(options.allowed_hosts.clone())
+        .with_allowed_origins(options.allowed_origins.clone());
+    if options.allowed_hosts.is_empty() {
+        config = config.disable_allowed_hosts();
+    }
+    let mcp = StreamableHttpService::new(
+        move || Ok(Handler::new(runtime.clone(), service)),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let sessions = Sessions::default();
+    axum::Router::new().route(
+        "/mcp",
+        axum::routing::any(move |request: Request<Body>| {
+            let mcp = mcp.clone();
+            let sessions = sessions.clone();
+            async move { sessions.handle(mcp, request).await }
+        }),
+    )
+}
+
+/// The sessions of one MCP endpoint.
+#[derive(Debug, Clone, Default)]
+struct Sessions {
+    live: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Sessions {
+    fn known(&self, id: &str) -> bool {
+        self.live.lock().map(|s| s.contains(id)).unwrap_or(false)
+    }
+
+    async fn handle(
+        &self,
+        mcp: StreamableHttpService<Handler, NeverSessionManager>,
+        request: Request<Body>,
+    ) -> Response {
+        let session = request
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if request.method() == Method::DELETE {
+            return match session {
+                Some(id) if self.live.lock().map(|mut s| s.remove(&id)).unwrap_or(false) => {
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Some(_) => (StatusCode::NOT_FOUND, "Not Found: session not found").into_response(),
+                None => (StatusCode::BAD_REQUEST, "Bad Request: no Mcp-Session-Id").into_response(),
+            };
+        }
+        if let Some(id) = &session
+            && !self.known(id)
+        {
+            return (StatusCode::NOT_FOUND, "Not Found: session not found").into_response();
+        }
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
+            Ok(b) => b,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        let initialize = parts.method == Method::POST
+            && serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .is_some_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+        let request = Request::from_parts(parts, Body::from(bytes));
+        let response = tower::ServiceExt::oneshot(mcp, request).await;
+        let mut response = match response {
+            Ok(r) => r.map(Body::new),
+            Err(never) => match never {},
+        };
+        if initialize && response.status().is_success() {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            if let (Ok(value), Ok(mut live)) = (http::HeaderValue::from_str(&id), self.live.lock())
+            {
+                live.insert(id);
+                response.headers_mut().insert(SESSION_HEADER, value);
+            }
+        }
+        response
+    }
+}
