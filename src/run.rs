@@ -46,10 +46,11 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     listen: Vec<String>,
-    /// Also serve every exposed REST operation as an MCP tool: `mcp=HOST:PORT` (Streamable
-    /// HTTP at `/mcp`) or `mcp=stdio`.
-    #[arg(long, value_name = "mcp=HOST:PORT|mcp=stdio", env = "NAFTIKO_EXPOSE")]
-    expose: Option<String>,
+    /// Also serve every exposed REST operation as MCP tools (`mcp=HOST:PORT`, Streamable
+    /// HTTP at `/mcp`, or `mcp=stdio`) and/or as Agent Skills (`skill[=HOST:PORT]`, default
+    /// 127.0.0.1:8090). Repeatable; comma-separated in the environment variable.
+    #[arg(long, value_name = "mcp=HOST:PORT|mcp=stdio|skill[=HOST:PORT]", env = "NAFTIKO_EXPOSE", value_delimiter = ',')]
+    expose: Vec<String>,
     /// `Host` values MCP endpoints accept (default: loopback names only). Widen it for
     /// containers, e.g. `--mcp-allowed-hosts localhost,127.0.0.1,my-service`; `*` accepts any.
     #[arg(
@@ -208,13 +209,14 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             Err(e) => usage.push(e),
         }
     }
-    let expose_mcp = match args.expose.as_deref().map(parse_expose).transpose() {
-        Ok(e) => e,
-        Err(e) => {
-            usage.push(e);
-            None
+    let (mut expose_mcp, mut expose_skill) = (None, None);
+    for e in &args.expose {
+        match parse_expose(e) {
+            Ok(Expose::Mcp(l)) => expose_mcp = Some(l),
+            Ok(Expose::Skill(h, p)) => expose_skill = Some((h, p)),
+            Err(e) => usage.push(e),
         }
-    };
+    }
     let validation = validate_paths(&args.paths, &Options { strict: false });
     usage.extend(validation.path_errors.iter().cloned());
     if !usage.is_empty() {
@@ -256,6 +258,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         },
         env: Arc::new(ProcessEnv),
         expose_mcp,
+        expose_skill,
     };
     let runtime = match Runtime::build(&validation, &options) {
         Ok(r) => Arc::new(r),
@@ -381,5 +384,16 @@ mod tests {
         assert_eq!(parse_listen("api=[::1]:80").unwrap().1, "::1");
         assert!(parse_listen("api=127.0.0.1").is_err());
         assert!(parse_listen("127.0.0.1:80").is_err());
+    }
+
+    #[test]
+    fn expose_values_name_mcp_or_skill() {
+        assert_eq!(parse_expose("mcp=stdio").unwrap(), Expose::Mcp(McpListen::Stdio));
+        assert_eq!(
+            parse_expose("mcp=127.0.0.1:9").unwrap(),
+            Expose::Mcp(McpListen::Http("127.0.0.1".into(), 9))
+        );
+        assert_eq!(parse_expose("skill").unwrap(), Expose::Skill("127.0.0.1".into(), 8090));
+        assert!(parse_expose("rest=127.0.0.1:1").is_err());
     }
 }

@@ -24,6 +24,7 @@ mod request;
 mod runtime;
 mod scope;
 pub mod secrets;
+pub mod skills;
 mod tools;
 mod upstream;
 mod url;
@@ -33,7 +34,7 @@ pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::{
-    BuildOptions, EXPOSED_MCP_NAMESPACE, McpListen, McpService, OpId, OperationInfo, RestService,
+    BuildOptions, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen, McpService, OpId, OperationInfo, RestService,
     Route, Runtime, Segment, segments,
 };
 pub use secrets::Secrets;

@@ -24,6 +24,7 @@ use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::{Names, Resolve, Tpl};
 use crate::secrets::Secrets;
+use crate::skills::{RestCall, SkillService, SkillSpec, SkillTool, SkillToolKind, kebab};
 use crate::tools::{ArgMapping, ToolResult, ToolSpec, input_schema, output_schema, tool_result};
 use crate::upstream::{ClientOptions, Upstream, client};
 
@@ -40,6 +41,8 @@ pub struct BuildOptions {
     pub env: Arc<dyn EnvSource>,
     /// `--expose mcp=…`: also serve every exposed REST operation as an MCP tool.
     pub expose_mcp: Option<McpListen>,
+    /// `--expose skill=HOST:PORT`: also serve a skill catalog with one skill per capability.
+    pub expose_skill: Option<(String, u16)>,
 }
 
 /// Where an MCP service listens.
@@ -50,6 +53,9 @@ pub enum McpListen {
     /// Standard input and output.
     Stdio,
 }
+
+/// Namespace of the skill catalog `--expose skill` adds.
+pub const EXPOSED_SKILL_NAMESPACE: &str = "naftiko-skills";
 
 /// Namespace of the MCP service `--expose mcp` adds.
 pub const EXPOSED_MCP_NAMESPACE: &str = "naftiko";
@@ -74,6 +80,7 @@ impl std::fmt::Debug for BuildOptions {
             .field("listens", &self.listens)
             .field("client", &self.client)
             .field("expose_mcp", &self.expose_mcp)
+            .field("expose_skill", &self.expose_skill)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +150,7 @@ pub struct Runtime {
     ops: Vec<(OperationInfo, Invocable)>,
     services: Vec<RestService>,
     mcp: Vec<McpService>,
+    skills: Vec<SkillService>,
     warnings: Vec<String>,
     secrets: Secrets,
 }
@@ -171,6 +179,8 @@ impl Runtime {
         let mut services: Vec<RestService> = Vec::new();
         let mut mcp: Vec<McpService> = Vec::new();
         let mut rest_tools: Vec<ToolSpec> = Vec::new();
+        let mut skill_services: Vec<SkillService> = Vec::new();
+        let mut derived_skills: Vec<SkillSpec> = Vec::new();
         let mut known_consumed: HashSet<String> = HashSet::new();
         let mut known_exposed: HashSet<String> = HashSet::new();
 
@@ -215,6 +225,10 @@ impl Runtime {
             }
             b.build_consumed(options, &secrets, &mut problems);
             b.build_functions(&mut problems);
+            // This document's REST operations (namespace, name, call, index in `rest_tools`)
+            // and MCP tools, for its skills.
+            let mut doc_rest: Vec<(String, String, RestCall, usize)> = Vec::new();
+            let mut doc_mcp: Vec<(String, ToolSpec)> = Vec::new();
             for e in &cap.exposes {
                 match e {
                     Exposes::Rest(rest) => {
@@ -274,6 +288,17 @@ impl Runtime {
                                     .unwrap_or_else(|| format!("{method} {path}"));
                                 let id = OpId(ops.len());
                                 let segs = segments(&path);
+                                doc_rest.push((
+                                    namespace.clone(),
+                                    name.clone(),
+                                    RestCall {
+                                        method: method.to_string(),
+                                        path: path.clone(),
+                                        address: address.clone(),
+                                        port,
+                                    },
+                                    rest_tools.len(),
+                                ));
                                 rest_tools.push(rest_tool(
                                     &built,
                                     &name,
@@ -353,6 +378,7 @@ impl Runtime {
                                 file.path.display()
                             ));
                         }
+                        doc_mcp.extend(tools.iter().map(|t| (namespace.clone(), t.clone())));
                         mcp.push(McpService {
                             namespace,
                             description: m.description.as_ref().map(|d| d.value.clone()),
@@ -360,13 +386,113 @@ impl Runtime {
                             tools,
                         });
                     }
+                    Exposes::Skill(_) => {}
                     other => warnings.push(format!(
-                        "{}: exposes `{}` ({}) is not served by this build; only `rest` and `mcp` are",
+                        "{}: exposes `{}` ({}) is not served by this build; only `rest`, `mcp` and `skill` are",
                         file.path.display(),
                         other.namespace().map(|n| n.value.as_str()).unwrap_or("?"),
                         other.kind()
                     )),
                 }
+            }
+            let find_tool = |ns: &str, action: &str| -> SkillToolKind {
+                if let Some((_, _, call, i)) = doc_rest.iter().find(|(n, a, _, _)| n == ns && a == action) {
+                    return SkillToolKind::Derived {
+                        namespace: ns.to_owned(),
+                        action: action.to_owned(),
+                        mode: "rest",
+                        tool: rest_tools.get(*i).cloned(),
+                        rest: Some(call.clone()),
+                    };
+                }
+                let tool = doc_mcp.iter().find(|(n, t)| n == ns && t.name == action).map(|(_, t)| t.clone());
+                SkillToolKind::Derived {
+                    namespace: ns.to_owned(),
+                    action: action.to_owned(),
+                    mode: if tool.is_some() { "mcp" } else { "unknown" },
+                    tool,
+                    rest: None,
+                }
+            };
+            for e in &cap.exposes {
+                let Exposes::Skill(sk) = e else { continue };
+                let namespace = sk.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                known_exposed.insert(namespace.clone());
+                let (address, port) = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                    Some((_, host, port)) => (host.clone(), *port),
+                    None => (
+                        sk.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "0.0.0.0".to_owned()),
+                        sk.port.as_ref().map(|p| p.value).unwrap_or(8090),
+                    ),
+                };
+                let mut skills = Vec::new();
+                for s in &sk.skills {
+                    let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                    let location = s.location.as_ref().map(|l| naftiko_validate::workspace::import_path(&file.path, &l.value));
+                    let tools = s
+                        .tools
+                        .iter()
+                        .map(|t| SkillTool {
+                            name: text(&t.name).unwrap_or_default(),
+                            description: text(&t.description).unwrap_or_default(),
+                            kind: match (&t.from, &t.instruction) {
+                                (Some(from), _) => find_tool(
+                                    &text(&from.source_namespace).unwrap_or_default(),
+                                    &text(&from.action).unwrap_or_default(),
+                                ),
+                                (None, Some(i)) => SkillToolKind::Instruction { path: i.value.clone() },
+                                (None, None) => SkillToolKind::Instruction { path: String::new() },
+                            },
+                        })
+                        .collect();
+                    skills.push(SkillSpec {
+                        name: text(&s.name).unwrap_or_default(),
+                        description: text(&s.description).unwrap_or_default(),
+                        license: text(&s.license),
+                        compatibility: text(&s.compatibility),
+                        metadata: s.metadata.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
+                        allowed_tools: text(&s.allowed_tools),
+                        argument_hint: text(&s.argument_hint),
+                        user_invocable: s.user_invocable.as_ref().map(|b| b.value),
+                        disable_model_invocation: s.disable_model_invocation.as_ref().map(|b| b.value),
+                        location,
+                        tools,
+                    });
+                }
+                skill_services.push(SkillService {
+                    namespace,
+                    description: sk.description.as_ref().map(|d| d.value.clone()),
+                    address,
+                    port,
+                    skills,
+                });
+            }
+            if options.expose_skill.is_some() && !doc_rest.is_empty() {
+                let info = doc.info.as_ref();
+                let name = info
+                    .and_then(|i| i.label.as_ref())
+                    .map(|l| kebab(&l.value))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| {
+                        kebab(&file.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+                    });
+                let tools = doc_rest
+                    .iter()
+                    .map(|(ns, action, _, i)| SkillTool {
+                        name: action.clone(),
+                        description: rest_tools.get(*i).and_then(|t| t.description.clone()).unwrap_or_default(),
+                        kind: find_tool(ns, action),
+                    })
+                    .collect();
+                derived_skills.push(SkillSpec {
+                    name,
+                    description: info
+                        .and_then(|i| i.description.as_ref())
+                        .map(|d| d.value.clone())
+                        .unwrap_or_default(),
+                    tools,
+                    ..SkillSpec::default()
+                });
             }
             // Bound variables: missing ones that a template reads stop the build.
             let used = b.names.used.borrow();
@@ -437,7 +563,16 @@ impl Runtime {
                 tools: rest_tools,
             });
         }
-        if services.is_empty() && mcp.is_empty() {
+        if let Some((address, port)) = &options.expose_skill {
+            skill_services.push(SkillService {
+                namespace: EXPOSED_SKILL_NAMESPACE.to_owned(),
+                description: Some("One skill per capability served, derived from its REST operations.".to_owned()),
+                address: address.clone(),
+                port: *port,
+                skills: derived_skills,
+            });
+        }
+        if services.is_empty() && mcp.is_empty() && skill_services.is_empty() {
             problems.push(BuildProblem {
                 loc: None,
                 message: "nothing to serve: no capability exposes a REST or MCP API".to_owned(),
@@ -450,6 +585,7 @@ impl Runtime {
             ops,
             services,
             mcp,
+            skills: skill_services,
             warnings,
             secrets,
         })
@@ -458,6 +594,11 @@ impl Runtime {
     /// The REST services to serve.
     pub fn rest_services(&self) -> &[RestService] {
         &self.services
+    }
+
+    /// The skill catalogs to serve.
+    pub fn skill_services(&self) -> &[SkillService] {
+        &self.skills
     }
 
     /// The MCP services to serve.

@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod problem;
 pub mod rest;
 pub mod router;
+pub mod skill;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,7 +70,7 @@ pub enum ServeError {
 /// One open listener and what it serves.
 #[derive(Debug)]
 pub struct Listener {
-    /// What it serves: `rest` or `mcp`.
+    /// What it serves: `rest`, `mcp` or `skill`.
     pub kind: &'static str,
     /// The bound address (with the real port when 0 was asked for).
     pub local_addr: SocketAddr,
@@ -185,6 +186,19 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
                 });
             }
         }
+    }
+    for (i, s) in runtime.skill_services().iter().enumerate() {
+        let namespaces = vec![s.namespace.clone()];
+        let (listener, local_addr) = open(&s.address, s.port, &namespaces).await?;
+        let routes = s.skills.iter().map(|k| format!("skill {}", k.name)).collect();
+        listeners.push(Listener {
+            kind: "skill",
+            local_addr,
+            namespaces,
+            routes,
+            listener,
+            app: skill::router(runtime.clone(), i),
+        });
     }
     Ok(Listeners {
         listeners,
