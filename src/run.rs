@@ -154,19 +154,33 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-fn parse_expose(text: &str) -> Result<McpListen, String> {
-    let (kind, target) = split_pair("--expose", text, "HOST:PORT or NAMESPACE=stdio")?;
-    if kind != "mcp" {
-        return Err(format!(
-            "--expose `{text}`: only `mcp` can be exposed this way"
-        ));
+/// What `--expose` asks for.
+#[derive(Debug, PartialEq)]
+enum Expose {
+    Mcp(McpListen),
+    Skill(String, u16),
+}
+
+fn parse_expose(text: &str) -> Result<Expose, String> {
+    if text == "skill" {
+        return Ok(Expose::Skill("127.0.0.1".to_owned(), 8090));
     }
-    if target == "stdio" {
-        return Ok(McpListen::Stdio);
-    }
-    let (_, host, port) = parse_listen(&format!("mcp={target}"))
-        .map_err(|_| format!("--expose `{text}`: expected mcp=HOST:PORT or mcp=stdio"))?;
-    Ok(McpListen::Http(host, port))
+    let (kind, target) = split_pair("--expose", text, "HOST:PORT")?;
+    let (_, host, port) = match (kind, target) {
+        ("mcp", "stdio") => return Ok(Expose::Mcp(McpListen::Stdio)),
+        ("mcp" | "skill", t) => parse_listen(&format!("x={t}"))
+            .map_err(|_| format!("--expose `{text}`: expected {kind}=HOST:PORT"))?,
+        _ => {
+            return Err(format!(
+                "--expose `{text}`: expected mcp=HOST:PORT, mcp=stdio, skill or skill=HOST:PORT"
+            ));
+        }
+    };
+    Ok(if kind == "mcp" {
+        Expose::Mcp(McpListen::Http(host, port))
+    } else {
+        Expose::Skill(host, port)
+    })
 }
 
 fn split_pair<'a>(flag: &str, text: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
