@@ -49,7 +49,12 @@ pub(crate) struct RunArgs {
     /// Also serve every exposed REST operation as MCP tools (`mcp=HOST:PORT`, Streamable
     /// HTTP at `/mcp`, or `mcp=stdio`) and/or as Agent Skills (`skill[=HOST:PORT]`, default
     /// 127.0.0.1:8090). Repeatable; comma-separated in the environment variable.
-    #[arg(long, value_name = "mcp=HOST:PORT|mcp=stdio|skill[=HOST:PORT]", env = "NAFTIKO_EXPOSE", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "mcp=HOST:PORT|mcp=stdio|skill[=HOST:PORT]",
+        env = "NAFTIKO_EXPOSE",
+        value_delimiter = ','
+    )]
     expose: Vec<String>,
     /// `Host` values MCP endpoints accept (default: loopback names only). Widen it for
     /// containers, e.g. `--mcp-allowed-hosts localhost,127.0.0.1,my-service`; `*` accepts any.
@@ -402,12 +407,18 @@ mod tests {
 
     #[test]
     fn expose_values_name_mcp_or_skill() {
-        assert_eq!(parse_expose("mcp=stdio").unwrap(), Expose::Mcp(McpListen::Stdio));
+        assert_eq!(
+            parse_expose("mcp=stdio").unwrap(),
+            Expose::Mcp(McpListen::Stdio)
+        );
         assert_eq!(
             parse_expose("mcp=127.0.0.1:9").unwrap(),
             Expose::Mcp(McpListen::Http("127.0.0.1".into(), 9))
         );
-        assert_eq!(parse_expose("skill").unwrap(), Expose::Skill("127.0.0.1".into(), 8090));
+        assert_eq!(
+            parse_expose("skill").unwrap(),
+            Expose::Skill("127.0.0.1".into(), 8090)
+        );
         assert!(parse_expose("rest=127.0.0.1:1").is_err());
     }
 }

@@ -15,6 +15,7 @@
 
 mod auth;
 pub mod bindings;
+pub mod catalog;
 pub mod env;
 pub mod error;
 pub mod inbound;
@@ -34,8 +35,8 @@ pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::{
-    BuildOptions, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen, McpService, OpId, OperationInfo, RestService,
-    Route, Runtime, Segment, segments,
+    BuildOptions, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen, McpService, OpId,
+    OperationInfo, RestService, Route, Runtime, Segment, segments,
 };
 pub use secrets::Secrets;
 pub use tools::{ToolResult, ToolSpec};

@@ -14,6 +14,7 @@ use naftiko_validate::{Scope, Validation};
 
 use crate::auth::{Auth, TokenSource};
 use crate::bindings::BindTable;
+use crate::catalog::{PromptArgument, PromptSpec, ResourceSource, ResourceSpec};
 use crate::env::EnvSource;
 use crate::error::{BuildError, BuildProblem, InvokeError};
 use crate::inbound::Inbound;
@@ -71,6 +72,10 @@ pub struct McpService {
     pub listen: McpListen,
     /// Its tools, in declaration order.
     pub tools: Vec<ToolSpec>,
+    /// Its resources.
+    pub resources: Vec<ResourceSpec>,
+    /// Its prompts.
+    pub prompts: Vec<PromptSpec>,
 }
 
 impl std::fmt::Debug for BuildOptions {
@@ -372,11 +377,76 @@ impl Runtime {
                                 built,
                             ));
                         }
-                        if !m.resources.is_empty() || !m.prompts.is_empty() {
-                            warnings.push(format!(
-                                "{}: MCP resources and prompts of `{namespace}` are not served yet",
-                                file.path.display()
-                            ));
+                        let mut resources = Vec::new();
+                        for r in &m.resources {
+                            let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                            let source = match &r.location {
+                                Some(l) => ResourceSource::Directory(naftiko_validate::workspace::import_path(&file.path, &l.value)),
+                                None => {
+                                    let built = b.build_invocable(
+                                        std::iter::empty(),
+                                        InputStyle::Arguments,
+                                        &r.invocation,
+                                        &r.loc,
+                                        &mut problems,
+                                    );
+                                    let id = OpId(ops.len());
+                                    ops.push((
+                                        OperationInfo {
+                                            namespace: namespace.clone(),
+                                            name: text(&r.name).unwrap_or_default(),
+                                            call: r.invocation.call.as_ref().map(|c| c.value.clone()),
+                                        },
+                                        built,
+                                    ));
+                                    ResourceSource::Operation(id)
+                                }
+                            };
+                            resources.push(ResourceSpec {
+                                name: text(&r.name).unwrap_or_default(),
+                                title: text(&r.label),
+                                description: text(&r.description),
+                                uri: text(&r.uri).unwrap_or_default(),
+                                mime_type: text(&r.mime_type),
+                                source,
+                            });
+                        }
+                        let mut prompts = Vec::new();
+                        for p in &m.prompts {
+                            let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                            let messages = match &p.location {
+                                Some(l) => {
+                                    let path = naftiko_validate::workspace::import_path(&file.path, &l.value);
+                                    match std::fs::read_to_string(&path) {
+                                        Ok(t) => vec![("user".to_owned(), t)],
+                                        Err(e) => {
+                                            problems.push(problem(&l.loc, format!("prompt file {}: {e}", path.display())));
+                                            Vec::new()
+                                        }
+                                    }
+                                }
+                                None => p
+                                    .template
+                                    .iter()
+                                    .map(|m| (text(&m.role).unwrap_or_else(|| "user".to_owned()), text(&m.content).unwrap_or_default()))
+                                    .collect(),
+                            };
+                            prompts.push(PromptSpec {
+                                name: text(&p.name).unwrap_or_default(),
+                                title: text(&p.label),
+                                description: text(&p.description),
+                                arguments: p
+                                    .arguments
+                                    .iter()
+                                    .map(|a| PromptArgument {
+                                        name: text(&a.name).unwrap_or_default(),
+                                        title: text(&a.label),
+                                        description: text(&a.description),
+                                        required: a.required.as_ref().is_none_or(|r| r.value),
+                                    })
+                                    .collect(),
+                                messages,
+                            });
                         }
                         doc_mcp.extend(tools.iter().map(|t| (namespace.clone(), t.clone())));
                         mcp.push(McpService {
@@ -384,6 +454,8 @@ impl Runtime {
                             description: m.description.as_ref().map(|d| d.value.clone()),
                             listen,
                             tools,
+                            resources,
+                            prompts,
                         });
                     }
                     Exposes::Skill(_) => {}
@@ -396,7 +468,9 @@ impl Runtime {
                 }
             }
             let find_tool = |ns: &str, action: &str| -> SkillToolKind {
-                if let Some((_, _, call, i)) = doc_rest.iter().find(|(n, a, _, _)| n == ns && a == action) {
+                if let Some((_, _, call, i)) =
+                    doc_rest.iter().find(|(n, a, _, _)| n == ns && a == action)
+                {
                     return SkillToolKind::Derived {
                         namespace: ns.to_owned(),
                         action: action.to_owned(),
@@ -405,7 +479,10 @@ impl Runtime {
                         rest: Some(call.clone()),
                     };
                 }
-                let tool = doc_mcp.iter().find(|(n, t)| n == ns && t.name == action).map(|(_, t)| t.clone());
+                let tool = doc_mcp
+                    .iter()
+                    .find(|(n, t)| n == ns && t.name == action)
+                    .map(|(_, t)| t.clone());
                 SkillToolKind::Derived {
                     namespace: ns.to_owned(),
                     action: action.to_owned(),
@@ -416,19 +493,31 @@ impl Runtime {
             };
             for e in &cap.exposes {
                 let Exposes::Skill(sk) = e else { continue };
-                let namespace = sk.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                let namespace = sk
+                    .namespace
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .unwrap_or_default();
                 known_exposed.insert(namespace.clone());
-                let (address, port) = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                    Some((_, host, port)) => (host.clone(), *port),
-                    None => (
-                        sk.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "0.0.0.0".to_owned()),
-                        sk.port.as_ref().map(|p| p.value).unwrap_or(8090),
-                    ),
-                };
+                let (address, port) =
+                    match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                        Some((_, host, port)) => (host.clone(), *port),
+                        None => (
+                            sk.address
+                                .as_ref()
+                                .map(|a| a.value.clone())
+                                .unwrap_or_else(|| "0.0.0.0".to_owned()),
+                            sk.port.as_ref().map(|p| p.value).unwrap_or(8090),
+                        ),
+                    };
                 let mut skills = Vec::new();
                 for s in &sk.skills {
-                    let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
-                    let location = s.location.as_ref().map(|l| naftiko_validate::workspace::import_path(&file.path, &l.value));
+                    let text =
+                        |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                    let location = s
+                        .location
+                        .as_ref()
+                        .map(|l| naftiko_validate::workspace::import_path(&file.path, &l.value));
                     let tools = s
                         .tools
                         .iter()
@@ -440,8 +529,12 @@ impl Runtime {
                                     &text(&from.source_namespace).unwrap_or_default(),
                                     &text(&from.action).unwrap_or_default(),
                                 ),
-                                (None, Some(i)) => SkillToolKind::Instruction { path: i.value.clone() },
-                                (None, None) => SkillToolKind::Instruction { path: String::new() },
+                                (None, Some(i)) => SkillToolKind::Instruction {
+                                    path: i.value.clone(),
+                                },
+                                (None, None) => SkillToolKind::Instruction {
+                                    path: String::new(),
+                                },
                             },
                         })
                         .collect();
@@ -450,11 +543,18 @@ impl Runtime {
                         description: text(&s.description).unwrap_or_default(),
                         license: text(&s.license),
                         compatibility: text(&s.compatibility),
-                        metadata: s.metadata.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
+                        metadata: s
+                            .metadata
+                            .iter()
+                            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                            .collect(),
                         allowed_tools: text(&s.allowed_tools),
                         argument_hint: text(&s.argument_hint),
                         user_invocable: s.user_invocable.as_ref().map(|b| b.value),
-                        disable_model_invocation: s.disable_model_invocation.as_ref().map(|b| b.value),
+                        disable_model_invocation: s
+                            .disable_model_invocation
+                            .as_ref()
+                            .map(|b| b.value),
                         location,
                         tools,
                     });
@@ -474,13 +574,22 @@ impl Runtime {
                     .map(|l| kebab(&l.value))
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| {
-                        kebab(&file.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+                        kebab(
+                            &file
+                                .path
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                        )
                     });
                 let tools = doc_rest
                     .iter()
                     .map(|(ns, action, _, i)| SkillTool {
                         name: action.clone(),
-                        description: rest_tools.get(*i).and_then(|t| t.description.clone()).unwrap_or_default(),
+                        description: rest_tools
+                            .get(*i)
+                            .and_then(|t| t.description.clone())
+                            .unwrap_or_default(),
                         kind: find_tool(ns, action),
                     })
                     .collect();
@@ -561,12 +670,16 @@ impl Runtime {
                 ),
                 listen: listen.clone(),
                 tools: rest_tools,
+                resources: Vec::new(),
+                prompts: Vec::new(),
             });
         }
         if let Some((address, port)) = &options.expose_skill {
             skill_services.push(SkillService {
                 namespace: EXPOSED_SKILL_NAMESPACE.to_owned(),
-                description: Some("One skill per capability served, derived from its REST operations.".to_owned()),
+                description: Some(
+                    "One skill per capability served, derived from its REST operations.".to_owned(),
+                ),
                 address: address.clone(),
                 port: *port,
                 skills: derived_skills,
@@ -619,6 +732,46 @@ impl Runtime {
         let inbound = tool.args.inbound(arguments);
         let outcome = self.invoke(tool.op, &inbound).await;
         tool_result(outcome, |t| self.secrets.redact(t))
+    }
+
+    /// Reads a resource of an MCP service: `(mime type, text)`, or why not (`Ok(None)` when
+    /// no resource has this URI).
+    ///
+    /// # Errors
+    /// An unsafe path, an unreadable file, or a failed operation (its message).
+    pub async fn read_resource(
+        &self,
+        service: &McpService,
+        uri: &str,
+    ) -> Result<Option<(String, String)>, String> {
+        for r in &service.resources {
+            let Some(target) = r.resolve(uri) else {
+                continue;
+            };
+            return match target? {
+                crate::catalog::ResourceTarget::File { text, mime_type } => {
+                    Ok(Some((mime_type, text)))
+                }
+                crate::catalog::ResourceTarget::Operation(op, args) => {
+                    let inbound = Inbound {
+                        body: crate::inbound::InboundBody::Json(serde_json::Value::Object(args)),
+                        ..Inbound::default()
+                    };
+                    let result =
+                        tool_result(self.invoke(op, &inbound).await, |t| self.secrets.redact(t));
+                    if result.is_error {
+                        return Err(result.text);
+                    }
+                    Ok(Some((
+                        r.mime_type
+                            .clone()
+                            .unwrap_or_else(|| "application/json".to_owned()),
+                        result.text,
+                    )))
+                }
+            };
+        }
+        Ok(None)
     }
 
     /// Things that will not work as written but do not stop the capability.

@@ -105,7 +105,12 @@ pub fn kebab(text: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').chars().take(64).collect::<String>().trim_end_matches('-').to_owned()
+    out.trim_end_matches('-')
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -114,7 +119,10 @@ mod tests {
 
     #[test]
     fn labels_become_kebab_names() {
-        assert_eq!(kebab("Vectara OAuth 2.0 Token API — Tokens"), "vectara-oauth-2-0-token-api-tokens");
+        assert_eq!(
+            kebab("Vectara OAuth 2.0 Token API — Tokens"),
+            "vectara-oauth-2-0-token-api-tokens"
+        );
         assert_eq!(kebab("  x  "), "x");
     }
 }

@@ -190,7 +190,11 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
     for (i, s) in runtime.skill_services().iter().enumerate() {
         let namespaces = vec![s.namespace.clone()];
         let (listener, local_addr) = open(&s.address, s.port, &namespaces).await?;
-        let routes = s.skills.iter().map(|k| format!("skill {}", k.name)).collect();
+        let routes = s
+            .skills
+            .iter()
+            .map(|k| format!("skill {}", k.name))
+            .collect();
         listeners.push(Listener {
             kind: "skill",
             local_addr,

@@ -21,8 +21,10 @@ use axum::response::{IntoResponse, Response};
 use http::{Method, Request, StatusCode};
 use naftiko_engine::{McpService, Runtime, ToolSpec};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
@@ -115,9 +117,18 @@ impl ServerHandler for Handler {
             .service()
             .map(|s| (s.namespace.clone(), s.description.clone()))
             .unwrap_or_default();
+        let mut capabilities = json!({"tools": {"listChanged": false}});
+        if let Some(s) = self.service() {
+            if !s.resources.is_empty() {
+                capabilities["resources"] = json!({"subscribe": false, "listChanged": false});
+            }
+            if !s.prompts.is_empty() {
+                capabilities["prompts"] = json!({"listChanged": false});
+            }
+        }
         let mut info = json!({
             "protocolVersion": ProtocolVersion::V_2025_11_25,
-            "capabilities": {"tools": {"listChanged": false}},
+            "capabilities": capabilities,
             "serverInfo": {"name": name, "version": env!("CARGO_PKG_VERSION")},
         });
         if let Some(i) = instructions {
@@ -176,6 +187,195 @@ impl ServerHandler for Handler {
         serde_json::from_value::<CallToolResult>(v)
             .map(CallToolResponse::from)
             .map_err(internal)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        self.do_list_resources().await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        self.do_list_templates().await
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        self.do_read(&request.uri)
+            .await
+            .map(ReadResourceResponse::from)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        self.do_list_prompts().await
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        self.do_get_prompt(request)
+            .await
+            .map(GetPromptResponse::from)
+    }
+}
+
+impl Handler {
+    fn optional(v: &Option<String>) -> Value {
+        v.as_ref().map_or(Value::Null, |s| json!(s))
+    }
+
+    /// Drops null members (MCP clients reject explicit nulls for optional fields).
+    fn compact(mut v: Value) -> Value {
+        if let Value::Object(m) = &mut v {
+            m.retain(|_, x| !x.is_null());
+        }
+        v
+    }
+}
+
+impl Handler {
+    async fn do_list_resources(&self) -> Result<ListResourcesResult, McpError> {
+        let entries: Vec<Value> = self
+            .service()
+            .map(|s| {
+                s.resources
+                    .iter()
+                    .flat_map(|r| r.entries())
+                    .map(|e| {
+                        Self::compact(json!({
+                            "uri": e.uri,
+                            "name": e.name,
+                            "title": Self::optional(&e.title),
+                            "description": Self::optional(&e.description),
+                            "mimeType": Self::optional(&e.mime_type),
+                        }))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::from_value(json!({ "resources": entries })).map_err(internal)
+    }
+
+    async fn do_list_templates(&self) -> Result<ListResourceTemplatesResult, McpError> {
+        let templates: Vec<Value> = self
+            .service()
+            .map(|s| {
+                s.resources
+                    .iter()
+                    .filter(|r| r.is_template())
+                    .map(|r| {
+                        Self::compact(json!({
+                            "uriTemplate": r.uri,
+                            "name": r.name,
+                            "title": Self::optional(&r.title),
+                            "description": Self::optional(&r.description),
+                            "mimeType": Self::optional(&r.mime_type),
+                        }))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::from_value(json!({ "resourceTemplates": templates })).map_err(internal)
+    }
+
+    async fn do_read(&self, uri: &str) -> Result<ReadResourceResult, McpError> {
+        let Some(service) = self.service() else {
+            return Err(McpError::resource_not_found(
+                format!("unknown resource `{uri}`"),
+                None,
+            ));
+        };
+        match self.runtime.read_resource(service, uri).await {
+            Ok(Some((mime, text))) => serde_json::from_value(json!({
+                "contents": [{"uri": uri, "mimeType": mime, "text": text}]
+            }))
+            .map_err(internal),
+            Ok(None) => Err(McpError::resource_not_found(
+                format!("unknown resource `{uri}`"),
+                Some(json!({"uri": uri})),
+            )),
+            Err(e) => Err(McpError::invalid_params(e, Some(json!({"uri": uri})))),
+        }
+    }
+
+    async fn do_list_prompts(&self) -> Result<ListPromptsResult, McpError> {
+        let prompts: Vec<Value> = self
+            .service()
+            .map(|s| {
+                s.prompts
+                    .iter()
+                    .map(|p| {
+                        let args: Vec<Value> = p
+                            .arguments
+                            .iter()
+                            .map(|a| {
+                                Self::compact(json!({
+                                    "name": a.name,
+                                    "title": Self::optional(&a.title),
+                                    "description": Self::optional(&a.description),
+                                    "required": a.required,
+                                }))
+                            })
+                            .collect();
+                        Self::compact(json!({
+                            "name": p.name,
+                            "title": Self::optional(&p.title),
+                            "description": Self::optional(&p.description),
+                            "arguments": args,
+                        }))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::from_value(json!({ "prompts": prompts })).map_err(internal)
+    }
+
+    async fn do_get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+    ) -> Result<GetPromptResult, McpError> {
+        let Some(prompt) = self
+            .service()
+            .and_then(|s| s.prompts.iter().find(|p| p.name == request.name))
+        else {
+            return Err(McpError::invalid_params(
+                format!("unknown prompt `{}`", request.name),
+                None,
+            ));
+        };
+        let args: serde_json::Map<String, Value> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v))
+            .collect();
+        let messages = prompt
+            .render(&args)
+            .map_err(|e| McpError::invalid_params(e, None))?;
+        let messages: Vec<Value> = messages
+            .into_iter()
+            .map(|(role, text)| json!({"role": role, "content": {"type": "text", "text": text}}))
+            .collect();
+        let mut v = json!({ "messages": messages });
+        if let Some(d) = &prompt.description {
+            v["description"] = json!(d);
+        }
+        serde_json::from_value(v).map_err(internal)
     }
 }
 

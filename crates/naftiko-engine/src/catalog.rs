@@ -1,0 +1,341 @@
+//! MCP resources and prompts: described for adapters and read or rendered here, so the MCP
+//! adapter stays a thin translation.
+//!
+//! A resource is a directory of files (`location: file:///…`; one resource per file, read as
+//! text) or an operation (`call`/`steps`); a URI with `{name}` placeholders is a template
+//! whose captured values become the operation's arguments. A prompt is a list of messages
+//! whose `{{argument}}` placeholders are filled from the caller's arguments, or a file.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::runtime::OpId;
+
+/// An MCP resource.
+#[derive(Debug, Clone)]
+pub struct ResourceSpec {
+    /// Name.
+    pub name: String,
+    /// Title (`label`).
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// URI, or URI template when it has `{name}` placeholders.
+    pub uri: String,
+    /// Media type.
+    pub mime_type: Option<String>,
+    /// Where its content comes from.
+    pub source: ResourceSource,
+}
+
+/// Where a resource's content comes from.
+#[derive(Debug, Clone)]
+pub enum ResourceSource {
+    /// Files of a directory.
+    Directory(PathBuf),
+    /// An operation.
+    Operation(OpId),
+}
+
+/// One entry of `resources/list`.
+#[derive(Debug, Clone)]
+pub struct ResourceEntry {
+    /// URI.
+    pub uri: String,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Media type.
+    pub mime_type: Option<String>,
+}
+
+/// What a resource read resolved to.
+#[derive(Debug, Clone)]
+pub enum ResourceTarget {
+    /// A file's text.
+    File {
+        /// The text.
+        text: String,
+        /// Its media type.
+        mime_type: String,
+    },
+    /// An operation to run with these arguments.
+    Operation(OpId, Map<String, Value>),
+}
+
+impl ResourceSpec {
+    /// True when the URI has `{name}` placeholders.
+    pub fn is_template(&self) -> bool {
+        self.uri.contains('{') && self.uri.contains('}')
+    }
+
+    /// The entries this resource lists (one per file of a directory).
+    pub fn entries(&self) -> Vec<ResourceEntry> {
+        let entry = |uri: String, mime: Option<String>| ResourceEntry {
+            uri,
+            name: self.name.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            mime_type: mime,
+        };
+        match &self.source {
+            ResourceSource::Directory(dir) => {
+                let mut files = Vec::new();
+                list_files(dir, dir, &mut files);
+                files.sort();
+                files
+                    .into_iter()
+                    .map(|rel| {
+                        let mime = self
+                            .mime_type
+                            .clone()
+                            .or_else(|| Some(mime_of(&rel).to_owned()));
+                        entry(format!("{}/{rel}", self.uri.trim_end_matches('/')), mime)
+                    })
+                    .collect()
+            }
+            ResourceSource::Operation(_) if self.is_template() => Vec::new(),
+            ResourceSource::Operation(_) => vec![entry(self.uri.clone(), self.mime_type.clone())],
+        }
+    }
+
+    /// Resolves `uri` against this resource (`None` when it is not one of its URIs).
+    ///
+    /// # Errors
+    /// An unsafe path or an unreadable file.
+    pub fn resolve(&self, uri: &str) -> Option<Result<ResourceTarget, String>> {
+        match &self.source {
+            ResourceSource::Directory(dir) => {
+                let base = self.uri.trim_end_matches('/');
+                let rel = uri.strip_prefix(base)?.strip_prefix('/')?;
+                Some(read_file(dir, rel).map(|text| {
+                    ResourceTarget::File {
+                        text,
+                        mime_type: self
+                            .mime_type
+                            .clone()
+                            .unwrap_or_else(|| mime_of(rel).to_owned()),
+                    }
+                }))
+            }
+            ResourceSource::Operation(op) => {
+                let captures = match_template(&self.uri, uri)?;
+                Some(Ok(ResourceTarget::Operation(*op, captures)))
+            }
+        }
+    }
+}
+
+/// Matches `uri` against a template (`{name}` matches one non-empty run without `/`).
+fn match_template(template: &str, uri: &str) -> Option<Map<String, Value>> {
+    let mut out = Map::new();
+    let (mut t, mut u) = (template, uri);
+    loop {
+        match t.find('{') {
+            None => return (t == u).then_some(out),
+            Some(open) => {
+                let (lit, rest) = t.split_at(open);
+                u = u.strip_prefix(lit)?;
+                let close = rest.find('}')?;
+                let name = &rest[1..close];
+                t = &rest[close + 1..];
+                let end = match t.chars().next() {
+                    None => u.len(),
+                    Some(c) => u.find(c).unwrap_or(u.len()),
+                };
+                let end = end.min(u.find('/').unwrap_or(u.len()));
+                if end == 0 {
+                    return None;
+                }
+                out.insert(name.to_owned(), Value::String(u[..end].to_owned()));
+                u = &u[end..];
+            }
+        }
+    }
+}
+
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            list_files(root, &p, out);
+        } else if meta.is_file()
+            && let Ok(rel) = p.strip_prefix(root)
+        {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push(parts.join("/"));
+        }
+    }
+}
+
+/// True for a path segment naftiko serves (`^[a-zA-Z0-9._-]+$`, not `.` or `..`).
+pub fn safe_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// Reads `rel` under `root`, refusing unsafe segments and anything resolving outside.
+///
+/// # Errors
+/// The reason, for the caller to report.
+pub fn read_file(root: &Path, rel: &str) -> Result<String, String> {
+    if !rel.split('/').all(safe_segment) {
+        return Err(format!("`{rel}` is not a safe relative path"));
+    }
+    let root = root
+        .canonicalize()
+        .map_err(|_| "the resource directory does not exist".to_owned())?;
+    let path = root
+        .join(rel)
+        .canonicalize()
+        .map_err(|_| format!("no file `{rel}`"))?;
+    if !path.starts_with(&root) || !path.is_file() {
+        return Err(format!("no file `{rel}`"));
+    }
+    let bytes = std::fs::read(&path).map_err(|_| format!("cannot read `{rel}`"))?;
+    String::from_utf8(bytes).map_err(|_| format!("`{rel}` is not UTF-8 text"))
+}
+
+/// A media type from a file name.
+pub fn mime_of(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "md" => "text/markdown",
+        "json" => "application/json",
+        "yaml" | "yml" => "application/yaml",
+        "txt" => "text/plain",
+        "xml" => "application/xml",
+        "html" => "text/html",
+        "csv" => "text/csv",
+        _ => "application/octet-stream",
+    }
+}
+
+/// An MCP prompt.
+#[derive(Debug, Clone)]
+pub struct PromptSpec {
+    /// Name.
+    pub name: String,
+    /// Title (`label`).
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Arguments.
+    pub arguments: Vec<PromptArgument>,
+    /// Messages `(role, content template)`.
+    pub messages: Vec<(String, String)>,
+}
+
+/// A prompt argument.
+#[derive(Debug, Clone)]
+pub struct PromptArgument {
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Required (default true).
+    pub required: bool,
+}
+
+impl PromptSpec {
+    /// The messages with `{{argument}}` filled in (single pass; values are not re-expanded).
+    ///
+    /// # Errors
+    /// A required argument that is missing, named.
+    pub fn render(&self, args: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
+        for a in &self.arguments {
+            if a.required && args.get(&a.name).is_none_or(Value::is_null) {
+                return Err(format!("argument `{}` is required", a.name));
+            }
+        }
+        Ok(self
+            .messages
+            .iter()
+            .map(|(role, content)| (role.clone(), fill(content, args)))
+            .collect())
+    }
+}
+
+fn fill(template: &str, args: &Map<String, Value>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("}}") {
+            Some(close) => {
+                let name = after[..close].trim();
+                match args.get(name) {
+                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::Null) | None => out.push_str(&rest[open..open + 2 + close + 2]),
+                    Some(v) => out.push_str(&v.to_string()),
+                }
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uri_templates_capture_segments() {
+        let m = match_template("test://template/{id}/data", "test://template/42/data").unwrap();
+        assert_eq!(m.get("id"), Some(&json!("42")));
+        assert!(match_template("test://template/{id}/data", "test://template//data").is_none());
+        assert!(match_template("test://static", "test://static").is_some());
+    }
+
+    #[test]
+    fn prompts_fill_arguments_and_require_required_ones() {
+        let p = PromptSpec {
+            name: "p".into(),
+            title: None,
+            description: None,
+            arguments: vec![PromptArgument {
+                name: "a".into(),
+                title: None,
+                description: None,
+                required: true,
+            }],
+            messages: vec![("user".into(), "x={{a}} y={{b}}".into())],
+        };
+        let args = json!({"a": "1"}).as_object().unwrap().clone();
+        assert_eq!(p.render(&args).unwrap()[0].1, "x=1 y={{b}}");
+        assert!(p.render(&Map::new()).unwrap_err().contains("`a`"));
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        let dir = std::env::temp_dir();
+        assert!(read_file(&dir, "../etc/passwd").is_err());
+        assert!(read_file(&dir, "a/./b").is_err());
+    }
+}
