@@ -26,7 +26,9 @@ Prints ONE JSON document on stdout:
     {"protocolVersion": "...", "serverInfo": {...}, "capabilities": {...}, "instructions": "..."?,
      "results": [<one per command>]}
 Each result is the SDK's result model as plain JSON (model_dump(mode="json", by_alias=True,
-exclude_none=True)); a command that fails gets {"error": "<message>"} in its slot, plus "code"
+exclude_none=True, exclude_unset=True): exclude_unset drops the defaults that mcp 2.x models add, such
+as "resultType": "complete", "ttlMs" and "cacheScope", so a result holds only what the server sent).
+A command that fails gets {"error": "<message>"} in its slot, plus "code"
 when the server answered with a JSON-RPC error. Exit status: 0 once initialized (whatever the
 commands gave), 1 when connecting or initializing fails (message on stderr), 2 on bad usage.
 The stdio server inherits this process's whole environment, and its stderr goes to ours.

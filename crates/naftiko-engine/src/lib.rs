@@ -20,6 +20,7 @@ pub mod env;
 pub mod error;
 pub mod inbound;
 mod invoke;
+pub mod metrics;
 mod outputs;
 mod request;
 mod runtime;

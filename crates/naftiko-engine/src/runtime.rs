@@ -158,6 +158,7 @@ pub struct Runtime {
     skills: Vec<SkillService>,
     warnings: Vec<String>,
     secrets: Secrets,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Per-document build state.
@@ -178,6 +179,7 @@ impl Runtime {
     /// not URLs, `--base-uri`/`--listen` for unknown namespaces, unsupported formats, …
     pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
         let secrets = Secrets::default();
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         let mut problems: Vec<BuildProblem> = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
         let mut ops: Vec<(OperationInfo, Invocable)> = Vec::new();
@@ -228,7 +230,7 @@ impl Runtime {
             for (ns, _) in &scope.consumes {
                 known_consumed.insert(ns.clone());
             }
-            b.build_consumed(options, &secrets, &mut problems);
+            b.build_consumed(options, &secrets, &metrics, &mut problems);
             b.build_functions(&mut problems);
             // This document's REST operations (namespace, name, call, index in `rest_tools`)
             // and MCP tools, for its skills.
@@ -701,6 +703,7 @@ impl Runtime {
             skills: skill_services,
             warnings,
             secrets,
+            metrics,
         })
     }
 
@@ -779,6 +782,11 @@ impl Runtime {
         &self.warnings
     }
 
+    /// The metrics adapters record into and the control port serves.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
     /// Every secret value known (for redaction by adapters).
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
@@ -851,6 +859,7 @@ impl DocBuild<'_> {
         &mut self,
         options: &BuildOptions,
         secrets: &Secrets,
+        metrics: &Arc<crate::metrics::Metrics>,
         problems: &mut Vec<BuildProblem>,
     ) {
         let http = match client(&options.client) {
@@ -891,6 +900,7 @@ impl DocBuild<'_> {
                 auth,
                 options: options.client.clone(),
                 secrets: secrets.clone(),
+                metrics: metrics.clone(),
             });
             for r in &api.resources {
                 let path = r.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");

@@ -44,6 +44,7 @@ pub(crate) struct Upstream {
     pub(crate) auth: Auth,
     pub(crate) options: ClientOptions,
     pub(crate) secrets: Secrets,
+    pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// An upstream's answer.
@@ -139,6 +140,15 @@ impl Upstream {
     }
 
     async fn send(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
+        let started = std::time::Instant::now();
+        let result = self.send_inner(req).await;
+        let status = result.as_ref().ok().map(|(a, _)| a.status);
+        self.metrics
+            .upstream(&self.namespace, status, started.elapsed());
+        result
+    }
+
+    async fn send_inner(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
