@@ -74,6 +74,10 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     mcp_allowed_origins: Vec<String>,
+    /// Serve the control port (`/health/live`, `/health/ready`, `/status`, `/metrics`) on
+    /// HOST:PORT (overrides an `exposes: type: control` block's address).
+    #[arg(long, value_name = "HOST:PORT", env = "NAFTIKO_CONTROL")]
+    control: Option<String>,
     /// Log format (logs go to stderr).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT")]
     log_format: LogFormat,
@@ -236,6 +240,21 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             Err(e) => usage.push(e),
         }
     }
+    let control = match args
+        .control
+        .as_deref()
+        .map(|c| parse_listen(&format!("control={c}")))
+    {
+        Some(Ok((_, host, port))) => Some((host, port)),
+        Some(Err(_)) => {
+            usage.push(format!(
+                "--control `{}`: expected HOST:PORT",
+                args.control.as_deref().unwrap_or("")
+            ));
+            None
+        }
+        None => None,
+    };
     let validation = validate_paths(&args.paths, &Options { strict: false });
     usage.extend(validation.path_errors.iter().cloned());
     if !usage.is_empty() {
@@ -278,6 +297,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         env: Arc::new(ProcessEnv),
         expose_mcp,
         expose_skill,
+        control,
     };
     let runtime = match Runtime::build(&validation, &options) {
         Ok(r) => Arc::new(r),

@@ -94,7 +94,7 @@ impl ResourceSpec {
                             .mime_type
                             .clone()
                             .or_else(|| Some(mime_of(&rel).to_owned()));
-                        entry(format!("{}/{rel}", self.uri.trim_end_matches('/')), mime)
+                        entry(format!("{}/{rel}", self.uri), mime)
                     })
                     .collect()
             }

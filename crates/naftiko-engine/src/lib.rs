@@ -36,8 +36,8 @@ pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::{
-    BuildOptions, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen, McpService, OpId,
-    OperationInfo, RestService, Route, Runtime, Segment, segments,
+    BuildOptions, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,
+    McpListen, McpService, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments,
 };
 pub use secrets::Secrets;
 pub use tools::{ToolResult, ToolSpec};

@@ -44,6 +44,28 @@ pub struct BuildOptions {
     pub expose_mcp: Option<McpListen>,
     /// `--expose skill=HOST:PORT`: also serve a skill catalog with one skill per capability.
     pub expose_skill: Option<(String, u16)>,
+    /// `--control HOST:PORT`: serve the control port (health, status, metrics) there.
+    pub control: Option<(String, u16)>,
+}
+
+/// The control port (health, status, metrics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlService {
+    /// Address (default `127.0.0.1`).
+    pub address: String,
+    /// Port.
+    pub port: u16,
+}
+
+/// A capability served, for `/status`.
+#[derive(Debug, Clone)]
+pub struct CapabilityInfo {
+    /// The file.
+    pub file: Arc<std::path::Path>,
+    /// `info.label`.
+    pub label: Option<String>,
+    /// The `naftiko` version the file declares.
+    pub naftiko: Option<String>,
 }
 
 /// Where an MCP service listens.
@@ -86,6 +108,7 @@ impl std::fmt::Debug for BuildOptions {
             .field("client", &self.client)
             .field("expose_mcp", &self.expose_mcp)
             .field("expose_skill", &self.expose_skill)
+            .field("control", &self.control)
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +179,8 @@ pub struct Runtime {
     services: Vec<RestService>,
     mcp: Vec<McpService>,
     skills: Vec<SkillService>,
+    control: Option<ControlService>,
+    capabilities: Vec<CapabilityInfo>,
     warnings: Vec<String>,
     secrets: Secrets,
     metrics: Arc<crate::metrics::Metrics>,
@@ -188,12 +213,30 @@ impl Runtime {
         let mut rest_tools: Vec<ToolSpec> = Vec::new();
         let mut skill_services: Vec<SkillService> = Vec::new();
         let mut derived_skills: Vec<SkillSpec> = Vec::new();
+        let mut control: Option<ControlService> =
+            options
+                .control
+                .as_ref()
+                .map(|(address, port)| ControlService {
+                    address: address.clone(),
+                    port: *port,
+                });
+        let mut capabilities: Vec<CapabilityInfo> = Vec::new();
         let mut known_consumed: HashSet<String> = HashSet::new();
         let mut known_exposed: HashSet<String> = HashSet::new();
 
         for (file, scope) in validation.files.iter().zip(&validation.scopes) {
             let Some(doc) = &file.document else { continue };
             let Some(cap) = &doc.capability else { continue };
+            capabilities.push(CapabilityInfo {
+                file: file.path.clone(),
+                label: doc
+                    .info
+                    .as_ref()
+                    .and_then(|i| i.label.as_ref())
+                    .map(|l| l.value.clone()),
+                naftiko: doc.naftiko.as_ref().map(|n| n.value.clone()),
+            });
             let binds = BindTable::resolve(doc, &file.path, options.env.as_ref(), &secrets);
             let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"]
                 .iter()
@@ -309,7 +352,10 @@ impl Runtime {
                                 rest_tools.push(rest_tool(
                                     &built,
                                     &name,
-                                    op.description.as_ref().or(resource.description.as_ref()).map(|d| d.value.clone()),
+                                    op.description
+                                        .as_ref()
+                                        .or(resource.description.as_ref())
+                                        .map(|d| d.value.clone()),
                                     &segs,
                                     id,
                                 ));
@@ -338,17 +384,25 @@ impl Runtime {
                         });
                     }
                     Exposes::Mcp(m) => {
-                        let namespace = m.namespace.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+                        let namespace = m
+                            .namespace
+                            .as_ref()
+                            .map(|n| n.value.clone())
+                            .unwrap_or_default();
                         known_exposed.insert(namespace.clone());
                         let stdio = m.transport.as_ref().is_some_and(|t| t.value == "stdio");
-                        let listen = match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                            Some((_, host, port)) => McpListen::Http(host.clone(), *port),
-                            None if stdio => McpListen::Stdio,
-                            None => McpListen::Http(
-                                m.address.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| "127.0.0.1".to_owned()),
-                                m.port.as_ref().map(|p| p.value).unwrap_or(9090),
-                            ),
-                        };
+                        let listen =
+                            match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
+                                Some((_, host, port)) => McpListen::Http(host.clone(), *port),
+                                None if stdio => McpListen::Stdio,
+                                None => McpListen::Http(
+                                    m.address
+                                        .as_ref()
+                                        .map(|a| a.value.clone())
+                                        .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                                    m.port.as_ref().map(|p| p.value).unwrap_or(9090),
+                                ),
+                            };
                         let mut tools = Vec::new();
                         for t in &m.tools {
                             let Some(name) = &t.name else { continue };
@@ -364,7 +418,12 @@ impl Runtime {
                                 name: name.value.clone(),
                                 title: t.label.as_ref().map(|l| l.value.clone()),
                                 description: t.description.as_ref().map(|d| d.value.clone()),
-                                input_schema: input_schema(&built.inputs, &built.with, &built.target, &[]),
+                                input_schema: input_schema(
+                                    &built.inputs,
+                                    &built.with,
+                                    &built.target,
+                                    &[],
+                                ),
                                 output_schema: output_schema(built.output_schema()),
                                 annotations: t.hints.as_ref().map(hints),
                                 op: id,
@@ -381,9 +440,13 @@ impl Runtime {
                         }
                         let mut resources = Vec::new();
                         for r in &m.resources {
-                            let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                            let text = |t: &Option<naftiko_spec::model::Text>| {
+                                t.as_ref().map(|t| t.value.clone())
+                            };
                             let source = match &r.location {
-                                Some(l) => ResourceSource::Directory(naftiko_validate::workspace::import_path(&file.path, &l.value)),
+                                Some(l) => ResourceSource::Directory(
+                                    naftiko_validate::workspace::import_path(&file.path, &l.value),
+                                ),
                                 None => {
                                     let built = b.build_invocable(
                                         std::iter::empty(),
@@ -397,7 +460,11 @@ impl Runtime {
                                         OperationInfo {
                                             namespace: namespace.clone(),
                                             name: text(&r.name).unwrap_or_default(),
-                                            call: r.invocation.call.as_ref().map(|c| c.value.clone()),
+                                            call: r
+                                                .invocation
+                                                .call
+                                                .as_ref()
+                                                .map(|c| c.value.clone()),
                                         },
                                         built,
                                     ));
@@ -415,14 +482,21 @@ impl Runtime {
                         }
                         let mut prompts = Vec::new();
                         for p in &m.prompts {
-                            let text = |t: &Option<naftiko_spec::model::Text>| t.as_ref().map(|t| t.value.clone());
+                            let text = |t: &Option<naftiko_spec::model::Text>| {
+                                t.as_ref().map(|t| t.value.clone())
+                            };
                             let messages = match &p.location {
                                 Some(l) => {
-                                    let path = naftiko_validate::workspace::import_path(&file.path, &l.value);
+                                    let path = naftiko_validate::workspace::import_path(
+                                        &file.path, &l.value,
+                                    );
                                     match std::fs::read_to_string(&path) {
                                         Ok(t) => vec![("user".to_owned(), t)],
                                         Err(e) => {
-                                            problems.push(problem(&l.loc, format!("prompt file {}: {e}", path.display())));
+                                            problems.push(problem(
+                                                &l.loc,
+                                                format!("prompt file {}: {e}", path.display()),
+                                            ));
                                             Vec::new()
                                         }
                                     }
@@ -430,7 +504,12 @@ impl Runtime {
                                 None => p
                                     .template
                                     .iter()
-                                    .map(|m| (text(&m.role).unwrap_or_else(|| "user".to_owned()), text(&m.content).unwrap_or_default()))
+                                    .map(|m| {
+                                        (
+                                            text(&m.role).unwrap_or_else(|| "user".to_owned()),
+                                            text(&m.content).unwrap_or_default(),
+                                        )
+                                    })
                                     .collect(),
                             };
                             prompts.push(PromptSpec {
@@ -461,12 +540,18 @@ impl Runtime {
                         });
                     }
                     Exposes::Skill(_) => {}
-                    other => warnings.push(format!(
-                        "{}: exposes `{}` ({}) is not served by this build; only `rest`, `mcp` and `skill` are",
-                        file.path.display(),
-                        other.namespace().map(|n| n.value.as_str()).unwrap_or("?"),
-                        other.kind()
-                    )),
+                    Exposes::Control(c) => {
+                        if control.is_none() {
+                            control = Some(ControlService {
+                                address: c
+                                    .address
+                                    .as_ref()
+                                    .map(|a| a.value.clone())
+                                    .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                                port: c.port.as_ref().map(|p| p.value).unwrap_or(9100),
+                            });
+                        }
+                    }
                 }
             }
             let find_tool = |ns: &str, action: &str| -> SkillToolKind {
@@ -701,6 +786,8 @@ impl Runtime {
             services,
             mcp,
             skills: skill_services,
+            control,
+            capabilities,
             warnings,
             secrets,
             metrics,
@@ -710,6 +797,16 @@ impl Runtime {
     /// The REST services to serve.
     pub fn rest_services(&self) -> &[RestService] {
         &self.services
+    }
+
+    /// The control port to serve, if any.
+    pub fn control_service(&self) -> Option<&ControlService> {
+        self.control.as_ref()
+    }
+
+    /// The capabilities served.
+    pub fn capabilities(&self) -> &[CapabilityInfo] {
+        &self.capabilities
     }
 
     /// The skill catalogs to serve.

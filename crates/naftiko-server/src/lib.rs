@@ -11,6 +11,7 @@
 //! [`naftiko_engine::Runtime::invoke`], and map outcomes and errors to the protocol. They
 //! know nothing of YAML.
 
+pub mod control;
 pub mod mcp;
 pub mod problem;
 pub mod rest;
@@ -70,7 +71,7 @@ pub enum ServeError {
 /// One open listener and what it serves.
 #[derive(Debug)]
 pub struct Listener {
-    /// What it serves: `rest`, `mcp` or `skill`.
+    /// What it serves: `rest`, `mcp`, `skill` or `control`.
     pub kind: &'static str,
     /// The bound address (with the real port when 0 was asked for).
     pub local_addr: SocketAddr,
@@ -91,6 +92,7 @@ pub struct Listeners {
     pub stdio: Option<usize>,
     runtime: Arc<Runtime>,
     grace: Duration,
+    ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 async fn open(
@@ -204,11 +206,62 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             app: skill::router(runtime.clone(), i),
         });
     }
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(c) = runtime.control_service() {
+        let namespaces = vec!["control".to_owned()];
+        let (listener, local_addr) = open(&c.address, c.port, &namespaces).await?;
+        let mut described: Vec<(String, Vec<String>, String)> = listeners
+            .iter()
+            .map(|l| {
+                (
+                    l.kind.to_owned(),
+                    l.namespaces.clone(),
+                    l.local_addr.to_string(),
+                )
+            })
+            .collect();
+        described.push((
+            "control".to_owned(),
+            namespaces.clone(),
+            local_addr.to_string(),
+        ));
+        if let Some(i) = stdio
+            && let Some(s) = runtime.mcp_services().get(i)
+        {
+            described.push((
+                "mcp".to_owned(),
+                vec![s.namespace.clone()],
+                "stdio".to_owned(),
+            ));
+        }
+        let state = Arc::new(control::ControlState {
+            runtime: runtime.clone(),
+            ready: ready.clone(),
+            started: std::time::Instant::now(),
+            listeners: described,
+        });
+        listeners.push(Listener {
+            kind: "control",
+            local_addr,
+            namespaces,
+            routes: [
+                "GET /health/live",
+                "GET /health/ready",
+                "GET /status",
+                "GET /metrics",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            listener,
+            app: control::router(state),
+        });
+    }
     Ok(Listeners {
         listeners,
         stdio,
         runtime,
         grace: options.shutdown_grace,
+        ready,
     })
 }
 
@@ -224,6 +277,7 @@ impl Listeners {
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send) -> bool {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let listeners_empty = self.listeners.is_empty();
+        let ready = self.ready.clone();
         let servers = self.listeners.into_iter().map(|l| {
             let mut rx = stop_rx.clone();
             async move {
@@ -264,6 +318,8 @@ impl Listeners {
             }
         };
         let grace = self.grace;
+        // Every listener is bound (bind succeeded) and starts accepting below.
+        ready.store(true, std::sync::atomic::Ordering::Release);
         tokio::select! {
             _ = &mut all => true,
             () = async {
@@ -271,6 +327,7 @@ impl Listeners {
                     () = shutdown => {},
                     () = stdio_done => {},
                 }
+                ready.store(false, std::sync::atomic::Ordering::Release);
                 tracing::info!(target: "naftiko::server", "shutting down: no new connections; finishing in-flight requests");
                 let _ = stop_tx.send(true);
                 tokio::time::sleep(grace).await;

@@ -169,7 +169,17 @@ impl ServerHandler for Handler {
             ));
         };
         let args = request.arguments.unwrap_or_default();
+        let started = std::time::Instant::now();
+        let in_flight = self.runtime.metrics().start();
         let result = self.runtime.call_tool(tool, args).await;
+        drop(in_flight);
+        self.runtime.metrics().request(
+            "mcp",
+            &tool.name,
+            if result.is_error { 500 } else { 200 },
+            result.is_error.then_some("tool-error"),
+            started.elapsed(),
+        );
         let mut v = json!({
             "content": [{"type": "text", "text": result.text}],
             "isError": result.is_error,

@@ -24,6 +24,10 @@ pub fn status_of(e: &InvokeError) -> StatusCode {
     }
 }
 
+/// The kind of error a response carries (a response extension, for metrics).
+#[derive(Debug, Clone)]
+pub struct ProblemKind(pub String);
+
 /// A problem response.
 pub fn problem(
     status: StatusCode,
@@ -44,6 +48,9 @@ pub fn problem(
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+        .extensions_mut()
+        .insert(ProblemKind(kind.to_owned()));
     response
 }
 

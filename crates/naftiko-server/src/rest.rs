@@ -35,8 +35,22 @@ pub fn router(app: Arc<RestApp>) -> axum::Router {
 async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
+    let metrics = app.runtime.metrics();
+    let in_flight = metrics.start();
     let (response, route, upstream) = respond(&app, request).await;
+    drop(in_flight);
     let status = response.status().as_u16();
+    let kind = response
+        .extensions()
+        .get::<problem::ProblemKind>()
+        .map(|k| k.0.as_str())
+        .or((status >= 400).then_some("upstream-status"));
+    let operation = if route == "-" {
+        route.clone()
+    } else {
+        format!("{method} {route}")
+    };
+    metrics.request("rest", &operation, status, kind, started.elapsed());
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let upstream_status = upstream.map(i64::from).unwrap_or(-1);
     tracing::info!(

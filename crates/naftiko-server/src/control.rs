@@ -1,0 +1,106 @@
+//! The control port: `/health/live`, `/health/ready`, `/status` and `/metrics` (Prometheus
+//! text from the runtime's registry). Ready means every listener is bound and serving and
+//! the bindings resolved (a runtime only exists when they did); it turns false again while
+//! shutting down, so a load balancer stops sending traffic before connections drain.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use naftiko_engine::Runtime;
+use serde_json::{Value, json};
+
+/// Shared facts the control port reports.
+#[derive(Debug)]
+pub struct ControlState {
+    /// The runtime.
+    pub runtime: Arc<Runtime>,
+    /// True while every listener serves.
+    pub ready: Arc<AtomicBool>,
+    /// When serving started.
+    pub started: Instant,
+    /// `(kind, namespaces, address)` of every listener.
+    pub listeners: Vec<(String, Vec<String>, String)>,
+}
+
+/// The axum router of the control port.
+pub fn router(state: Arc<ControlState>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/health/live",
+            get(|| async { json_response(StatusCode::OK, json!({"status": "UP"})) }),
+        )
+        .route("/health/ready", get(ready))
+        .route("/status", get(status))
+        .route("/metrics", get(metrics))
+        .fallback(|| async {
+            crate::problem::problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "the control port serves /health/live, /health/ready, /status and /metrics",
+                serde_json::Map::new(),
+            )
+        })
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn listeners(state: &ControlState) -> Vec<Value> {
+    state
+        .listeners
+        .iter()
+        .map(|(kind, ns, addr)| json!({"kind": kind, "namespaces": ns, "address": addr}))
+        .collect()
+}
+
+async fn ready(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
+    if state.ready.load(Ordering::Acquire) {
+        json_response(
+            StatusCode::OK,
+            json!({"status": "UP", "listeners": listeners(&state)}),
+        )
+    } else {
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "DOWN", "listeners": listeners(&state)}),
+        )
+    }
+}
+
+async fn status(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
+    let capabilities: Vec<Value> = state
+        .runtime
+        .capabilities()
+        .iter()
+        .map(|c| json!({"file": c.file.display().to_string(), "label": c.label, "naftiko": c.naftiko}))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        json!({
+            "status": if state.ready.load(Ordering::Acquire) { "UP" } else { "DOWN" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "capabilities": capabilities,
+            "listeners": listeners(&state),
+            "uptimeSeconds": state.started.elapsed().as_secs_f64(),
+        }),
+    )
+}
+
+async fn metrics(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
+    let mut r = (StatusCode::OK, state.runtime.metrics().encode()).into_response();
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    r
+}
