@@ -1358,33 +1358,6 @@ impl DocBuild<'_> {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_split_into_literal_and_variable_segments() {
-        assert_eq!(
-            segments("/v1/ships/{{imo}}/x-{id}.json"),
-            vec![
-                Segment::Literal("v1".into()),
-                Segment::Literal("ships".into()),
-                Segment::Var {
-                    prefix: String::new(),
-                    name: "imo".into(),
-                    suffix: String::new()
-                },
-                Segment::Var {
-                    prefix: "x-".into(),
-                    name: "id".into(),
-                    suffix: ".json".into()
-                },
-            ]
-        );
-    }
-}
-
 /// The MCP tool derived from a REST operation (`--expose mcp`).
 fn rest_tool(
     built: &Invocable,
@@ -1438,4 +1411,31 @@ fn hints(h: &naftiko_spec::model::McpToolHints) -> serde_json::Value {
         }
     }
     serde_json::Value::Object(m)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_split_into_literal_and_variable_segments() {
+        assert_eq!(
+            segments("/v1/ships/{{imo}}/x-{id}.json"),
+            vec![
+                Segment::Literal("v1".into()),
+                Segment::Literal("ships".into()),
+                Segment::Var {
+                    prefix: String::new(),
+                    name: "imo".into(),
+                    suffix: String::new()
+                },
+                Segment::Var {
+                    prefix: "x-".into(),
+                    name: "id".into(),
+                    suffix: ".json".into()
+                },
+            ]
+        );
+    }
 }

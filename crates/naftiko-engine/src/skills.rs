@@ -61,6 +61,8 @@ pub struct SkillTool {
 
 /// How a skill tool is used.
 #[derive(Debug, Clone)]
+// Built once at start-up and never moved on a hot path: the size difference is harmless.
+#[allow(clippy::large_enum_variant)]
 pub enum SkillToolKind {
     /// An operation of a sibling REST or MCP block.
     Derived {

@@ -368,12 +368,8 @@ impl Handler {
                 None,
             ));
         };
-        let args: serde_json::Map<String, Value> = request
-            .arguments
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v))
-            .collect();
+        let args: serde_json::Map<String, Value> =
+            request.arguments.unwrap_or_default().into_iter().collect();
         let messages = prompt
             .render(&args)
             .map_err(|e| McpError::invalid_params(e, None))?;

@@ -937,19 +937,24 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
     }
 
     out.push_str("## When to use\n\n");
-    let summary = first_sentence(&skill.description);
-    if summary.is_empty() {
-        let _ = writeln!(out, "Use this skill for the tasks its tools cover.\n");
+    let summary = first_sentence(&skill.description).trim_end_matches('.');
+    let lead = if summary.is_empty() {
+        "Use this skill when a task needs".to_owned()
     } else {
-        let _ = writeln!(out, "Use this skill for: {summary}\n");
-    }
-    if !skill.tools.is_empty() {
-        out.push_str("It fits when a task needs to:\n\n");
+        format!(
+            "Use this skill when a task is about this: *{}*. It fits when the task needs",
+            cell(summary)
+        )
+    };
+    if skill.tools.is_empty() {
+        let _ = writeln!(out, "{lead} its instructions.\n");
+    } else {
+        let _ = writeln!(out, "{lead} to:\n");
         for t in &skill.tools {
             let what = if t.description.trim().is_empty() {
                 t.name.as_str()
             } else {
-                t.description.trim()
+                t.description.trim().trim_end_matches('.')
             };
             let _ = writeln!(out, "- {} (`{}`)", cell(what), t.name);
         }
