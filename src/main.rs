@@ -37,8 +37,9 @@ struct Cli {
 enum Command {
     /// Check capability files and report every problem with its file, line and column.
     Validate(ValidateArgs),
-    /// Validate, build and serve capability files (REST) until SIGINT/SIGTERM.
-    Run(run::RunArgs),
+    /// Validate, build and serve capability files (REST, MCP, skills, control) until
+    /// SIGINT/SIGTERM.
+    Run(Box<run::RunArgs>),
     /// Print a JSON Schema of the capability document, generated from naftiko's model.
     Schema,
     /// List every rule id with its default severity.
