@@ -403,6 +403,14 @@ pub(crate) struct Invocable {
 }
 
 impl Invocable {
+    /// The description of what it calls, when it calls one consumed operation.
+    pub(crate) fn call_description(&self) -> Option<String> {
+        match &self.target {
+            Target::Call(op) => op.description.clone(),
+            _ => None,
+        }
+    }
+
     /// The schema of what it answers: its own outputs, else its called operation's.
     pub(crate) fn output_schema(&self) -> Option<Value> {
         match (&self.target, self.outputs.is_empty()) {

@@ -73,6 +73,8 @@ struct Part {
 #[derive(Debug)]
 pub(crate) struct ConsumedOp {
     pub(crate) api: Arc<Upstream>,
+    /// The operation's description (tools and skills fall back to it).
+    pub(crate) description: Option<String>,
     pub(crate) method: reqwest::Method,
     pub(crate) url: UrlTemplate,
     pub(crate) params: Vec<Param>,
@@ -228,6 +230,7 @@ impl ConsumedOp {
         let outputs = Outputs::compile(&op.output_parameters, names)?;
         Ok(ConsumedOp {
             api,
+            description: op.description.as_ref().map(|d| d.value.clone()),
             method,
             url,
             params,

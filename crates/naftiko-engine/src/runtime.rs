@@ -181,6 +181,7 @@ pub struct Runtime {
     skills: Vec<SkillService>,
     control: Option<ControlService>,
     capabilities: Vec<CapabilityInfo>,
+    bound: std::sync::OnceLock<Vec<(String, std::net::SocketAddr)>>,
     warnings: Vec<String>,
     secrets: Secrets,
     metrics: Arc<crate::metrics::Metrics>,
@@ -354,8 +355,11 @@ impl Runtime {
                                     &name,
                                     op.description
                                         .as_ref()
-                                        .or(resource.description.as_ref())
-                                        .map(|d| d.value.clone()),
+                                        .map(|d| d.value.clone())
+                                        .or_else(|| built.call_description())
+                                        .or_else(|| {
+                                            resource.description.as_ref().map(|d| d.value.clone())
+                                        }),
                                     &segs,
                                     id,
                                 ));
@@ -417,7 +421,11 @@ impl Runtime {
                             tools.push(ToolSpec {
                                 name: name.value.clone(),
                                 title: t.label.as_ref().map(|l| l.value.clone()),
-                                description: t.description.as_ref().map(|d| d.value.clone()),
+                                description: t
+                                    .description
+                                    .as_ref()
+                                    .map(|d| d.value.clone())
+                                    .or_else(|| built.call_description()),
                                 input_schema: input_schema(
                                     &built.inputs,
                                     &built.with,
@@ -788,6 +796,7 @@ impl Runtime {
             skills: skill_services,
             control,
             capabilities,
+            bound: std::sync::OnceLock::new(),
             warnings,
             secrets,
             metrics,
@@ -797,6 +806,21 @@ impl Runtime {
     /// The REST services to serve.
     pub fn rest_services(&self) -> &[RestService] {
         &self.services
+    }
+
+    /// Records where each exposes namespace was bound (once, by the server, after binding):
+    /// lets adapters document real ports when `:0` was asked for.
+    pub fn set_bound_addresses(&self, bound: Vec<(String, std::net::SocketAddr)>) {
+        let _ = self.bound.set(bound);
+    }
+
+    /// Where an exposes namespace listens, once bound.
+    pub fn bound_address(&self, namespace: &str) -> Option<std::net::SocketAddr> {
+        self.bound
+            .get()?
+            .iter()
+            .find(|(n, _)| n == namespace)
+            .map(|(_, a)| *a)
     }
 
     /// The control port to serve, if any.

@@ -131,17 +131,22 @@ pub(crate) fn input_schema(
     target: &Target,
     path_vars: &[String],
 ) -> Value {
-    let mut entries: Vec<(String, Value, bool)> = path_vars
+    // Declared inputs first, so their types and descriptions win over bare path variables.
+    let mut entries: Vec<(String, Value, bool)> = inputs
         .iter()
-        .map(|v| (v.clone(), property(Some("string"), None), true))
+        .map(|i| {
+            (
+                i.name.clone(),
+                property(i.ty.map(|t| t.as_str()), i.description.as_deref()),
+                i.required,
+            )
+        })
         .collect();
-    for i in inputs {
-        entries.push((
-            i.name.clone(),
-            property(i.ty.map(|t| t.as_str()), i.description.as_deref()),
-            i.required,
-        ));
-    }
+    entries.extend(
+        path_vars
+            .iter()
+            .map(|v| (v.clone(), property(Some("string"), None), true)),
+    );
     if !inputs.is_empty() {
         return object_schema(entries);
     }

@@ -189,6 +189,12 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             }
         }
     }
+    runtime.set_bound_addresses(
+        listeners
+            .iter()
+            .flat_map(|l| l.namespaces.iter().map(|n| (n.clone(), l.local_addr)))
+            .collect(),
+    );
     for (i, s) in runtime.skill_services().iter().enumerate() {
         let namespaces = vec![s.namespace.clone()];
         let (listener, local_addr) = open(&s.address, s.port, &namespaces).await?;

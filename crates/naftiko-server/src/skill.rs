@@ -38,7 +38,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use http::{Method, Request, StatusCode};
-use naftiko_engine::skills::{RestCall, SkillService, SkillSpec, SkillToolKind};
+use naftiko_engine::skills::{RestCall, SkillService, SkillSpec, SkillTool, SkillToolKind};
 use naftiko_engine::{McpListen, Runtime, ToolSpec};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
@@ -513,19 +513,10 @@ fn zip_skill(folder: &str, root: Option<&Path>, generated: &str) -> Result<Vec<u
         .map_err(zip_error)?;
     let mut written: u64 = 0;
     for f in &files {
-        let mut parent = String::new();
-        for seg in f
-            .path
-            .split('/')
-            .collect::<Vec<_>>()
-            .iter()
-            .rev()
-            .skip(1)
-            .rev()
-        {
-            parent.push_str(seg);
-            parent.push('/');
-            if dirs.insert(parent.clone()) {
+        // Each folder has its own entry, before its first file.
+        for (i, _) in f.path.match_indices('/') {
+            let parent = &f.path[..=i];
+            if dirs.insert(parent.to_owned()) {
                 zip.add_directory(format!("{folder}/{parent}"), options)
                     .map_err(zip_error)?;
             }
@@ -835,28 +826,20 @@ fn rest_howto(out: &mut String, call: &RestCall, tool: Option<&ToolSpec>) {
     out.push_str("\n```\n\n");
     let mut notes = Vec::new();
     if !vars.is_empty() {
-        notes.push("replace each `{name}` in the URL with its value".to_owned());
+        notes.push("Replace each `{name}` in the URL with its value.");
     }
     if has_body && !others.is_empty() {
-        notes.push(
-            "fill the JSON body with the inputs (leave out optional ones you do not need)"
-                .to_owned(),
-        );
+        notes.push("Fill the JSON body with the inputs (leave out optional ones you do not need).");
     } else if !others.is_empty() {
         notes.push(
-            "pass the other inputs as query parameters (leave out optional ones you do not need)"
-                .to_owned(),
+            "Pass the other inputs as query parameters (leave out optional ones you do not need).",
         );
     }
     if call.port == 0 {
-        notes.push("the port was chosen when the server started: use the one it logged".to_owned());
+        notes.push("The port was chosen when the server started: use the one it logged.");
     }
     if !notes.is_empty() {
-        let mut text = notes.join("; ");
-        if let Some(first) = text.get(..1) {
-            text = format!("{}{}", first.to_ascii_uppercase(), &text[1..]);
-        }
-        let _ = writeln!(out, "{text}.\n");
+        let _ = writeln!(out, "{}\n", notes.join(" "));
     }
 }
 
@@ -867,7 +850,8 @@ fn mcp_howto(out: &mut String, runtime: &Runtime, namespace: &str, tool: &ToolSp
         .find(|m| m.namespace == namespace)
         .map(|m| match &m.listen {
             McpListen::Http(address, port) => {
-                format!("Streamable HTTP at `{}/mcp`", base_url(address, *port))
+                let port = runtime.bound_address(namespace).map_or(*port, |a| a.port());
+                format!("Streamable HTTP at `{}/mcp`", base_url(address, port))
             }
             McpListen::Stdio => "stdio".to_owned(),
         })
@@ -889,6 +873,25 @@ fn mcp_howto(out: &mut String, runtime: &Runtime, namespace: &str, tool: &ToolSp
         serde_json::to_string_pretty(&Value::Object(args)).unwrap_or_default(),
         request
     );
+}
+
+/// What a skill tool does: its own description, else its operation's description or title.
+fn description_of(tool: &SkillTool) -> Option<&str> {
+    let spec = match &tool.kind {
+        SkillToolKind::Derived {
+            tool: Some(spec), ..
+        } => Some(spec),
+        _ => None,
+    };
+    [
+        Some(tool.description.as_str()),
+        spec.and_then(|s| s.description.as_deref()),
+        spec.and_then(|s| s.title.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .find(|d| !d.is_empty())
 }
 
 /// The first sentence of a text.
@@ -951,12 +954,14 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
     } else {
         let _ = writeln!(out, "{lead} to:\n");
         for t in &skill.tools {
-            let what = if t.description.trim().is_empty() {
-                t.name.as_str()
-            } else {
-                t.description.trim().trim_end_matches('.')
-            };
-            let _ = writeln!(out, "- {} (`{}`)", cell(what), t.name);
+            match description_of(t) {
+                Some(what) => {
+                    let _ = writeln!(out, "- {} (`{}`)", cell(what.trim_end_matches('.')), t.name);
+                }
+                None => {
+                    let _ = writeln!(out, "- `{}`", t.name);
+                }
+            }
         }
         out.push('\n');
     }
@@ -973,8 +978,8 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
     }
     for t in &skill.tools {
         let _ = writeln!(out, "### {}\n", t.name);
-        if !t.description.trim().is_empty() {
-            let _ = writeln!(out, "{}\n", t.description.trim());
+        if let Some(what) = description_of(t) {
+            let _ = writeln!(out, "{what}\n");
         }
         match &t.kind {
             SkillToolKind::Derived {
@@ -989,7 +994,14 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
                     inputs_table(&mut out, spec);
                 }
                 match (*mode, rest, tool) {
-                    ("rest", Some(call), spec) => rest_howto(&mut out, call, spec.as_ref()),
+                    ("rest", Some(call), spec) => {
+                        // The real port when `:0` was asked for.
+                        let mut call = call.clone();
+                        if let Some(addr) = runtime.bound_address(namespace) {
+                            call.port = addr.port();
+                        }
+                        rest_howto(&mut out, &call, spec.as_ref());
+                    }
                     ("mcp", _, Some(spec)) => mcp_howto(&mut out, runtime, namespace, spec),
                     _ => {
                         let _ = writeln!(
