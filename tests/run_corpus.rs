@@ -425,6 +425,13 @@ struct Tally {
     statuses: BTreeMap<u16, usize>,
     four_xx: Vec<String>,
     mismatches: Vec<String>,
+    /// MCP tools called.
+    tools: usize,
+    /// Tool results refused because the made-up upstream answer has the wrong shape.
+    shape_errors: Vec<String>,
+    /// MCP tools that answered an error result (with a catch-all 200 upstream, every one is
+    /// naftiko's own).
+    tool_errors: Vec<String>,
     failures: Vec<String>,
 }
 
@@ -487,6 +494,15 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
                 _ => None,
             })
             .collect();
+        // Every other block with a namespace (MCP, skill) moves to loopback too; an MCP
+        // block on stdio becomes HTTP, so nothing reads the test's own stdin.
+        let other_namespaces: Vec<String> = doc
+            .capability
+            .iter()
+            .flat_map(|c| &c.exposes)
+            .filter(|e| !matches!(e, Exposes::Rest(_)))
+            .filter_map(|e| e.namespace().map(|n| n.value.clone()))
+            .collect();
         // One catch-all upstream per file, so its record is this file's alone.
         let up = Upstream::start(|_| Reply::json(json!({})));
         // A shared consumer file (no `capability`) is built for nothing: `--base-uri` may
@@ -504,10 +520,14 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
             listens: rest_namespaces
                 .iter()
                 .flatten()
+                .chain(&other_namespaces)
                 .map(|ns| (ns.clone(), "127.0.0.1".to_owned(), 0))
                 .collect(),
             client: ClientOptions::default(),
             env: Arc::new(FakeEnv),
+            expose_mcp: None,
+            expose_skill: None,
+            control: None,
         };
         let runtime = match Runtime::build(&v, &options) {
             Ok(r) => r,
@@ -650,6 +670,30 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
                 }
             }
         }
+        // Every MCP tool, called once with made-up arguments for its input schema.
+        for service in runtime.mcp_services() {
+            for tool in &service.tools {
+                let args = made_up_arguments(&tool.input_schema);
+                let before = up.seen().len();
+                let result = tokio.block_on(runtime.call_tool(tool, args));
+                t.tools += 1;
+                let label = format!("{shown}: MCP tool {}.{}", service.namespace, tool.name);
+                if result.is_error && result.text.starts_with("output `") {
+                    // The catch-all upstream's `{}` does not have the declared shape (an array
+                    // output, say): a mapping error about the upstream, not naftiko's own.
+                    t.shape_errors
+                        .push(format!("{label} → {}", truncate(&result.text)));
+                } else if result.is_error {
+                    t.tool_errors
+                        .push(format!("{label} → {}", truncate(&result.text)));
+                } else if up.seen().len() > before
+                    && result.structured.is_none()
+                    && result.text.is_empty()
+                {
+                    t.failures.push(format!("{label} → an empty result"));
+                }
+            }
+        }
         let _ = stop_tx.send(());
         let drained = tokio.block_on(server).unwrap();
         assert!(
@@ -704,6 +748,18 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
     for d in &t.mismatches {
         println!("  NAME MISMATCH {d}");
     }
+    println!("corpus run: {} MCP tools called", t.tools);
+    println!(
+        "corpus run: {} MCP tool results refused because the catch-all `{{}}` answer lacks the declared shape:",
+        t.shape_errors.len()
+    );
+    for d in &t.shape_errors {
+        println!("  SHAPE {d}");
+    }
+    println!("corpus run: {} MCP tool errors:", t.tool_errors.len());
+    for d in &t.tool_errors {
+        println!("  TOOL ERROR {d}");
+    }
     println!("corpus run: {} failures:", t.failures.len());
     for d in &t.failures {
         println!("  FAILURE {d}");
@@ -715,9 +771,28 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
         "the smoke test exercised nothing"
     );
     assert!(
-        t.build_failures.is_empty() && t.failures.is_empty(),
+        t.build_failures.is_empty() && t.failures.is_empty() && t.tool_errors.is_empty(),
         "{} unexpected build failures and {} failed requests (see the output above)",
         t.build_failures.len(),
         t.failures.len()
     );
+}
+
+/// Made-up arguments for every property of an input schema, by type.
+fn made_up_arguments(schema: &Value) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    if let Some(Value::Object(props)) = schema.get("properties") {
+        for (name, p) in props {
+            let v = match p.get("type").and_then(Value::as_str) {
+                Some("integer") => json!(7),
+                Some("number") => json!(7.5),
+                Some("boolean") => json!(true),
+                Some("array") => json!(["made-up"]),
+                Some("object") => json!({"example": "value"}),
+                _ => json!(format!("made-up-{name}")),
+            };
+            out.insert(name.clone(), v);
+        }
+    }
+    out
 }

@@ -123,8 +123,9 @@ fn object_schema(entries: Vec<(String, Value, bool)>) -> Value {
     schema
 }
 
-/// The input schema of a unit: its declared inputs, or (community form, no declared
-/// inputs) what its path, `with` arguments and called operation need.
+/// The input schema of a unit: its declared inputs, then whatever its path, `with`
+/// arguments and called operation need that they leave out (the whole schema, for the
+/// community form with no declared inputs).
 pub(crate) fn input_schema(
     inputs: &[Input],
     with: &With,
@@ -147,9 +148,8 @@ pub(crate) fn input_schema(
             .iter()
             .map(|v| (v.clone(), property(Some("string"), None), true)),
     );
-    if !inputs.is_empty() {
-        return object_schema(entries);
-    }
+    // Whatever the declared inputs leave out but the call needs (community files often
+    // declare some inputs and forget a path variable) is added below, after them.
     let Target::Call(op) = target else {
         for (_, arg) in with.arguments() {
             entries.push((arg.to_owned(), property(None, None), false));
