@@ -110,8 +110,12 @@ impl ResourceSpec {
     pub fn resolve(&self, uri: &str) -> Option<Result<ResourceTarget, String>> {
         match &self.source {
             ResourceSource::Directory(dir) => {
-                let base = self.uri.trim_end_matches('/');
-                let rel = uri.strip_prefix(base)?.strip_prefix('/')?;
+                // A directory's files are `<uri>/<relative path>` (so `test:/` + `static-text`
+                // is `test://static-text`); a URI naming no file is not this resource's.
+                let rel = uri.strip_prefix(self.uri.as_str())?.strip_prefix('/')?;
+                if rel.split('/').all(safe_segment) && !dir.join(rel).is_file() {
+                    return None;
+                }
                 Some(read_file(dir, rel).map(|text| {
                     ResourceTarget::File {
                         text,
@@ -268,12 +272,14 @@ impl PromptSpec {
         Ok(self
             .messages
             .iter()
-            .map(|(role, content)| (role.clone(), fill(content, args)))
+            .map(|(role, content)| (role.clone(), fill(content, args, &self.arguments)))
             .collect())
     }
 }
 
-fn fill(template: &str, args: &Map<String, Value>) -> String {
+/// Fills `{{name}}` placeholders: an argument's value; an optional argument left out renders
+/// as nothing (as Mustache would); a name that is no argument stays as written.
+fn fill(template: &str, args: &Map<String, Value>, declared: &[PromptArgument]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
@@ -284,6 +290,7 @@ fn fill(template: &str, args: &Map<String, Value>) -> String {
                 let name = after[..close].trim();
                 match args.get(name) {
                     Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::Null) | None if declared.iter().any(|a| a.name == name) => {}
                     Some(Value::Null) | None => out.push_str(&rest[open..open + 2 + close + 2]),
                     Some(v) => out.push_str(&v.to_string()),
                 }
@@ -319,16 +326,24 @@ mod tests {
             name: "p".into(),
             title: None,
             description: None,
-            arguments: vec![PromptArgument {
-                name: "a".into(),
-                title: None,
-                description: None,
-                required: true,
-            }],
-            messages: vec![("user".into(), "x={{a}} y={{b}}".into())],
+            arguments: vec![
+                PromptArgument {
+                    name: "a".into(),
+                    title: None,
+                    description: None,
+                    required: true,
+                },
+                PromptArgument {
+                    name: "o".into(),
+                    title: None,
+                    description: None,
+                    required: false,
+                },
+            ],
+            messages: vec![("user".into(), "x={{a}} y={{b}} o={{o}}".into())],
         };
         let args = json!({"a": "1"}).as_object().unwrap().clone();
-        assert_eq!(p.render(&args).unwrap()[0].1, "x=1 y={{b}}");
+        assert_eq!(p.render(&args).unwrap()[0].1, "x=1 y={{b}} o=");
         assert!(p.render(&Map::new()).unwrap_err().contains("`a`"));
     }
 

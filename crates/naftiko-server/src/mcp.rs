@@ -117,7 +117,10 @@ impl ServerHandler for Handler {
             .service()
             .map(|s| (s.namespace.clone(), s.description.clone()))
             .unwrap_or_default();
-        let mut capabilities = json!({"tools": {"listChanged": false}});
+        // `completions`: no argument has known values, so every completion is empty (a valid
+        // answer). `logging`: the level is accepted; naftiko sends no log notifications.
+        let mut capabilities =
+            json!({"tools": {"listChanged": false}, "completions": {}, "logging": {}});
         if let Some(s) = self.service() {
             if !s.resources.is_empty() {
                 capabilities["resources"] = json!({"subscribe": false, "listChanged": false});
@@ -197,6 +200,16 @@ impl ServerHandler for Handler {
         serde_json::from_value::<CallToolResult>(v)
             .map(CallToolResponse::from)
             .map_err(internal)
+    }
+
+    // Logging is deprecated by SEP-2577 but still part of 2025-06-18 and 2025-11-25.
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        _request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        Ok(())
     }
 
     async fn list_resources(
@@ -426,6 +439,17 @@ pub fn router(runtime: Arc<Runtime>, service: usize, options: &McpHttpOptions) -
     )
 }
 
+/// A JSON-RPC error answered before rmcp sees the request.
+fn rpc_error(status: StatusCode, id: Value, code: i64, message: &str) -> Response {
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
 /// The sessions of one MCP endpoint.
 #[derive(Debug, Clone, Default)]
 struct Sessions {
@@ -466,10 +490,43 @@ impl Sessions {
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let initialize = parts.method == Method::POST
-            && serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .is_some_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+        let mut initialize = false;
+        if parts.method == Method::POST {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Err(e) => {
+                    return rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        Value::Null,
+                        -32700,
+                        &format!("Parse error: {e}"),
+                    );
+                }
+                Ok(Value::Array(_)) => {
+                    return rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        Value::Null,
+                        -32600,
+                        "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them)",
+                    );
+                }
+                Ok(v) => {
+                    let method = v.get("method").and_then(Value::as_str);
+                    initialize = method == Some("initialize");
+                    let arguments = v.get("params").and_then(|p| p.get("arguments"));
+                    if method == Some("tools/call")
+                        && arguments.is_some_and(|a| !a.is_object() && !a.is_null())
+                    {
+                        let id = v.get("id").cloned().unwrap_or(Value::Null);
+                        return rpc_error(
+                            StatusCode::OK,
+                            id,
+                            -32602,
+                            "Invalid params: `arguments` must be an object",
+                        );
+                    }
+                }
+            }
+        }
         let request = Request::from_parts(parts, Body::from(bytes));
         let response = tower::ServiceExt::oneshot(mcp, request).await;
         let mut response = match response {
