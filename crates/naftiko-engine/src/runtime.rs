@@ -433,7 +433,13 @@ impl Runtime {
                                     &[],
                                 ),
                                 output_schema: output_schema(built.output_schema()),
-                                annotations: t.hints.as_ref().map(hints),
+                                annotations: tool_annotations(
+                                    t.hints.as_ref(),
+                                    t.invocation
+                                        .reference
+                                        .as_ref()
+                                        .and_then(|r| function_semantics(cap, &r.value)),
+                                ),
                                 op: id,
                                 args: ArgMapping::Body,
                             });
@@ -1421,20 +1427,59 @@ fn rest_tool(
     }
 }
 
-/// MCP tool annotations from `hints`.
-fn hints(h: &naftiko_spec::model::McpToolHints) -> serde_json::Value {
+/// The semantics of the aggregate function `namespace.function`.
+fn function_semantics<'c>(
+    cap: &'c naftiko_spec::model::Capability,
+    reference: &str,
+) -> Option<&'c naftiko_spec::model::Semantics> {
+    let (ns, name) = reference.split_once('.')?;
+    cap.aggregates
+        .iter()
+        .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == ns))
+        .flat_map(|a| &a.functions)
+        .find(|f| f.name.as_ref().is_some_and(|n| n.value == name))?
+        .semantics
+        .as_ref()
+}
+
+/// MCP tool annotations: derived from an aggregate function's `semantics` (`safe` →
+/// read-only and not destructive, `idempotent` copied), then the tool's own `hints` win
+/// field by field.
+fn tool_annotations(
+    h: Option<&naftiko_spec::model::McpToolHints>,
+    semantics: Option<&naftiko_spec::model::Semantics>,
+) -> Option<serde_json::Value> {
     let mut m = serde_json::Map::new();
-    for (key, value) in [
-        ("readOnlyHint", &h.read_only),
-        ("destructiveHint", &h.destructive),
-        ("idempotentHint", &h.idempotent),
-        ("openWorldHint", &h.open_world),
-    ] {
-        if let Some(v) = value {
-            m.insert(key.to_owned(), serde_json::Value::Bool(v.value));
+    if let Some(s) = semantics {
+        if let Some(safe) = &s.safe {
+            m.insert(
+                "readOnlyHint".to_owned(),
+                serde_json::Value::Bool(safe.value),
+            );
+            if safe.value {
+                m.insert("destructiveHint".to_owned(), serde_json::Value::Bool(false));
+            }
+        }
+        if let Some(i) = &s.idempotent {
+            m.insert(
+                "idempotentHint".to_owned(),
+                serde_json::Value::Bool(i.value),
+            );
         }
     }
-    serde_json::Value::Object(m)
+    if let Some(h) = h {
+        for (key, value) in [
+            ("readOnlyHint", &h.read_only),
+            ("destructiveHint", &h.destructive),
+            ("idempotentHint", &h.idempotent),
+            ("openWorldHint", &h.open_world),
+        ] {
+            if let Some(v) = value {
+                m.insert(key.to_owned(), serde_json::Value::Bool(v.value));
+            }
+        }
+    }
+    (!m.is_empty()).then_some(serde_json::Value::Object(m))
 }
 
 #[cfg(test)]

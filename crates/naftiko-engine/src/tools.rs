@@ -150,6 +150,12 @@ pub(crate) fn input_schema(
     );
     // Whatever the declared inputs leave out but the call needs (community files often
     // declare some inputs and forget a path variable) is added below, after them.
+    if let Target::Function(f) = target
+        && inputs.is_empty()
+    {
+        // A tool that only names an aggregate function takes the function's inputs.
+        return input_schema(&f.inputs, &f.with, &f.target, path_vars);
+    }
     let Target::Call(op) = target else {
         for (_, arg) in with.arguments() {
             entries.push((arg.to_owned(), property(None, None), false));
