@@ -52,26 +52,6 @@ fn skip(reason: &str) {
     println!("SKIPPED: {reason}");
 }
 
-/// True when the MCP tooling is installed (else prints SKIPPED, or fails under CI).
-fn tools_installed() -> bool {
-    let dir = common::root().join(".ci/mcp-tools");
-    // What install.sh leaves behind (a directory alone may be a half-done install).
-    let missing: Vec<String> = ["node_modules/.bin/conformance", "venv/bin/python"]
-        .iter()
-        .map(|d| dir.join(d))
-        .filter(|p| !p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    skip(&format!(
-        "{} missing: run .ci/mcp-tools/install.sh (needs node, npm and python3)",
-        missing.join(" and ")
-    ));
-    false
-}
-
 /// What one run of the Python client printed.
 struct ClientRun {
     code: Option<i32>,
@@ -111,8 +91,8 @@ impl std::fmt::Display for ClientRun {
 /// Runs `mcp_client.py ARGS COMMANDS` in the workspace root, killing it if it hangs.
 fn mcp_client(args: &[&str], commands: &Value) -> ClientRun {
     let root = common::root();
-    let mut child = Command::new(root.join(".ci/mcp-tools/venv/bin/python"))
-        .arg(root.join(".ci/mcp-tools/mcp_client.py"))
+    let mut cmd = Command::new(root.join(".ci/mcp-tools/venv/bin/python"));
+    cmd.arg(root.join(".ci/mcp-tools/mcp_client.py"))
         .args(args)
         .arg(commands.to_string())
         .current_dir(root)
@@ -122,40 +102,12 @@ fn mcp_client(args: &[&str], commands: &Value) -> ClientRun {
         .env_remove("NAFTIKO_EXPOSE")
         .env_remove("NAFTIKO_MCP_ALLOWED_HOSTS")
         .env_remove("NAFTIKO_MCP_ALLOWED_ORIGINS")
-        .env_remove("NAFTIKO_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the MCP Python client");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > CLIENT_WATCHDOG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the MCP client did not finish within {CLIENT_WATCHDOG:?}\n{}",
-                err.join().unwrap()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+        .env_remove("NAFTIKO_LOG");
+    let run = common::run_command(&mut cmd, CLIENT_WATCHDOG, "the MCP Python client");
     ClientRun {
-        code: status.code(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
+        code: run.status.code(),
+        stdout: run.stdout,
+        stderr: run.stderr,
     }
 }
 
@@ -327,7 +279,7 @@ fn assert_one_form_request(up: &Upstream, secret: &str) {
 
 #[test]
 fn seed_over_http_lists_getoauthtoken_and_exchanges_a_form_for_a_token() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = token_endpoint();
@@ -346,7 +298,7 @@ fn seed_over_http_lists_getoauthtoken_and_exchanges_a_form_for_a_token() {
 
 #[test]
 fn seed_over_http_without_client_secret_is_an_error_naming_it_and_nothing_is_sent() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = token_endpoint();
@@ -358,7 +310,7 @@ fn seed_over_http_without_client_secret_is_an_error_naming_it_and_nothing_is_sen
 
 #[test]
 fn seed_over_http_upstream_401_is_an_error_result() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = token_endpoint();
@@ -370,7 +322,7 @@ fn seed_over_http_upstream_401_is_an_error_result() {
 
 #[test]
 fn seed_over_http_unreachable_upstream_is_an_error_result() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let n = seed_over_http(&dead_address(), &[]);
@@ -380,7 +332,7 @@ fn seed_over_http_unreachable_upstream_is_an_error_result() {
 
 #[test]
 fn seed_over_http_upstream_timeout_is_an_error_result() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = Upstream::start(|_| {
@@ -393,7 +345,7 @@ fn seed_over_http_upstream_timeout_is_an_error_result() {
 
 #[test]
 fn seed_over_stdio_serves_the_same_tool_and_logs_only_to_stderr() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = token_endpoint();
@@ -549,7 +501,7 @@ fn corpus_file(rel: &str) -> Option<PathBuf> {
 
 #[test]
 fn community_capability_tools_get_derived_schemas_and_reach_the_upstream() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let Some(file) = corpus_file(COMMUNITY) else {
@@ -657,7 +609,7 @@ fn tools_fixture_validates_with_no_errors() {
 
 #[test]
 fn declared_inputs_are_typed_checked_by_name_and_hints_become_annotations() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let up = inventory();
@@ -733,7 +685,7 @@ fn declared_inputs_are_typed_checked_by_name_and_hints_become_annotations() {
 
 #[test]
 fn prompts_fill_their_arguments_and_a_missing_required_one_is_a_json_rpc_error() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let n = start_tools(&dead_address());
@@ -775,7 +727,7 @@ fn prompts_fill_their_arguments_and_a_missing_required_one_is_a_json_rpc_error()
 
 #[test]
 fn a_static_resource_directory_is_listed_and_read_and_cannot_be_escaped() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let n = start_tools(&dead_address());
@@ -820,7 +772,7 @@ fn a_static_resource_directory_is_listed_and_read_and_cannot_be_escaped() {
 /// be readable. Its template resource reads through the echo upstream.
 #[test]
 fn every_listed_resource_can_be_read() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     let echo = Upstream::start(|seen| Reply::json(json!({"path": seen.path()})));

@@ -17,10 +17,9 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::serve::{Naftiko, Reply, Upstream, dead_address};
 use serde_json::json;
@@ -29,32 +28,6 @@ const FIXTURE: &str = "tests/fixtures/run/mcp-conformance.yaml";
 const BASELINE: &str = ".ci/mcp-tools/expected-failures.yml";
 /// A hang guard for the suite (a whole run takes a few seconds), not a timing assertion.
 const SUITE_WATCHDOG: Duration = Duration::from_secs(300);
-
-/// True when the MCP tooling is installed; otherwise prints `SKIPPED: …` and returns false,
-/// or fails under CI.
-fn tools_installed() -> bool {
-    let dir = common::root().join(".ci/mcp-tools");
-    // What install.sh leaves behind (a directory alone may be a half-done install).
-    let missing: Vec<String> = ["node_modules/.bin/conformance", "venv/bin/python"]
-        .iter()
-        .map(|d| dir.join(d))
-        .filter(|p| !p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let reason = format!(
-        "{} missing: run .ci/mcp-tools/install.sh (needs node, npm and python3)",
-        missing.join(" and ")
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the MCP tooling is required under CI: {reason}"
-    );
-    println!("SKIPPED: {reason}");
-    false
-}
 
 /// What one run of the suite printed.
 struct SuiteRun {
@@ -66,45 +39,17 @@ struct SuiteRun {
 /// Runs `conformance.sh URL ARGS` in the workspace root (output under `out`), killing it if it
 /// hangs.
 fn conformance(url: &str, args: &[&str], out: &Path) -> SuiteRun {
-    let mut child = Command::new(common::root().join(".ci/mcp-tools/conformance.sh"))
-        .arg(url)
+    let mut cmd = Command::new(common::root().join(".ci/mcp-tools/conformance.sh"));
+    cmd.arg(url)
         .args(args)
         .current_dir(common::root())
         .env("CONFORMANCE_OUT", out)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start .ci/mcp-tools/conformance.sh");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out_pipe = drain(Box::new(child.stdout.take().unwrap()));
-    let err_pipe = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > SUITE_WATCHDOG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "conformance.sh did not finish within {SUITE_WATCHDOG:?}\n{}",
-                out_pipe.join().unwrap()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+        .env("NO_COLOR", "1");
+    let run = common::run_command(&mut cmd, SUITE_WATCHDOG, "conformance.sh");
     SuiteRun {
-        code: status.code(),
-        stdout: out_pipe.join().unwrap(),
-        stderr: err_pipe.join().unwrap(),
+        code: run.status.code(),
+        stdout: run.stdout,
+        stderr: run.stderr,
     }
 }
 
@@ -152,7 +97,7 @@ fn the_fixture_validates_with_no_errors() {
 
 #[test]
 fn the_official_conformance_suite_passes_with_the_baseline() {
-    if !tools_installed() {
+    if !common::mcp_tools_installed() {
         return;
     }
     // The template resource's upstream: echoes the path it was asked for, so the id reaches

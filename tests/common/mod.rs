@@ -99,16 +99,28 @@ pub(crate) fn naftiko<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
 /// [`WATCHDOG`]. stdout and stderr are drained on their own threads so a chatty child
 /// cannot block on a full pipe.
 pub(crate) fn naftiko_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_naftiko"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_naftiko"));
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
-        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_BACKTRACE");
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    run_command(&mut cmd, WATCHDOG, &format!("naftiko {}", shown.join(" ")))
+}
+
+/// Runs `cmd` to completion with stdin closed, killing it (and failing the test) if it
+/// outlives `watchdog`. stdout and stderr are drained on their own threads so a chatty child
+/// cannot block on a full pipe.
+pub(crate) fn run_command(cmd: &mut Command, watchdog: Duration, what: &str) -> Run {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start the naftiko binary");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -120,19 +132,15 @@ pub(crate) fn naftiko_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> R
     let err = drain(Box::new(child.stderr.take().expect("stderr pipe")));
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().expect("poll naftiko") {
+        if let Some(status) = child.try_wait().expect("poll the child") {
             break status;
         }
-        if started.elapsed() > WATCHDOG {
+        if started.elapsed() > watchdog {
             let _ = child.kill();
             let _ = child.wait();
-            let args: Vec<String> = args
-                .iter()
-                .map(|a| a.as_ref().to_string_lossy().into_owned())
-                .collect();
             panic!(
-                "naftiko {} did not finish within {WATCHDOG:?} and was killed",
-                args.join(" ")
+                "{what} did not finish within {watchdog:?} and was killed\n{}",
+                err.join().unwrap_or_default()
             );
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -144,6 +152,32 @@ pub(crate) fn naftiko_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> R
         stdout,
         stderr,
     }
+}
+
+/// True when `.ci/mcp-tools` is installed (Node 22 + the conformance suite, and the Python
+/// SDK's venv); otherwise prints `SKIPPED: …` and returns false, or fails under CI.
+pub(crate) fn mcp_tools_installed() -> bool {
+    let dir = root().join(".ci/mcp-tools");
+    // What install.sh leaves behind (a directory alone may be a half-done install).
+    let missing: Vec<String> = ["node_modules/.bin/conformance", "venv/bin/python"]
+        .iter()
+        .map(|d| dir.join(d))
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let reason = format!(
+        "{} missing: run .ci/mcp-tools/install.sh (needs node, npm and python3)",
+        missing.join(" and ")
+    );
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the MCP tooling is required under CI: {reason}"
+    );
+    println!("SKIPPED: {reason}");
+    false
 }
 
 /// A scratch directory under the system temp dir, unique per process and call, removed

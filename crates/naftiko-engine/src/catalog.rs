@@ -218,8 +218,12 @@ pub fn read_file(root: &Path, rel: &str) -> Result<String, String> {
 
 /// A media type from a file name.
 pub fn mime_of(name: &str) -> &'static str {
-    match name.rsplit('.').next().unwrap_or("") {
-        "md" => "text/markdown",
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "md" | "markdown" => "text/markdown",
         "json" => "application/json",
         "yaml" | "yml" => "application/yaml",
         "txt" => "text/plain",

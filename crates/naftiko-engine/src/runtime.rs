@@ -68,6 +68,31 @@ pub struct CapabilityInfo {
     pub naftiko: Option<String>,
 }
 
+impl BuildOptions {
+    /// The address and port `--listen` gives an exposes namespace, if any.
+    fn placement(&self, namespace: &str) -> Option<(String, u16)> {
+        self.listens
+            .iter()
+            .find(|(ns, _, _)| ns == namespace)
+            .map(|(_, host, port)| (host.clone(), *port))
+    }
+}
+
+/// An exposes block's own address and port, with the defaults of its kind.
+fn declared(
+    address: &Option<naftiko_spec::model::Text>,
+    port: &Option<naftiko_spec::Spanned<u16>>,
+    default_address: &str,
+    default_port: u16,
+) -> (String, u16) {
+    (
+        address
+            .as_ref()
+            .map_or_else(|| default_address.to_owned(), |a| a.value.clone()),
+        port.as_ref().map_or(default_port, |p| p.value),
+    )
+}
+
 /// Where an MCP service listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum McpListen {
@@ -289,17 +314,9 @@ impl Runtime {
                             .map(|n| n.value.clone())
                             .unwrap_or_default();
                         known_exposed.insert(namespace.clone());
-                        let (address, port) =
-                            match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                                Some((_, host, port)) => (host.clone(), *port),
-                                None => (
-                                    rest.address
-                                        .as_ref()
-                                        .map(|a| a.value.clone())
-                                        .unwrap_or_else(|| "0.0.0.0".to_owned()),
-                                    rest.port.as_ref().map(|p| p.value).unwrap_or(8080),
-                                ),
-                            };
+                        let (address, port) = options.placement(&namespace).unwrap_or_else(|| {
+                            declared(&rest.address, &rest.port, "0.0.0.0", 8080)
+                        });
                         let mut routes = Vec::new();
                         for resource in &rest.resources {
                             let path = resource
@@ -395,18 +412,14 @@ impl Runtime {
                             .unwrap_or_default();
                         known_exposed.insert(namespace.clone());
                         let stdio = m.transport.as_ref().is_some_and(|t| t.value == "stdio");
-                        let listen =
-                            match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                                Some((_, host, port)) => McpListen::Http(host.clone(), *port),
-                                None if stdio => McpListen::Stdio,
-                                None => McpListen::Http(
-                                    m.address
-                                        .as_ref()
-                                        .map(|a| a.value.clone())
-                                        .unwrap_or_else(|| "127.0.0.1".to_owned()),
-                                    m.port.as_ref().map(|p| p.value).unwrap_or(9090),
-                                ),
-                            };
+                        let listen = match options.placement(&namespace) {
+                            Some((host, port)) => McpListen::Http(host, port),
+                            None if stdio => McpListen::Stdio,
+                            None => {
+                                let (host, port) = declared(&m.address, &m.port, "127.0.0.1", 9090);
+                                McpListen::Http(host, port)
+                            }
+                        };
                         let mut tools = Vec::new();
                         for t in &m.tools {
                             let Some(name) = &t.name else { continue };
@@ -600,17 +613,9 @@ impl Runtime {
                     .map(|n| n.value.clone())
                     .unwrap_or_default();
                 known_exposed.insert(namespace.clone());
-                let (address, port) =
-                    match options.listens.iter().find(|(ns, _, _)| *ns == namespace) {
-                        Some((_, host, port)) => (host.clone(), *port),
-                        None => (
-                            sk.address
-                                .as_ref()
-                                .map(|a| a.value.clone())
-                                .unwrap_or_else(|| "0.0.0.0".to_owned()),
-                            sk.port.as_ref().map(|p| p.value).unwrap_or(8090),
-                        ),
-                    };
+                let (address, port) = options
+                    .placement(&namespace)
+                    .unwrap_or_else(|| declared(&sk.address, &sk.port, "0.0.0.0", 8090));
                 let mut skills = Vec::new();
                 for s in &sk.skills {
                     let text =

@@ -38,6 +38,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use http::{Method, Request, StatusCode};
+use naftiko_engine::catalog::{mime_of, safe_segment};
 use naftiko_engine::skills::{RestCall, SkillService, SkillSpec, SkillTool, SkillToolKind};
 use naftiko_engine::{McpListen, Runtime, ToolSpec};
 use percent_encoding::percent_decode_str;
@@ -205,7 +206,7 @@ impl Work {
                 let files = skill_files(root.as_deref(), &generated)?;
                 let list: Vec<Value> = files
                     .iter()
-                    .map(|f| json!({"path": f.path, "size": f.size, "type": media_type(&f.path)}))
+                    .map(|f| json!({"path": f.path, "size": f.size, "type": mime_of(&f.path)}))
                     .collect();
                 Ok(json_response(&json!({"name": skill.name, "files": list})))
             }
@@ -224,7 +225,7 @@ impl Work {
                 let file = resolve(&root, &segments)?;
                 let bytes = read_limited(&file)?;
                 let path = segments.join("/");
-                Ok(file_response(media_type(&path), bytes))
+                Ok(file_response(mime_of(&path), bytes))
             }
             Work::Download => {
                 let root = location_root(skill)?;
@@ -298,15 +299,6 @@ fn decode(raw: &str) -> Result<String, Fail> {
         .map_err(|_| Fail::BadPath("a path segment is not valid percent-encoded UTF-8".to_owned()))
 }
 
-/// True for a file or directory name that may be served: `^[a-zA-Z0-9._-]+$`, not `.`/`..`.
-fn safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
 /// The decoded segments of a requested file path, all safe.
 fn safe_segments(raw: &[&str]) -> Result<Vec<String>, Fail> {
     let mut out = Vec::with_capacity(raw.len());
@@ -326,21 +318,6 @@ fn safe_segments(raw: &[&str]) -> Result<Vec<String>, Fail> {
         ));
     }
     Ok(out)
-}
-
-/// The media type served for a file name.
-fn media_type(path: &str) -> &'static str {
-    let ext = path
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "md" | "markdown" => "text/markdown",
-        "json" => "application/json",
-        "yaml" | "yml" => "application/yaml",
-        "txt" => "text/plain",
-        _ => "application/octet-stream",
-    }
 }
 
 /// The canonical location directory of a skill (`None` when it declares none).
