@@ -195,3 +195,66 @@ fn health_status_and_metrics_follow_the_traffic() {
     let (code, _) = n.stop();
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_control_exposes_block_serves_the_same_endpoints_beside_mcp_and_skills() {
+    // A free port for the control block (the file names its port; tests move the others).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = common::Scratch::new("control-block");
+    let text =
+        std::fs::read_to_string(common::root().join("tests/fixtures/valid/control-skill.yaml"))
+            .unwrap()
+            .replace(
+                "address: localhost\n    port: 9090",
+                &format!("address: 127.0.0.1\n    port: {port}"),
+            );
+    let path = dir.write("control-skill.yaml", text);
+    let n = Naftiko::start(
+        &[
+            path.to_str().unwrap(),
+            "--listen",
+            "notes-mcp=127.0.0.1:0",
+            "--listen",
+            "notes-skills=127.0.0.1:0",
+        ],
+        &[],
+    );
+    let control = n
+        .listeners
+        .iter()
+        .find(|(ns, _)| ns.contains("control"))
+        .map(|(_, a)| *a)
+        .expect("a control listener");
+    assert_eq!(control.port(), port);
+    let c = client();
+    let ready: Value = c
+        .get(format!("http://{control}/health/ready"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ready["status"], "UP");
+    let kinds: Vec<&str> = ready["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["mcp", "skill", "control"], "{ready}");
+    let metrics = c
+        .get(format!("http://{control}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("naftiko_in_flight_requests 0"),
+        "{metrics}"
+    );
+    assert!(metrics.ends_with("# EOF\n"), "OpenMetrics text: {metrics}");
+    let (code, _) = n.stop();
+    assert_eq!(code, 0);
+}
