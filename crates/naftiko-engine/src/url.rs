@@ -100,10 +100,12 @@ impl UrlTemplate {
     /// # Errors
     /// A path variable that is missing, empty, `.` or `..` is a [`InvokeError::BadInput`].
     pub(crate) fn render(&self, cx: &dyn Resolve) -> Result<Url, InvokeError> {
-        let mut out = self.base.clone();
+        // Only the path is built per call: the base URL was parsed once, at build time (host
+        // parsing is the costly part of URL parsing).
+        let mut path = self.base_url.path().trim_end_matches('/').to_owned();
         for piece in &self.pieces {
             match piece {
-                Piece::Literal(text) => out.push_str(text),
+                Piece::Literal(text) => path.push_str(text),
                 Piece::Var { name, source } => {
                     let value = path_value(source, cx)
                         .ok_or_else(|| InvokeError::bad_input(name, "path", "is required"))?;
@@ -114,19 +116,28 @@ impl UrlTemplate {
                             "must not be empty, `.` or `..`",
                         ));
                     }
-                    out.extend(utf8_percent_encode(&value, SEGMENT));
+                    path.extend(utf8_percent_encode(&value, SEGMENT));
                 }
             }
         }
-        let mut url = Url::parse(&out)
-            .map_err(|e| InvokeError::Internal(format!("upstream URL does not parse: {e}")))?;
-        if let Some(q) = &self.base_query {
-            let joined = match url.query() {
-                Some(own) if !own.is_empty() => format!("{q}&{own}"),
-                _ => q.clone(),
-            };
-            url.set_query(Some(&joined));
-        }
+        // A literal `?` starts the path's own query; a literal `#` starts a fragment, which is
+        // never sent. Encoded values contain neither.
+        let (path, fragment_or_query) = match path.find(['?', '#']) {
+            Some(i) => (&path[..i], Some(&path[i..])),
+            None => (path.as_str(), None),
+        };
+        let own_query = fragment_or_query
+            .and_then(|rest| rest.strip_prefix('?'))
+            .map(|q| q.split('#').next().unwrap_or(""));
+        let mut url = self.base_url.clone();
+        url.set_path(path);
+        let query = match (&self.base_query, own_query) {
+            (Some(b), Some(o)) if !o.is_empty() => Some(format!("{b}&{o}")),
+            (Some(b), _) => Some(b.clone()),
+            (None, Some(o)) if !o.is_empty() => Some(o.to_owned()),
+            _ => None,
+        };
+        url.set_query(query.as_deref());
         // Defence in depth: the encoded segments cannot change these, so a mismatch is a bug.
         if url.scheme() != self.base_url.scheme()
             || url.host() != self.base_url.host()
