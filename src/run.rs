@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use naftiko_engine::{BuildOptions, ClientOptions, McpListen, ProcessEnv, Runtime};
-use naftiko_server::ServeOptions;
 use naftiko_server::mcp::McpHttpOptions;
+use naftiko_server::{Limits, ServeOptions};
 use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths};
@@ -93,6 +93,22 @@ pub(crate) struct RunArgs {
     /// Largest upstream answer read (502 above it).
     #[arg(long, default_value = "16MiB", env = "NAFTIKO_MAX_UPSTREAM_BODY", value_parser = parse_size)]
     max_upstream_body: usize,
+    /// Time allowed to receive a request's headers; slower connections are closed
+    /// (slow-loris defence).
+    #[arg(long, default_value = "10s", env = "NAFTIKO_HEADER_TIMEOUT", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// Time allowed to receive a request's body (408 after it).
+    #[arg(long, default_value = "30s", env = "NAFTIKO_BODY_TIMEOUT", value_parser = parse_duration)]
+    body_timeout: Duration,
+    /// Most headers a request may carry (431 above it).
+    #[arg(long, default_value_t = 100, env = "NAFTIKO_MAX_HEADERS")]
+    max_headers: usize,
+    /// Largest request head, request line and headers together (431 above it; at least 8KiB).
+    #[arg(long, default_value = "64KiB", env = "NAFTIKO_MAX_HEADER_SIZE", value_parser = parse_size)]
+    max_header_size: usize,
+    /// Requests answered at once across all listeners; more get 503 with `Retry-After`.
+    #[arg(long, default_value_t = 1024, env = "NAFTIKO_MAX_CONCURRENCY")]
+    max_concurrency: usize,
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration)]
     shutdown_grace: Duration,
@@ -340,6 +356,13 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         max_body_bytes: args.max_body,
         shutdown_grace: args.shutdown_grace,
         mcp,
+        limits: Limits {
+            header_read_timeout: args.header_timeout,
+            max_headers: args.max_headers,
+            max_header_bytes: args.max_header_size,
+            body_read_timeout: args.body_timeout,
+            max_concurrency: args.max_concurrency,
+        },
     };
     tokio.block_on(async move {
         let listeners = match naftiko_server::bind(runtime, &serve).await {

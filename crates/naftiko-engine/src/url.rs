@@ -23,8 +23,6 @@ enum Piece {
 /// A compiled upstream URL.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlTemplate {
-    /// The base URI without its query.
-    base: String,
     /// The base URI's own query (`?api-version=2`), kept after the resource path.
     base_query: Option<String>,
     base_url: Url,
@@ -39,7 +37,6 @@ impl UrlTemplate {
         let base_query = base_url.query().map(str::to_owned);
         base_url.set_query(None);
         base_url.set_fragment(None);
-        let base = base_url.as_str().trim_end_matches('/').to_owned();
         if !matches!(base_url.scheme(), "http" | "https") {
             return Err(format!("base URI `{base}` must use http or https"));
         }
@@ -80,7 +77,6 @@ impl UrlTemplate {
             pieces.push(Piece::Literal(rest.to_owned()));
         }
         Ok(UrlTemplate {
-            base,
             base_query,
             base_url,
             pieces,

@@ -11,6 +11,7 @@
 //! [`naftiko_engine::Runtime::invoke`], and map outcomes and errors to the protocol. They
 //! know nothing of YAML.
 
+mod conn;
 pub mod control;
 pub mod mcp;
 pub mod problem;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use naftiko_engine::{McpListen, Runtime};
 use tokio::net::TcpListener;
 
+pub use crate::conn::Limits;
 use crate::mcp::McpHttpOptions;
 use crate::rest::RestApp;
 use crate::router::Router;
@@ -38,6 +40,8 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
     /// Host and Origin rules of MCP endpoints.
     pub mcp: McpHttpOptions,
+    /// Connection and request limits.
+    pub limits: Limits,
 }
 
 impl Default for ServeOptions {
@@ -46,6 +50,7 @@ impl Default for ServeOptions {
             max_body_bytes: 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
             mcp: McpHttpOptions::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -93,6 +98,7 @@ pub struct Listeners {
     runtime: Arc<Runtime>,
     grace: Duration,
     ready: Arc<std::sync::atomic::AtomicBool>,
+    limits: Limits,
 }
 
 async fn open(
@@ -122,6 +128,10 @@ async fn open(
 /// # Errors
 /// [`ServeError::Bind`] for the first address that cannot be bound.
 pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Listeners, ServeError> {
+    // One budget of concurrent requests for the whole process, whatever the adapter.
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        options.limits.max_concurrency.max(1),
+    ));
     let mut groups: Vec<(String, u16, Vec<usize>)> = Vec::new();
     for (i, s) in runtime.rest_services().iter().enumerate() {
         match groups
@@ -156,6 +166,8 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             runtime: runtime.clone(),
             router,
             max_body_bytes: options.max_body_bytes,
+            body_timeout: options.limits.body_read_timeout,
+            limit: limit.clone(),
         }));
         listeners.push(Listener {
             kind: "rest",
@@ -184,7 +196,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
                     namespaces,
                     routes,
                     listener,
-                    app: mcp::router(runtime.clone(), i, &options.mcp),
+                    app: mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
                 });
             }
         }
@@ -268,6 +280,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
         runtime,
         grace: options.shutdown_grace,
         ready,
+        limits: options.limits.clone(),
     })
 }
 
@@ -284,19 +297,10 @@ impl Listeners {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let listeners_empty = self.listeners.is_empty();
         let ready = self.ready.clone();
+        let limits = self.limits.clone();
         let servers = self.listeners.into_iter().map(|l| {
-            let mut rx = stop_rx.clone();
-            async move {
-                let signal = async move {
-                    let _ = rx.wait_for(|stop| *stop).await;
-                };
-                if let Err(e) = axum::serve(l.listener, l.app)
-                    .with_graceful_shutdown(signal)
-                    .await
-                {
-                    tracing::error!(target: "naftiko::server", error = %e, "server failed");
-                }
-            }
+            let rx = stop_rx.clone();
+            conn::serve(l.listener, l.app, limits.clone(), rx)
         });
         let idle = listeners_empty.then(|| {
             let mut rx = stop_rx.clone();

@@ -412,7 +412,12 @@ pub async fn serve_stdio(runtime: Arc<Runtime>, service: usize) -> Result<(), St
 }
 
 /// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`).
-pub fn router(runtime: Arc<Runtime>, service: usize, options: &McpHttpOptions) -> axum::Router {
+pub fn router(
+    runtime: Arc<Runtime>,
+    service: usize,
+    options: &McpHttpOptions,
+    limit: Arc<tokio::sync::Semaphore>,
+) -> axum::Router {
     let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -434,7 +439,13 @@ pub fn router(runtime: Arc<Runtime>, service: usize, options: &McpHttpOptions) -
         axum::routing::any(move |request: Request<Body>| {
             let mcp = mcp.clone();
             let sessions = sessions.clone();
-            async move { sessions.handle(mcp, request).await }
+            let limit = limit.clone();
+            async move {
+                let Ok(_permit) = limit.try_acquire_owned() else {
+                    return crate::problem::overloaded();
+                };
+                sessions.handle(mcp, request).await
+            }
         }),
     )
 }

@@ -116,3 +116,16 @@ pub fn method_not_allowed(method: &http::Method, allow: &[http::Method]) -> Resp
     }
     r
 }
+
+/// 503 with `Retry-After: 1` when more requests are in flight than the limit allows.
+pub fn overloaded() -> Response {
+    let mut r = problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        "too many requests in flight; retry shortly",
+        Map::new(),
+    );
+    r.headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}

@@ -25,6 +25,10 @@ pub struct RestApp {
     pub router: Router,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Time allowed to receive a body (408 after it).
+    pub body_timeout: std::time::Duration,
+    /// Requests answered at once, shared by every listener (503 beyond it).
+    pub limit: Arc<tokio::sync::Semaphore>,
 }
 
 /// An axum router serving `app` for every path.
@@ -36,6 +40,10 @@ async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Resp
     let started = Instant::now();
     let method = request.method().clone();
     let metrics = app.runtime.metrics();
+    let Ok(_permit) = app.limit.clone().try_acquire_owned() else {
+        metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
+        return problem::overloaded();
+    };
     let in_flight = metrics.start();
     let (response, route, upstream) = respond(&app, request).await;
     drop(in_flight);
@@ -109,9 +117,26 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
     if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
         return (too_large(), route, None);
     }
-    let bytes = match axum::body::to_bytes(body, app.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => return (too_large(), route, None),
+    let bytes = match tokio::time::timeout(
+        app.body_timeout,
+        axum::body::to_bytes(body, app.max_body_bytes),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return (too_large(), route, None),
+        Err(_) => {
+            let timeout = problem::problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                &format!(
+                    "the request body did not arrive within {} ms",
+                    app.body_timeout.as_millis()
+                ),
+                Map::new(),
+            );
+            return (timeout, route, None);
+        }
     };
     let content_type = parts
         .headers
