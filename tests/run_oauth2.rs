@@ -878,3 +878,71 @@ fn trace_logs_never_contain_the_secret_or_a_token() {
         .count();
     assert_eq!(access, 2, "one access line per request\n{logs}");
 }
+
+#[test]
+fn an_expired_token_is_refetched_once_for_200_concurrent_callers() {
+    const CALLERS: usize = 200;
+    let secret = distinctive_secret("expired");
+    let issued = Arc::new(AtomicUsize::new(0));
+    let counter = issued.clone();
+    // Tokens live one second; the refetch is slow enough that every caller waits for it.
+    let tokens = Upstream::start(move |_| {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        Reply::json(json!({"access_token": format!("short-lived-{n}"), "token_type": "Bearer", "expires_in": 1}))
+            .after(Duration::from_millis(if n == 1 { 0 } else { 300 }))
+    });
+    let api = orders_api();
+    let n = consumer(
+        &api.url(),
+        &format!("{}/token", tokens.url()),
+        "client-e",
+        &secret,
+    );
+    let c = client();
+    assert_eq!(
+        c.get(format!("{}/v1/orders/first", n.url()))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(tokens.seen().len(), 1);
+    // Let the first token expire (it is refreshed a tenth of its lifetime early).
+    std::thread::sleep(Duration::from_millis(1200));
+
+    let start = Barrier::new(CALLERS);
+    let url = n.url();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CALLERS)
+            .map(|i| {
+                let (start, url, c) = (&start, &url, &c);
+                s.spawn(move || {
+                    start.wait();
+                    c.get(format!("{url}/v1/orders/{i}"))
+                        .send()
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses, vec![200; CALLERS]);
+    assert_eq!(
+        tokens.seen().len(),
+        2,
+        "exactly one refetch for {CALLERS} callers"
+    );
+    let later: Vec<String> = api
+        .seen()
+        .iter()
+        .skip(1)
+        .map(|s| s.header("authorization").unwrap())
+        .collect();
+    assert_eq!(later.len(), CALLERS);
+    assert!(
+        later.iter().all(|a| a == "Bearer short-lived-2"),
+        "every caller used the new token"
+    );
+}
