@@ -404,3 +404,32 @@ fn sigterm_finishes_in_flight_requests_then_exits_0() {
     assert_eq!(code, 0, "{logs}");
     assert_eq!(in_flight.join().unwrap().unwrap(), 200, "{logs}");
 }
+
+#[test]
+fn an_upstream_redirect_passes_through_with_its_location() {
+    let up = Upstream::start(|_| {
+        Reply::status_json(302, json!({"moved": true}))
+            .header("location", "https://auth.example.test/elsewhere".to_owned())
+    });
+    let n = start(&up.url(), &[]);
+    let no_redirects = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = no_redirects
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "s"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(
+        r.headers()["location"],
+        "https://auth.example.test/elsewhere"
+    );
+    assert_eq!(up.seen().len(), 1, "naftiko does not follow redirects");
+}

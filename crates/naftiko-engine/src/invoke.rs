@@ -29,6 +29,8 @@ pub struct Outcome {
     pub upstream_status: Option<u16>,
     /// The upstream's `Cache-Control`, passed on to the caller.
     pub cache_control: Option<String>,
+    /// The upstream's `Location`, passed on to the caller.
+    pub location: Option<String>,
 }
 
 /// An outcome's body.
@@ -476,6 +478,7 @@ impl Invocable {
                         body: OutcomeBody::Json(self.outputs.shape(&Value::Null, &scope)?),
                         upstream_status: None,
                         cache_control: None,
+                        location: None,
                     })
                 }
                 Target::Function(f) => {
@@ -596,6 +599,7 @@ fn shape_answer(
             body: OutcomeBody::Json(value),
             upstream_status: Some(status),
             cache_control: answer.cache_control,
+            location: answer.location,
         });
     }
     let body = if answer.body.is_empty() {
@@ -611,6 +615,7 @@ fn shape_answer(
         body,
         upstream_status: Some(status),
         cache_control: answer.cache_control,
+        location: answer.location,
     })
 }
 
@@ -724,6 +729,7 @@ impl Steps {
                 body: OutcomeBody::Json(out),
                 upstream_status: last.map(|l| l.1),
                 cache_control: None,
+                location: None,
             });
         }
         let (value, status) = last.unwrap_or((Value::Null, 200));
@@ -742,6 +748,7 @@ impl Steps {
             body: OutcomeBody::Json(value),
             upstream_status: Some(status),
             cache_control: None,
+            location: None,
         })
     }
 }

@@ -1025,6 +1025,8 @@ impl DocBuild<'_> {
                     continue;
                 }
             };
+            let fast = uses_fast_path(&base, options.env.as_ref())
+                .then(|| crate::upstream::fast_client(&options.client));
             let upstream = Arc::new(Upstream {
                 namespace: ns.clone(),
                 base,
@@ -1033,6 +1035,7 @@ impl DocBuild<'_> {
                 options: options.client.clone(),
                 secrets: secrets.clone(),
                 metrics: metrics.clone(),
+                fast,
             });
             for r in &api.resources {
                 let path = r.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");
@@ -1391,6 +1394,14 @@ impl DocBuild<'_> {
             .collect();
         Steps { steps, mappings }
     }
+}
+
+/// True when calls to `base` can skip reqwest: plain HTTP and no proxy configured.
+fn uses_fast_path(base: &str, env: &dyn EnvSource) -> bool {
+    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| env.var(v).is_some_and(|p| !p.trim().is_empty()));
+    base.starts_with("http://") && !proxied
 }
 
 /// The MCP tool derived from a REST operation (`--expose mcp`).

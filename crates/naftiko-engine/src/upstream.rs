@@ -45,6 +45,8 @@ pub(crate) struct Upstream {
     pub(crate) options: ClientOptions,
     pub(crate) secrets: Secrets,
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// hyper's client, used instead of reqwest for plain-HTTP upstreams with no proxy.
+    pub(crate) fast: Option<FastClient>,
 }
 
 /// An upstream's answer.
@@ -54,7 +56,60 @@ pub(crate) struct Answer {
     pub(crate) content_type: Option<String>,
     /// The upstream's `Cache-Control` (a token endpoint's `no-store` must reach the caller).
     pub(crate) cache_control: Option<String>,
+    /// The upstream's `Location` (redirects and 201s pass it on).
+    pub(crate) location: Option<String>,
     pub(crate) body: Bytes,
+}
+
+/// The `User-Agent` naftiko sends upstream.
+const USER_AGENT: &str = concat!("naftiko/", env!("CARGO_PKG_VERSION"));
+
+/// hyper's pooled HTTP/1 client, for plain-HTTP upstreams reached without a proxy.
+pub(crate) type FastClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<Bytes>,
+>;
+
+/// Builds the plain-HTTP client (connect timeout, `TCP_NODELAY`, pooled keep-alive).
+pub(crate) fn fast_client(options: &ClientOptions) -> FastClient {
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_connect_timeout(Some(options.connect_timeout));
+    connector.set_nodelay(true);
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(connector)
+}
+
+/// What naftiko keeps of an answer's headers.
+struct Head {
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    location: Option<String>,
+    challenge: Option<String>,
+}
+
+/// `Content-Type`, `Cache-Control`, `Location` and a `Digest` challenge from an answer's
+/// headers.
+fn head(headers: &http::HeaderMap) -> Head {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let challenge = headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.trim_start().starts_with("Digest"))
+        .map(str::to_owned);
+    Head {
+        content_type: text(CONTENT_TYPE),
+        cache_control: text(http::header::CACHE_CONTROL),
+        location: text(http::header::LOCATION),
+        challenge,
+    }
 }
 
 /// Builds the pooled client of one consumed API.
@@ -63,8 +118,8 @@ pub(crate) fn client(options: &ClientOptions) -> Result<reqwest::Client, String>
         .connect_timeout(options.connect_timeout)
         .timeout(options.total_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent(concat!("naftiko/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", describe(&e)))
 }
@@ -149,6 +204,9 @@ impl Upstream {
     }
 
     async fn send_inner(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
+        if let Some(fast) = &self.fast {
+            return self.send_fast(fast, req).await;
+        }
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
@@ -158,23 +216,12 @@ impl Upstream {
         }
         let mut response = builder.send().await.map_err(|e| self.failure(&e))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let cache_control = response
-            .headers()
-            .get(http::header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let challenge = response
-            .headers()
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.trim_start().starts_with("Digest"))
-            .map(str::to_owned);
+        let Head {
+            content_type,
+            cache_control,
+            location,
+            challenge,
+        } = head(response.headers());
         let limit = self.options.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Err(self.too_large());
@@ -191,10 +238,115 @@ impl Upstream {
                 status,
                 content_type,
                 cache_control,
+                location,
                 body: body.freeze(),
             },
             challenge,
         ))
+    }
+
+    /// The plain-HTTP path: hyper's pooled client directly (no proxy, no TLS, no redirects
+    /// to follow), under the same total timeout and size limit.
+    async fn send_fast(
+        &self,
+        fast: &FastClient,
+        req: &Prepared,
+    ) -> Result<(Answer, Option<String>), InvokeError> {
+        use http_body_util::BodyExt as _;
+        let uri: http::Uri = req
+            .url
+            .as_str()
+            .parse()
+            .map_err(|e| InvokeError::Internal(format!("upstream URI: {e}")))?;
+        let mut request = http::Request::new(http_body_util::Full::new(
+            req.body.clone().unwrap_or_default(),
+        ));
+        *request.method_mut() = req.method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = req.headers.clone();
+        request
+            .headers_mut()
+            .entry(http::header::USER_AGENT)
+            .or_insert(http::HeaderValue::from_static(USER_AGENT));
+        let limit = self.options.max_response_bytes;
+        let exchange = async {
+            let response = fast
+                .request(request)
+                .await
+                .map_err(|e| self.fast_failure(&e))?;
+            let status = response.status().as_u16();
+            let Head {
+                content_type,
+                cache_control,
+                location,
+                challenge,
+            } = head(response.headers());
+            let declared = response
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit as u64) {
+                return Err(self.too_large());
+            }
+            let mut incoming = response.into_body();
+            let mut body = BytesMut::new();
+            while let Some(frame) = incoming.frame().await {
+                let frame = frame.map_err(|e| InvokeError::UpstreamUnreachable {
+                    namespace: self.namespace.clone(),
+                    detail: format!("the answer broke off: {e}"),
+                })?;
+                if let Ok(chunk) = frame.into_data() {
+                    if body.len() + chunk.len() > limit {
+                        return Err(self.too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            Ok((
+                Answer {
+                    status,
+                    content_type,
+                    cache_control,
+                    location,
+                    body: body.freeze(),
+                },
+                challenge,
+            ))
+        };
+        match tokio::time::timeout(self.options.total_timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(InvokeError::UpstreamTimeout {
+                namespace: self.namespace.clone(),
+                after: self.options.total_timeout,
+            }),
+        }
+    }
+
+    fn fast_failure(&self, e: &hyper_util::client::legacy::Error) -> InvokeError {
+        use std::error::Error as _;
+        let mut parts = Vec::new();
+        let mut source = e.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !parts.contains(&text) {
+                parts.push(text);
+            }
+            source = s.source();
+        }
+        let detail = if parts.is_empty() {
+            if e.is_connect() {
+                "connection failed".to_owned()
+            } else {
+                "request failed".to_owned()
+            }
+        } else {
+            parts.join(": ")
+        };
+        InvokeError::UpstreamUnreachable {
+            namespace: self.namespace.clone(),
+            detail: self.secrets.redact(&detail),
+        }
     }
 
     fn too_large(&self) -> InvokeError {

@@ -75,7 +75,10 @@ pub(crate) async fn serve(
                     let _ = conn.await;
                 });
             }
-            _ = stop.wait_for(|s| *s) => break,
+            () = async {
+                // Drop the watch guard at once: it must not live in the (Send) future.
+                let _ = stop.wait_for(|s| *s).await;
+            } => break,
         }
     }
     drop(listener);

@@ -184,6 +184,12 @@ async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Op
                 }
                 OutcomeBody::Empty => status.into_response(),
             };
+            if let Some(l) = outcome
+                .location
+                .and_then(|l| HeaderValue::from_str(&l).ok())
+            {
+                response.headers_mut().insert(http::header::LOCATION, l);
+            }
             if let Some(cc) = outcome
                 .cache_control
                 .and_then(|c| HeaderValue::from_str(&c).ok())
