@@ -318,6 +318,11 @@ impl Naftiko {
         format!("http://{}", self.listeners[0].1)
     }
 
+    /// The process id (e.g. to read `/proc/<pid>/status`).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything logged so far (stderr and stdout).
     pub(crate) fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()

@@ -533,7 +533,11 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         detail,
     };
     if answer.body.is_empty() {
-        return Ok(Value::Null);
+        // The outputs read a document the upstream did not send.
+        return match op.format {
+            RawFormat::Text => Ok(Value::String(String::new())),
+            _ => Err(bad("empty, where a JSON document was expected".to_owned())),
+        };
     }
     match op.format {
         RawFormat::Json => crate::inbound::parse_json(&answer.body).map_err(|e| match e {
@@ -676,7 +680,12 @@ impl Steps {
                         };
                         return shape_answer(op, &Outputs::default(), answer, &scope);
                     }
-                    let doc = answer_json(op, &answer)?;
+                    // An empty answer (a 204 from a DELETE, say) is a step result of null.
+                    let doc = if answer.body.is_empty() {
+                        Value::Null
+                    } else {
+                        answer_json(op, &answer)?
+                    };
                     let scope = ArgScope {
                         args: &local,
                         binds,

@@ -195,11 +195,29 @@ impl Upstream {
     }
 
     async fn send(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
-        let started = std::time::Instant::now();
+        // Counted even when the caller goes away mid-call (the future is then dropped).
+        struct Count<'a> {
+            upstream: &'a Upstream,
+            started: std::time::Instant,
+            status: Option<Option<u16>>,
+        }
+        impl Drop for Count<'_> {
+            fn drop(&mut self) {
+                let status = self.status.flatten();
+                self.upstream.metrics.upstream(
+                    &self.upstream.namespace,
+                    status,
+                    self.started.elapsed(),
+                );
+            }
+        }
+        let mut count = Count {
+            upstream: self,
+            started: std::time::Instant::now(),
+            status: None,
+        };
         let result = self.send_inner(req).await;
-        let status = result.as_ref().ok().map(|(a, _)| a.status);
-        self.metrics
-            .upstream(&self.namespace, status, started.elapsed());
+        count.status = Some(result.as_ref().ok().map(|(a, _)| a.status));
         result
     }
 

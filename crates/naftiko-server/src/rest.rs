@@ -36,6 +36,49 @@ pub fn router(app: Arc<RestApp>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(app)
 }
 
+/// Records a request that ends without an answer (the caller went away and its future was
+/// dropped) as status 499, in the access log and the metrics.
+struct Unanswered<'a> {
+    metrics: &'a naftiko_engine::metrics::Metrics,
+    method: http::Method,
+    route: String,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let operation = operation_label(&self.method, &self.route);
+        self.metrics.request(
+            "rest",
+            &operation,
+            499,
+            Some("client-closed"),
+            self.started.elapsed(),
+        );
+        tracing::info!(
+            target: "naftiko::access",
+            method = %self.method,
+            route = %self.route,
+            status = 499u16,
+            upstream_status = -1i64,
+            latency_ms = (self.started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            "request abandoned by the client"
+        );
+    }
+}
+
+fn operation_label(method: &http::Method, route: &str) -> String {
+    if route == "-" {
+        route.to_owned()
+    } else {
+        format!("{method} {route}")
+    }
+}
+
 async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
@@ -44,8 +87,20 @@ async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Resp
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
         return problem::overloaded();
     };
+    let found = app.router.find(&method, request.uri().path());
+    let mut record = Unanswered {
+        metrics,
+        method: method.clone(),
+        route: match &found {
+            Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => route.clone(),
+            Match::BadPath | Match::NotFound => "-".to_owned(),
+        },
+        started,
+        answered: false,
+    };
     let in_flight = metrics.start();
-    let (response, route, upstream) = respond(&app, request).await;
+    let (response, route, upstream) = respond(&app, request, found).await;
+    record.answered = true;
     drop(in_flight);
     let status = response.status().as_u16();
     let kind = response
@@ -53,11 +108,7 @@ async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Resp
         .get::<problem::ProblemKind>()
         .map(|k| k.0.as_str())
         .or((status >= 400).then_some("upstream-status"));
-    let operation = if route == "-" {
-        route.clone()
-    } else {
-        format!("{method} {route}")
-    };
+    let operation = operation_label(&method, &route);
     metrics.request("rest", &operation, status, kind, started.elapsed());
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let upstream_status = upstream.map(i64::from).unwrap_or(-1);
@@ -73,9 +124,13 @@ async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Resp
     response
 }
 
-async fn respond(app: &RestApp, request: Request<Body>) -> (Response, String, Option<u16>) {
+async fn respond(
+    app: &RestApp,
+    request: Request<Body>,
+    found: Match,
+) -> (Response, String, Option<u16>) {
     let (parts, body) = request.into_parts();
-    let (op, route, params) = match app.router.find(&parts.method, parts.uri.path()) {
+    let (op, route, params) = match found {
         Match::Found { op, route, params } => (op, route, params),
         Match::MethodNotAllowed { route, allow } => {
             return (
