@@ -236,4 +236,48 @@ mod tests {
         }
         assert!(url("/items/{id}", json!({})).is_err());
     }
+
+    /// Values for the property below: anything, and strings of URL-significant characters.
+    fn hostile_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let dots = [
+            "", ".", "..", "...", " ..", "%2e", "%2e%2e", ".%2E", "%00", "\\..",
+        ];
+        prop_oneof![
+            any::<String>(),
+            r"[/?#.%\\\r\n@:a-z]{0,12}",
+            prop::sample::select(dots.to_vec()).prop_map(str::to_owned),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
+
+        /// No path-variable value changes the upstream host, port, path prefix or query: it
+        /// becomes exactly one percent-encoded segment (or an error, for "", "." and "..").
+        #[test]
+        fn url_path_values_stay_one_segment(value in hostile_value()) {
+            use proptest::prelude::*;
+            let t = with_plain_names(|names| {
+                UrlTemplate::compile("http://127.0.0.1:9/api", "/items/{id}/x", names)
+            })
+            .unwrap();
+            let rendered = t.render(&Values(json!({ "id": value })));
+            if value.is_empty() || value == "." || value == ".." {
+                prop_assert!(rendered.is_err(), "{value:?} → {rendered:?}");
+                return Ok(());
+            }
+            let u = rendered.unwrap_or_else(|e| panic!("{value:?} → {e}"));
+            prop_assert_eq!(u.host_str(), Some("127.0.0.1"), "{:?} → {}", value, u);
+            prop_assert_eq!(u.port(), Some(9), "{:?} → {}", value, u);
+            prop_assert!(u.path().starts_with("/api/items/"), "{value:?} → {u}");
+            prop_assert!(u.path().ends_with("/x"), "{value:?} → {u}");
+            prop_assert_eq!(u.query(), None, "{:?} → {}", value, u);
+            prop_assert_eq!(u.fragment(), None, "{:?} → {}", value, u);
+            let segments: Vec<&str> = u.path_segments().unwrap().collect();
+            prop_assert_eq!(segments.len(), 4, "{:?} → {}", value, u);
+            let decoded = percent_encoding::percent_decode_str(segments[2]).decode_utf8().unwrap();
+            prop_assert_eq!(decoded.as_ref(), value.as_str(), "{}", u);
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! Jayway spellings into canonical RFC 9535 and remembers whether it had to
 //! ([`JsonPathExpr::normalized`]), so a validator can suggest the canonical form:
 //!
-//! - `$.` (like `$`) is the whole document; surrounding whitespace is ignored;
+//! - `$.` (like `$`) is the whole document; surrounding ASCII whitespace is ignored;
 //! - dot-member names that RFC 9535 shorthand does not allow become bracket names:
 //!   `$.get-ship.vessel_type` → `$['get-ship'].vessel_type`, `$.a.first name` →
 //!   `$.a['first name']`, `$.0` → `$['0']`;
@@ -91,8 +91,8 @@ impl JsonPathExpr {
                 ),
             });
         }
-        let path = JsonPath::parse(&scan.out)
-            .map_err(|e| error(text, &scan, scan.source_offset(e.position()), e.message()))?;
+        let path = compile(&scan.out)
+            .map_err(|(at, message)| error(text, &scan, scan.source_offset(at), &message))?;
         let definite = scan.definite;
         let normalized = (scan.out != text).then_some(scan.out);
         Ok(JsonPathExpr {
@@ -108,8 +108,7 @@ impl JsonPathExpr {
         // The scan of a valid RFC 9535 query never rewrites it; only its classification (and,
         // on error, its notes) are used here.
         let scan = Scan::run(text);
-        let path =
-            JsonPath::parse(text).map_err(|e| error(text, &scan, e.position(), e.message()))?;
+        let path = compile(text).map_err(|(at, message)| error(text, &scan, at, &message))?;
         Ok(JsonPathExpr {
             source: text.to_owned(),
             normalized: None,
@@ -182,6 +181,26 @@ impl fmt::Display for JsonPathExpr {
     }
 }
 
+/// [`JsonPath::parse`], with the error as its byte position and message.
+///
+/// serde_json_path 0.7 reads the hex digits of a string's `\u` escape with a streaming nom
+/// parser, and panics (`unreachable!`) when the query ends inside the escape (`$['\u`,
+/// `$['\uD`, `$['\uD800\ud`). A query ending so is never valid (it ends inside a string),
+/// so it is refused before the parser sees it.
+fn compile(query: &str) -> Result<JsonPath, (usize, String)> {
+    for end in ["\\u", "\\uD", "\\ud"] {
+        if query.ends_with(end) {
+            return Err((
+                query.len() - end.len(),
+                "the query ends inside a string, in a `\\u` escape: complete the escape and \
+                 close the string with its quote"
+                    .to_owned(),
+            ));
+        }
+    }
+    JsonPath::parse(query).map_err(|e| (e.position(), e.message().to_owned()))
+}
+
 /// Builds the error for `text`, whose parse failed at `position` with `message`, improving
 /// on the parser's generic messages where the scan knows better.
 fn error(text: &str, scan: &Scan, position: usize, message: &str) -> JsonPathError {
@@ -245,11 +264,18 @@ struct Scan {
     unclosed_bracket: Option<usize>,
 }
 
+/// Space that may surround a query: ASCII whitespace only. Non-ASCII spaces (U+00A0,
+/// U+3000…) are valid RFC 9535 member-name characters, so `$.a\u{a0}` names `a\u{a0}`.
+fn is_surrounding_space(c: char) -> bool {
+    c.is_ascii() && c.is_whitespace()
+}
+
 impl Scan {
     /// Scans `text`.
     fn run(text: &str) -> Scan {
-        let lead = text.len() - text.trim_start().len();
-        let s = text.trim();
+        // Not `str::trim`, which also strips the non-ASCII spaces that can end a name.
+        let lead = text.len() - text.trim_start_matches(is_surrounding_space).len();
+        let s = text.trim_matches(is_surrounding_space);
         let mut scan = Scan {
             out: String::with_capacity(s.len() + 8),
             map: Vec::with_capacity(s.len() + 9),
@@ -766,6 +792,66 @@ mod tests {
         for text in ["$. a", "$.\na", "$.. a", "$.a. b"] {
             assert!(JsonPathExpr::parse(text).is_err(), "{text:?}");
         }
+    }
+
+    /// Found by `fuzz/` (jsonpath target, crash-7193eb81ed6f99b9783af5b3e9f972211c18657e):
+    /// `$.\u{a0}` is valid RFC 9535 (U+00A0 is a member-name character) but was trimmed to
+    /// `$.`, the whole document. Only ASCII whitespace surrounds a query.
+    #[test]
+    fn non_ascii_spaces_are_name_characters_not_surrounding_space() {
+        // The artifact's bytes; a `&str` fuzz target sees their longest UTF-8 prefix.
+        let crash: &[u8] = b"$.\xc2\xa0\x8bs[?0]]";
+        let text = crash.utf8_chunks().next().unwrap().valid();
+        assert_eq!(text, "$.\u{a0}");
+        let d = json!({"\u{a0}": 1, "a\u{3000}": 2, "a": 3});
+        for (text, expected) in [(text, json!(1)), ("$.a\u{3000}", json!(2))] {
+            let strict = JsonPathExpr::parse_strict(text).unwrap();
+            let e = p(text);
+            assert_eq!(e.normalized(), None, "{text:?}");
+            assert_eq!(e.extract(&d), expected, "{text:?}");
+            assert_eq!(strict.extract(&d), expected, "{text:?}");
+        }
+        // ASCII whitespace around a query is still ignored.
+        assert_eq!(p(" \t$.a\n").extract(&d), json!(3));
+        assert_eq!(p(" \t$.a\n").normalized(), Some("$.a"));
+    }
+
+    /// Found by `fuzz/` (jsonpath target, crash-0f01c1f860faf4d989efe48e28ff1bd09dfc27b9):
+    /// serde_json_path 0.7.2 parses a string's `\u` escape with a streaming nom parser and
+    /// panics (`unreachable!`) when the query ends inside the escape.
+    #[test]
+    fn a_query_ending_inside_a_unicode_escape_is_an_error_not_a_panic() {
+        // The artifact's bytes; a `&str` fuzz target sees their longest UTF-8 prefix.
+        let crash: &[u8] = b"$['\\u\xff0$.sh[?$.snamehips[?(@[?(@.\r\r\r[\r\r\r\r\r\r\r\r\r\r\r\r\
+            \r\x8d\r\r\r\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf2\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3'\
+            \xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3\xf3'(:";
+        assert_eq!(crash.len(), 89);
+        let text = crash.utf8_chunks().next().unwrap().valid();
+        assert_eq!(text, "$['\\u");
+        for text in [
+            text,
+            "$['\\u ",
+            "$[\"\\u",
+            "$['\\uD",
+            "$['\\ud",
+            "$['\\uD800\\u",
+            "$['\\uD800\\uD",
+            "$['\\uD800\\ud",
+            "$[?@.a == '\\u",
+            "$.a['b', '\\uD",
+            "$['a\\\\u",
+        ] {
+            let e = JsonPathExpr::parse(text).unwrap_err();
+            assert!(
+                e.position().is_some_and(|at| at < text.len()),
+                "{text:?}: {e}"
+            );
+            assert!(JsonPathExpr::parse_strict(text).is_err(), "{text:?}");
+        }
+        // Complete escapes still parse.
+        let d = json!({"\u{e9}": 1, "\u{1f600}": 2});
+        assert_eq!(p("$['\\u00e9']").extract(&d), json!(1));
+        assert_eq!(p("$['\\uD83D\\uDE00']").extract(&d), json!(2));
     }
 
     #[test]
