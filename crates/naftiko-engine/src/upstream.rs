@@ -126,8 +126,20 @@ pub(crate) fn client(options: &ClientOptions) -> Result<reqwest::Client, String>
 
 /// A reqwest error as text without its URL (which may carry credentials in the query).
 pub(crate) fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut parts = Vec::new();
+    let fallback = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    causes(e, fallback)
+}
+
+/// The distinct messages of an error's sources (not the error itself, whose text may carry
+/// a URL), joined with `: `; `fallback` when there are none.
+fn causes(e: &dyn std::error::Error, fallback: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();
@@ -137,15 +149,10 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     if parts.is_empty() {
-        if e.is_timeout() {
-            return "timed out".to_owned();
-        }
-        if e.is_connect() {
-            return "connection failed".to_owned();
-        }
-        return "request failed".to_owned();
+        fallback.to_owned()
+    } else {
+        parts.join(": ")
     }
-    parts.join(": ")
 }
 
 impl Upstream {
@@ -342,28 +349,14 @@ impl Upstream {
     }
 
     fn fast_failure(&self, e: &hyper_util::client::legacy::Error) -> InvokeError {
-        use std::error::Error as _;
-        let mut parts = Vec::new();
-        let mut source = e.source();
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !parts.contains(&text) {
-                parts.push(text);
-            }
-            source = s.source();
-        }
-        let detail = if parts.is_empty() {
-            if e.is_connect() {
-                "connection failed".to_owned()
-            } else {
-                "request failed".to_owned()
-            }
+        let fallback = if e.is_connect() {
+            "connection failed"
         } else {
-            parts.join(": ")
+            "request failed"
         };
         InvokeError::UpstreamUnreachable {
             namespace: self.namespace.clone(),
-            detail: self.secrets.redact(&detail),
+            detail: self.secrets.redact(&causes(e, fallback)),
         }
     }
 
