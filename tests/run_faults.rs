@@ -25,8 +25,6 @@ use std::time::Duration;
 use common::serve::{Naftiko, client, dead_address};
 use serde_json::{Value, json};
 
-const SEED: &str = "capabilities/oauth2-tokens.yaml";
-
 /// How long a held connection waits for its peer before giving up (a hang guard only).
 const HOLD: Duration = Duration::from_secs(30);
 
@@ -446,15 +444,8 @@ fn start(upstream: &str, extra: &[&str]) -> Naftiko {
 }
 
 fn start_with(clients: Clients, upstream: &str, extra: &[&str]) -> Naftiko {
-    let base = format!("oauth2-tokens={upstream}");
-    let mut args = vec![
-        SEED,
-        "--base-uri",
-        &base,
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
+    let owned = common::serve::seed_args(upstream, extra);
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     match clients {
         Clients::Plain => Naftiko::start(&args, &[]),
         Clients::ProxyBypassed => {

@@ -13,7 +13,6 @@ use std::time::Duration;
 use common::serve::{Naftiko, Reply, Upstream, client};
 use serde_json::{Value, json};
 
-const SEED: &str = "capabilities/oauth2-tokens.yaml";
 /// A hang guard on raw reads (not a timing assertion).
 const GUARD: Duration = Duration::from_secs(15);
 
@@ -22,16 +21,7 @@ fn token_upstream() -> Upstream {
 }
 
 fn start(up: &Upstream, extra: &[&str]) -> (Naftiko, SocketAddr) {
-    let base = format!("oauth2-tokens={}", up.url());
-    let mut args = vec![
-        SEED,
-        "--base-uri",
-        &base,
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    let n = Naftiko::start(&args, &[]);
+    let n = common::serve::start_seed(&up.url(), extra);
     let addr = n.listeners[0].1;
     (n, addr)
 }

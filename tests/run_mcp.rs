@@ -196,18 +196,9 @@ fn token_endpoint() -> Upstream {
 
 /// `naftiko run SEED --expose mcp=127.0.0.1:0` against `upstream`.
 fn seed_over_http(upstream: &str, extra: &[&str]) -> Naftiko {
-    let base = format!("oauth2-tokens={upstream}");
-    let mut args = vec![
-        SEED,
-        "--expose",
-        "mcp=127.0.0.1:0",
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-        "--base-uri",
-        &base,
-    ];
-    args.extend_from_slice(extra);
-    Naftiko::start(&args, &[])
+    let mut more = vec!["--expose", "mcp=127.0.0.1:0"];
+    more.extend_from_slice(extra);
+    common::serve::start_seed(upstream, &more)
 }
 
 fn token_call(secret: Option<&str>) -> Value {

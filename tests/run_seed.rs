@@ -30,16 +30,7 @@ fn token_endpoint() -> Upstream {
 }
 
 fn start(upstream: &str, extra: &[&str]) -> Naftiko {
-    let base = format!("oauth2-tokens={upstream}");
-    let mut args = vec![
-        SEED,
-        "--base-uri",
-        &base,
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    Naftiko::start(&args, &[])
+    common::serve::start_seed(upstream, extra)
 }
 
 fn form_of(seen: &common::serve::Seen) -> Vec<(String, String)> {

@@ -363,3 +363,27 @@ pub(crate) fn client() -> reqwest::blocking::Client {
         .build()
         .unwrap()
 }
+
+/// The seed capability, run against `upstream` with its REST block on a free loopback port,
+/// plus `extra` arguments.
+pub(crate) fn start_seed(upstream: &str, extra: &[&str]) -> Naftiko {
+    let owned = seed_args(upstream, extra);
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+    Naftiko::start(&args, &[])
+}
+
+/// The arguments of [`start_seed`] (for callers that pass an environment too).
+pub(crate) fn seed_args(upstream: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "capabilities/oauth2-tokens.yaml",
+        "--base-uri",
+        &format!("oauth2-tokens={upstream}"),
+        "--listen",
+        "oauth2-tokens-rest=127.0.0.1:0",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}

@@ -89,6 +89,22 @@ struct Head {
     challenge: Option<String>,
 }
 
+impl Head {
+    /// The answer, with the `Digest` challenge beside it.
+    fn answer(self, status: u16, body: BytesMut) -> (Answer, Option<String>) {
+        (
+            Answer {
+                status,
+                content_type: self.content_type,
+                cache_control: self.cache_control,
+                location: self.location,
+                body: body.freeze(),
+            },
+            self.challenge,
+        )
+    }
+}
+
 /// `Content-Type`, `Cache-Control`, `Location` and a `Digest` challenge from an answer's
 /// headers.
 fn head(headers: &http::HeaderMap) -> Head {
@@ -241,33 +257,30 @@ impl Upstream {
         }
         let mut response = builder.send().await.map_err(|e| self.failure(&e))?;
         let status = response.status().as_u16();
-        let Head {
-            content_type,
-            cache_control,
-            location,
-            challenge,
-        } = head(response.headers());
-        let limit = self.options.max_response_bytes;
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(self.too_large());
-        }
+        let head = head(response.headers());
+        self.check_declared_length(response.content_length())?;
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.failure(&e))? {
-            if body.len() + chunk.len() > limit {
-                return Err(self.too_large());
-            }
-            body.extend_from_slice(&chunk);
+            self.append(&mut body, &chunk)?;
         }
-        Ok((
-            Answer {
-                status,
-                content_type,
-                cache_control,
-                location,
-                body: body.freeze(),
-            },
-            challenge,
-        ))
+        Ok(head.answer(status, body))
+    }
+
+    /// Refuses an answer whose declared length is over the limit before reading it.
+    fn check_declared_length(&self, length: Option<u64>) -> Result<(), InvokeError> {
+        if length.is_some_and(|n| n > self.options.max_response_bytes as u64) {
+            return Err(self.too_large());
+        }
+        Ok(())
+    }
+
+    /// Adds a chunk of the answer, within the size limit.
+    fn append(&self, body: &mut BytesMut, chunk: &[u8]) -> Result<(), InvokeError> {
+        if body.len() + chunk.len() > self.options.max_response_bytes {
+            return Err(self.too_large());
+        }
+        body.extend_from_slice(chunk);
+        Ok(())
     }
 
     /// The plain-HTTP path: hyper's pooled client directly (no proxy, no TLS, no redirects
@@ -293,27 +306,19 @@ impl Upstream {
             .headers_mut()
             .entry(http::header::USER_AGENT)
             .or_insert(http::HeaderValue::from_static(USER_AGENT));
-        let limit = self.options.max_response_bytes;
         let exchange = async {
             let response = fast
                 .request(request)
                 .await
                 .map_err(|e| self.fast_failure(&e))?;
             let status = response.status().as_u16();
-            let Head {
-                content_type,
-                cache_control,
-                location,
-                challenge,
-            } = head(response.headers());
+            let head = head(response.headers());
             let declared = response
                 .headers()
                 .get(http::header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|n| n > limit as u64) {
-                return Err(self.too_large());
-            }
+            self.check_declared_length(declared)?;
             let mut incoming = response.into_body();
             let mut body = BytesMut::new();
             while let Some(frame) = incoming.frame().await {
@@ -322,22 +327,10 @@ impl Upstream {
                     detail: format!("the answer broke off: {e}"),
                 })?;
                 if let Ok(chunk) = frame.into_data() {
-                    if body.len() + chunk.len() > limit {
-                        return Err(self.too_large());
-                    }
-                    body.extend_from_slice(&chunk);
+                    self.append(&mut body, &chunk)?;
                 }
             }
-            Ok((
-                Answer {
-                    status,
-                    content_type,
-                    cache_control,
-                    location,
-                    body: body.freeze(),
-                },
-                challenge,
-            ))
+            Ok(head.answer(status, body))
         };
         match tokio::time::timeout(self.options.total_timeout, exchange).await {
             Ok(result) => result,
