@@ -61,19 +61,19 @@ impl std::fmt::Display for Format {
 }
 
 /// Where renderers find a file's text (to show the source line).
-pub trait Sources {
+pub trait Sources: Sync {
     /// The full text of the file at `path` (as written in the diagnostics' locations), or
     /// `None` when it is not available; the snippet is then left out.
     fn text(&self, path: &Path) -> Option<&str>;
 }
 
-impl<S: BuildHasher> Sources for HashMap<PathBuf, Arc<str>, S> {
+impl<S: BuildHasher + Sync> Sources for HashMap<PathBuf, Arc<str>, S> {
     fn text(&self, path: &Path) -> Option<&str> {
         self.get(path).map(|t| &**t)
     }
 }
 
-impl<S: BuildHasher> Sources for HashMap<PathBuf, String, S> {
+impl<S: BuildHasher + Sync> Sources for HashMap<PathBuf, String, S> {
     fn text(&self, path: &Path) -> Option<&str> {
         self.get(path).map(String::as_str)
     }
@@ -239,25 +239,41 @@ fn severity_ansi(severity: Severity) -> &'static str {
 }
 
 fn render_human(diags: &[Diagnostic], sources: &dyn Sources, options: &RenderOptions) -> String {
-    let renderer = if options.color {
+    // Snippet rendering is a large share of a big report's cost, and each diagnostic is
+    // rendered on its own: render parts on the available cores, keeping the order.
+    let parts: Vec<&[Diagnostic]> = diags.chunks(256).collect();
+    let mut out: String = crate::parallel::par_map(&parts, |part| {
+        render_human_part(part, sources, options.color)
+    })
+    .concat();
+    out.push_str(&summary_line(diags, options.files_checked));
+    out.push('\n');
+    out
+}
+
+/// The human text of some diagnostics, each followed by a blank line.
+fn render_human_part(diags: &[Diagnostic], sources: &dyn Sources, color: bool) -> String {
+    let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
+    let mut lines = LineCache::default();
     for d in diags {
-        human_diagnostic(&mut out, d, sources, &renderer, options.color);
+        let line = sources
+            .text(&d.loc.file)
+            .and_then(|text| lines.line(&d.loc.file, text, d.loc.span.start.line));
+        human_diagnostic(&mut out, d, line, &renderer, color);
         out.push('\n');
     }
-    out.push_str(&summary_line(diags, options.files_checked));
-    out.push('\n');
     out
 }
 
 fn human_diagnostic(
     out: &mut String,
     d: &Diagnostic,
-    sources: &dyn Sources,
+    line: Option<&str>,
     renderer: &Renderer,
     color: bool,
 ) {
@@ -279,28 +295,24 @@ fn human_diagnostic(
         );
     }
 
-    let snippet = sources
-        .text(&d.loc.file)
-        .and_then(|text| source_line(text, d.loc.span.start.line))
-        .map(|line| (line, underline_range(line, &d.loc.span)));
+    let snippet = line.map(|line| (line, underline_range(line, &d.loc.span)));
     match snippet {
         Some((line, range)) => {
-            let level = match d.severity {
-                Severity::Error => Level::ERROR,
-                Severity::Warning => Level::WARNING,
-                Severity::Info => Level::INFO,
-            };
-            let mut group = Group::with_level(level).element(
-                Snippet::source(line)
-                    .line_start(region.start_line as usize)
-                    .annotation(AnnotationKind::Primary.span(range)),
-            );
-            if let Some(hint) = &d.hint {
-                group = group.element(Level::HELP.message(hint.as_str()));
+            if !color
+                && let Some(text) =
+                    plain_snippet(line, range.clone(), region.start_line, d.hint.as_deref())
+            {
+                out.push_str(&text);
+                return;
             }
-            let rendered = renderer.render(&[group]);
-            out.push_str(rendered.trim_end_matches('\n'));
-            out.push('\n');
+            out.push_str(&annotated_snippet(
+                renderer,
+                d.severity,
+                line,
+                range,
+                region.start_line,
+                d.hint.as_deref(),
+            ));
         }
         None => {
             if let Some(hint) = &d.hint {
@@ -317,10 +329,97 @@ fn human_diagnostic(
     }
 }
 
-/// The text of 1-based line `line` (without its line break), if the file has it.
-fn source_line(text: &str, line: u32) -> Option<&str> {
-    let index = usize::try_from(line.checked_sub(1)?).ok()?;
-    text.lines().nth(index)
+/// The snippet under a diagnostic's first line, rendered by `annotate-snippets`.
+fn annotated_snippet(
+    renderer: &Renderer,
+    severity: Severity,
+    line: &str,
+    range: std::ops::Range<usize>,
+    line_no: u32,
+    hint: Option<&str>,
+) -> String {
+    let level = match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    };
+    let mut group = Group::with_level(level).element(
+        Snippet::source(line)
+            .line_start(line_no as usize)
+            .annotation(AnnotationKind::Primary.span(range)),
+    );
+    if let Some(hint) = hint {
+        group = group.element(Level::HELP.message(hint));
+    }
+    let rendered = renderer.render(&[group]);
+    let mut out = rendered.trim_end_matches('\n').to_string();
+    out.push('\n');
+    out
+}
+
+/// The plain (uncoloured) snippet for the common case, written directly: the same text
+/// `annotate-snippets` renders (a test compares the two), at a small fraction of its
+/// cost, which matters for reports with thousands of diagnostics.
+///
+/// Returns `None` (render with `annotate-snippets`) unless the case is simple: a line of
+/// printable ASCII without tabs and at most 120 characters, a non-empty underline, and a
+/// one-line hint, if any.
+fn plain_snippet(
+    line: &str,
+    range: std::ops::Range<usize>,
+    line_no: u32,
+    hint: Option<&str>,
+) -> Option<String> {
+    const MAX_LINE: usize = 120;
+    let simple_line = line.len() <= MAX_LINE && line.bytes().all(|b| (b' '..=b'~').contains(&b));
+    let simple_hint = hint.is_none_or(|h| !h.contains(['\n', '\r', '\t']));
+    if !simple_line || !simple_hint || range.is_empty() || range.end > line.len() {
+        return None;
+    }
+    let number = line_no.to_string();
+    let pad = " ".repeat(number.len());
+    let mut out = String::with_capacity(3 * line.len() + 64 + hint.map_or(0, str::len));
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{number} | {line}");
+    let _ = writeln!(
+        out,
+        "{pad} | {}{}",
+        " ".repeat(range.start),
+        "^".repeat(range.end - range.start)
+    );
+    if let Some(hint) = hint {
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{pad} = help: {hint}");
+    }
+    Some(out)
+}
+
+/// Where each line of the file last asked about starts, so that a file with thousands of
+/// diagnostics is scanned once, not once per diagnostic (diagnostics come sorted by file).
+#[derive(Default)]
+struct LineCache {
+    file: Option<PathBuf>,
+    starts: Vec<usize>,
+}
+
+impl LineCache {
+    /// The text of 1-based line `line` of `text` (without its line break, as
+    /// [`str::lines`] gives it), if the file has it.
+    fn line<'t>(&mut self, file: &Path, text: &'t str, line: u32) -> Option<&'t str> {
+        if self.file.as_deref() != Some(file) {
+            self.starts.clear();
+            self.starts.push(0);
+            self.starts
+                .extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            self.starts.retain(|&start| start < text.len());
+            self.file = Some(file.to_path_buf());
+        }
+        let index = usize::try_from(line.checked_sub(1)?).ok()?;
+        let start = *self.starts.get(index)?;
+        let rest = text.get(start..)?;
+        let line = rest.split('\n').next().unwrap_or(rest);
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
 }
 
 /// The byte offset of 1-based character column `column` in `line`, clamped to the line.
@@ -351,37 +450,66 @@ fn underline_range(line: &str, span: &Span) -> std::ops::Range<usize> {
 // JSON
 
 fn render_json(diags: &[Diagnostic], options: &RenderOptions) -> String {
+    /// One diagnostic as the JSON format writes it (borrowed, written straight out).
+    #[derive(serde::Serialize)]
+    struct JsonDiagnostic<'a> {
+        file: std::borrow::Cow<'a, str>,
+        line: u32,
+        column: u32,
+        end_line: u32,
+        end_column: u32,
+        pointer: &'a str,
+        severity: &'static str,
+        rule: &'a str,
+        message: &'a str,
+        hint: Option<&'a str>,
+        deviation: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct Summary {
+        errors: usize,
+        warnings: usize,
+        infos: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct JsonReport<'a> {
+        version: u32,
+        files_checked: usize,
+        summary: Summary,
+        diagnostics: Vec<JsonDiagnostic<'a>>,
+    }
     let counts = Counts::of(diags);
-    let diagnostics: Vec<Value> = diags
-        .iter()
-        .map(|d| {
-            let r = Region::of(&d.loc.span);
-            json!({
-                "file": d.loc.file.display().to_string(),
-                "line": r.start_line,
-                "column": r.start_column,
-                "end_line": r.end_line,
-                "end_column": r.end_column,
-                "pointer": d.loc.pointer,
-                "severity": d.severity.as_str(),
-                "rule": d.rule,
-                "message": d.message,
-                "hint": d.hint,
-                "deviation": d.deviation,
-            })
-        })
-        .collect();
-    let doc = json!({
-        "version": 1,
-        "files_checked": options.files_checked,
-        "summary": {
-            "errors": counts.errors,
-            "warnings": counts.warnings,
-            "infos": counts.infos,
+    let report = JsonReport {
+        version: 1,
+        files_checked: options.files_checked,
+        summary: Summary {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            infos: counts.infos,
         },
-        "diagnostics": diagnostics,
-    });
-    format!("{doc:#}\n")
+        diagnostics: diags
+            .iter()
+            .map(|d| {
+                let r = Region::of(&d.loc.span);
+                JsonDiagnostic {
+                    file: d.loc.file.to_string_lossy(),
+                    line: r.start_line,
+                    column: r.start_column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                    pointer: &d.loc.pointer,
+                    severity: d.severity.as_str(),
+                    rule: d.rule,
+                    message: &d.message,
+                    hint: d.hint.as_deref(),
+                    deviation: d.deviation,
+                }
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -566,6 +694,67 @@ fn render_github(diags: &[Diagnostic]) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The direct plain renderer writes exactly what `annotate-snippets` writes, for every
+    /// case it accepts (and it declines the others).
+    #[test]
+    fn plain_snippet_matches_annotate_snippets() {
+        let lines = [
+            "naftiko: \"1.0.0-alpha1\"",
+            "  - name: x",
+            "        type: string   ",
+            "a",
+            "key: value with `backticks` and {{braces}} and | pipes ^",
+            &"x".repeat(120),
+            &"y".repeat(121),
+            "tab\there",
+            "ünïcödé: yes",
+            "",
+            "   ",
+        ];
+        let hints = [
+            None,
+            Some("write `naftiko: 1.0.0-alpha2`"),
+            Some(""),
+            Some("two\nlines"),
+        ];
+        let renderer = Renderer::plain();
+        let mut compared = 0;
+        for line in lines {
+            for line_no in [1, 9, 10, 99, 100, 12345] {
+                for start in [0, 1, 5, 10] {
+                    for len in [0, 1, 4, 200] {
+                        let end = (start + len).min(line.len());
+                        if start > line.len() {
+                            continue;
+                        }
+                        for hint in hints {
+                            let fast = plain_snippet(line, start..end, line_no, hint);
+                            if let Some(fast) = fast {
+                                let slow = annotated_snippet(
+                                    &renderer,
+                                    Severity::Warning,
+                                    line,
+                                    start..end,
+                                    line_no,
+                                    hint,
+                                );
+                                assert_eq!(
+                                    fast, slow,
+                                    "line {line:?} {start}..{end} hint {hint:?}"
+                                );
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 300, "only {compared} cases took the fast path");
+        assert!(plain_snippet("tab\there", 0..3, 1, None).is_none());
+        assert!(plain_snippet("ünï", 0..2, 1, None).is_none());
+        assert!(plain_snippet("abc", 1..1, 1, None).is_none());
+    }
     use naftiko_spec::diag::rule;
     use naftiko_spec::span::{Loc, Pos};
 
