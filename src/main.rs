@@ -4,6 +4,7 @@
 //! `--deny-warnings`), 2 usage error or unreadable path, 3 (`run`) a port could not be
 //! bound or another runtime failure.
 
+mod logs;
 mod run;
 
 use std::io::{IsTerminal, Write};
@@ -84,7 +85,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => ExitCode::from(validate(&args)),
-        Command::Run(args) => ExitCode::from(run::run(&args)),
+        Command::Run(args) => {
+            let code = run::run(&args);
+            logs::flush();
+            ExitCode::from(code)
+        }
         Command::Schema => {
             let schema = naftiko_spec::model::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

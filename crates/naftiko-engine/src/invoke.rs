@@ -443,6 +443,59 @@ impl Invocable {
         self.run(&args).await
     }
 
+    /// The request path without the network, for the criterion benchmarks: builds the
+    /// upstream request (returning its body length), then shapes `answer` as if the
+    /// upstream had sent it. Only for operations that call one consumed operation.
+    pub(crate) fn rehearse(
+        &self,
+        inbound: &Inbound,
+        answer: Option<(u16, Bytes)>,
+    ) -> Result<(usize, Option<Outcome>), InvokeError> {
+        let Target::Call(op) = &self.target else {
+            return Err(InvokeError::Unsupported(
+                "only operations that call one consumed operation can be rehearsed".into(),
+            ));
+        };
+        let mut args = Args::new(inbound);
+        for input in &self.inputs {
+            if let Some(v) = input.value(inbound)? {
+                args.declared.insert(input.name.clone(), v);
+            }
+        }
+        let with = self.with.eval(&args, &self.binds);
+        let mut scope = CallScope {
+            binds: &self.binds,
+            args: &args,
+            with: &with,
+            resolved: Map::new(),
+        };
+        let prepared = op.prepare(&mut scope)?;
+        let sent = prepared.body.as_ref().map_or(0, Bytes::len);
+        let Some((status, body)) = answer else {
+            return Ok((sent, None));
+        };
+        let mut seen = with.clone();
+        seen.extend(scope.resolved);
+        let outputs = if self.outputs.is_empty() {
+            &op.outputs
+        } else {
+            &self.outputs
+        };
+        let scope = ArgScope {
+            args: &args,
+            binds: &self.binds,
+            with: &seen,
+        };
+        let answer = Answer {
+            status,
+            content_type: Some("application/json".into()),
+            cache_control: None,
+            location: None,
+            body,
+        };
+        Ok((sent, Some(shape_answer(op, outputs, answer, &scope)?)))
+    }
+
     fn run<'s>(
         &'s self,
         args: &'s Args<'_>,

@@ -929,6 +929,27 @@ impl Runtime {
         self.ops.get(op.0).map(|(i, _)| i)
     }
 
+    /// The request path of an operation without the network (not a stable API; for the
+    /// criterion benchmarks in `benches/`): builds the upstream request and returns its
+    /// body length; with `answer`, also shapes that upstream answer into the outcome.
+    ///
+    /// # Errors
+    /// The errors [`Runtime::invoke`] would give for the same input, or
+    /// [`InvokeError::Unsupported`] for operations that do not call one consumed operation.
+    #[doc(hidden)]
+    pub fn rehearse(
+        &self,
+        op: OpId,
+        inbound: &Inbound,
+        answer: Option<(u16, bytes::Bytes)>,
+    ) -> Result<(usize, Option<Outcome>), InvokeError> {
+        let (_, inv) = self
+            .ops
+            .get(op.0)
+            .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
+        inv.rehearse(inbound, answer)
+    }
+
     /// Runs an operation for one inbound request.
     ///
     /// # Errors

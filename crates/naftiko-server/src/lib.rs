@@ -13,6 +13,7 @@
 
 mod conn;
 pub mod control;
+pub mod h1;
 pub mod mcp;
 pub mod problem;
 pub mod rest;
@@ -86,6 +87,9 @@ pub struct Listener {
     pub routes: Vec<String>,
     listener: TcpListener,
     app: axum::Router,
+    /// For REST listeners: the handler state, served by [`h1`] (with `app` as hyper's
+    /// fall-back).
+    rest: Option<Arc<RestApp>>,
 }
 
 /// Every listener of a runtime, open and not yet serving.
@@ -162,20 +166,21 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
                 routes.push(format!("{} {} → {}", r.method, r.path, target));
             }
         }
-        let app = rest::router(Arc::new(RestApp {
+        let rest_app = Arc::new(RestApp {
             runtime: runtime.clone(),
             router,
             max_body_bytes: options.max_body_bytes,
             body_timeout: options.limits.body_read_timeout,
             limit: limit.clone(),
-        }));
+        });
         listeners.push(Listener {
             kind: "rest",
             local_addr,
             namespaces,
             routes,
             listener,
-            app,
+            app: rest::router(rest_app.clone()),
+            rest: Some(rest_app),
         });
     }
     let mut stdio = None;
@@ -197,6 +202,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
                     routes,
                     listener,
                     app: mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
+                    rest: None,
                 });
             }
         }
@@ -222,6 +228,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             routes,
             listener,
             app: skill::router(runtime.clone(), i),
+            rest: None,
         });
     }
     let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -272,6 +279,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             .to_vec(),
             listener,
             app: control::router(state),
+            rest: None,
         });
     }
     Ok(Listeners {
@@ -300,7 +308,7 @@ impl Listeners {
         let limits = self.limits.clone();
         let servers = self.listeners.into_iter().map(|l| {
             let rx = stop_rx.clone();
-            conn::serve(l.listener, l.app, limits.clone(), rx)
+            conn::serve(l.listener, l.app, l.rest, limits.clone(), rx)
         });
         let idle = listeners_empty.then(|| {
             let mut rx = stop_rx.clone();

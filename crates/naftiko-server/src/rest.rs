@@ -79,7 +79,8 @@ fn operation_label(method: &http::Method, route: &str) -> String {
     }
 }
 
-async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
+/// Answers one request (both the hyper path and [`crate::h1`] call this).
+pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let metrics = app.runtime.metrics();
@@ -124,6 +125,29 @@ async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Resp
     response
 }
 
+/// 413: the body is larger than the limit.
+pub(crate) fn body_too_large(max_body_bytes: usize) -> Response {
+    problem::problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        &format!("the request body is larger than {max_body_bytes} bytes"),
+        Map::new(),
+    )
+}
+
+/// 408: the body did not arrive in time.
+pub(crate) fn body_timeout(timeout: std::time::Duration) -> Response {
+    problem::problem(
+        StatusCode::REQUEST_TIMEOUT,
+        "body-timeout",
+        &format!(
+            "the request body did not arrive within {} ms",
+            timeout.as_millis()
+        ),
+        Map::new(),
+    )
+}
+
 async fn respond(
     app: &RestApp,
     request: Request<Body>,
@@ -153,17 +177,7 @@ async fn respond(
         }
         Match::NotFound => return (problem::not_found(0), "-".to_owned(), None),
     };
-    let too_large = || {
-        problem::problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            &format!(
-                "the request body is larger than {} bytes",
-                app.max_body_bytes
-            ),
-            Map::new(),
-        )
-    };
+    let too_large = || body_too_large(app.max_body_bytes);
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -180,18 +194,7 @@ async fn respond(
     {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => return (too_large(), route, None),
-        Err(_) => {
-            let timeout = problem::problem(
-                StatusCode::REQUEST_TIMEOUT,
-                "body-timeout",
-                &format!(
-                    "the request body did not arrive within {} ms",
-                    app.body_timeout.as_millis()
-                ),
-                Map::new(),
-            );
-            return (timeout, route, None);
-        }
+        Err(_) => return (body_timeout(app.body_timeout), route, None),
     };
     let content_type = parts
         .headers
