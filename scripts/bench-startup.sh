@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Start-up and idle memory of `naftiko run capabilities/oauth2-tokens.yaml` (release build):
+# time from process start to the first answered request (a real POST through to a loopback
+# upstream), and idle RSS once it is serving. Prints the median of RUNS starts.
+# Usage: scripts/bench-startup.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-20}"
+cargo build --release --quiet
+python3 - target/release/naftiko "$runs" <<'PY'
+import http.server, json, os, socket, statistics, subprocess, sys, threading, time, urllib.request
+
+binary, runs = sys.argv[1], int(sys.argv[2])
+
+class Token(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Token)
+threading.Thread(target=upstream.serve_forever, daemon=True).start()
+up_url = f"http://127.0.0.1:{upstream.server_address[1]}"
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret"
+firsts, idle_rss, idle_hwm = [], [], []
+for _ in range(runs):
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen([binary, "run", "capabilities/oauth2-tokens.yaml",
+                             "--base-uri", f"oauth2-tokens={up_url}",
+                             "--listen", f"oauth2-tokens-rest=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered = None
+    while time.perf_counter() - start < 5:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (len(form), form))
+                data = b""
+                while chunk := s.recv(4096):
+                    data += chunk
+                if data.startswith(b"HTTP/1.1 200"):
+                    answered = time.perf_counter() - start
+                    break
+        except OSError:
+            time.sleep(0.0005)
+    time.sleep(1.0)
+    status = open(f"/proc/{proc.pid}/status").read()
+    field = lambda name: int(next(l for l in status.splitlines() if l.startswith(name)).split()[1])
+    idle_rss.append(field("VmRSS:") / 1024)
+    idle_hwm.append(field("VmHWM:") / 1024)
+    proc.terminate(); proc.wait(5)
+    if answered is None:
+        print("no answer within 5 s"); sys.exit(1)
+    firsts.append(answered * 1000)
+firsts.sort()
+print(f"start to first answered request, {runs} runs: median {statistics.median(firsts):.1f} ms, "
+      f"min {firsts[0]:.1f} ms, max {firsts[-1]:.1f} ms")
+print(f"idle RSS after the first request: median {statistics.median(idle_rss):.1f} MiB "
+      f"(peak so far {statistics.median(idle_hwm):.1f} MiB)")
+PY
