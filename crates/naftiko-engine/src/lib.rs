@@ -22,6 +22,7 @@ pub mod inbound;
 mod invoke;
 pub mod metrics;
 mod outputs;
+pub mod plain_http;
 mod request;
 mod runtime;
 mod scope;

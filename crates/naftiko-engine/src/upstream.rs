@@ -9,6 +9,7 @@ use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 
 use crate::auth::Auth;
 use crate::error::InvokeError;
+use crate::plain_http::{PlainClient, PlainError};
 use crate::request::Prepared;
 use crate::scope::Resolve;
 use crate::secrets::Secrets;
@@ -45,8 +46,8 @@ pub(crate) struct Upstream {
     pub(crate) options: ClientOptions,
     pub(crate) secrets: Secrets,
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
-    /// hyper's client, used instead of reqwest for plain-HTTP upstreams with no proxy.
-    pub(crate) fast: Option<FastClient>,
+    /// naftiko's own client, used instead of reqwest for plain-HTTP upstreams with no proxy.
+    pub(crate) fast: Option<PlainClient>,
 }
 
 /// An upstream's answer.
@@ -64,21 +65,10 @@ pub(crate) struct Answer {
 /// The `User-Agent` naftiko sends upstream.
 const USER_AGENT: &str = concat!("naftiko/", env!("CARGO_PKG_VERSION"));
 
-/// hyper's pooled HTTP/1 client, for plain-HTTP upstreams reached without a proxy.
-pub(crate) type FastClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    http_body_util::Full<Bytes>,
->;
-
-/// Builds the plain-HTTP client (connect timeout, `TCP_NODELAY`, pooled keep-alive).
-pub(crate) fn fast_client(options: &ClientOptions) -> FastClient {
-    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    connector.set_connect_timeout(Some(options.connect_timeout));
-    connector.set_nodelay(true);
-    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_timer(hyper_util::rt::TokioTimer::new())
-        .build(connector)
+/// The plain-HTTP client of one consumed API (connect timeout, `TCP_NODELAY`, kept-alive
+/// connections).
+pub(crate) fn fast_client(options: &ClientOptions) -> PlainClient {
+    PlainClient::new(options.connect_timeout, USER_AGENT)
 }
 
 /// What naftiko keeps of an answer's headers.
@@ -283,73 +273,33 @@ impl Upstream {
         Ok(())
     }
 
-    /// The plain-HTTP path: hyper's pooled client directly (no proxy, no TLS, no redirects
+    /// The plain-HTTP path: naftiko's own HTTP/1.1 client (no proxy, no TLS, no redirects
     /// to follow), under the same total timeout and size limit.
     async fn send_fast(
         &self,
-        fast: &FastClient,
+        fast: &PlainClient,
         req: &Prepared,
     ) -> Result<(Answer, Option<String>), InvokeError> {
-        use http_body_util::BodyExt as _;
-        let uri: http::Uri = req
-            .url
-            .as_str()
-            .parse()
-            .map_err(|e| InvokeError::Internal(format!("upstream URI: {e}")))?;
-        let mut request = http::Request::new(http_body_util::Full::new(
-            req.body.clone().unwrap_or_default(),
-        ));
-        *request.method_mut() = req.method.clone();
-        *request.uri_mut() = uri;
-        *request.headers_mut() = req.headers.clone();
-        request
-            .headers_mut()
-            .entry(http::header::USER_AGENT)
-            .or_insert(http::HeaderValue::from_static(USER_AGENT));
-        let exchange = async {
-            let response = fast
-                .request(request)
-                .await
-                .map_err(|e| self.fast_failure(&e))?;
-            let status = response.status().as_u16();
-            let head = head(response.headers());
-            let declared = response
-                .headers()
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            self.check_declared_length(declared)?;
-            let mut incoming = response.into_body();
-            let mut body = BytesMut::new();
-            while let Some(frame) = incoming.frame().await {
-                let frame = frame.map_err(|e| InvokeError::UpstreamUnreachable {
-                    namespace: self.namespace.clone(),
-                    detail: format!("the answer broke off: {e}"),
-                })?;
-                if let Ok(chunk) = frame.into_data() {
-                    self.append(&mut body, &chunk)?;
-                }
-            }
-            Ok(head.answer(status, body))
-        };
+        let exchange = fast.send(
+            &req.method,
+            &req.url,
+            &req.headers,
+            req.body.as_ref(),
+            self.options.max_response_bytes,
+        );
         match tokio::time::timeout(self.options.total_timeout, exchange).await {
-            Ok(result) => result,
+            Ok(Ok(answer)) => Ok(head(&answer.headers).answer(answer.status, answer.body)),
+            Ok(Err(PlainError::TooLarge)) => Err(self.too_large()),
+            Ok(Err(PlainError::Connect(detail) | PlainError::Broken(detail))) => {
+                Err(InvokeError::UpstreamUnreachable {
+                    namespace: self.namespace.clone(),
+                    detail: self.secrets.redact(&detail),
+                })
+            }
             Err(_) => Err(InvokeError::UpstreamTimeout {
                 namespace: self.namespace.clone(),
                 after: self.options.total_timeout,
             }),
-        }
-    }
-
-    fn fast_failure(&self, e: &hyper_util::client::legacy::Error) -> InvokeError {
-        let fallback = if e.is_connect() {
-            "connection failed"
-        } else {
-            "request failed"
-        };
-        InvokeError::UpstreamUnreachable {
-            namespace: self.namespace.clone(),
-            detail: self.secrets.redact(&causes(e, fallback)),
         }
     }
 
