@@ -5,8 +5,9 @@
 
 use std::io::{self, Write};
 use std::sync::{Mutex, MutexGuard, Once};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use naftiko_server::access::{AccessLine, AccessSink};
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -109,4 +110,251 @@ fn start_flusher() {
             eprintln!("naftiko: cannot start the log flusher; access lines are batched by size");
         }
     });
+}
+
+/// Writes REST access lines straight into the batch, in the same text or JSON shape as
+/// `tracing-subscriber`'s formatter (which cost a tenth of a proxied request).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AccessWriter {
+    /// JSON lines (`--log-format json`) rather than text.
+    pub(crate) json: bool,
+}
+
+impl AccessSink for AccessWriter {
+    fn write(&self, line: &AccessLine<'_>) {
+        let text = self.render(line, SystemTime::now());
+        start_flusher();
+        let _ = Line::Batched.write(text.as_bytes());
+    }
+}
+
+impl AccessWriter {
+    /// One line, with its line break.
+    fn render(&self, line: &AccessLine<'_>, now: SystemTime) -> String {
+        // Appended piece by piece: `format!` machinery was most of this line's cost.
+        let mut text = String::with_capacity(224);
+        let mut n = itoa::Buffer::new();
+        if self.json {
+            text.push_str("{\"timestamp\":\"");
+            push_rfc3339_micros(&mut text, now);
+            text.push_str("\",\"level\":\"INFO\",\"message\":");
+            push_json_string(&mut text, line.message);
+            text.push_str(",\"method\":");
+            push_json_string(&mut text, line.method);
+            text.push_str(",\"route\":");
+            push_json_string(&mut text, line.route);
+            text.push_str(",\"status\":");
+            text.push_str(n.format(line.status));
+            text.push_str(",\"upstream_status\":");
+            text.push_str(n.format(line.upstream_status));
+            text.push_str(",\"latency_ms\":");
+            push_f64(&mut text, line.latency_ms);
+            text.push_str(",\"target\":\"");
+            text.push_str(ACCESS_TARGET);
+            text.push_str("\"}\n");
+        } else {
+            push_rfc3339_micros(&mut text, now);
+            text.push_str("  INFO ");
+            text.push_str(ACCESS_TARGET);
+            text.push_str(": ");
+            text.push_str(line.message);
+            text.push_str(" method=");
+            text.push_str(line.method);
+            text.push_str(" route=");
+            text.push_str(line.route);
+            text.push_str(" status=");
+            text.push_str(n.format(line.status));
+            text.push_str(" upstream_status=");
+            text.push_str(n.format(line.upstream_status));
+            text.push_str(" latency_ms=");
+            push_f64(&mut text, line.latency_ms);
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// `value` as `tracing` records an `f64` (its `Debug` form: `0.5`, `1.0`).
+fn push_f64(out: &mut String, value: f64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{value:?}");
+}
+
+/// `text` as a JSON string.
+fn push_json_string(out: &mut String, text: &str) {
+    let plain = text
+        .bytes()
+        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f);
+    if plain {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
+    }
+}
+
+/// Appends `2026-11-29T05:16:40.618896Z`: UTC, microseconds, as `tracing-subscriber`
+/// writes it.
+fn push_rfc3339_micros(out: &mut String, time: SystemTime) {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let rest = secs % 86_400;
+    let mut n = itoa::Buffer::new();
+    let mut padded = |out: &mut String, value: u64, width: usize| {
+        let digits = n.format(value);
+        for _ in digits.len()..width {
+            out.push('0');
+        }
+        out.push_str(digits);
+    };
+    padded(out, year.max(0) as u64, 4);
+    out.push('-');
+    padded(out, u64::from(month), 2);
+    out.push('-');
+    padded(out, u64::from(day), 2);
+    out.push('T');
+    padded(out, rest / 3600, 2);
+    out.push(':');
+    padded(out, rest / 60 % 60, 2);
+    out.push(':');
+    padded(out, rest % 60, 2);
+    out.push('.');
+    padded(out, u64::from(since.subsec_micros()), 6);
+    out.push('Z');
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A `MakeWriter` that keeps what it is given.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    /// The event the server emits when it has no sink (`naftiko_server::access::record`).
+    fn emit(line: &AccessLine<'_>) {
+        tracing::info!(
+            target: "naftiko::access",
+            method = %line.method,
+            route = %line.route,
+            status = line.status,
+            upstream_status = line.upstream_status,
+            latency_ms = line.latency_ms,
+            "{}",
+            line.message
+        );
+    }
+
+    /// The access writer's lines are exactly `tracing-subscriber`'s, timestamps aside.
+    #[test]
+    fn access_lines_are_what_tracing_subscriber_writes() {
+        let lines = [
+            AccessLine {
+                method: "POST",
+                route: "/v1/oauth2/token",
+                status: 200,
+                upstream_status: 200,
+                latency_ms: 1.0,
+                message: "request",
+            },
+            AccessLine {
+                method: "GET",
+                route: "/voyages/{{voyage-id}}/\"q\"",
+                status: 499,
+                upstream_status: -1,
+                latency_ms: 0.123,
+                message: "request abandoned by the client",
+            },
+        ];
+        let stamp = |text: &str| {
+            text.split_once('Z')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap()
+        };
+        for line in &lines {
+            let text_out = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(text_out.clone())
+                .with_target(true)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::with_default(subscriber, || emit(line));
+            let theirs = String::from_utf8(text_out.0.lock().unwrap().clone()).unwrap();
+            let ours = AccessWriter { json: false }.render(line, SystemTime::now());
+            assert_eq!(stamp(&ours), stamp(&theirs));
+
+            let json_out = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(json_out.clone())
+                .with_target(true)
+                .json()
+                .flatten_event(true)
+                .finish();
+            tracing::subscriber::with_default(subscriber, || emit(line));
+            let theirs = String::from_utf8(json_out.0.lock().unwrap().clone()).unwrap();
+            let ours = AccessWriter { json: true }.render(line, SystemTime::now());
+            assert_eq!(stamp(&ours), stamp(&theirs));
+        }
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_microseconds_in_utc() {
+        let at = |secs: u64, micros: u64| {
+            let mut out = String::new();
+            push_rfc3339_micros(
+                &mut out,
+                UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros),
+            );
+            out
+        };
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(at(1_795_929_400, 618_896), "2026-11-29T05:16:40.618896Z");
+        assert_eq!(at(951_782_400, 1), "2000-02-29T00:00:00.000001Z");
+        assert_eq!(at(4_107_542_399, 999_999), "2100-02-28T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        for text in ["/v1/oauth2/token", "/a\"b", "/é", "/tab\t", "-"] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text);
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use naftiko_engine::{BuildOptions, ClientOptions, McpListen, ProcessEnv, Runtime};
+use naftiko_server::access::AccessSink;
 use naftiko_server::mcp::McpHttpOptions;
 use naftiko_server::{Limits, ServeOptions};
 use naftiko_spec::Severity;
@@ -161,22 +162,30 @@ fn parse_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
-fn init_logs(format: LogFormat) {
+/// Starts logging; returns the REST access-line writer to use instead of `tracing`'s
+/// formatter (none for coloured terminal output, which stays with `tracing`).
+fn init_logs(format: LogFormat) -> Option<Arc<dyn AccessSink>> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NAFTIKO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(crate::logs::Stderr)
         .with_target(true);
-    let result = match format {
-        LogFormat::Text => builder
-            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-            .try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (result, access) = match format {
+        LogFormat::Text => (
+            builder.with_ansi(ansi).try_init(),
+            (!ansi).then_some(crate::logs::AccessWriter { json: false }),
+        ),
+        LogFormat::Json => (
+            builder.json().flatten_event(true).try_init(),
+            Some(crate::logs::AccessWriter { json: true }),
+        ),
     };
     if let Err(e) = result {
         eprintln!("naftiko: cannot start logging: {e}");
     }
+    access.map(|a| Arc::new(a) as Arc<dyn AccessSink>)
 }
 
 /// What `--expose` asks for.
@@ -232,7 +241,7 @@ fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
 
 /// Runs `naftiko run`; returns the exit status.
 pub(crate) fn run(args: &RunArgs) -> u8 {
-    init_logs(args.log_format);
+    let access = init_logs(args.log_format);
     let mut usage = Vec::new();
     let mut base_uris = Vec::new();
     for b in &args.base_uri {
@@ -363,6 +372,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             body_read_timeout: args.body_timeout,
             max_concurrency: args.max_concurrency,
         },
+        access,
     };
     tokio.block_on(async move {
         let listeners = match naftiko_server::bind(runtime, &serve).await {

@@ -506,7 +506,7 @@ impl Invocable {
             let with = self.with.eval(args, &self.binds);
             match &self.target {
                 Target::Call(op) => {
-                    let (answer, scope_with) = call(op, args, &with, &self.binds).await?;
+                    let (answer, scope_with) = call(op, args, with, &self.binds).await?;
                     let outputs = if self.outputs.is_empty() {
                         &op.outputs
                     } else {
@@ -560,22 +560,25 @@ impl Invocable {
 }
 
 /// Calls one consumed operation; returns the answer and the `with` values used.
+/// Calls `op`; returns the answer and the values the call saw (`with` plus the
+/// parameters it resolved), for shaping.
 async fn call(
     op: &ConsumedOp,
     args: &Args<'_>,
-    with: &Map<String, Value>,
+    with: Map<String, Value>,
     binds: &[Option<String>],
 ) -> Result<(Answer, Map<String, Value>), InvokeError> {
     let mut scope = CallScope {
         binds,
         args,
-        with,
+        with: &with,
         resolved: Map::new(),
     };
     let prepared = op.prepare(&mut scope)?;
     let answer = op.api.call(prepared, &scope).await?;
-    let mut seen = with.clone();
-    seen.extend(scope.resolved);
+    let resolved = scope.resolved;
+    let mut seen = with;
+    seen.extend(resolved);
     Ok((answer, seen))
 }
 
@@ -722,7 +725,7 @@ impl Steps {
             match step {
                 Step::Call { name, op, with } => {
                     let step_with = with.eval(&local, binds);
-                    let (answer, _) = call(op, &local, &step_with, binds).await?;
+                    let (answer, _) = call(op, &local, step_with.clone(), binds).await?;
                     let status = answer.status;
                     if status >= 400 {
                         // A failing step stops the sequence: 4xx pass through, 5xx are errors.

@@ -3,6 +3,8 @@
 //! calls and latency per consumed namespace. Adapters record requests; the engine records
 //! upstream calls; the control adapter encodes the registry as Prometheus text.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::text::encode;
@@ -24,9 +26,30 @@ fn latency_histogram() -> Histogram {
     Histogram::new(BUCKETS)
 }
 
+/// Operation name → its handles.
+type ByOperation = HashMap<String, Arc<OperationHandles>>;
+
+/// One operation's latency histogram and its counters by outcome.
+#[derive(Debug)]
+struct OperationHandles {
+    latency: Histogram,
+    outcomes: Mutex<Vec<Outcome>>,
+}
+
+/// The counters of one status (and error kind) of an operation.
+#[derive(Debug)]
+struct Outcome {
+    status: u16,
+    kind: Option<String>,
+    requests: Counter,
+    errors: Option<Counter>,
+}
+
 /// The runtime's metrics.
 #[derive(Debug)]
 pub struct Metrics {
+    /// Handles already resolved, by adapter then operation.
+    handles: RwLock<Vec<(&'static str, ByOperation)>>,
     registry: Registry,
     requests: Family<Labels, Counter>,
     errors: Family<Labels, Counter>,
@@ -76,6 +99,7 @@ impl Default for Metrics {
             upstream_latency.clone(),
         );
         Metrics {
+            handles: RwLock::new(Vec::new()),
             registry,
             requests,
             errors,
@@ -113,20 +137,72 @@ impl Metrics {
         error: Option<&str>,
         elapsed: Duration,
     ) {
-        // One label vector, extended and shortened in place: this runs on every request.
-        let mut labels: Labels = Vec::with_capacity(3);
-        labels.push(("adapter", adapter.to_owned()));
-        labels.push(("operation", operation.to_owned()));
-        self.latency
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
-        labels.push(("status", status.to_string()));
-        self.requests.get_or_create(&labels).inc();
-        if let Some(kind) = error {
-            labels.pop();
-            labels.push(("kind", kind.to_owned()));
-            self.errors.get_or_create(&labels).inc();
+        let handles = self.operation_handles(adapter, operation);
+        handles.latency.observe(elapsed.as_secs_f64());
+        let mut outcomes = handles.outcomes.lock().unwrap_or_else(|e| e.into_inner());
+        let found = outcomes
+            .iter()
+            .position(|o| o.status == status && o.kind.as_deref() == error);
+        let at = match found {
+            Some(at) => at,
+            None => {
+                let mut labels: Labels = vec![
+                    ("adapter", adapter.to_owned()),
+                    ("operation", operation.to_owned()),
+                    ("status", status.to_string()),
+                ];
+                let requests = self.requests.get_or_create(&labels).clone();
+                let errors = error.map(|kind| {
+                    labels.pop();
+                    labels.push(("kind", kind.to_owned()));
+                    self.errors.get_or_create(&labels).clone()
+                });
+                outcomes.push(Outcome {
+                    status,
+                    kind: error.map(str::to_owned),
+                    requests,
+                    errors,
+                });
+                outcomes.len() - 1
+            }
+        };
+        let outcome = &outcomes[at];
+        outcome.requests.inc();
+        if let Some(errors) = &outcome.errors {
+            errors.inc();
         }
+    }
+
+    /// The metric handles of one adapter's operation, created on first use. (Resolving
+    /// label sets in the families on every request cost allocations, hashing and a lock.)
+    fn operation_handles(&self, adapter: &'static str, operation: &str) -> Arc<OperationHandles> {
+        let key = |a: &str| a == adapter;
+        {
+            let cache = self.handles.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, ops)) = cache.iter().find(|(a, _)| key(a))
+                && let Some(h) = ops.get(operation)
+            {
+                return h.clone();
+            }
+        }
+        let labels: Labels = vec![
+            ("adapter", adapter.to_owned()),
+            ("operation", operation.to_owned()),
+        ];
+        let handles = Arc::new(OperationHandles {
+            latency: self.latency.get_or_create(&labels).clone(),
+            outcomes: Mutex::new(Vec::new()),
+        });
+        let mut cache = self.handles.write().unwrap_or_else(|e| e.into_inner());
+        let ops = match cache.iter().position(|(a, _)| key(a)) {
+            Some(i) => &mut cache[i].1,
+            None => {
+                cache.push((adapter, HashMap::new()));
+                let last = cache.len() - 1;
+                &mut cache[last].1
+            }
+        };
+        ops.entry(operation.to_owned()).or_insert(handles).clone()
     }
 
     /// Records a call to a consumed API (`status` `None` when it did not answer).
@@ -185,5 +261,40 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("naftiko_in_flight_requests 0"), "{text}");
+    }
+
+    /// Handles are cached per operation and outcome; counts still add up per label set.
+    #[test]
+    fn repeated_outcomes_accumulate_and_kinds_stay_apart() {
+        let m = Metrics::default();
+        for _ in 0..3 {
+            m.request("rest", "POST /t", 200, None, Duration::from_millis(1));
+        }
+        m.request(
+            "rest",
+            "POST /t",
+            502,
+            Some("upstream-unreachable"),
+            Duration::from_millis(1),
+        );
+        m.request(
+            "rest",
+            "POST /t",
+            502,
+            Some("upstream-invalid-body"),
+            Duration::from_millis(1),
+        );
+        m.request("mcp", "POST /t", 200, None, Duration::from_millis(1));
+        let text = m.encode();
+        for expected in [
+            r#"naftiko_requests_total{adapter="rest",operation="POST /t",status="200"} 3"#,
+            r#"naftiko_requests_total{adapter="rest",operation="POST /t",status="502"} 2"#,
+            r#"naftiko_requests_total{adapter="mcp",operation="POST /t",status="200"} 1"#,
+            r#"naftiko_request_errors_total{adapter="rest",operation="POST /t",kind="upstream-unreachable"} 1"#,
+            r#"naftiko_request_errors_total{adapter="rest",operation="POST /t",kind="upstream-invalid-body"} 1"#,
+            r#"naftiko_request_duration_seconds_count{adapter="rest",operation="POST /t"} 5"#,
+        ] {
+            assert!(text.contains(expected), "missing {expected}\n{text}");
+        }
     }
 }

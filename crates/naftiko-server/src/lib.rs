@@ -11,6 +11,7 @@
 //! [`naftiko_engine::Runtime::invoke`], and map outcomes and errors to the protocol. They
 //! know nothing of YAML.
 
+pub mod access;
 mod conn;
 pub mod control;
 pub mod h1;
@@ -43,6 +44,8 @@ pub struct ServeOptions {
     pub mcp: McpHttpOptions,
     /// Connection and request limits.
     pub limits: Limits,
+    /// Where REST access lines go (`tracing` events when `None`).
+    pub access: Option<Arc<dyn access::AccessSink>>,
 }
 
 impl Default for ServeOptions {
@@ -52,6 +55,7 @@ impl Default for ServeOptions {
             shutdown_grace: Duration::from_secs(10),
             mcp: McpHttpOptions::default(),
             limits: Limits::default(),
+            access: None,
         }
     }
 }
@@ -172,6 +176,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             max_body_bytes: options.max_body_bytes,
             body_timeout: options.limits.body_read_timeout,
             limit: limit.clone(),
+            access: options.access.clone(),
         });
         listeners.push(Listener {
             kind: "rest",

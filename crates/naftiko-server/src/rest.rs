@@ -13,6 +13,7 @@ use http::{Request, StatusCode};
 use naftiko_engine::{Inbound, InboundBody, OutcomeBody, Runtime};
 use serde_json::Map;
 
+use crate::access::{self, AccessLine, AccessSink};
 use crate::problem::{self, from_error};
 use crate::router::{Match, Router};
 
@@ -29,6 +30,8 @@ pub struct RestApp {
     pub body_timeout: std::time::Duration,
     /// Requests answered at once, shared by every listener (503 beyond it).
     pub limit: Arc<tokio::sync::Semaphore>,
+    /// Where access lines go (`tracing` events when `None`).
+    pub access: Option<Arc<dyn AccessSink>>,
 }
 
 /// An axum router serving `app` for every path.
@@ -40,6 +43,7 @@ pub fn router(app: Arc<RestApp>) -> axum::Router {
 /// dropped) as status 499, in the access log and the metrics.
 struct Unanswered<'a> {
     metrics: &'a naftiko_engine::metrics::Metrics,
+    access: Option<&'a dyn AccessSink>,
     method: http::Method,
     route: String,
     started: Instant,
@@ -59,14 +63,16 @@ impl Drop for Unanswered<'_> {
             Some("client-closed"),
             self.started.elapsed(),
         );
-        tracing::info!(
-            target: "naftiko::access",
-            method = %self.method,
-            route = %self.route,
-            status = 499u16,
-            upstream_status = -1i64,
-            latency_ms = (self.started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
-            "request abandoned by the client"
+        access::record(
+            self.access,
+            AccessLine {
+                method: self.method.as_str(),
+                route: &self.route,
+                status: 499,
+                upstream_status: -1,
+                latency_ms: access::millis(self.started.elapsed()),
+                message: "request abandoned by the client",
+            },
         );
     }
 }
@@ -91,6 +97,7 @@ pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Bod
     let found = app.router.find(&method, request.uri().path());
     let mut record = Unanswered {
         metrics,
+        access: app.access.as_deref(),
         method: method.clone(),
         route: match &found {
             Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => route.clone(),
@@ -111,16 +118,16 @@ pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Bod
         .or((status >= 400).then_some("upstream-status"));
     let operation = operation_label(&method, &route);
     metrics.request("rest", &operation, status, kind, started.elapsed());
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let upstream_status = upstream.map(i64::from).unwrap_or(-1);
-    tracing::info!(
-        target: "naftiko::access",
-        method = %method,
-        route = %route,
-        status,
-        upstream_status,
-        latency_ms = (latency_ms * 1000.0).round() / 1000.0,
-        "request"
+    access::record(
+        app.access.as_deref(),
+        AccessLine {
+            method: method.as_str(),
+            route: &route,
+            status,
+            upstream_status: upstream.map(i64::from).unwrap_or(-1),
+            latency_ms: access::millis(started.elapsed()),
+            message: "request",
+        },
     );
     response
 }
