@@ -36,6 +36,39 @@ struct OperationHandles {
     outcomes: Mutex<Vec<Outcome>>,
 }
 
+impl OperationHandles {
+    /// Counts one outcome, resolving its counters with `make` the first time it is seen.
+    fn count(
+        &self,
+        status: u16,
+        kind: Option<&str>,
+        make: impl FnOnce() -> (Counter, Option<Counter>),
+    ) {
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|e| e.into_inner());
+        let at = match outcomes
+            .iter()
+            .position(|o| o.status == status && o.kind.as_deref() == kind)
+        {
+            Some(at) => at,
+            None => {
+                let (requests, errors) = make();
+                outcomes.push(Outcome {
+                    status,
+                    kind: kind.map(str::to_owned),
+                    requests,
+                    errors,
+                });
+                outcomes.len() - 1
+            }
+        };
+        let outcome = &outcomes[at];
+        outcome.requests.inc();
+        if let Some(errors) = &outcome.errors {
+            errors.inc();
+        }
+    }
+}
+
 /// The counters of one status (and error kind) of an operation.
 #[derive(Debug)]
 struct Outcome {
@@ -50,6 +83,8 @@ struct Outcome {
 pub struct Metrics {
     /// Handles already resolved, by adapter then operation.
     handles: RwLock<Vec<(&'static str, ByOperation)>>,
+    /// Handles of upstream calls, by consumed namespace.
+    upstream_handles: RwLock<ByOperation>,
     registry: Registry,
     requests: Family<Labels, Counter>,
     errors: Family<Labels, Counter>,
@@ -100,6 +135,7 @@ impl Default for Metrics {
         );
         Metrics {
             handles: RwLock::new(Vec::new()),
+            upstream_handles: RwLock::new(HashMap::new()),
             registry,
             requests,
             errors,
@@ -139,38 +175,20 @@ impl Metrics {
     ) {
         let handles = self.operation_handles(adapter, operation);
         handles.latency.observe(elapsed.as_secs_f64());
-        let mut outcomes = handles.outcomes.lock().unwrap_or_else(|e| e.into_inner());
-        let found = outcomes
-            .iter()
-            .position(|o| o.status == status && o.kind.as_deref() == error);
-        let at = match found {
-            Some(at) => at,
-            None => {
-                let mut labels: Labels = vec![
-                    ("adapter", adapter.to_owned()),
-                    ("operation", operation.to_owned()),
-                    ("status", status.to_string()),
-                ];
-                let requests = self.requests.get_or_create(&labels).clone();
-                let errors = error.map(|kind| {
-                    labels.pop();
-                    labels.push(("kind", kind.to_owned()));
-                    self.errors.get_or_create(&labels).clone()
-                });
-                outcomes.push(Outcome {
-                    status,
-                    kind: error.map(str::to_owned),
-                    requests,
-                    errors,
-                });
-                outcomes.len() - 1
-            }
-        };
-        let outcome = &outcomes[at];
-        outcome.requests.inc();
-        if let Some(errors) = &outcome.errors {
-            errors.inc();
-        }
+        handles.count(status, error, || {
+            let mut labels: Labels = vec![
+                ("adapter", adapter.to_owned()),
+                ("operation", operation.to_owned()),
+                ("status", status.to_string()),
+            ];
+            let requests = self.requests.get_or_create(&labels).clone();
+            let errors = error.map(|kind| {
+                labels.pop();
+                labels.push(("kind", kind.to_owned()));
+                self.errors.get_or_create(&labels).clone()
+            });
+            (requests, errors)
+        });
     }
 
     /// The metric handles of one adapter's operation, created on first use. (Resolving
@@ -207,13 +225,38 @@ impl Metrics {
 
     /// Records a call to a consumed API (`status` `None` when it did not answer).
     pub fn upstream(&self, namespace: &str, status: Option<u16>, elapsed: Duration) {
-        let mut labels: Labels = Vec::with_capacity(2);
-        labels.push(("namespace", namespace.to_owned()));
-        self.upstream_latency
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
-        labels.push(("status", status.unwrap_or(0).to_string()));
-        self.upstream.get_or_create(&labels).inc();
+        let status = status.unwrap_or(0);
+        let handles = {
+            let cache = self
+                .upstream_handles
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            cache.get(namespace).cloned()
+        };
+        let handles = match handles {
+            Some(h) => h,
+            None => {
+                let labels: Labels = vec![("namespace", namespace.to_owned())];
+                let made = Arc::new(OperationHandles {
+                    latency: self.upstream_latency.get_or_create(&labels).clone(),
+                    outcomes: Mutex::new(Vec::new()),
+                });
+                self.upstream_handles
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(namespace.to_owned())
+                    .or_insert(made)
+                    .clone()
+            }
+        };
+        handles.latency.observe(elapsed.as_secs_f64());
+        handles.count(status, None, || {
+            let labels: Labels = vec![
+                ("namespace", namespace.to_owned()),
+                ("status", status.to_string()),
+            ];
+            (self.upstream.get_or_create(&labels).clone(), None)
+        });
     }
 
     /// The registry in Prometheus text format (OpenMetrics).
@@ -285,6 +328,9 @@ mod tests {
             Duration::from_millis(1),
         );
         m.request("mcp", "POST /t", 200, None, Duration::from_millis(1));
+        m.upstream("ns", Some(200), Duration::from_millis(1));
+        m.upstream("ns", Some(200), Duration::from_millis(1));
+        m.upstream("ns", None, Duration::from_millis(1));
         let text = m.encode();
         for expected in [
             r#"naftiko_requests_total{adapter="rest",operation="POST /t",status="200"} 3"#,
@@ -293,6 +339,9 @@ mod tests {
             r#"naftiko_request_errors_total{adapter="rest",operation="POST /t",kind="upstream-unreachable"} 1"#,
             r#"naftiko_request_errors_total{adapter="rest",operation="POST /t",kind="upstream-invalid-body"} 1"#,
             r#"naftiko_request_duration_seconds_count{adapter="rest",operation="POST /t"} 5"#,
+            r#"naftiko_upstream_requests_total{namespace="ns",status="200"} 2"#,
+            r#"naftiko_upstream_requests_total{namespace="ns",status="0"} 1"#,
+            r#"naftiko_upstream_duration_seconds_count{namespace="ns"} 3"#,
         ] {
             assert!(text.contains(expected), "missing {expected}\n{text}");
         }

@@ -20,9 +20,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::upstream::Head;
 
 /// Largest answer head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -44,11 +46,11 @@ pub(crate) enum PlainError {
     TooLarge,
 }
 
-/// An answer: status, headers and the whole body.
+/// An answer: status, the headers naftiko keeps, and the whole body.
 #[derive(Debug)]
 pub(crate) struct PlainAnswer {
     pub(crate) status: u16,
-    pub(crate) headers: HeaderMap,
+    pub(crate) head: Head,
     pub(crate) body: BytesMut,
 }
 
@@ -278,7 +280,7 @@ enum Framing {
 struct AnswerHead {
     len: usize,
     status: u16,
-    headers: HeaderMap,
+    head: Head,
     framing: Framing,
     keep_alive: bool,
 }
@@ -297,7 +299,7 @@ fn parse_head(buf: &[u8], is_head: bool) -> Result<Option<AnswerHead>, PlainErro
         }
     };
     let status = response.code.unwrap_or(0);
-    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut head = Head::default();
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut coded = false;
@@ -331,12 +333,7 @@ fn parse_head(buf: &[u8], is_head: bool) -> Result<Option<AnswerHead>, PlainErro
                 .split(|b| *b == b',')
                 .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"));
         }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name),
-            HeaderValue::from_bytes(h.value),
-        ) {
-            headers.append(name, value);
-        }
+        head.note(name, h.value);
     }
     let framing = if is_head || status < 200 || status == 204 || status == 304 {
         Framing::None
@@ -356,7 +353,7 @@ fn parse_head(buf: &[u8], is_head: bool) -> Result<Option<AnswerHead>, PlainErro
     Ok(Some(AnswerHead {
         len,
         status,
-        headers,
+        head,
         framing,
         keep_alive: !close && framing != Framing::UntilClose,
     }))
@@ -457,7 +454,7 @@ async fn read_answer(
     Ok((
         PlainAnswer {
             status: head.status,
-            headers: head.headers,
+            head: head.head,
             body,
         },
         keep_alive,

@@ -351,13 +351,13 @@ impl ConsumedOp {
         if !cookies.is_empty() {
             headers.insert(COOKIE, header_value("Cookie", &cookies.join("; "))?);
         }
-        let with_body = scope.with.get("body").cloned();
+        let with_body = scope.with.get("body");
         let body = if let Some(b) = &self.body {
             Some(self.render_body(b, scope)?)
         } else if has_form {
             // `with.body` as an object supplies the form; declared form params fill over it.
             let mut fields: Vec<(String, String)> = Vec::new();
-            if let Some(Value::Object(m)) = with_body.as_ref().or(whole_body.as_ref()) {
+            if let Some(Value::Object(m)) = with_body.or(whole_body.as_ref()) {
                 for (k, v) in m {
                     if !form.iter().any(|(f, _)| f == k) {
                         push_form(&mut fields, k, v);
@@ -370,7 +370,9 @@ impl ConsumedOp {
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
             ))
         } else if whole_body.is_some() || with_body.is_some() || !body_fields.is_empty() {
-            let mut doc = whole_body.or(with_body).unwrap_or(Value::Null);
+            let mut doc = whole_body
+                .or_else(|| with_body.cloned())
+                .unwrap_or(Value::Null);
             if !body_fields.is_empty() {
                 match &mut doc {
                     Value::Object(m) => m.extend(body_fields),

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 
 use crate::auth::Auth;
 use crate::error::InvokeError;
@@ -72,7 +71,8 @@ pub(crate) fn fast_client(options: &ClientOptions) -> PlainClient {
 }
 
 /// What naftiko keeps of an answer's headers.
-struct Head {
+#[derive(Debug, Default)]
+pub(crate) struct Head {
     content_type: Option<String>,
     cache_control: Option<String>,
     location: Option<String>,
@@ -80,8 +80,38 @@ struct Head {
 }
 
 impl Head {
+    /// Notes one answer header: the first `Content-Type`, `Cache-Control` and `Location`,
+    /// and the first `WWW-Authenticate` with a `Digest` challenge (values that are not
+    /// visible ASCII are ignored, as `HeaderValue::to_str` does).
+    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
+        let is_challenge = name.eq_ignore_ascii_case(b"www-authenticate");
+        let slot = if name.eq_ignore_ascii_case(b"content-type") {
+            &mut self.content_type
+        } else if name.eq_ignore_ascii_case(b"cache-control") {
+            &mut self.cache_control
+        } else if name.eq_ignore_ascii_case(b"location") {
+            &mut self.location
+        } else if is_challenge {
+            &mut self.challenge
+        } else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let Some(text) = http::HeaderValue::from_bytes(value)
+            .ok()
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+        else {
+            return;
+        };
+        if !is_challenge || text.trim_start().starts_with("Digest") {
+            *slot = Some(text);
+        }
+    }
+
     /// The answer, with the `Digest` challenge beside it.
-    fn answer(self, status: u16, body: BytesMut) -> (Answer, Option<String>) {
+    pub(crate) fn answer(self, status: u16, body: BytesMut) -> (Answer, Option<String>) {
         (
             Answer {
                 status,
@@ -95,27 +125,13 @@ impl Head {
     }
 }
 
-/// `Content-Type`, `Cache-Control`, `Location` and a `Digest` challenge from an answer's
-/// headers.
+/// What naftiko keeps of a header map.
 fn head(headers: &http::HeaderMap) -> Head {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &http::HeaderValue| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let challenge = headers
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.trim_start().starts_with("Digest"))
-        .map(str::to_owned);
-    Head {
-        content_type: text(CONTENT_TYPE),
-        cache_control: text(http::header::CACHE_CONTROL),
-        location: text(http::header::LOCATION),
-        challenge,
+    let mut head = Head::default();
+    for (name, value) in headers {
+        head.note(name.as_str().as_bytes(), value.as_bytes());
     }
+    head
 }
 
 /// Builds the pooled client of one consumed API.
@@ -288,7 +304,7 @@ impl Upstream {
             self.options.max_response_bytes,
         );
         match tokio::time::timeout(self.options.total_timeout, exchange).await {
-            Ok(Ok(answer)) => Ok(head(&answer.headers).answer(answer.status, answer.body)),
+            Ok(Ok(answer)) => Ok(answer.head.answer(answer.status, answer.body)),
             Ok(Err(PlainError::TooLarge)) => Err(self.too_large()),
             Ok(Err(PlainError::Connect(detail) | PlainError::Broken(detail))) => {
                 Err(InvokeError::UpstreamUnreachable {
