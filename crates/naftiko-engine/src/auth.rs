@@ -16,6 +16,7 @@ use crate::error::InvokeError;
 use crate::request::Prepared;
 use crate::scope::{Resolve, Tpl};
 use crate::secrets::Secrets;
+use crate::upstream::LazyClient;
 
 /// How requests to one consumed API are authenticated.
 #[derive(Debug)]
@@ -52,7 +53,7 @@ impl Auth {
         &self,
         req: &mut Prepared,
         scope: &dyn Resolve,
-        client: &reqwest::Client,
+        client: &LazyClient,
         namespace: &str,
     ) -> Result<Applied, InvokeError> {
         match self {
@@ -231,7 +232,7 @@ impl TokenSource {
     /// A valid token: the cached one, or one fetched now (once, however many callers wait).
     pub(crate) async fn token(
         &self,
-        client: &reqwest::Client,
+        client: &LazyClient,
         namespace: &str,
     ) -> Result<Token, InvokeError> {
         if let Some(t) = self.cached() {
@@ -257,7 +258,8 @@ impl TokenSource {
         }
     }
 
-    async fn fetch(&self, client: &reqwest::Client, namespace: &str) -> Result<Token, InvokeError> {
+    async fn fetch(&self, client: &LazyClient, namespace: &str) -> Result<Token, InvokeError> {
+        let client = client.get()?;
         let fail = |detail: String| InvokeError::UpstreamAuth {
             namespace: namespace.to_owned(),
             detail: self.secrets.redact(&detail),

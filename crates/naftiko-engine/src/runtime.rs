@@ -27,7 +27,7 @@ use crate::scope::{Names, Resolve, Tpl};
 use crate::secrets::Secrets;
 use crate::skills::{RestCall, SkillService, SkillSpec, SkillTool, SkillToolKind, kebab};
 use crate::tools::{ArgMapping, ToolResult, ToolSpec, input_schema, output_schema, tool_result};
-use crate::upstream::{ClientOptions, Upstream, client};
+use crate::upstream::{ClientOptions, Upstream};
 
 /// How to build.
 #[derive(Clone)]
@@ -1015,16 +1015,7 @@ impl DocBuild<'_> {
         metrics: &Arc<crate::metrics::Metrics>,
         problems: &mut Vec<BuildProblem>,
     ) {
-        let http = match client(&options.client) {
-            Ok(c) => c,
-            Err(e) => {
-                problems.push(BuildProblem {
-                    loc: None,
-                    message: e,
-                });
-                return;
-            }
-        };
+        let http = crate::upstream::LazyClient::new(&options.client);
         for (ns, api) in &self.scope.consumes {
             let base = match options.base_uris.iter().find(|(n, _)| n == ns) {
                 Some((_, url)) => url.clone(),
@@ -1087,7 +1078,7 @@ impl DocBuild<'_> {
     fn auth(
         &self,
         api: &ConsumesHttp,
-        http: &reqwest::Client,
+        http: &crate::upstream::LazyClient,
         secrets: &Secrets,
     ) -> Result<Auth, BuildProblem> {
         let _ = http;

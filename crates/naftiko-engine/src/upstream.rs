@@ -40,7 +40,7 @@ pub(crate) struct Upstream {
     pub(crate) namespace: String,
     /// The base URI, rendered (and overridden by `--base-uri`).
     pub(crate) base: String,
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: LazyClient,
     pub(crate) auth: Auth,
     pub(crate) options: ClientOptions,
     pub(crate) secrets: Secrets,
@@ -132,6 +132,36 @@ fn head(headers: &http::HeaderMap) -> Head {
         head.note(name.as_str().as_bytes(), value.as_bytes());
     }
     head
+}
+
+/// The reqwest client of a document's consumed APIs (HTTPS, proxies, token endpoints),
+/// built on first use: plain-HTTP upstreams never need it, and building it pages in the
+/// TLS stack at start-up (about 2 MiB of resident code).
+#[derive(Debug, Clone)]
+pub(crate) struct LazyClient {
+    options: ClientOptions,
+    cell: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
+}
+
+impl LazyClient {
+    /// A client with these settings, not built yet.
+    pub(crate) fn new(options: &ClientOptions) -> Self {
+        LazyClient {
+            options: options.clone(),
+            cell: std::sync::Arc::default(),
+        }
+    }
+
+    /// The client, built now if it was not yet.
+    ///
+    /// # Errors
+    /// [`InvokeError::Internal`] when the TLS stack cannot be set up.
+    pub(crate) fn get(&self) -> Result<&reqwest::Client, InvokeError> {
+        self.cell
+            .get_or_init(|| client(&self.options))
+            .as_ref()
+            .map_err(|e| InvokeError::Internal(e.clone()))
+    }
 }
 
 /// Builds the pooled client of one consumed API.
@@ -256,6 +286,7 @@ impl Upstream {
         }
         let mut builder = self
             .client
+            .get()?
             .request(req.method.clone(), req.url.clone())
             .headers(req.headers.clone());
         if let Some(body) = &req.body {
