@@ -111,7 +111,8 @@ fn strict_validation_agrees_with_the_official_schema() {
         let Some(json) = validation
             .files
             .first()
-            .and_then(|f| f.root.as_ref())
+            .filter(|f| f.parsed)
+            .and_then(|f| naftiko_spec::yaml::parse(&f.text, &f.path, &mut Vec::new()))
             .map(|r| r.to_json())
         else {
             // Not parseable YAML: both must reject.

@@ -106,7 +106,7 @@ pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
             for doc in load_all(&found) {
                 // Unreadable files in a directory scan are reported only if they look like ours.
                 if doc.has_naftiko_key()
-                    || (doc.root.is_none()
+                    || (!doc.parsed
                         && doc.diagnostics.iter().any(|d| d.rule == rule::YAML_SYNTAX)
                         && doc.text.contains("naftiko:"))
                 {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, rule};
 use crate::model::Document;
 use crate::span::{Loc, Pos, Span};
-use crate::yaml::{self, Node};
+use crate::yaml;
 
 /// Largest file naftiko reads (capability files are rarely above a few hundred kilobytes).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -29,8 +29,12 @@ pub struct LoadedDocument {
     pub path: Arc<Path>,
     /// The text (empty when the file could not be read as text).
     pub text: Arc<str>,
-    /// The YAML tree, when the file parsed.
-    pub root: Option<Node>,
+    /// True when the text parsed as YAML. (The tree itself is not kept: once the model is
+    /// read, every element and diagnostic carries its own position, and dropping each
+    /// tree as soon as its file is read keeps a directory scan's memory small.)
+    pub parsed: bool,
+    /// True when the top-level mapping has a `naftiko` key.
+    naftiko_key: bool,
     /// The typed model, when the root is a mapping.
     pub document: Option<Document>,
     /// Everything found while reading.
@@ -43,7 +47,8 @@ impl LoadedDocument {
         LoadedDocument {
             path,
             text: Arc::from(""),
-            root: None,
+            parsed: false,
+            naftiko_key: false,
             document: None,
             diagnostics: vec![diagnostic],
         }
@@ -52,9 +57,7 @@ impl LoadedDocument {
     /// True when the top-level mapping has a `naftiko` key (how directory scans recognise
     /// capability files among other YAML).
     pub fn has_naftiko_key(&self) -> bool {
-        self.root
-            .as_ref()
-            .is_some_and(|r| r.get("naftiko").is_some())
+        self.naftiko_key
     }
 }
 
@@ -155,7 +158,8 @@ pub fn load_str(path: Arc<Path>, text: &str) -> LoadedDocument {
     LoadedDocument {
         path,
         text: Arc::from(text),
-        root,
+        parsed: root.is_some(),
+        naftiko_key: root.as_ref().is_some_and(|r| r.get("naftiko").is_some()),
         document,
         diagnostics,
     }
