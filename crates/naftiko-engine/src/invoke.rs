@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
 use crate::outputs::Outputs;
-use crate::request::{CallScope, ConsumedOp, scalar_text};
+use crate::request::{CallScope, ConsumedOp, Resolved, scalar_text};
 use crate::scope::{Names, Resolve, Tpl};
 use crate::upstream::Answer;
 
@@ -143,6 +143,28 @@ impl Resolve for ArgScope<'_, '_> {
         match self.with.get(name) {
             Some(v) => Some(Cow::Borrowed(v)),
             None => self.args.get(name, false),
+        }
+    }
+}
+
+/// The scope of a call's outputs: the consumed parameters the call resolved, then the
+/// unit's `with` values and arguments.
+struct CalledScope<'s, 'a> {
+    outer: ArgScope<'s, 'a>,
+    resolved: &'s Resolved,
+}
+
+impl Resolve for CalledScope<'_, '_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.outer.bind(index)
+    }
+    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.outer.arg(name)
+    }
+    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+        match self.resolved.get(name) {
+            Some(v) => Some(Cow::Borrowed(v)),
+            None => self.outer.local(name),
         }
     }
 }
@@ -467,24 +489,25 @@ impl Invocable {
             binds: &self.binds,
             args: &args,
             with: &with,
-            resolved: Map::new(),
+            resolved: Resolved::default(),
         };
         let prepared = op.prepare(&mut scope)?;
         let sent = prepared.body.as_ref().map_or(0, Bytes::len);
         let Some((status, body)) = answer else {
             return Ok((sent, None));
         };
-        let mut seen = with.clone();
-        seen.extend(scope.resolved);
         let outputs = if self.outputs.is_empty() {
             &op.outputs
         } else {
             &self.outputs
         };
-        let scope = ArgScope {
-            args: &args,
-            binds: &self.binds,
-            with: &seen,
+        let scope = CalledScope {
+            outer: ArgScope {
+                args: &args,
+                binds: &self.binds,
+                with: &with,
+            },
+            resolved: &scope.resolved,
         };
         let answer = Answer {
             status,
@@ -506,16 +529,19 @@ impl Invocable {
             let with = self.with.eval(args, &self.binds);
             match &self.target {
                 Target::Call(op) => {
-                    let (answer, scope_with) = call(op, args, with, &self.binds).await?;
+                    let (answer, resolved) = call(op, args, &with, &self.binds).await?;
                     let outputs = if self.outputs.is_empty() {
                         &op.outputs
                     } else {
                         &self.outputs
                     };
-                    let scope = ArgScope {
-                        args,
-                        binds: &self.binds,
-                        with: &scope_with,
+                    let scope = CalledScope {
+                        outer: ArgScope {
+                            args,
+                            binds: &self.binds,
+                            with: &with,
+                        },
+                        resolved: &resolved,
                     };
                     shape_answer(op, outputs, answer, &scope)
                 }
@@ -559,27 +585,23 @@ impl Invocable {
     }
 }
 
-/// Calls one consumed operation; returns the answer and the `with` values used.
-/// Calls `op`; returns the answer and the values the call saw (`with` plus the
-/// parameters it resolved), for shaping.
+/// Calls `op`; returns the answer and the consumed parameters the call resolved (which,
+/// with `with`, are what the outputs may read).
 async fn call(
     op: &ConsumedOp,
     args: &Args<'_>,
-    with: Map<String, Value>,
+    with: &Map<String, Value>,
     binds: &[Option<String>],
-) -> Result<(Answer, Map<String, Value>), InvokeError> {
+) -> Result<(Answer, Resolved), InvokeError> {
     let mut scope = CallScope {
         binds,
         args,
-        with: &with,
-        resolved: Map::new(),
+        with,
+        resolved: Resolved::default(),
     };
     let prepared = op.prepare(&mut scope)?;
     let answer = op.api.call(prepared, &scope).await?;
-    let resolved = scope.resolved;
-    let mut seen = with;
-    seen.extend(resolved);
-    Ok((answer, seen))
+    Ok((answer, scope.resolved))
 }
 
 /// The upstream body as JSON per `outputRawFormat`.
@@ -725,7 +747,7 @@ impl Steps {
             match step {
                 Step::Call { name, op, with } => {
                     let step_with = with.eval(&local, binds);
-                    let (answer, _) = call(op, &local, step_with.clone(), binds).await?;
+                    let (answer, _) = call(op, &local, &step_with, binds).await?;
                     let status = answer.status;
                     if status >= 400 {
                         // A failing step stops the sequence: 4xx pass through, 5xx are errors.

@@ -99,7 +99,8 @@ pub(crate) struct CallScope<'a> {
     pub(crate) binds: &'a [Option<String>],
     pub(crate) args: &'a Args<'a>,
     pub(crate) with: &'a Map<String, Value>,
-    pub(crate) resolved: Map<String, Value>,
+    /// The parameters resolved so far, in order (a handful: a list beats a hash map).
+    pub(crate) resolved: Resolved,
 }
 
 impl Resolve for CallScope<'_> {
@@ -114,6 +115,25 @@ impl Resolve for CallScope<'_> {
             return Some(Cow::Borrowed(v));
         }
         self.args.get(name, false)
+    }
+}
+
+/// The consumed parameters a call resolved, by name, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved(Vec<(String, Value)>);
+
+impl Resolved {
+    /// The value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Sets `name` (replacing an earlier value).
+    fn set(&mut self, name: &str, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.to_owned(), value)),
+        }
     }
 }
 
@@ -265,7 +285,7 @@ impl ConsumedOp {
         for p in order {
             match p.resolve(scope) {
                 Some(v) => {
-                    scope.resolved.insert(p.name.clone(), v);
+                    scope.resolved.set(&p.name, v);
                 }
                 None if p.required => missing.push(p),
                 None => {}
