@@ -267,20 +267,6 @@ mod tests {
         }
     }
 
-    /// The event the server emits when it has no sink (`naftiko_server::access::record`).
-    fn emit(line: &AccessLine<'_>) {
-        tracing::info!(
-            target: "naftiko::access",
-            method = %line.method,
-            route = %line.route,
-            status = line.status,
-            upstream_status = line.upstream_status,
-            latency_ms = line.latency_ms,
-            "{}",
-            line.message
-        );
-    }
-
     /// The access writer's lines are exactly `tracing-subscriber`'s, timestamps aside.
     #[test]
     fn access_lines_are_what_tracing_subscriber_writes() {
@@ -314,7 +300,7 @@ mod tests {
                 .with_target(true)
                 .with_ansi(false)
                 .finish();
-            tracing::subscriber::with_default(subscriber, || emit(line));
+            tracing::subscriber::with_default(subscriber, || naftiko_server::access::emit(line));
             let theirs = String::from_utf8(text_out.0.lock().unwrap().clone()).unwrap();
             let ours = AccessWriter { json: false }.render(line, SystemTime::now());
             assert_eq!(stamp(&ours), stamp(&theirs));
@@ -326,7 +312,7 @@ mod tests {
                 .json()
                 .flatten_event(true)
                 .finish();
-            tracing::subscriber::with_default(subscriber, || emit(line));
+            tracing::subscriber::with_default(subscriber, || naftiko_server::access::emit(line));
             let theirs = String::from_utf8(json_out.0.lock().unwrap().clone()).unwrap();
             let ours = AccessWriter { json: true }.render(line, SystemTime::now());
             assert_eq!(stamp(&ours), stamp(&theirs));

@@ -11,13 +11,9 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
 
-use common::serve::{Naftiko, Reply, Upstream};
+use common::serve::{Naftiko, RAW_GUARD, Reply, Upstream, raw_exchange, status_of};
 use serde_json::json;
-
-/// A hang guard on raw reads (not a timing assertion).
-const GUARD: Duration = Duration::from_secs(15);
 
 const FORM: &str = "grant_type=client_credentials&client_id=demo&client_secret=s3cret";
 
@@ -33,17 +29,8 @@ fn start(up: &Upstream) -> (Naftiko, SocketAddr) {
 
 fn connect(addr: SocketAddr) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(GUARD)).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
     s
-}
-
-/// Sends raw bytes and reads until the server closes the connection.
-fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
-    let mut s = connect(addr);
-    s.write_all(bytes).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A form POST to the seed route, with extra header lines.
@@ -81,14 +68,6 @@ fn read_response(s: &mut TcpStream) -> (u16, String, String) {
     s.read_exact(&mut body).unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, head, String::from_utf8(body).unwrap())
-}
-
-fn status_of(response: &str) -> u16 {
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 #[test]
@@ -180,7 +159,7 @@ fn head_requests_get_no_body() {
     let up = token_upstream();
     let (_n, addr) = start(&up);
     // The seed has no HEAD route: 405 with Allow, and no body bytes after the head.
-    let out = raw(
+    let out = raw_exchange(
         addr,
         b"HEAD /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
@@ -256,14 +235,14 @@ fn http_1_0_and_absolute_form_targets_are_served() {
         "POST /v1/oauth2/token HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{FORM}",
         FORM.len()
     );
-    let out = raw(addr, old.as_bytes());
+    let out = raw_exchange(addr, old.as_bytes());
     assert_eq!(status_of(&out), 200, "{out}");
     let absolute = post("Connection: close\r\n").replacen(
         "POST /v1/oauth2/token",
         &format!("POST http://{addr}/v1/oauth2/token"),
         1,
     );
-    let out = raw(addr, absolute.as_bytes());
+    let out = raw_exchange(addr, absolute.as_bytes());
     assert_eq!(status_of(&out), 200, "{out}");
     assert_eq!(up.seen().len(), 2);
 }
@@ -292,7 +271,7 @@ fn smuggling_shapes_are_refused_without_reaching_the_upstream() {
         "POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc".to_owned(),
     ];
     for case in cases {
-        let out = raw(addr, case.as_bytes());
+        let out = raw_exchange(addr, case.as_bytes());
         let status = status_of(&out);
         assert!(
             (400..500).contains(&status) || (out.is_empty()),
@@ -317,7 +296,7 @@ fn malformed_heads_get_400_and_the_server_stays_up() {
         b"POST /v1/oauth2/token HTTP/1.1\r\nBad Header\r\n\r\n",
         b"\xff\xfe\r\n\r\n",
     ] {
-        let out = raw(addr, case);
+        let out = raw_exchange(addr, case);
         assert_eq!(
             status_of(&out),
             400,
@@ -326,6 +305,6 @@ fn malformed_heads_get_400_and_the_server_stays_up() {
         );
         assert!(out.contains("application/problem+json"), "{out}");
     }
-    let out = raw(addr, post("Connection: close\r\n").as_bytes());
+    let out = raw_exchange(addr, post("Connection: close\r\n").as_bytes());
     assert_eq!(status_of(&out), 200, "{out}");
 }

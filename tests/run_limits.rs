@@ -10,11 +10,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::serve::{Naftiko, Reply, Upstream, client};
+use common::serve::{Naftiko, RAW_GUARD, Reply, Upstream, client, raw_exchange, status_of};
 use serde_json::{Value, json};
-
-/// A hang guard on raw reads (not a timing assertion).
-const GUARD: Duration = Duration::from_secs(15);
 
 fn token_upstream() -> Upstream {
     Upstream::start(|_| Reply::json(json!({"access_token": "t", "expires_in": 60})))
@@ -26,30 +23,12 @@ fn start(up: &Upstream, extra: &[&str]) -> (Naftiko, SocketAddr) {
     (n, addr)
 }
 
-/// Sends raw bytes and reads until the server closes the connection (or the guard).
-fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(GUARD)).unwrap();
-    s.write_all(bytes).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn status_of(response: &str) -> u16 {
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let up = token_upstream();
     let (_n, addr) = start(&up, &["--header-timeout", "300ms"]);
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(GUARD)).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
     s.write_all(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         .unwrap();
     let mut out = Vec::new();
@@ -70,12 +49,12 @@ fn too_many_or_too_large_headers_are_431() {
         many.push_str(&format!("X-H{i}: v\r\n"));
     }
     many.push_str("Connection: close\r\n\r\n");
-    assert_eq!(status_of(&raw(addr, many.as_bytes())), 431);
+    assert_eq!(status_of(&raw_exchange(addr, many.as_bytes())), 431);
     let big = format!(
         "GET /v1/oauth2/token?q={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "a".repeat(20_000)
     );
-    assert_eq!(status_of(&raw(addr, big.as_bytes())), 431);
+    assert_eq!(status_of(&raw_exchange(addr, big.as_bytes())), 431);
     assert!(up.seen().is_empty());
 }
 
@@ -84,7 +63,7 @@ fn a_body_that_stops_arriving_is_408() {
     let up = token_upstream();
     let (_n, addr) = start(&up, &["--body-timeout", "300ms"]);
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(GUARD)).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
     s.write_all(
         b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type",
     )
@@ -122,7 +101,7 @@ fn requests_beyond_the_concurrency_limit_get_503_with_retry_after() {
                 .as_u16()
         })
     };
-    let deadline = std::time::Instant::now() + GUARD;
+    let deadline = std::time::Instant::now() + RAW_GUARD;
     while up.seen().is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -204,7 +183,7 @@ fn hostile_input_gets_a_clear_4xx_never_a_5xx() {
         r.status()
     );
     // Invalid UTF-8 in a raw path and a CR inside a header value.
-    let bad_path = raw(
+    let bad_path = raw_exchange(
         addr,
         b"GET /v1/oauth2/%ff%fe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
@@ -212,10 +191,10 @@ fn hostile_input_gets_a_clear_4xx_never_a_5xx() {
         status_of(&bad_path) == 404 || status_of(&bad_path) == 400,
         "{bad_path}"
     );
-    let cr = raw(addr, b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let cr = raw_exchange(addr, b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     assert_eq!(status_of(&cr), 400, "{cr}");
     // Request smuggling shapes: both Content-Length and Transfer-Encoding, or two lengths.
-    let te_cl = raw(
+    let te_cl = raw_exchange(
         addr,
         b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
     );
@@ -227,7 +206,7 @@ fn hostile_input_gets_a_clear_4xx_never_a_5xx() {
         1,
         "one answer only: {te_cl}"
     );
-    let two_cl = raw(
+    let two_cl = raw_exchange(
         addr,
         b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcd",
     );

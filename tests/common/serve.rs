@@ -387,3 +387,27 @@ pub(crate) fn seed_args(upstream: &str, extra: &[&str]) -> Vec<String> {
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     args
 }
+
+/// A hang guard on raw-socket reads (not a timing assertion).
+pub(crate) const RAW_GUARD: Duration = Duration::from_secs(15);
+
+/// Sends raw bytes to `addr` and reads until the server closes the connection (or the
+/// guard elapses); the answer as text.
+pub(crate) fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The status code of a raw HTTP answer (0 when there is none).
+pub(crate) fn status_of(response: &str) -> u16 {
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

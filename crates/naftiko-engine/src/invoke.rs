@@ -465,6 +465,15 @@ impl Invocable {
         self.run(&args).await
     }
 
+    /// The outputs that shape a call's answer: the unit's own, else the called operation's.
+    fn outputs_of<'o>(&'o self, op: &'o ConsumedOp) -> &'o Outputs {
+        if self.outputs.is_empty() {
+            &op.outputs
+        } else {
+            &self.outputs
+        }
+    }
+
     /// The request path without the network, for the criterion benchmarks: builds the
     /// upstream request (returning its body length), then shapes `answer` as if the
     /// upstream had sent it. Only for operations that call one consumed operation.
@@ -496,11 +505,6 @@ impl Invocable {
         let Some((status, body)) = answer else {
             return Ok((sent, None));
         };
-        let outputs = if self.outputs.is_empty() {
-            &op.outputs
-        } else {
-            &self.outputs
-        };
         let scope = CalledScope {
             outer: ArgScope {
                 args: &args,
@@ -516,7 +520,10 @@ impl Invocable {
             location: None,
             body,
         };
-        Ok((sent, Some(shape_answer(op, outputs, answer, &scope)?)))
+        Ok((
+            sent,
+            Some(shape_answer(op, self.outputs_of(op), answer, &scope)?),
+        ))
     }
 
     fn run<'s>(
@@ -530,11 +537,6 @@ impl Invocable {
             match &self.target {
                 Target::Call(op) => {
                     let (answer, resolved) = call(op, args, &with, &self.binds).await?;
-                    let outputs = if self.outputs.is_empty() {
-                        &op.outputs
-                    } else {
-                        &self.outputs
-                    };
                     let scope = CalledScope {
                         outer: ArgScope {
                             args,
@@ -543,7 +545,7 @@ impl Invocable {
                         },
                         resolved: &resolved,
                     };
-                    shape_answer(op, outputs, answer, &scope)
+                    shape_answer(op, self.outputs_of(op), answer, &scope)
                 }
                 Target::Steps(steps) => steps.run(args, &with, &self.binds, &self.outputs).await,
                 Target::Mock => {

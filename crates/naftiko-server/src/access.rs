@@ -39,17 +39,23 @@ pub(crate) fn record(sink: Option<&dyn AccessSink>, line: AccessLine<'_>) {
                 sink.write(&line);
             }
         }
-        None => tracing::info!(
-            target: "naftiko::access",
-            method = %line.method,
-            route = %line.route,
-            status = line.status,
-            upstream_status = line.upstream_status,
-            latency_ms = line.latency_ms,
-            "{}",
-            line.message
-        ),
+        None => emit(&line),
     }
+}
+
+/// Records the line as a `tracing` event at target `naftiko::access` (what a server
+/// without a sink does; public so that a sink can be checked against it).
+pub fn emit(line: &AccessLine<'_>) {
+    tracing::info!(
+        target: "naftiko::access",
+        method = %line.method,
+        route = %line.route,
+        status = line.status,
+        upstream_status = line.upstream_status,
+        latency_ms = line.latency_ms,
+        "{}",
+        line.message
+    );
 }
 
 /// Milliseconds rounded to the microsecond, as access lines give latencies.
