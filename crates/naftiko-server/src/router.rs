@@ -8,6 +8,7 @@
 
 use naftiko_engine::{OpId, Route, Segment};
 use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 
 /// One path with the operations per method.
 #[derive(Debug, Clone)]
@@ -72,14 +73,10 @@ impl Router {
     /// Matches a raw (still percent-encoded) request path.
     pub fn find(&self, method: &http::Method, raw_path: &str) -> Match {
         let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
-        let decoded: Vec<Option<String>> = parts
+        // Borrowed unless a segment has percent escapes.
+        let decoded: Vec<Option<Cow<'_, str>>> = parts
             .iter()
-            .map(|p| {
-                percent_decode_str(p)
-                    .decode_utf8()
-                    .ok()
-                    .map(|d| d.into_owned())
-            })
+            .map(|p| percent_decode_str(p).decode_utf8().ok())
             .collect();
         let mut best: Option<(&Entry, Score, Option<Params>)> = None;
         for e in &self.entries {
@@ -143,7 +140,7 @@ type Params = Vec<(String, String)>;
 /// Matches decoded segments (`None`: not valid percent-encoded UTF-8); the score ranks
 /// literal segments (left first) above variables. The parameters are `None` when a
 /// variable's segment could not be decoded.
-fn match_entry(e: &Entry, parts: &[Option<String>]) -> Option<(Score, Option<Params>)> {
+fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Option<Params>)> {
     if e.segments.len() != parts.len() {
         return None;
     }
@@ -151,7 +148,7 @@ fn match_entry(e: &Entry, parts: &[Option<String>]) -> Option<(Score, Option<Par
     let mut params = Some(Vec::new());
     for (seg, part) in e.segments.iter().zip(parts) {
         match (seg, part) {
-            (Segment::Literal(l), Some(p)) if l == p => score.push(true),
+            (Segment::Literal(l), Some(p)) if l == p.as_ref() => score.push(true),
             (Segment::Literal(_), _) => return None,
             (Segment::Var { .. }, None) => {
                 params = None;
