@@ -58,8 +58,8 @@ pub(crate) struct PlainAnswer {
 struct Target<'u> {
     host: &'u str,
     port: u16,
-    /// `Host` header value.
-    authority: String,
+    /// The port is written in the URL (so it belongs in the `Host` header).
+    explicit_port: bool,
     /// Path and query.
     path: &'u str,
     query: Option<&'u str>,
@@ -71,14 +71,10 @@ impl<'u> Target<'u> {
             .host_str()
             .ok_or_else(|| PlainError::Connect("the URL has no host".into()))?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let authority = match url.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.to_owned(),
-        };
         Ok(Target {
             host,
             port,
-            authority,
+            explicit_port: url.port().is_some(),
             path: url.path(),
             query: url.query(),
         })
@@ -167,7 +163,13 @@ impl PlainClient {
         }
         out.extend_from_slice(b" HTTP/1.1\r\n");
         if !headers.contains_key(http::header::HOST) {
-            push_header(&mut out, "host", target.authority.as_bytes());
+            out.extend_from_slice(b"host: ");
+            out.extend_from_slice(target.host.as_bytes());
+            if target.explicit_port {
+                out.push(b':');
+                out.extend_from_slice(itoa::Buffer::new().format(target.port).as_bytes());
+            }
+            out.extend_from_slice(b"\r\n");
         }
         if !headers.contains_key(http::header::USER_AGENT) {
             push_header(&mut out, "user-agent", self.user_agent.as_bytes());
@@ -679,6 +681,32 @@ mod tests {
             prop_assert_eq!(out, data);
             prop_assert_eq!(after, b"NEXT".to_vec());
         }
+    }
+
+    #[test]
+    fn requests_carry_the_url_authority_as_host_and_their_length() {
+        let client = PlainClient::new(Duration::from_secs(1), "naftiko/test");
+        let head = |url: &str, method: Method, body: Option<&Bytes>| {
+            let url = reqwest::Url::parse(url).unwrap();
+            let target = Target::of(&url).unwrap();
+            String::from_utf8(client.request_bytes(&method, &target, &HeaderMap::new(), body))
+                .unwrap()
+        };
+        let text = head("http://127.0.0.1:9000/oauth2/token?a=1", Method::POST, None);
+        assert!(
+            text.starts_with("POST /oauth2/token?a=1 HTTP/1.1\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("\r\nhost: 127.0.0.1:9000\r\n"), "{text}");
+        assert!(text.contains("\r\nuser-agent: naftiko/test\r\n"), "{text}");
+        assert!(text.ends_with("\r\ncontent-length: 0\r\n\r\n"), "{text}");
+        let text = head("http://example.com/x", Method::GET, None);
+        assert!(text.contains("\r\nhost: example.com\r\n"), "{text}");
+        assert!(!text.contains("content-length"), "{text}");
+        let body = Bytes::from_static(b"a=b");
+        let text = head("http://[::1]:8080/", Method::PUT, Some(&body));
+        assert!(text.contains("\r\nhost: [::1]:8080\r\n"), "{text}");
+        assert!(text.ends_with("\r\ncontent-length: 3\r\n\r\na=b"), "{text}");
     }
 
     #[test]

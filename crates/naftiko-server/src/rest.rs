@@ -77,12 +77,17 @@ impl Drop for Unanswered<'_> {
     }
 }
 
+/// The metrics label of a request: `METHOD route`, or `-` when no route matched.
 fn operation_label(method: &http::Method, route: &str) -> String {
     if route == "-" {
-        route.to_owned()
-    } else {
-        format!("{method} {route}")
+        return route.to_owned();
     }
+    // Pushed rather than `format!`ed: this runs on every request.
+    let mut label = String::with_capacity(method.as_str().len() + 1 + route.len());
+    label.push_str(method.as_str());
+    label.push(' ');
+    label.push_str(route);
+    label
 }
 
 /// Answers one request (both the hyper path and [`crate::h1`] call this).
