@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::serve::{Naftiko, client, dead_address};
+use common::serve::{Naftiko, client, dead_address, post_seed_form};
 use serde_json::{Value, json};
 
 /// How long a held connection waits for its peer before giving up (a hang guard only).
@@ -463,14 +463,7 @@ fn start_with(clients: Clients, upstream: &str, extra: &[&str]) -> Naftiko {
 
 /// One token request: status, `Content-Type`, body as JSON (`Null` when it is not JSON).
 fn ask(n: &Naftiko) -> (u16, String, Value) {
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id-1"),
-            ("client_secret", "s3cr3t-1"),
-        ])
-        .send()
+    let r = post_seed_form(&client(), n, "id-1", "s3cr3t-1")
         .expect("naftiko answers (no dropped connection)");
     let status = r.status().as_u16();
     let content_type = r
@@ -725,15 +718,7 @@ fn a_redirect_loop_costs_one_request_and_passes_through() {
         ] {
             up.set(mode);
             let before = up.requests();
-            let r = no_redirects
-                .post(format!("{}/v1/oauth2/token", n.url()))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", "id-1"),
-                    ("client_secret", "s3cr3t-1"),
-                ])
-                .send()
-                .unwrap();
+            let r = post_seed_form(&no_redirects, &n, "id-1", "s3cr3t-1").unwrap();
             let seen = up.requests() - before;
             let location = r
                 .headers()
@@ -802,14 +787,7 @@ fn a_caller_that_gives_up_still_gets_an_access_line_and_its_upstream_call_counte
         .no_proxy()
         .build()
         .unwrap();
-    let gave_up = impatient
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id-1"),
-            ("client_secret", "s3cr3t-1"),
-        ])
-        .send();
+    let gave_up = post_seed_form(&impatient, &n, "id-1", "s3cr3t-1");
     assert!(gave_up.is_err(), "the upstream never answers");
     // Wait (hang guard only) until naftiko has closed the upstream connection: the request is
     // over on its side.

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use common::serve::{Naftiko, Reply, Seen, Upstream, client};
+use common::serve::{Naftiko, Reply, Seen, Upstream, client, post_seed_form};
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
 use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, TokenResponse, TokenUrl};
 use serde_json::{Value, json};
@@ -287,15 +287,7 @@ fn seed_exchanges_credentials_for_a_token_the_real_server_calls_active() {
         return;
     };
     let n = token_route(SEED, &server.url);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT),
-            ("client_secret", SECRET),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, CLIENT, SECRET).unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let body: Value = r.json().unwrap();
@@ -322,15 +314,7 @@ fn seed_passes_the_real_servers_invalid_client_through_as_a_401() {
         return;
     };
     let n = token_route(SEED, &server.url);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT),
-            ("client_secret", "not-the-secret"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, CLIENT, "not-the-secret").unwrap();
     assert_eq!(r.status(), 401);
     let body: Value = r.json().unwrap();
     assert_eq!(body["error"], "invalid_client", "{body}");

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::serve::{Naftiko, Reply, Upstream, client, dead_address};
+use common::serve::{Naftiko, Reply, Upstream, client, dead_address, post_seed_form};
 use serde_json::{Value, json};
 
 const SEED: &str = "capabilities/oauth2-tokens.yaml";
@@ -43,15 +43,7 @@ fn form_of(seen: &common::serve::Seen) -> Vec<(String, String)> {
 fn form_body_is_exchanged_for_a_token_with_an_integer_expiry() {
     let up = token_endpoint();
     let n = start(&up.url(), &[]);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id-1"),
-            ("client_secret", "s3cr3t-1"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, "id-1", "s3cr3t-1").unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let body: Value = r.json().unwrap();
@@ -104,15 +96,7 @@ fn json_body_is_sent_upstream_as_a_form() {
 fn an_upstream_401_reaches_the_client_with_its_body() {
     let up = token_endpoint();
     let n = start(&up.url(), &[]);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id"),
-            ("client_secret", "wrong"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, "id", "wrong").unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(
         r.json::<Value>().unwrap(),
@@ -147,15 +131,7 @@ fn a_missing_client_secret_is_a_400_naming_it_and_nothing_is_sent_upstream() {
 #[test]
 fn an_unreachable_upstream_is_a_502() {
     let n = start(&dead_address(), &[]);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id"),
-            ("client_secret", "s"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, "id", "s").unwrap();
     assert_eq!(r.status(), 502);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let problem: Value = r.json().unwrap();
@@ -168,15 +144,7 @@ fn an_upstream_slower_than_the_timeout_is_a_504() {
         Reply::json(json!({"access_token": "late", "expires_in": 1})).after(Duration::from_secs(3))
     });
     let n = start(&up.url(), &["--upstream-timeout", "300ms"]);
-    let r = client()
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id"),
-            ("client_secret", "s"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&client(), &n, "id", "s").unwrap();
     assert_eq!(r.status(), 504);
     let problem: Value = r.json().unwrap();
     assert!(
@@ -408,15 +376,7 @@ fn an_upstream_redirect_passes_through_with_its_location() {
         .no_proxy()
         .build()
         .unwrap();
-    let r = no_redirects
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id"),
-            ("client_secret", "s"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&no_redirects, &n, "id", "s").unwrap();
     assert_eq!(r.status(), 302);
     assert_eq!(
         r.headers()["location"],

@@ -12,7 +12,7 @@ mod common;
 
 use std::path::Path;
 
-use common::serve::{Naftiko, Reply, Seen, Upstream, client};
+use common::serve::{Naftiko, Reply, Seen, Upstream, client, post_seed_form};
 use serde_json::{Value, json};
 
 const DIR: &str = "../shared/corpus/vectara";
@@ -317,15 +317,7 @@ fn the_five_vectara_capabilities_share_one_listener_and_every_route_reaches_the_
 
     // The token route, as in run_seed.rs: form in, form out, no API key, integer expiry.
     let before = up.seen().len();
-    let r = http
-        .post(format!("{}/v1/oauth2/token", n.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "id-v"),
-            ("client_secret", "s3cr3t-v"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_seed_form(&http, &n, "id-v", "s3cr3t-v").unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     assert_eq!(

@@ -411,3 +411,21 @@ pub(crate) fn status_of(response: &str) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
 }
+
+/// POSTs the seed's form (`grant_type=client_credentials`, `client_id`, `client_secret`)
+/// to `n`'s token route with `client`.
+pub(crate) fn post_seed_form(
+    client: &reqwest::blocking::Client,
+    n: &Naftiko,
+    client_id: &str,
+    client_secret: &str,
+) -> reqwest::Result<reqwest::blocking::Response> {
+    client
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ])
+        .send()
+}
