@@ -113,6 +113,10 @@ pub(crate) struct RunArgs {
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration)]
     shutdown_grace: Duration,
+    /// Serve every operation on the general path (no direct plans). The answers are the
+    /// same; this is for comparing the two paths.
+    #[arg(long, hide = true, env = "NAFTIKO_GENERAL_PATH")]
+    general_path: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +327,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         expose_mcp,
         expose_skill,
         control,
+        general_only: args.general_path,
     };
     let runtime = match Runtime::build(&validation, &options) {
         Ok(r) => Arc::new(r),

@@ -528,6 +528,7 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
             expose_mcp: None,
             expose_skill: None,
             control: None,
+            general_only: false,
         };
         let runtime = match Runtime::build(&v, &options) {
             Ok(r) => r,

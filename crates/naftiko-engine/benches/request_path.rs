@@ -32,6 +32,7 @@ fn seed() -> (Runtime, OpId) {
         expose_mcp: None,
         expose_skill: None,
         control: None,
+        general_only: false,
     };
     let runtime = Runtime::build(&validation, &options).expect("the seed builds");
     let op = runtime.rest_services()[0].routes[0].op;

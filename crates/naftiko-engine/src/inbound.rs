@@ -52,19 +52,13 @@ impl InboundBody {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(InboundBody::Empty);
         }
-        let essence = content_type
-            .map(|c| {
-                c.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .unwrap_or_default();
-        let is_json = essence == "application/json" || essence.ends_with("+json");
-        if essence == "application/x-www-form-urlencoded" {
+        if is_form(content_type) {
             return Ok(InboundBody::Form(parse_form(bytes)));
         }
+        let essence = content_type
+            .map(|c| essence_of(c).to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_json = essence == "application/json" || essence.ends_with("+json");
         if is_json || (essence.is_empty() && looks_like_json(bytes)) {
             return parse_json(bytes).map(InboundBody::Json);
         }
@@ -95,6 +89,18 @@ impl InboundBody {
             _ => None,
         }
     }
+}
+
+/// The media type of a `Content-Type` value, without parameters.
+fn essence_of(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
+}
+
+/// True when a `Content-Type` is `application/x-www-form-urlencoded` (any case, any
+/// parameters): the body is read as form fields.
+pub(crate) fn is_form(content_type: Option<&str>) -> bool {
+    content_type
+        .is_some_and(|c| essence_of(c).eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 fn looks_like_json(bytes: &[u8]) -> bool {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
 use crate::outputs::Outputs;
-use crate::request::{CallScope, ConsumedOp, Resolved, scalar_text};
+use crate::request::{CallScope, ConsumedOp, Prepared, Resolved, scalar_text};
 use crate::scope::{Names, Resolve, Tpl};
 use crate::upstream::Answer;
 
@@ -96,6 +96,16 @@ impl With {
             WithExpr::Arg(a) => Some((k.as_str(), a.as_str())),
             _ => None,
         })
+    }
+
+    /// `Some(false)` when there are no entries, `Some(true)` when the only entry is
+    /// `body: <adapter>.body` (the inbound body passed on), `None` otherwise.
+    pub(crate) fn forwards_only_body(&self) -> Option<bool> {
+        match self.0.as_slice() {
+            [] => Some(false),
+            [(k, WithExpr::Arg(a))] if k == "body" && a == "body" => Some(true),
+            _ => None,
+        }
     }
 
     /// True when the entry `key` exists.
@@ -466,7 +476,7 @@ impl Invocable {
     }
 
     /// The outputs that shape a call's answer: the unit's own, else the called operation's.
-    fn outputs_of<'o>(&'o self, op: &'o ConsumedOp) -> &'o Outputs {
+    pub(crate) fn outputs_of<'o>(&'o self, op: &'o ConsumedOp) -> &'o Outputs {
         if self.outputs.is_empty() {
             &op.outputs
         } else {
@@ -474,14 +484,14 @@ impl Invocable {
         }
     }
 
-    /// The request path without the network, for the criterion benchmarks: builds the
-    /// upstream request (returning its body length), then shapes `answer` as if the
-    /// upstream had sent it. Only for operations that call one consumed operation.
+    /// The request path without the network, for benchmarks and tests: builds the
+    /// upstream request, then shapes `answer` as if the upstream had sent it. Only for
+    /// operations that call one consumed operation.
     pub(crate) fn rehearse(
         &self,
         inbound: &Inbound,
         answer: Option<(u16, Bytes)>,
-    ) -> Result<(usize, Option<Outcome>), InvokeError> {
+    ) -> Result<(Prepared, Option<Outcome>), InvokeError> {
         let Target::Call(op) = &self.target else {
             return Err(InvokeError::Unsupported(
                 "only operations that call one consumed operation can be rehearsed".into(),
@@ -501,9 +511,8 @@ impl Invocable {
             resolved: Resolved::default(),
         };
         let prepared = op.prepare(&mut scope)?;
-        let sent = prepared.body.as_ref().map_or(0, Bytes::len);
         let Some((status, body)) = answer else {
-            return Ok((sent, None));
+            return Ok((prepared, None));
         };
         let scope = CalledScope {
             outer: ArgScope {
@@ -521,7 +530,7 @@ impl Invocable {
             body,
         };
         Ok((
-            sent,
+            prepared,
             Some(shape_answer(op, self.outputs_of(op), answer, &scope)?),
         ))
     }
@@ -653,7 +662,7 @@ pub(crate) fn format_name(f: RawFormat) -> &'static str {
 
 /// Turns an upstream answer into an outcome: 2xx shaped by `outputs` (or passed through),
 /// 4xx and 1xx/3xx passed through, 5xx an error.
-fn shape_answer(
+pub(crate) fn shape_answer(
     op: &ConsumedOp,
     outputs: &Outputs,
     answer: Answer,

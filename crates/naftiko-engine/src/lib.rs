@@ -16,6 +16,7 @@
 mod auth;
 pub mod bindings;
 pub mod catalog;
+mod direct;
 pub mod env;
 pub mod error;
 pub mod inbound;
@@ -32,6 +33,7 @@ mod tools;
 mod upstream;
 mod url;
 
+pub use direct::DirectRequest;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use inbound::{Inbound, InboundBody};

@@ -52,6 +52,35 @@ impl Outputs {
         !self.list.is_empty() && self.list.iter().all(Output::is_static)
     }
 
+    /// `(name, member, type)` of every output when each is a named scalar read from one
+    /// top-level member of the document (`$.name`), with distinct names: the shape the
+    /// direct path ([`crate::direct`]) writes without a `Value` tree. `None` otherwise.
+    pub(crate) fn top_level_fields(&self) -> Option<Vec<(&str, &str, Option<OutputType>)>> {
+        let mut fields: Vec<(&str, &str, Option<OutputType>)> = Vec::new();
+        for o in &self.list {
+            let name = o.name.as_deref()?;
+            let member = o.path.as_ref()?.top_level_member()?;
+            let scalar = matches!(
+                o.ty,
+                None | Some(
+                    OutputType::String
+                        | OutputType::Integer
+                        | OutputType::Number
+                        | OutputType::Boolean
+                )
+            );
+            let plain = o.fixed.is_none()
+                && o.constant.is_none()
+                && o.properties.is_empty()
+                && o.items.is_none();
+            if !scalar || !plain || fields.iter().any(|(n, _, _)| *n == name) {
+                return None;
+            }
+            fields.push((name, member, o.ty));
+        }
+        (!fields.is_empty()).then_some(fields)
+    }
+
     /// True when some output reads the document with a JSONPath.
     pub(crate) fn reads_document(&self) -> bool {
         self.list.iter().any(Output::reads_document)

@@ -118,12 +118,27 @@ impl PlainClient {
         max_body: usize,
     ) -> Result<PlainAnswer, PlainError> {
         let target = Target::of(url)?;
-        let request = self.request_bytes(method, &target, headers, body);
+        let mut request = self.request_head(method, &target, headers);
+        finish_request(&mut request, method, body.map(|b| &b[..]));
+        self.exchange(url, &request, method == Method::HEAD, max_body)
+            .await
+    }
+
+    /// Sends `request` (head and body, as [`PlainClient::request_head`] and
+    /// [`finish_request`] write them) to the host of `url` and reads the whole answer.
+    pub(crate) async fn exchange(
+        &self,
+        url: &reqwest::Url,
+        request: &[u8],
+        is_head: bool,
+        max_body: usize,
+    ) -> Result<PlainAnswer, PlainError> {
+        let target = Target::of(url)?;
         let (mut stream, reused) = match self.checkout(&target) {
             Some(stream) => (stream, true),
             None => (self.connect(&target).await?, false),
         };
-        if let Err(e) = stream.write_all(&request).await {
+        if let Err(e) = stream.write_all(request).await {
             if !reused {
                 return Err(PlainError::Broken(format!(
                     "sending the request failed: {e}"
@@ -133,27 +148,31 @@ impl PlainClient {
             // request did not reach it, so send it once more on a new connection.
             stream = self.connect(&target).await?;
             stream
-                .write_all(&request)
+                .write_all(request)
                 .await
                 .map_err(|e| PlainError::Broken(format!("sending the request failed: {e}")))?;
         }
-        let (answer, reusable) = read_answer(&mut stream, method == Method::HEAD, max_body).await?;
+        let (answer, reusable) = read_answer(&mut stream, is_head, max_body).await?;
         if reusable {
             self.checkin(&target, stream);
         }
         Ok(answer)
     }
 
-    /// The request head and body, in one buffer.
-    fn request_bytes(
+    /// The request line and headers of a request to `url`, without `Content-Length` and
+    /// the blank line: [`finish_request`] adds those and the body. `Host` and `User-Agent`
+    /// are added unless `headers` has them; framing headers in `headers` are ignored.
+    pub(crate) fn request_head_for(
         &self,
         method: &Method,
-        target: &Target<'_>,
+        url: &reqwest::Url,
         headers: &HeaderMap,
-        body: Option<&Bytes>,
-    ) -> Vec<u8> {
-        let body_len = body.map_or(0, Bytes::len);
-        let mut out = Vec::with_capacity(256 + body_len);
+    ) -> Result<Vec<u8>, PlainError> {
+        Ok(self.request_head(method, &Target::of(url)?, headers))
+    }
+
+    fn request_head(&self, method: &Method, target: &Target<'_>, headers: &HeaderMap) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
         out.extend_from_slice(method.as_str().as_bytes());
         out.push(b' ');
         out.extend_from_slice(target.path.as_bytes());
@@ -182,19 +201,6 @@ impl PlainClient {
                 continue;
             }
             push_header(&mut out, name.as_str(), value.as_bytes());
-        }
-        let needs_length =
-            body.is_some() || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
-        if needs_length {
-            push_header(
-                &mut out,
-                "content-length",
-                itoa::Buffer::new().format(body_len).as_bytes(),
-            );
-        }
-        out.extend_from_slice(b"\r\n");
-        if let Some(body) = body {
-            out.extend_from_slice(body);
         }
         out
     }
@@ -267,6 +273,27 @@ fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Ends a request whose head [`PlainClient::request_head_for`] wrote: `Content-Length`
+/// (whenever there is a body, and for `POST`, `PUT` and `PATCH` without one), the blank
+/// line and the body.
+pub(crate) fn finish_request(out: &mut Vec<u8>, method: &Method, body: Option<&[u8]>) {
+    let needs_length =
+        body.is_some() || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+    if needs_length {
+        push_header(
+            out,
+            "content-length",
+            itoa::Buffer::new()
+                .format(body.map_or(0, <[u8]>::len))
+                .as_bytes(),
+        );
+    }
+    out.extend_from_slice(b"\r\n");
+    if let Some(body) = body {
+        out.extend_from_slice(body);
+    }
 }
 
 /// How an answer's body is delimited.
@@ -688,9 +715,11 @@ mod tests {
         let client = PlainClient::new(Duration::from_secs(1), "naftiko/test");
         let head = |url: &str, method: Method, body: Option<&Bytes>| {
             let url = reqwest::Url::parse(url).unwrap();
-            let target = Target::of(&url).unwrap();
-            String::from_utf8(client.request_bytes(&method, &target, &HeaderMap::new(), body))
-                .unwrap()
+            let mut out = client
+                .request_head_for(&method, &url, &HeaderMap::new())
+                .unwrap();
+            finish_request(&mut out, &method, body.map(|b| &b[..]));
+            String::from_utf8(out).unwrap()
         };
         let text = head("http://127.0.0.1:9000/oauth2/token?a=1", Method::POST, None);
         assert!(

@@ -265,6 +265,11 @@ impl ConsumedOp {
         })
     }
 
+    /// True when the operation has a `body` block.
+    pub(crate) fn has_body_template(&self) -> bool {
+        self.body.is_some()
+    }
+
     /// Renders the upstream request.
     ///
     /// # Errors

@@ -46,6 +46,9 @@ pub struct BuildOptions {
     pub expose_skill: Option<(String, u16)>,
     /// `--control HOST:PORT`: serve the control port (health, status, metrics) there.
     pub control: Option<(String, u16)>,
+    /// `--general-path`: serve every operation on the general path, with no direct plans
+    /// (for comparing the two; the answers are the same).
+    pub general_only: bool,
 }
 
 /// The control port (health, status, metrics).
@@ -134,6 +137,7 @@ impl std::fmt::Debug for BuildOptions {
             .field("expose_mcp", &self.expose_mcp)
             .field("expose_skill", &self.expose_skill)
             .field("control", &self.control)
+            .field("general_only", &self.general_only)
             .finish_non_exhaustive()
     }
 }
@@ -201,6 +205,8 @@ pub struct OperationInfo {
 #[derive(Debug)]
 pub struct Runtime {
     ops: Vec<(OperationInfo, Invocable)>,
+    /// Per operation, its direct plan when it has the direct shape (`direct.rs`).
+    direct: Vec<Option<crate::direct::DirectPlan>>,
     services: Vec<RestService>,
     mcp: Vec<McpService>,
     skills: Vec<SkillService>,
@@ -800,8 +806,17 @@ impl Runtime {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        let direct = ops
+            .iter()
+            .map(|(_, inv)| {
+                (!options.general_only)
+                    .then(|| crate::direct::DirectPlan::compile(inv))
+                    .flatten()
+            })
+            .collect();
         Ok(Runtime {
             ops,
+            direct,
             services,
             mcp,
             skills: skill_services,
@@ -947,7 +962,35 @@ impl Runtime {
             .ops
             .get(op.0)
             .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
-        inv.rehearse(inbound, answer)
+        inv.rehearse(inbound, answer).map(|(prepared, outcome)| {
+            (prepared.body.as_ref().map_or(0, bytes::Bytes::len), outcome)
+        })
+    }
+
+    /// An operation and its direct plan, for the direct path's tests.
+    #[cfg(test)]
+    pub(crate) fn parts(
+        &self,
+        op: OpId,
+    ) -> Option<(&Invocable, Option<&crate::direct::DirectPlan>)> {
+        let (_, inv) = self.ops.get(op.0)?;
+        Some((inv, self.direct.get(op.0).and_then(Option::as_ref)))
+    }
+
+    /// True when `op` has a direct plan: [`Runtime::invoke_direct`] may serve it.
+    pub fn has_direct(&self, op: OpId) -> bool {
+        self.direct.get(op.0).is_some_and(Option::is_some)
+    }
+
+    /// Runs `op` on its direct path (see the `direct` module): the same outcome as
+    /// [`Runtime::invoke`] with less work. `None` when `op` has no direct plan or the
+    /// request needs the general path; nothing has been sent upstream then.
+    pub async fn invoke_direct(
+        &self,
+        op: OpId,
+        request: &crate::direct::DirectRequest<'_>,
+    ) -> Option<Result<Outcome, InvokeError>> {
+        self.direct.get(op.0)?.as_ref()?.run(request).await
     }
 
     /// Runs an operation for one inbound request.

@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::auth::Auth;
 use crate::error::InvokeError;
-use crate::plain_http::{PlainClient, PlainError};
+use crate::plain_http::{PlainAnswer, PlainClient, PlainError};
 use crate::request::Prepared;
 use crate::scope::Resolve;
 use crate::secrets::Secrets;
@@ -254,6 +254,31 @@ impl Upstream {
     }
 
     async fn send(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
+        self.counted(self.send_inner(req)).await
+    }
+
+    /// Sends a request already written out in full (see [`crate::direct`]) on the
+    /// plain-HTTP client, counted and limited like any other call.
+    pub(crate) async fn send_written(
+        &self,
+        url: &reqwest::Url,
+        request: &[u8],
+    ) -> Result<Answer, InvokeError> {
+        let Some(fast) = &self.fast else {
+            return Err(InvokeError::Internal(
+                "a written-out request needs the plain-HTTP client".to_owned(),
+            ));
+        };
+        let exchange = fast.exchange(url, request, false, self.options.max_response_bytes);
+        let sent = self.counted(self.plain_result(exchange)).await?;
+        Ok(sent.0)
+    }
+
+    /// Runs one upstream exchange, recording it in the metrics.
+    async fn counted(
+        &self,
+        exchange: impl std::future::Future<Output = Result<(Answer, Option<String>), InvokeError>>,
+    ) -> Result<(Answer, Option<String>), InvokeError> {
         // Counted even when the caller goes away mid-call (the future is then dropped).
         struct Count<'a> {
             upstream: &'a Upstream,
@@ -275,7 +300,7 @@ impl Upstream {
             started: std::time::Instant::now(),
             status: None,
         };
-        let result = self.send_inner(req).await;
+        let result = exchange.await;
         count.status = Some(result.as_ref().ok().map(|(a, _)| a.status));
         result
     }
@@ -334,6 +359,14 @@ impl Upstream {
             req.body.as_ref(),
             self.options.max_response_bytes,
         );
+        self.plain_result(exchange).await
+    }
+
+    /// A plain-HTTP exchange under the total timeout, its failures as [`InvokeError`]s.
+    async fn plain_result(
+        &self,
+        exchange: impl std::future::Future<Output = Result<PlainAnswer, PlainError>>,
+    ) -> Result<(Answer, Option<String>), InvokeError> {
         match tokio::time::timeout(self.options.total_timeout, exchange).await {
             Ok(Ok(answer)) => Ok(answer.head.answer(answer.status, answer.body)),
             Ok(Err(PlainError::TooLarge)) => Err(self.too_large()),

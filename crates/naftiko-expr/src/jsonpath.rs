@@ -143,6 +143,36 @@ impl JsonPathExpr {
         self.canonical() == "$"
     }
 
+    /// The member name when the query selects one member of the root object: `$.name`
+    /// (a shorthand name of ASCII letters, digits and `_`) or `$['name']` / `$["name"]`
+    /// (a quoted name without escapes). Such a query selects `doc[name]` or nothing, so a
+    /// caller may read it without building a `Value` tree.
+    pub fn top_level_member(&self) -> Option<&str> {
+        let text = self.canonical();
+        if let Some(name) = text.strip_prefix("$.") {
+            let mut bytes = name.bytes();
+            let first_ok = bytes
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+            return (first_ok && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                .then_some(name);
+        }
+        for quote in ['\'', '"'] {
+            let Some(inner) = text
+                .strip_prefix("$[")
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.strip_prefix(quote))
+                .and_then(|t| t.strip_suffix(quote))
+            else {
+                continue;
+            };
+            if !inner.contains(['\\', '\'', '"']) && !inner.chars().any(char::is_control) {
+                return Some(inner);
+            }
+        }
+        None
+    }
+
     /// The underlying compiled [`serde_json_path::JsonPath`].
     pub fn as_json_path(&self) -> &JsonPath {
         &self.path
@@ -888,5 +918,51 @@ mod tests {
         assert_eq!(e.to_string(), "$.get-ship");
         assert_eq!(e.as_json_path().to_string(), "$['get-ship']");
         assert_eq!(e.clone(), e);
+    }
+
+    #[test]
+    fn only_single_root_members_are_top_level_members() {
+        for (text, member) in [
+            ("$.access_token", Some("access_token")),
+            ("$._x9", Some("_x9")),
+            ("$['expires-in']", Some("expires-in")),
+            ("$[\"a b\"]", Some("a b")),
+            ("$.get-ship", Some("get-ship")),
+            ("$", None),
+            ("$.a.b", None),
+            ("$[0]", None),
+            ("$.*", None),
+            ("$..a", None),
+            ("$['a','b']", None),
+            ("$['a\\'b']", None),
+            ("$.a[0]", None),
+            ("$[?@.a]", None),
+        ] {
+            assert_eq!(p(text).top_level_member(), member, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A top-level member query selects exactly `doc[name]`, as the general evaluator
+        /// does, whatever the document.
+        #[test]
+        fn top_level_members_agree_with_the_evaluator(
+            name in "[a-z_][a-z0-9_-]{0,6}",
+            keys in proptest::collection::vec("[a-z_][a-z0-9_-]{0,3}", 0..6),
+            value in proptest::prelude::any::<i64>(),
+            quoted in proptest::prelude::any::<bool>(),
+        ) {
+            let text = if quoted { format!("$['{name}']") } else { format!("$.{name}") };
+            let path = p(&text);
+            let member = path.top_level_member();
+            proptest::prop_assert_eq!(member, Some(name.as_str()));
+            let mut doc = serde_json::Map::new();
+            for (i, k) in keys.iter().enumerate() {
+                doc.insert(k.clone(), json!([value, i]));
+            }
+            let doc = Value::Object(doc);
+            let direct = doc.get(name.as_str()).cloned().unwrap_or(Value::Null);
+            proptest::prop_assert_eq!(path.extract(&doc), direct);
+        }
     }
 }

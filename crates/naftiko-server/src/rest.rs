@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Request, StatusCode};
-use naftiko_engine::{Inbound, InboundBody, OutcomeBody, Runtime};
+use naftiko_engine::{DirectRequest, Inbound, InboundBody, OutcomeBody, Runtime};
 use serde_json::Map;
 
 use crate::access::{self, AccessLine, AccessSink};
@@ -212,6 +212,18 @@ async fn respond(
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
+    if app.runtime.has_direct(op) {
+        let direct = DirectRequest {
+            content_type,
+            has_query: parts.uri.query().is_some(),
+            has_path_params: !params.is_empty(),
+            has_body_header: parts.headers.contains_key("body"),
+            body: &bytes,
+        };
+        if let Some(result) = app.runtime.invoke_direct(op, &direct).await {
+            return answer(app, result, &parts.method, route);
+        }
+    }
     let body = match InboundBody::parse(content_type, &bytes) {
         Ok(b) => b,
         Err(e) => return (from_error(&e, app.runtime.secrets()), route, None),
@@ -225,13 +237,25 @@ async fn respond(
                 .collect()
         })
         .unwrap_or_default();
+    let method = parts.method.clone();
     let inbound = Inbound {
         path: params,
         query,
         headers: parts.headers,
         body,
     };
-    match app.runtime.invoke(op, &inbound).await {
+    let result = app.runtime.invoke(op, &inbound).await;
+    answer(app, result, &method, route)
+}
+
+/// The response to an invocation's result.
+fn answer(
+    app: &RestApp,
+    result: Result<naftiko_engine::Outcome, naftiko_engine::InvokeError>,
+    method: &http::Method,
+    route: String,
+) -> (Response, String, Option<u16>) {
+    match result {
         Ok(outcome) => {
             let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut response = match outcome.body {
@@ -268,7 +292,7 @@ async fn respond(
                     .headers_mut()
                     .insert(http::header::CACHE_CONTROL, cc);
             }
-            if parts.method == http::Method::HEAD {
+            if method == http::Method::HEAD {
                 *response.body_mut() = Body::empty();
             }
             (response, route, outcome.upstream_status)

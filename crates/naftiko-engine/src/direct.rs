@@ -1,0 +1,820 @@
+//! The direct path: the commonest operation shape, compiled down to bytes at build time.
+//!
+//! Many published capabilities expose an operation that passes a form straight to one
+//! consumed operation and answers a few top-level fields of its JSON (a token endpoint is
+//! the classic case). The general path turns that form into a `serde_json::Map`, resolves
+//! each parameter through layered scopes, renders the request through a `HeaderMap`, parses
+//! the whole answer into a `Value` tree and serialises a new one. For this shape a
+//! [`DirectPlan`] does the same job on borrowed bytes: the request head is written once at
+//! build time, the form fields are copied into the upstream body in the general path's
+//! order and encoding, and the answer is walked once with only the mapped members kept.
+//!
+//! It gives the same answers as the general path, byte for byte. A request the plan cannot
+//! serve exactly as the general path would (another content type, a query string, a
+//! repeated or missing field, a field called `body`) is declined before anything is sent,
+//! and the caller runs the general path. An answer the plan cannot shape exactly (not a
+//! 2xx JSON object, a value to convert) is shaped by the general code. The engine's tests
+//! hold both paths to the same bytes for every request and answer they try.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method};
+use naftiko_spec::model::{OutputType, ParamLocation, RawFormat};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::auth::Auth;
+use crate::error::InvokeError;
+use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
+use crate::outputs::{Outputs, coerce};
+use crate::plain_http::finish_request;
+use crate::request::ConsumedOp;
+use crate::scope::Resolve;
+use crate::upstream::Answer;
+
+/// Most form fields a request may have to stay on the direct path.
+const MAX_FIELDS: usize = 16;
+
+/// What an adapter knows of a request, for [`DirectPlan::run`].
+#[derive(Debug, Clone, Copy)]
+pub struct DirectRequest<'a> {
+    /// The first `Content-Type`, when it is visible ASCII (as `HeaderValue::to_str` has it).
+    pub content_type: Option<&'a str>,
+    /// The request has a query string (even an empty one).
+    pub has_query: bool,
+    /// The matched route bound path variables.
+    pub has_path_params: bool,
+    /// The request has a header called `body`.
+    pub has_body_header: bool,
+    /// The whole request body.
+    pub body: &'a [u8],
+}
+
+/// One output: a top-level member of the answer, written under a name.
+#[derive(Debug)]
+struct Field {
+    /// `"name":`, JSON-encoded.
+    key: Vec<u8>,
+    /// The name, for errors.
+    name: String,
+    member: String,
+    ty: Option<OutputType>,
+}
+
+/// An operation compiled for the direct path.
+#[derive(Debug)]
+pub(crate) struct DirectPlan {
+    op: Arc<ConsumedOp>,
+    outputs: Outputs,
+    url: reqwest::Url,
+    method: Method,
+    /// The request line and headers, up to `Content-Length`.
+    head: Vec<u8>,
+    /// The consumed form parameters, in order, and whether each is required.
+    params: Vec<(String, bool)>,
+    /// `with: {body: rest.body}`: the caller's other fields go upstream too, first.
+    forward_rest: bool,
+    fields: Vec<Field>,
+}
+
+/// A scope with nothing in it: the plan's outputs read only the answer.
+struct Nothing;
+
+impl Resolve for Nothing {
+    fn bind(&self, _: usize) -> Option<&str> {
+        None
+    }
+    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+}
+
+impl DirectPlan {
+    /// The plan of `inv`, when it has the direct shape: no declared inputs; `with` empty
+    /// or only `body: <adapter>.body`; a call of a consumed operation on a plain-HTTP
+    /// upstream without authentication, whose URL has no variables, with no `body`
+    /// template and only form parameters without their own value; JSON answers mapped to
+    /// named top-level scalars.
+    pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
+        let Target::Call(op) = &inv.target else {
+            return None;
+        };
+        let forward_rest = inv.with.forwards_only_body()?;
+        let fast = op.api.fast.as_ref()?;
+        let simple_op = inv.inputs.is_empty()
+            && matches!(op.api.auth, Auth::None)
+            && op.format == RawFormat::Json
+            && !op.has_body_template()
+            && op.url.variables().next().is_none()
+            && !op.params.is_empty()
+            && op.params.iter().all(|p| {
+                p.location == ParamLocation::Form && !p.has_own_value() && p.name != "body"
+            });
+        if !simple_op {
+            return None;
+        }
+        let outputs = inv.outputs_of(op);
+        let fields = outputs
+            .top_level_fields()?
+            .into_iter()
+            .map(|(name, member, ty)| {
+                let mut key = serde_json::to_vec(name).ok()?;
+                key.push(b':');
+                Some(Field {
+                    key,
+                    name: name.to_owned(),
+                    member: member.to_owned(),
+                    ty,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let mut url = op.url.render(&Nothing).ok()?;
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let head = fast.request_head_for(&op.method, &url, &headers).ok()?;
+        Some(DirectPlan {
+            op: op.clone(),
+            outputs: outputs.clone(),
+            url,
+            method: op.method.clone(),
+            head,
+            params: op
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), p.required))
+                .collect(),
+            forward_rest,
+            fields,
+        })
+    }
+
+    /// Runs the operation for `req`; `None` when the request needs the general path
+    /// (nothing has been sent then).
+    pub(crate) async fn run(
+        &self,
+        req: &DirectRequest<'_>,
+    ) -> Option<Result<Outcome, InvokeError>> {
+        let request = self.request(req)?;
+        Some(match self.op.api.send_written(&self.url, &request).await {
+            Ok(answer) => self.shape(answer),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// The whole upstream request, or `None` to decline.
+    pub(crate) fn request(&self, req: &DirectRequest<'_>) -> Option<Vec<u8>> {
+        if req.has_query
+            || req.has_path_params
+            || (self.forward_rest && req.has_body_header)
+            || !crate::inbound::is_form(req.content_type)
+            || req.body.iter().all(u8::is_ascii_whitespace)
+        {
+            return None;
+        }
+        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(8);
+        for (k, v) in form_urlencoded::parse(req.body) {
+            if pairs.len() == MAX_FIELDS || k == "body" || pairs.iter().any(|(n, _)| *n == k) {
+                return None;
+            }
+            pairs.push((k, v));
+        }
+        let mut body: Vec<u8> = Vec::with_capacity(req.body.len() + 16);
+        if self.forward_rest {
+            for (k, v) in &pairs {
+                if !self.params.iter().any(|(p, _)| p == k) {
+                    append_pair(&mut body, k, v);
+                }
+            }
+        }
+        for (name, required) in &self.params {
+            match pairs.iter().find(|(k, _)| k == name) {
+                Some((_, v)) => append_pair(&mut body, name, v),
+                None if *required => return None,
+                None => {}
+            }
+        }
+        let mut out = Vec::with_capacity(self.head.len() + 24 + body.len());
+        out.extend_from_slice(&self.head);
+        finish_request(&mut out, &self.method, Some(&body));
+        Some(out)
+    }
+
+    /// The outcome of `answer`: mapped here when it is a 2xx JSON object, else by the
+    /// general shaping.
+    pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
+        let status = answer.status;
+        if (200..300).contains(&status) && status != 204 && !answer.body.is_empty() {
+            let mut out = Vec::with_capacity(64 + answer.body.len() / 2);
+            if self.write_fields(&answer.body, &mut out)? {
+                return Ok(Outcome {
+                    status,
+                    body: OutcomeBody::Raw {
+                        content_type: Some("application/json".to_owned()),
+                        bytes: Bytes::from(out),
+                    },
+                    upstream_status: Some(status),
+                    cache_control: answer.cache_control,
+                    location: answer.location,
+                });
+            }
+        }
+        shape_answer(&self.op, &self.outputs, answer, &Nothing)
+    }
+
+    /// Writes `{"name":value,…}` from the members of `doc`; `Ok(false)` when `doc` is not
+    /// a JSON object (the general path then says why).
+    fn write_fields(&self, doc: &[u8], out: &mut Vec<u8>) -> Result<bool, InvokeError> {
+        let mut found: Vec<Option<Value>> = self.fields.iter().map(|_| None).collect();
+        let seed = Members {
+            fields: &self.fields,
+            found: &mut found,
+        };
+        let mut de = serde_json::Deserializer::from_slice(doc);
+        if seed.deserialize(&mut de).is_err() || de.end().is_err() {
+            return Ok(false);
+        }
+        out.push(b'{');
+        for (i, (field, value)) in self.fields.iter().zip(found).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&field.key);
+            let value = coerce(value.unwrap_or(Value::Null), field.ty, &field.name)?;
+            serde_json::to_writer(&mut *out, &value)
+                .map_err(|e| InvokeError::Internal(format!("writing the answer: {e}")))?;
+        }
+        out.push(b'}');
+        Ok(true)
+    }
+}
+
+/// Appends `name=value` form-encoded, as `form_urlencoded::Serializer::append_pair` does.
+fn append_pair(out: &mut Vec<u8>, name: &str, value: &str) {
+    if !out.is_empty() {
+        out.push(b'&');
+    }
+    for piece in form_urlencoded::byte_serialize(name.as_bytes()) {
+        out.extend_from_slice(piece.as_bytes());
+    }
+    out.push(b'=');
+    for piece in form_urlencoded::byte_serialize(value.as_bytes()) {
+        out.extend_from_slice(piece.as_bytes());
+    }
+}
+
+/// Reads a JSON object keeping the wanted members (the last of duplicates, as a `Map`
+/// does). Every other value is parsed exactly as a `Value` would be (same checks, same
+/// nesting limit), without being kept.
+struct Members<'p> {
+    fields: &'p [Field],
+    found: &'p mut [Option<Value>],
+}
+
+impl<'de> DeserializeSeed<'de> for Members<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Members<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let mut first: Option<usize> = None;
+            for (i, field) in self.fields.iter().enumerate() {
+                if field.member != key.0.as_ref() {
+                    continue;
+                }
+                let value = match first.and_then(|f| self.found.get(f)) {
+                    Some(kept) => kept.clone(),
+                    None => {
+                        first = Some(i);
+                        Some(map.next_value::<Value>()?)
+                    }
+                };
+                if let Some(slot) = self.found.get_mut(i) {
+                    *slot = value;
+                }
+            }
+            if first.is_none() {
+                map.next_value::<Discard>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed unless it has escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A value parsed in full and dropped. Unlike [`serde::de::IgnoredAny`] through `serde_json`'s
+/// `deserialize_ignored_any` (which skims), this goes through `deserialize_any`: numbers,
+/// strings, escapes and nesting are checked exactly as for a `Value`.
+struct Discard;
+
+impl<'de> de::Deserialize<'de> for Discard {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DiscardVisitor)
+    }
+}
+
+struct DiscardVisitor;
+
+impl<'de> Visitor<'de> for DiscardVisitor {
+    type Value = Discard;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_unit<E>(self) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_none<E>(self) -> Result<Discard, E> {
+        Ok(Discard)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Discard, A::Error> {
+        while seq.next_element::<Discard>()?.is_some() {}
+        Ok(Discard)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Discard, A::Error> {
+        while map.next_key::<IgnoredKey>()?.is_some() {
+            map.next_value::<Discard>()?;
+        }
+        Ok(Discard)
+    }
+}
+
+/// An object key parsed in full (as a `Value`'s `String` key would be) and dropped.
+struct IgnoredKey;
+
+impl<'de> de::Deserialize<'de> for IgnoredKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(DiscardVisitor).map(|_| IgnoredKey)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    //! The direct path against the general path, on the same requests and answers: the
+    //! upstream request bytes and the outcome must be the same whenever the plan serves.
+
+    use super::*;
+    use crate::inbound::{Inbound, InboundBody};
+    use crate::runtime::{BuildOptions, OpId, Runtime};
+    use proptest::prelude::*;
+    use std::path::PathBuf;
+
+    /// The seed's shape: every caller field forwarded, three required fields.
+    const SEED: &str = include_str!("../../../capabilities/oauth2-tokens.yaml");
+
+    /// No `with`, an optional field, every scalar output type, a quoted member.
+    const VARIANT: &str = r#"naftiko: 1.0.0-alpha2
+info:
+  label: Direct variant
+  description: Form in, top-level fields out.
+capability:
+  consumes:
+  - type: http
+    namespace: up
+    baseUri: http://127.0.0.1:9/base?v=2
+    resources:
+    - name: token
+      path: /token
+      operations:
+      - name: get
+        method: POST
+        outputParameters:
+        - name: access_token
+          type: string
+          value: $.access_token
+        - name: expires
+          type: number
+          value: $.expires_in
+        - name: active
+          type: boolean
+          value: $.active
+        - name: data
+          value: $.data
+        - name: kind
+          type: string
+          value: $['token-type']
+        - name: count
+          type: integer
+          value: $.data
+        inputParameters:
+        - name: client_id
+          in: form
+          type: string
+          required: true
+        - name: scope
+          in: form
+          type: string
+  exposes:
+  - type: rest
+    namespace: rest
+    port: 8080
+    resources:
+    - path: /token
+      name: token
+      operations:
+      - method: POST
+        name: get
+        call: up.get
+"#;
+
+    fn build(name: &str, yaml: &str) -> (Runtime, OpId) {
+        let dir = std::env::temp_dir().join(format!("naftiko-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file: PathBuf = dir.join(format!("{name}.yaml"));
+        std::fs::write(&file, yaml).unwrap();
+        let validation =
+            naftiko_validate::validate_paths(&[file], &naftiko_validate::Options::default());
+        assert!(!validation.has_errors(), "{name} does not validate");
+        let namespace = if yaml.contains("namespace: up\n") {
+            "up"
+        } else {
+            "oauth2-tokens"
+        };
+        let options = BuildOptions {
+            base_uris: vec![(namespace.into(), "http://127.0.0.1:9".into())],
+            listens: Vec::new(),
+            client: crate::ClientOptions::default(),
+            // No proxy variables: plain-HTTP upstreams get naftiko's own client.
+            env: Arc::new(crate::MapEnv::new([
+                ("VECTARA_CLIENT_ID", "id"),
+                ("VECTARA_CLIENT_SECRET", "secret"),
+            ])),
+            expose_mcp: None,
+            expose_skill: None,
+            control: None,
+            general_only: false,
+        };
+        let runtime = Runtime::build(&validation, &options).expect("builds");
+        let op = runtime.rest_services()[0].routes[0].op;
+        (runtime, op)
+    }
+
+    fn runtimes() -> &'static [(Runtime, OpId)] {
+        static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
+        BUILT.get_or_init(|| vec![build("seed", SEED), build("variant", VARIANT)])
+    }
+
+    /// The general path's upstream request, as the plain-HTTP client writes it.
+    fn general_request(inv: &Invocable, inbound: &Inbound) -> Result<Vec<u8>, InvokeError> {
+        let Target::Call(op) = &inv.target else {
+            panic!("not a call")
+        };
+        let (prepared, _) = inv.rehearse(inbound, None)?;
+        let fast = op.api.fast.as_ref().unwrap();
+        let mut out = fast
+            .request_head_for(&prepared.method, &prepared.url, &prepared.headers)
+            .unwrap();
+        finish_request(&mut out, &prepared.method, prepared.body.as_deref());
+        Ok(out)
+    }
+
+    /// An outcome as the REST adapter writes it: status, content type, body bytes and the
+    /// passed-on headers; an error as its kind and message.
+    fn written(result: Result<Outcome, InvokeError>) -> String {
+        match result {
+            Ok(o) => {
+                let (ct, body) = match o.body {
+                    OutcomeBody::Json(v) => (Some("application/json".to_owned()), v.to_string()),
+                    OutcomeBody::Raw {
+                        content_type,
+                        bytes,
+                    } => (content_type, String::from_utf8_lossy(&bytes).into_owned()),
+                    OutcomeBody::Empty => (None, String::new()),
+                };
+                format!(
+                    "{} {:?} {:?} {:?} {:?} {body}",
+                    o.status, ct, o.upstream_status, o.cache_control, o.location
+                )
+            }
+            Err(e) => format!("error {} {e}", e.kind()),
+        }
+    }
+
+    fn inbound(content_type: Option<&str>, body: &[u8]) -> Result<Inbound, InvokeError> {
+        let mut headers = http::HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_str(ct).unwrap(),
+            );
+        }
+        Ok(Inbound {
+            path: Vec::new(),
+            query: Vec::new(),
+            headers,
+            body: InboundBody::parse(content_type, body)?,
+        })
+    }
+
+    fn form_body() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            Just("grant_type".to_owned()),
+            Just("client_id".to_owned()),
+            Just("client_secret".to_owned()),
+            Just("scope".to_owned()),
+            Just("body".to_owned()),
+            Just("extra".to_owned()),
+            Just("a+b".to_owned()),
+            Just("%63lient_id".to_owned()),
+            "[a-z%+]{0,4}",
+        ];
+        let value = "[a-zA-Z0-9 %+&=*._~é/-]{0,8}";
+        let pair = (name, value, any::<bool>()).prop_map(|(n, v, eq)| {
+            if eq || !v.is_empty() {
+                format!("{n}={v}")
+            } else {
+                n
+            }
+        });
+        prop_oneof![
+            8 => proptest::collection::vec(pair, 0..6).prop_map(|p| p.join("&")),
+            1 => "[ -~]{0,12}",
+        ]
+    }
+
+    fn content_type() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            6 => Just(Some("application/x-www-form-urlencoded".to_owned())),
+            1 => Just(Some(" Application/X-WWW-Form-URLencoded ; charset=utf-8".to_owned())),
+            1 => Just(Some("application/json".to_owned())),
+            1 => Just(Some("text/plain".to_owned())),
+            1 => Just(None),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            any::<i64>().prop_map(|i| i.to_string()),
+            Just("18446744073709551615".to_owned()),
+            Just("123456789012345678901234".to_owned()),
+            Just("1.5".to_owned()),
+            Just("3600.0".to_owned()),
+            Just("1e3".to_owned()),
+            Just("-0".to_owned()),
+            Just("1e400".to_owned()),
+            Just("\"3600\"".to_owned()),
+            Just("\" 42 \"".to_owned()),
+            Just("\"true\"".to_owned()),
+            Just("\"2.5\"".to_owned()),
+            Just("\"a\\u00e9\\n\\\"b\\/\"".to_owned()),
+            Just("\"\\ud800\"".to_owned()),
+            "\"[a-zA-Z0-9 _.-]{0,10}\"",
+        ];
+        leaf.prop_recursive(3, 12, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec((json_key(), inner), 0..3).prop_map(|v| {
+                    let members: Vec<String> =
+                        v.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn json_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"access_token\"".to_owned()),
+            Just("\"expires_in\"".to_owned()),
+            Just("\"active\"".to_owned()),
+            Just("\"data\"".to_owned()),
+            Just("\"token-type\"".to_owned()),
+            Just("\"access\\u005ftoken\"".to_owned()),
+            Just("\"x\"".to_owned()),
+        ]
+    }
+
+    fn answer_body() -> impl Strategy<Value = String> {
+        let member =
+            (json_key(), json_value(), " {0,2}").prop_map(|(k, v, ws)| format!("{k}{ws}:{ws}{v}"));
+        prop_oneof![
+            8 => proptest::collection::vec(member, 0..7)
+                .prop_map(|m| format!("{{{}}}", m.join(","))),
+            1 => json_value(),
+            1 => "[ -~]{0,12}",
+            1 => Just(String::new()),
+            1 => Just(format!("{}{{\"access_token\":1}}{}", "[".repeat(130), "]".repeat(130))),
+            1 => Just(format!("{{\"x\":{}1{}}}", "[".repeat(127), "]".repeat(127))),
+            1 => Just(format!("{{\"x\":{}1{}}}", "[".repeat(126), "]".repeat(126))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whenever the plan takes a request, it sends what the general path sends.
+        #[test]
+        fn direct_requests_are_the_general_requests(
+            which in 0usize..2,
+            ct in content_type(),
+            body in form_body(),
+        ) {
+            let (runtime, op) = &runtimes()[which];
+            let (inv, plan) = runtime.parts(*op).unwrap();
+            let plan = plan.expect("the shape has a direct plan");
+            let req = DirectRequest {
+                content_type: ct.as_deref(),
+                has_query: false,
+                has_path_params: false,
+                has_body_header: false,
+                body: body.as_bytes(),
+            };
+            if let Some(direct) = plan.request(&req) {
+                let general = inbound(ct.as_deref(), body.as_bytes())
+                    .and_then(|i| general_request(inv, &i));
+                prop_assert!(general.is_ok(), "general failed where direct served: {general:?}");
+                let general = general.unwrap();
+                prop_assert_eq!(
+                    String::from_utf8_lossy(&direct),
+                    String::from_utf8_lossy(&general)
+                );
+            }
+        }
+
+        /// Every answer is shaped as the general path shapes it.
+        #[test]
+        fn direct_answers_are_the_general_answers(
+            which in 0usize..2,
+            status in prop_oneof![8 => Just(200u16), 1 => Just(201), 1 => Just(204), 1 => Just(404), 1 => Just(503)],
+            body in answer_body(),
+        ) {
+            let (runtime, op) = &runtimes()[which];
+            let (inv, plan) = runtime.parts(*op).unwrap();
+            let plan = plan.unwrap();
+            let form = if which == 0 {
+                "grant_type=g&client_id=c&client_secret=s"
+            } else {
+                "client_id=c"
+            };
+            let inbound = inbound(Some("application/x-www-form-urlencoded"), form.as_bytes()).unwrap();
+            let bytes = Bytes::from(body);
+            let general = inv
+                .rehearse(&inbound, Some((status, bytes.clone())))
+                .map(|(_, o)| o.unwrap());
+            let direct = plan.shape(Answer {
+                status,
+                content_type: Some("application/json".into()),
+                cache_control: None,
+                location: None,
+                body: bytes,
+            });
+            prop_assert_eq!(written(direct), written(general));
+        }
+    }
+
+    #[test]
+    fn the_seed_request_is_served_directly_and_odd_ones_are_declined() {
+        let (runtime, op) = &runtimes()[0];
+        let plan = runtime.parts(*op).unwrap().1.unwrap();
+        let form = "grant_type=client_credentials&client_id=demo&client_secret=s3cret";
+        let req = |ct: Option<&'static str>, body: &'static str| DirectRequest {
+            content_type: ct,
+            has_query: false,
+            has_path_params: false,
+            has_body_header: false,
+            body: body.as_bytes(),
+        };
+        let form_ct = Some("application/x-www-form-urlencoded");
+        let sent = String::from_utf8(plan.request(&req(form_ct, form)).unwrap()).unwrap();
+        assert!(
+            sent.starts_with("POST /oauth2/token HTTP/1.1\r\n"),
+            "{sent}"
+        );
+        assert!(sent.ends_with(&format!("\r\n\r\n{form}")), "{sent}");
+        // Declined: the general path answers these (and explains the errors).
+        assert!(
+            plan.request(&req(form_ct, "grant_type=a&client_id=b"))
+                .is_none()
+        );
+        assert!(
+            plan.request(&req(
+                form_ct,
+                &"client_id=a&client_id=b&grant_type=c&client_secret=d"
+            ))
+            .is_none()
+        );
+        assert!(
+            plan.request(&req(
+                form_ct,
+                "body=x&grant_type=a&client_id=b&client_secret=c"
+            ))
+            .is_none()
+        );
+        assert!(plan.request(&req(Some("application/json"), "{}")).is_none());
+        assert!(plan.request(&req(form_ct, "  ")).is_none());
+        let mut with_query = req(form_ct, form);
+        with_query.has_query = true;
+        assert!(plan.request(&with_query).is_none());
+        let mut body_header = req(form_ct, form);
+        body_header.has_body_header = true;
+        assert!(plan.request(&body_header).is_none());
+
+        // A token answer is written by the plan itself (not the general `Value` path).
+        let answer = |body: &'static str| Answer {
+            status: 200,
+            content_type: Some("application/json".into()),
+            cache_control: Some("no-store".into()),
+            location: None,
+            body: Bytes::from_static(body.as_bytes()),
+        };
+        let outcome = plan
+            .shape(answer(
+                r#"{"token_type":"Bearer", "access_token" : "abc", "expires_in":3600}"#,
+            ))
+            .unwrap();
+        assert_eq!(outcome.cache_control.as_deref(), Some("no-store"));
+        match outcome.body {
+            OutcomeBody::Raw {
+                content_type,
+                bytes,
+            } => {
+                assert_eq!(content_type.as_deref(), Some("application/json"));
+                assert_eq!(&bytes[..], br#"{"access_token":"abc","expires_in":3600}"#);
+            }
+            other => panic!("not written directly: {other:?}"),
+        }
+        // An answer that is not an object is shaped by the general code.
+        let outcome = plan.shape(answer("[1]")).unwrap();
+        assert!(matches!(outcome.body, OutcomeBody::Json(_)), "{outcome:?}");
+    }
+
+    #[test]
+    fn only_the_direct_shape_gets_a_plan() {
+        let steps = SEED.replace(
+            "        with:\n          body: rest.body",
+            "        with:\n          body: rest.body\n          client_id: fixed",
+        );
+        let (runtime, op) = build("with-more", &steps);
+        assert!(
+            runtime.parts(op).unwrap().1.is_none(),
+            "a `with` value other than the body"
+        );
+        let nested = VARIANT.replace("value: $['token-type']", "value: $.token.type");
+        let (runtime, op) = build("nested", &nested);
+        assert!(runtime.parts(op).unwrap().1.is_none(), "a nested output");
+        let query = VARIANT.replace(
+            "in: form\n          type: string\n          required: true",
+            "in: query\n          type: string\n          required: true",
+        );
+        let (runtime, op) = build("query", &query);
+        assert!(runtime.parts(op).unwrap().1.is_none(), "a query parameter");
+    }
+}
