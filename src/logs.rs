@@ -177,6 +177,33 @@ impl AccessWriter {
 /// `value` as `tracing` records an `f64` (its `Debug` form: `0.5`, `1.0`).
 fn push_f64(out: &mut String, value: f64) {
     use std::fmt::Write as _;
+    // Latencies are whole microseconds counted in milliseconds. For those, `{:?}` writes
+    // the exact decimal (thousandths, trailing zeros dropped, at least one digit after the
+    // point): written here from the integer, without float formatting (a test compares).
+    let micros = (value * 1000.0).round();
+    if (0.0..1e12).contains(&micros) && micros / 1000.0 == value {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let micros = micros as u64;
+        out.push_str(itoa::Buffer::new().format(micros / 1000));
+        out.push('.');
+        let fraction = micros % 1000;
+        if fraction == 0 {
+            out.push('0');
+        } else {
+            let digits = [fraction / 100, fraction / 10 % 10, fraction % 10];
+            let keep = if digits[2] != 0 {
+                3
+            } else if digits[1] != 0 {
+                2
+            } else {
+                1
+            };
+            for d in &digits[..keep] {
+                out.push(char::from(b'0' + *d as u8));
+            }
+        }
+        return;
+    }
     let _ = write!(out, "{value:?}");
 }
 
@@ -197,10 +224,13 @@ fn push_json_string(out: &mut String, text: &str) {
 /// Appends `2026-11-29T05:16:40.618896Z`: UTC, microseconds, as `tracing-subscriber`
 /// writes it.
 fn push_rfc3339_micros(out: &mut String, time: SystemTime) {
+    thread_local! {
+        /// The second last written and its text up to the fraction (`…T05:16:40.`).
+        static SECOND: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rest = secs % 86_400;
     let mut n = itoa::Buffer::new();
     let mut padded = |out: &mut String, value: u64, width: usize| {
         let digits = n.format(value);
@@ -209,18 +239,27 @@ fn push_rfc3339_micros(out: &mut String, time: SystemTime) {
         }
         out.push_str(digits);
     };
-    padded(out, year.max(0) as u64, 4);
-    out.push('-');
-    padded(out, u64::from(month), 2);
-    out.push('-');
-    padded(out, u64::from(day), 2);
-    out.push('T');
-    padded(out, rest / 3600, 2);
-    out.push(':');
-    padded(out, rest / 60 % 60, 2);
-    out.push(':');
-    padded(out, rest % 60, 2);
-    out.push('.');
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != secs {
+            text.clear();
+            let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+            let rest = secs % 86_400;
+            padded(text, year.max(0) as u64, 4);
+            text.push('-');
+            padded(text, u64::from(month), 2);
+            text.push('-');
+            padded(text, u64::from(day), 2);
+            text.push('T');
+            padded(text, rest / 3600, 2);
+            text.push(':');
+            padded(text, rest / 60 % 60, 2);
+            text.push(':');
+            padded(text, rest % 60, 2);
+            text.push('.');
+            *second = secs;
+        }
+        out.push_str(text);
+    });
     padded(out, u64::from(since.subsec_micros()), 6);
     out.push('Z');
 }
@@ -245,6 +284,24 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn latencies_are_written_as_debug_formatting_writes_them() {
+        let samples = (0..200_000u64)
+            .chain((0..2000).map(|i| i * 7_919_993))
+            .chain([999_999_999_999, 123_456_789_012]);
+        for micros in samples {
+            let value = micros as f64 / 1000.0;
+            let mut ours = String::new();
+            push_f64(&mut ours, value);
+            assert_eq!(ours, format!("{value:?}"), "{micros} µs");
+        }
+        for odd in [0.0001, 1.0 / 3.0, 1e13, f64::NAN, -1.5] {
+            let mut ours = String::new();
+            push_f64(&mut ours, odd);
+            assert_eq!(ours, format!("{odd:?}"));
+        }
+    }
 
     /// A `MakeWriter` that keeps what it is given.
     #[derive(Clone, Default)]

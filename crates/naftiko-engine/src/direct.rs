@@ -182,24 +182,27 @@ impl DirectPlan {
         {
             return None;
         }
-        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(8);
-        for (k, v) in form_urlencoded::parse(req.body) {
-            if pairs.len() == MAX_FIELDS || k == "body" || pairs.iter().any(|(n, _)| *n == k) {
+        let mut fields: Vec<FormField<'_>> = Vec::with_capacity(8);
+        for field in form_fields(req.body) {
+            if fields.len() == MAX_FIELDS
+                || field.name == "body"
+                || fields.iter().any(|f| f.name == field.name)
+            {
                 return None;
             }
-            pairs.push((k, v));
+            fields.push(field);
         }
         let mut body: Vec<u8> = Vec::with_capacity(req.body.len() + 16);
         if self.forward_rest {
-            for (k, v) in &pairs {
-                if !self.params.iter().any(|(p, _)| p == k) {
-                    append_pair(&mut body, k, v);
+            for field in &fields {
+                if !self.params.iter().any(|(p, _)| *p == field.name) {
+                    field.append_to(&mut body);
                 }
             }
         }
         for (name, required) in &self.params {
-            match pairs.iter().find(|(k, _)| k == name) {
-                Some((_, v)) => append_pair(&mut body, name, v),
+            match fields.iter().find(|f| f.name == name.as_str()) {
+                Some(field) => field.append_to(&mut body),
                 None if *required => return None,
                 None => {}
             }
@@ -235,7 +238,7 @@ impl DirectPlan {
     /// Writes `{"name":value,…}` from the members of `doc`; `Ok(false)` when `doc` is not
     /// a JSON object (the general path then says why).
     fn write_fields(&self, doc: &[u8], out: &mut Vec<u8>) -> Result<bool, InvokeError> {
-        let mut found: Vec<Option<Value>> = self.fields.iter().map(|_| None).collect();
+        let mut found: Vec<Option<Captured<'_>>> = self.fields.iter().map(|_| None).collect();
         let seed = Members {
             fields: &self.fields,
             found: &mut found,
@@ -250,13 +253,95 @@ impl DirectPlan {
                 out.push(b',');
             }
             out.extend_from_slice(&field.key);
-            let value = coerce(value.unwrap_or(Value::Null), field.ty, &field.name)?;
-            serde_json::to_writer(&mut *out, &value)
-                .map_err(|e| InvokeError::Internal(format!("writing the answer: {e}")))?;
+            let written = match (value, field.ty) {
+                // A string kept as a string: written as `Value::String` would be.
+                (Some(Captured::Str(text)), None | Some(OutputType::String)) => {
+                    serde_json::to_writer(&mut *out, text.as_ref())
+                }
+                (value, ty) => {
+                    let value = match value {
+                        Some(Captured::Str(text)) => Value::String(text.into_owned()),
+                        Some(Captured::Value(v)) => v,
+                        None => Value::Null,
+                    };
+                    serde_json::to_writer(&mut *out, &coerce(value, ty, &field.name)?)
+                }
+            };
+            written.map_err(|e| InvokeError::Internal(format!("writing the answer: {e}")))?;
         }
         out.push(b'}');
         Ok(true)
     }
+}
+
+/// One field of a form body.
+#[derive(Debug, PartialEq)]
+struct FormField<'a> {
+    name: Cow<'a, str>,
+    value: Cow<'a, str>,
+    /// The field as received, when form-encoding `name` and `value` again gives exactly
+    /// these bytes (one `=`, every other byte one that encoding leaves alone).
+    raw: Option<&'a [u8]>,
+}
+
+impl FormField<'_> {
+    /// Appends the field, form-encoded, to a form body.
+    fn append_to(&self, out: &mut Vec<u8>) {
+        match self.raw {
+            Some(raw) => {
+                if !out.is_empty() {
+                    out.push(b'&');
+                }
+                out.extend_from_slice(raw);
+            }
+            None => append_pair(out, &self.name, &self.value),
+        }
+    }
+}
+
+/// Bytes that form encoding leaves as they are (`form_urlencoded::byte_serialize`).
+fn unchanged_by_encoding(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
+}
+
+/// The fields of a form body, decoded exactly as `form_urlencoded::parse` decodes them
+/// (the general path's parser). A field of plain bytes is read in one pass and borrowed;
+/// any other goes through that parser.
+fn form_fields(body: &[u8]) -> impl Iterator<Item = FormField<'_>> {
+    body.split(|b| *b == b'&')
+        .filter(|field| !field.is_empty())
+        .filter_map(|field| {
+            let mut equals = None;
+            let mut plain = true;
+            for (i, b) in field.iter().enumerate() {
+                if *b == b'=' && equals.is_none() {
+                    equals = Some(i);
+                } else if !unchanged_by_encoding(*b) {
+                    plain = false;
+                    break;
+                }
+            }
+            if plain
+                && let Some(at) = equals
+                && let (Ok(name), Ok(value)) = (
+                    std::str::from_utf8(&field[..at]),
+                    std::str::from_utf8(&field[at + 1..]),
+                )
+            {
+                return Some(FormField {
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(value),
+                    raw: Some(field),
+                });
+            }
+            // The field has no `&`: the parser yields exactly this one pair.
+            let (name, value) = form_urlencoded::parse(field).next()?;
+            Some(FormField {
+                name,
+                value,
+                raw: None,
+            })
+        })
 }
 
 /// Appends `name=value` form-encoded, as `form_urlencoded::Serializer::append_pair` does.
@@ -264,11 +349,14 @@ fn append_pair(out: &mut Vec<u8>, name: &str, value: &str) {
     if !out.is_empty() {
         out.push(b'&');
     }
-    for piece in form_urlencoded::byte_serialize(name.as_bytes()) {
-        out.extend_from_slice(piece.as_bytes());
-    }
+    append_encoded(out, name);
     out.push(b'=');
-    for piece in form_urlencoded::byte_serialize(value.as_bytes()) {
+    append_encoded(out, value);
+}
+
+/// `text` form-encoded (`form_urlencoded::byte_serialize`).
+fn append_encoded(out: &mut Vec<u8>, text: &str) {
+    for piece in form_urlencoded::byte_serialize(text.as_bytes()) {
         out.extend_from_slice(piece.as_bytes());
     }
 }
@@ -276,19 +364,19 @@ fn append_pair(out: &mut Vec<u8>, name: &str, value: &str) {
 /// Reads a JSON object keeping the wanted members (the last of duplicates, as a `Map`
 /// does). Every other value is parsed exactly as a `Value` would be (same checks, same
 /// nesting limit), without being kept.
-struct Members<'p> {
+struct Members<'p, 'd> {
     fields: &'p [Field],
-    found: &'p mut [Option<Value>],
+    found: &'p mut [Option<Captured<'d>>],
 }
 
-impl<'de> DeserializeSeed<'de> for Members<'_> {
+impl<'de> DeserializeSeed<'de> for Members<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Members<'_> {
+impl<'de> Visitor<'de> for Members<'_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON object")
@@ -304,7 +392,7 @@ impl<'de> Visitor<'de> for Members<'_> {
                     Some(kept) => kept.clone(),
                     None => {
                         first = Some(i);
-                        Some(map.next_value::<Value>()?)
+                        Some(map.next_value::<Captured<'de>>()?)
                     }
                 };
                 if let Some(slot) = self.found.get_mut(i) {
@@ -316,6 +404,65 @@ impl<'de> Visitor<'de> for Members<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A kept member: a string (borrowed unless it has escapes), else the `Value` a
+/// `Value` tree would hold there.
+#[derive(Debug, Clone)]
+enum Captured<'de> {
+    Str(Cow<'de, str>),
+    Value(Value),
+}
+
+impl<'de> de::Deserialize<'de> for Captured<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Captured<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Captured<'de>, E> {
+                // As `Value`'s own visitor: a non-finite number becomes `null`.
+                Ok(Captured::Value(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_unit<E>(self) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Captured<'de>, A::Error> {
+                de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Captured::Value)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Captured<'de>, A::Error> {
+                de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Captured::Value)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -659,6 +806,30 @@ capability:
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The form reader and writer are the `form_urlencoded` ones, on any bytes.
+        #[test]
+        fn forms_are_read_and_written_as_form_urlencoded_does(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    4 => proptest::sample::select(b"ab=&+%2Z0* ._-~".to_vec()),
+                    1 => any::<u8>(),
+                ],
+                0..40,
+            ),
+        ) {
+            let ours: Vec<_> = form_fields(&body).collect();
+            let pairs: Vec<_> = ours.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
+            let theirs: Vec<_> = form_urlencoded::parse(&body).collect();
+            prop_assert_eq!(&pairs, &theirs);
+            let mut written = Vec::new();
+            let mut serializer = form_urlencoded::Serializer::new(String::new());
+            for field in &ours {
+                field.append_to(&mut written);
+                serializer.append_pair(&field.name, &field.value);
+            }
+            prop_assert_eq!(String::from_utf8(written).unwrap(), serializer.finish());
+        }
 
         /// Whenever the plan takes a request, it sends what the general path sends.
         #[test]

@@ -99,8 +99,15 @@ fn essence_of(content_type: &str) -> &str {
 /// True when a `Content-Type` is `application/x-www-form-urlencoded` (any case, any
 /// parameters): the body is read as form fields.
 pub(crate) fn is_form(content_type: Option<&str>) -> bool {
-    content_type
-        .is_some_and(|c| essence_of(c).eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    const FORM: &str = "application/x-www-form-urlencoded";
+    content_type.is_some_and(|c| {
+        // The usual spelling (alone or before parameters) needs no splitting.
+        let usual = c
+            .get(..FORM.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(FORM))
+            && matches!(c.as_bytes().get(FORM.len()), None | Some(b';'));
+        usual || essence_of(c).eq_ignore_ascii_case(FORM)
+    })
 }
 
 fn looks_like_json(bytes: &[u8]) -> bool {

@@ -99,10 +99,14 @@ impl Head {
         if slot.is_some() {
             return;
         }
-        let Some(text) = http::HeaderValue::from_bytes(value)
-            .ok()
-            .and_then(|v| v.to_str().ok().map(str::to_owned))
-        else {
+        // Visible ASCII and tabs only: what `HeaderValue::to_str` accepts.
+        if !value
+            .iter()
+            .all(|b| *b == b'\t' || (0x20..0x7f).contains(b))
+        {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(value).map(str::to_owned) else {
             return;
         };
         if !is_challenge || text.trim_start().starts_with("Digest") {

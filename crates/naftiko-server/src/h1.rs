@@ -21,8 +21,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::body::Body;
-use axum::extract::State;
 use axum::response::Response;
 use bytes::{Buf, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri, Version};
@@ -278,11 +276,10 @@ pub(crate) async fn serve(
             }
         }
         let body = buf.split_to(body_len).freeze();
-        let request = Request::from_parts(head.parts, Body::from(body));
 
         // 3. The answer. A client that closes its side meanwhile abandons the request:
         // the handler is dropped (and logs 499). Pipelined bytes are kept, up to a bound.
-        let handler = rest::handle(State(shared.app.clone()), request);
+        let handler = rest::serve(&shared.app, head.parts, rest::RequestBody::Read(body));
         tokio::pin!(handler);
         let response = loop {
             let room = buf.len() < max_head + max_body;

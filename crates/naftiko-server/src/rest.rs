@@ -2,6 +2,7 @@
 //! engine [`Inbound`], calls [`Runtime::invoke`] and writes the outcome or a problem, logging
 //! one line per request (method, route, status, upstream status, latency; never values).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -45,7 +46,8 @@ struct Unanswered<'a> {
     metrics: &'a naftiko_engine::metrics::Metrics,
     access: Option<&'a dyn AccessSink>,
     method: http::Method,
-    route: String,
+    route: &'a str,
+    operation: &'a str,
     started: Instant,
     answered: bool,
 }
@@ -55,10 +57,9 @@ impl Drop for Unanswered<'_> {
         if self.answered {
             return;
         }
-        let operation = operation_label(&self.method, &self.route);
         self.metrics.request(
             "rest",
-            &operation,
+            self.operation,
             499,
             Some("client-closed"),
             self.started.elapsed(),
@@ -67,7 +68,7 @@ impl Drop for Unanswered<'_> {
             self.access,
             AccessLine {
                 method: self.method.as_str(),
-                route: &self.route,
+                route: self.route,
                 status: 499,
                 upstream_status: -1,
                 latency_ms: access::millis(self.started.elapsed()),
@@ -90,29 +91,56 @@ fn operation_label(method: &http::Method, route: &str) -> String {
     label
 }
 
-/// Answers one request (both the hyper path and [`crate::h1`] call this).
+/// A request body: still to be read (hyper), or already read ([`crate::h1`]).
+pub(crate) enum RequestBody {
+    /// To be read, within the body limit and timeout.
+    Stream(Body),
+    /// Read, within them.
+    Read(bytes::Bytes),
+}
+
+/// Answers one request on the hyper path.
 pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    serve(&app, parts, RequestBody::Stream(body)).await
+}
+
+/// Answers one request (the hyper path and [`crate::h1`] both come here).
+pub(crate) async fn serve(
+    app: &RestApp,
+    parts: http::request::Parts,
+    body: RequestBody,
+) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
+    let method = parts.method.clone();
     let metrics = app.runtime.metrics();
-    let Ok(_permit) = app.limit.clone().try_acquire_owned() else {
+    let Ok(_permit) = app.limit.try_acquire() else {
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
         return problem::overloaded();
     };
-    let found = app.router.find(&method, request.uri().path());
+    let found = app.router.find(&method, parts.uri.path());
+    let (route, operation): (&str, Cow<'_, str>) = match &found {
+        Match::Found {
+            route,
+            label: Some(label),
+            ..
+        } => (route, Cow::Borrowed(*label)),
+        Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => {
+            (route, Cow::Owned(operation_label(&method, route)))
+        }
+        Match::BadPath | Match::NotFound => ("-", Cow::Borrowed("-")),
+    };
     let mut record = Unanswered {
         metrics,
         access: app.access.as_deref(),
         method: method.clone(),
-        route: match &found {
-            Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => route.clone(),
-            Match::BadPath | Match::NotFound => "-".to_owned(),
-        },
+        route,
+        operation: &operation,
         started,
         answered: false,
     };
     let in_flight = metrics.start();
-    let (response, route, upstream) = respond(&app, request, found).await;
+    let (response, upstream) = respond(app, parts, body, found).await;
     record.answered = true;
     drop(in_flight);
     let status = response.status().as_u16();
@@ -121,13 +149,12 @@ pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Bod
         .get::<problem::ProblemKind>()
         .map(|k| k.0.as_str())
         .or((status >= 400).then_some("upstream-status"));
-    let operation = operation_label(&method, &route);
     metrics.request("rest", &operation, status, kind, started.elapsed());
     access::record(
         app.access.as_deref(),
         AccessLine {
             method: method.as_str(),
-            route: &route,
+            route,
             status,
             upstream_status: upstream.map(i64::from).unwrap_or(-1),
             latency_ms: access::millis(started.elapsed()),
@@ -162,18 +189,16 @@ pub(crate) fn body_timeout(timeout: std::time::Duration) -> Response {
 
 async fn respond(
     app: &RestApp,
-    request: Request<Body>,
-    found: Match,
-) -> (Response, String, Option<u16>) {
-    let (parts, body) = request.into_parts();
+    parts: http::request::Parts,
+    body: RequestBody,
+    found: Match<'_>,
+) -> (Response, Option<u16>) {
     let (op, route, params) = match found {
-        Match::Found { op, route, params } => (op, route, params),
-        Match::MethodNotAllowed { route, allow } => {
-            return (
-                problem::method_not_allowed(&parts.method, &allow),
-                route,
-                None,
-            );
+        Match::Found {
+            op, route, params, ..
+        } => (op, route, params),
+        Match::MethodNotAllowed { allow, .. } => {
+            return (problem::method_not_allowed(&parts.method, &allow), None);
         }
         Match::BadPath => {
             return (
@@ -183,11 +208,10 @@ async fn respond(
                     "a path segment is not valid percent-encoded UTF-8",
                     Map::new(),
                 ),
-                "-".to_owned(),
                 None,
             );
         }
-        Match::NotFound => return (problem::not_found(0), "-".to_owned(), None),
+        Match::NotFound => return (problem::not_found(0), None),
     };
     let too_large = || body_too_large(app.max_body_bytes);
     let declared = parts
@@ -196,17 +220,20 @@ async fn respond(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
-        return (too_large(), route, None);
+        return (too_large(), None);
     }
-    let bytes = match tokio::time::timeout(
-        app.body_timeout,
-        axum::body::to_bytes(body, app.max_body_bytes),
-    )
-    .await
-    {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => return (too_large(), route, None),
-        Err(_) => return (body_timeout(app.body_timeout), route, None),
+    let bytes = match body {
+        RequestBody::Read(bytes) => bytes,
+        RequestBody::Stream(body) => match tokio::time::timeout(
+            app.body_timeout,
+            axum::body::to_bytes(body, app.max_body_bytes),
+        )
+        .await
+        {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return (too_large(), None),
+            Err(_) => return (body_timeout(app.body_timeout), None),
+        },
     };
     let content_type = parts
         .headers
@@ -226,7 +253,7 @@ async fn respond(
     }
     let body = match InboundBody::parse(content_type, &bytes) {
         Ok(b) => b,
-        Err(e) => return (from_error(&e, app.runtime.secrets()), route, None),
+        Err(e) => return (from_error(&e, app.runtime.secrets()), None),
     };
     let query = parts
         .uri
@@ -253,8 +280,8 @@ fn answer(
     app: &RestApp,
     result: Result<naftiko_engine::Outcome, naftiko_engine::InvokeError>,
     method: &http::Method,
-    route: String,
-) -> (Response, String, Option<u16>) {
+    route: &str,
+) -> (Response, Option<u16>) {
     match result {
         Ok(outcome) => {
             let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -295,7 +322,7 @@ fn answer(
             if method == http::Method::HEAD {
                 *response.body_mut() = Body::empty();
             }
-            (response, route, outcome.upstream_status)
+            (response, outcome.upstream_status)
         }
         Err(e) => {
             if e.fault() != naftiko_engine::Fault::Downstream {
@@ -307,7 +334,7 @@ fn answer(
                     "invocation failed"
                 );
             }
-            (from_error(&e, app.runtime.secrets()), route, None)
+            (from_error(&e, app.runtime.secrets()), None)
         }
     }
 }

@@ -15,7 +15,8 @@ use std::borrow::Cow;
 struct Entry {
     path: String,
     segments: Vec<Segment>,
-    methods: Vec<(http::Method, OpId)>,
+    /// Method, operation, and the metrics label `METHOD path`.
+    methods: Vec<(http::Method, OpId, String)>,
 }
 
 /// The routes of one listener.
@@ -26,20 +27,23 @@ pub struct Router {
 
 /// The result of matching a request.
 #[derive(Debug, PartialEq)]
-pub enum Match {
+pub enum Match<'r> {
     /// An operation, the route as written, and the decoded path variables.
     Found {
         /// The operation.
         op: OpId,
         /// The route's path as written in the capability.
-        route: String,
+        route: &'r str,
+        /// `METHOD route`, when the request's method is the route's (not for a `HEAD`
+        /// served by a `GET` route).
+        label: Option<&'r str>,
         /// Path variables by name.
         params: Vec<(String, String)>,
     },
     /// The path exists but not for this method; the allowed methods.
     MethodNotAllowed {
         /// The route as written.
-        route: String,
+        route: &'r str,
         /// Allowed methods.
         allow: Vec<http::Method>,
     },
@@ -58,24 +62,29 @@ impl Router {
             .find(|e| same_shape(&e.segments, &route.segments))
         {
             Some(e) => {
-                if !e.methods.iter().any(|(m, _)| *m == route.method) {
-                    e.methods.push((route.method.clone(), route.op));
+                if !e.methods.iter().any(|(m, _, _)| *m == route.method) {
+                    let label = format!("{} {}", route.method, e.path);
+                    e.methods.push((route.method.clone(), route.op, label));
                 }
             }
             None => self.entries.push(Entry {
                 path: route.path.clone(),
                 segments: route.segments.clone(),
-                methods: vec![(route.method.clone(), route.op)],
+                methods: vec![(
+                    route.method.clone(),
+                    route.op,
+                    format!("{} {}", route.method, route.path),
+                )],
             }),
         }
     }
 
     /// Matches a raw (still percent-encoded) request path.
-    pub fn find(&self, method: &http::Method, raw_path: &str) -> Match {
-        let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
+    pub fn find(&self, method: &http::Method, raw_path: &str) -> Match<'_> {
         // Borrowed unless a segment has percent escapes.
-        let decoded: Vec<Option<Cow<'_, str>>> = parts
-            .iter()
+        let decoded: Vec<Option<Cow<'_, str>>> = raw_path
+            .split('/')
+            .filter(|s| !s.is_empty())
             .map(|p| percent_decode_str(p).decode_utf8().ok())
             .collect();
         let mut best: Option<(&Entry, Score, Option<Params>)> = None;
@@ -97,15 +106,16 @@ impl Router {
         } else {
             method
         };
-        match entry.methods.iter().find(|(m, _)| m == wanted) {
-            Some((_, op)) => Match::Found {
+        match entry.methods.iter().find(|(m, _, _)| m == wanted) {
+            Some((m, op, label)) => Match::Found {
                 op: *op,
-                route: entry.path.clone(),
+                route: &entry.path,
+                label: (m == method).then_some(label.as_str()),
                 params,
             },
             None => Match::MethodNotAllowed {
-                route: entry.path.clone(),
-                allow: entry.methods.iter().map(|(m, _)| m.clone()).collect(),
+                route: &entry.path,
+                allow: entry.methods.iter().map(|(m, _, _)| m.clone()).collect(),
             },
         }
     }
@@ -133,7 +143,9 @@ fn same_shape(a: &[Segment], b: &[Segment]) -> bool {
 }
 
 /// Ranks a match: one flag per segment, `true` for a literal (compared left first).
-type Score = Vec<bool>;
+/// Which segments matched literally, first segment in the highest bit: a higher score is
+/// a more literal route. (Segments past the 64th do not count: no real route has them.)
+type Score = u64;
 /// Decoded path variables by name.
 type Params = Vec<(String, String)>;
 
@@ -144,16 +156,17 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
     if e.segments.len() != parts.len() {
         return None;
     }
-    let mut score = Vec::with_capacity(parts.len());
+    let mut score: Score = 0;
     let mut params = Some(Vec::new());
-    for (seg, part) in e.segments.iter().zip(parts) {
+    for (i, (seg, part)) in e.segments.iter().zip(parts).enumerate() {
         match (seg, part) {
-            (Segment::Literal(l), Some(p)) if l == p.as_ref() => score.push(true),
-            (Segment::Literal(_), _) => return None,
-            (Segment::Var { .. }, None) => {
-                params = None;
-                score.push(false);
+            (Segment::Literal(l), Some(p)) if l == p.as_ref() => {
+                if i < 64 {
+                    score |= 1 << (63 - i);
+                }
             }
+            (Segment::Literal(_), _) => return None,
+            (Segment::Var { .. }, None) => params = None,
             (
                 Segment::Var {
                     prefix,
@@ -171,7 +184,6 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
                 if let Some(p) = params.as_mut() {
                     p.push((name.clone(), value.to_owned()));
                 }
-                score.push(false);
             }
         }
     }
