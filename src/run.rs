@@ -342,10 +342,15 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     for w in runtime.warnings() {
         tracing::warn!(target: "naftiko", "{w}");
     }
-    let tokio = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // On one core, a single-threaded scheduler: the same work without cross-thread
+    // wake-ups and work-stealing bookkeeping.
+    let one_core = std::thread::available_parallelism().map_or(true, |n| n.get() == 1);
+    let mut builder = if one_core {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let tokio = match builder.enable_all().build() {
         Ok(t) => t,
         Err(e) => {
             eprintln!("naftiko: cannot start the async runtime: {e}");

@@ -300,48 +300,77 @@ impl FormField<'_> {
 }
 
 /// Bytes that form encoding leaves as they are (`form_urlencoded::byte_serialize`).
-fn unchanged_by_encoding(b: u8) -> bool {
+const fn unchanged_by_encoding(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
 }
 
+/// [`unchanged_by_encoding`] for every byte, looked up rather than computed per byte.
+static UNCHANGED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = unchanged_by_encoding(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// The fields of a form body, decoded exactly as `form_urlencoded::parse` decodes them
-/// (the general path's parser). A field of plain bytes is read in one pass and borrowed;
-/// any other goes through that parser.
+/// (the general path's parser). A field of plain bytes (one `=`, no byte that encoding
+/// changes) is borrowed as it is; any other goes through that parser.
 fn form_fields(body: &[u8]) -> impl Iterator<Item = FormField<'_>> {
-    body.split(|b| *b == b'&')
-        .filter(|field| !field.is_empty())
-        .filter_map(|field| {
-            let mut equals = None;
-            let mut plain = true;
-            for (i, b) in field.iter().enumerate() {
-                if *b == b'=' && equals.is_none() {
-                    equals = Some(i);
-                } else if !unchanged_by_encoding(*b) {
-                    plain = false;
-                    break;
-                }
+    // One UTF-8 check for the whole body; plain fields are then slices of it.
+    let text = std::str::from_utf8(body).ok();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < body.len() {
+            let rest = &body[start..];
+            let len = rest.iter().position(|b| *b == b'&').unwrap_or(rest.len());
+            let range = start..start + len;
+            start += len + 1;
+            if !range.is_empty() {
+                return Some(read_field(body, text, range));
             }
-            if plain
-                && let Some(at) = equals
-                && let (Ok(name), Ok(value)) = (
-                    std::str::from_utf8(&field[..at]),
-                    std::str::from_utf8(&field[at + 1..]),
-                )
-            {
-                return Some(FormField {
-                    name: Cow::Borrowed(name),
-                    value: Cow::Borrowed(value),
-                    raw: Some(field),
-                });
-            }
-            // The field has no `&`: the parser yields exactly this one pair.
-            let (name, value) = form_urlencoded::parse(field).next()?;
-            Some(FormField {
-                name,
-                value,
-                raw: None,
-            })
-        })
+        }
+        None
+    })
+    .flatten()
+}
+
+/// One non-empty field of `body` (`text` is `body` when it is UTF-8).
+fn read_field<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    range: std::ops::Range<usize>,
+) -> Option<FormField<'a>> {
+    let field = &body[range.clone()];
+    let mut equals = None;
+    let mut plain = true;
+    for (i, b) in field.iter().enumerate() {
+        if *b == b'=' && equals.is_none() {
+            equals = Some(range.start + i);
+        } else if !UNCHANGED[usize::from(*b)] {
+            plain = false;
+            break;
+        }
+    }
+    if plain
+        && let (Some(at), Some(text)) = (equals, text)
+        && let (Some(name), Some(value)) = (text.get(range.start..at), text.get(at + 1..range.end))
+    {
+        return Some(FormField {
+            name: Cow::Borrowed(name),
+            value: Cow::Borrowed(value),
+            raw: Some(field),
+        });
+    }
+    // The field has no `&`: the parser yields exactly this one pair.
+    let (name, value) = form_urlencoded::parse(field).next()?;
+    Some(FormField {
+        name,
+        value,
+        raw: None,
+    })
 }
 
 /// Appends `name=value` form-encoded, as `form_urlencoded::Serializer::append_pair` does.

@@ -192,9 +192,15 @@ pub(crate) async fn serve(
     let max_body = shared.app.max_body_bytes;
     let mut buf = BytesMut::with_capacity(4096);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
+    // One timer for the connection's header deadlines: moving the deadline forward is a
+    // plain store, and the timer is re-armed only when it fires early (arming a timer per
+    // request cost more than parsing the request head).
+    let mut deadline = tokio::time::Instant::now() + limits.header_read_timeout;
+    let timer = tokio::time::sleep_until(deadline);
+    tokio::pin!(timer);
     loop {
         // 1. A complete head, within the header timeout (idle keep-alive time included).
-        let deadline = tokio::time::Instant::now() + limits.header_read_timeout;
+        deadline = tokio::time::Instant::now() + limits.header_read_timeout;
         let head = loop {
             if !buf.is_empty() {
                 match decode_head(&buf, limits.max_headers) {
@@ -228,10 +234,14 @@ pub(crate) async fn serve(
             }
             let idle = buf.is_empty();
             tokio::select! {
-                read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)) => match read {
-                    Ok(Ok(0)) | Ok(Err(_)) => return,
-                    Ok(Ok(_)) => {}
-                    Err(_) => {
+                read = stream.read_buf(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                },
+                () = &mut timer => {
+                    if tokio::time::Instant::now() < deadline {
+                        timer.as_mut().reset(deadline);
+                    } else {
                         if !idle {
                             let response = crate::problem::problem(
                                 StatusCode::REQUEST_TIMEOUT,
@@ -294,7 +304,7 @@ pub(crate) async fn serve(
 
         // 4. Write it; close when asked to, or when draining.
         let close = head.close || *stop.borrow();
-        if respond(&mut stream, &mut out, response, close, is_head)
+        if reply(&mut stream, &mut out, response, close, is_head)
             .await
             .is_err()
             || close
@@ -302,6 +312,35 @@ pub(crate) async fn serve(
             return;
         }
     }
+}
+
+/// Writes a reply: an invocation's answer as it is, a built response through
+/// [`respond`].
+async fn reply(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    reply: rest::Reply,
+    close: bool,
+    is_head: bool,
+) -> io::Result<()> {
+    let a = match reply {
+        rest::Reply::Response(response) => {
+            return respond(stream, out, response, close, is_head).await;
+        }
+        rest::Reply::Answered(a) => a,
+    };
+    out.clear();
+    status_line(out, a.status);
+    for (name, value) in [
+        ("content-type", a.content_type.as_deref()),
+        ("location", a.location.as_deref()),
+        ("cache-control", a.cache_control.as_deref()),
+    ] {
+        if let Some(value) = value {
+            push_header(out, name.as_bytes(), value.as_bytes());
+        }
+    }
+    finish(stream, out, a.status, &a.body, close, is_head).await
 }
 
 /// Writes `response` (whose body is complete in memory, as every REST answer is) in one
@@ -318,12 +357,7 @@ async fn respond(
         .await
         .unwrap_or_default();
     out.clear();
-    let status = parts.status;
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\n");
+    status_line(out, parts.status);
     for (name, value) in &parts.headers {
         if name == http::header::CONTENT_LENGTH
             || name == http::header::TRANSFER_ENCODING
@@ -332,11 +366,36 @@ async fn respond(
         {
             continue;
         }
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        push_header(out, name.as_str().as_bytes(), value.as_bytes());
     }
+    finish(stream, out, parts.status, &body, close, is_head).await
+}
+
+fn status_line(out: &mut Vec<u8>, status: StatusCode) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+fn push_header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Ends the head (`Content-Length`, `Date`, `Connection: close`), adds the body and
+/// writes it all.
+async fn finish(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    body: &[u8],
+    close: bool,
+    is_head: bool,
+) -> io::Result<()> {
     let bodiless = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
@@ -351,7 +410,7 @@ async fn respond(
     }
     out.extend_from_slice(b"\r\n");
     if !bodiless && !is_head {
-        out.extend_from_slice(&body);
+        out.extend_from_slice(body);
     }
     stream.write_all(out).await?;
     if close {

@@ -102,21 +102,19 @@ pub(crate) enum RequestBody {
 /// Answers one request on the hyper path.
 pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
-    serve(&app, parts, RequestBody::Stream(body)).await
+    serve(&app, parts, RequestBody::Stream(body))
+        .await
+        .into_response()
 }
 
 /// Answers one request (the hyper path and [`crate::h1`] both come here).
-pub(crate) async fn serve(
-    app: &RestApp,
-    parts: http::request::Parts,
-    body: RequestBody,
-) -> Response {
+pub(crate) async fn serve(app: &RestApp, parts: http::request::Parts, body: RequestBody) -> Reply {
     let started = Instant::now();
     let method = parts.method.clone();
     let metrics = app.runtime.metrics();
     let Ok(_permit) = app.limit.try_acquire() else {
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
-        return problem::overloaded();
+        return Reply::Response(problem::overloaded());
     };
     let found = app.router.find(&method, parts.uri.path());
     let (route, operation): (&str, Cow<'_, str>) = match &found {
@@ -140,14 +138,12 @@ pub(crate) async fn serve(
         answered: false,
     };
     let in_flight = metrics.start();
-    let (response, upstream) = respond(app, parts, body, found).await;
+    let (reply, upstream) = respond(app, parts, body, found).await;
     record.answered = true;
     drop(in_flight);
-    let status = response.status().as_u16();
-    let kind = response
-        .extensions()
-        .get::<problem::ProblemKind>()
-        .map(|k| k.0.as_str())
+    let status = reply.status().as_u16();
+    let kind = reply
+        .kind()
         .or((status >= 400).then_some("upstream-status"));
     metrics.request("rest", &operation, status, kind, started.elapsed());
     access::record(
@@ -161,7 +157,7 @@ pub(crate) async fn serve(
             message: "request",
         },
     );
-    response
+    reply
 }
 
 /// 413: the body is larger than the limit.
@@ -192,26 +188,29 @@ async fn respond(
     parts: http::request::Parts,
     body: RequestBody,
     found: Match<'_>,
-) -> (Response, Option<u16>) {
+) -> (Reply, Option<u16>) {
     let (op, route, params) = match found {
         Match::Found {
             op, route, params, ..
         } => (op, route, params),
         Match::MethodNotAllowed { allow, .. } => {
-            return (problem::method_not_allowed(&parts.method, &allow), None);
+            return (
+                Reply::Response(problem::method_not_allowed(&parts.method, &allow)),
+                None,
+            );
         }
         Match::BadPath => {
             return (
-                problem::problem(
+                Reply::Response(problem::problem(
                     StatusCode::BAD_REQUEST,
                     "invalid-path",
                     "a path segment is not valid percent-encoded UTF-8",
                     Map::new(),
-                ),
+                )),
                 None,
             );
         }
-        Match::NotFound => return (problem::not_found(0), None),
+        Match::NotFound => return (Reply::Response(problem::not_found(0)), None),
     };
     let too_large = || body_too_large(app.max_body_bytes);
     let declared = parts
@@ -220,7 +219,7 @@ async fn respond(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
-        return (too_large(), None);
+        return (Reply::Response(too_large()), None);
     }
     let bytes = match body {
         RequestBody::Read(bytes) => bytes,
@@ -231,8 +230,8 @@ async fn respond(
         .await
         {
             Ok(Ok(b)) => b,
-            Ok(Err(_)) => return (too_large(), None),
-            Err(_) => return (body_timeout(app.body_timeout), None),
+            Ok(Err(_)) => return (Reply::Response(too_large()), None),
+            Err(_) => return (Reply::Response(body_timeout(app.body_timeout)), None),
         },
     };
     let content_type = parts
@@ -253,7 +252,7 @@ async fn respond(
     }
     let body = match InboundBody::parse(content_type, &bytes) {
         Ok(b) => b,
-        Err(e) => return (from_error(&e, app.runtime.secrets()), None),
+        Err(e) => return (Reply::Response(from_error(&e, app.runtime.secrets())), None),
     };
     let query = parts
         .uri
@@ -275,54 +274,119 @@ async fn respond(
     answer(app, result, &method, route)
 }
 
-/// The response to an invocation's result.
+/// What a request is answered with.
+pub(crate) enum Reply {
+    /// A built response: problems, and every answer on the hyper path.
+    Response(Response),
+    /// An invocation's answer, not built into a `Response`: [`crate::h1`] writes it out
+    /// as it is.
+    Answered(Answered),
+}
+
+/// An invocation's answer.
+pub(crate) struct Answered {
+    pub(crate) status: StatusCode,
+    /// `Content-Type`, `Location` and `Cache-Control`, each only when it is a valid header
+    /// value (an upstream's invalid one is dropped).
+    pub(crate) content_type: Option<Cow<'static, str>>,
+    pub(crate) location: Option<String>,
+    pub(crate) cache_control: Option<String>,
+    /// Empty for `HEAD` requests.
+    pub(crate) body: bytes::Bytes,
+}
+
+impl Reply {
+    /// The status.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Reply::Response(r) => r.status(),
+            Reply::Answered(a) => a.status,
+        }
+    }
+
+    /// The error kind a problem response carries.
+    fn kind(&self) -> Option<&str> {
+        match self {
+            Reply::Response(r) => r
+                .extensions()
+                .get::<problem::ProblemKind>()
+                .map(|k| k.0.as_str()),
+            Reply::Answered(_) => None,
+        }
+    }
+
+    /// As a `Response`.
+    pub(crate) fn into_response(self) -> Response {
+        let a = match self {
+            Reply::Response(r) => return r,
+            Reply::Answered(a) => a,
+        };
+        let mut response = (a.status, a.body).into_response();
+        let headers = response.headers_mut();
+        headers.remove(CONTENT_TYPE);
+        for (name, value) in [
+            (CONTENT_TYPE, a.content_type.as_deref()),
+            (http::header::LOCATION, a.location.as_deref()),
+            (http::header::CACHE_CONTROL, a.cache_control.as_deref()),
+        ] {
+            if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert(name, v);
+            }
+        }
+        response
+    }
+}
+
+/// `text` when it is a valid header value (what `HeaderValue::from_str` accepts).
+fn header_text<T: AsRef<str>>(text: T) -> Option<T> {
+    text.as_ref()
+        .bytes()
+        .all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t')
+        .then_some(text)
+}
+
+/// The reply to an invocation's result.
 fn answer(
     app: &RestApp,
     result: Result<naftiko_engine::Outcome, naftiko_engine::InvokeError>,
     method: &http::Method,
     route: &str,
-) -> (Response, Option<u16>) {
+) -> (Reply, Option<u16>) {
     match result {
         Ok(outcome) => {
             let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let mut response = match outcome.body {
-                OutcomeBody::Json(v) => {
-                    let mut r = (status, v.to_string()).into_response();
-                    r.headers_mut()
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    r
-                }
+            let (content_type, body) = match outcome.body {
+                OutcomeBody::Json(v) => (
+                    Some(Cow::Borrowed("application/json")),
+                    bytes::Bytes::from(v.to_string()),
+                ),
                 OutcomeBody::Raw {
                     content_type,
                     bytes,
-                } => {
-                    let mut r = (status, bytes).into_response();
-                    r.headers_mut().remove(CONTENT_TYPE);
-                    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                        r.headers_mut().insert(CONTENT_TYPE, ct);
-                    }
-                    r
-                }
-                OutcomeBody::Empty => status.into_response(),
+                } => (
+                    content_type.and_then(header_text).map(|c| {
+                        if c == "application/json" {
+                            Cow::Borrowed("application/json")
+                        } else {
+                            Cow::Owned(c)
+                        }
+                    }),
+                    bytes,
+                ),
+                OutcomeBody::Empty => (None, bytes::Bytes::new()),
             };
-            if let Some(l) = outcome
-                .location
-                .and_then(|l| HeaderValue::from_str(&l).ok())
-            {
-                response.headers_mut().insert(http::header::LOCATION, l);
-            }
-            if let Some(cc) = outcome
-                .cache_control
-                .and_then(|c| HeaderValue::from_str(&c).ok())
-            {
-                response
-                    .headers_mut()
-                    .insert(http::header::CACHE_CONTROL, cc);
-            }
-            if method == http::Method::HEAD {
-                *response.body_mut() = Body::empty();
-            }
-            (response, outcome.upstream_status)
+            let answered = Answered {
+                status,
+                content_type,
+                location: outcome.location.and_then(header_text),
+                cache_control: outcome.cache_control.and_then(header_text),
+                body: if method == http::Method::HEAD {
+                    bytes::Bytes::new()
+                } else {
+                    body
+                },
+            };
+            (Reply::Answered(answered), outcome.upstream_status)
         }
         Err(e) => {
             if e.fault() != naftiko_engine::Fault::Downstream {
@@ -334,7 +398,7 @@ fn answer(
                     "invocation failed"
                 );
             }
-            (from_error(&e, app.runtime.secrets()), None)
+            (Reply::Response(from_error(&e, app.runtime.secrets())), None)
         }
     }
 }

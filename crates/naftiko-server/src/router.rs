@@ -85,7 +85,13 @@ impl Router {
         let decoded: Vec<Option<Cow<'_, str>>> = raw_path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|p| percent_decode_str(p).decode_utf8().ok())
+            .map(|p| {
+                if p.contains('%') {
+                    percent_decode_str(p).decode_utf8().ok()
+                } else {
+                    Some(Cow::Borrowed(p))
+                }
+            })
             .collect();
         let mut best: Option<(&Entry, Score, Option<Params>)> = None;
         for e in &self.entries {
