@@ -243,7 +243,12 @@ impl DirectPlan {
             fields: &self.fields,
             found: &mut found,
         };
-        let mut de = serde_json::Deserializer::from_slice(doc);
+        // One UTF-8 check for the whole document rather than one per string (a document
+        // that is not UTF-8 is refused by the general path, which says where).
+        let Ok(doc) = std::str::from_utf8(doc) else {
+            return Ok(false);
+        };
+        let mut de = serde_json::Deserializer::from_str(doc);
         if seed.deserialize(&mut de).is_err() || de.end().is_err() {
             return Ok(false);
         }
@@ -344,19 +349,14 @@ fn read_field<'a>(
     range: std::ops::Range<usize>,
 ) -> Option<FormField<'a>> {
     let field = &body[range.clone()];
-    let mut equals = None;
-    let mut plain = true;
-    for (i, b) in field.iter().enumerate() {
-        if *b == b'=' && equals.is_none() {
-            equals = Some(range.start + i);
-        } else if !UNCHANGED[usize::from(*b)] {
-            plain = false;
-            break;
-        }
-    }
-    if plain
-        && let (Some(at), Some(text)) = (equals, text)
-        && let (Some(name), Some(value)) = (text.get(range.start..at), text.get(at + 1..range.end))
+    let plain = |part: &[u8]| part.iter().all(|b| UNCHANGED[usize::from(*b)]);
+    if let (Some(eq), Some(text)) = (field.iter().position(|b| *b == b'='), text)
+        && plain(&field[..eq])
+        && plain(&field[eq + 1..])
+        && let (Some(name), Some(value)) = (
+            text.get(range.start..range.start + eq),
+            text.get(range.start + eq + 1..range.end),
+        )
     {
         return Some(FormField {
             name: Cow::Borrowed(name),
@@ -994,6 +994,18 @@ capability:
         // An answer that is not an object is shaped by the general code.
         let outcome = plan.shape(answer("[1]")).unwrap();
         assert!(matches!(outcome.body, OutcomeBody::Json(_)), "{outcome:?}");
+        // So is one that is not UTF-8, with the general path's error.
+        let inv = runtime.parts(*op).unwrap().0;
+        let bad: &[u8] = b"{\"access_token\":\"\xff\",\"expires_in\":1}";
+        let form = inbound(form_ct, form.as_bytes()).unwrap();
+        let general = inv
+            .rehearse(&form, Some((200, Bytes::from_static(bad))))
+            .map(|(_, o)| o.unwrap());
+        let mut not_utf8 = answer("");
+        not_utf8.body = Bytes::from_static(bad);
+        let direct = plan.shape(not_utf8);
+        assert!(direct.is_err(), "{direct:?}");
+        assert_eq!(written(direct), written(general));
     }
 
     #[test]

@@ -69,6 +69,28 @@ impl OperationHandles {
     }
 }
 
+/// One adapter's operation, its metric handles resolved ([`Metrics::operation`]).
+#[derive(Debug, Clone)]
+pub struct OperationMetrics {
+    adapter: &'static str,
+    operation: Arc<str>,
+    handles: Arc<OperationHandles>,
+}
+
+impl OperationMetrics {
+    /// The operation label.
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+}
+
+/// One consumed API's call metrics, resolved ([`Metrics::upstream_of`]).
+#[derive(Debug, Clone)]
+pub struct UpstreamMetrics {
+    namespace: Arc<str>,
+    handles: Arc<OperationHandles>,
+}
+
 /// The counters of one status (and error kind) of an operation.
 #[derive(Debug)]
 struct Outcome {
@@ -173,7 +195,28 @@ impl Metrics {
         error: Option<&str>,
         elapsed: Duration,
     ) {
-        let handles = self.operation_handles(adapter, operation);
+        self.record(&self.operation(adapter, operation), status, error, elapsed);
+    }
+
+    /// The handles of one adapter's operation, to record its requests with
+    /// [`Metrics::record`] without looking them up each time.
+    pub fn operation(&self, adapter: &'static str, operation: &str) -> OperationMetrics {
+        OperationMetrics {
+            adapter,
+            operation: operation.into(),
+            handles: self.operation_handles(adapter, operation),
+        }
+    }
+
+    /// Records an answered request of `op`; `error` is its kind when it failed.
+    pub fn record(
+        &self,
+        op: &OperationMetrics,
+        status: u16,
+        error: Option<&str>,
+        elapsed: Duration,
+    ) {
+        let (adapter, operation, handles) = (op.adapter, op.operation.as_ref(), &op.handles);
         handles.latency.observe(elapsed.as_secs_f64());
         handles.count(status, error, || {
             let mut labels: Labels = vec![
@@ -225,7 +268,11 @@ impl Metrics {
 
     /// Records a call to a consumed API (`status` `None` when it did not answer).
     pub fn upstream(&self, namespace: &str, status: Option<u16>, elapsed: Duration) {
-        let status = status.unwrap_or(0);
+        self.record_upstream(&self.upstream_of(namespace), status, elapsed);
+    }
+
+    /// The handles of one consumed API's calls, for [`Metrics::record_upstream`].
+    pub fn upstream_of(&self, namespace: &str) -> UpstreamMetrics {
         let handles = {
             let cache = self
                 .upstream_handles
@@ -249,10 +296,25 @@ impl Metrics {
                     .clone()
             }
         };
+        UpstreamMetrics {
+            namespace: namespace.into(),
+            handles,
+        }
+    }
+
+    /// Records a call of `upstream` (`status` `None` when it did not answer).
+    pub fn record_upstream(
+        &self,
+        upstream: &UpstreamMetrics,
+        status: Option<u16>,
+        elapsed: Duration,
+    ) {
+        let status = status.unwrap_or(0);
+        let handles = &upstream.handles;
         handles.latency.observe(elapsed.as_secs_f64());
         handles.count(status, None, || {
             let labels: Labels = vec![
-                ("namespace", namespace.to_owned()),
+                ("namespace", upstream.namespace.to_string()),
                 ("status", status.to_string()),
             ];
             (self.upstream.get_or_create(&labels).clone(), None)

@@ -1091,6 +1091,7 @@ impl DocBuild<'_> {
                 secrets: secrets.clone(),
                 metrics: metrics.clone(),
                 fast,
+                calls: std::sync::OnceLock::new(),
             });
             for r in &api.resources {
                 let path = r.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");

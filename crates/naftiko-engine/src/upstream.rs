@@ -45,6 +45,8 @@ pub(crate) struct Upstream {
     pub(crate) options: ClientOptions,
     pub(crate) secrets: Secrets,
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// This API's call metrics, resolved at the first call.
+    pub(crate) calls: std::sync::OnceLock<crate::metrics::UpstreamMetrics>,
     /// naftiko's own client, used instead of reqwest for plain-HTTP upstreams with no proxy.
     pub(crate) fast: Option<PlainClient>,
 }
@@ -292,11 +294,13 @@ impl Upstream {
         impl Drop for Count<'_> {
             fn drop(&mut self) {
                 let status = self.status.flatten();
-                self.upstream.metrics.upstream(
-                    &self.upstream.namespace,
-                    status,
-                    self.started.elapsed(),
-                );
+                let upstream = self.upstream;
+                let calls = upstream
+                    .calls
+                    .get_or_init(|| upstream.metrics.upstream_of(&upstream.namespace));
+                upstream
+                    .metrics
+                    .record_upstream(calls, status, self.started.elapsed());
             }
         }
         let mut count = Count {

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Request, StatusCode};
+use naftiko_engine::metrics::OperationMetrics;
 use naftiko_engine::{DirectRequest, Inbound, InboundBody, OutcomeBody, Runtime};
 use serde_json::Map;
 
@@ -47,7 +48,7 @@ struct Unanswered<'a> {
     access: Option<&'a dyn AccessSink>,
     method: http::Method,
     route: &'a str,
-    operation: &'a str,
+    operation: &'a OperationMetrics,
     started: Instant,
     answered: bool,
 }
@@ -57,8 +58,7 @@ impl Drop for Unanswered<'_> {
         if self.answered {
             return;
         }
-        self.metrics.request(
-            "rest",
+        self.metrics.record(
             self.operation,
             499,
             Some("client-closed"),
@@ -78,17 +78,28 @@ impl Drop for Unanswered<'_> {
     }
 }
 
-/// The metrics label of a request: `METHOD route`, or `-` when no route matched.
+/// The metrics label of a request to `route` whose method the route does not serve as
+/// it is: `METHOD route`, with any method outside RFC 9110's own counted as `OTHER` (a
+/// client must not be able to grow the metrics with made-up methods).
 fn operation_label(method: &http::Method, route: &str) -> String {
-    if route == "-" {
-        return route.to_owned();
-    }
-    // Pushed rather than `format!`ed: this runs on every request.
-    let mut label = String::with_capacity(method.as_str().len() + 1 + route.len());
-    label.push_str(method.as_str());
-    label.push(' ');
-    label.push_str(route);
-    label
+    use http::Method as M;
+    let known = [
+        M::GET,
+        M::HEAD,
+        M::POST,
+        M::PUT,
+        M::DELETE,
+        M::CONNECT,
+        M::OPTIONS,
+        M::TRACE,
+        M::PATCH,
+    ];
+    let method = if known.contains(method) {
+        method.as_str()
+    } else {
+        "OTHER"
+    };
+    format!("{method} {route}")
 }
 
 /// A request body: still to be read (hyper), or already read ([`crate::h1`]).
@@ -117,16 +128,17 @@ pub(crate) async fn serve(app: &RestApp, parts: http::request::Parts, body: Requ
         return Reply::Response(problem::overloaded());
     };
     let found = app.router.find(&method, parts.uri.path());
-    let (route, operation): (&str, Cow<'_, str>) = match &found {
+    let (route, operation): (&str, Cow<'_, OperationMetrics>) = match &found {
         Match::Found {
             route,
-            label: Some(label),
+            handler: Some(handler),
             ..
-        } => (route, Cow::Borrowed(*label)),
-        Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => {
-            (route, Cow::Owned(operation_label(&method, route)))
-        }
-        Match::BadPath | Match::NotFound => ("-", Cow::Borrowed("-")),
+        } => (route, Cow::Borrowed(handler.metrics(metrics))),
+        Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => (
+            route,
+            Cow::Owned(metrics.operation("rest", &operation_label(&method, route))),
+        ),
+        Match::BadPath | Match::NotFound => ("-", Cow::Owned(metrics.operation("rest", "-"))),
     };
     let mut record = Unanswered {
         metrics,
@@ -145,7 +157,7 @@ pub(crate) async fn serve(app: &RestApp, parts: http::request::Parts, body: Requ
     let kind = reply
         .kind()
         .or((status >= 400).then_some("upstream-status"));
-    metrics.request("rest", &operation, status, kind, started.elapsed());
+    metrics.record(&operation, status, kind, started.elapsed());
     access::record(
         app.access.as_deref(),
         AccessLine {
@@ -399,6 +411,34 @@ fn answer(
                 );
             }
             (Reply::Response(from_error(&e, app.runtime.secrets())), None)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_metrics_label() {
+        assert_eq!(operation_label(&http::Method::GET, "/t"), "GET /t");
+        let made_up = http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(operation_label(&made_up, "/t"), "OTHER /t");
+    }
+
+    #[test]
+    fn only_valid_header_values_are_passed_on() {
+        assert_eq!(header_text("no-store"), Some("no-store"));
+        assert_eq!(header_text("a\tb"), Some("a\tb"));
+        assert_eq!(header_text("a\r\nX-Evil: 1"), None);
+        assert_eq!(header_text("a\u{7f}"), None);
+        for text in ["no-store", "a\tb", "a\r\nb", "é", "a\u{7f}", "\u{0}"] {
+            assert_eq!(
+                header_text(text).is_some(),
+                HeaderValue::from_str(text).is_ok(),
+                "{text:?}"
+            );
         }
     }
 }

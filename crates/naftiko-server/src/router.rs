@@ -6,17 +6,51 @@
 //! routes; validation has already refused real conflicts, and this matcher cannot panic on
 //! any path a capability declares.
 
+use naftiko_engine::metrics::{Metrics, OperationMetrics};
 use naftiko_engine::{OpId, Route, Segment};
 use percent_encoding::percent_decode_str;
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// One path with the operations per method.
 #[derive(Debug, Clone)]
 struct Entry {
     path: String,
     segments: Vec<Segment>,
-    /// Method, operation, and the metrics label `METHOD path`.
-    methods: Vec<(http::Method, OpId, String)>,
+    methods: Vec<Handler>,
+}
+
+/// One method of a route: its operation and its metrics.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    method: http::Method,
+    op: OpId,
+    /// `METHOD path`, the metrics label.
+    label: String,
+    metrics: OnceLock<OperationMetrics>,
+}
+
+impl PartialEq for Handler {
+    fn eq(&self, other: &Self) -> bool {
+        self.method == other.method && self.op == other.op && self.label == other.label
+    }
+}
+
+impl Handler {
+    fn new(method: &http::Method, op: OpId, path: &str) -> Self {
+        Handler {
+            method: method.clone(),
+            op,
+            label: format!("{method} {path}"),
+            metrics: OnceLock::new(),
+        }
+    }
+
+    /// The operation's REST metrics, resolved at its first request.
+    pub fn metrics(&self, metrics: &Metrics) -> &OperationMetrics {
+        self.metrics
+            .get_or_init(|| metrics.operation("rest", &self.label))
+    }
 }
 
 /// The routes of one listener.
@@ -36,7 +70,7 @@ pub enum Match<'r> {
         route: &'r str,
         /// `METHOD route`, when the request's method is the route's (not for a `HEAD`
         /// served by a `GET` route).
-        label: Option<&'r str>,
+        handler: Option<&'r Handler>,
         /// Path variables by name.
         params: Vec<(String, String)>,
     },
@@ -62,19 +96,15 @@ impl Router {
             .find(|e| same_shape(&e.segments, &route.segments))
         {
             Some(e) => {
-                if !e.methods.iter().any(|(m, _, _)| *m == route.method) {
-                    let label = format!("{} {}", route.method, e.path);
-                    e.methods.push((route.method.clone(), route.op, label));
+                if !e.methods.iter().any(|h| h.method == route.method) {
+                    let handler = Handler::new(&route.method, route.op, &e.path);
+                    e.methods.push(handler);
                 }
             }
             None => self.entries.push(Entry {
                 path: route.path.clone(),
                 segments: route.segments.clone(),
-                methods: vec![(
-                    route.method.clone(),
-                    route.op,
-                    format!("{} {}", route.method, route.path),
-                )],
+                methods: vec![Handler::new(&route.method, route.op, &route.path)],
             }),
         }
     }
@@ -112,16 +142,16 @@ impl Router {
         } else {
             method
         };
-        match entry.methods.iter().find(|(m, _, _)| m == wanted) {
-            Some((m, op, label)) => Match::Found {
-                op: *op,
+        match entry.methods.iter().find(|h| h.method == wanted) {
+            Some(h) => Match::Found {
+                op: h.op,
                 route: &entry.path,
-                label: (m == method).then_some(label.as_str()),
+                handler: (h.method == method).then_some(h),
                 params,
             },
             None => Match::MethodNotAllowed {
                 route: &entry.path,
-                allow: entry.methods.iter().map(|(m, _, _)| m.clone()).collect(),
+                allow: entry.methods.iter().map(|h| h.method.clone()).collect(),
             },
         }
     }
