@@ -66,16 +66,17 @@ pub struct Head {
 /// Decodes the request head at the start of `buf`, accepting at most `max_headers` headers.
 pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
     const ON_STACK: usize = 128;
-    let mut stack = [httparse::EMPTY_HEADER; ON_STACK];
+    // Uninitialised slots: filling 128 empty headers cost more than parsing a head.
+    let mut stack = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; ON_STACK];
     let mut heap;
-    let headers: &mut [httparse::Header<'_>] = if max_headers <= ON_STACK {
+    let headers: &mut [std::mem::MaybeUninit<httparse::Header<'_>>] = if max_headers <= ON_STACK {
         &mut stack[..max_headers.max(1)]
     } else {
-        heap = vec![httparse::EMPTY_HEADER; max_headers];
+        heap = vec![std::mem::MaybeUninit::uninit(); max_headers];
         &mut heap
     };
-    let mut request = httparse::Request::new(headers);
-    let len = match request.parse(buf) {
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(buf, headers) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Decoded::Partial,
         Err(httparse::Error::TooManyHeaders) => {
