@@ -122,38 +122,52 @@ pub(crate) struct AccessWriter {
 
 impl AccessSink for AccessWriter {
     fn write(&self, line: &AccessLine<'_>) {
-        let text = self.render(line, SystemTime::now());
+        thread_local! {
+            /// The line being written, its allocation reused from line to line.
+            static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
         start_flusher();
-        let _ = Line::Batched.write(text.as_bytes());
+        TEXT.with_borrow_mut(|text| {
+            text.clear();
+            self.render_into(line, SystemTime::now(), text);
+            let _ = Line::Batched.write(text.as_bytes());
+        });
     }
 }
 
 impl AccessWriter {
     /// One line, with its line break.
+    #[cfg(test)]
     fn render(&self, line: &AccessLine<'_>, now: SystemTime) -> String {
+        let mut text = String::new();
+        self.render_into(line, now, &mut text);
+        text
+    }
+
+    /// Appends one line, with its line break, to `text`.
+    fn render_into(&self, line: &AccessLine<'_>, now: SystemTime, text: &mut String) {
         // Appended piece by piece: `format!` machinery was most of this line's cost.
-        let mut text = String::with_capacity(224);
         let mut n = itoa::Buffer::new();
         if self.json {
             text.push_str("{\"timestamp\":\"");
-            push_rfc3339_micros(&mut text, now);
+            push_rfc3339_micros(text, now);
             text.push_str("\",\"level\":\"INFO\",\"message\":");
-            push_json_string(&mut text, line.message);
+            push_json_string(text, line.message);
             text.push_str(",\"method\":");
-            push_json_string(&mut text, line.method);
+            push_json_string(text, line.method);
             text.push_str(",\"route\":");
-            push_json_string(&mut text, line.route);
+            push_json_string(text, line.route);
             text.push_str(",\"status\":");
             text.push_str(n.format(line.status));
             text.push_str(",\"upstream_status\":");
             text.push_str(n.format(line.upstream_status));
             text.push_str(",\"latency_ms\":");
-            push_f64(&mut text, line.latency_ms);
+            push_f64(text, line.latency_ms);
             text.push_str(",\"target\":\"");
             text.push_str(ACCESS_TARGET);
             text.push_str("\"}\n");
         } else {
-            push_rfc3339_micros(&mut text, now);
+            push_rfc3339_micros(text, now);
             text.push_str("  INFO ");
             text.push_str(ACCESS_TARGET);
             text.push_str(": ");
@@ -167,10 +181,9 @@ impl AccessWriter {
             text.push_str(" upstream_status=");
             text.push_str(n.format(line.upstream_status));
             text.push_str(" latency_ms=");
-            push_f64(&mut text, line.latency_ms);
+            push_f64(text, line.latency_ms);
             text.push('\n');
         }
-        text
     }
 }
 

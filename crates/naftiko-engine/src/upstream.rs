@@ -86,17 +86,13 @@ impl Head {
     /// and the first `WWW-Authenticate` with a `Digest` challenge (values that are not
     /// visible ASCII are ignored, as `HeaderValue::to_str` does).
     pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
-        let is_challenge = name.eq_ignore_ascii_case(b"www-authenticate");
-        let slot = if name.eq_ignore_ascii_case(b"content-type") {
-            &mut self.content_type
-        } else if name.eq_ignore_ascii_case(b"cache-control") {
-            &mut self.cache_control
-        } else if name.eq_ignore_ascii_case(b"location") {
-            &mut self.location
-        } else if is_challenge {
-            &mut self.challenge
-        } else {
-            return;
+        // By length first: most headers are none of these four.
+        let (slot, is_challenge) = match name.len() {
+            12 if name.eq_ignore_ascii_case(b"content-type") => (&mut self.content_type, false),
+            13 if name.eq_ignore_ascii_case(b"cache-control") => (&mut self.cache_control, false),
+            8 if name.eq_ignore_ascii_case(b"location") => (&mut self.location, false),
+            16 if name.eq_ignore_ascii_case(b"www-authenticate") => (&mut self.challenge, true),
+            _ => return,
         };
         if slot.is_some() {
             return;

@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 struct Entry {
     path: String,
     segments: Vec<Segment>,
+    /// Every segment is a literal.
+    literal: bool,
     methods: Vec<Handler>,
 }
 
@@ -104,6 +106,10 @@ impl Router {
             None => self.entries.push(Entry {
                 path: route.path.clone(),
                 segments: route.segments.clone(),
+                literal: route
+                    .segments
+                    .iter()
+                    .all(|s| matches!(s, Segment::Literal(_))),
                 methods: vec![Handler::new(&route.method, route.op, &route.path)],
             }),
         }
@@ -111,6 +117,16 @@ impl Router {
 
     /// Matches a raw (still percent-encoded) request path.
     pub fn find(&self, method: &http::Method, raw_path: &str) -> Match<'_> {
+        // A path spelled exactly as a route without variables is that route: no other
+        // entry can match it as literally (entries of the same shape are merged).
+        if !raw_path.contains('%')
+            && let Some(e) = self
+                .entries
+                .iter()
+                .find(|e| e.literal && e.path == raw_path)
+        {
+            return choose(e, method, Vec::new());
+        }
         // Borrowed unless a segment has percent escapes.
         let decoded: Vec<Option<Cow<'_, str>>> = raw_path
             .split('/')
@@ -137,23 +153,28 @@ impl Router {
         let Some(params) = params else {
             return Match::BadPath;
         };
-        let wanted = if method == http::Method::HEAD {
-            &http::Method::GET
-        } else {
-            method
-        };
-        match entry.methods.iter().find(|h| h.method == wanted) {
-            Some(h) => Match::Found {
-                op: h.op,
-                route: &entry.path,
-                handler: (h.method == method).then_some(h),
-                params,
-            },
-            None => Match::MethodNotAllowed {
-                route: &entry.path,
-                allow: entry.methods.iter().map(|h| h.method.clone()).collect(),
-            },
-        }
+        choose(entry, method, params)
+    }
+}
+
+/// The operation of `entry` for `method` (`HEAD` is served by `GET`).
+fn choose<'r>(entry: &'r Entry, method: &http::Method, params: Params) -> Match<'r> {
+    let wanted = if method == http::Method::HEAD {
+        &http::Method::GET
+    } else {
+        method
+    };
+    match entry.methods.iter().find(|h| h.method == wanted) {
+        Some(h) => Match::Found {
+            op: h.op,
+            route: &entry.path,
+            handler: (h.method == method).then_some(h),
+            params,
+        },
+        None => Match::MethodNotAllowed {
+            route: &entry.path,
+            allow: entry.methods.iter().map(|h| h.method.clone()).collect(),
+        },
     }
 }
 
@@ -274,5 +295,37 @@ mod tests {
         assert_eq!(r.find(&http::Method::GET, "/v1/%ff"), Match::NotFound);
         let v = router(&[("GET", "/x/{id}", 0)]);
         assert_eq!(v.find(&http::Method::GET, "/x/%ff"), Match::BadPath);
+    }
+
+    #[test]
+    fn exact_literal_paths_match_as_the_segment_matcher_does() {
+        let r = router(&[
+            ("GET", "/ships/{imo}", 0),
+            ("GET", "/ships/latest", 1),
+            ("POST", "/v1/token", 2),
+        ]);
+        for (method, path) in [
+            ("GET", "/ships/latest"),
+            ("GET", "/ships/latest/"),
+            ("GET", "//ships/latest"),
+            ("GET", "/ships/lat%65st"),
+            ("GET", "/ships/9074729"),
+            ("HEAD", "/ships/latest"),
+            ("POST", "/v1/token"),
+            ("GET", "/v1/token"),
+            ("POST", "/v1/tokens"),
+        ] {
+            let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut general = r.clone();
+            // Without the literal flag, only the segment matcher runs.
+            for e in &mut general.entries {
+                e.literal = false;
+            }
+            assert_eq!(
+                r.find(&method, path),
+                general.find(&method, path),
+                "{method} {path}"
+            );
+        }
     }
 }
