@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# User-space instructions per request of `naftiko run capabilities/oauth2-tokens.yaml`
+# (release build), counted by callgrind: the most repeatable cost figure on a shared VM.
+# naftiko runs under valgrind on CPU0, the bench kit's upstream and wrk on CPU1; 3 s of
+# warm-up, then the counters are zeroed and 6 s of load (8 connections) are counted.
+# Prints requests, instructions and instructions per request; leaves the callgrind file
+# in OUT (default target/callgrind.out) for `callgrind_annotate --inclusive=yes`.
+# Needs valgrind, wrk and the kit (`../shared/bench`, built by its run.sh).
+# Usage: scripts/bench-instructions.sh [OUT] [extra naftiko run flags…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-target/callgrind.out}"
+shift || true
+kit=../shared/bench
+upstream_port=18081
+port=18290
+for tool in valgrind callgrind_control wrk; do
+  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed" >&2; exit 0; }
+done
+[[ -x $kit/target/release/bench-upstream ]] || (cd "$kit" && cargo build --release --quiet -p bench-upstream)
+cargo build --release --quiet
+taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" >/dev/null 2>&1 &
+up=$!
+taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" target/release/naftiko run \
+  capabilities/oauth2-tokens.yaml --base-uri "oauth2-tokens=http://127.0.0.1:$upstream_port" \
+  --listen "oauth2-tokens-rest=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+vg=$!
+trap 'kill $vg $up 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null -X POST "127.0.0.1:$port/v1/oauth2/token" -d x=1 && break
+  sleep 0.2
+done
+load() {
+  taskset -c 1 wrk -t1 -c8 -d"$1" -s "$kit/wrk/post_form.lua" "http://127.0.0.1:$port/v1/oauth2/token"
+}
+load 3s >/dev/null
+callgrind_control -z "$vg" >/dev/null
+requests=$(load 6s | sed -n 's/.*BENCH_RESULT requests=\([0-9]*\).*/\1/p')
+callgrind_control -d "$vg" >/dev/null
+sleep 1
+kill "$vg" "$up" 2>/dev/null || true
+wait "$vg" 2>/dev/null || true
+total=$(callgrind_annotate "$out".1 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+echo "requests=$requests instructions=$total per_request=$((total / requests))"
