@@ -34,9 +34,9 @@ load() {
   taskset -c 1 wrk -t1 -c8 -d"$1" -s "$kit/wrk/post_form.lua" "http://127.0.0.1:$port/v1/oauth2/token"
 }
 load 3s >/dev/null
-callgrind_control -z "$vg" >/dev/null
+callgrind_control -z "$vg" >/dev/null 2>&1
 requests=$(load 6s | sed -n 's/.*BENCH_RESULT requests=\([0-9]*\).*/\1/p')
-callgrind_control -d "$vg" >/dev/null
+callgrind_control -d "$vg" >/dev/null 2>&1
 sleep 1
 kill "$vg" "$up" 2>/dev/null || true
 wait "$vg" 2>/dev/null || true
