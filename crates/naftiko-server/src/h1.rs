@@ -22,11 +22,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::response::Response;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri, Version};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use std::ops::Range;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
@@ -50,18 +51,59 @@ pub enum Decoded {
     Reject(StatusCode, &'static str),
 }
 
-/// A parsed request head.
+/// A parsed request head. Its headers are positions in the head's bytes: a `HeaderMap` is
+/// built only for requests that need one ([`Head::into_parts`]).
 #[derive(Debug)]
 pub struct Head {
     /// Bytes of the head, including the blank line.
     pub len: usize,
-    /// Method, target, version and headers.
-    pub parts: http::request::Parts,
+    /// The method.
+    pub method: Method,
+    /// The request target (a path, with its query).
+    pub uri: Uri,
+    /// Each header's name and value, as byte ranges of the head, in order. Every one is a
+    /// valid `HeaderName` and `HeaderValue`.
+    pub headers: Vec<(Range<usize>, Range<usize>)>,
     /// The `Content-Length` (0 without one).
     pub body_len: u64,
     /// The client asked to close the connection after this answer.
     pub close: bool,
 }
+
+impl Head {
+    /// The first value of the header `name` (any case); `bytes` is the head it was decoded
+    /// from.
+    pub fn header<'b>(&self, bytes: &'b [u8], name: &str) -> Option<&'b [u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| bytes[n.clone()].eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| &bytes[v.clone()])
+    }
+
+    /// The request's method, target and headers as `http` parts; `bytes` is the head it
+    /// was decoded from (header values share it rather than copy it).
+    pub fn into_parts(self, bytes: &Bytes) -> http::request::Parts {
+        let mut map = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in self.headers {
+            // Both were checked by `decode_head`.
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(&bytes[name]),
+                HeaderValue::from_maybe_shared(bytes.slice(value)),
+            ) {
+                map.append(name, value);
+            }
+        }
+        let mut parts = Request::new(()).into_parts().0;
+        parts.method = self.method;
+        parts.uri = self.uri;
+        parts.version = Version::HTTP_11;
+        parts.headers = map;
+        parts
+    }
+}
+
+/// Longest header name `http` accepts.
+const MAX_NAME: usize = (1 << 16) - 1;
 
 /// Decodes the request head at the start of `buf`, accepting at most `max_headers` headers.
 pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
@@ -102,9 +144,13 @@ pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
     let Ok(uri) = Uri::try_from(path) else {
         return Decoded::Reject(StatusCode::BAD_REQUEST, "the request target is not valid");
     };
-    let mut map = HeaderMap::with_capacity(request.headers.len());
+    let mut headers = Vec::with_capacity(request.headers.len());
     let mut body_len: Option<u64> = None;
     let mut close = false;
+    let offset = |part: &[u8]| {
+        let start = part.as_ptr() as usize - buf.as_ptr() as usize;
+        start..start + part.len()
+    };
     for h in request.headers.iter() {
         let name = h.name.as_bytes();
         if name.eq_ignore_ascii_case(b"transfer-encoding")
@@ -137,22 +183,19 @@ pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
                 }
             }
         }
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name),
-            HeaderValue::from_bytes(h.value),
-        ) else {
+        // httparse accepts exactly the names (tokens) and values (tab, visible ASCII,
+        // obs-text) that `HeaderName` and `HeaderValue` do, except names longer than
+        // `HeaderName`'s limit (a test checks every byte).
+        if name.is_empty() || name.len() > MAX_NAME {
             return Decoded::Reject(StatusCode::BAD_REQUEST, "a header is not valid");
-        };
-        map.append(name, value);
+        }
+        headers.push((offset(name), offset(h.value)));
     }
-    let mut parts = Request::new(()).into_parts().0;
-    parts.method = method;
-    parts.uri = uri;
-    parts.version = Version::HTTP_11;
-    parts.headers = map;
     Decoded::Ready(Head {
         len,
-        parts,
+        method,
+        uri,
+        headers,
         body_len: body_len.unwrap_or(0),
         close,
     })
@@ -261,8 +304,8 @@ pub(crate) async fn serve(
                 }, if idle => return,
             }
         };
-        buf.advance(head.len);
-        let is_head = head.parts.method == Method::HEAD;
+        let head_bytes = buf.split_to(head.len).freeze();
+        let is_head = head.method == Method::HEAD;
 
         // 2. The body, within the body limit and timeout.
         if head.body_len > max_body as u64 {
@@ -290,7 +333,12 @@ pub(crate) async fn serve(
 
         // 3. The answer. A client that closes its side meanwhile abandons the request:
         // the handler is dropped (and logs 499). Pipelined bytes are kept, up to a bound.
-        let handler = rest::serve(&shared.app, head.parts, rest::RequestBody::Read(body));
+        let close = head.close;
+        let incoming = rest::Incoming::Raw {
+            head,
+            bytes: head_bytes,
+        };
+        let handler = rest::serve(&shared.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
         let response = loop {
             let room = buf.len() < max_head + max_body;
@@ -304,7 +352,7 @@ pub(crate) async fn serve(
         };
 
         // 4. Write it; close when asked to, or when draining.
-        let close = head.close || *stop.borrow();
+        let close = close || *stop.borrow();
         if reply(&mut stream, &mut out, response, close, is_head)
             .await
             .is_err()
@@ -522,5 +570,83 @@ mod date {
             out.extend_from_slice(cached.1.as_bytes());
             out.extend_from_slice(b"\r\n");
         });
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// What `decode_head` made of a request with one header `name: value`: `Some(true)`
+    /// kept, `Some(false)` refused with 400, `None` anything else.
+    fn kept(name: &[u8], value: &[u8]) -> Option<bool> {
+        let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+        head.extend_from_slice(name);
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value);
+        head.extend_from_slice(b"\r\n\r\n");
+        match decode_head(&head, 10) {
+            Decoded::Ready(h) => {
+                assert_eq!(h.headers.len(), 1);
+                Some(true)
+            }
+            Decoded::Reject(StatusCode::BAD_REQUEST, _) => Some(false),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn headers_are_kept_exactly_when_http_accepts_them() {
+        for b in 0..=255u8 {
+            let value = [b'a', b, b'z'];
+            if let Some(kept) = kept(b"x-test", &value) {
+                assert_eq!(
+                    kept,
+                    HeaderValue::from_bytes(&value).is_ok(),
+                    "value byte {b:#x}"
+                );
+            }
+            let name = [b'x', b];
+            // `x:: v` is the header `x` with the value `: v`.
+            if b != b':'
+                && let Some(kept) = kept(&name, b"v")
+            {
+                assert_eq!(
+                    kept,
+                    HeaderName::from_bytes(&name).is_ok(),
+                    "name byte {b:#x}"
+                );
+            }
+        }
+        let long = vec![b'x'; MAX_NAME + 1];
+        let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+        head.extend_from_slice(&long);
+        head.extend_from_slice(b": v\r\n\r\n");
+        assert!(HeaderName::from_bytes(&long).is_err());
+        assert!(matches!(
+            decode_head(&head, 10),
+            Decoded::Reject(StatusCode::BAD_REQUEST, _)
+        ));
+    }
+
+    #[test]
+    fn a_decoded_head_gives_its_headers_and_parts() {
+        let bytes = Bytes::from_static(
+            b"POST /v1/token?a=1 HTTP/1.1\r\nHost: x\r\nContent-Type: a/b\r\ncontent-type: c/d\r\nBody: 1\r\nContent-Length: 3\r\n\r\nabc",
+        );
+        let Decoded::Ready(h) = decode_head(&bytes, 10) else {
+            panic!("not decoded")
+        };
+        assert_eq!(h.header(&bytes, "CONTENT-TYPE"), Some(&b"a/b"[..]));
+        assert_eq!(h.header(&bytes, "body"), Some(&b"1"[..]));
+        assert_eq!(h.header(&bytes, "accept"), None);
+        assert_eq!(h.body_len, 3);
+        let parts = h.into_parts(&bytes);
+        assert_eq!(parts.method, Method::POST);
+        assert_eq!(parts.uri.query(), Some("a=1"));
+        let types: Vec<_> = parts.headers.get_all("content-type").iter().collect();
+        assert_eq!(types, ["a/b", "c/d"]);
+        assert_eq!(parts.headers.len(), 5);
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, StatusCode};
 use naftiko_engine::metrics::OperationMetrics;
 use naftiko_engine::{DirectRequest, Inbound, InboundBody, OutcomeBody, Runtime};
@@ -102,6 +102,59 @@ fn operation_label(method: &http::Method, route: &str) -> String {
     format!("{method} {route}")
 }
 
+/// A request's method, target and headers: `http` parts (the hyper path), or a head
+/// [`crate::h1`] decoded, whose `HeaderMap` is built only when the general path needs one.
+pub(crate) enum Incoming {
+    /// Parts of an `http` request.
+    Parts(http::request::Parts),
+    /// A decoded head and its bytes.
+    Raw {
+        /// The head.
+        head: crate::h1::Head,
+        /// Its bytes.
+        bytes: bytes::Bytes,
+    },
+}
+
+impl Incoming {
+    fn method(&self) -> &http::Method {
+        match self {
+            Incoming::Parts(p) => &p.method,
+            Incoming::Raw { head, .. } => &head.method,
+        }
+    }
+
+    fn uri(&self) -> &http::Uri {
+        match self {
+            Incoming::Parts(p) => &p.uri,
+            Incoming::Raw { head, .. } => &head.uri,
+        }
+    }
+
+    /// The first value of the header `name`.
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        match self {
+            Incoming::Parts(p) => p.headers.get(name).map(HeaderValue::as_bytes),
+            Incoming::Raw { head, bytes } => head.header(bytes, name),
+        }
+    }
+
+    /// The first value of the header `name`, when it is visible ASCII (as
+    /// `HeaderValue::to_str` has it).
+    fn header_str(&self, name: &str) -> Option<&str> {
+        self.header(name)
+            .filter(|v| v.iter().all(|b| *b == b'\t' || (0x20..0x7f).contains(b)))
+            .and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    fn into_parts(self) -> http::request::Parts {
+        match self {
+            Incoming::Parts(p) => p,
+            Incoming::Raw { head, bytes } => head.into_parts(&bytes),
+        }
+    }
+}
+
 /// A request body: still to be read (hyper), or already read ([`crate::h1`]).
 pub(crate) enum RequestBody {
     /// To be read, within the body limit and timeout.
@@ -113,21 +166,21 @@ pub(crate) enum RequestBody {
 /// Answers one request on the hyper path.
 pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
-    serve(&app, parts, RequestBody::Stream(body))
+    serve(&app, Incoming::Parts(parts), RequestBody::Stream(body))
         .await
         .into_response()
 }
 
 /// Answers one request (the hyper path and [`crate::h1`] both come here).
-pub(crate) async fn serve(app: &RestApp, parts: http::request::Parts, body: RequestBody) -> Reply {
+pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) -> Reply {
     let started = Instant::now();
-    let method = parts.method.clone();
+    let method = incoming.method().clone();
     let metrics = app.runtime.metrics();
     let Ok(_permit) = app.limit.try_acquire() else {
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
         return Reply::Response(problem::overloaded());
     };
-    let found = app.router.find(&method, parts.uri.path());
+    let found = app.router.find(&method, incoming.uri().path());
     let (route, operation): (&str, Cow<'_, OperationMetrics>) = match &found {
         Match::Found {
             route,
@@ -150,7 +203,7 @@ pub(crate) async fn serve(app: &RestApp, parts: http::request::Parts, body: Requ
         answered: false,
     };
     let in_flight = metrics.start();
-    let (reply, upstream) = respond(app, parts, body, found).await;
+    let (reply, upstream) = respond(app, incoming, body, found).await;
     record.answered = true;
     drop(in_flight);
     let status = reply.status().as_u16();
@@ -197,7 +250,7 @@ pub(crate) fn body_timeout(timeout: std::time::Duration) -> Response {
 
 async fn respond(
     app: &RestApp,
-    parts: http::request::Parts,
+    incoming: Incoming,
     body: RequestBody,
     found: Match<'_>,
 ) -> (Reply, Option<u16>) {
@@ -207,7 +260,7 @@ async fn respond(
         } => (op, route, params),
         Match::MethodNotAllowed { allow, .. } => {
             return (
-                Reply::Response(problem::method_not_allowed(&parts.method, &allow)),
+                Reply::Response(problem::method_not_allowed(incoming.method(), &allow)),
                 None,
             );
         }
@@ -225,10 +278,8 @@ async fn respond(
         Match::NotFound => return (Reply::Response(problem::not_found(0)), None),
     };
     let too_large = || body_too_large(app.max_body_bytes);
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
+    let declared = incoming
+        .header_str("content-length")
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
         return (Reply::Response(too_large()), None);
@@ -246,26 +297,24 @@ async fn respond(
             Err(_) => return (Reply::Response(body_timeout(app.body_timeout)), None),
         },
     };
-    let content_type = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let content_type = incoming.header_str("content-type");
     if app.runtime.has_direct(op) {
         let direct = DirectRequest {
             content_type,
-            has_query: parts.uri.query().is_some(),
+            has_query: incoming.uri().query().is_some(),
             has_path_params: !params.is_empty(),
-            has_body_header: parts.headers.contains_key("body"),
+            has_body_header: incoming.header("body").is_some(),
             body: &bytes,
         };
         if let Some(result) = app.runtime.invoke_direct(op, &direct).await {
-            return answer(app, result, &parts.method, route);
+            return answer(app, result, incoming.method(), route);
         }
     }
     let body = match InboundBody::parse(content_type, &bytes) {
         Ok(b) => b,
         Err(e) => return (Reply::Response(from_error(&e, app.runtime.secrets())), None),
     };
+    let parts = incoming.into_parts();
     let query = parts
         .uri
         .query()
