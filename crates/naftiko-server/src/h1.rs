@@ -64,6 +64,8 @@ pub struct Head {
     /// Each header's name and value, as byte ranges of the head, in order. Every one is a
     /// valid `HeaderName` and `HeaderValue`.
     pub headers: Vec<(Range<usize>, Range<usize>)>,
+    /// The value of the first `Content-Type` header, a range of the head.
+    pub content_type: Option<Range<usize>>,
     /// The `Content-Length` (0 without one).
     pub body_len: u64,
     /// The client asked to close the connection after this answer.
@@ -145,6 +147,7 @@ pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
         return Decoded::Reject(StatusCode::BAD_REQUEST, "the request target is not valid");
     };
     let mut headers = Vec::with_capacity(request.headers.len());
+    let mut content_type = None;
     let mut body_len: Option<u64> = None;
     let mut close = false;
     let offset = |part: &[u8]| {
@@ -189,6 +192,9 @@ pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
         if name.is_empty() || name.len() > MAX_NAME {
             return Decoded::Reject(StatusCode::BAD_REQUEST, "a header is not valid");
         }
+        if content_type.is_none() && name.eq_ignore_ascii_case(b"content-type") {
+            content_type = Some(offset(h.value));
+        }
         headers.push((offset(name), offset(h.value)));
     }
     Decoded::Ready(Head {
@@ -196,6 +202,7 @@ pub fn decode_head(buf: &[u8], max_headers: usize) -> Decoded {
         method,
         uri,
         headers,
+        content_type,
         body_len: body_len.unwrap_or(0),
         close,
     })
@@ -639,6 +646,7 @@ mod tests {
             panic!("not decoded")
         };
         assert_eq!(h.header(&bytes, "CONTENT-TYPE"), Some(&b"a/b"[..]));
+        assert_eq!(h.content_type.clone().map(|r| &bytes[r]), Some(&b"a/b"[..]));
         assert_eq!(h.header(&bytes, "body"), Some(&b"1"[..]));
         assert_eq!(h.header(&bytes, "accept"), None);
         assert_eq!(h.body_len, 3);

@@ -142,9 +142,18 @@ impl Incoming {
     /// The first value of the header `name`, when it is visible ASCII (as
     /// `HeaderValue::to_str` has it).
     fn header_str(&self, name: &str) -> Option<&str> {
-        self.header(name)
-            .filter(|v| v.iter().all(|b| *b == b'\t' || (0x20..0x7f).contains(b)))
-            .and_then(|v| std::str::from_utf8(v).ok())
+        let value = match self {
+            // The h1 loop noted where the content type is.
+            Incoming::Raw { head, bytes } if name == "content-type" => {
+                &bytes[head.content_type.clone()?]
+            }
+            _ => self.header(name)?,
+        };
+        value
+            .iter()
+            .all(|b| *b == b'\t' || (0x20..0x7f).contains(b))
+            .then(|| std::str::from_utf8(value).ok())
+            .flatten()
     }
 
     fn into_parts(self) -> http::request::Parts {
@@ -278,10 +287,13 @@ async fn respond(
         Match::NotFound => return (Reply::Response(problem::not_found(0)), None),
     };
     let too_large = || body_too_large(app.max_body_bytes);
-    let declared = incoming
-        .header_str("content-length")
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > app.max_body_bytes as u64) {
+    // (The h1 loop has refused a body over the limit before reading it.)
+    if let Incoming::Parts(_) = incoming
+        && let Some(declared) = incoming.header_str("content-length")
+        && declared
+            .parse::<u64>()
+            .is_ok_and(|n| n > app.max_body_bytes as u64)
+    {
         return (Reply::Response(too_large()), None);
     }
     let bytes = match body {
