@@ -81,12 +81,19 @@ impl<'u> Target<'u> {
     }
 }
 
-/// An idle connection.
+/// A connection and where it goes (kept together, so that putting it back in the pool
+/// allocates nothing).
 #[derive(Debug)]
-struct Idle {
+struct Conn {
     host: String,
     port: u16,
     stream: TcpStream,
+}
+
+/// An idle connection.
+#[derive(Debug)]
+struct Idle {
+    conn: Conn,
     since: Instant,
 }
 
@@ -134,11 +141,22 @@ impl PlainClient {
         max_body: usize,
     ) -> Result<PlainAnswer, PlainError> {
         let target = Target::of(url)?;
-        let (mut stream, reused) = match self.checkout(&target) {
-            Some(stream) => (stream, true),
-            None => (self.connect(&target).await?, false),
+        // One clock reading per exchange: it dates the connection's idleness too (from the
+        // start of its last exchange, so an idle connection is dropped a little early).
+        let now = Instant::now();
+        let (mut conn, reused) = match self.checkout(&target, now) {
+            Some(conn) => (conn, true),
+            None => {
+                let stream = self.connect(&target).await?;
+                let conn = Conn {
+                    host: target.host.to_owned(),
+                    port: target.port,
+                    stream,
+                };
+                (conn, false)
+            }
         };
-        if let Err(e) = stream.write_all(request).await {
+        if let Err(e) = conn.stream.write_all(request).await {
             if !reused {
                 return Err(PlainError::Broken(format!(
                     "sending the request failed: {e}"
@@ -146,15 +164,15 @@ impl PlainClient {
             }
             // The server closed the kept-alive connection before reading anything: the
             // request did not reach it, so send it once more on a new connection.
-            stream = self.connect(&target).await?;
-            stream
+            conn.stream = self.connect(&target).await?;
+            conn.stream
                 .write_all(request)
                 .await
                 .map_err(|e| PlainError::Broken(format!("sending the request failed: {e}")))?;
         }
-        let (answer, reusable) = read_answer(&mut stream, is_head, max_body).await?;
+        let (answer, reusable) = read_answer(&mut conn.stream, is_head, max_body).await?;
         if reusable {
-            self.checkin(&target, stream);
+            self.checkin(conn, now);
         }
         Ok(answer)
     }
@@ -233,31 +251,26 @@ impl PlainClient {
     }
 
     /// The most recently used idle connection to the target that is still open.
-    fn checkout(&self, target: &Target<'_>) -> Option<TcpStream> {
+    fn checkout(&self, target: &Target<'_>, now: Instant) -> Option<Conn> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         while let Some(i) = idle
             .iter()
-            .rposition(|c| c.port == target.port && c.host == target.host)
+            .rposition(|c| c.conn.port == target.port && c.conn.host == target.host)
         {
             let c = idle.swap_remove(i);
-            if c.since.elapsed() < IDLE_TIMEOUT && still_open(&c.stream) {
-                return Some(c.stream);
+            if now.saturating_duration_since(c.since) < IDLE_TIMEOUT && still_open(&c.conn.stream) {
+                return Some(c.conn);
             }
         }
         None
     }
 
-    fn checkin(&self, target: &Target<'_>, stream: TcpStream) {
+    fn checkin(&self, conn: Conn, since: Instant) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() >= MAX_IDLE {
             idle.remove(0);
         }
-        idle.push(Idle {
-            host: target.host.to_owned(),
-            port: target.port,
-            stream,
-            since: Instant::now(),
-        });
+        idle.push(Idle { conn, since });
     }
 }
 

@@ -219,7 +219,8 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
     let kind = reply
         .kind()
         .or((status >= 400).then_some("upstream-status"));
-    metrics.record(&operation, status, kind, started.elapsed());
+    let elapsed = started.elapsed();
+    metrics.record(&operation, status, kind, elapsed);
     access::record(
         app.access.as_deref(),
         AccessLine {
@@ -227,7 +228,7 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
             route,
             status,
             upstream_status: upstream.map(i64::from).unwrap_or(-1),
-            latency_ms: access::millis(started.elapsed()),
+            latency_ms: access::millis(elapsed),
             message: "request",
         },
     );
