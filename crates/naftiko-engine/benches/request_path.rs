@@ -1,6 +1,7 @@
 //! criterion micro-benchmarks of the request path's parts, on the seed capability
 //! (`capabilities/oauth2-tokens.yaml`): template rendering, JSONPath extraction, request
-//! building, and output shaping. Run with `cargo bench -p naftiko-engine`; figures and the
+//! building, and output shaping, on the general path and on the direct path
+//! (`direct.rs`, which serves the seed when it runs). Run with `cargo bench -p naftiko-engine`; figures and the
 //! method are in `docs/performance.md`. (These print timings; no test asserts on them.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -12,12 +13,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use naftiko_engine::{BuildOptions, ClientOptions, FakeEnv, Inbound, InboundBody, OpId, Runtime};
+use naftiko_engine::{
+    BuildOptions, ClientOptions, DirectRequest, Inbound, InboundBody, MapEnv, OpId, Runtime,
+};
 use naftiko_expr::template::{Lookup, VarRef};
 use naftiko_expr::{JsonPathExpr, Template};
 use serde_json::{Map, Value, json};
 
-/// The seed capability, built once with a fake environment and no network.
+/// The seed capability, built once with its two bound variables, no proxy (so that its
+/// upstream gets naftiko's plain-HTTP client and the operation a direct plan) and no
+/// network.
 fn seed() -> (Runtime, OpId) {
     let file =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../capabilities/oauth2-tokens.yaml");
@@ -28,7 +33,10 @@ fn seed() -> (Runtime, OpId) {
         base_uris: vec![("oauth2-tokens".into(), "http://127.0.0.1:9".into())],
         listens: Vec::new(),
         client: ClientOptions::default(),
-        env: Arc::new(FakeEnv),
+        env: Arc::new(MapEnv::new([
+            ("VECTARA_CLIENT_ID", "id"),
+            ("VECTARA_CLIENT_SECRET", "secret"),
+        ])),
         expose_mcp: None,
         expose_skill: None,
         control: None,
@@ -119,6 +127,26 @@ fn request_building(c: &mut Criterion) {
                     .rehearse(op, &inbound, Some((200, answer.clone())))
                     .unwrap(),
             )
+        })
+    });
+    let form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret";
+    let direct = DirectRequest {
+        content_type: Some("application/x-www-form-urlencoded"),
+        has_query: false,
+        has_path_params: false,
+        has_body_header: false,
+        body: form,
+    };
+    assert!(
+        runtime.rehearse_direct(op, &direct, None).is_some(),
+        "the seed has a direct plan"
+    );
+    group.bench_function("direct_request_building", |b| {
+        b.iter(|| black_box(runtime.rehearse_direct(op, black_box(&direct), None)))
+    });
+    group.bench_function("direct_request_building_and_output_shaping", |b| {
+        b.iter(|| {
+            black_box(runtime.rehearse_direct(op, black_box(&direct), Some((200, answer.clone()))))
         })
     });
     group.bench_function("inbound_form_parse", |b| {

@@ -967,6 +967,30 @@ impl Runtime {
         })
     }
 
+    /// The direct path without the network, for the criterion benchmarks: writes the
+    /// upstream request (returning its length), then shapes `answer` as if the upstream had
+    /// sent it. `None` when `op` has no direct plan or the plan declines the request.
+    #[doc(hidden)]
+    pub fn rehearse_direct(
+        &self,
+        op: OpId,
+        request: &crate::direct::DirectRequest<'_>,
+        answer: Option<(u16, bytes::Bytes)>,
+    ) -> Option<(usize, Option<Result<Outcome, InvokeError>>)> {
+        let plan = self.direct.get(op.0)?.as_ref()?;
+        let sent = plan.request(request)?.len();
+        let shaped = answer.map(|(status, body)| {
+            plan.shape(crate::upstream::Answer {
+                status,
+                content_type: Some("application/json".to_owned()),
+                cache_control: None,
+                location: None,
+                body,
+            })
+        });
+        Some((sent, shaped))
+    }
+
     /// An operation and its direct plan, for the direct path's tests.
     #[cfg(test)]
     pub(crate) fn parts(
