@@ -147,7 +147,9 @@ impl PlainClient {
         let (mut conn, reused) = match self.checkout(&target, now) {
             Some(conn) => (conn, true),
             None => {
-                let stream = self.connect(&target).await?;
+                // Boxed: connecting is the rare case, and its future would otherwise make
+                // every exchange's future (moved several times per request) larger.
+                let stream = Box::pin(self.connect(&target)).await?;
                 let conn = Conn {
                     host: target.host.to_owned(),
                     port: target.port,
@@ -164,7 +166,7 @@ impl PlainClient {
             }
             // The server closed the kept-alive connection before reading anything: the
             // request did not reach it, so send it once more on a new connection.
-            conn.stream = self.connect(&target).await?;
+            conn.stream = Box::pin(self.connect(&target)).await?;
             conn.stream
                 .write_all(request)
                 .await

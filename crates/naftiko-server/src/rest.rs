@@ -299,10 +299,12 @@ async fn respond(
     }
     let bytes = match body {
         RequestBody::Read(bytes) => bytes,
-        RequestBody::Stream(body) => match tokio::time::timeout(
+        // Boxed: only the hyper path reads the body here, and this future would otherwise
+        // enlarge every request's.
+        RequestBody::Stream(body) => match Box::pin(tokio::time::timeout(
             app.body_timeout,
             axum::body::to_bytes(body, app.max_body_bytes),
-        )
+        ))
         .await
         {
             Ok(Ok(b)) => b,
