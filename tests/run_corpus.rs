@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::serve::{Reply, Upstream, client};
-use naftiko_engine::{BuildOptions, ClientOptions, FakeEnv, Route, Runtime, Segment};
+use naftiko_engine::{BuildOptions, FakeEnv, Route, Runtime, Segment};
 use naftiko_server::ServeOptions;
 use naftiko_spec::model::{
     Authentication, Capability, ConsumesHttp, DataType, ExposedOperation, ExposedResource, Exposes,
@@ -523,12 +523,7 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
                 .chain(&other_namespaces)
                 .map(|ns| (ns.clone(), "127.0.0.1".to_owned(), 0))
                 .collect(),
-            client: ClientOptions::default(),
-            env: Arc::new(FakeEnv),
-            expose_mcp: None,
-            expose_skill: None,
-            control: None,
-            general_only: false,
+            ..BuildOptions::new(Arc::new(FakeEnv))
         };
         let runtime = match Runtime::build(&v, &options) {
             Ok(r) => r,

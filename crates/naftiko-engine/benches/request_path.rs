@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use naftiko_engine::{
-    BuildOptions, ClientOptions, DirectRequest, Inbound, InboundBody, MapEnv, OpId, Runtime,
-};
+use naftiko_engine::{BuildOptions, DirectRequest, Inbound, InboundBody, MapEnv, OpId, Runtime};
 use naftiko_expr::template::{Lookup, VarRef};
 use naftiko_expr::{JsonPathExpr, Template};
 use serde_json::{Map, Value, json};
@@ -31,16 +29,10 @@ fn seed() -> (Runtime, OpId) {
     assert!(!validation.has_errors(), "the seed does not validate");
     let options = BuildOptions {
         base_uris: vec![("oauth2-tokens".into(), "http://127.0.0.1:9".into())],
-        listens: Vec::new(),
-        client: ClientOptions::default(),
-        env: Arc::new(MapEnv::new([
+        ..BuildOptions::new(Arc::new(MapEnv::new([
             ("VECTARA_CLIENT_ID", "id"),
             ("VECTARA_CLIENT_SECRET", "secret"),
-        ])),
-        expose_mcp: None,
-        expose_skill: None,
-        control: None,
-        general_only: false,
+        ])))
     };
     let runtime = Runtime::build(&validation, &options).expect("the seed builds");
     let op = runtime.rest_services()[0].routes[0].op;

@@ -662,17 +662,11 @@ capability:
         };
         let options = BuildOptions {
             base_uris: vec![(namespace.into(), "http://127.0.0.1:9".into())],
-            listens: Vec::new(),
-            client: crate::ClientOptions::default(),
             // No proxy variables: plain-HTTP upstreams get naftiko's own client.
-            env: Arc::new(crate::MapEnv::new([
+            ..BuildOptions::new(Arc::new(crate::MapEnv::new([
                 ("VECTARA_CLIENT_ID", "id"),
                 ("VECTARA_CLIENT_SECRET", "secret"),
-            ])),
-            expose_mcp: None,
-            expose_skill: None,
-            control: None,
-            general_only: false,
+            ])))
         };
         let runtime = Runtime::build(&validation, &options).expect("builds");
         let op = runtime.rest_services()[0].routes[0].op;

@@ -72,6 +72,21 @@ pub struct CapabilityInfo {
 }
 
 impl BuildOptions {
+    /// Options reading bindings from `env`, with everything else as `naftiko run` has it
+    /// without flags: no overrides, default client settings, nothing extra exposed.
+    pub fn new(env: Arc<dyn EnvSource>) -> Self {
+        BuildOptions {
+            base_uris: Vec::new(),
+            listens: Vec::new(),
+            client: ClientOptions::default(),
+            env,
+            expose_mcp: None,
+            expose_skill: None,
+            control: None,
+            general_only: false,
+        }
+    }
+
     /// The address and port `--listen` gives an exposes namespace, if any.
     fn placement(&self, namespace: &str) -> Option<(String, u16)> {
         self.listens
