@@ -66,7 +66,7 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     mcp_allowed_hosts: Vec<String>,
-    /// `Origin` values MCP endpoints accept (default: http://localhost, 127.0.0.1 and [::1],
+    /// `Origin` values MCP endpoints accept (default: `http://localhost`, `127.0.0.1` and `[::1]`,
     /// any port); requests without `Origin` are accepted.
     #[arg(
         long,

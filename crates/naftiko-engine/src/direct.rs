@@ -37,7 +37,7 @@ use crate::upstream::Answer;
 /// Most form fields a request may have to stay on the direct path.
 const MAX_FIELDS: usize = 16;
 
-/// What an adapter knows of a request, for [`DirectPlan::run`].
+/// What an adapter knows of a request, for [`crate::Runtime::invoke_direct`].
 #[derive(Debug, Clone, Copy)]
 pub struct DirectRequest<'a> {
     /// The first `Content-Type`, when it is visible ASCII (as `HeaderValue::to_str` has it).

@@ -1,4 +1,4 @@
-//! Reading a capability file: bytes → [`Node`] tree → typed [`Document`], with every
+//! Reading a capability file: bytes → [`crate::yaml::Node`] tree → typed [`Document`], with every
 //! problem collected as a [`Diagnostic`].
 //!
 //! Reading never stops at the first problem and never panics: a field with a bad value is
