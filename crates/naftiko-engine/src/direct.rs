@@ -411,10 +411,14 @@ impl<'de> Visitor<'de> for Members<'_, 'de> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        // A key is read as a kept string (borrowed unless it has escapes).
+        while let Some(key) = map.next_key::<Captured<'de>>()? {
+            let Captured::Str(key) = key else {
+                return Err(de::Error::custom("an object key that is not a string"));
+            };
             let mut first: Option<usize> = None;
             for (i, field) in self.fields.iter().enumerate() {
-                if field.member != key.0.as_ref() {
+                if field.member != key.as_ref() {
                     continue;
                 }
                 let value = match first.and_then(|f| self.found.get(f)) {
@@ -436,8 +440,8 @@ impl<'de> Visitor<'de> for Members<'_, 'de> {
     }
 }
 
-/// A kept member: a string (borrowed unless it has escapes), else the `Value` a
-/// `Value` tree would hold there.
+/// A kept member or an object key: a string (borrowed unless it has escapes), else the
+/// `Value` a `Value` tree would hold there.
 #[derive(Debug, Clone)]
 enum Captured<'de> {
     Str(Cow<'de, str>),
@@ -492,28 +496,6 @@ impl<'de> de::Deserialize<'de> for Captured<'de> {
             }
         }
         d.deserialize_any(V)
-    }
-}
-
-/// An object key, borrowed unless it has escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 
