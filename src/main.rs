@@ -117,11 +117,14 @@ fn main() -> ExitCode {
 
 /// Writes to stdout; a closed pipe is not an error worth a panic.
 fn print_out(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    write_out(|out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` produce stdout's text through a buffer; a closed pipe is not an error
+/// worth a panic, any other failure to write is a usage error (exit status 2).
+fn write_out(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(_) => ExitCode::from(EXIT_USAGE),
@@ -155,8 +158,10 @@ fn validate(args: &ValidateArgs) -> u8 {
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let sources = validation.sources();
-    let text = report::render(format, &validation.diagnostics, &sources, &options);
-    if print_out(&text) != ExitCode::from(EXIT_OK) {
+    let written = write_out(|out| {
+        report::write(format, &validation.diagnostics, &sources, &options, out)
+    });
+    if written != ExitCode::from(EXIT_OK) {
         return EXIT_USAGE;
     }
     if !validation.path_errors.is_empty() {
@@ -171,6 +176,5 @@ fn validate(args: &ValidateArgs) -> u8 {
     // The process ends right after this: freeing every file's text, YAML tree and model
     // one allocation at a time would cost about a tenth of a corpus-sized run.
     std::mem::forget(validation);
-    std::mem::forget(text);
     code
 }

@@ -404,7 +404,7 @@ fn request_for(
 /// Consumed APIs whose credentials would be fetched from a token endpoint off loopback.
 fn external_token_endpoint(scope: &Scope) -> Option<String> {
     scope.consumes.iter().find_map(
-        |(ns, api): &(String, ConsumesHttp)| match &api.authentication {
+        |(ns, api): &(String, std::sync::Arc<ConsumesHttp>)| match &api.authentication {
             Some(Authentication::OAuth2(_)) => Some(ns.clone()),
             _ => None,
         },

@@ -11,6 +11,8 @@
 //! paraphrase the official schema's descriptions; they are also the descriptions in the
 //! JSON Schema that `naftiko schema` prints.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -176,11 +178,10 @@ pub struct Capability {
 /// A consumed API: inline HTTP, or imported from another file.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
-// Read once per file and never moved on a hot path; boxing would only add indirection.
-#[allow(clippy::large_enum_variant)]
 pub enum Consumes {
-    /// An HTTP API declared here.
-    Http(ConsumesHttp),
+    /// An HTTP API declared here. Shared: every file that imports it, and every scope
+    /// that can call it, holds the same one rather than a deep copy.
+    Http(Arc<ConsumesHttp>),
     /// An HTTP API imported from another capability file.
     Import(ImportedConsumes),
 }

@@ -132,18 +132,39 @@ impl Default for RenderOptions {
 /// Renders `diags` (in the order given) in `format`.
 ///
 /// The result always ends with a newline. `sources` supplies file texts for the human
-/// format's source snippets; the other formats do not read it.
+/// format's source snippets; the other formats do not read it. [`write`] produces the
+/// same text without holding all of it in memory.
 pub fn render(
     format: Format,
     diags: &[Diagnostic],
     sources: &dyn Sources,
     options: &RenderOptions,
 ) -> String {
+    let mut out = Vec::new();
+    // Writing to a `Vec` cannot fail, and every format writes UTF-8 only.
+    let _ = write(format, diags, sources, options, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Writes what [`render`] returns to `out` as it is produced: a corpus-sized report is
+/// several megabytes, which would otherwise be built (and paged in) before the first byte
+/// is written.
+///
+/// # Errors
+///
+/// Only `out`'s own errors (a closed pipe, a full disk).
+pub fn write(
+    format: Format,
+    diags: &[Diagnostic],
+    sources: &dyn Sources,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Human => render_human(diags, sources, options),
-        Format::Json => render_json(diags, options),
-        Format::Sarif => render_sarif(diags, options),
-        Format::Github => render_github(diags),
+        Format::Human => write_human(diags, sources, options, out),
+        Format::Json => write_json(diags, options, out),
+        Format::Sarif => write_sarif(diags, options, out),
+        Format::Github => write_github(diags, out),
     }
 }
 
@@ -238,17 +259,21 @@ fn severity_ansi(severity: Severity) -> &'static str {
     }
 }
 
-fn render_human(diags: &[Diagnostic], sources: &dyn Sources, options: &RenderOptions) -> String {
+fn write_human(
+    diags: &[Diagnostic],
+    sources: &dyn Sources,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     // Snippet rendering is a large share of a big report's cost, and each diagnostic is
     // rendered on its own: render parts on the available cores, keeping the order.
     let parts: Vec<&[Diagnostic]> = diags.chunks(256).collect();
-    let mut out: String = crate::parallel::par_map(&parts, |part| {
+    for part in crate::parallel::par_map(&parts, |part| {
         render_human_part(part, sources, options.color)
-    })
-    .concat();
-    out.push_str(&summary_line(diags, options.files_checked));
-    out.push('\n');
-    out
+    }) {
+        out.write_all(part.as_bytes())?;
+    }
+    writeln!(out, "{}", summary_line(diags, options.files_checked))
 }
 
 /// The human text of some diagnostics, each followed by a blank line.
@@ -449,7 +474,11 @@ fn underline_range(line: &str, span: &Span) -> std::ops::Range<usize> {
 // ---------------------------------------------------------------------------------------
 // JSON
 
-fn render_json(diags: &[Diagnostic], options: &RenderOptions) -> String {
+fn write_json(
+    diags: &[Diagnostic],
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     /// One diagnostic as the JSON format writes it (borrowed, written straight out).
     #[derive(serde::Serialize)]
     struct JsonDiagnostic<'a> {
@@ -471,25 +500,11 @@ fn render_json(diags: &[Diagnostic], options: &RenderOptions) -> String {
         warnings: usize,
         infos: usize,
     }
-    #[derive(serde::Serialize)]
-    struct JsonReport<'a> {
-        version: u32,
-        files_checked: usize,
-        summary: Summary,
-        diagnostics: Vec<JsonDiagnostic<'a>>,
-    }
-    let counts = Counts::of(diags);
-    let report = JsonReport {
-        version: 1,
-        files_checked: options.files_checked,
-        summary: Summary {
-            errors: counts.errors,
-            warnings: counts.warnings,
-            infos: counts.infos,
-        },
-        diagnostics: diags
-            .iter()
-            .map(|d| {
+    /// The diagnostics, converted one at a time as they are written.
+    struct Diagnostics<'a>(&'a [Diagnostic]);
+    impl serde::Serialize for Diagnostics<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().map(|d| {
                 let r = Region::of(&d.loc.span);
                 JsonDiagnostic {
                     file: d.loc.file.to_string_lossy(),
@@ -504,12 +519,29 @@ fn render_json(diags: &[Diagnostic], options: &RenderOptions) -> String {
                     hint: d.hint.as_deref(),
                     deviation: d.deviation,
                 }
-            })
-            .collect(),
+            }))
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct JsonReport<'a> {
+        version: u32,
+        files_checked: usize,
+        summary: Summary,
+        diagnostics: Diagnostics<'a>,
+    }
+    let counts = Counts::of(diags);
+    let report = JsonReport {
+        version: 1,
+        files_checked: options.files_checked,
+        summary: Summary {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            infos: counts.infos,
+        },
+        diagnostics: Diagnostics(diags),
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -569,7 +601,11 @@ fn path_uri(path: &Path) -> String {
     out
 }
 
-fn render_sarif(diags: &[Diagnostic], options: &RenderOptions) -> String {
+fn write_sarif(
+    diags: &[Diagnostic],
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     // One rule entry per rule id that appears, in order of first appearance.
     let mut rule_ids: Vec<&'static str> = Vec::new();
     let mut rules: Vec<Value> = Vec::new();
@@ -635,7 +671,8 @@ fn render_sarif(diags: &[Diagnostic], options: &RenderOptions) -> String {
             "results": results,
         }],
     });
-    format!("{doc:#}\n")
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -660,8 +697,7 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn render_github(diags: &[Diagnostic]) -> String {
-    let mut out = String::new();
+fn write_github(diags: &[Diagnostic], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for d in diags {
         let command = match d.severity {
             Severity::Error => "error",
@@ -673,7 +709,7 @@ fn render_github(diags: &[Diagnostic]) -> String {
             Some(hint) => format!("{} — hint: {hint}", d.message),
             None => d.message.clone(),
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             escape_property(&slash_path(&d.loc.file)),
@@ -683,9 +719,9 @@ fn render_github(diags: &[Diagnostic]) -> String {
             r.end_column,
             escape_property(d.rule),
             escape_data(&message),
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ pub struct Options {
 #[derive(Debug, Clone, Default)]
 pub struct Validation {
     /// Every capability file checked, in path order (imported files that were not among
-    /// the given paths come after them).
+    /// the given paths come after them). Each file's own diagnostics have moved into
+    /// [`Validation::diagnostics`], so its `diagnostics` list is empty.
     pub files: Vec<LoadedDocument>,
     /// Every diagnostic, sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
@@ -125,7 +126,7 @@ pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
 
 /// Checks already-loaded files (used by `validate_paths` and by tests).
 pub fn validate_loaded(
-    files: Vec<LoadedDocument>,
+    mut files: Vec<LoadedDocument>,
     options: &Options,
     mut v: Validation,
 ) -> Validation {
@@ -136,8 +137,10 @@ pub fn validate_loaded(
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut extra: Vec<LoadedDocument> = Vec::new();
     let mut scopes = Vec::new();
+    for f in &mut files {
+        diagnostics.append(&mut f.diagnostics);
+    }
     for f in &files {
-        diagnostics.extend(f.diagnostics.iter().cloned());
         let scope = match &f.document {
             Some(doc) => imports.resolve(&files, &f.path, doc, &mut diagnostics, &mut extra),
             None => Scope::default(),
@@ -146,8 +149,8 @@ pub fn validate_loaded(
     }
     diagnostics.extend(check_documents(&files, &scopes));
     rules::check_together(&files, &mut diagnostics);
-    for e in &extra {
-        diagnostics.extend(e.diagnostics.iter().cloned());
+    for e in &mut extra {
+        diagnostics.append(&mut e.diagnostics);
     }
     if options.strict {
         diagnostics.iter_mut().for_each(Diagnostic::apply_strict);
@@ -231,7 +234,7 @@ fn canonical(path: &Path) -> PathBuf {
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     /// Namespace → API, for every `ConsumesHttp` the document declares or imports.
-    pub consumes: Vec<(String, ConsumesHttp)>,
+    pub consumes: Vec<(String, Arc<ConsumesHttp>)>,
 }
 
 impl Scope {
@@ -240,7 +243,7 @@ impl Scope {
         self.consumes
             .iter()
             .find(|(n, _)| n == namespace)
-            .map(|(_, c)| c)
+            .map(|(_, c)| c.as_ref())
     }
 }
 
@@ -314,7 +317,7 @@ impl Imports {
         i: &ImportedConsumes,
         diags: &mut Vec<Diagnostic>,
         extra: &mut Vec<LoadedDocument>,
-    ) -> Option<ConsumesHttp> {
+    ) -> Option<Arc<ConsumesHttp>> {
         let location = i.location.as_ref()?;
         let wanted = i.import.as_ref()?;
         let target = import_path(importer, location);
@@ -350,7 +353,7 @@ impl Imports {
             ));
             return None;
         };
-        let candidates: Vec<&ConsumesHttp> = doc
+        let candidates: Vec<&Arc<ConsumesHttp>> = doc
             .consumes
             .iter()
             .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
@@ -364,7 +367,7 @@ impl Imports {
                 .as_ref()
                 .is_some_and(|n| n.value == wanted.value)
         }) {
-            Some(h) => Some((*h).clone()),
+            Some(h) => Some(Arc::clone(h)),
             None => {
                 let available: Vec<String> = candidates
                     .iter()

@@ -1,5 +1,7 @@
 //! `consumes` entries: HTTP APIs (resources, operations, bodies) and imports.
 
+use std::sync::Arc;
+
 use super::params::{InputContext, OutputContext, read_authentication, read_input, read_output};
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
@@ -93,7 +95,7 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
     let resources = o.list(cx, "resources", read_resource);
     let loc = o.loc(cx);
     o.finish(cx);
-    Some(Consumes::Http(ConsumesHttp {
+    Some(Consumes::Http(Arc::new(ConsumesHttp {
         namespace,
         description,
         base_uri,
@@ -101,7 +103,7 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
         authentication,
         resources,
         loc,
-    }))
+    })))
 }
 
 fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ImportedConsumes> {
