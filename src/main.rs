@@ -158,9 +158,8 @@ fn validate(args: &ValidateArgs) -> u8 {
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let sources = validation.sources();
-    let written = write_out(|out| {
-        report::write(format, &validation.diagnostics, &sources, &options, out)
-    });
+    let written =
+        write_out(|out| report::write(format, &validation.diagnostics, &sources, &options, out));
     if written != ExitCode::from(EXIT_OK) {
         return EXIT_USAGE;
     }

@@ -183,7 +183,7 @@ pub enum Consumes {
     /// that can call it, holds the same one rather than a deep copy.
     Http(Arc<ConsumesHttp>),
     /// An HTTP API imported from another capability file.
-    Import(ImportedConsumes),
+    Import(Box<ImportedConsumes>),
 }
 
 impl Consumes {

@@ -55,7 +55,7 @@ const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
 
 pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Consumes> {
     if node.get("location").is_some() || node.get("import").is_some() {
-        return read_import(cx, node, ptr).map(Consumes::Import);
+        return read_import(cx, node, ptr).map(|i| Consumes::Import(Box::new(i)));
     }
     let mut o = cx.obj(node, ptr, "a consumes entry")?;
     match o.take("type") {
