@@ -235,7 +235,7 @@ mod tests {
                 loc: naftiko_spec::Loc {
                     file: std::sync::Arc::from(std::path::Path::new("x.yaml")),
                     span: naftiko_spec::Span::at(naftiko_spec::Pos { line: 1, column: 1 }),
-                    pointer: String::new(),
+                    pointer: naftiko_spec::span::Pointer::root(),
                 },
             }],
         }

@@ -42,16 +42,16 @@ pub struct Loc {
     /// The element's range in that file.
     pub span: Span,
     /// JSON pointer (RFC 6901) of the element within its document, e.g. `/capability/exposes/0`.
-    pub pointer: String,
+    pub pointer: Pointer,
 }
 
 impl Loc {
     /// A location for something without a file (e.g. built in code or tests).
-    pub fn detached(pointer: impl Into<String>) -> Self {
+    pub fn detached(pointer: &str) -> Self {
         Loc {
             file: Arc::from(Path::new("<memory>")),
             span: Span::default(),
-            pointer: pointer.into(),
+            pointer: Pointer::from(pointer),
         }
     }
 }
@@ -109,17 +109,195 @@ impl<T: JsonSchema> JsonSchema for Spanned<T> {
     }
 }
 
-/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
-pub fn pointer_push(pointer: &str, token: &str) -> String {
-    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
-    out.push_str(pointer);
-    out.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
+/// A JSON pointer (RFC 6901) to a node of a document, e.g. `/capability/exposes/0`.
+///
+/// Every model element keeps one, but few are ever written out (only those of reported
+/// elements), so a pointer is a chain of tokens shared with its parent: making a child
+/// costs one small allocation and copies no text, cloning costs a reference count, and
+/// [`Pointer`]'s `Display` writes the escaped text when asked for.
+#[derive(Clone, Default)]
+pub struct Pointer(Option<Arc<Segment>>);
+
+/// The last token of a pointer and the pointer it extends.
+struct Segment {
+    parent: Pointer,
+    token: Token,
+}
+
+/// One reference token.
+enum Token {
+    /// A field name written in the code (no allocation).
+    Field(&'static str),
+    /// A key taken from the document.
+    Key(Box<str>),
+    /// A list index.
+    Index(usize),
+}
+
+impl Token {
+    /// The token's text, before escaping; `buf` holds an index's digits.
+    fn text<'a>(&'a self, buf: &'a mut String) -> &'a str {
+        match self {
+            Token::Field(s) => s,
+            Token::Key(s) => s,
+            Token::Index(i) => {
+                use std::fmt::Write as _;
+                buf.clear();
+                let _ = write!(buf, "{i}");
+                buf
+            }
         }
     }
-    out
+
+    /// True when both tokens have the same text.
+    fn same(&self, other: &Token) -> bool {
+        match (self, other) {
+            (Token::Index(a), Token::Index(b)) => a == b,
+            _ => {
+                let (mut x, mut y) = (String::new(), String::new());
+                self.text(&mut x) == other.text(&mut y)
+            }
+        }
+    }
+}
+
+impl Pointer {
+    /// The pointer to the whole document (the empty string).
+    pub fn root() -> Self {
+        Pointer(None)
+    }
+
+    fn push(&self, token: Token) -> Self {
+        Pointer(Some(Arc::new(Segment {
+            parent: self.clone(),
+            token,
+        })))
+    }
+
+    /// The pointer to the field `name` of the mapping this points to.
+    pub fn field(&self, name: &'static str) -> Self {
+        self.push(Token::Field(name))
+    }
+
+    /// The pointer to the entry `key` (a key read from a document) of this mapping.
+    pub fn key(&self, key: &str) -> Self {
+        self.push(Token::Key(key.into()))
+    }
+
+    /// The pointer to item `index` of the list this points to.
+    pub fn index(&self, index: usize) -> Self {
+        self.push(Token::Index(index))
+    }
+
+    /// True for the pointer to the whole document.
+    pub fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The segments from the root down.
+    fn segments(&self) -> Vec<&Segment> {
+        let mut segments = Vec::new();
+        let mut at = self.0.as_deref();
+        while let Some(segment) = at {
+            segments.push(segment);
+            at = segment.parent.0.as_deref();
+        }
+        segments.reverse();
+        segments
+    }
+}
+
+impl std::fmt::Display for Pointer {
+    /// The pointer's text, each token escaped (`~` as `~0`, `/` as `~1`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        let mut buf = String::new();
+        for segment in self.segments() {
+            f.write_char('/')?;
+            let text = segment.token.text(&mut buf);
+            if text.contains(['~', '/']) {
+                for c in text.chars() {
+                    match c {
+                        '~' => f.write_str("~0")?,
+                        '/' => f.write_str("~1")?,
+                        c => f.write_char(c)?,
+                    }
+                }
+            } else {
+                f.write_str(text)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Pointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+impl PartialEq for Pointer {
+    /// Pointers are equal when their texts are.
+    fn eq(&self, other: &Self) -> bool {
+        let (mut a, mut b) = (self.0.as_ref(), other.0.as_ref());
+        loop {
+            match (a, b) {
+                (None, None) => return true,
+                (Some(x), Some(y)) => {
+                    if Arc::ptr_eq(x, y) {
+                        return true;
+                    }
+                    if !x.token.same(&y.token) {
+                        return false;
+                    }
+                    a = x.parent.0.as_ref();
+                    b = y.parent.0.as_ref();
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl Eq for Pointer {}
+
+impl From<&str> for Pointer {
+    /// Reads a pointer's text (`/a/b~1c/0`); a text not starting with `/` is the root.
+    fn from(text: &str) -> Self {
+        let mut pointer = Pointer::root();
+        if let Some(rest) = text.strip_prefix('/') {
+            for raw in rest.split('/') {
+                pointer = pointer.key(&raw.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        pointer
+    }
+}
+
+impl Serialize for Pointer {
+    /// Serializes as the pointer's text.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_write_escaped_tokens_and_compare_by_text() {
+        let root = Pointer::root();
+        assert_eq!(root.to_string(), "");
+        let p = root.field("paths").key("/a~b").index(3);
+        assert_eq!(p.to_string(), "/paths/~1a~0b/3");
+        assert_eq!(p, Pointer::from("/paths/~1a~0b/3"));
+        assert_ne!(p, Pointer::from("/paths/~1a~0b/03"));
+        assert_ne!(p, Pointer::from("/paths/~1a~0b"));
+        assert_ne!(root.field("x"), root.field("y"));
+        assert_eq!(Pointer::from("").to_string(), "");
+        assert!(Pointer::from("").is_root());
+        assert_eq!(format!("{:?}", root.field("a")), "\"/a\"");
+    }
 }

@@ -6,6 +6,7 @@
 //! bomb can exhaust memory), and plain scalars are resolved with the YAML 1.2 core schema
 //! (`yes` stays a string; `017` is the integer 17).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
 use crate::diag::{Diagnostic, rule};
-use crate::span::{Loc, Pos, Span, pointer_push};
+use crate::span::{Loc, Pointer, Pos, Span};
 
 /// Deepest nesting of mappings and sequences accepted.
 pub const MAX_DEPTH: usize = 128;
@@ -59,13 +60,19 @@ impl Node {
 
     /// Text of a scalar key, as JSON would name it.
     pub fn key_text(&self) -> String {
+        self.key_text_cow().into_owned()
+    }
+
+    /// [`Node::key_text`], borrowed when the key is a string (comparing keys this way
+    /// allocates nothing in the common case).
+    pub fn key_text_cow(&self) -> Cow<'_, str> {
         match &self.kind {
-            NodeKind::Str(s) => s.clone(),
-            NodeKind::Null => "null".to_string(),
-            NodeKind::Bool(b) => b.to_string(),
-            NodeKind::Int(i) => i.to_string(),
-            NodeKind::Float(f) => f.to_string(),
-            NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
+            NodeKind::Str(s) => Cow::Borrowed(s),
+            NodeKind::Null => Cow::Borrowed("null"),
+            NodeKind::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            NodeKind::Int(i) => Cow::Owned(i.to_string()),
+            NodeKind::Float(f) => Cow::Owned(f.to_string()),
+            NodeKind::Seq(_) | NodeKind::Map(_) => Cow::Borrowed("<complex key>"),
         }
     }
 
@@ -170,14 +177,12 @@ enum Frame {
         items: Vec<Node>,
         start: Pos,
         anchor: usize,
-        pointer: String,
     },
     Map {
         entries: Vec<(Node, Node)>,
         pending_key: Option<(Node, bool)>,
         start: Pos,
         anchor: usize,
-        pointer: String,
         merges: Vec<Node>,
     },
 }
@@ -188,10 +193,10 @@ enum Frame {
 /// any content). After a syntax error the partial tree is discarded: positions after the
 /// error could not be trusted.
 pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
-    let loc = |sp: Span, pointer: &str| Loc {
+    let loc = |sp: Span, pointer: &Pointer| Loc {
         file: file.clone(),
         span: sp,
-        pointer: pointer.to_string(),
+        pointer: pointer.clone(),
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -207,7 +212,7 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 let at = Span::at(pos(m));
                 diags.push(Diagnostic::error(
                     rule::YAML_SYNTAX,
-                    loc(at, ""),
+                    loc(at, &Pointer::root()),
                     format!("YAML syntax error: {}", err.info()),
                 ));
                 return None;
@@ -221,7 +226,7 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 documents += 1;
                 if documents == 2 {
                     diags.push(
-                        Diagnostic::error(rule::YAML_MULTI_DOCUMENT, loc(sp, ""), "the file holds more than one YAML document; only the first is read")
+                        Diagnostic::error(rule::YAML_MULTI_DOCUMENT, loc(sp, &Pointer::root()), "the file holds more than one YAML document; only the first is read")
                             .with_hint("a capability file is one document; remove the `---` separator or split the file"),
                     );
                 }
@@ -231,17 +236,15 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 if stack.len() >= MAX_DEPTH {
                     diags.push(Diagnostic::error(
                         rule::YAML_LIMIT,
-                        loc(sp, ""),
+                        loc(sp, &Pointer::root()),
                         format!("the document nests deeper than {MAX_DEPTH} levels"),
                     ));
                     return None;
                 }
-                let pointer = child_pointer(&stack);
                 stack.push(Frame::Seq {
                     items: Vec::new(),
                     start: sp.start,
                     anchor,
-                    pointer,
                 });
                 continue;
             }
@@ -249,18 +252,16 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 if stack.len() >= MAX_DEPTH {
                     diags.push(Diagnostic::error(
                         rule::YAML_LIMIT,
-                        loc(sp, ""),
+                        loc(sp, &Pointer::root()),
                         format!("the document nests deeper than {MAX_DEPTH} levels"),
                     ));
                     return None;
                 }
-                let pointer = child_pointer(&stack);
                 stack.push(Frame::Map {
                     entries: Vec::new(),
                     pending_key: None,
                     start: sp.start,
                     anchor,
-                    pointer,
                     merges: Vec::new(),
                 });
                 continue;
@@ -285,12 +286,15 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                     mut entries,
                     start,
                     anchor,
-                    pointer,
                     merges,
                     ..
                 }) => {
-                    for merged in merges {
-                        merge_into(&mut entries, merged, &pointer, file, diags);
+                    if !merges.is_empty() {
+                        // The mapping's pointer: its position in the collection now on top.
+                        let pointer = child_pointer(&stack);
+                        for merged in merges {
+                            merge_into(&mut entries, merged, &pointer, file, diags);
+                        }
                     }
                     (
                         Node {
@@ -342,7 +346,7 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                 None => {
                     diags.push(Diagnostic::error(
                         rule::YAML_SYNTAX,
-                        loc(sp, ""),
+                        loc(sp, &Pointer::root()),
                         "alias refers to an unknown anchor",
                     ));
                     return None;
@@ -353,7 +357,7 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
         if nodes > MAX_NODES {
             diags.push(Diagnostic::error(
                 rule::YAML_LIMIT,
-                loc(sp, ""),
+                loc(sp, &Pointer::root()),
                 format!("the document has more than {MAX_NODES} nodes"),
             ));
             return None;
@@ -361,44 +365,63 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
         if anchor != 0 {
             anchors.insert(anchor, node.clone());
         }
-        match stack.last_mut() {
+        let duplicate = match stack.last_mut() {
             None => {
                 if root.is_none() {
                     root = Some(node);
                 }
+                None
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                None
+            }
             Some(Frame::Map {
                 entries,
                 pending_key,
-                pointer,
                 merges,
                 ..
             }) => match pending_key.take() {
-                None => *pending_key = Some((node, plain_merge_key)),
-                Some((key, is_merge)) => {
-                    if is_merge {
-                        merges.push(node);
-                        continue;
+                None => {
+                    *pending_key = Some((node, plain_merge_key));
+                    None
+                }
+                Some((_, true)) => {
+                    merges.push(node);
+                    None
+                }
+                Some((key, false)) => {
+                    let text = key.key_text_cow();
+                    match entries.iter().find(|(k, _)| k.key_text_cow() == text) {
+                        Some((first, _)) => {
+                            Some((key.span, text.into_owned(), first.span.start.line))
+                        }
+                        None => {
+                            entries.push((key, node));
+                            None
+                        }
                     }
-                    let text = key.key_text();
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
-                        let first_line = first.span.start.line;
-                        diags.push(
-                            Diagnostic::error(rule::YAML_DUPLICATE_KEY, loc(key.span, &pointer_push(pointer, &text)), format!("duplicate key `{text}` (first defined at line {first_line})"))
-                                .with_hint("YAML parsers keep only one of the values, silently; remove or rename one"),
-                        );
-                        continue;
-                    }
-                    entries.push((key, node));
                 }
             },
+        };
+        if let Some((span, text, first_line)) = duplicate {
+            let pointer = open_pointer(&stack).key(&text);
+            diags.push(
+                Diagnostic::error(
+                    rule::YAML_DUPLICATE_KEY,
+                    loc(span, &pointer),
+                    format!("duplicate key `{text}` (first defined at line {first_line})"),
+                )
+                .with_hint(
+                    "YAML parsers keep only one of the values, silently; remove or rename one",
+                ),
+            );
         }
     }
     if root.is_none() && !diags.iter().any(|d| d.rule == rule::YAML_SYNTAX) {
         diags.push(Diagnostic::error(
             rule::FILE_EMPTY,
-            loc(Span::at(Pos { line: 1, column: 1 }), ""),
+            loc(Span::at(Pos { line: 1, column: 1 }), &Pointer::root()),
             "the file holds no YAML document; expected a Naftiko document starting with `naftiko: 1.0.0-alpha2`",
         ));
     }
@@ -409,7 +432,7 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
 fn merge_into(
     entries: &mut Vec<(Node, Node)>,
     merged: Node,
-    pointer: &str,
+    pointer: &Pointer,
     file: &Arc<Path>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -424,7 +447,7 @@ fn merge_into(
             Loc {
                 file: file.clone(),
                 span: merged.span,
-                pointer: pointer.to_string(),
+                pointer: pointer.clone(),
             },
             "`<<` merge key expanded",
         )
@@ -433,8 +456,8 @@ fn merge_into(
     for source in sources {
         if let NodeKind::Map(src) = source.kind {
             for (k, v) in src {
-                let text = k.key_text();
-                if !entries.iter().any(|(e, _)| e.key_text() == text) {
+                let text = k.key_text_cow();
+                if !entries.iter().any(|(e, _)| e.key_text_cow() == text) {
                     entries.push((k, v));
                 }
             }
@@ -443,16 +466,31 @@ fn merge_into(
 }
 
 /// The pointer of the node about to be added to the innermost open collection.
-fn child_pointer(stack: &[Frame]) -> String {
-    match stack.last() {
-        None => String::new(),
-        Some(Frame::Seq { items, pointer, .. }) => pointer_push(pointer, &items.len().to_string()),
-        Some(Frame::Map {
-            pending_key: Some((k, _)),
-            pointer,
-            ..
-        }) => pointer_push(pointer, &k.key_text()),
-        Some(Frame::Map { pointer, .. }) => pointer.clone(),
+///
+/// Pointers are only needed for the rare diagnostics of this module, so they are worked
+/// out from the open collections when asked for rather than kept for every one: each
+/// open collection sits at the position its parent will put it (the parent's next index,
+/// or its pending key), and that position does not change while it is open.
+fn child_pointer(stack: &[Frame]) -> Pointer {
+    let mut pointer = Pointer::root();
+    for frame in stack {
+        match frame {
+            Frame::Seq { items, .. } => pointer = pointer.index(items.len()),
+            Frame::Map {
+                pending_key: Some((k, _)),
+                ..
+            } => pointer = pointer.key(&k.key_text_cow()),
+            Frame::Map { .. } => {}
+        }
+    }
+    pointer
+}
+
+/// The pointer of the innermost open collection.
+fn open_pointer(stack: &[Frame]) -> Pointer {
+    match stack.split_last() {
+        Some((_, parents)) => child_pointer(parents),
+        None => Pointer::root(),
     }
 }
 
@@ -512,6 +550,14 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeKin
 
 /// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` without the sign.
 fn is_core_float(s: &str) -> bool {
+    // Most plain scalars are words: a float starts with a digit or a dot.
+    if !s
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return false;
+    }
     let (mantissa, exp) = match s.find(['e', 'E']) {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
@@ -610,6 +656,26 @@ mod tests {
         let (n, d) = load("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n");
         assert_eq!(n.unwrap().to_json()["d"], serde_json::json!({"y":3,"x":1}));
         assert!(d.iter().any(|d| d.rule == rule::YAML_MERGE_KEY));
+    }
+
+    /// Diagnostics inside nested collections carry the pointer of where they are, worked
+    /// out from the open collections when the diagnostic is made.
+    #[test]
+    fn nested_diagnostics_have_their_pointer() {
+        let (_, d) = load(
+            "base: &b {x: 1}\nlist:\n  - a: 1\n  - m:\n      k: 1\n      k: 2\n  - <<: *b\n    z: !mine 3\n",
+        );
+        let pointer = |rule: &str| {
+            d.iter()
+                .find(|x| x.rule == rule)
+                .map(|x| x.loc.pointer.to_string())
+        };
+        assert_eq!(
+            pointer(rule::YAML_DUPLICATE_KEY).as_deref(),
+            Some("/list/1/m/k")
+        );
+        assert_eq!(pointer(rule::YAML_MERGE_KEY).as_deref(), Some("/list/2"));
+        assert_eq!(pointer(rule::YAML_TAG).as_deref(), Some("/list/2/z"));
     }
 
     #[test]

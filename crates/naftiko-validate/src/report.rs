@@ -487,7 +487,7 @@ fn write_json(
         column: u32,
         end_line: u32,
         end_column: u32,
-        pointer: &'a str,
+        pointer: &'a naftiko_spec::span::Pointer,
         severity: &'static str,
         rule: &'a str,
         message: &'a str,
@@ -819,7 +819,7 @@ mod tests {
         Loc {
             file: Arc::from(Path::new(file)),
             span,
-            pointer: pointer.to_string(),
+            pointer: naftiko_spec::span::Pointer::from(pointer),
         }
     }
 

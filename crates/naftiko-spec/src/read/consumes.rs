@@ -9,7 +9,7 @@ use crate::model::{
     BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, ImportedConsumes,
     Method, RawFormat, RequestBody, TypedBody,
 };
-use crate::span::Spanned;
+use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
 /// Methods, as `(text, value, official)`.
@@ -53,7 +53,7 @@ const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
     ("binary", RawFormat::Binary, false),
 ];
 
-pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Consumes> {
+pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Consumes> {
     if node.get("location").is_some() || node.get("import").is_some() {
         return read_import(cx, node, ptr).map(|i| Consumes::Import(Box::new(i)));
     }
@@ -106,7 +106,7 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<C
     })))
 }
 
-fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ImportedConsumes> {
+fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ImportedConsumes> {
     let mut o = cx.obj(node, ptr, "an imported consumes entry")?;
     let location = o.req_text(cx, "location", Need::Runtime);
     let import = o.req_text(cx, "import", Need::Runtime);
@@ -128,7 +128,7 @@ fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ImportedConsum
     })
 }
 
-fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedResource> {
+fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ConsumedResource> {
     let mut o = cx.obj(node, ptr, "a consumed resource")?;
     let name = o.req_text(cx, "name", Need::Schema);
     if let Some(n) = &name {
@@ -157,7 +157,7 @@ fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedReso
     })
 }
 
-fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ConsumedOperation> {
+fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ConsumedOperation> {
     let mut o = cx.obj(node, ptr, "a consumed operation")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
@@ -212,7 +212,7 @@ const BODY_KINDS: &[(&str, BodyKind, bool)] = &[
     ("multipartForm", BodyKind::MultipartForm, true),
 ];
 
-fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
+fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<RequestBody> {
     if let NodeKind::Str(s) = &node.kind {
         return Some(RequestBody::Raw(Spanned::new(s.clone(), cx.loc(node, ptr))));
     }
@@ -251,11 +251,7 @@ fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
                 }
                 (BodyKind::MultipartForm, NodeKind::Seq(parts)) => {
                     for (i, part) in parts.iter().enumerate() {
-                        read_multipart_part(
-                            cx,
-                            part,
-                            &crate::span::pointer_push(&p, &i.to_string()),
-                        );
+                        read_multipart_part(cx, part, &p.index(i));
                     }
                     true
                 }
@@ -278,7 +274,7 @@ fn read_body(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<RequestBody> {
     Some(RequestBody::Typed(TypedBody { kind, data, loc }))
 }
 
-fn read_multipart_part(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
+fn read_multipart_part(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
     let Some(mut o) = cx.obj(node, ptr, "a multipart part") else {
         return;
     };

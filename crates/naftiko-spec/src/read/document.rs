@@ -6,13 +6,14 @@ use super::invocation::read_function;
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{Aggregate, Binding, Capability, Document, Info, OrderedMap, Person};
+use crate::span::Pointer;
 use crate::yaml::{Node, NodeKind};
 
 /// The version this model describes.
 pub(super) const OFFICIAL_VERSION: &str = "1.0.0-alpha2";
 
 pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
-    let mut o = cx.obj(root, "", "the document")?;
+    let mut o = cx.obj(root, &Pointer::root(), "the document")?;
     let naftiko = o.req_text(cx, "naftiko", Need::Runtime);
     if let Some(v) = &naftiko {
         match v.as_str() {
@@ -71,7 +72,7 @@ pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
     })
 }
 
-fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Info> {
+fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Info> {
     let mut o = cx.obj(node, ptr, "`info`")?;
     let label = o.req_text(cx, "label", Need::Schema);
     let description = o.req_text(cx, "description", Need::Schema);
@@ -113,7 +114,7 @@ fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Info> {
     })
 }
 
-pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Binding> {
+pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Binding> {
     let mut o = cx.obj(node, ptr, "a bind")?;
     let namespace = o.req_text(cx, "namespace", Need::Runtime);
     if let Some(n) = &namespace {
@@ -136,7 +137,7 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Bi
             NodeKind::Map(entries) => {
                 for (k, v) in entries {
                     let name = k.key_text();
-                    let kp = crate::span::pointer_push(&p, &name);
+                    let kp = p.key(&name);
                     let key = crate::span::Spanned::new(name.clone(), cx.loc(k, &kp));
                     cx.pattern(
                         &key,
@@ -169,7 +170,7 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Bi
     })
 }
 
-fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Capability> {
+fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Capability> {
     let mut o = cx.obj(node, ptr, "`capability`")?;
     let binds = o.list(cx, "binds", read_binding);
     let exposes = o.list(cx, "exposes", read_exposes);
@@ -194,7 +195,7 @@ fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Capability
     })
 }
 
-fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Aggregate> {
+fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Aggregate> {
     let mut o = cx.obj(node, ptr, "an aggregate")?;
     let label = o.req_text(cx, "label", Need::Schema);
     let namespace = o.req_text(cx, "namespace", Need::Runtime);

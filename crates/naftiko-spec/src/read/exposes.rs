@@ -10,10 +10,10 @@ use crate::model::{
     ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
     McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom,
 };
-use crate::span::Spanned;
+use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
-pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposes> {
+pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Exposes> {
     let mut o = cx.obj(node, ptr, "an exposes block")?;
     let kind = o.req_text(cx, "type", Need::Runtime)?;
     let what = match kind.as_str() {
@@ -200,7 +200,7 @@ fn read_port(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Option<Spanned<u16
     }
 }
 
-fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedResource> {
+fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedResource> {
     let mut o = cx.obj(node, ptr, "an exposed resource")?;
     let name = o.text(cx, "name");
     if let Some(n) = &name {
@@ -247,7 +247,7 @@ fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Exposed
     })
 }
 
-fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedOperation> {
+fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedOperation> {
     let mut o = cx.obj(node, ptr, "an exposed operation")?;
     let name = o.text(cx, "name");
     if let Some(n) = &name {
@@ -287,7 +287,7 @@ fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Expose
     })
 }
 
-fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpTool> {
+fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpTool> {
     let mut o = cx.obj(node, ptr, "an MCP tool")?;
     let has_ref = o.has("ref");
     let name = if has_ref {
@@ -338,7 +338,7 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpTool> {
     })
 }
 
-fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpResource> {
+fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpResource> {
     let mut o = cx.obj(node, ptr, "an MCP resource")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
@@ -389,7 +389,7 @@ fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpResou
     })
 }
 
-fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpPrompt> {
+fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt> {
     let mut o = cx.obj(node, ptr, "an MCP prompt")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
@@ -477,7 +477,7 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<McpPrompt> {
     })
 }
 
-fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
+fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkill> {
     let mut o = cx.obj(node, ptr, "a skill")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
@@ -579,7 +579,7 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<ExposedSkill> {
 }
 
 /// Checks the control block's `management` settings (kept as JSON in the model).
-fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
+fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
     let Some(mut o) = cx.obj(node, ptr, "`management`") else {
         return;
     };
@@ -635,7 +635,7 @@ fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
     o.finish(cx);
 }
 
-fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &str, min: i64, max: i64) {
+fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &'static str, min: i64, max: i64) {
     if let Some((n, p)) = o.take(key) {
         match n.kind {
             NodeKind::Int(i) if (min..=max).contains(&i) => {}
@@ -660,7 +660,7 @@ fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &str, min: i64, max: i64) {
 }
 
 /// Checks the control block's `observability` settings (kept as JSON in the model).
-fn check_observability(cx: &mut Cx<'_>, node: &Node, ptr: &str) {
+fn check_observability(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
     let Some(mut o) = cx.obj(node, ptr, "`observability`") else {
         return;
     };

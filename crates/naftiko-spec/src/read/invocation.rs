@@ -10,7 +10,7 @@ use crate::model::{
     AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics,
     Step, StepMapping, WithValue,
 };
-use crate::span::{Loc, Spanned, pointer_push};
+use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
 /// The kind of unit an invocation belongs to; each has its own official combinations.
@@ -55,7 +55,7 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
     }
 }
 
-pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<WithValue> {
+pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> OrderedMap<WithValue> {
     let mut map = OrderedMap::default();
     let NodeKind::Map(entries) = &node.kind else {
         cx.wrong_type(node, ptr, "with", "a mapping of parameter: value");
@@ -63,7 +63,7 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<W
     };
     for (k, v) in entries {
         let name = k.key_text();
-        let kp = pointer_push(ptr, &name);
+        let kp = ptr.key(&name);
         match &v.kind {
             NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_) => {}
             _ => {
@@ -86,7 +86,7 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> OrderedMap<W
     map
 }
 
-fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
+fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
     let mut o = cx.obj(node, ptr, "a step")?;
     let kind = match o.text(cx, "type") {
         Some(k) => Some(k),
@@ -181,7 +181,7 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<Step> {
     Some(step)
 }
 
-fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<StepMapping> {
+fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<StepMapping> {
     let mut o = cx.obj(node, ptr, "a step mapping")?;
     let target_name = o.req_text(cx, "targetName", Need::Runtime);
     if let Some(t) = &target_name {
@@ -202,7 +202,11 @@ fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<StepMapping> 
     })
 }
 
-pub(super) fn read_function(cx: &mut Cx<'_>, node: &Node, ptr: &str) -> Option<AggregateFunction> {
+pub(super) fn read_function(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+) -> Option<AggregateFunction> {
     let mut o = cx.obj(node, ptr, "an aggregate function")?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::diag::{Diagnostic, rule};
 use crate::model::Document;
-use crate::span::{Loc, Pos, Span};
+use crate::span::{Loc, Pointer, Pos, Span};
 use crate::yaml;
 
 /// Largest file naftiko reads (capability files are rarely above a few hundred kilobytes).
@@ -65,7 +65,7 @@ fn file_error(path: &Arc<Path>, message: String) -> Diagnostic {
     let loc = Loc {
         file: path.clone(),
         span: Span::at(Pos { line: 1, column: 1 }),
-        pointer: String::new(),
+        pointer: Pointer::root(),
     };
     Diagnostic::error(rule::FILE_UNREADABLE, loc, message)
 }
@@ -131,7 +131,7 @@ pub fn load_bytes(path: Arc<Path>, bytes: &[u8]) -> LoadedDocument {
                     line: u32::try_from(line).unwrap_or(u32::MAX),
                     column: u32::try_from(column).unwrap_or(u32::MAX),
                 }),
-                pointer: String::new(),
+                pointer: Pointer::root(),
             };
             let d = Diagnostic::error(
                 rule::FILE_UNREADABLE,

@@ -7,7 +7,7 @@ use crate::model::{
     ApiKeyAuth, ApiKeyPlacement, Authentication, BearerAuth, DataType, InputParameter, OAuth2Auth,
     OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation, UserPassword,
 };
-use crate::span::{Spanned, pointer_push};
+use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
 /// Which official shape an input parameter follows.
@@ -44,7 +44,7 @@ const DATA_TYPES: &[(&str, DataType, bool)] = &[
 pub(super) fn read_input(
     cx: &mut Cx<'_>,
     node: &Node,
-    ptr: &str,
+    ptr: &Pointer,
     context: InputContext,
 ) -> Option<InputParameter> {
     let mut o = cx.obj(node, ptr, "an input parameter")?;
@@ -78,7 +78,7 @@ pub(super) fn read_input(
         }
         loc
     };
-    let dialect_field = |cx: &mut Cx<'_>, o: &super::reader::Obj<'_>, key: &str| {
+    let dialect_field = |cx: &mut Cx<'_>, o: &super::reader::Obj<'_>, key: &'static str| {
         let loc = o.key_loc(cx, key);
         cx.push(Diagnostic::deviation(rule::DIALECT_CONSUMED_INPUT_FIELDS, loc, format!("`{key}` on a consumed input is community dialect")).with_hint("the official schema gives consumed inputs only `name`, `in` and `value`; naftiko uses it to check the value"));
     };
@@ -146,7 +146,7 @@ const OUTPUT_TYPES: &[(&str, OutputType, bool)] = &[
 pub(super) fn read_output(
     cx: &mut Cx<'_>,
     node: &Node,
-    ptr: &str,
+    ptr: &Pointer,
     context: OutputContext,
 ) -> Option<OutputParameter> {
     let mut o = cx.obj(node, ptr, "an output parameter")?;
@@ -183,7 +183,7 @@ pub(super) fn read_output(
                 let mut map = OrderedMap::default();
                 for (k, v) in entries {
                     let key_text = k.key_text();
-                    let kp = pointer_push(&p, &key_text);
+                    let kp = p.key(&key_text);
                     if let Some(out) = read_output(cx, v, &kp, context) {
                         map.entries
                             .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
@@ -233,7 +233,7 @@ const AUTH_TYPES: &[&str] = &["basic", "apikey", "bearer", "digest", "oauth2"];
 pub(super) fn read_authentication(
     cx: &mut Cx<'_>,
     node: &Node,
-    ptr: &str,
+    ptr: &Pointer,
     consumed: bool,
 ) -> Option<Authentication> {
     let mut o = cx.obj(node, ptr, "an authentication block")?;

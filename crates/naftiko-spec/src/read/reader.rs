@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, rule};
-use crate::span::{Loc, Spanned, pointer_push};
+use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
 /// Reading context: the file and the diagnostics collected so far.
@@ -28,11 +28,11 @@ pub(crate) enum Need {
 }
 
 impl Cx<'_> {
-    pub(crate) fn loc(&self, node: &Node, pointer: &str) -> Loc {
+    pub(crate) fn loc(&self, node: &Node, pointer: &Pointer) -> Loc {
         Loc {
             file: self.file.clone(),
             span: node.span,
-            pointer: pointer.to_string(),
+            pointer: pointer.clone(),
         }
     }
 
@@ -41,7 +41,13 @@ impl Cx<'_> {
     }
 
     /// Reports a value of the wrong type.
-    pub(crate) fn wrong_type(&mut self, node: &Node, pointer: &str, field: &str, expected: &str) {
+    pub(crate) fn wrong_type(
+        &mut self,
+        node: &Node,
+        pointer: &Pointer,
+        field: &str,
+        expected: &str,
+    ) {
         let loc = self.loc(node, pointer);
         self.push(Diagnostic::error(
             rule::TYPE_MISMATCH,
@@ -55,7 +61,7 @@ impl Cx<'_> {
     pub(crate) fn text(
         &mut self,
         node: &Node,
-        pointer: &str,
+        pointer: &Pointer,
         field: &str,
     ) -> Option<Spanned<String>> {
         let text = match &node.kind {
@@ -88,7 +94,7 @@ impl Cx<'_> {
     pub(crate) fn boolean(
         &mut self,
         node: &Node,
-        pointer: &str,
+        pointer: &Pointer,
         field: &str,
     ) -> Option<Spanned<bool>> {
         match node.kind {
@@ -104,13 +110,13 @@ impl Cx<'_> {
     pub(crate) fn obj<'n>(
         &mut self,
         node: &'n Node,
-        pointer: &str,
+        pointer: &Pointer,
         what: &'static str,
     ) -> Option<Obj<'n>> {
         match &node.kind {
             NodeKind::Map(entries) => Some(Obj {
                 node,
-                pointer: pointer.to_string(),
+                pointer: pointer.clone(),
                 entries,
                 used: vec![false; entries.len()],
                 what,
@@ -131,9 +137,9 @@ impl Cx<'_> {
     pub(crate) fn list<T>(
         &mut self,
         node: &Node,
-        pointer: &str,
+        pointer: &Pointer,
         field: &str,
-        mut each: impl FnMut(&mut Self, &Node, &str) -> Option<T>,
+        mut each: impl FnMut(&mut Self, &Node, &Pointer) -> Option<T>,
     ) -> Vec<T> {
         match &node.kind {
             NodeKind::Seq(items) => {
@@ -144,9 +150,7 @@ impl Cx<'_> {
                 items
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, item)| {
-                        each(self, item, &pointer_push(pointer, &i.to_string()))
-                    })
+                    .filter_map(|(i, item)| each(self, item, &pointer.index(i)))
                     .collect()
             }
             _ => {
@@ -157,7 +161,13 @@ impl Cx<'_> {
     }
 
     /// Reports a value outside an enumeration.
-    pub(crate) fn bad_value(&mut self, node: &Node, pointer: &str, field: &str, allowed: &[&str]) {
+    pub(crate) fn bad_value(
+        &mut self,
+        node: &Node,
+        pointer: &Pointer,
+        field: &str,
+        allowed: &[&str],
+    ) {
         let loc = self.loc(node, pointer);
         let shown = node
             .as_str()
@@ -198,7 +208,7 @@ impl Cx<'_> {
 /// A mapping being read.
 pub(crate) struct Obj<'n> {
     pub(crate) node: &'n Node,
-    pub(crate) pointer: String,
+    pub(crate) pointer: Pointer,
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
     pub(crate) what: &'static str,
@@ -206,13 +216,13 @@ pub(crate) struct Obj<'n> {
 
 impl<'n> Obj<'n> {
     /// Takes the value of `key` (and marks the key as known).
-    pub(crate) fn take(&mut self, key: &str) -> Option<(&'n Node, String)> {
+    pub(crate) fn take(&mut self, key: &'static str) -> Option<(&'n Node, Pointer)> {
         let i = self
             .entries
             .iter()
             .position(|(k, _)| k.as_str() == Some(key))?;
         self.used[i] = true;
-        Some((&self.entries[i].1, pointer_push(&self.pointer, key)))
+        Some((&self.entries[i].1, self.pointer.field(key)))
     }
 
     /// True when `key` is present (without taking it).
@@ -234,9 +244,9 @@ impl<'n> Obj<'n> {
     }
 
     /// Location of the key `key` (falls back to the mapping).
-    pub(crate) fn key_loc(&self, cx: &Cx<'_>, key: &str) -> Loc {
+    pub(crate) fn key_loc(&self, cx: &Cx<'_>, key: &'static str) -> Loc {
         match self.key_node(key) {
-            Some(k) => cx.loc(k, &pointer_push(&self.pointer, key)),
+            Some(k) => cx.loc(k, &self.pointer.field(key)),
             None => self.loc(cx),
         }
     }
@@ -263,7 +273,7 @@ impl<'n> Obj<'n> {
     }
 
     /// Reads an optional string field.
-    pub(crate) fn text(&mut self, cx: &mut Cx<'_>, key: &str) -> Option<Spanned<String>> {
+    pub(crate) fn text(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Spanned<String>> {
         let (node, ptr) = self.take(key)?;
         cx.text(node, &ptr, key)
     }
@@ -272,7 +282,7 @@ impl<'n> Obj<'n> {
     pub(crate) fn req_text(
         &mut self,
         cx: &mut Cx<'_>,
-        key: &str,
+        key: &'static str,
         need: Need,
     ) -> Option<Spanned<String>> {
         if !self.has(key) {
@@ -283,13 +293,13 @@ impl<'n> Obj<'n> {
     }
 
     /// Reads an optional boolean field.
-    pub(crate) fn boolean(&mut self, cx: &mut Cx<'_>, key: &str) -> Option<Spanned<bool>> {
+    pub(crate) fn boolean(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Spanned<bool>> {
         let (node, ptr) = self.take(key)?;
         cx.boolean(node, &ptr, key)
     }
 
     /// Reads an optional list of strings.
-    pub(crate) fn texts(&mut self, cx: &mut Cx<'_>, key: &str) -> Vec<Spanned<String>> {
+    pub(crate) fn texts(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Vec<Spanned<String>> {
         let Some((node, ptr)) = self.take(key) else {
             return Vec::new();
         };
@@ -300,7 +310,7 @@ impl<'n> Obj<'n> {
     pub(crate) fn text_map(
         &mut self,
         cx: &mut Cx<'_>,
-        key: &str,
+        key: &'static str,
     ) -> crate::model::OrderedMap<Spanned<String>> {
         let mut map = crate::model::OrderedMap::default();
         let Some((n, p)) = self.take(key) else {
@@ -310,7 +320,7 @@ impl<'n> Obj<'n> {
             NodeKind::Map(entries) => {
                 for (k, v) in entries {
                     let name = k.key_text();
-                    let kp = pointer_push(&p, &name);
+                    let kp = p.key(&name);
                     if let Some(t) = cx.text(v, &kp, &name) {
                         map.entries.push((Spanned::new(name, cx.loc(k, &kp)), t));
                     }
@@ -325,8 +335,8 @@ impl<'n> Obj<'n> {
     pub(crate) fn list<T>(
         &mut self,
         cx: &mut Cx<'_>,
-        key: &str,
-        each: impl FnMut(&mut Cx<'_>, &Node, &str) -> Option<T>,
+        key: &'static str,
+        each: impl FnMut(&mut Cx<'_>, &Node, &Pointer) -> Option<T>,
     ) -> Vec<T> {
         let Some((node, ptr)) = self.take(key) else {
             return Vec::new();
@@ -339,7 +349,7 @@ impl<'n> Obj<'n> {
     pub(crate) fn choice<T: Copy>(
         &mut self,
         cx: &mut Cx<'_>,
-        key: &str,
+        key: &'static str,
         table: &[(&str, T, bool)],
         dialect: impl FnOnce(&mut Cx<'_>, &Spanned<String>),
     ) -> Option<Spanned<T>> {
@@ -369,7 +379,7 @@ impl<'n> Obj<'n> {
         for (i, (k, _)) in self.entries.iter().enumerate() {
             if !self.used[i] {
                 let name = k.key_text();
-                let loc = cx.loc(k, &pointer_push(&self.pointer, &name));
+                let loc = cx.loc(k, &self.pointer.key(&name));
                 cx.push(
                     Diagnostic::deviation(rule::UNKNOWN_KEY, loc, format!("unknown key `{name}` in {}", self.what))
                         .with_hint("naftiko keeps the file running but ignores this key; check its spelling and indentation"),
