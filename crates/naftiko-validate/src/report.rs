@@ -284,12 +284,11 @@ fn render_human_part(diags: &[Diagnostic], sources: &dyn Sources, color: bool) -
         Renderer::plain()
     };
     let mut out = String::new();
-    let mut lines = LineCache::default();
+    let mut file = FileCache::default();
     for d in diags {
-        let line = sources
-            .text(&d.loc.file)
-            .and_then(|text| lines.line(&d.loc.file, text, d.loc.span.start.line));
-        human_diagnostic(&mut out, d, line, &renderer, color);
+        file.switch(&d.loc.file, sources);
+        let line = file.line(d.loc.span.start.line);
+        human_diagnostic(&mut out, d, &file.shown, line, &renderer, color);
         out.push('\n');
     }
     out
@@ -298,12 +297,12 @@ fn render_human_part(diags: &[Diagnostic], sources: &dyn Sources, color: bool) -
 fn human_diagnostic(
     out: &mut String,
     d: &Diagnostic,
+    file: &str,
     line: Option<&str>,
     renderer: &Renderer,
     color: bool,
 ) {
     let region = Region::of(&d.loc.span);
-    let file = d.loc.file.display();
     let severity = d.severity.as_str();
     if color {
         let sev = severity_ansi(d.severity);
@@ -324,10 +323,14 @@ fn human_diagnostic(
     match snippet {
         Some((line, range)) => {
             if !color
-                && let Some(text) =
-                    plain_snippet(line, range.clone(), region.start_line, d.hint.as_deref())
+                && plain_snippet(
+                    out,
+                    line,
+                    range.clone(),
+                    region.start_line,
+                    d.hint.as_deref(),
+                )
             {
-                out.push_str(&text);
                 return;
             }
             out.push_str(&annotated_snippet(
@@ -386,59 +389,82 @@ fn annotated_snippet(
 /// `annotate-snippets` renders (a test compares the two), at a small fraction of its
 /// cost, which matters for reports with thousands of diagnostics.
 ///
-/// Returns `None` (render with `annotate-snippets`) unless the case is simple: a line of
-/// printable ASCII without tabs and at most 120 characters, a non-empty underline, and a
-/// one-line hint, if any.
+/// Appends it to `out` and returns true only when the case is simple: a line of printable
+/// ASCII without tabs and at most 120 characters, a non-empty underline, and a one-line
+/// hint, if any (otherwise render with `annotate-snippets`).
 fn plain_snippet(
+    out: &mut String,
     line: &str,
     range: std::ops::Range<usize>,
     line_no: u32,
     hint: Option<&str>,
-) -> Option<String> {
+) -> bool {
     const MAX_LINE: usize = 120;
     let simple_line = line.len() <= MAX_LINE && line.bytes().all(|b| (b' '..=b'~').contains(&b));
     let simple_hint = hint.is_none_or(|h| !h.contains(['\n', '\r', '\t']));
     if !simple_line || !simple_hint || range.is_empty() || range.end > line.len() {
-        return None;
+        return false;
     }
-    let number = line_no.to_string();
-    let pad = " ".repeat(number.len());
-    let mut out = String::with_capacity(3 * line.len() + 64 + hint.map_or(0, str::len));
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{number} | {line}");
-    let _ = writeln!(
-        out,
-        "{pad} | {}{}",
-        " ".repeat(range.start),
-        "^".repeat(range.end - range.start)
-    );
+    let repeat = |out: &mut String, c: char, n: usize| out.extend(std::iter::repeat_n(c, n));
+    let width = line_no.checked_ilog10().unwrap_or(0) as usize + 1;
+    repeat(out, ' ', width);
+    out.push_str(" |\n");
+    let _ = writeln!(out, "{line_no} | {line}");
+    repeat(out, ' ', width);
+    out.push_str(" | ");
+    repeat(out, ' ', range.start);
+    repeat(out, '^', range.end - range.start);
+    out.push('\n');
     if let Some(hint) = hint {
-        let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{pad} = help: {hint}");
+        repeat(out, ' ', width);
+        out.push_str(" |\n");
+        repeat(out, ' ', width);
+        out.push_str(" = help: ");
+        out.push_str(hint);
+        out.push('\n');
     }
-    Some(out)
+    true
 }
 
-/// Where each line of the file last asked about starts, so that a file with thousands of
-/// diagnostics is scanned once, not once per diagnostic (diagnostics come sorted by file).
+/// The file of the diagnostics being rendered: its text, its name as shown, and where
+/// each of its lines starts. Diagnostics come sorted by file, so each file's text is
+/// looked up, its name converted and its lines indexed once, not once per diagnostic.
 #[derive(Default)]
-struct LineCache {
-    file: Option<PathBuf>,
+struct FileCache<'s> {
+    file: Option<Arc<Path>>,
+    text: Option<&'s str>,
+    /// The path as shown in the first line of each diagnostic.
+    shown: String,
     starts: Vec<usize>,
 }
 
-impl LineCache {
-    /// The text of 1-based line `line` of `text` (without its line break, as
-    /// [`str::lines`] gives it), if the file has it.
-    fn line<'t>(&mut self, file: &Path, text: &'t str, line: u32) -> Option<&'t str> {
-        if self.file.as_deref() != Some(file) {
-            self.starts.clear();
+impl<'s> FileCache<'s> {
+    /// Makes `file` the current file, unless it already is.
+    fn switch(&mut self, file: &Arc<Path>, sources: &'s dyn Sources) {
+        let same = self
+            .file
+            .as_ref()
+            .is_some_and(|f| Arc::ptr_eq(f, file) || **f == **file);
+        if same {
+            return;
+        }
+        self.file = Some(file.clone());
+        self.text = sources.text(file);
+        self.shown.clear();
+        let _ = write!(self.shown, "{}", file.display());
+        self.starts.clear();
+        if let Some(text) = self.text {
             self.starts.push(0);
             self.starts
                 .extend(text.match_indices('\n').map(|(i, _)| i + 1));
             self.starts.retain(|&start| start < text.len());
-            self.file = Some(file.to_path_buf());
         }
+    }
+
+    /// The text of 1-based line `line` of the current file (without its line break, as
+    /// [`str::lines`] gives it), if the file has it.
+    fn line(&self, line: u32) -> Option<&'s str> {
+        let text = self.text?;
         let index = usize::try_from(line.checked_sub(1)?).ok()?;
         let start = *self.starts.get(index)?;
         let rest = text.get(start..)?;
@@ -765,8 +791,8 @@ mod tests {
                             continue;
                         }
                         for hint in hints {
-                            let fast = plain_snippet(line, start..end, line_no, hint);
-                            if let Some(fast) = fast {
+                            let mut fast = String::new();
+                            if plain_snippet(&mut fast, line, start..end, line_no, hint) {
                                 let slow = annotated_snippet(
                                     &renderer,
                                     Severity::Warning,
@@ -787,9 +813,11 @@ mod tests {
             }
         }
         assert!(compared > 300, "only {compared} cases took the fast path");
-        assert!(plain_snippet("tab\there", 0..3, 1, None).is_none());
-        assert!(plain_snippet("ünï", 0..2, 1, None).is_none());
-        assert!(plain_snippet("abc", 1..1, 1, None).is_none());
+        let mut out = String::new();
+        assert!(!plain_snippet(&mut out, "tab\there", 0..3, 1, None));
+        assert!(!plain_snippet(&mut out, "ünï", 0..2, 1, None));
+        assert!(!plain_snippet(&mut out, "abc", 1..1, 1, None));
+        assert!(out.is_empty(), "a declined case wrote {out:?}");
     }
     use naftiko_spec::diag::rule;
     use naftiko_spec::span::{Loc, Pos};
