@@ -3,12 +3,19 @@
 
 /// `items.iter().map(f).collect()`, spread over the available cores: each thread takes
 /// the next unclaimed item, so one large file does not hold up a whole share of them.
-pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+///
+/// A thread is started only for every `per_thread` items: starting one costs more than
+/// a small item's work.
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    per_thread: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let workers = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(1)
-        .min(items.len().div_ceil(8));
+        .min(items.len().div_ceil(per_thread.max(1)));
     if workers <= 1 {
         return items.iter().map(f).collect();
     }

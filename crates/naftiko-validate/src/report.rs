@@ -266,12 +266,16 @@ fn write_human(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     // Snippet rendering is a large share of a big report's cost, and each diagnostic is
-    // rendered on its own: render parts on the available cores, keeping the order.
+    // rendered on its own: render parts on the available cores, keeping the order, a few
+    // parts at a time so that the text held at once stays small.
     let parts: Vec<&[Diagnostic]> = diags.chunks(256).collect();
-    for part in crate::parallel::par_map(&parts, |part| {
-        render_human_part(part, sources, options.color)
-    }) {
-        out.write_all(part.as_bytes())?;
+    for window in parts.chunks(8) {
+        // A part (256 diagnostics) is worth a thread of its own.
+        for part in crate::parallel::par_map(window, 1, |part| {
+            render_human_part(part, sources, options.color)
+        }) {
+            out.write_all(part.as_bytes())?;
+        }
     }
     writeln!(out, "{}", summary_line(diags, options.files_checked))
 }

@@ -134,7 +134,8 @@ pub fn validate_loaded(
     for (i, f) in files.iter().enumerate() {
         imports.known.insert(canonical(&f.path), Known::File(i));
     }
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> =
+        Vec::with_capacity(files.iter().map(|f| f.diagnostics.len()).sum());
     let mut extra: Vec<LoadedDocument> = Vec::new();
     let mut scopes = Vec::new();
     for f in &mut files {
@@ -168,7 +169,7 @@ pub fn validate_loaded(
 /// document is checked on its own; cross-file rules run elsewhere).
 fn check_documents(files: &[LoadedDocument], scopes: &[Scope]) -> Vec<Diagnostic> {
     let pairs: Vec<(&LoadedDocument, &Scope)> = files.iter().zip(scopes).collect();
-    par_map(&pairs, |(f, scope)| {
+    par_map(&pairs, 8, |(f, scope)| {
         let mut diags = Vec::new();
         if let Some(doc) = &f.document {
             rules::check_document(doc, scope, &mut diags);
@@ -223,7 +224,7 @@ fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 /// Loads every file, in order, spreading the work over the available cores (reading and
 /// parsing YAML is most of `naftiko validate`'s time on a directory).
 fn load_all(paths: &[PathBuf]) -> Vec<LoadedDocument> {
-    par_map(paths, |p| load_file(p))
+    par_map(paths, 8, |p| load_file(p))
 }
 
 fn canonical(path: &Path) -> PathBuf {
