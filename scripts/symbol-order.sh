@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Regenerates link/symbol-order.txt: the functions `naftiko run` executes from start-up to
+# its first answered request (and then `naftiko validate`'s), in the order rust-lld should
+# lay them out at the front of the release binary's code (build.rs passes the file to the
+# linker as --symbol-ordering-file).
+#
+# Why: the kernel maps a binary's code in blocks around every page touched. Spread over an
+# 11 MB .text, the ~1.5 MB of code a running naftiko uses kept 5.5 MB of it resident; packed
+# together, 1.6 MB (docs/performance.md, "Idle RSS").
+#
+# How: valgrind's callgrind records every function executed (mangled names, as the linker
+# knows them) while a loopback token endpoint answers one request through the seed
+# capability. Names stay valid across edits elsewhere (a Rust symbol's hash comes from its
+# crate's metadata, not its code); functions added later are laid out after the listed ones,
+# so a stale file costs memory, never correctness. Regenerate after larger changes, or
+# after a toolchain upgrade (`scripts/bench-startup.sh` prints how many listed names the
+# binary still has).
+#
+# Usage: scripts/symbol-order.sh        (needs valgrind and python3; about a minute)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
+cargo build --release --quiet
+bin=target/release/naftiko
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$bin" "$work" <<'PY'
+import http.server, json, os, signal, socket, subprocess, sys, threading, time
+
+binary, work = sys.argv[1], sys.argv[2]
+
+class Token(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Token)
+threading.Thread(target=upstream.serve_forever, daemon=True).start()
+s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+
+grind = ["valgrind", "--tool=callgrind", "--demangle=no"]
+proc = subprocess.Popen(grind + [f"--callgrind-out-file={work}/run.out", binary, "run",
+                        "capabilities/oauth2-tokens.yaml",
+                        "--base-uri", f"oauth2-tokens=http://127.0.0.1:{upstream.server_address[1]}",
+                        "--listen", f"oauth2-tokens-rest=127.0.0.1:{port}"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret"
+answered = False
+deadline = time.time() + 60
+while time.time() < deadline and not answered:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            c.sendall(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      b"Content-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(form), form))
+            data = b""
+            while chunk := c.recv(4096):
+                data += chunk
+            answered = data.startswith(b"HTTP/1.1 200")
+    except OSError:
+        time.sleep(0.1)
+# Answers that are not the happy path: an unknown route, a body of the wrong type.
+for head in (b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+             b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            c.sendall(head)
+            while c.recv(4096):
+                pass
+    except OSError:
+        pass
+proc.send_signal(signal.SIGTERM)
+proc.wait(120)
+if not answered:
+    sys.exit("naftiko did not answer under callgrind")
+subprocess.run(grind + [f"--callgrind-out-file={work}/validate.out", binary, "validate",
+                        "capabilities"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+PY
+
+python3 - "$work/run.out" "$work/validate.out" > link/symbol-order.txt <<'PY'
+import re, sys
+# callgrind's format names each object (ob=) and function (fn=, cfn=) once, then refers to
+# them by number; a function's own cost block (fn=) sits under the object it belongs to.
+seen, order = set(), []
+for path in sys.argv[1:]:
+    objects, names, current = {}, {}, None
+    for line in open(path, errors="replace"):
+        line = line.rstrip("\n")
+        m = re.match(r"^(c?)ob=\((\d+)\)(?: (.*))?$", line)
+        if m:
+            if m.group(3):
+                objects[m.group(2)] = m.group(3)
+            if not m.group(1):
+                current = objects.get(m.group(2), "")
+            continue
+        m = re.match(r"^(c?)fn=\((\d+)\)(?: (.*))?$", line)
+        if m:
+            if m.group(3):
+                names[m.group(2)] = re.sub(r"'\d+$", "", m.group(3))
+            name = names.get(m.group(2))
+            if not m.group(1) and current and current.endswith("/naftiko") and name \
+                    and name not in seen:
+                seen.add(name)
+                order.append(name)
+print("\n".join(order))
+PY
+echo "link/symbol-order.txt: $(wc -l < link/symbol-order.txt) functions"
