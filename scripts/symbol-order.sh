@@ -108,8 +108,9 @@ for path in sys.argv[1:]:
             if m.group(3):
                 names[m.group(2)] = re.sub(r"'\d+$", "", m.group(3))
             name = names.get(m.group(2))
+            # Valgrind's own pseudo-names, such as "(below main)", are no symbols.
             if not m.group(1) and current and current.endswith("/naftiko") and name \
-                    and name not in seen:
+                    and not any(c.isspace() or c in "()" for c in name) and name not in seen:
                 seen.add(name)
                 order.append(name)
 print("\n".join(order))
