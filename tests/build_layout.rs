@@ -20,7 +20,12 @@ fn symbol_order_file_lists_start_up_and_request_path_functions() {
     }
     assert!(seen.len() > 500, "only {} functions listed", seen.len());
     // Mangled names of functions every run executes: start-up, loading, serving.
-    for needle in ["7naftiko4main", "13saphyr_parser", "14naftiko_server", "14naftiko_engine"] {
+    for needle in [
+        "7naftiko4main",
+        "13saphyr_parser",
+        "14naftiko_server",
+        "14naftiko_engine",
+    ] {
         assert!(
             seen.iter().any(|s| s.contains(needle)),
             "no function containing {needle} is listed"
