@@ -8,26 +8,13 @@ cd "$(dirname "$0")/.."
 runs="${1:-20}"
 cargo build --release --quiet
 python3 - target/release/naftiko "$runs" <<'PY'
-import http.server, json, os, socket, statistics, subprocess, sys, threading, time, urllib.request
+import socket, statistics, subprocess, sys, time
 
 binary, runs = sys.argv[1], int(sys.argv[2])
 
-class Token(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-
-upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Token)
-threading.Thread(target=upstream.serve_forever, daemon=True).start()
-up_url = f"http://127.0.0.1:{upstream.server_address[1]}"
+sys.path.insert(0, "scripts")
+import token_upstream
+up_url = token_upstream.start()
 
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p

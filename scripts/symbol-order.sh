@@ -26,31 +26,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 - "$bin" "$work" <<'PY'
-import http.server, json, os, signal, socket, subprocess, sys, threading, time
+import signal, socket, subprocess, sys, time
 
 binary, work = sys.argv[1], sys.argv[2]
 
-class Token(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-
-upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Token)
-threading.Thread(target=upstream.serve_forever, daemon=True).start()
+sys.path.insert(0, "scripts")
+import token_upstream
+up_url = token_upstream.start()
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 
 grind = ["valgrind", "--tool=callgrind", "--demangle=no"]
 proc = subprocess.Popen(grind + [f"--callgrind-out-file={work}/run.out", binary, "run",
                         "capabilities/oauth2-tokens.yaml",
-                        "--base-uri", f"oauth2-tokens=http://127.0.0.1:{upstream.server_address[1]}",
+                        "--base-uri", f"oauth2-tokens={up_url}",
                         "--listen", f"oauth2-tokens-rest=127.0.0.1:{port}"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret"
