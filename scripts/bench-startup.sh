@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 runs="${1:-20}"
 cargo build --release --quiet
 python3 - target/release/naftiko "$runs" <<'PY'
-import socket, statistics, subprocess, sys, time
+import statistics, subprocess, sys, time
 
 binary, runs = sys.argv[1], int(sys.argv[2])
 
@@ -16,13 +16,9 @@ sys.path.insert(0, "scripts")
 import token_upstream
 up_url = token_upstream.start()
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret"
 firsts, idle_rss, idle_hwm = [], [], []
 for _ in range(runs):
-    port = free_port()
+    port = token_upstream.free_port()
     start = time.perf_counter()
     proc = subprocess.Popen([binary, "run", "capabilities/oauth2-tokens.yaml",
                              "--base-uri", f"oauth2-tokens={up_url}",
@@ -31,16 +27,9 @@ for _ in range(runs):
     answered = None
     while time.perf_counter() - start < 5:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                          b"Content-Type: application/x-www-form-urlencoded\r\n"
-                          b"Content-Length: %d\r\n\r\n%s" % (len(form), form))
-                data = b""
-                while chunk := s.recv(4096):
-                    data += chunk
-                if data.startswith(b"HTTP/1.1 200"):
-                    answered = time.perf_counter() - start
-                    break
+            if token_upstream.exchange(port, token_upstream.TOKEN_REQUEST, 1).startswith(b"HTTP/1.1 200"):
+                answered = time.perf_counter() - start
+                break
         except OSError:
             time.sleep(0.0005)
     time.sleep(1.0)

@@ -26,14 +26,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 - "$bin" "$work" <<'PY'
-import signal, socket, subprocess, sys, time
+import signal, subprocess, sys, time
 
 binary, work = sys.argv[1], sys.argv[2]
 
 sys.path.insert(0, "scripts")
 import token_upstream
 up_url = token_upstream.start()
-s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+port = token_upstream.free_port()
 
 grind = ["valgrind", "--tool=callgrind", "--demangle=no"]
 proc = subprocess.Popen(grind + [f"--callgrind-out-file={work}/run.out", binary, "run",
@@ -41,19 +41,12 @@ proc = subprocess.Popen(grind + [f"--callgrind-out-file={work}/run.out", binary,
                         "--base-uri", f"oauth2-tokens={up_url}",
                         "--listen", f"oauth2-tokens-rest=127.0.0.1:{port}"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret"
 answered = False
 deadline = time.time() + 60
 while time.time() < deadline and not answered:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                      b"Content-Type: application/x-www-form-urlencoded\r\n"
-                      b"Content-Length: %d\r\n\r\n%s" % (len(form), form))
-            data = b""
-            while chunk := c.recv(4096):
-                data += chunk
-            answered = data.startswith(b"HTTP/1.1 200")
+        answered = token_upstream.exchange(port, token_upstream.TOKEN_REQUEST, 5).startswith(
+            b"HTTP/1.1 200")
     except OSError:
         time.sleep(0.1)
 # Answers that are not the happy path: an unknown route, a body of the wrong type.
@@ -61,10 +54,7 @@ for head in (b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
              b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
              b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(head)
-            while c.recv(4096):
-                pass
+        token_upstream.exchange(port, head, 5)
     except OSError:
         pass
 proc.send_signal(signal.SIGTERM)
