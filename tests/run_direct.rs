@@ -606,7 +606,7 @@ fn every_upstream_answer_is_shaped_the_same_on_both_paths() {
         "[".repeat(200),
         "]".repeat(200)
     );
-    let answers: Vec<(&str, Reply)> = vec![
+    let mut answers: Vec<(&str, Reply)> = vec![
         ("token", token()),
         (
             "extra fields",
@@ -641,62 +641,6 @@ fn every_upstream_answer_is_shaped_the_same_on_both_paths() {
         (
             "whitespace around",
             json(" \r\n\t{ \"access_token\" : \"t\" ,\n\"expires_in\" : 3600 }\n "),
-        ),
-        (
-            "expires_in as a string",
-            json(r#"{"access_token":"t","expires_in":"3600"}"#),
-        ),
-        (
-            "expires_in as 3600.0",
-            json(r#"{"access_token":"t","expires_in":3600.0}"#),
-        ),
-        (
-            "expires_in as 1.5",
-            json(r#"{"access_token":"t","expires_in":1.5}"#),
-        ),
-        (
-            "expires_in as 1e3",
-            json(r#"{"access_token":"t","expires_in":1e3}"#),
-        ),
-        (
-            "expires_in negative",
-            json(r#"{"access_token":"t","expires_in":-1}"#),
-        ),
-        (
-            "expires_in -0",
-            json(r#"{"access_token":"t","expires_in":-0}"#),
-        ),
-        (
-            "expires_in u64 max",
-            json(r#"{"access_token":"t","expires_in":18446744073709551615}"#),
-        ),
-        (
-            "expires_in over u64",
-            json(r#"{"access_token":"t","expires_in":18446744073709551616}"#),
-        ),
-        (
-            "expires_in 1e400",
-            json(r#"{"access_token":"t","expires_in":1e400}"#),
-        ),
-        (
-            "expires_in as \"1.5\"",
-            json(r#"{"access_token":"t","expires_in":"1.5"}"#),
-        ),
-        (
-            "expires_in as \" 3600 \"",
-            json(r#"{"access_token":"t","expires_in":" 3600 "}"#),
-        ),
-        (
-            "expires_in as \"\"",
-            json(r#"{"access_token":"t","expires_in":""}"#),
-        ),
-        (
-            "expires_in true",
-            json(r#"{"access_token":"t","expires_in":true}"#),
-        ),
-        (
-            "expires_in null",
-            json(r#"{"access_token":"t","expires_in":null}"#),
         ),
         ("expires_in missing", json(r#"{"access_token":"t"}"#)),
         ("access_token missing", json(r#"{"expires_in":3600}"#)),
@@ -820,6 +764,32 @@ fn every_upstream_answer_is_shaped_the_same_on_both_paths() {
             token().after(Duration::from_secs(3)),
         ),
     ];
+    // `expires_in` of every JSON type, and the numbers at the edges of what maps to an
+    // integer.
+    let expires_in = [
+        r#""3600""#,
+        r#"3600.0"#,
+        r#"1.5"#,
+        r#"1e3"#,
+        r#"-1"#,
+        r#"-0"#,
+        r#"18446744073709551615"#,
+        r#"18446744073709551616"#,
+        r#"1e400"#,
+        r#""1.5""#,
+        r#"" 3600 ""#,
+        r#""""#,
+        r#"true"#,
+        r#"null"#,
+    ];
+    let names: Vec<String> = expires_in
+        .iter()
+        .map(|v| format!("expires_in {v}"))
+        .collect();
+    answers.extend(names.iter().zip(expires_in).map(|(name, v)| {
+        let body = format!(r#"{{"access_token":"t","expires_in":{v}}}"#);
+        (name.as_str(), json(&body))
+    }));
     for (name, reply) in answers {
         p.answer(reply);
         p.check(&format!("{name}, form"), &post_as(FORM, GOOD.as_bytes()));
