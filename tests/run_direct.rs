@@ -382,88 +382,58 @@ fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_b
             GOOD.as_bytes(),
         ),
     );
-    // Fields.
-    p.check(
-        "fields reordered",
-        &post_as(
-            FORM,
+    // Fields: form bodies, each sent as a form.
+    let trailing_newline = format!("{GOOD}\r\n");
+    let leading_space = format!(" {GOOD}");
+    let bodies: [(&str, &[u8]); 14] = [
+        (
+            "fields reordered",
             b"client_secret=s3cr3t-1&client_id=id-1&grant_type=client_credentials",
         ),
-    );
-    p.check(
-        "extra undeclared fields",
-        &post_as(FORM, b"scope=read+write&grant_type=client_credentials&audience=https%3A%2F%2Fapi&client_id=id-1&client_secret=s&zz=1"),
-    );
-    p.check(
-        "percent-encoded and + values",
-        &post_as(FORM, b"grant_type=client_credentials&client_id=a%20b+c%2Bd%26e%3Df&client_secret=%7E%21%2A%27%28%29%2F%3F%23%5B%5D"),
-    );
-    p.check(
-        "percent-encoded names",
-        &post_as(
-            FORM,
+        (
+            "extra undeclared fields",
+            b"scope=read+write&grant_type=client_credentials&audience=https%3A%2F%2Fapi&client_id=id-1&client_secret=s&zz=1",
+        ),
+        (
+            "percent-encoded and + values",
+            b"grant_type=client_credentials&client_id=a%20b+c%2Bd%26e%3Df&client_secret=%7E%21%2A%27%28%29%2F%3F%23%5B%5D",
+        ),
+        (
+            "percent-encoded names",
             b"grant%5Ftype=client_credentials&client%5Fid=id&client_secret=s",
         ),
-    );
-    p.check(
-        "UTF-8 values, encoded and raw",
-        &post_as(
-            FORM,
-            "grant_type=client_credentials&client_id=%C3%A9t%C3%A9&client_secret=日本語-ü"
-                .as_bytes(),
+        (
+            "UTF-8 values, encoded and raw",
+            "grant_type=client_credentials&client_id=%C3%A9t%C3%A9&client_secret=日本語-ü".as_bytes(),
         ),
-    );
-    p.check(
-        "invalid UTF-8 in a value",
-        &post_as(
-            FORM,
+        (
+            "invalid UTF-8 in a value",
             b"grant_type=client_credentials&client_id=%FF%FE&client_secret=\xff",
         ),
-    );
-    p.check(
-        "lower-case and bad percent escapes",
-        &post_as(
-            FORM,
+        (
+            "lower-case and bad percent escapes",
             b"grant_type=client_credentials&client_id=%c3%a9%&client_secret=%zz%4",
         ),
-    );
-    p.check(
-        "empty values",
-        &post_as(FORM, b"grant_type=&client_id=&client_secret="),
-    );
-    p.check(
-        "fields without =",
-        &post_as(FORM, b"grant_type&client_id&client_secret"),
-    );
-    p.check(
-        "stray separators",
-        &post_as(
-            FORM,
+        ("empty values", b"grant_type=&client_id=&client_secret="),
+        ("fields without =", b"grant_type&client_id&client_secret"),
+        (
+            "stray separators",
             b"&&grant_type=client_credentials&&client_id=id&client_secret=s&&",
         ),
-    );
-    p.check(
-        "= in a value",
-        &post_as(
-            FORM,
+        (
+            "= in a value",
             b"grant_type=client_credentials&client_id=a=b=c&client_secret=s",
         ),
-    );
-    p.check(
-        "empty name",
-        &post_as(
-            FORM,
+        (
+            "empty name",
             b"=x&grant_type=client_credentials&client_id=id&client_secret=s",
         ),
-    );
-    p.check(
-        "trailing newline",
-        &post_as(FORM, format!("{GOOD}\r\n").as_bytes()),
-    );
-    p.check(
-        "leading space",
-        &post_as(FORM, format!(" {GOOD}").as_bytes()),
-    );
+        ("trailing newline", trailing_newline.as_bytes()),
+        ("leading space", leading_space.as_bytes()),
+    ];
+    for (name, body) in bodies {
+        p.check(name, &post_as(FORM, body));
+    }
     let many: String = (0..20).map(|i| format!("f{i}={i}&")).collect::<String>() + GOOD;
     p.check("more than 16 fields", &post_as(FORM, many.as_bytes()));
     let sixteen: String = (0..13).map(|i| format!("f{i}={i}&")).collect::<String>() + GOOD;
