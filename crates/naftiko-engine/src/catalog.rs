@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::runtime::OpId;
+use crate::ids::OpId;
 
 /// An MCP resource.
 #[derive(Debug, Clone)]

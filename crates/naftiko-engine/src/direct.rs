@@ -567,7 +567,7 @@ mod tests {
 
     use super::*;
     use crate::inbound::{Inbound, InboundBody};
-    use crate::runtime::{BuildOptions, OpId, Runtime};
+    use crate::{BuildOptions, OpId, Runtime};
     use proptest::prelude::*;
     use proptest::sample::select;
     use std::path::PathBuf;

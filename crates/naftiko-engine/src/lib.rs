@@ -1,7 +1,7 @@
 //! The naftiko engine: the *build* and *invoke* stages of the data flow
 //! (load → validate → **build** → serve).
 //!
-//! [`Runtime::build`] takes validated capability files and is the only place that touches
+//! [`Runtime::build`] (module `build`, one file per concern) takes validated capability files and is the only place that touches
 //! the environment: it resolves `binds` (through an [`EnvSource`]), compiles every template
 //! and JSONPath once, and creates one pooled HTTP client per consumed API with its
 //! authentication (including an OAuth 2.0 client-credentials token cache).
@@ -15,10 +15,12 @@
 
 mod auth;
 pub mod bindings;
+mod build;
 pub mod catalog;
 mod direct;
 pub mod env;
 pub mod error;
+mod ids;
 pub mod inbound;
 mod invoke;
 pub mod metrics;
@@ -28,20 +30,24 @@ mod request;
 mod runtime;
 mod scope;
 pub mod secrets;
+mod services;
 pub mod skills;
 mod tools;
 mod upstream;
 mod url;
 
+pub use build::BuildOptions;
 pub use direct::DirectRequest;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError};
+pub use ids::OpId;
 pub use inbound::{Inbound, InboundBody};
 pub use invoke::{Outcome, OutcomeBody};
-pub use runtime::{
-    BuildOptions, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,
-    McpListen, McpService, OpId, OperationInfo, RestService, Route, Runtime, Segment, segments,
-};
+pub use runtime::Runtime;
 pub use secrets::Secrets;
+pub use services::{
+    CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen,
+    McpService, OperationInfo, RestService, Route, Segment, segments,
+};
 pub use tools::{ToolResult, ToolSpec};
 pub use upstream::ClientOptions;

@@ -9,10 +9,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::InvokeError;
+use crate::ids::OpId;
 use crate::inbound::{Inbound, InboundBody};
 use crate::invoke::{Input, Outcome, OutcomeBody, Target, With};
 use crate::request::scalar_text;
-use crate::runtime::OpId;
 use naftiko_spec::model::ParamLocation;
 
 /// How a tool's arguments reach its operation.

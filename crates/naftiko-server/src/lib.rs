@@ -212,12 +212,12 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             }
         }
     }
-    runtime.set_bound_addresses(
+    let bound = Arc::new(skill::BoundAddresses(
         listeners
             .iter()
             .flat_map(|l| l.namespaces.iter().map(|n| (n.clone(), l.local_addr)))
             .collect(),
-    );
+    ));
     for (i, s) in runtime.skill_services().iter().enumerate() {
         let namespaces = vec![s.namespace.clone()];
         let (listener, local_addr) = open(&s.address, s.port, &namespaces).await?;
@@ -232,7 +232,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             namespaces,
             routes,
             listener,
-            app: skill::router(runtime.clone(), i),
+            app: skill::router(runtime.clone(), i, bound.clone()),
             rest: None,
         });
     }

@@ -62,13 +62,30 @@ const SKILL_MD: &str = "SKILL.md";
 struct SkillApp {
     runtime: Arc<Runtime>,
     service: usize,
+    bound: Arc<BoundAddresses>,
+}
+
+/// Where the server bound each exposes namespace (the real ports when `:0` was asked for),
+/// so that generated `SKILL.md` files document them.
+#[derive(Debug, Default)]
+pub struct BoundAddresses(pub Vec<(String, std::net::SocketAddr)>);
+
+impl BoundAddresses {
+    /// Where `namespace` listens, once bound.
+    pub fn of(&self, namespace: &str) -> Option<std::net::SocketAddr> {
+        self.0.iter().find(|(n, _)| n == namespace).map(|(_, a)| *a)
+    }
 }
 
 /// The axum router of one skill catalog: `service` indexes [`Runtime::skill_services`].
-pub fn router(runtime: Arc<Runtime>, service: usize) -> axum::Router {
+pub fn router(runtime: Arc<Runtime>, service: usize, bound: Arc<BoundAddresses>) -> axum::Router {
     axum::Router::new()
         .fallback(handle)
-        .with_state(Arc::new(SkillApp { runtime, service }))
+        .with_state(Arc::new(SkillApp {
+            runtime,
+            service,
+            bound,
+        }))
 }
 
 /// The endpoint a request path names (segments still percent-encoded).
@@ -170,7 +187,7 @@ async fn respond(app: &SkillApp, endpoint: &Endpoint<'_>) -> Response {
         },
         _ => None,
     };
-    let generated = generate_skill_md(&app.runtime, skill);
+    let generated = generate_skill_md(&app.runtime, &app.bound, skill);
     let skill = skill.clone();
     let work = match endpoint {
         Endpoint::SkillMd(_) => Work::SkillMd,
@@ -820,14 +837,20 @@ fn rest_howto(out: &mut String, call: &RestCall, tool: Option<&ToolSpec>) {
     }
 }
 
-fn mcp_howto(out: &mut String, runtime: &Runtime, namespace: &str, tool: &ToolSpec) {
+fn mcp_howto(
+    out: &mut String,
+    runtime: &Runtime,
+    bound: &BoundAddresses,
+    namespace: &str,
+    tool: &ToolSpec,
+) {
     let server = runtime
         .mcp_services()
         .iter()
         .find(|m| m.namespace == namespace)
         .map(|m| match &m.listen {
             McpListen::Http(address, port) => {
-                let port = runtime.bound_address(namespace).map_or(*port, |a| a.port());
+                let port = bound.of(namespace).map_or(*port, |a| a.port());
                 format!("Streamable HTTP at `{}/mcp`", base_url(address, port))
             }
             McpListen::Stdio => "stdio".to_owned(),
@@ -882,7 +905,7 @@ fn first_sentence(text: &str) -> &str {
 
 /// The `SKILL.md` generated for a skill from the catalog data: front matter, when to use it,
 /// and each tool's inputs, outputs and how to call it.
-pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
+pub fn generate_skill_md(runtime: &Runtime, bound: &BoundAddresses, skill: &SkillSpec) -> String {
     let mut out = String::from("---\n");
     let _ = writeln!(out, "name: {}", yaml_str(&skill.name));
     let _ = writeln!(out, "description: {}", yaml_str(&skill.description));
@@ -974,12 +997,12 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
                     ("rest", Some(call), spec) => {
                         // The real port when `:0` was asked for.
                         let mut call = call.clone();
-                        if let Some(addr) = runtime.bound_address(namespace) {
+                        if let Some(addr) = bound.of(namespace) {
                             call.port = addr.port();
                         }
                         rest_howto(&mut out, &call, spec.as_ref());
                     }
-                    ("mcp", _, Some(spec)) => mcp_howto(&mut out, runtime, namespace, spec),
+                    ("mcp", _, Some(spec)) => mcp_howto(&mut out, runtime, bound, namespace, spec),
                     _ => {
                         let _ = writeln!(
                             out,

@@ -1,0 +1,236 @@
+//! Consumed APIs: each one's base URI (or its `--base-uri`), authentication, client (the
+//! plain-HTTP fast path or reqwest) and compiled operations, keyed `namespace.operation`.
+
+use std::sync::Arc;
+
+use naftiko_spec::model::{Authentication, ConsumesHttp, OAuth2Auth};
+
+use super::{Builder, DocBuild, problem};
+use crate::auth::{Auth, TokenSource};
+use crate::env::EnvSource;
+use crate::error::BuildProblem;
+use crate::request::ConsumedOp;
+use crate::scope::{Resolve, Tpl};
+use crate::secrets::Secrets;
+use crate::upstream::Upstream;
+
+/// Builds every consumed API the document can call into `d.consumed`.
+pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
+    let options = b.options;
+    let http = crate::upstream::LazyClient::new(&options.client);
+    for (ns, api) in &d.scope.consumes {
+        let base = match options.base_uris.iter().find(|(n, _)| n == ns) {
+            Some((_, url)) => url.clone(),
+            None => match &api.base_uri {
+                Some(t) => match Tpl::compile(&t.value, &d.names) {
+                    Ok(tpl) => tpl.render(&BindsOnly(&d.binds_values)),
+                    Err(e) => {
+                        b.problems.push(problem(&t.loc, e));
+                        continue;
+                    }
+                },
+                None => continue,
+            },
+        };
+        let auth = match auth(d, api, &b.secrets) {
+            Ok(a) => a,
+            Err(p) => {
+                b.problems.push(p);
+                continue;
+            }
+        };
+        let fast = uses_fast_path(&base, options.env.as_ref())
+            .then(|| crate::upstream::fast_client(&options.client));
+        let upstream = Arc::new(Upstream {
+            namespace: ns.clone(),
+            base,
+            client: http.clone(),
+            auth,
+            options: options.client.clone(),
+            secrets: b.secrets.clone(),
+            metrics: b.metrics.clone(),
+            fast,
+            calls: std::sync::OnceLock::new(),
+        });
+        operations(b, d, ns, api, &upstream);
+    }
+}
+
+/// Compiles the operations of one consumed API.
+fn operations(
+    b: &mut Builder<'_>,
+    d: &mut DocBuild<'_>,
+    ns: &str,
+    api: &ConsumesHttp,
+    upstream: &Arc<Upstream>,
+) {
+    for r in &api.resources {
+        let path = r.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");
+        for op in &r.operations {
+            let Some(name) = &op.name else { continue };
+            let key = format!("{ns}.{}", name.value);
+            if d.consumed.contains_key(&key) {
+                continue;
+            }
+            match ConsumedOp::compile(
+                upstream.clone(),
+                path,
+                &[&api.input_parameters, &r.input_parameters],
+                op,
+                &d.names,
+                b.options.env.as_ref(),
+            ) {
+                Ok(c) => {
+                    d.consumed.insert(key, Arc::new(c));
+                }
+                Err(e) => b.problems.push(problem(&op.loc, format!("`{key}`: {e}"))),
+            }
+        }
+    }
+}
+
+/// A consumed API's authentication, its templates compiled.
+fn auth(d: &DocBuild<'_>, api: &ConsumesHttp, secrets: &Secrets) -> Result<Auth, BuildProblem> {
+    let tpl = |t: &Option<naftiko_spec::model::Text>| -> Result<Tpl, BuildProblem> {
+        let text = t.as_ref().map(|t| t.value.as_str()).unwrap_or("");
+        let compiled = Tpl::compile(text, &d.names).map_err(|e| BuildProblem {
+            loc: t.as_ref().map(|t| t.loc.clone()),
+            message: e,
+        })?;
+        // Literal credentials written in the file are secrets too.
+        if compiled.binds().next().is_none() {
+            secrets.add(text);
+        }
+        Ok(compiled)
+    };
+    Ok(match &api.authentication {
+        None | Some(Authentication::None { .. }) => Auth::None,
+        Some(Authentication::Basic(a)) => Auth::Basic {
+            user: tpl(&a.username)?,
+            password: tpl(&a.password)?,
+        },
+        Some(Authentication::Digest(a)) => Auth::Digest {
+            user: tpl(&a.username)?,
+            password: tpl(&a.password)?,
+        },
+        Some(Authentication::Bearer(b)) => Auth::Bearer(tpl(&b.token)?),
+        Some(Authentication::ApiKey(k)) => {
+            let query = k
+                .placement
+                .as_ref()
+                .is_some_and(|p| p.value == naftiko_spec::model::ApiKeyPlacement::Query);
+            let mut headers = Vec::new();
+            for (name, value) in k.headers.iter() {
+                let header =
+                    http::header::HeaderName::from_bytes(name.value.as_bytes()).map_err(|_| {
+                        problem(
+                            &name.loc,
+                            format!("`{}` is not a valid header name", name.value),
+                        )
+                    })?;
+                headers.push((header, tpl(&Some(value.clone()))?));
+            }
+            if let Some(key) = k.key.as_ref().filter(|t| !t.value.contains("{{"))
+                && !query
+                && http::header::HeaderName::from_bytes(key.value.as_bytes()).is_err()
+            {
+                return Err(problem(
+                    &key.loc,
+                    format!("API key header `{}` is not a valid header name", key.value),
+                ));
+            }
+            Auth::ApiKey {
+                key: k.key.as_ref().map(|_| tpl(&k.key)).transpose()?,
+                value: tpl(&k.value)?,
+                query,
+                headers,
+            }
+        }
+        Some(Authentication::OAuth2(o)) => Auth::OAuth2(Arc::new(token_source(d, o, secrets)?)),
+    })
+}
+
+/// The OAuth 2.0 client-credentials token source of a consumed API.
+fn token_source(
+    d: &DocBuild<'_>,
+    o: &OAuth2Auth,
+    secrets: &Secrets,
+) -> Result<TokenSource, BuildProblem> {
+    let render = |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
+        let Some(t) = t else { return Ok(None) };
+        let tpl = Tpl::compile(&t.value, &d.names).map_err(|e| problem(&t.loc, e))?;
+        if !tpl.reads_only_binds() {
+            return Err(problem(
+                &t.loc,
+                format!(
+                    "`{}`: OAuth 2.0 client settings may only use bound variables \
+                     (`{{{{env.NAME}}}}`), not request values",
+                    t.value
+                ),
+            ));
+        }
+        Ok(Some(tpl.render(&BindsOnly(&d.binds_values))))
+    };
+    let endpoint_text = match render(&o.token_endpoint)? {
+        Some(e) => e,
+        None => match render(&o.authorization_server_uri)? {
+            Some(base) => format!("{}/oauth2/token", base.trim_end_matches('/')),
+            None => return Err(problem(&o.loc, "`oauth2` needs `tokenEndpoint`")),
+        },
+    };
+    let endpoint = reqwest::Url::parse(&endpoint_text)
+        .map_err(|e| problem(&o.loc, format!("token endpoint is not a URL: {e}")))?;
+    let (Some(id), Some(secret)) = (render(&o.client_id)?, render(&o.client_secret)?) else {
+        return Err(problem(
+            &o.loc,
+            "`oauth2` on a consumed API needs `clientId` and `clientSecret` (client-credentials grant)",
+        ));
+    };
+    let mut extra = Vec::new();
+    if !o.scopes.is_empty() {
+        extra.push((
+            "scope".to_owned(),
+            o.scopes
+                .iter()
+                .map(|s| s.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    if let Some(a) = render(&o.audience)? {
+        extra.push(("audience".to_owned(), a));
+    }
+    if let Some(r) = render(&o.resource)? {
+        extra.push(("resource".to_owned(), r));
+    }
+    Ok(TokenSource::new(
+        endpoint,
+        id,
+        secret,
+        extra,
+        secrets.clone(),
+    ))
+}
+
+/// Renders bind-only templates (base URIs, OAuth 2.0 client credentials).
+struct BindsOnly<'a>(&'a [Option<String>]);
+
+impl Resolve for BindsOnly<'_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.0.get(index)?.as_deref()
+    }
+    fn arg(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
+    }
+}
+
+/// True when calls to `base` can skip reqwest: plain HTTP and no proxy configured.
+fn uses_fast_path(base: &str, env: &dyn EnvSource) -> bool {
+    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| env.var(v).is_some_and(|p| !p.trim().is_empty()));
+    base.starts_with("http://") && !proxied
+}

@@ -1,0 +1,32 @@
+//! The control port: from `--control`, else from the first `exposes: type: control` block.
+
+use naftiko_spec::model::ExposesControl;
+
+use super::{BuildOptions, Builder};
+use crate::services::ControlService;
+
+/// The control port `--control` asks for, if any (it wins over the files).
+pub(super) fn from_options(options: &BuildOptions) -> Option<ControlService> {
+    options
+        .control
+        .as_ref()
+        .map(|(address, port)| ControlService {
+            address: address.clone(),
+            port: *port,
+        })
+}
+
+/// A control block: used when no control port is set yet.
+pub(super) fn build(b: &mut Builder<'_>, c: &ExposesControl) {
+    if b.control.is_some() {
+        return;
+    }
+    b.control = Some(ControlService {
+        address: c
+            .address
+            .as_ref()
+            .map(|a| a.value.clone())
+            .unwrap_or_else(|| "127.0.0.1".to_owned()),
+        port: c.port.as_ref().map(|p| p.value).unwrap_or(9100),
+    });
+}

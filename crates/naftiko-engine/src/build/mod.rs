@@ -1,0 +1,259 @@
+//! `Runtime::build`: the only step that touches the environment. It turns validated
+//! capability files into an immutable, ready-to-serve [`Runtime`]: resolved bindings,
+//! compiled templates and JSONPaths, one client per consumed API, and what each adapter
+//! serves.
+//!
+//! One file per concern, each a step of [`Runtime::build`]:
+//! - [`consumed`]: consumed APIs, their clients and authentication;
+//! - [`operations`]: invocables (inputs, `with`, call/steps/ref/mock, outputs) and
+//!   aggregate functions;
+//! - [`rest`], [`mcp`], [`skill`], [`control`]: one per exposes kind;
+//! - [`overrides`]: command-line flags that name nothing served;
+//! - [`binds`]: bound variables a template needs but the environment lacks.
+//!
+//! A new exposes kind is a new file here and one arm in [`Builder::document`].
+
+mod binds;
+mod consumed;
+mod control;
+mod mcp;
+mod operations;
+mod options;
+mod overrides;
+mod rest;
+mod skill;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use naftiko_spec::LoadedDocument;
+use naftiko_spec::Loc;
+use naftiko_spec::model::{Document, Exposes};
+use naftiko_validate::{Scope, Validation};
+
+use crate::bindings::BindTable;
+use crate::error::{BuildError, BuildProblem};
+use crate::invoke::Invocable;
+use crate::request::ConsumedOp;
+use crate::runtime::Runtime;
+use crate::scope::Names;
+use crate::secrets::Secrets;
+use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
+use crate::skills::{SkillService, SkillSpec};
+use crate::tools::ToolSpec;
+
+pub use options::BuildOptions;
+
+/// Everything the build collects across documents, then hands to the [`Runtime`].
+struct Builder<'o> {
+    options: &'o BuildOptions,
+    secrets: Secrets,
+    metrics: Arc<crate::metrics::Metrics>,
+    problems: Vec<BuildProblem>,
+    warnings: Vec<String>,
+    ops: Vec<(OperationInfo, Invocable)>,
+    services: Vec<RestService>,
+    mcp: Vec<McpService>,
+    /// Every REST operation as an MCP tool (for `--expose mcp` and derived skills).
+    rest_tools: Vec<ToolSpec>,
+    skills: Vec<SkillService>,
+    /// One skill per capability (for `--expose skill`).
+    derived_skills: Vec<SkillSpec>,
+    control: Option<ControlService>,
+    capabilities: Vec<CapabilityInfo>,
+    known_consumed: HashSet<String>,
+    known_exposed: HashSet<String>,
+}
+
+/// Per-document build state: the names templates may use and what the document's
+/// operations can call.
+struct DocBuild<'a> {
+    doc: &'a Document,
+    /// The capability file.
+    path: &'a Arc<std::path::Path>,
+    scope: &'a Scope,
+    names: Names<'a>,
+    binds_values: Arc<[Option<String>]>,
+    consumed: HashMap<String, Arc<ConsumedOp>>,
+    functions: HashMap<String, Arc<Invocable>>,
+}
+
+/// A document's exposed operations, for the skills that refer to them.
+#[derive(Default)]
+struct DocOps {
+    /// REST operations: namespace, name, how to call it, index in `rest_tools`.
+    rest: Vec<(String, String, crate::skills::RestCall, usize)>,
+    /// MCP tools: namespace and tool.
+    mcp: Vec<(String, ToolSpec)>,
+}
+
+impl Runtime {
+    /// Builds every capability file of `validation` (which must have no errors).
+    ///
+    /// # Errors
+    /// Every problem at once: missing bound variables a template needs, base URIs that are
+    /// not URLs, `--base-uri`/`--listen` for unknown namespaces, unsupported formats, …
+    pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
+        let mut b = Builder::new(options);
+        for (file, scope) in validation.files.iter().zip(&validation.scopes) {
+            b.document(file, scope);
+        }
+        overrides::check(&mut b);
+        mcp::expose_rest_operations(&mut b);
+        skill::expose_derived(&mut b);
+        b.finish()
+    }
+}
+
+impl<'o> Builder<'o> {
+    fn new(options: &'o BuildOptions) -> Self {
+        Builder {
+            options,
+            secrets: Secrets::default(),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            ops: Vec::new(),
+            services: Vec::new(),
+            mcp: Vec::new(),
+            rest_tools: Vec::new(),
+            skills: Vec::new(),
+            derived_skills: Vec::new(),
+            control: control::from_options(options),
+            capabilities: Vec::new(),
+            known_consumed: HashSet::new(),
+            known_exposed: HashSet::new(),
+        }
+    }
+
+    /// Builds one capability file: its bindings, consumed APIs, functions and every
+    /// exposes block.
+    fn document(&mut self, file: &LoadedDocument, scope: &Scope) {
+        let Some(doc) = &file.document else { return };
+        let Some(cap) = &doc.capability else { return };
+        self.capabilities.push(CapabilityInfo {
+            file: file.path.clone(),
+            label: doc
+                .info
+                .as_ref()
+                .and_then(|i| i.label.as_ref())
+                .map(|l| l.value.clone()),
+            naftiko: doc.naftiko.as_ref().map(|n| n.value.clone()),
+        });
+        let binds = BindTable::resolve(doc, &file.path, self.options.env.as_ref(), &self.secrets);
+        let qualifiers = qualifiers(cap);
+        let mut d = DocBuild {
+            doc,
+            path: &file.path,
+            scope,
+            names: Names {
+                binds: &binds,
+                qualifiers: &qualifiers,
+                used: Default::default(),
+            },
+            binds_values: binds
+                .entries
+                .iter()
+                .map(|e| e.value.as_ref().ok().cloned())
+                .collect(),
+            consumed: HashMap::new(),
+            functions: HashMap::new(),
+        };
+        self.known_consumed
+            .extend(scope.consumes.iter().map(|(ns, _)| ns.clone()));
+        consumed::build(self, &mut d);
+        d.build_functions(&mut self.problems);
+        let mut doc_ops = DocOps::default();
+        for e in &cap.exposes {
+            match e {
+                Exposes::Rest(rest) => rest::build(self, &d, rest, &mut doc_ops),
+                Exposes::Mcp(m) => mcp::build(self, &d, m, &mut doc_ops),
+                Exposes::Skill(_) => {}
+                Exposes::Control(c) => control::build(self, c),
+            }
+        }
+        for e in &cap.exposes {
+            if let Exposes::Skill(sk) = e {
+                skill::build(self, &d, sk, &doc_ops);
+            }
+        }
+        skill::derive(self, &d, &doc_ops);
+        binds::check_missing(self, &d, &binds);
+    }
+
+    /// Adds an operation; its id.
+    fn push_op(&mut self, info: OperationInfo, built: Invocable) -> crate::ids::OpId {
+        let id = crate::ids::OpId(self.ops.len());
+        self.ops.push((info, built));
+        id
+    }
+
+    /// The runtime, or every problem found.
+    fn finish(mut self) -> Result<Runtime, BuildError> {
+        if self.services.is_empty() && self.mcp.is_empty() && self.skills.is_empty() {
+            self.problems.push(BuildProblem {
+                loc: None,
+                message: "nothing to serve: no capability exposes a REST or MCP API".to_owned(),
+            });
+        }
+        if !self.problems.is_empty() {
+            return Err(BuildError {
+                problems: self.problems,
+            });
+        }
+        let direct = self
+            .ops
+            .iter()
+            .map(|(_, inv)| {
+                (!self.options.general_only)
+                    .then(|| crate::direct::DirectPlan::compile(inv))
+                    .flatten()
+            })
+            .collect();
+        Ok(Runtime {
+            ops: self.ops,
+            direct,
+            services: self.services,
+            mcp: self.mcp,
+            skills: self.skills,
+            control: self.control,
+            capabilities: self.capabilities,
+            warnings: self.warnings,
+            secrets: self.secrets,
+            metrics: self.metrics,
+        })
+    }
+}
+
+/// The names a template may use as qualifiers: the adapter names and the document's
+/// exposes and aggregate namespaces.
+fn qualifiers(cap: &naftiko_spec::model::Capability) -> HashSet<String> {
+    let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    qualifiers.extend(
+        cap.exposes
+            .iter()
+            .filter_map(|e| e.namespace().map(|n| n.value.clone())),
+    );
+    qualifiers.extend(
+        cap.aggregates
+            .iter()
+            .filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())),
+    );
+    qualifiers
+}
+
+/// A build problem at `loc`.
+fn problem(loc: &Loc, message: impl Into<String>) -> BuildProblem {
+    BuildProblem {
+        loc: Some(loc.clone()),
+        message: message.into(),
+    }
+}
+
+/// The text of an optional spec string.
+fn text(t: &Option<naftiko_spec::model::Text>) -> Option<String> {
+    t.as_ref().map(|t| t.value.clone())
+}
