@@ -1,11 +1,11 @@
-//! The upstream client's chunked-body decoder (`naftiko_engine::plain_http::Chunked`)
+//! The chunked-body decoder (`naftiko_http1::Chunked`, used by the upstream client)
 //! never panics, whatever the bytes and however they are split, never returns more data
 //! than the limit, and never consumes bytes after the end of the body.
 #![no_main]
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use naftiko_engine::plain_http::Chunked;
+use naftiko_http1::Chunked;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&step, wire)) = data.split_first() else {

@@ -19,7 +19,7 @@ use naftiko_expr::{JsonPathExpr, Template};
 use serde_json::{Map, Value, json};
 
 /// The seed capability, built once with its two bound variables, no proxy (so that its
-/// upstream gets naftiko's plain-HTTP client and the operation a direct plan) and no
+/// upstream gets naftiko's h1 client and the operation a direct plan) and no
 /// network.
 fn seed() -> (Runtime, OpId) {
     let file =

@@ -25,14 +25,14 @@ use naftiko_spec::model::{OutputType, ParamLocation, RawFormat};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::answer::Answer;
 use crate::auth::Auth;
 use crate::error::InvokeError;
 use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::{Outputs, coerce};
-use crate::plain_http::finish_request;
 use crate::request::ConsumedOp;
 use crate::scope::Resolve;
-use crate::upstream::Answer;
+use naftiko_http1::write::finish_request;
 
 /// Most form fields a request may have to stay on the direct path.
 const MAX_FIELDS: usize = 16;
@@ -96,7 +96,7 @@ impl Resolve for Nothing {
 
 impl DirectPlan {
     /// The plan of `inv`, when it has the direct shape: no declared inputs; `with` empty
-    /// or only `body: <adapter>.body`; a call of a consumed operation on a plain-HTTP
+    /// or only `body: <adapter>.body`; a call of a consumed operation on an h1-client
     /// upstream without authentication, whose URL has no variables, with no `body`
     /// template and only form parameters without their own value; JSON answers mapped to
     /// named top-level scalars.
@@ -105,7 +105,7 @@ impl DirectPlan {
             return None;
         };
         let forward_rest = inv.with.forwards_only_body()?;
-        let fast = op.api.fast.as_ref()?;
+        let h1 = op.api.h1.as_ref()?;
         let simple_op = inv.inputs.is_empty()
             && matches!(op.api.auth, Auth::None)
             && op.format == RawFormat::Json
@@ -142,7 +142,7 @@ impl DirectPlan {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
-        let head = fast.request_head_for(&op.method, &url, &headers).ok()?;
+        let head = h1.request_head_for(&op.method, &url, &headers).ok()?;
         Some(DirectPlan {
             op: op.clone(),
             outputs: outputs.clone(),
@@ -645,7 +645,7 @@ capability:
         };
         let options = BuildOptions {
             base_uris: vec![(namespace.into(), "http://127.0.0.1:9".into())],
-            // No proxy variables: plain-HTTP upstreams get naftiko's own client.
+            // No proxy variables: `http://` upstreams get the h1 client.
             ..BuildOptions::new(Arc::new(crate::MapEnv::new([
                 ("VECTARA_CLIENT_ID", "id"),
                 ("VECTARA_CLIENT_SECRET", "secret"),
@@ -661,14 +661,14 @@ capability:
         BUILT.get_or_init(|| vec![build("seed", SEED), build("variant", VARIANT)])
     }
 
-    /// The general path's upstream request, as the plain-HTTP client writes it.
+    /// The general path's upstream request, as the h1 client writes it.
     fn general_request(inv: &Invocable, inbound: &Inbound) -> Result<Vec<u8>, InvokeError> {
         let Target::Call(op) = &inv.target else {
             panic!("not a call")
         };
         let (prepared, _) = inv.rehearse(inbound, None)?;
-        let fast = op.api.fast.as_ref().unwrap();
-        let mut out = fast
+        let h1 = op.api.h1.as_ref().unwrap();
+        let mut out = h1
             .request_head_for(&prepared.method, &prepared.url, &prepared.headers)
             .unwrap();
         finish_request(&mut out, &prepared.method, prepared.body.as_deref());

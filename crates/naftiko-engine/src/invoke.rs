@@ -11,12 +11,12 @@ use naftiko_spec::model::{DataType, InputParameter, ParamLocation, RawFormat, Wi
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::answer::Answer;
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
 use crate::outputs::Outputs;
 use crate::request::{CallScope, ConsumedOp, Prepared, Resolved, scalar_text};
 use crate::scope::{Names, Resolve, Tpl};
-use crate::upstream::Answer;
 
 /// The result of an invocation.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@
 //! in `naftiko-server` and map [`InvokeError`]s by their [`Fault`]. Nothing here logs a
 //! bound value, credential or token; [`Secrets`] redacts them from every message.
 
+mod answer;
 mod auth;
 pub mod bindings;
 mod build;
@@ -20,12 +21,12 @@ pub mod catalog;
 mod direct;
 pub mod env;
 pub mod error;
+mod h1_client;
 mod ids;
 pub mod inbound;
 mod invoke;
 pub mod metrics;
 mod outputs;
-pub mod plain_http;
 mod request;
 mod runtime;
 mod scope;

@@ -165,7 +165,7 @@ impl Runtime {
         let plan = self.direct.get(op.0)?.as_ref()?;
         let sent = plan.request(request)?.len();
         let shaped = answer.map(|(status, body)| {
-            plan.shape(crate::upstream::Answer {
+            plan.shape(crate::answer::Answer {
                 status,
                 content_type: Some("application/json".to_owned()),
                 cache_control: None,

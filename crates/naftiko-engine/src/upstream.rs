@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
+use crate::answer::{Answer, Head};
 use crate::auth::Auth;
 use crate::error::InvokeError;
-use crate::plain_http::{PlainAnswer, PlainClient, PlainError};
+use crate::h1_client::{H1Answer, H1Client, H1Error};
 use crate::request::Prepared;
 use crate::scope::Resolve;
 use crate::secrets::Secrets;
@@ -47,84 +48,17 @@ pub(crate) struct Upstream {
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// This API's call metrics, resolved at the first call.
     pub(crate) calls: std::sync::OnceLock<crate::metrics::UpstreamMetrics>,
-    /// naftiko's own client, used instead of reqwest for plain-HTTP upstreams with no proxy.
-    pub(crate) fast: Option<PlainClient>,
-}
-
-/// An upstream's answer.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) content_type: Option<String>,
-    /// The upstream's `Cache-Control` (a token endpoint's `no-store` must reach the caller).
-    pub(crate) cache_control: Option<String>,
-    /// The upstream's `Location` (redirects and 201s pass it on).
-    pub(crate) location: Option<String>,
-    pub(crate) body: Bytes,
+    /// naftiko's own HTTP/1 client, used instead of reqwest for `http://` upstreams with no proxy.
+    pub(crate) h1: Option<H1Client>,
 }
 
 /// The `User-Agent` naftiko sends upstream.
 const USER_AGENT: &str = concat!("naftiko/", env!("CARGO_PKG_VERSION"));
 
-/// The plain-HTTP client of one consumed API (connect timeout, `TCP_NODELAY`, kept-alive
+/// The h1 client of one consumed API (connect timeout, `TCP_NODELAY`, kept-alive
 /// connections).
-pub(crate) fn fast_client(options: &ClientOptions) -> PlainClient {
-    PlainClient::new(options.connect_timeout, USER_AGENT)
-}
-
-/// What naftiko keeps of an answer's headers.
-#[derive(Debug, Default)]
-pub(crate) struct Head {
-    content_type: Option<String>,
-    cache_control: Option<String>,
-    location: Option<String>,
-    challenge: Option<String>,
-}
-
-impl Head {
-    /// Notes one answer header: the first `Content-Type`, `Cache-Control` and `Location`,
-    /// and the first `WWW-Authenticate` with a `Digest` challenge (values that are not
-    /// visible ASCII are ignored, as `HeaderValue::to_str` does).
-    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
-        // By length first: most headers are none of these four.
-        let (slot, is_challenge) = match name.len() {
-            12 if name.eq_ignore_ascii_case(b"content-type") => (&mut self.content_type, false),
-            13 if name.eq_ignore_ascii_case(b"cache-control") => (&mut self.cache_control, false),
-            8 if name.eq_ignore_ascii_case(b"location") => (&mut self.location, false),
-            16 if name.eq_ignore_ascii_case(b"www-authenticate") => (&mut self.challenge, true),
-            _ => return,
-        };
-        if slot.is_some() {
-            return;
-        }
-        // Visible ASCII and tabs only: what `HeaderValue::to_str` accepts.
-        if !value
-            .iter()
-            .all(|b| *b == b'\t' || (0x20..0x7f).contains(b))
-        {
-            return;
-        }
-        let Ok(text) = std::str::from_utf8(value).map(str::to_owned) else {
-            return;
-        };
-        if !is_challenge || text.trim_start().starts_with("Digest") {
-            *slot = Some(text);
-        }
-    }
-
-    /// The answer, with the `Digest` challenge beside it.
-    pub(crate) fn answer(self, status: u16, body: BytesMut) -> (Answer, Option<String>) {
-        (
-            Answer {
-                status,
-                content_type: self.content_type,
-                cache_control: self.cache_control,
-                location: self.location,
-                body: body.freeze(),
-            },
-            self.challenge,
-        )
-    }
+pub(crate) fn h1_client(options: &ClientOptions) -> H1Client {
+    H1Client::new(options.connect_timeout, USER_AGENT)
 }
 
 /// What naftiko keeps of a header map.
@@ -137,7 +71,7 @@ fn head(headers: &http::HeaderMap) -> Head {
 }
 
 /// The reqwest client of a document's consumed APIs (HTTPS, proxies, token endpoints),
-/// built on first use: plain-HTTP upstreams never need it, and building it pages in the
+/// built on first use: `http://` upstreams on the h1 client never need it, and building it pages in the
 /// TLS stack at start-up (about 2 MiB of resident code).
 #[derive(Debug, Clone)]
 pub(crate) struct LazyClient {
@@ -260,19 +194,19 @@ impl Upstream {
     }
 
     /// Sends a request already written out in full (see [`crate::direct`]) on the
-    /// plain-HTTP client, counted and limited like any other call.
+    /// h1 client, counted and limited like any other call.
     pub(crate) async fn send_written(
         &self,
         url: &reqwest::Url,
         request: &[u8],
     ) -> Result<Answer, InvokeError> {
-        let Some(fast) = &self.fast else {
+        let Some(h1) = &self.h1 else {
             return Err(InvokeError::Internal(
-                "a written-out request needs the plain-HTTP client".to_owned(),
+                "a written-out request needs the h1 client".to_owned(),
             ));
         };
-        let exchange = fast.exchange(url, request, false, self.options.max_response_bytes);
-        let sent = self.counted(self.plain_result(exchange)).await?;
+        let exchange = h1.exchange(url, request, false, self.options.max_response_bytes);
+        let sent = self.counted(self.h1_result(exchange)).await?;
         Ok(sent.0)
     }
 
@@ -310,8 +244,8 @@ impl Upstream {
     }
 
     async fn send_inner(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
-        if let Some(fast) = &self.fast {
-            return self.send_fast(fast, req).await;
+        if let Some(h1) = &self.h1 {
+            return self.send_h1(h1, req).await;
         }
         let mut builder = self
             .client
@@ -349,32 +283,32 @@ impl Upstream {
         Ok(())
     }
 
-    /// The plain-HTTP path: naftiko's own HTTP/1.1 client (no proxy, no TLS, no redirects
+    /// The h1 path: naftiko's own HTTP/1.1 client (no proxy, no TLS, no redirects
     /// to follow), under the same total timeout and size limit.
-    async fn send_fast(
+    async fn send_h1(
         &self,
-        fast: &PlainClient,
+        h1: &H1Client,
         req: &Prepared,
     ) -> Result<(Answer, Option<String>), InvokeError> {
-        let exchange = fast.send(
+        let exchange = h1.send(
             &req.method,
             &req.url,
             &req.headers,
             req.body.as_ref(),
             self.options.max_response_bytes,
         );
-        self.plain_result(exchange).await
+        self.h1_result(exchange).await
     }
 
-    /// A plain-HTTP exchange under the total timeout, its failures as [`InvokeError`]s.
-    async fn plain_result(
+    /// An h1 exchange under the total timeout, its failures as [`InvokeError`]s.
+    async fn h1_result(
         &self,
-        exchange: impl std::future::Future<Output = Result<PlainAnswer, PlainError>>,
+        exchange: impl std::future::Future<Output = Result<H1Answer, H1Error>>,
     ) -> Result<(Answer, Option<String>), InvokeError> {
         match tokio::time::timeout(self.options.total_timeout, exchange).await {
             Ok(Ok(answer)) => Ok(answer.head.answer(answer.status, answer.body)),
-            Ok(Err(PlainError::TooLarge)) => Err(self.too_large()),
-            Ok(Err(PlainError::Connect(detail) | PlainError::Broken(detail))) => {
+            Ok(Err(H1Error::TooLarge)) => Err(self.too_large()),
+            Ok(Err(H1Error::Connect(detail) | H1Error::Broken(detail))) => {
                 Err(InvokeError::UpstreamUnreachable {
                     namespace: self.namespace.clone(),
                     detail: self.secrets.redact(&detail),

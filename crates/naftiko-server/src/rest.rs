@@ -103,14 +103,14 @@ fn operation_label(method: &http::Method, route: &str) -> String {
 }
 
 /// A request's method, target and headers: `http` parts (the hyper path), or a head
-/// [`crate::h1`] decoded, whose `HeaderMap` is built only when the general path needs one.
+/// the h1 loop decoded, whose `HeaderMap` is built only when the general path needs one.
 pub(crate) enum Incoming {
     /// Parts of an `http` request.
     Parts(http::request::Parts),
     /// A decoded head and its bytes.
     Raw {
         /// The head.
-        head: crate::h1::Head,
+        head: naftiko_http1::Head,
         /// Its bytes.
         bytes: bytes::Bytes,
     },
@@ -149,11 +149,7 @@ impl Incoming {
             }
             _ => self.header(name)?,
         };
-        value
-            .iter()
-            .all(|b| *b == b'\t' || (0x20..0x7f).contains(b))
-            .then(|| std::str::from_utf8(value).ok())
-            .flatten()
+        naftiko_http1::fields::visible_text(value)
     }
 
     fn into_parts(self) -> http::request::Parts {
@@ -245,6 +241,31 @@ pub(crate) fn body_too_large(max_body_bytes: usize) -> Response {
     )
 }
 
+/// True when reading a body failed because it is larger than the limit (not because its
+/// framing is broken).
+fn is_over_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// 400: the body's framing is broken (a malformed chunked body): what hyper found wrong.
+fn unreadable_body(e: &axum::Error) -> Response {
+    let mut detail = String::from("the request body is malformed");
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    problem::problem(StatusCode::BAD_REQUEST, "bad-body", &detail, Map::new())
+}
+
 /// 408: the body did not arrive in time.
 pub(crate) fn body_timeout(timeout: std::time::Duration) -> Response {
     problem::problem(
@@ -308,7 +329,8 @@ async fn respond(
         .await
         {
             Ok(Ok(b)) => b,
-            Ok(Err(_)) => return (Reply::Response(too_large()), None),
+            Ok(Err(e)) if is_over_limit(&e) => return (Reply::Response(too_large()), None),
+            Ok(Err(e)) => return (Reply::Response(unreadable_body(&e)), None),
             Err(_) => return (Reply::Response(body_timeout(app.body_timeout)), None),
         },
     };
@@ -415,10 +437,7 @@ impl Reply {
 
 /// `text` when it is a valid header value (what `HeaderValue::from_str` accepts).
 fn header_text<T: AsRef<str>>(text: T) -> Option<T> {
-    text.as_ref()
-        .bytes()
-        .all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t')
-        .then_some(text)
+    naftiko_http1::fields::is_field_value(text.as_ref().as_bytes()).then_some(text)
 }
 
 /// The reply to an invocation's result.

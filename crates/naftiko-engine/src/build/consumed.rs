@@ -1,5 +1,5 @@
 //! Consumed APIs: each one's base URI (or its `--base-uri`), authentication, client (the
-//! plain-HTTP fast path or reqwest) and compiled operations, keyed `namespace.operation`.
+//! h1 client for `http://` or reqwest) and compiled operations, keyed `namespace.operation`.
 
 use std::sync::Arc;
 
@@ -39,8 +39,8 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
                 continue;
             }
         };
-        let fast = uses_fast_path(&base, options.env.as_ref())
-            .then(|| crate::upstream::fast_client(&options.client));
+        let h1 = uses_h1_client(&base, options.env.as_ref())
+            .then(|| crate::upstream::h1_client(&options.client));
         let upstream = Arc::new(Upstream {
             namespace: ns.clone(),
             base,
@@ -49,7 +49,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             options: options.client.clone(),
             secrets: b.secrets.clone(),
             metrics: b.metrics.clone(),
-            fast,
+            h1,
             calls: std::sync::OnceLock::new(),
         });
         operations(b, d, ns, api, &upstream);
@@ -228,7 +228,7 @@ impl Resolve for BindsOnly<'_> {
 }
 
 /// True when calls to `base` can skip reqwest: plain HTTP and no proxy configured.
-fn uses_fast_path(base: &str, env: &dyn EnvSource) -> bool {
+fn uses_h1_client(base: &str, env: &dyn EnvSource) -> bool {
     let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
         .iter()
         .any(|v| env.var(v).is_some_and(|p| !p.trim().is_empty()));

@@ -1,0 +1,426 @@
+//! naftiko's own HTTP/1.1 client for `http://` upstreams reached without a proxy (the "h1
+//! client"; HTTPS, proxies and token endpoints go through reqwest).
+//!
+//! hyper-util's pooled client ran every upstream connection as a task of its own, with a
+//! channel hop, a pool behind a lock and `Request`/`Response` plumbing around each call: a
+//! quarter of the instructions of a proxied request. Here the calling task does the whole
+//! exchange itself: it takes an idle connection (or opens one), writes the request in one
+//! `write`, parses the answer head in place with `httparse`, reads the body, and puts the
+//! connection back when the answer allows it.
+//!
+//! The wire rules (head parsing, framing, the chunked decoder, request writing) are
+//! `naftiko-http1`'s, shared with the server's own loop: answers are framed per RFC 9112
+//! §6.3 (no body for `HEAD`, 1xx, 204 and 304; chunked when the last transfer coding is
+//! `chunked`; a `Content-Length`; otherwise until the server closes). Interim 1xx answers
+//! are skipped. Heads are limited to 64 KiB and 100 headers, bodies to the caller's limit. A connection is
+//! reused only after a complete, framed answer without `Connection: close`; an idle one is
+//! checked for a close by the server before it is reused, and dropped after 90 s.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, HeaderValue, Method};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use naftiko_http1::response::{AnswerHeadError, Framing, parse_answer_head};
+use naftiko_http1::write::{finish_request, is_framing_header, push_request_line};
+use naftiko_http1::{ChunkError, Chunked, fields};
+
+use crate::answer::Head;
+
+/// Largest answer head read.
+const MAX_HEAD: usize = 64 * 1024;
+/// Idle connections kept per upstream.
+const MAX_IDLE: usize = 256;
+/// An idle connection older than this is closed instead of reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Why an exchange failed.
+#[derive(Debug)]
+pub(crate) enum H1Error {
+    /// The connection could not be opened.
+    Connect(String),
+    /// The exchange broke off, or the answer was not HTTP/1.1 as it should be.
+    Broken(String),
+    /// The answer is larger than the limit.
+    TooLarge,
+}
+
+/// An answer: status, the headers naftiko keeps, and the whole body.
+#[derive(Debug)]
+pub(crate) struct H1Answer {
+    pub(crate) status: u16,
+    pub(crate) head: Head,
+    pub(crate) body: BytesMut,
+}
+
+/// Where a request goes, from its URL.
+struct Target<'u> {
+    host: &'u str,
+    port: u16,
+    /// The port is written in the URL (so it belongs in the `Host` header).
+    explicit_port: bool,
+    /// Path and query.
+    path: &'u str,
+    query: Option<&'u str>,
+}
+
+impl<'u> Target<'u> {
+    fn of(url: &'u reqwest::Url) -> Result<Self, H1Error> {
+        let host = url
+            .host_str()
+            .ok_or_else(|| H1Error::Connect("the URL has no host".into()))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        Ok(Target {
+            host,
+            port,
+            explicit_port: url.port().is_some(),
+            path: url.path(),
+            query: url.query(),
+        })
+    }
+}
+
+/// A connection and where it goes (kept together, so that putting it back in the pool
+/// allocates nothing).
+#[derive(Debug)]
+struct Conn {
+    host: String,
+    port: u16,
+    stream: TcpStream,
+}
+
+/// An idle connection.
+#[derive(Debug)]
+struct Idle {
+    conn: Conn,
+    since: Instant,
+}
+
+/// The client of one consumed API: settings and idle connections.
+#[derive(Debug)]
+pub(crate) struct H1Client {
+    connect_timeout: Duration,
+    user_agent: HeaderValue,
+    idle: Mutex<Vec<Idle>>,
+}
+
+impl H1Client {
+    /// A client with this connect timeout and default `User-Agent`.
+    pub(crate) fn new(connect_timeout: Duration, user_agent: &'static str) -> Self {
+        H1Client {
+            connect_timeout,
+            user_agent: HeaderValue::from_static(user_agent),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends one request and reads the whole answer (at most `max_body` bytes of body).
+    pub(crate) async fn send(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+        body: Option<&Bytes>,
+        max_body: usize,
+    ) -> Result<H1Answer, H1Error> {
+        let target = Target::of(url)?;
+        let mut request = self.request_head(method, &target, headers);
+        finish_request(&mut request, method, body.map(|b| &b[..]));
+        self.exchange(url, &request, method == Method::HEAD, max_body)
+            .await
+    }
+
+    /// Sends `request` (head and body, as [`H1Client::request_head`] and
+    /// [`finish_request`] write them) to the host of `url` and reads the whole answer.
+    pub(crate) async fn exchange(
+        &self,
+        url: &reqwest::Url,
+        request: &[u8],
+        is_head: bool,
+        max_body: usize,
+    ) -> Result<H1Answer, H1Error> {
+        let target = Target::of(url)?;
+        // One clock reading per exchange: it dates the connection's idleness too (from the
+        // start of its last exchange, so an idle connection is dropped a little early).
+        let now = Instant::now();
+        let (mut conn, reused) = match self.checkout(&target, now) {
+            Some(conn) => (conn, true),
+            None => {
+                // Boxed: connecting is the rare case, and its future would otherwise make
+                // every exchange's future (moved several times per request) larger.
+                let stream = Box::pin(self.connect(&target)).await?;
+                let conn = Conn {
+                    host: target.host.to_owned(),
+                    port: target.port,
+                    stream,
+                };
+                (conn, false)
+            }
+        };
+        if let Err(e) = conn.stream.write_all(request).await {
+            if !reused {
+                return Err(H1Error::Broken(format!("sending the request failed: {e}")));
+            }
+            // The server closed the kept-alive connection before reading anything: the
+            // request did not reach it, so send it once more on a new connection.
+            conn.stream = Box::pin(self.connect(&target)).await?;
+            conn.stream
+                .write_all(request)
+                .await
+                .map_err(|e| H1Error::Broken(format!("sending the request failed: {e}")))?;
+        }
+        let (answer, reusable) = read_answer(&mut conn.stream, is_head, max_body).await?;
+        if reusable {
+            self.checkin(conn, now);
+        }
+        Ok(answer)
+    }
+
+    /// The request line and headers of a request to `url`, without `Content-Length` and
+    /// the blank line: [`finish_request`] adds those and the body. `Host` and `User-Agent`
+    /// are added unless `headers` has them; framing headers in `headers` are ignored.
+    pub(crate) fn request_head_for(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+    ) -> Result<Vec<u8>, H1Error> {
+        Ok(self.request_head(method, &Target::of(url)?, headers))
+    }
+
+    fn request_head(&self, method: &Method, target: &Target<'_>, headers: &HeaderMap) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        push_request_line(&mut out, method, target.path, target.query);
+        if !headers.contains_key(http::header::HOST) {
+            out.extend_from_slice(b"host: ");
+            out.extend_from_slice(target.host.as_bytes());
+            if target.explicit_port {
+                out.push(b':');
+                out.extend_from_slice(itoa::Buffer::new().format(target.port).as_bytes());
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        if !headers.contains_key(http::header::USER_AGENT) {
+            fields::push_header(&mut out, b"user-agent", self.user_agent.as_bytes());
+        }
+        for (name, value) in headers {
+            if !is_framing_header(name) {
+                fields::push_header(&mut out, name.as_str().as_bytes(), value.as_bytes());
+            }
+        }
+        out
+    }
+
+    async fn connect(&self, target: &Target<'_>) -> Result<TcpStream, H1Error> {
+        let connecting = async {
+            // An IP literal needs no lookup; a name goes through the system resolver.
+            match target
+                .host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+            {
+                Ok(ip) => TcpStream::connect(SocketAddr::new(ip, target.port)).await,
+                Err(_) => TcpStream::connect((target.host, target.port)).await,
+            }
+        };
+        let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return Err(H1Error::Connect(format!("connection failed: {e}"))),
+            Err(_) => {
+                return Err(H1Error::Connect(format!(
+                    "connection failed: no connection within {} ms",
+                    self.connect_timeout.as_millis()
+                )));
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+
+    /// The most recently used idle connection to the target that is still open.
+    fn checkout(&self, target: &Target<'_>, now: Instant) -> Option<Conn> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(i) = idle
+            .iter()
+            .rposition(|c| c.conn.port == target.port && c.conn.host == target.host)
+        {
+            let c = idle.swap_remove(i);
+            if now.saturating_duration_since(c.since) < IDLE_TIMEOUT && still_open(&c.conn.stream) {
+                return Some(c.conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, conn: Conn, since: Instant) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() >= MAX_IDLE {
+            idle.remove(0);
+        }
+        idle.push(Idle { conn, since });
+    }
+}
+
+/// True when nothing was received on an idle connection: no close, no reset, no stray
+/// bytes (any of which makes it unusable).
+fn still_open(stream: &TcpStream) -> bool {
+    let mut probe = [0u8; 1];
+    matches!(stream.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, H1Error> {
+    if buf.capacity() - buf.len() < 4096 {
+        buf.reserve(8192);
+    }
+    stream
+        .read_buf(buf)
+        .await
+        .map_err(|e| H1Error::Broken(format!("the answer broke off: {e}")))
+}
+
+/// Reads one answer; also says whether the connection can be reused.
+async fn read_answer(
+    stream: &mut TcpStream,
+    is_head: bool,
+    max_body: usize,
+) -> Result<(H1Answer, bool), H1Error> {
+    let mut buf = BytesMut::with_capacity(8192);
+    let mut noted;
+    let head = loop {
+        if !buf.is_empty() {
+            noted = Head::default();
+            let parsed = parse_answer_head(&buf, is_head, MAX_HEAD, |n, v| noted.note(n, v))
+                .map_err(head_error)?;
+            if let Some(head) = parsed {
+                buf.advance(head.len);
+                // Interim answers (100 Continue and the like) precede the real one.
+                if (100..200).contains(&head.status) && head.status != 101 {
+                    continue;
+                }
+                if head.status == 101 {
+                    return Err(H1Error::Broken("the upstream switched protocols".into()));
+                }
+                break head;
+            }
+        }
+        if read_more(stream, &mut buf).await? == 0 {
+            return Err(H1Error::Broken(if buf.is_empty() {
+                "the upstream closed the connection without answering".into()
+            } else {
+                "the answer broke off in its head".into()
+            }));
+        }
+    };
+    let mut keep_alive = head.keep_alive;
+    let body = match head.framing {
+        Framing::None => BytesMut::new(),
+        Framing::Length(n) => {
+            if n > max_body as u64 {
+                return Err(H1Error::TooLarge);
+            }
+            let n = usize::try_from(n).map_err(|_| H1Error::TooLarge)?;
+            while buf.len() < n {
+                if read_more(stream, &mut buf).await? == 0 {
+                    return Err(H1Error::Broken(format!(
+                        "the answer broke off after {} of {n} body bytes",
+                        buf.len()
+                    )));
+                }
+            }
+            let body = buf.split_to(n);
+            keep_alive &= buf.is_empty();
+            body
+        }
+        Framing::Chunked => {
+            let mut decoder = Chunked::default();
+            let mut body = BytesMut::new();
+            loop {
+                if decoder.feed(&mut buf, &mut body, max_body)? {
+                    break;
+                }
+                if read_more(stream, &mut buf).await? == 0 {
+                    return Err(H1Error::Broken(
+                        "the answer broke off inside its chunked body".into(),
+                    ));
+                }
+            }
+            keep_alive &= buf.is_empty();
+            body
+        }
+        Framing::UntilClose => {
+            while read_more(stream, &mut buf).await? > 0 {
+                if buf.len() > max_body {
+                    return Err(H1Error::TooLarge);
+                }
+            }
+            if buf.len() > max_body {
+                return Err(H1Error::TooLarge);
+            }
+            buf
+        }
+    };
+    Ok((
+        H1Answer {
+            status: head.status,
+            head: noted,
+            body,
+        },
+        keep_alive,
+    ))
+}
+
+/// An answer head that cannot be used, as an exchange error.
+fn head_error(e: AnswerHeadError) -> H1Error {
+    H1Error::Broken(e.to_string())
+}
+
+impl From<ChunkError> for H1Error {
+    fn from(e: ChunkError) -> Self {
+        match e {
+            ChunkError::Malformed(what) => {
+                H1Error::Broken(format!("the chunked answer is malformed: {what}"))
+            }
+            ChunkError::TooLarge => H1Error::TooLarge,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_carry_the_url_authority_as_host_and_their_length() {
+        let client = H1Client::new(Duration::from_secs(1), "naftiko/test");
+        let head = |url: &str, method: Method, body: Option<&Bytes>| {
+            let url = reqwest::Url::parse(url).unwrap();
+            let mut out = client
+                .request_head_for(&method, &url, &HeaderMap::new())
+                .unwrap();
+            finish_request(&mut out, &method, body.map(|b| &b[..]));
+            String::from_utf8(out).unwrap()
+        };
+        let text = head("http://127.0.0.1:9000/oauth2/token?a=1", Method::POST, None);
+        assert!(
+            text.starts_with("POST /oauth2/token?a=1 HTTP/1.1\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("\r\nhost: 127.0.0.1:9000\r\n"), "{text}");
+        assert!(text.contains("\r\nuser-agent: naftiko/test\r\n"), "{text}");
+        assert!(text.ends_with("\r\ncontent-length: 0\r\n\r\n"), "{text}");
+        let text = head("http://example.com/x", Method::GET, None);
+        assert!(text.contains("\r\nhost: example.com\r\n"), "{text}");
+        assert!(!text.contains("content-length"), "{text}");
+        let body = Bytes::from_static(b"a=b");
+        let text = head("http://[::1]:8080/", Method::PUT, Some(&body));
+        assert!(text.contains("\r\nhost: [::1]:8080\r\n"), "{text}");
+        assert!(text.ends_with("\r\ncontent-length: 3\r\n\r\na=b"), "{text}");
+    }
+}
