@@ -328,6 +328,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         expose_skill,
         control,
         general_only: args.general_path,
+        transport: None,
     };
     let runtime = match Runtime::build(&validation, &options) {
         Ok(r) => Arc::new(r),

@@ -1,8 +1,10 @@
 //! criterion micro-benchmarks of the request path's parts, on the seed capability
-//! (`capabilities/oauth2-tokens.yaml`): template rendering, JSONPath extraction, request
-//! building, and output shaping, on the general path and on the direct path
-//! (`direct.rs`, which serves the seed when it runs). Run with `cargo bench -p naftiko-engine`; figures and the
-//! method are in `docs/performance.md`. (These print timings; no test asserts on them.)
+//! (`capabilities/oauth2-tokens.yaml`): template rendering, JSONPath extraction, and whole
+//! invocations (request building, the upstream exchange with a transport double that
+//! answers from memory, output shaping) on the general path and on the direct path
+//! (`direct.rs`, which serves the seed when it runs). Run with `cargo bench -p
+//! naftiko-engine`; figures and the method are in `docs/performance.md`. (These print
+//! timings; no test asserts on them.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -11,16 +13,42 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use naftiko_engine::{BuildOptions, DirectRequest, Inbound, InboundBody, MapEnv, OpId, Runtime};
+use naftiko_engine::transport::{Head, Outgoing, Received, Sending, Transport};
+use naftiko_engine::{BuildOptions, Inbound, InboundBody, MapEnv, OpId, RequestView, Runtime};
 use naftiko_expr::template::{Lookup, VarRef};
 use naftiko_expr::{JsonPathExpr, Template};
 use serde_json::{Map, Value, json};
 
-/// The seed capability, built once with its two bound variables, no proxy (so that its
-/// upstream gets naftiko's h1 client and the operation a direct plan) and no
-/// network.
+/// The upstream's answer, from memory: what the transport double gives every request.
+const ANSWER: &[u8] =
+    br#"{"access_token":"eyJ.abc.def","token_type":"Bearer","expires_in":3600,"scope":"read write"}"#;
+
+/// A transport that answers every request with [`ANSWER`] without the network (it takes
+/// written-out requests too, so the seed keeps its direct plan).
+#[derive(Debug)]
+struct FromMemory;
+
+impl Transport for FromMemory {
+    fn send<'a>(&'a self, request: Outgoing<'a>, _max_body: usize) -> Sending<'a> {
+        black_box(request);
+        let mut head = Head::default();
+        head.note(b"content-type", b"application/json");
+        Box::pin(async move {
+            Ok(Received {
+                status: 200,
+                head,
+                body: bytes::BytesMut::from(ANSWER),
+            })
+        })
+    }
+
+    fn takes_written(&self) -> bool {
+        true
+    }
+}
+
+/// The seed capability, built once with its two bound variables and a transport double.
 fn seed() -> (Runtime, OpId) {
     let file =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../capabilities/oauth2-tokens.yaml");
@@ -33,6 +61,10 @@ fn seed() -> (Runtime, OpId) {
             ("VECTARA_CLIENT_ID", "id"),
             ("VECTARA_CLIENT_SECRET", "secret"),
         ])))
+    };
+    let options = BuildOptions {
+        transport: Some(Arc::new(FromMemory)),
+        ..options
     };
     let runtime = Runtime::build(&validation, &options).expect("the seed builds");
     let op = runtime.rest_services()[0].routes[0].op;
@@ -105,41 +137,29 @@ fn jsonpath_extraction(c: &mut Criterion) {
 fn request_building(c: &mut Criterion) {
     let (runtime, op) = seed();
     let inbound = inbound();
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("seed");
-    group.bench_function("request_building", |b| {
-        b.iter(|| black_box(runtime.rehearse(op, &inbound, None).unwrap()))
-    });
-    let answer = Bytes::from_static(
-        br#"{"access_token":"eyJ.abc.def","token_type":"Bearer","expires_in":3600,"scope":"read write"}"#,
-    );
-    group.bench_function("request_building_and_output_shaping", |b| {
-        b.iter(|| {
-            black_box(
-                runtime
-                    .rehearse(op, &inbound, Some((200, answer.clone())))
-                    .unwrap(),
-            )
-        })
+    group.bench_function("general_invocation", |b| {
+        b.iter(|| black_box(tokio.block_on(runtime.invoke(op, &inbound)).unwrap()))
     });
     let form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret";
-    let direct = DirectRequest {
+    let no_headers = http::HeaderMap::new();
+    let view = RequestView {
         content_type: Some("application/x-www-form-urlencoded"),
-        has_query: false,
-        has_path_params: false,
-        has_body_header: false,
+        query: None,
+        path_params: &[],
+        headers: &no_headers,
         body: form,
     };
     assert!(
-        runtime.rehearse_direct(op, &direct, None).is_some(),
+        tokio.block_on(runtime.invoke_direct(op, &view)).is_some(),
         "the seed has a direct plan"
     );
-    group.bench_function("direct_request_building", |b| {
-        b.iter(|| black_box(runtime.rehearse_direct(op, black_box(&direct), None)))
-    });
-    group.bench_function("direct_request_building_and_output_shaping", |b| {
-        b.iter(|| {
-            black_box(runtime.rehearse_direct(op, black_box(&direct), Some((200, answer.clone()))))
-        })
+    group.bench_function("direct_invocation", |b| {
+        b.iter(|| black_box(tokio.block_on(runtime.invoke_direct(op, black_box(&view)))))
     });
     group.bench_function("inbound_form_parse", |b| {
         b.iter(|| {

@@ -18,7 +18,7 @@ pub(crate) struct Answer {
 
 /// What naftiko keeps of an answer's headers.
 #[derive(Debug, Default)]
-pub(crate) struct Head {
+pub struct Head {
     content_type: Option<String>,
     cache_control: Option<String>,
     location: Option<String>,
@@ -29,7 +29,7 @@ impl Head {
     /// Notes one answer header: the first `Content-Type`, `Cache-Control` and `Location`,
     /// and the first `WWW-Authenticate` with a `Digest` challenge (values that are not
     /// visible ASCII are ignored, as `HeaderValue::to_str` does).
-    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
+    pub fn note(&mut self, name: &[u8], value: &[u8]) {
         // By length first: most headers are none of these four.
         let (slot, is_challenge) = match name.len() {
             12 if name.eq_ignore_ascii_case(b"content-type") => (&mut self.content_type, false),

@@ -16,7 +16,7 @@ use crate::error::InvokeError;
 use crate::request::Prepared;
 use crate::scope::{Resolve, Tpl};
 use crate::secrets::Secrets;
-use crate::upstream::LazyClient;
+use crate::transport::{ClientOptions, Outgoing, Transport, TransportError};
 
 /// How requests to one consumed API are authenticated.
 #[derive(Debug)]
@@ -53,7 +53,6 @@ impl Auth {
         &self,
         req: &mut Prepared,
         scope: &dyn Resolve,
-        client: &LazyClient,
         namespace: &str,
     ) -> Result<Applied, InvokeError> {
         match self {
@@ -101,7 +100,7 @@ impl Auth {
                 Ok(Applied::default())
             }
             Auth::OAuth2(source) => {
-                let token = source.token(client, namespace).await?;
+                let token = source.token(namespace).await?;
                 set_auth(req, &format!("Bearer {}", token.value), namespace)?;
                 Ok(Applied {
                     generation: Some(token.generation),
@@ -184,6 +183,10 @@ pub(crate) struct Token {
 #[derive(Debug)]
 pub(crate) struct TokenSource {
     endpoint: reqwest::Url,
+    /// How token requests travel (reqwest, unless a test or benchmark plugs in its own).
+    transport: Arc<dyn Transport>,
+    /// Total time and answer size allowed for a token request.
+    limits: ClientOptions,
     form: Vec<(String, String)>,
     current: Mutex<Option<Token>>,
     fetching: tokio::sync::Mutex<()>,
@@ -196,9 +199,11 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 
 impl TokenSource {
     /// A token source posting `client_id`, `client_secret` and the optional scope, audience
-    /// and resource to `endpoint`.
+    /// and resource to `endpoint` through `transport`.
     pub(crate) fn new(
         endpoint: reqwest::Url,
+        transport: Arc<dyn Transport>,
+        limits: ClientOptions,
         client_id: String,
         client_secret: String,
         extra: Vec<(String, String)>,
@@ -213,6 +218,8 @@ impl TokenSource {
         form.extend(extra);
         TokenSource {
             endpoint,
+            transport,
+            limits,
             form,
             current: Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
@@ -230,11 +237,7 @@ impl TokenSource {
     }
 
     /// A valid token: the cached one, or one fetched now (once, however many callers wait).
-    pub(crate) async fn token(
-        &self,
-        client: &LazyClient,
-        namespace: &str,
-    ) -> Result<Token, InvokeError> {
+    pub(crate) async fn token(&self, namespace: &str) -> Result<Token, InvokeError> {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
@@ -242,7 +245,7 @@ impl TokenSource {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
-        let token = self.fetch(client, namespace).await?;
+        let token = self.fetch(namespace).await?;
         if let Ok(mut guard) = self.current.lock() {
             *guard = Some(token.clone());
         }
@@ -258,8 +261,7 @@ impl TokenSource {
         }
     }
 
-    async fn fetch(&self, client: &LazyClient, namespace: &str) -> Result<Token, InvokeError> {
-        let client = client.get()?;
+    async fn fetch(&self, namespace: &str) -> Result<Token, InvokeError> {
         let fail = |detail: String| InvokeError::UpstreamAuth {
             namespace: namespace.to_owned(),
             detail: self.secrets.redact(&detail),
@@ -269,24 +271,35 @@ impl TokenSource {
             for (k, v) in &self.form {
                 s.append_pair(k, v);
             }
-            s.finish()
+            bytes::Bytes::from(s.finish())
         };
-        let response = client
-            .post(self.endpoint.clone())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(http::header::ACCEPT, "application/json")
-            .body(form)
-            .send()
-            .await
-            .map_err(|e| fail(format!("token endpoint: {}", crate::upstream::describe(&e))))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| fail(format!("token endpoint: {}", crate::upstream::describe(&e))))?;
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        let request = Outgoing::Request {
+            method: &http::Method::POST,
+            url: &self.endpoint,
+            headers: &headers,
+            body: Some(&form),
+        };
+        let sending = self.transport.send(request, self.limits.max_response_bytes);
+        let received = match tokio::time::timeout(self.limits.total_timeout, sending).await {
+            Ok(Ok(received)) => received,
+            Ok(Err(
+                TransportError::Connect(e) | TransportError::Broken(e) | TransportError::Timeout(e),
+            )) => return Err(fail(format!("token endpoint: {e}"))),
+            Ok(Err(TransportError::TooLarge)) => {
+                return Err(fail("token endpoint: the answer is too large".to_owned()));
+            }
+            Err(_) => return Err(fail("token endpoint: timed out".to_owned())),
+        };
+        let (status, body) = (received.status, received.body);
         let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if !(200..300).contains(&status) {
             let code = json

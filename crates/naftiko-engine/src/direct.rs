@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::answer::Answer;
 use crate::auth::Auth;
 use crate::error::InvokeError;
+use crate::inbound::RequestView;
 use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::{Outputs, coerce};
 use crate::request::ConsumedOp;
@@ -39,17 +40,30 @@ const MAX_FIELDS: usize = 16;
 
 /// What an adapter knows of a request, for [`crate::Runtime::invoke_direct`].
 #[derive(Debug, Clone, Copy)]
-pub struct DirectRequest<'a> {
+pub(crate) struct DirectRequest<'a> {
     /// The first `Content-Type`, when it is visible ASCII (as `HeaderValue::to_str` has it).
-    pub content_type: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
     /// The request has a query string (even an empty one).
-    pub has_query: bool,
+    pub(crate) has_query: bool,
     /// The matched route bound path variables.
-    pub has_path_params: bool,
+    pub(crate) has_path_params: bool,
     /// The request has a header called `body`.
-    pub has_body_header: bool,
+    pub(crate) has_body_header: bool,
     /// The whole request body.
-    pub body: &'a [u8],
+    pub(crate) body: &'a [u8],
+}
+
+impl<'a> DirectRequest<'a> {
+    /// What the direct path needs to know of an adapter's request.
+    pub(crate) fn of(view: &RequestView<'a>) -> Self {
+        DirectRequest {
+            content_type: view.content_type,
+            has_query: view.query.is_some(),
+            has_path_params: !view.path_params.is_empty(),
+            has_body_header: view.headers.header("body").is_some(),
+            body: view.body,
+        }
+    }
 }
 
 /// One output: a top-level member of the answer, written under a name.
@@ -105,7 +119,9 @@ impl DirectPlan {
             return None;
         };
         let forward_rest = inv.with.forwards_only_body()?;
-        let h1 = op.api.h1.as_ref()?;
+        if !op.api.takes_written() {
+            return None;
+        }
         let simple_op = inv.inputs.is_empty()
             && matches!(op.api.auth, Auth::None)
             && op.format == RawFormat::Json
@@ -142,7 +158,8 @@ impl DirectPlan {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
-        let head = h1.request_head_for(&op.method, &url, &headers).ok()?;
+        let agent = HeaderValue::from_static(crate::transport::USER_AGENT);
+        let head = crate::h1_client::request_head(&op.method, &url, &headers, &agent).ok()?;
         Some(DirectPlan {
             op: op.clone(),
             outputs: outputs.clone(),
@@ -645,7 +662,7 @@ capability:
         };
         let options = BuildOptions {
             base_uris: vec![(namespace.into(), "http://127.0.0.1:9".into())],
-            // No proxy variables: `http://` upstreams get the h1 client.
+            transport: Some(Arc::new(Recorder)),
             ..BuildOptions::new(Arc::new(crate::MapEnv::new([
                 ("VECTARA_CLIENT_ID", "id"),
                 ("VECTARA_CLIENT_SECRET", "secret"),
@@ -661,18 +678,92 @@ capability:
         BUILT.get_or_init(|| vec![build("seed", SEED), build("variant", VARIANT)])
     }
 
-    /// The general path's upstream request, as the h1 client writes it.
-    fn general_request(inv: &Invocable, inbound: &Inbound) -> Result<Vec<u8>, InvokeError> {
-        let Target::Call(op) = &inv.target else {
-            panic!("not a call")
-        };
-        let (prepared, _) = inv.rehearse(inbound, None)?;
-        let h1 = op.api.h1.as_ref().unwrap();
-        let mut out = h1
-            .request_head_for(&prepared.method, &prepared.url, &prepared.headers)
+    thread_local! {
+        /// What [`Recorder`] sent on this thread, and what it answers.
+        static SENT: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+        static ANSWER: std::cell::RefCell<(u16, Bytes)> =
+            std::cell::RefCell::new((200, Bytes::from_static(b"{}")));
+        static TOKIO: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
             .unwrap();
-        finish_request(&mut out, &prepared.method, prepared.body.as_deref());
-        Ok(out)
+    }
+
+    /// A transport double: records each request as the h1 client writes it (the direct
+    /// path's written-out requests as they are) and answers this thread's [`ANSWER`] as
+    /// JSON. Invocations run on this thread ([`TOKIO`]), so tests running at once do not
+    /// see each other's requests.
+    #[derive(Debug)]
+    struct Recorder;
+
+    impl crate::transport::Transport for Recorder {
+        fn send<'a>(
+            &'a self,
+            request: crate::transport::Outgoing<'a>,
+            _max_body: usize,
+        ) -> crate::transport::Sending<'a> {
+            use crate::transport::{Outgoing, Received};
+            let bytes = match request {
+                Outgoing::Written { bytes, .. } => bytes.to_vec(),
+                Outgoing::Request {
+                    method,
+                    url,
+                    headers,
+                    body,
+                } => {
+                    let agent = HeaderValue::from_static(crate::transport::USER_AGENT);
+                    let mut out =
+                        crate::h1_client::request_head(method, url, headers, &agent).unwrap();
+                    finish_request(&mut out, method, body.map(|b| &b[..]));
+                    out
+                }
+            };
+            SENT.with_borrow_mut(|s| s.push(bytes));
+            let (status, body) = ANSWER.with_borrow(Clone::clone);
+            let mut head = crate::transport::Head::default();
+            head.note(b"content-type", b"application/json");
+            Box::pin(async move {
+                Ok(Received {
+                    status,
+                    head,
+                    body: bytes::BytesMut::from(&body[..]),
+                })
+            })
+        }
+
+        fn takes_written(&self) -> bool {
+            true
+        }
+    }
+
+    /// The general path's upstream request for `inbound`, as the h1 client writes it; the
+    /// invocation's error when it sends nothing.
+    fn general_request(
+        runtime: &Runtime,
+        op: OpId,
+        inbound: &Inbound,
+    ) -> Result<Vec<u8>, InvokeError> {
+        SENT.with_borrow_mut(Vec::clear);
+        let outcome = TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound)));
+        match SENT.with_borrow_mut(std::mem::take).pop() {
+            Some(sent) => Ok(sent),
+            None => Err(outcome
+                .err()
+                .unwrap_or_else(|| InvokeError::Internal("nothing sent".into()))),
+        }
+    }
+
+    /// The general path's outcome for `inbound` when the upstream answers `status` and
+    /// `body` as JSON.
+    fn general_outcome(
+        runtime: &Runtime,
+        op: OpId,
+        inbound: &Inbound,
+        status: u16,
+        body: Bytes,
+    ) -> Result<Outcome, InvokeError> {
+        ANSWER.with_borrow_mut(|a| *a = (status, body));
+        TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound)))
     }
 
     /// An outcome as the REST adapter writes it: status, content type, body bytes and the
@@ -851,7 +942,7 @@ capability:
             body in form_body(),
         ) {
             let (runtime, op) = &runtimes()[which];
-            let (inv, plan) = runtime.parts(*op).unwrap();
+            let plan = runtime.plan(*op);
             let plan = plan.expect("the shape has a direct plan");
             let req = DirectRequest {
                 content_type: ct.as_deref(),
@@ -862,7 +953,7 @@ capability:
             };
             if let Some(direct) = plan.request(&req) {
                 let general = inbound(ct.as_deref(), body.as_bytes())
-                    .and_then(|i| general_request(inv, &i));
+                    .and_then(|i| general_request(runtime, *op, &i));
                 prop_assert!(general.is_ok(), "general failed where direct served: {general:?}");
                 let general = general.unwrap();
                 prop_assert_eq!(
@@ -880,7 +971,7 @@ capability:
             body in answer_body(),
         ) {
             let (runtime, op) = &runtimes()[which];
-            let (inv, plan) = runtime.parts(*op).unwrap();
+            let plan = runtime.plan(*op);
             let plan = plan.unwrap();
             let form = if which == 0 {
                 "grant_type=g&client_id=c&client_secret=s"
@@ -889,9 +980,7 @@ capability:
             };
             let inbound = inbound(Some("application/x-www-form-urlencoded"), form.as_bytes()).unwrap();
             let bytes = Bytes::from(body);
-            let general = inv
-                .rehearse(&inbound, Some((status, bytes.clone())))
-                .map(|(_, o)| o.unwrap());
+            let general = general_outcome(runtime, *op, &inbound, status, bytes.clone());
             let direct = plan.shape(Answer {
                 status,
                 content_type: Some("application/json".into()),
@@ -906,7 +995,7 @@ capability:
     #[test]
     fn the_seed_request_is_served_directly_and_odd_ones_are_declined() {
         let (runtime, op) = &runtimes()[0];
-        let plan = runtime.parts(*op).unwrap().1.unwrap();
+        let plan = runtime.plan(*op).unwrap();
         let form = "grant_type=client_credentials&client_id=demo&client_secret=s3cret";
         let req = |ct: Option<&'static str>, body: &'static str| DirectRequest {
             content_type: ct,
@@ -978,12 +1067,9 @@ capability:
         let outcome = plan.shape(answer("[1]")).unwrap();
         assert!(matches!(outcome.body, OutcomeBody::Json(_)), "{outcome:?}");
         // So is one that is not UTF-8, with the general path's error.
-        let inv = runtime.parts(*op).unwrap().0;
         let bad: &[u8] = b"{\"access_token\":\"\xff\",\"expires_in\":1}";
         let form = inbound(form_ct, form.as_bytes()).unwrap();
-        let general = inv
-            .rehearse(&form, Some((200, Bytes::from_static(bad))))
-            .map(|(_, o)| o.unwrap());
+        let general = general_outcome(runtime, *op, &form, 200, Bytes::from_static(bad));
         let mut not_utf8 = answer("");
         not_utf8.body = Bytes::from_static(bad);
         let direct = plan.shape(not_utf8);
@@ -999,17 +1085,17 @@ capability:
         );
         let (runtime, op) = build("with-more", &steps);
         assert!(
-            runtime.parts(op).unwrap().1.is_none(),
+            runtime.plan(op).is_none(),
             "a `with` value other than the body"
         );
         let nested = VARIANT.replace("value: $['token-type']", "value: $.token.type");
         let (runtime, op) = build("nested", &nested);
-        assert!(runtime.parts(op).unwrap().1.is_none(), "a nested output");
+        assert!(runtime.plan(op).is_none(), "a nested output");
         let query = VARIANT.replace(
             "in: form\n          type: string\n          required: true",
             "in: query\n          type: string\n          required: true",
         );
         let (runtime, op) = build("query", &query);
-        assert!(runtime.parts(op).unwrap().1.is_none(), "a query parameter");
+        assert!(runtime.plan(op).is_none(), "a query parameter");
     }
 }

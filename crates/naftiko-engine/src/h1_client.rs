@@ -31,6 +31,7 @@ use naftiko_http1::write::{finish_request, is_framing_header, push_request_line}
 use naftiko_http1::{ChunkError, Chunked, fields};
 
 use crate::answer::Head;
+use crate::transport::{Outgoing, Received, Sending, Transport, TransportError};
 
 /// Largest answer head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -38,25 +39,6 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_IDLE: usize = 256;
 /// An idle connection older than this is closed instead of reused.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// Why an exchange failed.
-#[derive(Debug)]
-pub(crate) enum H1Error {
-    /// The connection could not be opened.
-    Connect(String),
-    /// The exchange broke off, or the answer was not HTTP/1.1 as it should be.
-    Broken(String),
-    /// The answer is larger than the limit.
-    TooLarge,
-}
-
-/// An answer: status, the headers naftiko keeps, and the whole body.
-#[derive(Debug)]
-pub(crate) struct H1Answer {
-    pub(crate) status: u16,
-    pub(crate) head: Head,
-    pub(crate) body: BytesMut,
-}
 
 /// Where a request goes, from its URL.
 struct Target<'u> {
@@ -70,10 +52,10 @@ struct Target<'u> {
 }
 
 impl<'u> Target<'u> {
-    fn of(url: &'u reqwest::Url) -> Result<Self, H1Error> {
+    fn of(url: &'u reqwest::Url) -> Result<Self, TransportError> {
         let host = url
             .host_str()
-            .ok_or_else(|| H1Error::Connect("the URL has no host".into()))?;
+            .ok_or_else(|| TransportError::Connect("the URL has no host".into()))?;
         let port = url.port_or_known_default().unwrap_or(80);
         Ok(Target {
             host,
@@ -127,15 +109,15 @@ impl H1Client {
         headers: &HeaderMap,
         body: Option<&Bytes>,
         max_body: usize,
-    ) -> Result<H1Answer, H1Error> {
+    ) -> Result<Received, TransportError> {
         let target = Target::of(url)?;
-        let mut request = self.request_head(method, &target, headers);
+        let mut request = write_head(method, &target, headers, &self.user_agent);
         finish_request(&mut request, method, body.map(|b| &b[..]));
         self.exchange(url, &request, method == Method::HEAD, max_body)
             .await
     }
 
-    /// Sends `request` (head and body, as [`H1Client::request_head`] and
+    /// Sends `request` (head and body, as [`request_head`] and
     /// [`finish_request`] write them) to the host of `url` and reads the whole answer.
     pub(crate) async fn exchange(
         &self,
@@ -143,7 +125,7 @@ impl H1Client {
         request: &[u8],
         is_head: bool,
         max_body: usize,
-    ) -> Result<H1Answer, H1Error> {
+    ) -> Result<Received, TransportError> {
         let target = Target::of(url)?;
         // One clock reading per exchange: it dates the connection's idleness too (from the
         // start of its last exchange, so an idle connection is dropped a little early).
@@ -164,7 +146,9 @@ impl H1Client {
         };
         if let Err(e) = conn.stream.write_all(request).await {
             if !reused {
-                return Err(H1Error::Broken(format!("sending the request failed: {e}")));
+                return Err(TransportError::Broken(format!(
+                    "sending the request failed: {e}"
+                )));
             }
             // The server closed the kept-alive connection before reading anything: the
             // request did not reach it, so send it once more on a new connection.
@@ -172,7 +156,7 @@ impl H1Client {
             conn.stream
                 .write_all(request)
                 .await
-                .map_err(|e| H1Error::Broken(format!("sending the request failed: {e}")))?;
+                .map_err(|e| TransportError::Broken(format!("sending the request failed: {e}")))?;
         }
         let (answer, reusable) = read_answer(&mut conn.stream, is_head, max_body).await?;
         if reusable {
@@ -181,42 +165,7 @@ impl H1Client {
         Ok(answer)
     }
 
-    /// The request line and headers of a request to `url`, without `Content-Length` and
-    /// the blank line: [`finish_request`] adds those and the body. `Host` and `User-Agent`
-    /// are added unless `headers` has them; framing headers in `headers` are ignored.
-    pub(crate) fn request_head_for(
-        &self,
-        method: &Method,
-        url: &reqwest::Url,
-        headers: &HeaderMap,
-    ) -> Result<Vec<u8>, H1Error> {
-        Ok(self.request_head(method, &Target::of(url)?, headers))
-    }
-
-    fn request_head(&self, method: &Method, target: &Target<'_>, headers: &HeaderMap) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256);
-        push_request_line(&mut out, method, target.path, target.query);
-        if !headers.contains_key(http::header::HOST) {
-            out.extend_from_slice(b"host: ");
-            out.extend_from_slice(target.host.as_bytes());
-            if target.explicit_port {
-                out.push(b':');
-                out.extend_from_slice(itoa::Buffer::new().format(target.port).as_bytes());
-            }
-            out.extend_from_slice(b"\r\n");
-        }
-        if !headers.contains_key(http::header::USER_AGENT) {
-            fields::push_header(&mut out, b"user-agent", self.user_agent.as_bytes());
-        }
-        for (name, value) in headers {
-            if !is_framing_header(name) {
-                fields::push_header(&mut out, name.as_str().as_bytes(), value.as_bytes());
-            }
-        }
-        out
-    }
-
-    async fn connect(&self, target: &Target<'_>) -> Result<TcpStream, H1Error> {
+    async fn connect(&self, target: &Target<'_>) -> Result<TcpStream, TransportError> {
         let connecting = async {
             // An IP literal needs no lookup; a name goes through the system resolver.
             match target
@@ -231,9 +180,9 @@ impl H1Client {
         };
         let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
             Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Err(H1Error::Connect(format!("connection failed: {e}"))),
+            Ok(Err(e)) => return Err(TransportError::Connect(format!("connection failed: {e}"))),
             Err(_) => {
-                return Err(H1Error::Connect(format!(
+                return Err(TransportError::Connect(format!(
                     "connection failed: no connection within {} ms",
                     self.connect_timeout.as_millis()
                 )));
@@ -274,14 +223,14 @@ fn still_open(stream: &TcpStream) -> bool {
     matches!(stream.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
-async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, H1Error> {
+async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, TransportError> {
     if buf.capacity() - buf.len() < 4096 {
         buf.reserve(8192);
     }
     stream
         .read_buf(buf)
         .await
-        .map_err(|e| H1Error::Broken(format!("the answer broke off: {e}")))
+        .map_err(|e| TransportError::Broken(format!("the answer broke off: {e}")))
 }
 
 /// Reads one answer; also says whether the connection can be reused.
@@ -289,7 +238,7 @@ async fn read_answer(
     stream: &mut TcpStream,
     is_head: bool,
     max_body: usize,
-) -> Result<(H1Answer, bool), H1Error> {
+) -> Result<(Received, bool), TransportError> {
     let mut buf = BytesMut::with_capacity(8192);
     let mut noted;
     let head = loop {
@@ -304,13 +253,15 @@ async fn read_answer(
                     continue;
                 }
                 if head.status == 101 {
-                    return Err(H1Error::Broken("the upstream switched protocols".into()));
+                    return Err(TransportError::Broken(
+                        "the upstream switched protocols".into(),
+                    ));
                 }
                 break head;
             }
         }
         if read_more(stream, &mut buf).await? == 0 {
-            return Err(H1Error::Broken(if buf.is_empty() {
+            return Err(TransportError::Broken(if buf.is_empty() {
                 "the upstream closed the connection without answering".into()
             } else {
                 "the answer broke off in its head".into()
@@ -322,12 +273,12 @@ async fn read_answer(
         Framing::None => BytesMut::new(),
         Framing::Length(n) => {
             if n > max_body as u64 {
-                return Err(H1Error::TooLarge);
+                return Err(TransportError::TooLarge);
             }
-            let n = usize::try_from(n).map_err(|_| H1Error::TooLarge)?;
+            let n = usize::try_from(n).map_err(|_| TransportError::TooLarge)?;
             while buf.len() < n {
                 if read_more(stream, &mut buf).await? == 0 {
-                    return Err(H1Error::Broken(format!(
+                    return Err(TransportError::Broken(format!(
                         "the answer broke off after {} of {n} body bytes",
                         buf.len()
                     )));
@@ -345,7 +296,7 @@ async fn read_answer(
                     break;
                 }
                 if read_more(stream, &mut buf).await? == 0 {
-                    return Err(H1Error::Broken(
+                    return Err(TransportError::Broken(
                         "the answer broke off inside its chunked body".into(),
                     ));
                 }
@@ -356,17 +307,17 @@ async fn read_answer(
         Framing::UntilClose => {
             while read_more(stream, &mut buf).await? > 0 {
                 if buf.len() > max_body {
-                    return Err(H1Error::TooLarge);
+                    return Err(TransportError::TooLarge);
                 }
             }
             if buf.len() > max_body {
-                return Err(H1Error::TooLarge);
+                return Err(TransportError::TooLarge);
             }
             buf
         }
     };
     Ok((
-        H1Answer {
+        Received {
             status: head.status,
             head: noted,
             body,
@@ -376,18 +327,83 @@ async fn read_answer(
 }
 
 /// An answer head that cannot be used, as an exchange error.
-fn head_error(e: AnswerHeadError) -> H1Error {
-    H1Error::Broken(e.to_string())
+fn head_error(e: AnswerHeadError) -> TransportError {
+    TransportError::Broken(e.to_string())
 }
 
-impl From<ChunkError> for H1Error {
+impl From<ChunkError> for TransportError {
     fn from(e: ChunkError) -> Self {
         match e {
             ChunkError::Malformed(what) => {
-                H1Error::Broken(format!("the chunked answer is malformed: {what}"))
+                TransportError::Broken(format!("the chunked answer is malformed: {what}"))
             }
-            ChunkError::TooLarge => H1Error::TooLarge,
+            ChunkError::TooLarge => TransportError::TooLarge,
         }
+    }
+}
+
+/// The request line and headers of a request to `url`, without `Content-Length` and the
+/// blank line: [`finish_request`] adds those and the body. `Host` and `User-Agent` are added
+/// unless `headers` has them; framing headers in `headers` are left out.
+///
+/// # Errors
+/// A URL without a host.
+pub(crate) fn request_head(
+    method: &Method,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+    user_agent: &HeaderValue,
+) -> Result<Vec<u8>, TransportError> {
+    Ok(write_head(method, &Target::of(url)?, headers, user_agent))
+}
+
+fn write_head(
+    method: &Method,
+    target: &Target<'_>,
+    headers: &HeaderMap,
+    user_agent: &HeaderValue,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    push_request_line(&mut out, method, target.path, target.query);
+    if !headers.contains_key(http::header::HOST) {
+        out.extend_from_slice(b"host: ");
+        out.extend_from_slice(target.host.as_bytes());
+        if target.explicit_port {
+            out.push(b':');
+            out.extend_from_slice(itoa::Buffer::new().format(target.port).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    if !headers.contains_key(http::header::USER_AGENT) {
+        fields::push_header(&mut out, b"user-agent", user_agent.as_bytes());
+    }
+    for (name, value) in headers {
+        if !is_framing_header(name) {
+            fields::push_header(&mut out, name.as_str().as_bytes(), value.as_bytes());
+        }
+    }
+    out
+}
+
+impl Transport for H1Client {
+    fn send<'a>(&'a self, request: Outgoing<'a>, max_body: usize) -> Sending<'a> {
+        match request {
+            Outgoing::Request {
+                method,
+                url,
+                headers,
+                body,
+            } => Box::pin(H1Client::send(self, method, url, headers, body, max_body)),
+            Outgoing::Written {
+                url,
+                bytes,
+                is_head,
+            } => Box::pin(self.exchange(url, bytes, is_head, max_body)),
+        }
+    }
+
+    fn takes_written(&self) -> bool {
+        true
     }
 }
 
@@ -401,9 +417,8 @@ mod tests {
         let client = H1Client::new(Duration::from_secs(1), "naftiko/test");
         let head = |url: &str, method: Method, body: Option<&Bytes>| {
             let url = reqwest::Url::parse(url).unwrap();
-            let mut out = client
-                .request_head_for(&method, &url, &HeaderMap::new())
-                .unwrap();
+            let mut out =
+                request_head(&method, &url, &HeaderMap::new(), &client.user_agent).unwrap();
             finish_request(&mut out, &method, body.map(|b| &b[..]));
             String::from_utf8(out).unwrap()
         };

@@ -258,6 +258,46 @@ impl<'a> Args<'a> {
     }
 }
 
+/// Looks up a request header by name (any case): adapters implement it over whatever
+/// they parsed the request into.
+pub trait HeaderLookup {
+    /// The first value of the header `name`.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl HeaderLookup for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+}
+
+/// A REST request as its adapter read it, before the engine decides how to serve it (see
+/// [`crate::Runtime::invoke_direct`]): adapters fill in what they have, the engine knows
+/// which requests its direct path may take.
+pub struct RequestView<'a> {
+    /// The first `Content-Type`, when it is visible ASCII (as `HeaderValue::to_str` has it).
+    pub content_type: Option<&'a str>,
+    /// The query string, when the target has one (even an empty one).
+    pub query: Option<&'a str>,
+    /// The path variables the route bound.
+    pub path_params: &'a [(String, String)],
+    /// The request's headers.
+    pub headers: &'a (dyn HeaderLookup + Sync),
+    /// The whole request body.
+    pub body: &'a [u8],
+}
+
+impl std::fmt::Debug for RequestView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestView")
+            .field("content_type", &self.content_type)
+            .field("query", &self.query.is_some())
+            .field("path_params", &self.path_params.len())
+            .field("body", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -15,7 +15,7 @@ use crate::answer::Answer;
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
 use crate::outputs::Outputs;
-use crate::request::{CallScope, ConsumedOp, Prepared, Resolved, scalar_text};
+use crate::request::{CallScope, ConsumedOp, Resolved, scalar_text};
 use crate::scope::{Names, Resolve, Tpl};
 
 /// The result of an invocation.
@@ -482,57 +482,6 @@ impl Invocable {
         } else {
             &self.outputs
         }
-    }
-
-    /// The request path without the network, for benchmarks and tests: builds the
-    /// upstream request, then shapes `answer` as if the upstream had sent it. Only for
-    /// operations that call one consumed operation.
-    pub(crate) fn rehearse(
-        &self,
-        inbound: &Inbound,
-        answer: Option<(u16, Bytes)>,
-    ) -> Result<(Prepared, Option<Outcome>), InvokeError> {
-        let Target::Call(op) = &self.target else {
-            return Err(InvokeError::Unsupported(
-                "only operations that call one consumed operation can be rehearsed".into(),
-            ));
-        };
-        let mut args = Args::new(inbound);
-        for input in &self.inputs {
-            if let Some(v) = input.value(inbound)? {
-                args.declared.insert(input.name.clone(), v);
-            }
-        }
-        let with = self.with.eval(&args, &self.binds);
-        let mut scope = CallScope {
-            binds: &self.binds,
-            args: &args,
-            with: &with,
-            resolved: Resolved::default(),
-        };
-        let prepared = op.prepare(&mut scope)?;
-        let Some((status, body)) = answer else {
-            return Ok((prepared, None));
-        };
-        let scope = CalledScope {
-            outer: ArgScope {
-                args: &args,
-                binds: &self.binds,
-                with: &with,
-            },
-            resolved: &scope.resolved,
-        };
-        let answer = Answer {
-            status,
-            content_type: Some("application/json".into()),
-            cache_control: None,
-            location: None,
-            body,
-        };
-        Ok((
-            prepared,
-            Some(shape_answer(op, self.outputs_of(op), answer, &scope)?),
-        ))
     }
 
     fn run<'s>(

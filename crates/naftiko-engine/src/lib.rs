@@ -28,21 +28,22 @@ mod invoke;
 pub mod metrics;
 mod outputs;
 mod request;
+mod reqwest_client;
 mod runtime;
 mod scope;
 pub mod secrets;
 mod services;
 pub mod skills;
 mod tools;
+pub mod transport;
 mod upstream;
 mod url;
 
 pub use build::BuildOptions;
-pub use direct::DirectRequest;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError};
 pub use ids::OpId;
-pub use inbound::{Inbound, InboundBody};
+pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::Runtime;
 pub use secrets::Secrets;
@@ -51,4 +52,4 @@ pub use services::{
     McpService, OperationInfo, RestService, Route, Segment, segments,
 };
 pub use tools::{ToolResult, ToolSpec};
-pub use upstream::ClientOptions;
+pub use transport::ClientOptions;

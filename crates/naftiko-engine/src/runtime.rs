@@ -2,10 +2,10 @@
 //! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`). `build/` makes
 //! it; nothing changes it afterwards.
 
-use crate::direct::DirectPlan;
+use crate::direct::{DirectPlan, DirectRequest};
 use crate::error::InvokeError;
 use crate::ids::OpId;
-use crate::inbound::Inbound;
+use crate::inbound::{Inbound, RequestView};
 use crate::invoke::{Invocable, Outcome};
 use crate::secrets::Secrets;
 use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
@@ -129,61 +129,10 @@ impl Runtime {
         self.ops.get(op.0).map(|(i, _)| i)
     }
 
-    /// The request path of an operation without the network (not a stable API; for the
-    /// criterion benchmarks in `benches/`): builds the upstream request and returns its
-    /// body length; with `answer`, also shapes that upstream answer into the outcome.
-    ///
-    /// # Errors
-    /// The errors [`Runtime::invoke`] would give for the same input, or
-    /// [`InvokeError::Unsupported`] for operations that do not call one consumed operation.
-    #[doc(hidden)]
-    pub fn rehearse(
-        &self,
-        op: OpId,
-        inbound: &Inbound,
-        answer: Option<(u16, bytes::Bytes)>,
-    ) -> Result<(usize, Option<Outcome>), InvokeError> {
-        let (_, inv) = self
-            .ops
-            .get(op.0)
-            .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
-        inv.rehearse(inbound, answer).map(|(prepared, outcome)| {
-            (prepared.body.as_ref().map_or(0, bytes::Bytes::len), outcome)
-        })
-    }
-
-    /// The direct path without the network, for the criterion benchmarks: writes the
-    /// upstream request (returning its length), then shapes `answer` as if the upstream had
-    /// sent it. `None` when `op` has no direct plan or the plan declines the request.
-    #[doc(hidden)]
-    pub fn rehearse_direct(
-        &self,
-        op: OpId,
-        request: &crate::direct::DirectRequest<'_>,
-        answer: Option<(u16, bytes::Bytes)>,
-    ) -> Option<(usize, Option<Result<Outcome, InvokeError>>)> {
-        let plan = self.direct.get(op.0)?.as_ref()?;
-        let sent = plan.request(request)?.len();
-        let shaped = answer.map(|(status, body)| {
-            plan.shape(crate::answer::Answer {
-                status,
-                content_type: Some("application/json".to_owned()),
-                cache_control: None,
-                location: None,
-                body,
-            })
-        });
-        Some((sent, shaped))
-    }
-
-    /// An operation and its direct plan, for the direct path's tests.
+    /// An operation's direct plan, for the direct path's tests.
     #[cfg(test)]
-    pub(crate) fn parts(
-        &self,
-        op: OpId,
-    ) -> Option<(&Invocable, Option<&crate::direct::DirectPlan>)> {
-        let (_, inv) = self.ops.get(op.0)?;
-        Some((inv, self.direct.get(op.0).and_then(Option::as_ref)))
+    pub(crate) fn plan(&self, op: OpId) -> Option<&DirectPlan> {
+        self.direct.get(op.0).and_then(Option::as_ref)
     }
 
     /// True when `op` has a direct plan: [`Runtime::invoke_direct`] may serve it.
@@ -197,9 +146,10 @@ impl Runtime {
     pub async fn invoke_direct(
         &self,
         op: OpId,
-        request: &crate::direct::DirectRequest<'_>,
+        request: &RequestView<'_>,
     ) -> Option<Result<Outcome, InvokeError>> {
-        self.direct.get(op.0)?.as_ref()?.run(request).await
+        let plan = self.direct.get(op.0)?.as_ref()?;
+        plan.run(&DirectRequest::of(request)).await
     }
 
     /// Runs an operation for one inbound request.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, StatusCode};
 use naftiko_engine::metrics::OperationMetrics;
-use naftiko_engine::{DirectRequest, Inbound, InboundBody, OutcomeBody, Runtime};
+use naftiko_engine::{HeaderLookup, Inbound, InboundBody, OutcomeBody, RequestView, Runtime};
 use serde_json::Map;
 
 use crate::access::{self, AccessLine, AccessSink};
@@ -131,14 +131,6 @@ impl Incoming {
         }
     }
 
-    /// The first value of the header `name`.
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        match self {
-            Incoming::Parts(p) => p.headers.get(name).map(HeaderValue::as_bytes),
-            Incoming::Raw { head, bytes } => head.header(bytes, name),
-        }
-    }
-
     /// The first value of the header `name`, when it is visible ASCII (as
     /// `HeaderValue::to_str` has it).
     fn header_str(&self, name: &str) -> Option<&str> {
@@ -156,6 +148,15 @@ impl Incoming {
         match self {
             Incoming::Parts(p) => p,
             Incoming::Raw { head, bytes } => head.into_parts(&bytes),
+        }
+    }
+}
+
+impl HeaderLookup for Incoming {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        match self {
+            Incoming::Parts(p) => p.headers.get(name).map(HeaderValue::as_bytes),
+            Incoming::Raw { head, bytes } => head.header(bytes, name),
         }
     }
 }
@@ -336,14 +337,14 @@ async fn respond(
     };
     let content_type = incoming.header_str("content-type");
     if app.runtime.has_direct(op) {
-        let direct = DirectRequest {
+        let view = RequestView {
             content_type,
-            has_query: incoming.uri().query().is_some(),
-            has_path_params: !params.is_empty(),
-            has_body_header: incoming.header("body").is_some(),
+            query: incoming.uri().query(),
+            path_params: &params,
+            headers: &incoming,
             body: &bytes,
         };
-        if let Some(result) = app.runtime.invoke_direct(op, &direct).await {
+        if let Some(result) = app.runtime.invoke_direct(op, &view).await {
             return answer(app, result, incoming.method(), route);
         }
     }

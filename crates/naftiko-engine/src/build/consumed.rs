@@ -9,15 +9,22 @@ use super::{Builder, DocBuild, problem};
 use crate::auth::{Auth, TokenSource};
 use crate::env::EnvSource;
 use crate::error::BuildProblem;
+use crate::h1_client::H1Client;
 use crate::request::ConsumedOp;
+use crate::reqwest_client::LazyClient;
 use crate::scope::{Resolve, Tpl};
 use crate::secrets::Secrets;
+use crate::transport::{ClientOptions, Transport};
 use crate::upstream::Upstream;
 
 /// Builds every consumed API the document can call into `d.consumed`.
 pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
     let options = b.options;
-    let http = crate::upstream::LazyClient::new(&options.client);
+    // One reqwest client per document (HTTPS, proxies, token endpoints), built on first use.
+    let reqwest: Arc<dyn Transport> = match &options.transport {
+        Some(t) => t.clone(),
+        None => Arc::new(LazyClient::new(&options.client)),
+    };
     for (ns, api) in &d.scope.consumes {
         let base = match options.base_uris.iter().find(|(n, _)| n == ns) {
             Some((_, url)) => url.clone(),
@@ -32,24 +39,29 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
                 None => continue,
             },
         };
-        let auth = match auth(d, api, &b.secrets) {
+        let auth = match auth(d, api, &b.secrets, &reqwest, &options.client) {
             Ok(a) => a,
             Err(p) => {
                 b.problems.push(p);
                 continue;
             }
         };
-        let h1 = uses_h1_client(&base, options.env.as_ref())
-            .then(|| crate::upstream::h1_client(&options.client));
+        let transport: Arc<dyn Transport> = match &options.transport {
+            Some(t) => t.clone(),
+            None if uses_h1_client(&base, options.env.as_ref()) => Arc::new(H1Client::new(
+                options.client.connect_timeout,
+                crate::transport::USER_AGENT,
+            )),
+            None => reqwest.clone(),
+        };
         let upstream = Arc::new(Upstream {
             namespace: ns.clone(),
             base,
-            client: http.clone(),
+            transport,
             auth,
             options: options.client.clone(),
             secrets: b.secrets.clone(),
             metrics: b.metrics.clone(),
-            h1,
             calls: std::sync::OnceLock::new(),
         });
         operations(b, d, ns, api, &upstream);
@@ -89,8 +101,15 @@ fn operations(
     }
 }
 
-/// A consumed API's authentication, its templates compiled.
-fn auth(d: &DocBuild<'_>, api: &ConsumesHttp, secrets: &Secrets) -> Result<Auth, BuildProblem> {
+/// A consumed API's authentication, its templates compiled; token requests go through
+/// `transport`.
+fn auth(
+    d: &DocBuild<'_>,
+    api: &ConsumesHttp,
+    secrets: &Secrets,
+    transport: &Arc<dyn Transport>,
+    client: &ClientOptions,
+) -> Result<Auth, BuildProblem> {
     let tpl = |t: &Option<naftiko_spec::model::Text>| -> Result<Tpl, BuildProblem> {
         let text = t.as_ref().map(|t| t.value.as_str()).unwrap_or("");
         let compiled = Tpl::compile(text, &d.names).map_err(|e| BuildProblem {
@@ -146,7 +165,13 @@ fn auth(d: &DocBuild<'_>, api: &ConsumesHttp, secrets: &Secrets) -> Result<Auth,
                 headers,
             }
         }
-        Some(Authentication::OAuth2(o)) => Auth::OAuth2(Arc::new(token_source(d, o, secrets)?)),
+        Some(Authentication::OAuth2(o)) => Auth::OAuth2(Arc::new(token_source(
+            d,
+            o,
+            secrets,
+            transport.clone(),
+            client.clone(),
+        )?)),
     })
 }
 
@@ -155,6 +180,8 @@ fn token_source(
     d: &DocBuild<'_>,
     o: &OAuth2Auth,
     secrets: &Secrets,
+    transport: Arc<dyn Transport>,
+    client: ClientOptions,
 ) -> Result<TokenSource, BuildProblem> {
     let render = |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
         let Some(t) = t else { return Ok(None) };
@@ -205,6 +232,8 @@ fn token_source(
     }
     Ok(TokenSource::new(
         endpoint,
+        transport,
+        client,
         id,
         secret,
         extra,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::env::EnvSource;
 use crate::services::McpListen;
-use crate::upstream::ClientOptions;
+use crate::transport::{ClientOptions, Transport};
 
 /// How to build.
 #[derive(Clone)]
@@ -27,6 +27,9 @@ pub struct BuildOptions {
     /// `--general-path`: serve every operation on the general path, with no direct plans
     /// (for comparing the two; the answers are the same).
     pub general_only: bool,
+    /// The transport of every upstream request, instead of the h1 client and reqwest (for
+    /// benchmarks and tests: a double that answers from memory).
+    pub transport: Option<Arc<dyn Transport>>,
 }
 
 impl BuildOptions {
@@ -42,6 +45,7 @@ impl BuildOptions {
             expose_skill: None,
             control: None,
             general_only: false,
+            transport: None,
         }
     }
 
@@ -84,6 +88,7 @@ impl std::fmt::Debug for BuildOptions {
             .field("expose_skill", &self.expose_skill)
             .field("control", &self.control)
             .field("general_only", &self.general_only)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
