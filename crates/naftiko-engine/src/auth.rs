@@ -13,7 +13,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::InvokeError;
-use crate::request::Prepared;
+use crate::prepared::Prepared;
 use crate::scope::{Resolve, Tpl};
 use crate::secrets::Secrets;
 use crate::transport::{ClientOptions, Outgoing, Transport, TransportError};

@@ -15,7 +15,8 @@ use crate::answer::Answer;
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
 use crate::outputs::Outputs;
-use crate::request::{CallScope, ConsumedOp, Resolved, scalar_text};
+use crate::request::{CallScope, ConsumedOp, Resolved};
+use crate::scope::scalar_text;
 use crate::scope::{Names, Resolve, Tpl};
 
 /// The result of an invocation.

@@ -27,6 +27,7 @@ pub mod inbound;
 mod invoke;
 pub mod metrics;
 mod outputs;
+mod prepared;
 mod request;
 mod reqwest_client;
 mod runtime;

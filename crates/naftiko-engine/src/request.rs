@@ -15,7 +15,8 @@ use serde_json::{Map, Value};
 use crate::error::InvokeError;
 use crate::inbound::Args;
 use crate::outputs::Outputs;
-use crate::scope::{Names, Resolve, Tpl};
+use crate::prepared::Prepared;
+use crate::scope::{Names, Resolve, Tpl, scalar_text};
 use crate::upstream::Upstream;
 use crate::url::UrlTemplate;
 
@@ -85,15 +86,6 @@ pub(crate) struct ConsumedOp {
     json_templates: Vec<(String, Tpl)>,
 }
 
-/// A rendered upstream request.
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    pub(crate) method: reqwest::Method,
-    pub(crate) url: reqwest::Url,
-    pub(crate) headers: http::HeaderMap,
-    pub(crate) body: Option<Bytes>,
-}
-
 /// The values a consumed request is rendered from.
 pub(crate) struct CallScope<'a> {
     pub(crate) binds: &'a [Option<String>],
@@ -134,16 +126,6 @@ impl Resolved {
             Some((_, v)) => *v = value,
             None => self.0.push((name.to_owned(), value)),
         }
-    }
-}
-
-/// A value as text for a query, header, form field or path segment: strings raw, numbers and
-/// booleans as JSON, arrays and objects as compact JSON; `None` for null.
-pub(crate) fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
     }
 }
 

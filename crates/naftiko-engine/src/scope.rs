@@ -174,6 +174,16 @@ fn descend<'r>(value: Cow<'r, Value>, rest: &[String]) -> Option<Cow<'r, Value>>
 }
 
 /// Helpers for unit tests of modules that render templates.
+/// A value as text for a query, header, form field or path segment: strings raw, numbers and
+/// booleans as JSON, arrays and objects as compact JSON; `None` for null.
+pub(crate) fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;

@@ -12,7 +12,7 @@ use crate::error::InvokeError;
 use crate::ids::OpId;
 use crate::inbound::{Inbound, InboundBody};
 use crate::invoke::{Input, Outcome, OutcomeBody, Target, With};
-use crate::request::scalar_text;
+use crate::scope::scalar_text;
 use naftiko_spec::model::ParamLocation;
 
 /// How a tool's arguments reach its operation.

@@ -5,7 +5,7 @@
 use crate::answer::Answer;
 use crate::auth::Auth;
 use crate::error::InvokeError;
-use crate::request::Prepared;
+use crate::prepared::Prepared;
 use crate::scope::Resolve;
 use crate::secrets::Secrets;
 use crate::transport::{ClientOptions, Outgoing, Transport, TransportError};

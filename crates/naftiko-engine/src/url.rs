@@ -164,7 +164,7 @@ fn path_value(source: &VarSource, cx: &dyn Resolve) -> Option<String> {
             naftiko_expr::template::walk(&v, rest)?.clone()
         }
     };
-    crate::request::scalar_text(&value)
+    crate::scope::scalar_text(&value)
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-use crate::conn::Limits;
+use crate::limits::Limits;
 use crate::rest::{self, RestApp};
 
 /// What a connection task needs, shared by every connection of a listener.

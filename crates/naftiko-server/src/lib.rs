@@ -15,6 +15,7 @@ pub mod access;
 mod conn;
 pub mod control;
 pub mod h1;
+mod limits;
 pub mod mcp;
 pub mod problem;
 pub mod rest;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use naftiko_engine::{McpListen, Runtime};
 use tokio::net::TcpListener;
 
-pub use crate::conn::Limits;
+pub use crate::limits::Limits;
 use crate::mcp::McpHttpOptions;
 use crate::rest::RestApp;
 use crate::router::Router;
