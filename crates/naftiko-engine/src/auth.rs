@@ -1,4 +1,4 @@
-//! Upstream authentication (SEMANTICS §3): none, basic, digest, bearer, API key (header or
+//! Upstream authentication (docs/semantics.md §3): none, basic, digest, bearer, API key (header or
 //! query) and the OAuth 2.0 client-credentials grant with a token cache shared by every
 //! concurrent request.
 
@@ -266,13 +266,7 @@ impl TokenSource {
             namespace: namespace.to_owned(),
             detail: self.secrets.redact(&detail),
         };
-        let form = {
-            let mut s = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &self.form {
-                s.append_pair(k, v);
-            }
-            bytes::Bytes::from(s.finish())
-        };
+        let form = crate::form::encode_pairs(&self.form);
         let mut headers = http::HeaderMap::new();
         headers.insert(
             http::header::CONTENT_TYPE,

@@ -1,5 +1,5 @@
 //! `binds`: the values a capability reads from its environment or from files, resolved once
-//! at build time (SEMANTICS §2).
+//! at build time (docs/semantics.md §2).
 //!
 //! A bind without `location` reads environment variables; with `location: file://…` it reads
 //! top-level keys of a YAML, JSON or `.env` file, relative to the capability file. Values

@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::answer::Answer;
 use crate::auth::Auth;
 use crate::error::InvokeError;
+use crate::form::{FormField, form_fields};
 use crate::inbound::RequestView;
 use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::{Outputs, coerce};
@@ -293,117 +294,6 @@ impl DirectPlan {
         }
         out.push(b'}');
         Ok(true)
-    }
-}
-
-/// One field of a form body.
-#[derive(Debug, PartialEq)]
-struct FormField<'a> {
-    name: Cow<'a, str>,
-    value: Cow<'a, str>,
-    /// The field as received, when form-encoding `name` and `value` again gives exactly
-    /// these bytes (one `=`, every other byte one that encoding leaves alone).
-    raw: Option<&'a [u8]>,
-}
-
-impl FormField<'_> {
-    /// Appends the field, form-encoded, to a form body.
-    fn append_to(&self, out: &mut Vec<u8>) {
-        match self.raw {
-            Some(raw) => {
-                if !out.is_empty() {
-                    out.push(b'&');
-                }
-                out.extend_from_slice(raw);
-            }
-            None => append_pair(out, &self.name, &self.value),
-        }
-    }
-}
-
-/// Bytes that form encoding leaves as they are (`form_urlencoded::byte_serialize`).
-const fn unchanged_by_encoding(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
-}
-
-/// [`unchanged_by_encoding`] for every byte, looked up rather than computed per byte.
-static UNCHANGED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = unchanged_by_encoding(b as u8);
-        b += 1;
-    }
-    table
-};
-
-/// The fields of a form body, decoded exactly as `form_urlencoded::parse` decodes them
-/// (the general path's parser). A field of plain bytes (one `=`, no byte that encoding
-/// changes) is borrowed as it is; any other goes through that parser.
-fn form_fields(body: &[u8]) -> impl Iterator<Item = FormField<'_>> {
-    // One UTF-8 check for the whole body; plain fields are then slices of it.
-    let text = std::str::from_utf8(body).ok();
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while start < body.len() {
-            let rest = &body[start..];
-            let len = rest.iter().position(|b| *b == b'&').unwrap_or(rest.len());
-            let range = start..start + len;
-            start += len + 1;
-            if !range.is_empty() {
-                return Some(read_field(body, text, range));
-            }
-        }
-        None
-    })
-    .flatten()
-}
-
-/// One non-empty field of `body` (`text` is `body` when it is UTF-8).
-fn read_field<'a>(
-    body: &'a [u8],
-    text: Option<&'a str>,
-    range: std::ops::Range<usize>,
-) -> Option<FormField<'a>> {
-    let field = &body[range.clone()];
-    let plain = |part: &[u8]| part.iter().all(|b| UNCHANGED[usize::from(*b)]);
-    if let (Some(eq), Some(text)) = (field.iter().position(|b| *b == b'='), text)
-        && plain(&field[..eq])
-        && plain(&field[eq + 1..])
-        && let (Some(name), Some(value)) = (
-            text.get(range.start..range.start + eq),
-            text.get(range.start + eq + 1..range.end),
-        )
-    {
-        return Some(FormField {
-            name: Cow::Borrowed(name),
-            value: Cow::Borrowed(value),
-            raw: Some(field),
-        });
-    }
-    // The field has no `&`: the parser yields exactly this one pair.
-    let (name, value) = form_urlencoded::parse(field).next()?;
-    Some(FormField {
-        name,
-        value,
-        raw: None,
-    })
-}
-
-/// Appends `name=value` form-encoded, as `form_urlencoded::Serializer::append_pair` does.
-fn append_pair(out: &mut Vec<u8>, name: &str, value: &str) {
-    if !out.is_empty() {
-        out.push(b'&');
-    }
-    append_encoded(out, name);
-    out.push(b'=');
-    append_encoded(out, value);
-}
-
-/// `text` form-encoded (`form_urlencoded::byte_serialize`).
-fn append_encoded(out: &mut Vec<u8>, text: &str) {
-    for piece in form_urlencoded::byte_serialize(text.as_bytes()) {
-        out.extend_from_slice(piece.as_bytes());
     }
 }
 
@@ -909,30 +799,6 @@ capability:
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        /// The form reader and writer are the `form_urlencoded` ones, on any bytes.
-        #[test]
-        fn forms_are_read_and_written_as_form_urlencoded_does(
-            body in proptest::collection::vec(
-                prop_oneof![
-                    4 => proptest::sample::select(b"ab=&+%2Z0* ._-~".to_vec()),
-                    1 => any::<u8>(),
-                ],
-                0..40,
-            ),
-        ) {
-            let ours: Vec<_> = form_fields(&body).collect();
-            let pairs: Vec<_> = ours.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
-            let theirs: Vec<_> = form_urlencoded::parse(&body).collect();
-            prop_assert_eq!(&pairs, &theirs);
-            let mut written = Vec::new();
-            let mut serializer = form_urlencoded::Serializer::new(String::new());
-            for field in &ours {
-                field.append_to(&mut written);
-                serializer.append_pair(&field.name, &field.value);
-            }
-            prop_assert_eq!(String::from_utf8(written).unwrap(), serializer.finish());
-        }
 
         /// Whenever the plan takes a request, it sends what the general path sends.
         #[test]

@@ -1,11 +1,12 @@
 //! What a caller sent, in adapter-neutral form, and how the engine finds an *argument* in it
-//! (SEMANTICS §5: declared input, path variable, query parameter, body field, header).
+//! (docs/semantics.md §5: declared input, path variable, query parameter, body field, header).
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
 use crate::error::InvokeError;
+use crate::form::parse_form;
 
 /// An inbound request as the engine sees it (REST fills every part; MCP passes its
 /// arguments as a JSON body).
@@ -167,25 +168,6 @@ fn nesting_depth(bytes: &[u8]) -> usize {
         }
     }
     max
-}
-
-/// Form fields; a repeated name becomes an array of its values.
-pub(crate) fn parse_form(bytes: &[u8]) -> Map<String, Value> {
-    let mut map = Map::new();
-    for (k, v) in form_urlencoded::parse(bytes) {
-        let v = Value::String(v.into_owned());
-        match map.get_mut(k.as_ref()) {
-            Some(Value::Array(items)) => items.push(v),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, v]);
-            }
-            None => {
-                map.insert(k.into_owned(), v);
-            }
-        }
-    }
-    map
 }
 
 /// A name with case, `-` and `_` ignored.

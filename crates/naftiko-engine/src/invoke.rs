@@ -1,6 +1,6 @@
 //! Running an invocable unit (an exposed REST operation, later an MCP tool or aggregate
 //! function): validate declared inputs, evaluate `with`, call the consumed operation or run
-//! the steps, and shape the answer (SEMANTICS §3–§5).
+//! the steps, and shape the answer (docs/semantics.md §3–§5).
 
 use std::borrow::Cow;
 use std::sync::Arc;

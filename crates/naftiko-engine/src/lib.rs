@@ -21,6 +21,7 @@ pub mod catalog;
 mod direct;
 pub mod env;
 pub mod error;
+mod form;
 mod h1_client;
 mod ids;
 pub mod inbound;

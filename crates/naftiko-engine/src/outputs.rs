@@ -1,5 +1,5 @@
 //! Output parameters: shaping an upstream answer (already converted to JSON) into the value
-//! an operation returns (SEMANTICS §4).
+//! an operation returns (docs/semantics.md §4).
 //!
 //! Each output is compiled once: its JSONPath (`mapping`, or a `value` starting with `$`),
 //! its type, and its nested `properties`/`items`. Shaping walks the compiled tree: every

@@ -1,5 +1,5 @@
 //! Consumed operations: compiled once, then rendered into an upstream HTTP request per call
-//! (SEMANTICS §3: value resolution order, every `in` location, real form/JSON/multipart
+//! (docs/semantics.md §3: value resolution order, every `in` location, real form/JSON/multipart
 //! bodies, URL-safe path substitution).
 
 use std::borrow::Cow;
@@ -13,6 +13,7 @@ use naftiko_spec::model::{
 use serde_json::{Map, Value};
 
 use crate::error::InvokeError;
+use crate::form;
 use crate::inbound::Args;
 use crate::outputs::Outputs;
 use crate::prepared::Prepared;
@@ -173,7 +174,7 @@ impl Param {
         }))
     }
 
-    /// The value, in SEMANTICS §3 order: `with`, own `value`, inbound argument, environment.
+    /// The value, in docs/semantics.md §3 order: `with`, own `value`, inbound argument, environment.
     fn resolve(&self, scope: &CallScope<'_>) -> Option<Value> {
         if let Some(v) = scope.with.get(&self.name).filter(|v| !v.is_null()) {
             return Some(v.clone());
@@ -373,7 +374,7 @@ impl ConsumedOp {
             }
             fields.extend(form);
             Some((
-                encode_form(&fields),
+                form::encode_pairs(&fields),
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
             ))
         } else if whole_body.is_some() || with_body.is_some() || !body_fields.is_empty() {
@@ -448,17 +449,14 @@ impl ConsumedOp {
                     }
                 }
                 (
-                    encode_form(&pairs),
+                    form::encode_pairs(&pairs),
                     HeaderValue::from_static("application/x-www-form-urlencoded"),
                 )
             }
             BodyTpl::FormString(t) => {
                 // Values substituted into a pre-encoded form are form-encoded themselves.
                 let text = t.render_encoded(scope, |_, v| {
-                    form_urlencoded::byte_serialize(
-                        v.and_then(scalar_text).unwrap_or_default().as_bytes(),
-                    )
-                    .collect()
+                    form::encoded(&v.and_then(scalar_text).unwrap_or_default())
                 });
                 (
                     Bytes::from(text),
@@ -522,14 +520,6 @@ fn push_form(out: &mut Vec<(String, String)>, name: &str, v: &Value) {
             }
         }
     }
-}
-
-fn encode_form(pairs: &[(String, String)]) -> Bytes {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    Bytes::from(s.finish())
 }
 
 fn compile_body(

@@ -1,6 +1,6 @@
 //! Templates compiled against a capability's names: every `{{…}}` variable is classified at
 //! build time as a bind, an inbound argument or a local name, so rendering a request never
-//! parses or guesses (SEMANTICS §2, §5).
+//! parses or guesses (docs/semantics.md §2, §5).
 
 use std::borrow::Cow;
 use std::cell::RefCell;

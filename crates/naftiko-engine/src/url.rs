@@ -1,5 +1,5 @@
 //! Upstream URLs: `baseUri` joined to a resource path whose `{name}` / `{{name}}` variables are
-//! percent-encoded as single path segments, so no value can leave `baseUri` (SEMANTICS §3).
+//! percent-encoded as single path segments, so no value can leave `baseUri` (docs/semantics.md §3).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;

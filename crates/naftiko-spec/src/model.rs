@@ -1,6 +1,6 @@
 //! The typed model of a Naftiko `1.0.0-alpha2` capability document.
 //!
-//! One model for both dialects (see `SEMANTICS.md` §1): official constructs and the
+//! One model for both dialects (see `docs/semantics.md` §1): official constructs and the
 //! community constructs naftiko accepts (`in: form`, `type`/`required` on consumed inputs,
 //! `type: integer`, `authentication: {type: none}`, OpenAPI-style apikeys, untyped
 //! objects and arrays, `description` on every exposes block). Which constructs are
