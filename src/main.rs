@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod exit;
 mod logs;
 mod run;
 
@@ -21,12 +22,7 @@ use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths};
 
-/// Exit status: everything fine.
-const EXIT_OK: u8 = 0;
-/// Exit status: the files have errors.
-const EXIT_INVALID: u8 = 1;
-/// Exit status: the command line or a path was unusable.
-const EXIT_USAGE: u8 = 2;
+use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
 #[derive(Parser, Debug)]
 #[command(

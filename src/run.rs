@@ -17,10 +17,7 @@ use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths};
 
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
-
-/// Exit status: a port could not be bound, or the runtime failed.
-pub(crate) const EXIT_RUNTIME: u8 = 3;
+use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
 
 /// `naftiko run` arguments.
 #[derive(clap::Args, Debug)]

@@ -13,6 +13,8 @@
 mod parallel;
 pub mod report;
 pub mod rules;
+pub mod scope;
 pub mod workspace;
 
-pub use workspace::{Options, Scope, Validation, validate_paths};
+pub use scope::Scope;
+pub use workspace::{Options, Validation, validate_paths};

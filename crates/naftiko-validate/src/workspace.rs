@@ -11,6 +11,7 @@ use naftiko_spec::{LoadedDocument, load_file};
 
 use crate::parallel::par_map;
 use crate::rules;
+use crate::scope::Scope;
 
 /// How to validate.
 #[derive(Debug, Clone, Default)]
@@ -229,23 +230,6 @@ fn load_all(paths: &[PathBuf]) -> Vec<LoadedDocument> {
 
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The consumed APIs a document can call: its own and the ones it imports, by namespace.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    /// Namespace → API, for every `ConsumesHttp` the document declares or imports.
-    pub consumes: Vec<(String, Arc<ConsumesHttp>)>,
-}
-
-impl Scope {
-    /// The consumed API with this namespace.
-    pub fn api(&self, namespace: &str) -> Option<&ConsumesHttp> {
-        self.consumes
-            .iter()
-            .find(|(n, _)| n == namespace)
-            .map(|(_, c)| c.as_ref())
-    }
 }
 
 /// Resolves `location`/`import`/`as` entries, loading each source file once.

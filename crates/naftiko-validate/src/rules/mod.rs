@@ -18,7 +18,7 @@ use naftiko_spec::Diagnostic;
 use naftiko_spec::LoadedDocument;
 use naftiko_spec::model::Document;
 
-use crate::workspace::Scope;
+use crate::scope::Scope;
 pub use units::{Unit, UnitKind, path_variables, units};
 
 /// Runs every single-document rule.

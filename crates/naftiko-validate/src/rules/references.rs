@@ -9,7 +9,7 @@ use naftiko_spec::model::{
 };
 
 use super::units::{Unit, UnitKind, path_variables, units};
-use crate::workspace::Scope;
+use crate::scope::Scope;
 
 /// A resolved `call`: the API, the resource and the operation.
 #[derive(Debug, Clone, Copy)]

@@ -13,7 +13,7 @@ use naftiko_spec::model::{
 };
 
 use super::units::{path_variables, units};
-use crate::workspace::Scope;
+use crate::scope::Scope;
 
 /// What names a template may use where it is written.
 struct Names<'a> {
