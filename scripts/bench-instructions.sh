@@ -7,6 +7,8 @@
 # in OUT (default target/callgrind.out) for `callgrind_annotate --inclusive=yes`.
 # Needs valgrind, wrk and the kit (`../shared/bench`, built by its run.sh).
 # Usage: scripts/bench-instructions.sh [OUT] [extra naftiko run flags…]
+# NAFTIKO_BIN=path measures that binary instead of building target/release/naftiko (to
+# compare two builds in one sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/callgrind.out}"
@@ -18,10 +20,11 @@ for tool in valgrind callgrind_control wrk; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed" >&2; exit 0; }
 done
 [[ -x $kit/target/release/bench-upstream ]] || (cd "$kit" && cargo build --release --quiet -p bench-upstream)
-cargo build --release --quiet
+bin="${NAFTIKO_BIN:-target/release/naftiko}"
+[[ -n ${NAFTIKO_BIN:-} ]] || cargo build --release --quiet
 taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" >/dev/null 2>&1 &
 up=$!
-taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" target/release/naftiko run \
+taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
   capabilities/oauth2-tokens.yaml --base-uri "oauth2-tokens=http://127.0.0.1:$upstream_port" \
   --listen "oauth2-tokens-rest=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
 vg=$!

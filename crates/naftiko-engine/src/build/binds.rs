@@ -1,7 +1,7 @@
 //! Bound variables the environment lacks: an error when a template reads one, a warning
 //! when none does.
 
-use super::{Builder, DocBuild};
+use super::state::{Builder, DocBuild};
 use crate::bindings::BindTable;
 use crate::error::BuildProblem;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use naftiko_spec::model::{Authentication, ConsumesHttp, OAuth2Auth};
 
-use super::{Builder, DocBuild, problem};
+use super::state::{Builder, DocBuild, problem};
 use crate::auth::{Auth, TokenSource};
 use crate::env::EnvSource;
 use crate::error::BuildProblem;

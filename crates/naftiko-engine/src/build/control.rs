@@ -2,7 +2,8 @@
 
 use naftiko_spec::model::ExposesControl;
 
-use super::{BuildOptions, Builder};
+use super::options::BuildOptions;
+use super::state::Builder;
 use crate::services::ControlService;
 
 /// The control port `--control` asks for, if any (it wins over the files).

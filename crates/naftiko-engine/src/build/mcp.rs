@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use naftiko_spec::model::{Capability, ExposesMcp, McpPrompt, McpResource, McpTool};
 
-use super::{Builder, DocBuild, DocOps, problem, text};
+use super::state::{Builder, DocBuild, DocOps, problem, text};
 use crate::catalog::{PromptArgument, PromptSpec, ResourceSource, ResourceSpec};
 use crate::invoke::InputStyle;
 use crate::services::{EXPOSED_MCP_NAMESPACE, McpListen, McpService, OperationInfo};

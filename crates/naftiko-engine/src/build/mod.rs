@@ -11,7 +11,8 @@
 //! - [`overrides`]: command-line flags that name nothing served;
 //! - [`binds`]: bound variables a template needs but the environment lacks.
 //!
-//! A new exposes kind is a new file here and one arm in [`Builder::document`].
+//! Their shared state is in [`state`]. A new exposes kind is a new file here and one arm
+//! in `Builder::document`.
 
 mod binds;
 mod consumed;
@@ -22,70 +23,24 @@ mod options;
 mod overrides;
 mod rest;
 mod skill;
+mod state;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use naftiko_spec::LoadedDocument;
-use naftiko_spec::Loc;
-use naftiko_spec::model::{Document, Exposes};
+use naftiko_spec::model::Exposes;
 use naftiko_validate::{Scope, Validation};
 
 use crate::bindings::BindTable;
 use crate::error::{BuildError, BuildProblem};
-use crate::invoke::Invocable;
-use crate::request::ConsumedOp;
 use crate::runtime::Runtime;
 use crate::scope::Names;
 use crate::secrets::Secrets;
-use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
-use crate::skills::{SkillService, SkillSpec};
-use crate::tools::ToolSpec;
+use crate::services::CapabilityInfo;
+use state::{Builder, DocBuild, DocOps};
 
 pub use options::BuildOptions;
-
-/// Everything the build collects across documents, then hands to the [`Runtime`].
-struct Builder<'o> {
-    options: &'o BuildOptions,
-    secrets: Secrets,
-    metrics: Arc<crate::metrics::Metrics>,
-    problems: Vec<BuildProblem>,
-    warnings: Vec<String>,
-    ops: Vec<(OperationInfo, Invocable)>,
-    services: Vec<RestService>,
-    mcp: Vec<McpService>,
-    /// Every REST operation as an MCP tool (for `--expose mcp` and derived skills).
-    rest_tools: Vec<ToolSpec>,
-    skills: Vec<SkillService>,
-    /// One skill per capability (for `--expose skill`).
-    derived_skills: Vec<SkillSpec>,
-    control: Option<ControlService>,
-    capabilities: Vec<CapabilityInfo>,
-    known_consumed: HashSet<String>,
-    known_exposed: HashSet<String>,
-}
-
-/// Per-document build state: the names templates may use and what the document's
-/// operations can call.
-struct DocBuild<'a> {
-    doc: &'a Document,
-    /// The capability file.
-    path: &'a Arc<std::path::Path>,
-    scope: &'a Scope,
-    names: Names<'a>,
-    binds_values: Arc<[Option<String>]>,
-    consumed: HashMap<String, Arc<ConsumedOp>>,
-    functions: HashMap<String, Arc<Invocable>>,
-}
-
-/// A document's exposed operations, for the skills that refer to them.
-#[derive(Default)]
-struct DocOps {
-    /// REST operations: namespace, name, how to call it, index in `rest_tools`.
-    rest: Vec<(String, String, crate::skills::RestCall, usize)>,
-    /// MCP tools: namespace and tool.
-    mcp: Vec<(String, ToolSpec)>,
-}
 
 impl Runtime {
     /// Builds every capability file of `validation` (which must have no errors).
@@ -181,13 +136,6 @@ impl<'o> Builder<'o> {
         binds::check_missing(self, &d, &binds);
     }
 
-    /// Adds an operation; its id.
-    fn push_op(&mut self, info: OperationInfo, built: Invocable) -> crate::ids::OpId {
-        let id = crate::ids::OpId(self.ops.len());
-        self.ops.push((info, built));
-        id
-    }
-
     /// The runtime, or every problem found.
     fn finish(mut self) -> Result<Runtime, BuildError> {
         if self.services.is_empty() && self.mcp.is_empty() && self.skills.is_empty() {
@@ -243,17 +191,4 @@ fn qualifiers(cap: &naftiko_spec::model::Capability) -> HashSet<String> {
             .filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())),
     );
     qualifiers
-}
-
-/// A build problem at `loc`.
-fn problem(loc: &Loc, message: impl Into<String>) -> BuildProblem {
-    BuildProblem {
-        loc: Some(loc.clone()),
-        message: message.into(),
-    }
-}
-
-/// The text of an optional spec string.
-fn text(t: &Option<naftiko_spec::model::Text>) -> Option<String> {
-    t.as_ref().map(|t| t.value.clone())
 }

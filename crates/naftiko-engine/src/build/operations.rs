@@ -7,7 +7,7 @@ use std::sync::Arc;
 use naftiko_spec::Loc;
 use naftiko_spec::model::{Invocation, RawFormat};
 
-use super::{DocBuild, problem};
+use super::state::{DocBuild, problem};
 use crate::error::BuildProblem;
 use crate::invoke::{Input, InputStyle, Invocable, Step, Steps, Target, With, format_name};
 use crate::outputs::Outputs;

@@ -1,7 +1,7 @@
 //! Command-line overrides that name nothing served: `--base-uri` for a namespace no
 //! capability consumes, `--listen` for one no capability exposes.
 
-use super::Builder;
+use super::state::Builder;
 use crate::error::BuildProblem;
 
 /// Reports each override whose namespace is unknown.

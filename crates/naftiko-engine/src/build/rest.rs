@@ -4,7 +4,7 @@
 
 use naftiko_spec::model::{ExposesRest, ParamLocation};
 
-use super::{Builder, DocBuild, DocOps, text};
+use super::state::{Builder, DocBuild, DocOps, text};
 use crate::ids::OpId;
 use crate::invoke::{InputStyle, Invocable};
 use crate::services::{OperationInfo, RestService, Route, Segment, segments};

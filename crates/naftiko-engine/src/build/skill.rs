@@ -4,7 +4,7 @@
 
 use naftiko_spec::model::{ExposedSkill, ExposesSkill};
 
-use super::{Builder, DocBuild, DocOps, text};
+use super::state::{Builder, DocBuild, DocOps, text};
 use crate::services::EXPOSED_SKILL_NAMESPACE;
 use crate::skills::{SkillService, SkillSpec, SkillTool, SkillToolKind, kebab};
 
