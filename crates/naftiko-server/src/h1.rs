@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::response::Response;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http::{Method, StatusCode};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -56,150 +56,205 @@ pub(crate) struct Shared {
 /// ends it. `stop` turns true when the server drains; `_alive` is dropped when the
 /// connection is done (the server waits for every one).
 pub(crate) async fn serve(
-    mut stream: TcpStream,
+    stream: TcpStream,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
 ) {
-    let limits = &shared.limits;
-    let max_head = limits.max_header_bytes.max(8192);
-    let max_body = shared.app.max_body_bytes;
-    let mut buf = BytesMut::with_capacity(4096);
-    let mut out: Vec<u8> = Vec::with_capacity(1024);
+    let mut conn = Conn {
+        stream,
+        shared: &shared,
+        buf: BytesMut::with_capacity(4096),
+        out: Vec::with_capacity(1024),
+        max_head: shared.limits.max_header_bytes.max(8192),
+        eof: false,
+    };
     // One timer for the connection's header deadlines: moving the deadline forward is a
     // plain store, and the timer is re-armed only when it fires early (arming a timer per
     // request cost more than parsing the request head).
-    let mut deadline = tokio::time::Instant::now() + limits.header_read_timeout;
-    let timer = tokio::time::sleep_until(deadline);
+    let timer = tokio::time::sleep(shared.limits.header_read_timeout);
     tokio::pin!(timer);
-    // The client half-closed after pipelining: answer what is buffered, read no more.
-    let mut eof = false;
     loop {
         // 1. A complete head, within the header timeout (idle keep-alive time included).
-        deadline = tokio::time::Instant::now() + limits.header_read_timeout;
-        let head = loop {
-            if !buf.is_empty() {
-                match decode_head(&buf, limits.max_headers) {
+        let head = match conn.read_head(timer.as_mut(), &mut stop).await {
+            HeadRead::Ready(head) => head,
+            HeadRead::Fallback => {
+                return to_hyper(conn.stream, conn.buf, &shared, stop).await;
+            }
+            HeadRead::Over => return,
+        };
+        let head_bytes = conn.buf.split_to(head.len).freeze();
+        let is_head = head.method == Method::HEAD;
+        // 2. The body, within the body limit and timeout.
+        let Some(body) = conn.read_body(head.body_len, is_head).await else {
+            return;
+        };
+        // 3. The answer.
+        let close = head.close;
+        let incoming = rest::Incoming::Raw {
+            head,
+            bytes: head_bytes,
+        };
+        let Some(response) = conn.answer(incoming, body).await else {
+            return;
+        };
+        // 4. Write it; close when asked to, or when draining, or when a half-closed client
+        // has nothing more buffered.
+        let close = close || *stop.borrow() || (conn.eof && conn.buf.is_empty());
+        if reply(&mut conn.stream, &mut conn.out, response, close, is_head)
+            .await
+            .is_err()
+            || close
+        {
+            return;
+        }
+    }
+}
+
+/// One connection's state between requests.
+struct Conn<'s> {
+    stream: TcpStream,
+    shared: &'s Shared,
+    /// Bytes read and not yet used (pipelined requests among them).
+    buf: BytesMut,
+    /// The answer being written (reused).
+    out: Vec<u8>,
+    /// Largest request head.
+    max_head: usize,
+    /// The client half-closed after pipelining: answer what is buffered, read no more.
+    eof: bool,
+}
+
+/// What [`Conn::read_head`] found.
+// `Ready` is large, but the value is matched at once; moving it costs less than boxing it
+// (an allocation per request).
+#[allow(clippy::large_enum_variant)]
+enum HeadRead {
+    /// A request this loop serves.
+    Ready(naftiko_http1::Head),
+    /// A request for hyper: the connection goes to it with the bytes read.
+    Fallback,
+    /// The connection is over (closed, timed out, refused or draining; answered if due).
+    Over,
+}
+
+impl Conn<'_> {
+    /// Reads until a complete head is buffered, within the header timeout (`timer`, whose
+    /// deadline moves forward per request); while idle, draining (`stop`) ends it.
+    async fn read_head(
+        &mut self,
+        mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> HeadRead {
+        let limits = &self.shared.limits;
+        let deadline = tokio::time::Instant::now() + limits.header_read_timeout;
+        loop {
+            if !self.buf.is_empty() {
+                match decode_head(&self.buf, limits.max_headers) {
                     Decoded::Partial => {}
-                    Decoded::Ready(head) => break head,
-                    Decoded::Fallback => {
-                        return to_hyper(stream, buf, &shared, stop).await;
-                    }
+                    Decoded::Ready(head) => return HeadRead::Ready(head),
+                    Decoded::Fallback => return HeadRead::Fallback,
                     Decoded::Reject(status, detail) => {
                         let kind = if status == StatusCode::BAD_REQUEST {
                             "bad-request"
                         } else {
                             "headers-too-large"
                         };
-                        let response =
-                            crate::problem::problem(status, kind, detail, serde_json::Map::new());
-                        let _ = respond(&mut stream, &mut out, response, true, false).await;
-                        return;
+                        return self.refuse(status, kind, detail).await;
                     }
                 }
-                if buf.len() >= max_head {
-                    let response = crate::problem::problem(
-                        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                        "headers-too-large",
-                        &format!("the request head is larger than {max_head} bytes"),
-                        serde_json::Map::new(),
-                    );
-                    let _ = respond(&mut stream, &mut out, response, true, false).await;
-                    return;
+                if self.buf.len() >= self.max_head {
+                    let detail = format!("the request head is larger than {} bytes", self.max_head);
+                    let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+                    return self.refuse(status, "headers-too-large", &detail).await;
                 }
             }
-            if eof {
-                return;
+            if self.eof {
+                return HeadRead::Over;
             }
-            let idle = buf.is_empty();
+            let idle = self.buf.is_empty();
             tokio::select! {
-                read = stream.read_buf(&mut buf) => match read {
-                    Ok(0) | Err(_) => return,
+                read = self.stream.read_buf(&mut self.buf) => match read {
+                    Ok(0) | Err(_) => return HeadRead::Over,
                     Ok(_) => {}
                 },
                 () = &mut timer => {
                     if tokio::time::Instant::now() < deadline {
                         timer.as_mut().reset(deadline);
+                    } else if idle {
+                        return HeadRead::Over;
                     } else {
-                        if !idle {
-                            let response = crate::problem::problem(
-                                StatusCode::REQUEST_TIMEOUT,
-                                "header-timeout",
-                                "the request head did not arrive in time",
-                                serde_json::Map::new(),
-                            );
-                            let _ = respond(&mut stream, &mut out, response, true, false).await;
-                        }
-                        return;
+                        let detail = "the request head did not arrive in time";
+                        let status = StatusCode::REQUEST_TIMEOUT;
+                        return self.refuse(status, "header-timeout", detail).await;
                     }
                 },
                 () = async {
                     // Drop the watch guard at once: it must not live in the (Send) future.
                     let _ = stop.wait_for(|s| *s).await;
-                }, if idle => return,
+                }, if idle => return HeadRead::Over,
             }
-        };
-        let head_bytes = buf.split_to(head.len).freeze();
-        let is_head = head.method == Method::HEAD;
-
-        // 2. The body, within the body limit and timeout.
-        if head.body_len > max_body as u64 {
-            let response = rest::body_too_large(max_body);
-            let _ = respond(&mut stream, &mut out, response, true, is_head).await;
-            return;
         }
-        let body_len = usize::try_from(head.body_len).unwrap_or(usize::MAX);
-        if buf.len() < body_len {
-            buf.reserve(body_len - buf.len());
+    }
+
+    /// Answers a problem and closes the connection.
+    async fn refuse(&mut self, status: StatusCode, kind: &str, detail: &str) -> HeadRead {
+        let response = crate::problem::problem(status, kind, detail, serde_json::Map::new());
+        let _ = respond(&mut self.stream, &mut self.out, response, true, false).await;
+        HeadRead::Over
+    }
+
+    /// Reads a body of `len` bytes within the body limit and timeout; `None` when the
+    /// connection is over (answered with 413 or 408 where due).
+    async fn read_body(&mut self, len: u64, is_head: bool) -> Option<Bytes> {
+        let limits = &self.shared.limits;
+        let max_body = self.shared.app.max_body_bytes;
+        if len > max_body as u64 {
+            let response = rest::body_too_large(max_body);
+            let _ = respond(&mut self.stream, &mut self.out, response, true, is_head).await;
+            return None;
+        }
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if self.buf.len() < len {
+            self.buf.reserve(len - self.buf.len());
             let deadline = tokio::time::Instant::now() + limits.body_read_timeout;
-            while buf.len() < body_len {
-                if eof {
-                    return;
+            while self.buf.len() < len {
+                if self.eof {
+                    return None;
                 }
-                match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
-                    Ok(Ok(0)) | Ok(Err(_)) => return,
+                match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => return None,
                     Ok(Ok(_)) => {}
                     Err(_) => {
                         let response = rest::body_timeout(limits.body_read_timeout);
-                        let _ = respond(&mut stream, &mut out, response, true, is_head).await;
-                        return;
+                        let out = &mut self.out;
+                        let _ = respond(&mut self.stream, out, response, true, is_head).await;
+                        return None;
                     }
                 }
             }
         }
-        let body = buf.split_to(body_len).freeze();
+        Some(self.buf.split_to(len).freeze())
+    }
 
-        // 3. The answer. A client that closes its side meanwhile, with nothing more
-        // pipelined, abandons the request: the handler is dropped (and logs 499). With
-        // pipelined bytes buffered, it only half-closed: every request it sent is answered.
-        // Pipelined bytes are kept, up to a bound.
-        let close = head.close;
-        let incoming = rest::Incoming::Raw {
-            head,
-            bytes: head_bytes,
-        };
-        let handler = rest::serve(&shared.app, incoming, rest::RequestBody::Read(body));
+    /// Runs the REST handler. A client that closes its side meanwhile, with nothing more
+    /// pipelined, abandons the request: the handler is dropped (and logs 499) and `None`
+    /// returned. With pipelined bytes buffered, it only half-closed: every request it sent
+    /// is answered. Pipelined bytes are kept, up to a bound.
+    async fn answer(&mut self, incoming: rest::Incoming, body: Bytes) -> Option<rest::Reply> {
+        let handler = rest::serve(&self.shared.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
-        let response = loop {
-            let room = buf.len() < max_head + max_body;
+        let bound = self.max_head + self.shared.app.max_body_bytes;
+        loop {
+            let room = self.buf.len() < bound;
             tokio::select! {
-                response = &mut handler => break response,
-                read = stream.read_buf(&mut buf), if room && !eof => match read {
-                    Ok(0) if !buf.is_empty() => eof = true,
-                    Ok(0) | Err(_) => return,
+                response = &mut handler => return Some(response),
+                read = self.stream.read_buf(&mut self.buf), if room && !self.eof => match read {
+                    Ok(0) if !self.buf.is_empty() => self.eof = true,
+                    Ok(0) | Err(_) => return None,
                     Ok(_) => {}
                 },
             }
-        };
-
-        // 4. Write it; close when asked to, or when draining.
-        let close = close || *stop.borrow() || (eof && buf.is_empty());
-        if reply(&mut stream, &mut out, response, close, is_head)
-            .await
-            .is_err()
-            || close
-        {
-            return;
         }
     }
 }

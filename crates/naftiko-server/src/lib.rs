@@ -131,8 +131,8 @@ async fn open(
     Ok((listener, local_addr))
 }
 
-/// Opens one listener per distinct `address:port` of the runtime's REST services, and one
-/// per MCP service over HTTP.
+/// Opens one listener per distinct `address:port` of the runtime's REST services, one per
+/// MCP service over HTTP, one per skill catalog, and the control port.
 ///
 /// # Errors
 /// [`ServeError::Bind`] for the first address that cannot be bound.
@@ -141,6 +141,37 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
     let limit = Arc::new(tokio::sync::Semaphore::new(
         options.limits.max_concurrency.max(1),
     ));
+    let mut listeners = rest_listeners(&runtime, options, &limit).await?;
+    let stdio = mcp_listeners(&runtime, options, &limit, &mut listeners).await?;
+    // Where each namespace was bound, for the skill catalogs to document real ports.
+    let bound = Arc::new(skill::BoundAddresses(
+        listeners
+            .iter()
+            .flat_map(|l| l.namespaces.iter().map(|n| (n.clone(), l.local_addr)))
+            .collect(),
+    ));
+    skill_listeners(&runtime, &bound, &mut listeners).await?;
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(c) = runtime.control_service() {
+        let control = control_listener(&runtime, c, &listeners, stdio, &ready).await?;
+        listeners.push(control);
+    }
+    Ok(Listeners {
+        listeners,
+        stdio,
+        runtime,
+        grace: options.shutdown_grace,
+        ready,
+        limits: options.limits.clone(),
+    })
+}
+
+/// The REST listeners: services sharing an `address:port` share one listener.
+async fn rest_listeners(
+    runtime: &Arc<Runtime>,
+    options: &ServeOptions,
+    limit: &Arc<tokio::sync::Semaphore>,
+) -> Result<Vec<Listener>, ServeError> {
     let mut groups: Vec<(String, u16, Vec<usize>)> = Vec::new();
     for (i, s) in runtime.rest_services().iter().enumerate() {
         match groups
@@ -189,6 +220,16 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             rest: Some(rest_app),
         });
     }
+    Ok(listeners)
+}
+
+/// The MCP listeners over HTTP; the index of the MCP service served on stdio, if any.
+async fn mcp_listeners(
+    runtime: &Arc<Runtime>,
+    options: &ServeOptions,
+    limit: &Arc<tokio::sync::Semaphore>,
+    listeners: &mut Vec<Listener>,
+) -> Result<Option<usize>, ServeError> {
     let mut stdio = None;
     for (i, s) in runtime.mcp_services().iter().enumerate() {
         match &s.listen {
@@ -213,12 +254,15 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             }
         }
     }
-    let bound = Arc::new(skill::BoundAddresses(
-        listeners
-            .iter()
-            .flat_map(|l| l.namespaces.iter().map(|n| (n.clone(), l.local_addr)))
-            .collect(),
-    ));
+    Ok(stdio)
+}
+
+/// One listener per skill catalog.
+async fn skill_listeners(
+    runtime: &Arc<Runtime>,
+    bound: &Arc<skill::BoundAddresses>,
+    listeners: &mut Vec<Listener>,
+) -> Result<(), ServeError> {
     for (i, s) in runtime.skill_services().iter().enumerate() {
         let namespaces = vec![s.namespace.clone()];
         let (listener, local_addr) = open(&s.address, s.port, &namespaces).await?;
@@ -237,64 +281,64 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             rest: None,
         });
     }
-    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    if let Some(c) = runtime.control_service() {
-        let namespaces = vec!["control".to_owned()];
-        let (listener, local_addr) = open(&c.address, c.port, &namespaces).await?;
-        let mut described: Vec<(String, Vec<String>, String)> = listeners
-            .iter()
-            .map(|l| {
-                (
-                    l.kind.to_owned(),
-                    l.namespaces.clone(),
-                    l.local_addr.to_string(),
-                )
-            })
-            .collect();
+    Ok(())
+}
+
+/// The control port's listener; its `/status` lists `listeners` (and the stdio MCP service).
+async fn control_listener(
+    runtime: &Arc<Runtime>,
+    c: &naftiko_engine::ControlService,
+    listeners: &[Listener],
+    stdio: Option<usize>,
+    ready: &Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Listener, ServeError> {
+    let namespaces = vec!["control".to_owned()];
+    let (listener, local_addr) = open(&c.address, c.port, &namespaces).await?;
+    let mut described: Vec<(String, Vec<String>, String)> = listeners
+        .iter()
+        .map(|l| {
+            (
+                l.kind.to_owned(),
+                l.namespaces.clone(),
+                l.local_addr.to_string(),
+            )
+        })
+        .collect();
+    described.push((
+        "control".to_owned(),
+        namespaces.clone(),
+        local_addr.to_string(),
+    ));
+    if let Some(i) = stdio
+        && let Some(s) = runtime.mcp_services().get(i)
+    {
         described.push((
-            "control".to_owned(),
-            namespaces.clone(),
-            local_addr.to_string(),
+            "mcp".to_owned(),
+            vec![s.namespace.clone()],
+            "stdio".to_owned(),
         ));
-        if let Some(i) = stdio
-            && let Some(s) = runtime.mcp_services().get(i)
-        {
-            described.push((
-                "mcp".to_owned(),
-                vec![s.namespace.clone()],
-                "stdio".to_owned(),
-            ));
-        }
-        let state = Arc::new(control::ControlState {
-            runtime: runtime.clone(),
-            ready: ready.clone(),
-            started: std::time::Instant::now(),
-            listeners: described,
-        });
-        listeners.push(Listener {
-            kind: "control",
-            local_addr,
-            namespaces,
-            routes: [
-                "GET /health/live",
-                "GET /health/ready",
-                "GET /status",
-                "GET /metrics",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            listener,
-            app: control::router(state),
-            rest: None,
-        });
     }
-    Ok(Listeners {
-        listeners,
-        stdio,
-        runtime,
-        grace: options.shutdown_grace,
-        ready,
-        limits: options.limits.clone(),
+    let state = Arc::new(control::ControlState {
+        runtime: runtime.clone(),
+        ready: ready.clone(),
+        started: std::time::Instant::now(),
+        listeners: described,
+    });
+    Ok(Listener {
+        kind: "control",
+        local_addr,
+        namespaces,
+        routes: [
+            "GET /health/live",
+            "GET /health/ready",
+            "GET /status",
+            "GET /metrics",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        listener,
+        app: control::router(state),
+        rest: None,
     })
 }
 
