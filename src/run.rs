@@ -244,43 +244,7 @@ fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
 pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
     let mut usage = Vec::new();
-    let mut base_uris = Vec::new();
-    for b in &args.base_uri {
-        match split_pair("--base-uri", b, "URL") {
-            Ok((ns, url)) => base_uris.push((ns.to_owned(), url.to_owned())),
-            Err(e) => usage.push(e),
-        }
-    }
-    let mut listens = Vec::new();
-    for l in &args.listen {
-        match parse_listen(l) {
-            Ok(v) => listens.push(v),
-            Err(e) => usage.push(e),
-        }
-    }
-    let (mut expose_mcp, mut expose_skill) = (None, None);
-    for e in &args.expose {
-        match parse_expose(e) {
-            Ok(Expose::Mcp(l)) => expose_mcp = Some(l),
-            Ok(Expose::Skill(h, p)) => expose_skill = Some((h, p)),
-            Err(e) => usage.push(e),
-        }
-    }
-    let control = match args
-        .control
-        .as_deref()
-        .map(|c| parse_listen(&format!("control={c}")))
-    {
-        Some(Ok((_, host, port))) => Some((host, port)),
-        Some(Err(_)) => {
-            usage.push(format!(
-                "--control `{}`: expected HOST:PORT",
-                args.control.as_deref().unwrap_or("")
-            ));
-            None
-        }
-        None => None,
-    };
+    let overrides = Overrides::parse(args, &mut usage);
     let validation = validate_paths(&args.paths, &Options { strict: false });
     usage.extend(validation.path_errors.iter().cloned());
     if !usage.is_empty() {
@@ -290,21 +254,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         return EXIT_USAGE;
     }
     if validation.has_errors() {
-        let errors: Vec<_> = validation
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        let options = RenderOptions {
-            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            files_checked: validation.files.len(),
-            tool_version: env!("CARGO_PKG_VERSION"),
-        };
-        eprint!(
-            "{}",
-            report::render(Format::Human, &errors, &validation.sources(), &options)
-        );
+        report_errors(&validation);
         eprintln!("naftiko: not starting: the capabilities have errors");
         return EXIT_INVALID;
     }
@@ -312,22 +262,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     if warnings > 0 {
         tracing::info!(target: "naftiko", warnings, "validation warnings (see `naftiko validate` for details)");
     }
-    let options = BuildOptions {
-        base_uris,
-        listens,
-        client: ClientOptions {
-            connect_timeout: args.connect_timeout,
-            total_timeout: args.upstream_timeout,
-            max_response_bytes: args.max_upstream_body,
-        },
-        env: Arc::new(ProcessEnv),
-        expose_mcp,
-        expose_skill,
-        control,
-        general_only: args.general_path,
-        transport: None,
-    };
-    let runtime = match Runtime::build(&validation, &options) {
+    let runtime = match Runtime::build(&validation, &overrides.build_options(args)) {
         Ok(r) => Arc::new(r),
         Err(e) => {
             for p in &e.problems {
@@ -340,21 +275,128 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     for w in runtime.warnings() {
         tracing::warn!(target: "naftiko", "{w}");
     }
-    // On one core, a single-threaded scheduler: the same work without cross-thread
-    // wake-ups and work-stealing bookkeeping.
-    let one_core = std::thread::available_parallelism().map_or(true, |n| n.get() == 1);
-    let mut builder = if one_core {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    let tokio = match builder.enable_all().build() {
+    let tokio = match async_runtime() {
         Ok(t) => t,
         Err(e) => {
             eprintln!("naftiko: cannot start the async runtime: {e}");
             return EXIT_RUNTIME;
         }
     };
+    tokio.block_on(serve(runtime, serve_options(args, access)))
+}
+
+/// What the command line says over the capability files (`--base-uri`, `--listen`,
+/// `--expose`, `--control`).
+struct Overrides {
+    base_uris: Vec<(String, String)>,
+    listens: Vec<(String, String, u16)>,
+    expose_mcp: Option<naftiko_engine::McpListen>,
+    expose_skill: Option<(String, u16)>,
+    control: Option<(String, u16)>,
+}
+
+impl Overrides {
+    /// Reads the flags; each one that cannot be read adds a line to `usage`.
+    fn parse(args: &RunArgs, usage: &mut Vec<String>) -> Self {
+        let mut base_uris = Vec::new();
+        for b in &args.base_uri {
+            match split_pair("--base-uri", b, "URL") {
+                Ok((ns, url)) => base_uris.push((ns.to_owned(), url.to_owned())),
+                Err(e) => usage.push(e),
+            }
+        }
+        let mut listens = Vec::new();
+        for l in &args.listen {
+            match parse_listen(l) {
+                Ok(v) => listens.push(v),
+                Err(e) => usage.push(e),
+            }
+        }
+        let (mut expose_mcp, mut expose_skill) = (None, None);
+        for e in &args.expose {
+            match parse_expose(e) {
+                Ok(Expose::Mcp(l)) => expose_mcp = Some(l),
+                Ok(Expose::Skill(h, p)) => expose_skill = Some((h, p)),
+                Err(e) => usage.push(e),
+            }
+        }
+        let control = match args
+            .control
+            .as_deref()
+            .map(|c| parse_listen(&format!("control={c}")))
+        {
+            Some(Ok((_, host, port))) => Some((host, port)),
+            Some(Err(_)) => {
+                usage.push(format!(
+                    "--control `{}`: expected HOST:PORT",
+                    args.control.as_deref().unwrap_or("")
+                ));
+                None
+            }
+            None => None,
+        };
+        Overrides {
+            base_uris,
+            listens,
+            expose_mcp,
+            expose_skill,
+            control,
+        }
+    }
+
+    /// How to build: these overrides, the client flags, the process environment.
+    fn build_options(self, args: &RunArgs) -> BuildOptions {
+        BuildOptions {
+            base_uris: self.base_uris,
+            listens: self.listens,
+            client: ClientOptions {
+                connect_timeout: args.connect_timeout,
+                total_timeout: args.upstream_timeout,
+                max_response_bytes: args.max_upstream_body,
+            },
+            env: Arc::new(ProcessEnv),
+            expose_mcp: self.expose_mcp,
+            expose_skill: self.expose_skill,
+            control: self.control,
+            general_only: args.general_path,
+            transport: None,
+        }
+    }
+}
+
+/// Prints the validation errors (not the warnings) to standard error.
+fn report_errors(validation: &naftiko_validate::Validation) {
+    let errors: Vec<_> = validation
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let options = RenderOptions {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        files_checked: validation.files.len(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    eprint!(
+        "{}",
+        report::render(Format::Human, &errors, &validation.sources(), &options)
+    );
+}
+
+/// The async runtime: on one core, a single-threaded scheduler (the same work without
+/// cross-thread wake-ups and work-stealing bookkeeping).
+fn async_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let one_core = std::thread::available_parallelism().map_or(true, |n| n.get() == 1);
+    let mut builder = if one_core {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build()
+}
+
+/// How to serve: body and header limits, MCP host and origin checks, the access log.
+fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOptions {
     let mut mcp = McpHttpOptions {
         max_body_bytes: args.max_body,
         ..McpHttpOptions::default()
@@ -369,7 +411,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     if !args.mcp_allowed_origins.is_empty() {
         mcp.allowed_origins = args.mcp_allowed_origins.clone();
     }
-    let serve = ServeOptions {
+    ServeOptions {
         max_body_bytes: args.max_body,
         shutdown_grace: args.shutdown_grace,
         mcp,
@@ -381,31 +423,37 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             max_concurrency: args.max_concurrency,
         },
         access,
+    }
+}
+
+/// Binds every listener, logs where each one is, and serves until SIGINT or SIGTERM.
+async fn serve(runtime: Arc<Runtime>, serve: ServeOptions) -> u8 {
+    let listeners = match naftiko_server::bind(runtime, &serve).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(target: "naftiko", "{e}");
+            eprintln!("naftiko: {e}");
+            return EXIT_RUNTIME;
+        }
     };
-    tokio.block_on(async move {
-        let listeners = match naftiko_server::bind(runtime, &serve).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::error!(target: "naftiko", "{e}");
-                eprintln!("naftiko: {e}");
-                return EXIT_RUNTIME;
-            }
+    for l in &listeners.listeners {
+        let endpoint = if l.kind == "mcp" {
+            " [mcp at /mcp]"
+        } else {
+            ""
         };
-        for l in &listeners.listeners {
-            let endpoint = if l.kind == "mcp" { " [mcp at /mcp]" } else { "" };
-            tracing::info!(target: "naftiko", "listening on http://{} ({}){endpoint}", l.local_addr, l.namespaces.join(", "));
-            for r in &l.routes {
-                tracing::info!(target: "naftiko", "  route {r}");
-            }
+        tracing::info!(target: "naftiko", "listening on http://{} ({}){endpoint}", l.local_addr, l.namespaces.join(", "));
+        for r in &l.routes {
+            tracing::info!(target: "naftiko", "  route {r}");
         }
-        if let Some(i) = listeners.stdio {
-            let ns = runtime_namespace(&listeners, i);
-            tracing::info!(target: "naftiko", "serving MCP on stdio ({ns})");
-        }
-        let drained = listeners.serve(shutdown_signal()).await;
-        tracing::info!(target: "naftiko", drained, "stopped");
-        EXIT_OK
-    })
+    }
+    if let Some(i) = listeners.stdio {
+        let ns = runtime_namespace(&listeners, i);
+        tracing::info!(target: "naftiko", "serving MCP on stdio ({ns})");
+    }
+    let drained = listeners.serve(shutdown_signal()).await;
+    tracing::info!(target: "naftiko", drained, "stopped");
+    EXIT_OK
 }
 
 fn runtime_namespace(listeners: &naftiko_server::Listeners, i: usize) -> String {
