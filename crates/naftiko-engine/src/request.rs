@@ -130,6 +130,64 @@ impl Resolved {
     }
 }
 
+/// A request's parameter values, placed where their `in` says.
+#[derive(Default)]
+struct Placed {
+    headers: http::HeaderMap,
+    cookies: Vec<String>,
+    form: Vec<(String, String)>,
+    body_fields: Map<String, Value>,
+    /// A `body` parameter: the whole body.
+    whole_body: Option<Value>,
+}
+
+impl Placed {
+    /// Places the value `v` of parameter `p` (query parameters go straight into `url`).
+    fn place(&mut self, p: &Param, v: &Value, url: &mut reqwest::Url) -> Result<(), InvokeError> {
+        match p.location {
+            ParamLocation::Query => {
+                let mut pairs = url.query_pairs_mut();
+                let items = match v {
+                    Value::Array(items) => items.as_slice(),
+                    other => std::slice::from_ref(other),
+                };
+                for t in items.iter().filter_map(scalar_text) {
+                    pairs.append_pair(&p.name, &t);
+                }
+            }
+            ParamLocation::Header => {
+                let name = HeaderName::from_bytes(p.name.as_bytes()).map_err(|_| {
+                    InvokeError::bad_input(&p.name, "header", "is not a valid header name")
+                })?;
+                let text = match v {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(scalar_text)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    other => scalar_text(other).unwrap_or_default(),
+                };
+                self.headers.insert(name, header_value(&p.name, &text)?);
+            }
+            ParamLocation::Cookie => {
+                let text = scalar_text(v).unwrap_or_default();
+                self.cookies
+                    .push(format!("{}={}", p.name, cookie_encode(&text)));
+            }
+            ParamLocation::Form => {
+                self.form.retain(|(k, _)| k != &p.name);
+                push_form(&mut self.form, &p.name, v);
+            }
+            ParamLocation::Body if p.name == "body" => self.whole_body = Some(v.clone()),
+            ParamLocation::Body => {
+                self.body_fields.insert(p.name.clone(), v.clone());
+            }
+            ParamLocation::Path | ParamLocation::Environment => {}
+        }
+        Ok(())
+    }
+}
+
 fn location_name(l: ParamLocation) -> &'static str {
     match l {
         ParamLocation::Query => "query",
@@ -259,8 +317,42 @@ impl ConsumedOp {
     /// A required parameter without a value, a path value that would leave the base URI, or a
     /// header value with CR/LF or other control characters is a [`InvokeError::BadInput`].
     pub(crate) fn prepare(&self, scope: &mut CallScope<'_>) -> Result<Prepared, InvokeError> {
+        self.resolve_params(scope)?;
+        let mut url = self.url.render(scope)?;
+        let mut placed = Placed::default();
+        for p in &self.params {
+            if let Some(v) = scope.resolved.get(&p.name) {
+                placed.place(p, v, &mut url)?;
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        if !placed.cookies.is_empty() {
+            let cookies = header_value("Cookie", &placed.cookies.join("; "))?;
+            placed.headers.insert(COOKIE, cookies);
+        }
+        let body = self.body_of(scope, &mut placed)?;
+        let mut headers = placed.headers;
+        let body = body.map(|(bytes, ct)| {
+            headers.entry(CONTENT_TYPE).or_insert(ct);
+            bytes
+        });
+        Ok(Prepared {
+            method: self.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+
+    /// Resolves every parameter into `scope.resolved` (`in: environment` ones first: other
+    /// parameters' templates may read them).
+    ///
+    /// # Errors
+    /// The first required parameter without a value (naming the others).
+    fn resolve_params(&self, scope: &mut CallScope<'_>) -> Result<(), InvokeError> {
         let mut missing = Vec::new();
-        // `in: environment` parameters first: other parameters' templates may read them.
         let order = self
             .params
             .iter()
@@ -279,138 +371,79 @@ impl ConsumedOp {
                 None => {}
             }
         }
-        if let Some(p) = missing.first() {
-            let others: Vec<&str> = missing.iter().skip(1).map(|p| p.name.as_str()).collect();
-            let reason = if others.is_empty() {
-                "is required".to_owned()
-            } else {
-                format!("is required (so are: {})", others.join(", "))
-            };
-            return Err(InvokeError::bad_input(
-                &p.name,
-                location_name(p.location),
-                reason,
-            ));
+        let Some(p) = missing.first() else {
+            return Ok(());
+        };
+        let others: Vec<&str> = missing.iter().skip(1).map(|p| p.name.as_str()).collect();
+        let reason = if others.is_empty() {
+            "is required".to_owned()
+        } else {
+            format!("is required (so are: {})", others.join(", "))
+        };
+        Err(InvokeError::bad_input(
+            &p.name,
+            location_name(p.location),
+            reason,
+        ))
+    }
+
+    /// The body and its content type: the operation's `body` template, else a form of the
+    /// form parameters (over `with.body`), else JSON (or text) of the body parameters.
+    fn body_of(
+        &self,
+        scope: &CallScope<'_>,
+        placed: &mut Placed,
+    ) -> Result<Option<(Bytes, HeaderValue)>, InvokeError> {
+        if let Some(b) = &self.body {
+            return self.render_body(b, scope).map(Some);
         }
-        let mut url = self.url.render(scope)?;
-        let mut headers = http::HeaderMap::new();
-        let mut cookies: Vec<String> = Vec::new();
-        let mut form: Vec<(String, String)> = Vec::new();
-        let mut body_fields: Map<String, Value> = Map::new();
+        let with_body = scope.with.get("body");
         let has_form = self
             .params
             .iter()
             .any(|p| p.location == ParamLocation::Form);
-        let mut whole_body: Option<Value> = None;
-        for p in &self.params {
-            let Some(v) = scope.resolved.get(&p.name) else {
-                continue;
-            };
-            match p.location {
-                ParamLocation::Query => {
-                    let mut pairs = url.query_pairs_mut();
-                    match v {
-                        Value::Array(items) => {
-                            for i in items {
-                                if let Some(t) = scalar_text(i) {
-                                    pairs.append_pair(&p.name, &t);
-                                }
-                            }
-                        }
-                        other => {
-                            if let Some(t) = scalar_text(other) {
-                                pairs.append_pair(&p.name, &t);
-                            }
-                        }
-                    }
-                }
-                ParamLocation::Header => {
-                    let name = HeaderName::from_bytes(p.name.as_bytes()).map_err(|_| {
-                        InvokeError::bad_input(&p.name, "header", "is not a valid header name")
-                    })?;
-                    let text = match v {
-                        Value::Array(items) => items
-                            .iter()
-                            .filter_map(scalar_text)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        other => scalar_text(other).unwrap_or_default(),
-                    };
-                    headers.insert(name, header_value(&p.name, &text)?);
-                }
-                ParamLocation::Cookie => {
-                    let text = scalar_text(v).unwrap_or_default();
-                    cookies.push(format!("{}={}", p.name, cookie_encode(&text)));
-                }
-                ParamLocation::Form => {
-                    form.retain(|(k, _)| k != &p.name);
-                    push_form(&mut form, &p.name, v);
-                }
-                ParamLocation::Body if p.name == "body" => whole_body = Some(v.clone()),
-                ParamLocation::Body => {
-                    body_fields.insert(p.name.clone(), v.clone());
-                }
-                ParamLocation::Path | ParamLocation::Environment => {}
-            }
-        }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
-        if !cookies.is_empty() {
-            headers.insert(COOKIE, header_value("Cookie", &cookies.join("; "))?);
-        }
-        let with_body = scope.with.get("body");
-        let body = if let Some(b) = &self.body {
-            Some(self.render_body(b, scope)?)
-        } else if has_form {
+        if has_form {
             // `with.body` as an object supplies the form; declared form params fill over it.
             let mut fields: Vec<(String, String)> = Vec::new();
-            if let Some(Value::Object(m)) = with_body.or(whole_body.as_ref()) {
+            if let Some(Value::Object(m)) = with_body.or(placed.whole_body.as_ref()) {
                 for (k, v) in m {
-                    if !form.iter().any(|(f, _)| f == k) {
+                    if !placed.form.iter().any(|(f, _)| f == k) {
                         push_form(&mut fields, k, v);
                     }
                 }
             }
-            fields.extend(form);
-            Some((
+            fields.append(&mut placed.form);
+            return Ok(Some((
                 form::encode_pairs(&fields),
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
-            ))
-        } else if whole_body.is_some() || with_body.is_some() || !body_fields.is_empty() {
-            let mut doc = whole_body
-                .or_else(|| with_body.cloned())
-                .unwrap_or(Value::Null);
-            if !body_fields.is_empty() {
-                match &mut doc {
-                    Value::Object(m) => m.extend(body_fields),
-                    Value::Null => doc = Value::Object(body_fields),
-                    _ => {}
-                }
+            )));
+        }
+        let body_fields = std::mem::take(&mut placed.body_fields);
+        if placed.whole_body.is_none() && with_body.is_none() && body_fields.is_empty() {
+            return Ok(None);
+        }
+        let mut doc = placed
+            .whole_body
+            .take()
+            .or_else(|| with_body.cloned())
+            .unwrap_or(Value::Null);
+        if !body_fields.is_empty() {
+            match &mut doc {
+                Value::Object(m) => m.extend(body_fields),
+                Value::Null => doc = Value::Object(body_fields),
+                _ => {}
             }
-            match doc {
-                Value::String(text) => Some((
-                    Bytes::from(text),
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                )),
-                doc => Some((
-                    Bytes::from(doc.to_string()),
-                    HeaderValue::from_static("application/json"),
-                )),
-            }
-        } else {
-            None
-        };
-        let body = body.map(|(bytes, ct)| {
-            headers.entry(CONTENT_TYPE).or_insert(ct);
-            bytes
-        });
-        Ok(Prepared {
-            method: self.method.clone(),
-            url,
-            headers,
-            body,
-        })
+        }
+        Ok(Some(match doc {
+            Value::String(text) => (
+                Bytes::from(text),
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            doc => (
+                Bytes::from(doc.to_string()),
+                HeaderValue::from_static("application/json"),
+            ),
+        }))
     }
 
     fn render_body(
