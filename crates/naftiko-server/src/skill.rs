@@ -906,6 +906,23 @@ fn first_sentence(text: &str) -> &str {
 /// The `SKILL.md` generated for a skill from the catalog data: front matter, when to use it,
 /// and each tool's inputs, outputs and how to call it.
 pub fn generate_skill_md(runtime: &Runtime, bound: &BoundAddresses, skill: &SkillSpec) -> String {
+    let mut out = front_matter(skill);
+    when_to_use(&mut out, skill);
+    out.push_str("## Tools\n\n");
+    if skill.tools.is_empty() {
+        out.push_str("This skill declares no tools.\n");
+    }
+    for t in &skill.tools {
+        tool_section(&mut out, runtime, bound, skill, t);
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The front matter (the Agent Skills fields) and the title.
+fn front_matter(skill: &SkillSpec) -> String {
     let mut out = String::from("---\n");
     let _ = writeln!(out, "name: {}", yaml_str(&skill.name));
     let _ = writeln!(out, "description: {}", yaml_str(&skill.description));
@@ -938,7 +955,11 @@ pub fn generate_skill_md(runtime: &Runtime, bound: &BoundAddresses, skill: &Skil
     if !skill.description.trim().is_empty() {
         let _ = writeln!(out, "{}\n", skill.description.trim());
     }
+    out
+}
 
+/// `## When to use`: the description's first sentence and what each tool is for.
+fn when_to_use(out: &mut String, skill: &SkillSpec) {
     out.push_str("## When to use\n\n");
     let summary = first_sentence(&skill.description).trim_end_matches('.');
     let lead = if summary.is_empty() {
@@ -971,71 +992,70 @@ pub fn generate_skill_md(runtime: &Runtime, bound: &BoundAddresses, skill: &Skil
     if skill.disable_model_invocation == Some(true) {
         out.push_str("Load it only when asked to explicitly.\n\n");
     }
+}
 
-    out.push_str("## Tools\n\n");
-    if skill.tools.is_empty() {
-        out.push_str("This skill declares no tools.\n");
+/// One tool's section: what it runs, its inputs, how to call it, its outputs; or its
+/// instructions.
+fn tool_section(
+    out: &mut String,
+    runtime: &Runtime,
+    bound: &BoundAddresses,
+    skill: &SkillSpec,
+    t: &SkillTool,
+) {
+    let _ = writeln!(out, "### {}\n", t.name);
+    if let Some(what) = description_of(t) {
+        let _ = writeln!(out, "{what}\n");
     }
-    for t in &skill.tools {
-        let _ = writeln!(out, "### {}\n", t.name);
-        if let Some(what) = description_of(t) {
-            let _ = writeln!(out, "{what}\n");
-        }
-        match &t.kind {
-            SkillToolKind::Derived {
-                namespace,
-                action,
-                mode,
-                tool,
-                rest,
-            } => {
-                let _ = writeln!(out, "Runs `{action}` of `{namespace}` ({mode}).\n");
-                if let Some(spec) = tool {
-                    inputs_table(&mut out, spec);
-                }
-                match (*mode, rest, tool) {
-                    ("rest", Some(call), spec) => {
-                        // The real port when `:0` was asked for.
-                        let mut call = call.clone();
-                        if let Some(addr) = bound.of(namespace) {
-                            call.port = addr.port();
-                        }
-                        rest_howto(&mut out, &call, spec.as_ref());
+    match &t.kind {
+        SkillToolKind::Derived {
+            namespace,
+            action,
+            mode,
+            tool,
+            rest,
+        } => {
+            let _ = writeln!(out, "Runs `{action}` of `{namespace}` ({mode}).\n");
+            if let Some(spec) = tool {
+                inputs_table(out, spec);
+            }
+            match (*mode, rest, tool) {
+                ("rest", Some(call), spec) => {
+                    // The real port when `:0` was asked for.
+                    let mut call = call.clone();
+                    if let Some(addr) = bound.of(namespace) {
+                        call.port = addr.port();
                     }
-                    ("mcp", _, Some(spec)) => mcp_howto(&mut out, runtime, bound, namespace, spec),
-                    _ => {
-                        let _ = writeln!(
-                            out,
-                            "**Not available:** `{namespace}` has no operation or tool named `{action}`.\n"
-                        );
-                    }
+                    rest_howto(out, &call, spec.as_ref());
                 }
-                if let Some(spec) = tool {
-                    outputs_table(&mut out, spec);
+                ("mcp", _, Some(spec)) => mcp_howto(out, runtime, bound, namespace, spec),
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "**Not available:** `{namespace}` has no operation or tool named `{action}`.\n"
+                    );
                 }
             }
-            SkillToolKind::Instruction { path } => {
-                let is_file = skill.location.is_some()
-                    && !path.is_empty()
-                    && path.split('/').all(safe_segment);
-                if is_file {
-                    let _ = writeln!(out, "**Instructions:** [{path}]({path})\n");
-                } else if path.trim().is_empty() {
-                    out.push_str("**Instructions:** none given.\n\n");
-                } else {
-                    out.push_str("**Instructions:**\n\n");
-                    for line in path.trim().lines() {
-                        let _ = writeln!(out, "> {line}");
-                    }
-                    out.push('\n');
+            if let Some(spec) = tool {
+                outputs_table(out, spec);
+            }
+        }
+        SkillToolKind::Instruction { path } => {
+            let is_file =
+                skill.location.is_some() && !path.is_empty() && path.split('/').all(safe_segment);
+            if is_file {
+                let _ = writeln!(out, "**Instructions:** [{path}]({path})\n");
+            } else if path.trim().is_empty() {
+                out.push_str("**Instructions:** none given.\n\n");
+            } else {
+                out.push_str("**Instructions:**\n\n");
+                for line in path.trim().lines() {
+                    let _ = writeln!(out, "> {line}");
                 }
+                out.push('\n');
             }
         }
     }
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
 }
 
 #[cfg(test)]
