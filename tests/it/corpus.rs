@@ -2,7 +2,8 @@
 //! without a panic; the Vectara directory validates as one set (five files sharing port
 //! 8080) with warnings and no errors; and community-dialect constructs added to files the
 //! official schema accepts give warnings (errors under `--strict`) and never errors in the
-//! default mode. Counts are printed.
+//! default mode. Counts are printed. Without the corpus each test is skipped
+//! ([`common::skip_or_fail`]: it fails under CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::common;
 use naftiko_spec::Severity;
 use naftiko_validate::workspace::validate_loaded;
 use naftiko_validate::{Options, Validation, validate_paths};
@@ -38,7 +40,7 @@ fn corpus_files() -> Vec<PathBuf> {
 fn every_corpus_file_validates_without_panicking() {
     let files = corpus_files();
     if files.is_empty() {
-        println!("SKIPPED: no corpus at {}", corpus().display());
+        common::skip_or_fail(&format!("no corpus at {}", corpus().display()));
         return;
     }
     let mut clean = 0;
@@ -93,7 +95,7 @@ fn every_corpus_file_validates_without_panicking() {
 fn the_vectara_capabilities_validate_together() {
     let dir = corpus().join("vectara");
     if !dir.is_dir() {
-        println!("SKIPPED: no corpus at {}", dir.display());
+        common::skip_or_fail(&format!("no corpus at {}", dir.display()));
         return;
     }
     let v = validate_paths(&[dir], &Options::default());
@@ -135,7 +137,7 @@ fn validate_text(name: &str, text: &str, strict: bool) -> Validation {
 fn dialect_constructs_are_warnings_by_default_and_errors_under_strict() {
     let files = corpus_files();
     if files.is_empty() {
-        println!("SKIPPED: no corpus at {}", corpus().display());
+        common::skip_or_fail(&format!("no corpus at {}", corpus().display()));
         return;
     }
     let mut checked = 0;

@@ -455,12 +455,7 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
     yaml_files(&dir, &mut files);
     files.sort();
     if files.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the corpus is missing at {} (required under CI)",
-            dir.display()
-        );
-        println!("SKIPPED: no corpus at {}", dir.display());
+        common::skip_or_fail(&format!("no corpus at {}", dir.display()));
         return;
     }
     let tokio = tokio::runtime::Runtime::new().unwrap();

@@ -13,7 +13,8 @@
 //!
 //! Needs `.ci/mcp-tools/venv` and `.ci/mcp-tools/node_modules` (`.ci/mcp-tools/install.sh`,
 //! which `.ci/run` calls), and `../shared/corpus` for the community test. Without them a test
-//! prints `SKIPPED: …` and passes, except under CI (env `CI` set), where it fails.
+//! prints `SKIPPED: …` and passes, except under CI (env `CI` set), where it fails
+//! ([`common::skip_or_fail`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,15 +43,6 @@ const ACCEPT: &str = "application/json, text/event-stream";
 // ---------------------------------------------------------------------------------------
 // Set-up and the client
 // ---------------------------------------------------------------------------------------
-
-/// Fails under CI, otherwise prints `SKIPPED: reason`.
-fn skip(reason: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "required under CI: {reason}"
-    );
-    println!("SKIPPED: {reason}");
-}
 
 /// What one run of the Python client printed.
 struct ClientRun {
@@ -482,7 +474,7 @@ fn seed_over_stdio_writes_only_json_rpc_lines_to_stdout() {
 fn corpus_file(rel: &str) -> Option<PathBuf> {
     let dir = common::root().join("../shared/corpus");
     if !dir.is_dir() {
-        skip(&format!("no corpus at {}", dir.display()));
+        common::skip_or_fail(&format!("no corpus at {}", dir.display()));
         return None;
     }
     let file = dir.join(rel);

@@ -11,7 +11,7 @@
 //!
 //! Needs `.ci/mcp-tools/node_modules` (`.ci/mcp-tools/install.sh`, which `.ci/run` calls).
 //! Without it the test prints `SKIPPED: …` and passes, except under CI (env `CI` set), where it
-//! fails.
+//! fails ([`common::skip_or_fail`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

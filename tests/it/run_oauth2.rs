@@ -13,7 +13,7 @@
 //!
 //! The real server needs `.ci/oauth2-server/node_modules` (`.ci/oauth2-server/install.sh`,
 //! which `.ci/run` calls). Without it a test that needs the server prints `SKIPPED: …` and
-//! passes, except under CI (env `CI` set), where it fails.
+//! passes, except under CI (env `CI` set), where it fails ([`common::skip_or_fail`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -160,16 +160,13 @@ impl Drop for AuthServer {
     }
 }
 
-/// The real server, or `None` after printing `SKIPPED: …` when it cannot run here. Under CI
-/// (env `CI` set) a server that cannot run fails the test: CI installs it.
+/// The real server, or `None` when it cannot run here ([`common::skip_or_fail`]: `SKIPPED: …`,
+/// or a failure under CI, which installs it).
 fn auth_server(client_id: &str, client_secret: &str) -> Option<AuthServer> {
     match AuthServer::try_start(client_id, client_secret) {
         Ok(s) => Some(s),
-        Err(reason) if std::env::var_os("CI").is_some() => {
-            panic!("the OAuth 2.0 test server is required under CI: {reason}")
-        }
         Err(reason) => {
-            println!("SKIPPED: {reason}");
+            common::skip_or_fail(&format!("the OAuth 2.0 test server cannot run: {reason}"));
             None
         }
     }
@@ -428,7 +425,7 @@ fn scripted_token_endpoint() -> Upstream {
 fn oauth2_crate_gets_a_token_through_naftiko() {
     let real = match AuthServer::try_start(CLIENT, SECRET) {
         Ok(s) => Some(s),
-        Err(reason) if std::env::var_os("CI").is_some() => {
+        Err(reason) if common::under_ci() => {
             panic!("the OAuth 2.0 test server is required under CI: {reason}")
         }
         Err(reason) => {

@@ -154,8 +154,25 @@ pub(crate) fn run_command(cmd: &mut Command, watchdog: Duration, what: &str) -> 
     }
 }
 
+/// True when the environment variable `CI` is set to a non-empty value: CI installs
+/// everything the tests need (`.ci/run`), so there a test that cannot run fails.
+pub(crate) fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// The one way a test gives up for lack of something outside the repository (`../shared`,
+/// the OAuth 2.0 server, the MCP tooling): under CI ([`under_ci`]) it fails the test;
+/// elsewhere it prints `SKIPPED: reason`, and the caller returns.
+pub(crate) fn skip_or_fail(reason: &str) {
+    assert!(
+        !under_ci(),
+        "cannot skip under CI (env CI is set): {reason}"
+    );
+    println!("SKIPPED: {reason}");
+}
+
 /// True when `.ci/mcp-tools` is installed (Node 22 + the conformance suite, and the Python
-/// SDK's venv); otherwise prints `SKIPPED: …` and returns false, or fails under CI.
+/// SDK's venv); otherwise [`skip_or_fail`] and false.
 pub(crate) fn mcp_tools_installed() -> bool {
     let dir = root().join(".ci/mcp-tools");
     // What install.sh leaves behind (a directory alone may be a half-done install).
@@ -168,15 +185,10 @@ pub(crate) fn mcp_tools_installed() -> bool {
     if missing.is_empty() {
         return true;
     }
-    let reason = format!(
+    skip_or_fail(&format!(
         "{} missing: run .ci/mcp-tools/install.sh (needs node, npm and python3)",
         missing.join(" and ")
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the MCP tooling is required under CI: {reason}"
-    );
-    println!("SKIPPED: {reason}");
+    ));
     false
 }
 
