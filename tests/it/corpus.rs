@@ -5,8 +5,6 @@
 //! default mode. Counts are printed. Without the corpus each test is skipped
 //! ([`common::skip_or_fail`]: it fails under CI).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

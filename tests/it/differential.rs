@@ -8,8 +8,6 @@
 //! Without the official schema the test is skipped ([`common::skip_or_fail`]: it fails under
 //! CI).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 
 use crate::common;

@@ -1,8 +1,6 @@
 //! The control port of `naftiko run --control`: health, readiness, status, and Prometheus
 //! metrics that move by exactly the traffic sent.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::net::SocketAddr;

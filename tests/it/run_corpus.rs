@@ -11,8 +11,6 @@
 //! variable differently (`roomId` vs `{roomid}`). Counts and every failure are printed
 //! (`--nocapture`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::collections::BTreeMap;

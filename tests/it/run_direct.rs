@@ -8,8 +8,6 @@
 //! upstream must have received the same requests (method, target, headers, body), and the
 //! access and error log lines must match.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

@@ -12,8 +12,6 @@
 //!
 //! No assertion depends on timing: the timeouts below only turn hangs into failures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

@@ -5,8 +5,6 @@
 //! absolute-form targets), and the request-smuggling defences (conflicting or malformed
 //! `Content-Length`, `Content-Length` with `Transfer-Encoding`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

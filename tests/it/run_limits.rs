@@ -2,8 +2,6 @@
 //! large headers, slow bodies, more requests than the concurrency limit, and hostile input.
 //! Every answer is a clear 4xx (or 503 for load shedding), never a 5xx of naftiko's own.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

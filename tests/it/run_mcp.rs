@@ -16,8 +16,6 @@
 //! prints `SKIPPED: …` and passes, except under CI (env `CI` set), where it fails
 //! ([`common::skip_or_fail`]).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};

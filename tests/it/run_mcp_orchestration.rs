@@ -1,8 +1,6 @@
 //! MCP tools that orchestrate: an aggregate function (`ref`) and `steps` with `mappings`,
 //! called over Streamable HTTP with plain JSON-RPC against a loopback upstream.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::serve::{Naftiko, Reply, Upstream, client};

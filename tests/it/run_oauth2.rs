@@ -15,8 +15,6 @@
 //! which `.ci/run` calls). Without it a test that needs the server prints `SKIPPED: …` and
 //! passes, except under CI (env `CI` set), where it fails ([`common::skip_or_fail`]).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{BufRead, BufReader, Read};

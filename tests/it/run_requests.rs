@@ -2,8 +2,6 @@
 //! exposed inputs are validated (§5) and how outputs shape the answer (§4), each checked at
 //! a real recording upstream.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::serve::{Naftiko, Reply, Seen, Upstream, client};

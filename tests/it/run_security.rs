@@ -2,8 +2,6 @@
 //! the upstream request (path segments, headers, query values) and secrets that must never
 //! reach a problem body or a log line (SEMANTICS §2, §3, §5).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

@@ -1,8 +1,6 @@
 //! `naftiko run capabilities/oauth2-tokens.yaml` end to end: the binary started as a user
 //! would, a real loopback upstream, a real HTTP client.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::time::Duration;

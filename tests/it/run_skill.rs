@@ -3,8 +3,6 @@
 //! client (and a raw socket for paths a client would normalize), downloads unpacked with
 //! Python's `zipfile`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::io::{Read, Write};

@@ -6,8 +6,6 @@
 //! substituted, declared query parameters, body, and the `x-api-key` header of the files'
 //! `apikey` authentication.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::path::Path;

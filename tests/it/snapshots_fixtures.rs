@@ -10,8 +10,6 @@
 //! The human output of each fixture is compared with `tests/it/snapshots/*.snap` (insta);
 //! review changes with `cargo insta review` or accept them with `INSTA_UPDATE=always`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::collections::BTreeSet;

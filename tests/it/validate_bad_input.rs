@@ -5,8 +5,6 @@
 //! a missing path and an unknown flag. The inputs are generated at test time into a
 //! scratch directory.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::path::Path;

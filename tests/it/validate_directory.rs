@@ -4,8 +4,6 @@
 //! (`route-conflict`), exposes blocks of different types on one port (`port-conflict`) and
 //! duplicate namespaces (`namespace-duplicate`), each naming both files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::{Run, Scratch, naftiko, naftiko_in};

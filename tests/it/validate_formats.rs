@@ -3,8 +3,6 @@
 //! with one error and one warning; `--color always` vs `never`; `naftiko schema` (a JSON
 //! Schema that compiles) and `naftiko rules` (every rule id with its severity).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::{Run, naftiko};

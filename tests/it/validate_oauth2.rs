@@ -1,8 +1,6 @@
 //! `oauth2` client-credentials authentication on a consumed API: its templates are checked
 //! like every other credential's (binds used, unresolved names are errors).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::{Scratch, naftiko};

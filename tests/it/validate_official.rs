@@ -5,8 +5,6 @@
 //! `rest` or `control` blocks (`dialect-exposes-description`: a warning, an error under
 //! `--strict`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use common::{Run, Scratch, naftiko_in};

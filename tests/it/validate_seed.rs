@@ -3,8 +3,6 @@
 //! warnings at their exact line and column (exit 0), become errors under `--strict`
 //! (exit 1), make `--deny-warnings` exit 1, and appear identically in `--format json`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::collections::BTreeSet;

@@ -11,6 +11,9 @@
 //! 2. normalising: [`JsonPathExpr::parse`] must accept every valid selector unchanged (no
 //!    `normalized()` form) and give the same node list. Invalid selectors that the Jayway
 //!    normaliser accepts are listed for information only.
+
+// clippy.toml allows unwrap/expect in `#[test]` functions only; this file's loaders and
+// case builders are plain functions of the test crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;

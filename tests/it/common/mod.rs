@@ -1,8 +1,6 @@
 //! Helpers shared by the end-to-end tests: running the `naftiko` binary under a watchdog,
 //! and scratch directories that clean up after themselves.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
-
 pub(crate) mod serve;
 
 use std::io::Read;

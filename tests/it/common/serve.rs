@@ -2,8 +2,6 @@
 //! server on loopback, answering from a script) and the `naftiko` binary started as a user
 //! would, waited on until it logs its listeners.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
