@@ -560,7 +560,6 @@ impl<'de> de::Deserialize<'de> for IgnoredKey {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     //! The direct path against the general path, on the same requests and answers: the
     //! upstream request bytes and the outcome must be the same whenever the plan serves.

@@ -666,7 +666,6 @@ fn chunk_size(line: &[u8]) -> Result<u64, ChunkError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -1594,7 +1594,6 @@ fn tool_annotations(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1016,7 +1016,6 @@ pub fn generate_skill_md(runtime: &Runtime, skill: &SkillSpec) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
