@@ -488,7 +488,6 @@ async fn shutdown_signal() {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -311,7 +311,6 @@ fn fill(template: &str, args: &Map<String, Value>, declared: &[PromptArgument]) 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;

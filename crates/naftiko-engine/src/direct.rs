@@ -467,7 +467,6 @@ impl<'de> de::Deserialize<'de> for IgnoredKey {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     //! The direct path against the general path, on the same requests and answers: the
     //! upstream request bytes and the outcome must be the same whenever the plan serves.
@@ -572,7 +571,7 @@ capability:
         /// What [`Recorder`] sent on this thread, and what it answers.
         static SENT: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
         static ANSWER: std::cell::RefCell<(u16, Bytes)> =
-            std::cell::RefCell::new((200, Bytes::from_static(b"{}")));
+            const { std::cell::RefCell::new((200, Bytes::from_static(b"{}"))) };
         static TOKIO: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
@@ -885,7 +884,7 @@ capability:
         assert!(
             plan.request(&req(
                 form_ct,
-                &"client_id=a&client_id=b&grant_type=c&client_secret=d"
+                "client_id=a&client_id=b&grant_type=c&client_secret=d"
             ))
             .is_none()
         );

@@ -281,7 +281,6 @@ impl std::fmt::Debug for RequestView<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -328,7 +328,6 @@ pub(crate) fn coerce(v: Value, ty: Option<OutputType>, label: &str) -> Result<Va
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;

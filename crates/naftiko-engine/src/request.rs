@@ -788,7 +788,6 @@ fn xml_escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::scope::testing::{Values, with_plain_names};

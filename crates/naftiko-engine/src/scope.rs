@@ -216,7 +216,6 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::bindings::BindEntry;

@@ -327,7 +327,6 @@ pub(crate) fn check_arguments(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -168,7 +168,6 @@ fn path_value(source: &VarSource, cx: &dyn Resolve) -> Option<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::scope::testing::{Values, with_plain_names};

@@ -1,7 +1,8 @@
 //! Runs the RFC 9535 JSONPath Compliance Test Suite against `naftiko_expr::jsonpath`.
 //!
 //! The suite lives outside the project, at `../shared/jsonpath-cts/cts.json` relative to the
-//! workspace root; when it is absent the test prints `SKIPPED: …` and passes.
+//! workspace root; when it is absent the test prints `SKIPPED: …` and passes, except under CI
+//! (env `CI` set and non-empty), where it fails.
 //!
 //! Two checks run over every case:
 //! 1. strict: [`JsonPathExpr::parse_strict`] (plain RFC 9535) must reject every invalid
@@ -10,6 +11,9 @@
 //! 2. normalising: [`JsonPathExpr::parse`] must accept every valid selector unchanged (no
 //!    `normalized()` form) and give the same node list. Invalid selectors that the Jayway
 //!    normaliser accepts are listed for information only.
+
+// clippy.toml allows unwrap/expect in `#[test]` functions only; this file's loaders and
+// case builders are plain functions of the test crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -32,10 +36,21 @@ struct Case<'a> {
     invalid: bool,
 }
 
+/// Fails the test under CI (env `CI` set and non-empty), which provides `../shared`;
+/// elsewhere prints `SKIPPED: reason`. The same rule as `skip_or_fail` of the workspace's
+/// `tests/it/common`, which this crate's tests cannot reach.
+fn skip_or_fail(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+        "cannot skip under CI (env CI is set): {reason}"
+    );
+    println!("SKIPPED: {reason}");
+}
+
 fn load() -> Option<Value> {
     let path = Path::new(CTS_PATH);
     if !path.exists() {
-        println!("SKIPPED: JSONPath CTS not found at {}", path.display());
+        skip_or_fail(&format!("JSONPath CTS not found at {}", path.display()));
         return None;
     }
     let text = std::fs::read_to_string(path).expect("read cts.json");

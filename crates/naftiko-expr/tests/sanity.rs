@@ -2,7 +2,6 @@
 //!
 //! A compiled [`Template`] or [`JsonPathExpr`] is immutable: evaluating it many times, over
 //! many documents, gives the same answers as evaluating it once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use naftiko_expr::{JsonPathExpr, Template};
 use serde_json::{Value, json};

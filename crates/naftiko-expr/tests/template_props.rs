@@ -1,6 +1,5 @@
 //! Property tests of [`Template`]: text without `{{` is literal, generated `{{name}}`
 //! templates list and render their variables exactly, and a template keeps its source.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

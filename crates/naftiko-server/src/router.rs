@@ -248,7 +248,6 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use naftiko_engine::segments;

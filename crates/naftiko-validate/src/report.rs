@@ -757,7 +757,6 @@ fn write_github(diags: &[Diagnostic], out: &mut dyn std::io::Write) -> std::io::
 // ---------------------------------------------------------------------------------------
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,46 @@
+//! The end-to-end tests of the `naftiko` binary, as ONE test binary with a module per area
+//! (the layout of cargo's own test suite). Each former `tests/*.rs` binary linked reqwest,
+//! axum, tokio, insta and the workspace crates on its own; one binary links them once.
+//!
+//! Run one area with a filter on its module: `cargo test --test it run_seed::`.
+//!
+//! Nothing here relies on a process of its own: no test sets environment variables or the
+//! working directory, scratch directories are unique per call ([`common::Scratch`]), every
+//! server (upstreams, `naftiko run`, the OAuth 2.0 server, the MCP tooling) is started by
+//! the test that uses it on a free loopback port and stopped when it is dropped, and the
+//! only statics are counters and constant data.
+
+// clippy.toml's allow-unwrap-in-tests / allow-expect-in-tests cover `#[test]` functions only;
+// the helpers beside them (common/, each module's fixtures and assertions) are plain
+// functions of this test crate, so the workspace lint is relaxed here, once, for all of it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod build_layout;
+mod corpus;
+mod differential;
+mod module_imports;
+mod run_control;
+mod run_corpus;
+mod run_direct;
+mod run_faults;
+mod run_http1;
+mod run_limits;
+mod run_mcp;
+mod run_mcp_conformance;
+mod run_mcp_orchestration;
+mod run_oauth2;
+mod run_requests;
+mod run_security;
+mod run_seed;
+mod run_skill;
+mod run_vectara;
+mod run_wire;
+mod snapshots_fixtures;
+mod validate_bad_input;
+mod validate_directory;
+mod validate_formats;
+mod validate_oauth2;
+mod validate_official;
+mod validate_seed;

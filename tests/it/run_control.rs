@@ -1,0 +1,258 @@
+//! The control port of `naftiko run --control`: health, readiness, status, and Prometheus
+//! metrics that move by exactly the traffic sent.
+
+use crate::common;
+
+use std::net::SocketAddr;
+
+use common::serve::{Naftiko, Reply, Upstream, client};
+use serde_json::{Value, json};
+
+fn start(up: &Upstream) -> (Naftiko, SocketAddr, SocketAddr, SocketAddr) {
+    let base = format!("oauth2-tokens={}", up.url());
+    let n = Naftiko::start(
+        &[
+            "capabilities/oauth2-tokens.yaml",
+            "--base-uri",
+            &base,
+            "--listen",
+            "oauth2-tokens-rest=127.0.0.1:0",
+            "--expose",
+            "mcp=127.0.0.1:0",
+            "--control",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let find = |ns: &str| {
+        n.listeners
+            .iter()
+            .find(|(names, _)| names.contains(ns))
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| panic!("no `{ns}` listener in {:?}", n.listeners))
+    };
+    let (rest, mcp, control) = (
+        find("oauth2-tokens-rest"),
+        find("naftiko)"),
+        find("control"),
+    );
+    (n, rest, mcp, control)
+}
+
+/// The value of one sample line (`name{labels} value`) in Prometheus text.
+fn sample(metrics: &str, prefix: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn health_status_and_metrics_follow_the_traffic() {
+    let up = Upstream::start(|_| Reply::json(json!({"access_token": "t", "expires_in": 60})));
+    let (n, rest, mcp, control) = start(&up);
+    let c = client();
+    let base = format!("http://{control}");
+    assert_eq!(
+        c.get(format!("{base}/health/live"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready: Value = c
+        .get(format!("{base}/health/ready"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ready["status"], "UP");
+    let status: Value = c
+        .get(format!("{base}/status"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        status["capabilities"][0]["label"],
+        "Vectara OAuth 2.0 Token API — Tokens"
+    );
+    assert_eq!(status["capabilities"][0]["naftiko"], "1.0.0-alpha2");
+    let kinds: Vec<&str> = status["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["rest", "mcp", "control"], "{status}");
+    assert!(status["uptimeSeconds"].as_f64().unwrap() >= 0.0);
+
+    let before = c
+        .get(format!("{base}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "id"),
+        ("client_secret", "s"),
+    ];
+    for _ in 0..3 {
+        assert_eq!(
+            c.post(format!("http://{rest}/v1/oauth2/token"))
+                .form(&form)
+                .send()
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    let r = c
+        .post(format!("http://{rest}/v1/oauth2/token"))
+        .form(&form[..2])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        c.get(format!("http://{rest}/nowhere"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "getoauthtoken", "arguments": {"grant_type": "client_credentials", "client_id": "id", "client_secret": "s"}}});
+    let r = c
+        .post(format!("http://{mcp}/mcp"))
+        .header("accept", "application/json, text/event-stream")
+        .json(&call)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let r = c.get(format!("{base}/metrics")).send().unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let after = r.text().unwrap();
+    let moved = |prefix: &str| sample(&after, prefix) - sample(&before, prefix);
+    let op = r#"adapter="rest",operation="POST /v1/oauth2/token""#;
+    assert_eq!(
+        moved(&format!("naftiko_requests_total{{{op},status=\"200\"}}")),
+        3.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(&format!("naftiko_requests_total{{{op},status=\"400\"}}")),
+        1.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(&format!(
+            "naftiko_request_errors_total{{{op},kind=\"invalid-parameter\"}}"
+        )),
+        1.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(r#"naftiko_requests_total{adapter="rest",operation="-",status="404"}"#),
+        1.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(&format!("naftiko_request_duration_seconds_count{{{op}}}")),
+        4.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(r#"naftiko_requests_total{adapter="mcp",operation="getoauthtoken",status="200"}"#),
+        1.0,
+        "{after}"
+    );
+    // 3 REST calls and 1 MCP call reached the upstream; the 400 did not.
+    assert_eq!(
+        moved(r#"naftiko_upstream_requests_total{namespace="oauth2-tokens",status="200"}"#),
+        4.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(r#"naftiko_upstream_duration_seconds_count{namespace="oauth2-tokens"}"#),
+        4.0,
+        "{after}"
+    );
+    assert_eq!(up.seen().len(), 4);
+    assert_eq!(sample(&after, "naftiko_in_flight_requests"), 0.0, "{after}");
+    let unknown = c.get(format!("{base}/nope")).send().unwrap();
+    assert_eq!(unknown.status(), 404);
+    let (code, _) = n.stop();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_control_exposes_block_serves_the_same_endpoints_beside_mcp_and_skills() {
+    // A free port for the control block (the file names its port; tests move the others).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = common::Scratch::new("control-block");
+    let text =
+        std::fs::read_to_string(common::root().join("tests/fixtures/valid/control-skill.yaml"))
+            .unwrap()
+            .replace(
+                "address: localhost\n    port: 9090",
+                &format!("address: 127.0.0.1\n    port: {port}"),
+            );
+    let path = dir.write("control-skill.yaml", text);
+    let n = Naftiko::start(
+        &[
+            path.to_str().unwrap(),
+            "--listen",
+            "notes-mcp=127.0.0.1:0",
+            "--listen",
+            "notes-skills=127.0.0.1:0",
+        ],
+        &[],
+    );
+    let control = n
+        .listeners
+        .iter()
+        .find(|(ns, _)| ns.contains("control"))
+        .map(|(_, a)| *a)
+        .expect("a control listener");
+    assert_eq!(control.port(), port);
+    let c = client();
+    let ready: Value = c
+        .get(format!("http://{control}/health/ready"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ready["status"], "UP");
+    let kinds: Vec<&str> = ready["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["mcp", "skill", "control"], "{ready}");
+    let metrics = c
+        .get(format!("http://{control}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("naftiko_in_flight_requests 0"),
+        "{metrics}"
+    );
+    assert!(metrics.ends_with("# EOF\n"), "OpenMetrics text: {metrics}");
+    let (code, _) = n.stop();
+    assert_eq!(code, 0);
+}

@@ -1,0 +1,812 @@
+//! The direct path gives the same answers as the general path, end to end: the real binary
+//! is started twice on the seed capability against one loopback upstream, once as is (its
+//! token operation has a direct plan) and once with `--general-path`, and every request is
+//! sent to both in turn. For every request variant (content types, field orders, encodings,
+//! requests the plan must decline) and every upstream answer (extra, reordered, escaped and
+//! mistyped fields, non-JSON, empty, error statuses, passed-on headers) the two answers must
+//! match byte for byte (status line, every header but `Date`, in order, and the body), the
+//! upstream must have received the same requests (method, target, headers, body), and the
+//! access and error log lines must match.
+
+use crate::common;
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::serve::{Naftiko, RAW_GUARD, Reply, Seen, Upstream, client, seed_args};
+use serde_json::Value;
+
+const ROUTE: &str = "/v1/oauth2/token";
+const FORM: &str = "application/x-www-form-urlencoded";
+const GOOD: &str = "grant_type=client_credentials&client_id=id-1&client_secret=s3cr3t-1";
+const TOKEN: &str =
+    r#"{"access_token":"eyJ.upstream.token","expires_in":3600,"token_type":"Bearer"}"#;
+
+/// One upstream whose answer is chosen by the test, and two instances of the seed on it.
+struct Pair {
+    up: Upstream,
+    mode: Arc<Mutex<Reply>>,
+    direct: Naftiko,
+    general: Naftiko,
+    /// Cases run so far (for the log comparison).
+    cases: usize,
+    /// Every difference found, described.
+    diffs: Vec<String>,
+}
+
+impl Pair {
+    fn start() -> Pair {
+        let mode = Arc::new(Mutex::new(token()));
+        let script = mode.clone();
+        let up = Upstream::start(move |_| script.lock().unwrap().clone());
+        // The timeout only matters to the one slow answer below (a hang guard elsewhere).
+        let owned = seed_args(
+            &up.url(),
+            &["--log-format", "json", "--upstream-timeout", "2s"],
+        );
+        let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+        assert!(
+            std::env::var_os("NAFTIKO_GENERAL_PATH").is_none(),
+            "NAFTIKO_GENERAL_PATH is set: both instances would run the general path"
+        );
+        let direct = Naftiko::start(&args, &[]);
+        let mut general_args = args.clone();
+        general_args.push("--general-path");
+        let general = Naftiko::start(&general_args, &[]);
+        Pair {
+            up,
+            mode,
+            direct,
+            general,
+            cases: 0,
+            diffs: Vec::new(),
+        }
+    }
+
+    /// Sets what the upstream answers from now on.
+    fn answer(&self, reply: Reply) {
+        *self.mode.lock().unwrap() = reply;
+    }
+
+    /// Sends `request` (raw bytes, `Connection: close`) to both instances, one after the
+    /// other, and records every difference in the answers and in what the upstream saw.
+    /// Returns the direct instance's answer and the requests the upstream got from it.
+    fn check(&mut self, case: &str, request: &[u8]) -> (Answer, Vec<Seen>) {
+        let before = self.up.seen().len();
+        let a = exchange(self.direct.listeners[0].1, request);
+        let between = self.up.seen().len();
+        let b = exchange(self.general.listeners[0].1, request);
+        let seen = self.up.seen();
+        self.compare(case, &a, &b, &seen[before..between], &seen[between..]);
+        (a, seen[before..between].to_vec())
+    }
+
+    /// Like [`Pair::check`] through reqwest (a pooled keep-alive client, as a user's).
+    fn check_with_client(
+        &mut self,
+        case: &str,
+        build: impl Fn(&str) -> reqwest::blocking::RequestBuilder,
+    ) {
+        let before = self.up.seen().len();
+        let a = via_client(build(&self.direct.url()));
+        let between = self.up.seen().len();
+        let b = via_client(build(&self.general.url()));
+        let seen = self.up.seen();
+        self.compare(case, &a, &b, &seen[before..between], &seen[between..]);
+    }
+
+    fn compare(&mut self, case: &str, a: &Answer, b: &Answer, seen_a: &[Seen], seen_b: &[Seen]) {
+        self.cases += 1;
+        assert!(
+            !a.status.is_empty() && !b.status.is_empty(),
+            "{case}: no answer\ndirect: {a:?}\ngeneral: {b:?}"
+        );
+        if a != b {
+            self.diffs.push(format!(
+                "{case}: the answers differ\n  upstream answered: {:?}\n  direct:  {a}\n  general: {b}",
+                self.mode.lock().unwrap().clone()
+            ));
+        }
+        let ua: Vec<Upstreamed> = seen_a.iter().map(Upstreamed::of).collect();
+        let ub: Vec<Upstreamed> = seen_b.iter().map(Upstreamed::of).collect();
+        if ua != ub {
+            self.diffs.push(format!(
+                "{case}: the upstream requests differ\n  direct:  {ua:?}\n  general: {ub:?}"
+            ));
+        }
+    }
+
+    /// Stops both instances, compares their access and error lines, and fails with every
+    /// difference found. Returns how many error lines each instance logged.
+    fn finish(mut self) -> usize {
+        let (code_a, logs_a) = self.direct.stop();
+        let (code_b, logs_b) = self.general.stop();
+        assert_eq!(code_a, 0, "{logs_a}");
+        assert_eq!(code_b, 0, "{logs_b}");
+        for logs in [&logs_a, &logs_b] {
+            assert!(!logs.contains("panicked"), "naftiko panicked:\n{logs}");
+        }
+        let (access_a, errors_a) = log_lines(&logs_a);
+        let (access_b, errors_b) = log_lines(&logs_b);
+        assert_eq!(
+            access_a.len(),
+            self.cases,
+            "one access line per request\n{logs_a}"
+        );
+        assert_eq!(
+            access_b.len(),
+            self.cases,
+            "one access line per request\n{logs_b}"
+        );
+        for (i, (a, b)) in access_a.iter().zip(&access_b).enumerate() {
+            if a != b {
+                self.diffs.push(format!(
+                    "access line {i} differs\n  direct:  {a}\n  general: {b}"
+                ));
+            }
+        }
+        if errors_a != errors_b {
+            self.diffs.push(format!(
+                "the error lines differ\n  direct:  {errors_a:#?}\n  general: {errors_b:#?}"
+            ));
+        }
+        assert!(
+            self.diffs.is_empty(),
+            "{} difference(s) between the direct and the general path:\n\n{}",
+            self.diffs.len(),
+            self.diffs.join("\n\n")
+        );
+        errors_a.len()
+    }
+}
+
+/// The default upstream answer: a token.
+fn token() -> Reply {
+    Reply::raw(200, "application/json", TOKEN)
+}
+
+/// A raw POST to the token route with `headers` (written as given) and `body`.
+fn post(target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("POST {target} HTTP/1.1\r\nHost: naftiko.test\r\n").into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(body);
+    out
+}
+
+/// A raw POST of `body` as `content_type` to the token route.
+fn post_as(content_type: &str, body: &[u8]) -> Vec<u8> {
+    post(ROUTE, &[("Content-Type", content_type.as_bytes())], body)
+}
+
+/// An answer as compared: the status line, every header line but `Date` (as written, in
+/// order) and the body bytes.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: String,
+    headers: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {:?} {:?}",
+            self.status,
+            self.headers,
+            String::from_utf8_lossy(&self.body)
+        )
+    }
+}
+
+/// Sends `request` and reads until the server closes the connection.
+fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&out)));
+    let head = String::from_utf8_lossy(&out[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default().to_owned();
+    let headers = lines
+        .filter(|l| !l.to_ascii_lowercase().starts_with("date:"))
+        .map(str::to_owned)
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: out[split + 4..].to_vec(),
+    }
+}
+
+/// Sends a reqwest request; the answer as [`exchange`] gives it (headers lower-cased).
+fn via_client(request: reqwest::blocking::RequestBuilder) -> Answer {
+    let r = request.send().unwrap();
+    let status = format!("{:?} {}", r.version(), r.status());
+    let headers = r
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != "date")
+        .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    let body = r.bytes().unwrap().to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// What the upstream received, as compared: method, target, every header in order, body.
+#[derive(Debug, PartialEq, Eq)]
+struct Upstreamed {
+    method: String,
+    target: String,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Upstreamed {
+    fn of(seen: &Seen) -> Upstreamed {
+        Upstreamed {
+            method: seen.method.clone(),
+            target: seen.target.clone(),
+            content_type: seen.header("content-type"),
+            headers: seen
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (k.as_str().to_owned(), v)
+                })
+                .collect(),
+            body: seen.body.clone(),
+        }
+    }
+}
+
+/// The access lines (method, route, status, upstream status, message) and the error lines
+/// (every field but the timestamp) of JSON logs.
+fn log_lines(logs: &str) -> (Vec<String>, Vec<String>) {
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let access = lines
+        .iter()
+        .filter(|v| v["target"] == "naftiko::access")
+        .map(|v| {
+            format!(
+                "{} {} {} {} {}",
+                v["method"], v["route"], v["status"], v["upstream_status"], v["message"]
+            )
+        })
+        .collect();
+    let errors = lines
+        .iter()
+        .filter(|v| v["target"] == "naftiko::error")
+        .map(|v| {
+            let mut v = v.clone();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("timestamp");
+            }
+            v.to_string()
+        })
+        .collect();
+    (access, errors)
+}
+
+#[test]
+fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_both_paths() {
+    let mut p = Pair::start();
+    // The token request, as a form, in its spellings.
+    let (answer, seen) = p.check("form", &post_as(FORM, GOOD.as_bytes()));
+    // Not vacuous: the token request is answered, and forwarded as a form.
+    assert_eq!(answer.status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        answer.body,
+        br#"{"access_token":"eyJ.upstream.token","expires_in":3600}"#
+    );
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].body, GOOD);
+    p.check(
+        "form; charset=utf-8",
+        &post_as(
+            "application/x-www-form-urlencoded; charset=utf-8",
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "form;charset=UTF-8",
+        &post_as(
+            "application/x-www-form-urlencoded;charset=UTF-8",
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "FORM upper case",
+        &post_as("APPLICATION/X-WWW-FORM-URLENCODED", GOOD.as_bytes()),
+    );
+    p.check(
+        "form, other charset",
+        &post_as(
+            "application/x-www-form-urlencoded; charset=ISO-8859-1",
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "form, lower-case header name",
+        &post(ROUTE, &[("content-type", FORM.as_bytes())], GOOD.as_bytes()),
+    );
+    p.check(
+        "form, two content types",
+        &post(
+            ROUTE,
+            &[
+                ("Content-Type", FORM.as_bytes()),
+                ("Content-Type", b"application/json"),
+            ],
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "form, non-ASCII content type",
+        &post(
+            ROUTE,
+            &[(
+                "Content-Type",
+                b"application/x-www-form-urlencoded; charset=\xfc",
+            )],
+            GOOD.as_bytes(),
+        ),
+    );
+    // Fields: form bodies, each sent as a form.
+    let trailing_newline = format!("{GOOD}\r\n");
+    let leading_space = format!(" {GOOD}");
+    let bodies: [(&str, &[u8]); 14] = [
+        (
+            "fields reordered",
+            b"client_secret=s3cr3t-1&client_id=id-1&grant_type=client_credentials",
+        ),
+        (
+            "extra undeclared fields",
+            b"scope=read+write&grant_type=client_credentials&audience=https%3A%2F%2Fapi&client_id=id-1&client_secret=s&zz=1",
+        ),
+        (
+            "percent-encoded and + values",
+            b"grant_type=client_credentials&client_id=a%20b+c%2Bd%26e%3Df&client_secret=%7E%21%2A%27%28%29%2F%3F%23%5B%5D",
+        ),
+        (
+            "percent-encoded names",
+            b"grant%5Ftype=client_credentials&client%5Fid=id&client_secret=s",
+        ),
+        (
+            "UTF-8 values, encoded and raw",
+            "grant_type=client_credentials&client_id=%C3%A9t%C3%A9&client_secret=日本語-ü".as_bytes(),
+        ),
+        (
+            "invalid UTF-8 in a value",
+            b"grant_type=client_credentials&client_id=%FF%FE&client_secret=\xff",
+        ),
+        (
+            "lower-case and bad percent escapes",
+            b"grant_type=client_credentials&client_id=%c3%a9%&client_secret=%zz%4",
+        ),
+        ("empty values", b"grant_type=&client_id=&client_secret="),
+        ("fields without =", b"grant_type&client_id&client_secret"),
+        (
+            "stray separators",
+            b"&&grant_type=client_credentials&&client_id=id&client_secret=s&&",
+        ),
+        (
+            "= in a value",
+            b"grant_type=client_credentials&client_id=a=b=c&client_secret=s",
+        ),
+        (
+            "empty name",
+            b"=x&grant_type=client_credentials&client_id=id&client_secret=s",
+        ),
+        ("trailing newline", trailing_newline.as_bytes()),
+        ("leading space", leading_space.as_bytes()),
+    ];
+    for (name, body) in bodies {
+        p.check(name, &post_as(FORM, body));
+    }
+    let many: String = (0..20).map(|i| format!("f{i}={i}&")).collect::<String>() + GOOD;
+    p.check("more than 16 fields", &post_as(FORM, many.as_bytes()));
+    let sixteen: String = (0..13).map(|i| format!("f{i}={i}&")).collect::<String>() + GOOD;
+    p.check("exactly 16 fields", &post_as(FORM, sixteen.as_bytes()));
+    // Requests the direct plan declines, or that fail.
+    let (answer, seen) = p.check(
+        "missing client_secret",
+        &post_as(FORM, b"grant_type=client_credentials&client_id=id"),
+    );
+    assert_eq!(answer.status, "HTTP/1.1 400 Bad Request");
+    assert!(seen.is_empty(), "nothing is sent upstream");
+    p.check("missing everything", &post_as(FORM, b"scope=x"));
+    p.check(
+        "repeated field",
+        &post_as(
+            FORM,
+            b"grant_type=client_credentials&client_id=a&client_id=b&client_secret=s",
+        ),
+    );
+    p.check(
+        "repeated undeclared field",
+        &post_as(
+            FORM,
+            b"scope=a&grant_type=client_credentials&scope=b&client_id=id&client_secret=s",
+        ),
+    );
+    p.check(
+        "field named body",
+        &post_as(FORM, format!("body=x&{GOOD}").as_bytes()),
+    );
+    p.check(
+        "field named body, encoded",
+        &post_as(FORM, format!("b%6Fdy=x&{GOOD}").as_bytes()),
+    );
+    p.check(
+        "JSON body",
+        &post_as(
+            "application/json",
+            br#"{"grant_type":"client_credentials","client_id":"id-1","client_secret":"s3cr3t-1"}"#,
+        ),
+    );
+    p.check(
+        "JSON body with extra and non-string fields",
+        &post_as(
+            "application/json",
+            br#"{"client_secret":"s","n":1,"b":true,"o":{"x":[1]},"grant_type":"client_credentials","client_id":"id"}"#,
+        ),
+    );
+    p.check(
+        "JSON body sent as a form",
+        &post_as(FORM, br#"{"grant_type":"client_credentials"}"#),
+    );
+    p.check(
+        "form body sent as JSON",
+        &post_as("application/json", GOOD.as_bytes()),
+    );
+    p.check("text/plain body", &post_as("text/plain", GOOD.as_bytes()));
+    p.check("no content type", &post(ROUTE, &[], GOOD.as_bytes()));
+    p.check("empty body", &post_as(FORM, b""));
+    p.check("empty body, no content type", &post(ROUTE, &[], b""));
+    p.check("whitespace body", &post_as(FORM, b" \r\n\t "));
+    p.check(
+        "query string",
+        &post(
+            &format!("{ROUTE}?x=1"),
+            &[("Content-Type", FORM.as_bytes())],
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "empty query string",
+        &post(
+            &format!("{ROUTE}?"),
+            &[("Content-Type", FORM.as_bytes())],
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "fields in the query string",
+        &post(
+            &format!("{ROUTE}?client_secret=from-query"),
+            &[("Content-Type", FORM.as_bytes())],
+            b"grant_type=client_credentials&client_id=id",
+        ),
+    );
+    p.check(
+        "header named body",
+        &post(
+            ROUTE,
+            &[("Content-Type", FORM.as_bytes()), ("body", b"x")],
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "header named client_secret",
+        &post(
+            ROUTE,
+            &[
+                ("Content-Type", FORM.as_bytes()),
+                ("client_secret", b"from-header"),
+            ],
+            GOOD.as_bytes(),
+        ),
+    );
+    p.check(
+        "trailing slash",
+        &post(
+            &format!("{ROUTE}/"),
+            &[("Content-Type", FORM.as_bytes())],
+            GOOD.as_bytes(),
+        ),
+    );
+    // A chunked body (served by the hyper fall-back, not the own HTTP/1 loop).
+    let chunked = format!(
+        "POST {ROUTE} HTTP/1.1\r\nHost: naftiko.test\r\nContent-Type: {FORM}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{GOOD}\r\n0\r\n\r\n",
+        GOOD.len()
+    )
+    .into_bytes();
+    p.check("chunked form", &chunked);
+    // Through a real client, the second time on a kept-alive connection.
+    let http = client();
+    for _ in 0..2 {
+        p.check_with_client("reqwest form", |base| {
+            http.post(format!("{base}{ROUTE}")).form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "id é"),
+                ("client_secret", "s&=+"),
+            ])
+        });
+    }
+    assert_eq!(p.finish(), 0, "no request here fails upstream");
+}
+
+#[test]
+fn every_upstream_answer_is_shaped_the_same_on_both_paths() {
+    let mut p = Pair::start();
+    let json = |body: &str| Reply::raw(200, "application/json", body.to_owned());
+    let deep = format!(
+        r#"{{"access_token":"t","expires_in":1,"deep":{}{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let mut answers: Vec<(&str, Reply)> = vec![
+        ("token", token()),
+        (
+            "extra fields",
+            json(
+                r#"{"token_type":"Bearer","scope":"a b","access_token":"t","nested":{"x":[1,2.5,{"y":null}],"z":"\u00e9"},"expires_in":3600,"jti":"x","ok":true}"#,
+            ),
+        ),
+        (
+            "reordered fields",
+            json(r#"{"expires_in":3600,"access_token":"t"}"#),
+        ),
+        (
+            "escaped strings",
+            json(r#"{"access_token":"a\u00e9\/b","expires_in":3600}"#),
+        ),
+        (
+            "more escapes",
+            json(r#"{"access_token":"q\"b\\s\n\t\u0001\ud83d\ude00<>&'","expires_in":3600}"#),
+        ),
+        (
+            "raw UTF-8",
+            json(r#"{"access_token":"日本語 é 😀","expires_in":3600}"#),
+        ),
+        (
+            "escaped key",
+            json(r#"{"access\u005ftoken":"t","expires\u005Fin":3600}"#),
+        ),
+        (
+            "duplicate keys",
+            json(r#"{"access_token":"first","expires_in":1,"access_token":"second"}"#),
+        ),
+        (
+            "whitespace around",
+            json(" \r\n\t{ \"access_token\" : \"t\" ,\n\"expires_in\" : 3600 }\n "),
+        ),
+        ("expires_in missing", json(r#"{"access_token":"t"}"#)),
+        ("access_token missing", json(r#"{"expires_in":3600}"#)),
+        (
+            "access_token null",
+            json(r#"{"access_token":null,"expires_in":3600}"#),
+        ),
+        (
+            "access_token a number",
+            json(r#"{"access_token":123,"expires_in":3600}"#),
+        ),
+        (
+            "access_token an object",
+            json(r#"{"access_token":{"a":1},"expires_in":3600}"#),
+        ),
+        (
+            "access_token an array",
+            json(r#"{"access_token":["a"],"expires_in":3600}"#),
+        ),
+        ("empty object", json("{}")),
+        (
+            "a JSON array",
+            json(r#"[{"access_token":"t","expires_in":3600}]"#),
+        ),
+        ("a JSON string", json(r#""access_token""#)),
+        ("JSON null", json("null")),
+        ("invalid JSON", json(r#"{"access_token":"#)),
+        (
+            "trailing garbage",
+            json(r#"{"access_token":"t","expires_in":1} x"#),
+        ),
+        (
+            "two documents",
+            json(r#"{"access_token":"t","expires_in":1}{}"#),
+        ),
+        (
+            "a BOM",
+            json("\u{feff}{\"access_token\":\"t\",\"expires_in\":1}"),
+        ),
+        (
+            "lone surrogate in a kept member",
+            json(r#"{"access_token":"\ud800","expires_in":1}"#),
+        ),
+        (
+            "lone surrogate in an ignored member",
+            json(r#"{"x":"\ud800","access_token":"t","expires_in":1}"#),
+        ),
+        (
+            "bad number in an ignored member",
+            json(r#"{"x":01,"access_token":"t","expires_in":1}"#),
+        ),
+        ("deep nesting in an ignored member", json(&deep)),
+        ("empty 200 body", Reply::raw(200, "application/json", "")),
+        ("204", Reply::raw(204, "application/json", "")),
+        (
+            "201 with a token",
+            Reply::raw(201, "application/json", TOKEN),
+        ),
+        ("200 as text/plain", Reply::raw(200, "text/plain", TOKEN)),
+        (
+            "200 as text/html",
+            Reply::raw(200, "text/html", "<html>token</html>"),
+        ),
+        (
+            "200 as application/problem+json",
+            Reply::raw(200, "application/problem+json", TOKEN),
+        ),
+        (
+            "200 JSON; charset=utf-8",
+            Reply::raw(200, "application/json; charset=utf-8", TOKEN),
+        ),
+        (
+            "400 with a JSON error",
+            Reply::raw(
+                400,
+                "application/json",
+                r#"{"error":"invalid_request","error_description":"grant_type \u00e9"}"#,
+            ),
+        ),
+        (
+            "401",
+            Reply::raw(401, "application/json", r#"{"error":"invalid_client"}"#)
+                .header("www-authenticate", "Basic realm=\"x\""),
+        ),
+        ("403 empty", Reply::raw(403, "application/json", "")),
+        (
+            "404 with HTML",
+            Reply::raw(404, "text/html", "<html><body>Not Found</body></html>"),
+        ),
+        (
+            "429 with Retry-After",
+            Reply::raw(429, "application/json", "{}").header("retry-after", "7"),
+        ),
+        ("500", Reply::raw(500, "text/plain", "internal error")),
+        (
+            "503",
+            Reply::raw(503, "application/json", r#"{"error":"unavailable"}"#),
+        ),
+        (
+            "Cache-Control: no-store",
+            token()
+                .header("cache-control", "no-store")
+                .header("pragma", "no-cache"),
+        ),
+        (
+            "Location on a 200",
+            token().header("location", "https://auth.example.test/elsewhere"),
+        ),
+        (
+            "302 with Location",
+            Reply::raw(302, "application/json", r#"{"moved":true}"#).header("location", "/moved"),
+        ),
+        (
+            "201 with Location and Cache-Control",
+            Reply::raw(201, "application/json", TOKEN)
+                .header("location", "/tokens/1")
+                .header("cache-control", "private, max-age=0"),
+        ),
+        (
+            "slower than the upstream timeout (504)",
+            token().after(Duration::from_secs(3)),
+        ),
+    ];
+    // `expires_in` of every JSON type, and the numbers at the edges of what maps to an
+    // integer.
+    let expires_in = [
+        r#""3600""#,
+        r#"3600.0"#,
+        r#"1.5"#,
+        r#"1e3"#,
+        r#"-1"#,
+        r#"-0"#,
+        r#"18446744073709551615"#,
+        r#"18446744073709551616"#,
+        r#"1e400"#,
+        r#""1.5""#,
+        r#"" 3600 ""#,
+        r#""""#,
+        r#"true"#,
+        r#"null"#,
+    ];
+    let names: Vec<String> = expires_in
+        .iter()
+        .map(|v| format!("expires_in {v}"))
+        .collect();
+    answers.extend(names.iter().zip(expires_in).map(|(name, v)| {
+        let body = format!(r#"{{"access_token":"t","expires_in":{v}}}"#);
+        (name.as_str(), json(&body))
+    }));
+    for (name, reply) in answers {
+        p.answer(reply);
+        p.check(&format!("{name}, form"), &post_as(FORM, GOOD.as_bytes()));
+        // The same answer to a request the plan declines (on the general path in both).
+        p.check(
+            &format!("{name}, JSON"),
+            &post_as(
+                "application/json",
+                br#"{"grant_type":"g","client_id":"i","client_secret":"s"}"#,
+            ),
+        );
+    }
+    // Not vacuous: mapping errors and upstream faults are logged (and compared).
+    assert!(p.finish() > 0);
+}
+
+/// The comparison can fail: two different answers are told apart.
+#[test]
+fn the_comparison_tells_different_answers_apart() {
+    let up = Upstream::start(|seen| {
+        if seen.body.contains("client_id=a") {
+            Reply::raw(
+                200,
+                "application/json",
+                r#"{"access_token":"t","expires_in":1}"#,
+            )
+        } else {
+            Reply::raw(
+                200,
+                "application/json",
+                r#"{"access_token":"u","expires_in":1}"#,
+            )
+        }
+    });
+    let owned = seed_args(&up.url(), &[]);
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let n = Naftiko::start(&args, &[]);
+    let addr = n.listeners[0].1;
+    let a = exchange(
+        addr,
+        &post_as(FORM, b"grant_type=g&client_id=a&client_secret=s"),
+    );
+    let b = exchange(
+        addr,
+        &post_as(FORM, b"grant_type=g&client_id=b&client_secret=s"),
+    );
+    assert_eq!(a.status, b.status);
+    assert_eq!(a.headers, b.headers);
+    assert_ne!(a, b);
+    let seen = up.seen();
+    assert_ne!(Upstreamed::of(&seen[0]), Upstreamed::of(&seen[1]));
+}
