@@ -638,7 +638,12 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
                 match b.send() {
                     Ok(r) => {
                         let status = r.status().as_u16();
+                        let content_type = r
+                            .headers()
+                            .get("content-type")
+                            .map(|v| v.to_str().unwrap_or("?").to_owned());
                         let body = r.text().unwrap_or_default();
+                        common::log_answer(&format!("{label} → {status} {content_type:?} {body}"));
                         *t.classes.entry(status / 100).or_default() += 1;
                         *t.statuses.entry(status).or_default() += 1;
                         let upstream_calls = up.seen().len() - before;

@@ -99,6 +99,7 @@ impl Pair {
 
     fn compare(&mut self, case: &str, a: &Answer, b: &Answer, seen_a: &[Seen], seen_b: &[Seen]) {
         self.cases += 1;
+        common::log_answer(&format!("{case}\n  direct:  {a}\n  general: {b}"));
         assert!(
             !a.status.is_empty() && !b.status.is_empty(),
             "{case}: no answer\ndirect: {a:?}\ngeneral: {b:?}"

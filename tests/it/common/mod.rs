@@ -233,3 +233,19 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// Appends `line` to the file named by `NAFTIKO_ANSWER_LOG`, when it is set: the corpus
+/// smoke and the direct-path comparison log every answer there, so that two builds' answers
+/// can be compared byte for byte (`diff`) after a change meant to alter no behaviour.
+pub(crate) fn log_answer(line: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("NAFTIKO_ANSWER_LOG") else {
+        return;
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}
