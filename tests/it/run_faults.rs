@@ -426,26 +426,26 @@ fn answer(stream: &mut TcpStream, mode: Mode) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// How naftiko is configured to reach its upstreams. With a proxy variable set, naftiko uses
-/// its general client (reqwest); without, plain-HTTP upstreams may take a faster path. Both
+/// its general client (reqwest); without, `http://` upstreams take its h1 client. Both
 /// must behave the same, so the fault tables run under both.
 #[derive(Debug, Clone, Copy)]
 enum Clients {
-    /// No proxy variable.
-    Plain,
+    /// No proxy variable: the h1 client.
+    H1,
     /// `HTTP_PROXY` names a dead loopback proxy and `NO_PROXY` exempts 127.0.0.1, so requests
     /// still go straight to the upstream, through the proxy-aware client.
     ProxyBypassed,
 }
 
 fn start(upstream: &str, extra: &[&str]) -> Naftiko {
-    start_with(Clients::Plain, upstream, extra)
+    start_with(Clients::H1, upstream, extra)
 }
 
 fn start_with(clients: Clients, upstream: &str, extra: &[&str]) -> Naftiko {
     let owned = common::serve::seed_args(upstream, extra);
     let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     match clients {
-        Clients::Plain => Naftiko::start(&args, &[]),
+        Clients::H1 => Naftiko::start(&args, &[]),
         Clients::ProxyBypassed => {
             let dead_proxy = dead_address();
             Naftiko::start(
@@ -610,7 +610,7 @@ fn a_refused_connection_is_a_502_unreachable_problem() {
 
 #[test]
 fn every_upstream_fault_is_a_problem_and_a_good_request_still_works_after_them() {
-    faults_then_a_good_request(Clients::Plain);
+    faults_then_a_good_request(Clients::H1);
 }
 
 #[test]
@@ -671,7 +671,7 @@ fn an_empty_200_is_not_json_so_a_502_not_a_token_of_nulls() {
 #[test]
 fn unusual_but_valid_answers_are_served() {
     let mut bad = Vec::new();
-    for clients in [Clients::Plain, Clients::ProxyBypassed] {
+    for clients in [Clients::H1, Clients::ProxyBypassed] {
         let up = Faulty::start();
         let n = start_with(clients, &up.url(), &[]);
         for mode in [Mode::Continue, Mode::UntilClose] {
@@ -707,7 +707,7 @@ fn a_redirect_loop_costs_one_request_and_passes_through() {
         .build()
         .unwrap();
     let mut bad = Vec::new();
-    for clients in [Clients::Plain, Clients::ProxyBypassed] {
+    for clients in [Clients::H1, Clients::ProxyBypassed] {
         let up = Faulty::start();
         let n = start_with(clients, &up.url(), &[]);
         for (mode, status, path) in [
@@ -839,7 +839,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[test]
 fn memory_does_not_grow_with_faulty_requests() {
-    memory_after_faults(Clients::Plain);
+    memory_after_faults(Clients::H1);
 }
 
 #[test]
