@@ -1,8 +1,9 @@
 //! `exposes` blocks: REST, MCP, skill and control adapters.
 
+use super::auth::read_authentication;
 use super::consumes::{METHODS, lowercase_method};
 use super::invocation::{Unit, check_outputs, read_invocation};
-use super::params::{InputContext, read_authentication, read_input};
+use super::params::{InputContext, read_input};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
