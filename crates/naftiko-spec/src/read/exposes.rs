@@ -7,21 +7,48 @@ use super::params::{InputContext, read_input};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
-    ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl, ExposesMcp,
-    ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
-    McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom,
+    Authentication, ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl,
+    ExposesMcp, ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
+    McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom, Text,
 };
-use crate::span::{Pointer, Spanned};
+use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
+/// The fields every kind of exposes block has.
+struct Common {
+    address: Option<Text>,
+    port: Option<Spanned<u16>>,
+    /// Always `None` on a control block, which has no namespace.
+    namespace: Option<Text>,
+    description: Option<Text>,
+    authentication: Option<Authentication>,
+    loc: Loc,
+}
+
+/// Reads one `exposes` block: the fields all kinds share, then those of its `type`.
 pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Exposes> {
     let mut o = cx.obj(node, ptr, "an exposes block")?;
     let kind = o.req_text(cx, "type", Need::Runtime)?;
-    let what = match kind.as_str() {
-        "rest" => "a rest exposes block",
-        "mcp" => "an mcp exposes block",
-        "skill" => "a skill exposes block",
-        "control" => "a control exposes block",
+    o.what = exposes_what(cx, &kind)?;
+    let common = read_common(cx, &mut o, kind.as_str());
+    let exposes = match kind.as_str() {
+        "rest" => read_rest_block(cx, &mut o, common),
+        "mcp" => read_mcp_block(cx, &mut o, common),
+        "skill" => read_skill_block(cx, &mut o, common),
+        _ => read_control_block(cx, &mut o, common),
+    };
+    o.finish(cx);
+    Some(exposes)
+}
+
+/// How messages name an exposes block of type `kind`; `None` (reported) for an unknown
+/// type.
+fn exposes_what(cx: &mut Cx<'_>, kind: &Text) -> Option<&'static str> {
+    match kind.as_str() {
+        "rest" => Some("a rest exposes block"),
+        "mcp" => Some("an mcp exposes block"),
+        "skill" => Some("a skill exposes block"),
+        "control" => Some("a control exposes block"),
         other => {
             cx.push(Diagnostic::error(
                 rule::INVALID_VALUE,
@@ -30,10 +57,13 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
                     "exposes `type` is `{other}`; expected one of `rest`, `mcp`, `skill`, `control`"
                 ),
             ));
-            return None;
+            None
         }
-    };
-    o.what = what;
+    }
+}
+
+/// Reads the fields every exposes block has (a `kind` block).
+fn read_common(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Common {
     let address = o.text(cx, "address");
     if let Some(a) = &address {
         cx.pattern(
@@ -43,11 +73,11 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
             "a hostname or an IP address",
         );
     }
-    let port = read_port(cx, &mut o, kind.as_str());
+    let port = read_port(cx, o, kind);
     let authentication = o
         .take("authentication")
         .and_then(|(n, p)| read_authentication(cx, n, &p, false));
-    let namespace = if kind.as_str() == "control" {
+    let namespace = if kind == "control" {
         None
     } else {
         let ns = o.req_text(cx, "namespace", Need::Runtime);
@@ -57,16 +87,13 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
         ns
     };
     // The official schema allows `description` on mcp and skill blocks only.
-    if matches!(kind.as_str(), "rest" | "control") && o.has("description") {
+    if matches!(kind, "rest" | "control") && o.has("description") {
         let loc = o.key_loc(cx, "description");
         cx.push(
             Diagnostic::deviation(
                 rule::DIALECT_EXPOSES_DESCRIPTION,
                 loc,
-                format!(
-                    "`description` on a {} exposes block is community dialect",
-                    kind.as_str()
-                ),
+                format!("`description` on a {kind} exposes block is community dialect"),
             )
             .with_hint(
                 "the official schema allows `description` only on mcp and skill exposes blocks",
@@ -75,103 +102,116 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
     }
     let description = o.text(cx, "description");
     let loc = o.loc(cx);
-    let exposes = match kind.as_str() {
-        "rest" => {
-            let resources = o.list(cx, "resources", read_rest_resource);
-            Exposes::Rest(ExposesRest {
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                resources,
-                loc,
-            })
-        }
-        "mcp" => {
-            let transport = {
-                let choices: &[(&str, &str, bool)] =
-                    &[("http", "http", true), ("stdio", "stdio", true)];
-                o.choice(cx, "transport", choices, |_, _| {})
-                    .map(|t| Spanned::new(t.value.to_string(), t.loc))
-            };
-            let stdio = transport.as_ref().is_some_and(|t| t.as_str() == "stdio");
-            if stdio && port.is_some() {
-                let ploc = o.key_loc(cx, "port");
-                cx.push(Diagnostic::error(
-                    rule::CONFLICTING_FIELDS,
-                    ploc,
-                    "a stdio MCP server has no `port`",
-                ));
-            }
-            if !stdio && port.is_none() && !o.has("port") {
-                o.missing(cx, "port", Need::Runtime);
-            }
-            if !o.has("tools") {
-                o.missing(cx, "tools", Need::Schema);
-            }
-            let tools = o.list(cx, "tools", read_tool);
-            let resources = o.list(cx, "resources", read_mcp_resource);
-            let prompts = o.list(cx, "prompts", read_prompt);
-            Exposes::Mcp(ExposesMcp {
-                transport,
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                tools,
-                resources,
-                prompts,
-                loc,
-            })
-        }
-        "skill" => {
-            if !o.has("skills") {
-                o.missing(cx, "skills", Need::Runtime);
-            }
-            let skills = o.list(cx, "skills", read_skill);
-            Exposes::Skill(ExposesSkill {
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                skills,
-                loc,
-            })
-        }
-        _ => {
-            let management = o.take("management").map(|(n, p)| {
-                check_management(cx, n, &p);
-                n.to_json()
-            });
-            let scripting_defaults = ScriptingDefaults {
-                location: management
-                    .as_ref()
-                    .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
-                language: management
-                    .as_ref()
-                    .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
-            };
-            let observability = o.take("observability").map(|(n, p)| {
-                check_observability(cx, n, &p);
-                n.to_json()
-            });
-            Exposes::Control(ExposesControl {
-                address,
-                port,
-                description,
-                authentication,
-                management,
-                observability,
-                scripting_defaults,
-                loc,
-            })
-        }
+    Common {
+        address,
+        port,
+        namespace,
+        description,
+        authentication,
+        loc,
+    }
+}
+
+/// The rest of a REST exposes block: its resources.
+fn read_rest_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let resources = o.list(cx, "resources", read_rest_resource);
+    Exposes::Rest(ExposesRest {
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        resources,
+        loc: c.loc,
+    })
+}
+
+/// The rest of an MCP exposes block: its transport (a stdio server has no port), tools,
+/// resources and prompts.
+fn read_mcp_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let transport = {
+        let choices: &[(&str, &str, bool)] = &[("http", "http", true), ("stdio", "stdio", true)];
+        o.choice(cx, "transport", choices, |_, _| {})
+            .map(|t| Spanned::new(t.value.to_string(), t.loc))
     };
-    o.finish(cx);
-    Some(exposes)
+    let stdio = transport.as_ref().is_some_and(|t| t.as_str() == "stdio");
+    if stdio && c.port.is_some() {
+        let ploc = o.key_loc(cx, "port");
+        cx.push(Diagnostic::error(
+            rule::CONFLICTING_FIELDS,
+            ploc,
+            "a stdio MCP server has no `port`",
+        ));
+    }
+    if !stdio && c.port.is_none() && !o.has("port") {
+        o.missing(cx, "port", Need::Runtime);
+    }
+    if !o.has("tools") {
+        o.missing(cx, "tools", Need::Schema);
+    }
+    let tools = o.list(cx, "tools", read_tool);
+    let resources = o.list(cx, "resources", read_mcp_resource);
+    let prompts = o.list(cx, "prompts", read_prompt);
+    Exposes::Mcp(ExposesMcp {
+        transport,
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        tools,
+        resources,
+        prompts,
+        loc: c.loc,
+    })
+}
+
+/// The rest of a skill exposes block: its skills.
+fn read_skill_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    if !o.has("skills") {
+        o.missing(cx, "skills", Need::Runtime);
+    }
+    let skills = o.list(cx, "skills", read_skill);
+    Exposes::Skill(ExposesSkill {
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        skills,
+        loc: c.loc,
+    })
+}
+
+/// The rest of a control exposes block: `management` and `observability`, checked and
+/// kept as JSON.
+fn read_control_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let management = o.take("management").map(|(n, p)| {
+        check_management(cx, n, &p);
+        n.to_json()
+    });
+    let scripting_defaults = ScriptingDefaults {
+        location: management
+            .as_ref()
+            .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
+        language: management
+            .as_ref()
+            .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
+    };
+    let observability = o.take("observability").map(|(n, p)| {
+        check_observability(cx, n, &p);
+        n.to_json()
+    });
+    Exposes::Control(ExposesControl {
+        address: c.address,
+        port: c.port,
+        description: c.description,
+        authentication: c.authentication,
+        management,
+        observability,
+        scripting_defaults,
+        loc: c.loc,
+    })
 }
 
 fn read_port(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Option<Spanned<u16>> {
