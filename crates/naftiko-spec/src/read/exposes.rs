@@ -518,6 +518,7 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
     })
 }
 
+/// Reads one skill of a skill exposes block: its metadata and its tools.
 fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkill> {
     let mut o = cx.obj(node, ptr, "a skill")?;
     let name = o.req_text(cx, "name", Need::Runtime);
@@ -552,55 +553,7 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
     }
-    let tools = o.list(cx, "tools", |cx, n, p| {
-        let mut t = cx.obj(n, p, "a skill tool")?;
-        let name = t.req_text(cx, "name", Need::Runtime);
-        if let Some(n) = &name {
-            cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-        }
-        let description = t.req_text(cx, "description", Need::Schema);
-        let from = t.take("from").and_then(|(n, p)| {
-            let mut f = cx.obj(n, &p, "`from`")?;
-            let source_namespace = f.req_text(cx, "sourceNamespace", Need::Runtime);
-            let action = f.req_text(cx, "action", Need::Runtime);
-            let loc = f.loc(cx);
-            f.finish(cx);
-            Some(SkillToolFrom {
-                source_namespace,
-                action,
-                loc,
-            })
-        });
-        let instruction = t.text(cx, "instruction");
-        match (t.has("from"), t.has("instruction")) {
-            (true, true) => {
-                let loc = t.loc(cx);
-                cx.push(Diagnostic::error(
-                    rule::CONFLICTING_FIELDS,
-                    loc,
-                    "a skill tool has `from` or `instruction`, not both",
-                ));
-            }
-            (false, false) => {
-                let loc = t.loc(cx);
-                cx.push(Diagnostic::error(
-                    rule::REQUIRED_FIELD,
-                    loc,
-                    "a skill tool needs `from` or `instruction`",
-                ));
-            }
-            _ => {}
-        }
-        let loc = t.loc(cx);
-        t.finish(cx);
-        Some(SkillTool {
-            name,
-            description,
-            from,
-            instruction,
-            loc,
-        })
-    });
+    let tools = o.list(cx, "tools", read_skill_tool);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(ExposedSkill {
@@ -615,6 +568,62 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
         disable_model_invocation,
         location,
         tools,
+        loc,
+    })
+}
+
+/// Reads a tool of a skill: it comes `from` an adapter's action or is an `instruction`.
+fn read_skill_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillTool> {
+    let mut t = cx.obj(node, ptr, "a skill tool")?;
+    let name = t.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
+    }
+    let description = t.req_text(cx, "description", Need::Schema);
+    let from = t
+        .take("from")
+        .and_then(|(n, p)| read_skill_tool_from(cx, n, &p));
+    let instruction = t.text(cx, "instruction");
+    match (t.has("from"), t.has("instruction")) {
+        (true, true) => {
+            let loc = t.loc(cx);
+            cx.push(Diagnostic::error(
+                rule::CONFLICTING_FIELDS,
+                loc,
+                "a skill tool has `from` or `instruction`, not both",
+            ));
+        }
+        (false, false) => {
+            let loc = t.loc(cx);
+            cx.push(Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                loc,
+                "a skill tool needs `from` or `instruction`",
+            ));
+        }
+        _ => {}
+    }
+    let loc = t.loc(cx);
+    t.finish(cx);
+    Some(SkillTool {
+        name,
+        description,
+        from,
+        instruction,
+        loc,
+    })
+}
+
+/// Reads a skill tool's `from`: the namespace and action it delegates to.
+fn read_skill_tool_from(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillToolFrom> {
+    let mut f = cx.obj(node, ptr, "`from`")?;
+    let source_namespace = f.req_text(cx, "sourceNamespace", Need::Runtime);
+    let action = f.req_text(cx, "action", Need::Runtime);
+    let loc = f.loc(cx);
+    f.finish(cx);
+    Some(SkillToolFrom {
+        source_namespace,
+        action,
         loc,
     })
 }
