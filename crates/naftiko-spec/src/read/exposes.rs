@@ -443,45 +443,8 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
     }
     let label = o.req_text(cx, "label", Need::Schema);
     let description = o.req_text(cx, "description", Need::Schema);
-    let arguments = o.list(cx, "arguments", |cx, n, p| {
-        let mut a = cx.obj(n, p, "a prompt argument")?;
-        let name = a.req_text(cx, "name", Need::Runtime);
-        if let Some(n) = &name {
-            cx.pattern(
-                n,
-                "name",
-                formats::extended(n),
-                "letters, digits, `-`, `_` or `*`",
-            );
-        }
-        let label = a.text(cx, "label");
-        let description = a.req_text(cx, "description", Need::Schema);
-        let required = a.boolean(cx, "required");
-        let loc = a.loc(cx);
-        a.finish(cx);
-        Some(McpPromptArgument {
-            name,
-            label,
-            description,
-            required,
-            loc,
-        })
-    });
-    let template = o.list(cx, "template", |cx, n, p| {
-        let mut m = cx.obj(n, p, "a prompt message")?;
-        let roles: &[(&str, &str, bool)] =
-            &[("user", "user", true), ("assistant", "assistant", true)];
-        if !m.has("role") {
-            m.missing(cx, "role", Need::Runtime);
-        }
-        let role = m
-            .choice(cx, "role", roles, |_, _| {})
-            .map(|r| Spanned::new(r.value.to_string(), r.loc));
-        let content = m.req_text(cx, "content", Need::Runtime);
-        let loc = m.loc(cx);
-        m.finish(cx);
-        Some(McpPromptMessage { role, content, loc })
-    });
+    let arguments = o.list(cx, "arguments", read_prompt_argument);
+    let template = o.list(cx, "template", read_prompt_message);
     let location = o.text(cx, "location");
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
@@ -516,6 +479,48 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
         location,
         loc,
     })
+}
+
+/// Reads an argument of an MCP prompt.
+fn read_prompt_argument(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPromptArgument> {
+    let mut a = cx.obj(node, ptr, "a prompt argument")?;
+    let name = a.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
+    }
+    let label = a.text(cx, "label");
+    let description = a.req_text(cx, "description", Need::Schema);
+    let required = a.boolean(cx, "required");
+    let loc = a.loc(cx);
+    a.finish(cx);
+    Some(McpPromptArgument {
+        name,
+        label,
+        description,
+        required,
+        loc,
+    })
+}
+
+/// Reads a message of an MCP prompt's `template`: its `role` and `content`.
+fn read_prompt_message(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPromptMessage> {
+    let mut m = cx.obj(node, ptr, "a prompt message")?;
+    let roles: &[(&str, &str, bool)] = &[("user", "user", true), ("assistant", "assistant", true)];
+    if !m.has("role") {
+        m.missing(cx, "role", Need::Runtime);
+    }
+    let role = m
+        .choice(cx, "role", roles, |_, _| {})
+        .map(|r| Spanned::new(r.value.to_string(), r.loc));
+    let content = m.req_text(cx, "content", Need::Runtime);
+    let loc = m.loc(cx);
+    m.finish(cx);
+    Some(McpPromptMessage { role, content, loc })
 }
 
 /// Reads one skill of a skill exposes block: its metadata and its tools.
