@@ -277,160 +277,152 @@ impl Shape {
     }
 }
 
+/// Collects how `out` (nested inside another output when `nested`) does not fit `shape`.
 fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Problem>) {
-    let problem = |problems: &mut Vec<Problem>, message: String, fatal: bool| {
-        problems.push(Problem {
-            loc: out.loc.clone(),
-            message,
-            fatal,
-        })
-    };
     let Some(ty) = out.data_type.as_ref().map(|t| t.value) else {
         return;
     };
     match shape {
-        Shape::Mapped => {
-            if let Some(n) = &out.name {
-                problems.push(Problem {
-                    loc: n.loc.clone(),
-                    message: "a mapped output has no `name` (its key in `properties` names it)"
-                        .into(),
-                    fatal: false,
-                });
+        Shape::Mapped => fits_mapped(out, ty, nested, problems),
+        Shape::Orchestrated => fits_orchestrated(out, ty, problems),
+        Shape::Mock => fits_mock(out, ty, problems),
+    }
+}
+
+/// Records a problem at the output `out`.
+fn problem(problems: &mut Vec<Problem>, out: &OutputParameter, message: String, fatal: bool) {
+    problems.push(Problem {
+        loc: out.loc.clone(),
+        message,
+        fatal,
+    })
+}
+
+/// A mapped output: no `name`; a scalar has `mapping` or `value`, an object `properties`
+/// and an array one output parameter as `items`, each mapped in turn.
+fn fits_mapped(out: &OutputParameter, ty: OutputType, nested: bool, problems: &mut Vec<Problem>) {
+    if let Some(n) = &out.name {
+        problems.push(Problem {
+            loc: n.loc.clone(),
+            message: "a mapped output has no `name` (its key in `properties` names it)".into(),
+            fatal: false,
+        });
+    }
+    let shape = Shape::Mapped;
+    match ty {
+        t if t.is_scalar() => {
+            match (&out.mapping, &out.value) {
+                (None, None) if !nested || out.constant.is_none() => problem(problems, out, format!("this {} output has neither `mapping` nor `value`", t.as_str()), true),
+                (Some(_), Some(_)) => problem(problems, out, "`mapping` and `value` together: the official schema allows one of them (`value` wins)".into(), false),
+                _ => {}
             }
-            match ty {
-                t if t.is_scalar() => {
-                    match (&out.mapping, &out.value) {
-                        (None, None) if !nested || out.constant.is_none() => problem(problems, format!("this {} output has neither `mapping` nor `value`", t.as_str()), true),
-                        (Some(_), Some(_)) => problem(problems, "`mapping` and `value` together: the official schema allows one of them (`value` wins)".into(), false),
-                        _ => {}
-                    }
-                    if out.properties.is_some() || out.items.is_some() {
-                        problem(
-                            problems,
-                            format!("a {} output has no `properties` or `items`", t.as_str()),
-                            false,
-                        );
-                    }
-                }
-                OutputType::Object => {
-                    if out.items.is_some() {
-                        problem(
-                            problems,
-                            "an object output has `properties`, not `items`".into(),
-                            false,
-                        );
-                    }
-                    if let Some(props) = &out.properties {
-                        props
-                            .iter()
-                            .for_each(|(_, p)| fits(p, shape, true, problems));
-                    }
-                }
-                _ => {
-                    if out.properties.is_some() {
-                        problem(
-                            problems,
-                            "an array output has `items`, not `properties`".into(),
-                            false,
-                        );
-                    }
-                    match &out.items {
-                        None => {}
-                        Some(OutputItems::One(item)) => fits(item, shape, true, problems),
-                        Some(OutputItems::Many(items)) => {
-                            problem(
-                                problems,
-                                "`items` of a mapped array is one output parameter, not a list"
-                                    .into(),
-                                false,
-                            );
-                            items.iter().for_each(|i| fits(i, shape, true, problems));
-                        }
-                    }
+            if out.properties.is_some() || out.items.is_some() {
+                let message = format!("a {} output has no `properties` or `items`", t.as_str());
+                problem(problems, out, message, false);
+            }
+        }
+        OutputType::Object => {
+            if out.items.is_some() {
+                let message = "an object output has `properties`, not `items`".into();
+                problem(problems, out, message, false);
+            }
+            if let Some(props) = &out.properties {
+                props
+                    .iter()
+                    .for_each(|(_, p)| fits(p, shape, true, problems));
+            }
+        }
+        _ => {
+            if out.properties.is_some() {
+                let message = "an array output has `items`, not `properties`".into();
+                problem(problems, out, message, false);
+            }
+            match &out.items {
+                None => {}
+                Some(OutputItems::One(item)) => fits(item, shape, true, problems),
+                Some(OutputItems::Many(items)) => {
+                    let message =
+                        "`items` of a mapped array is one output parameter, not a list".into();
+                    problem(problems, out, message, false);
+                    items.iter().for_each(|i| fits(i, shape, true, problems));
                 }
             }
         }
-        Shape::Orchestrated => {
-            if out.name.is_none() {
-                problem(
-                    problems,
-                    "an orchestrated output needs a `name` (step `mappings` target it)".into(),
-                    false,
-                );
+    }
+}
+
+/// An orchestrated output: named, filled by step `mappings` only; an object has
+/// `properties` and an array a list of output parameters as `items`, each orchestrated
+/// in turn.
+fn fits_orchestrated(out: &OutputParameter, ty: OutputType, problems: &mut Vec<Problem>) {
+    if out.name.is_none() {
+        let message = "an orchestrated output needs a `name` (step `mappings` target it)".into();
+        problem(problems, out, message, false);
+    }
+    if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
+        problem(problems, out, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
+    }
+    let shape = Shape::Orchestrated;
+    match ty {
+        OutputType::Object => match &out.properties {
+            None => {
+                let message = "an orchestrated object output needs `properties`".into();
+                problem(problems, out, message, false);
             }
-            if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
-                problem(problems, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
+            Some(props) => props
+                .iter()
+                .for_each(|(_, p)| fits(p, shape, true, problems)),
+        },
+        OutputType::Array => match &out.items {
+            Some(OutputItems::Many(items)) if !items.is_empty() => {
+                items.iter().for_each(|i| fits(i, shape, true, problems))
             }
-            match ty {
-                OutputType::Object => match &out.properties {
-                    None => problem(
-                        problems,
-                        "an orchestrated object output needs `properties`".into(),
-                        false,
-                    ),
-                    Some(props) => props
-                        .iter()
-                        .for_each(|(_, p)| fits(p, shape, true, problems)),
-                },
-                OutputType::Array => match &out.items {
-                    Some(OutputItems::Many(items)) if !items.is_empty() => {
-                        items.iter().for_each(|i| fits(i, shape, true, problems))
-                    }
-                    _ => problem(
-                        problems,
-                        "an orchestrated array output needs `items`: a list of output parameters"
-                            .into(),
-                        false,
-                    ),
-                },
-                _ => {
-                    if out.properties.is_some() || out.items.is_some() {
-                        problem(
-                            problems,
-                            "a scalar output has no `properties` or `items`".into(),
-                            false,
-                        );
-                    }
-                }
+            _ => {
+                let message =
+                    "an orchestrated array output needs `items`: a list of output parameters"
+                        .into();
+                problem(problems, out, message, false);
+            }
+        },
+        _ => {
+            if out.properties.is_some() || out.items.is_some() {
+                let message = "a scalar output has no `properties` or `items`".into();
+                problem(problems, out, message, false);
             }
         }
-        Shape::Mock => {
-            if out.name.is_none() {
-                problem(problems, "a mock output needs a `name`".into(), true);
-            }
-            if out.value.is_none() {
-                problem(
-                    problems,
-                    "a mock output needs a static `value`".into(),
-                    true,
-                );
-            }
-            if !matches!(
-                ty,
-                OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer
-            ) {
-                problem(
-                    problems,
-                    format!(
-                        "a mock output is a string, number or boolean, not {}",
-                        ty.as_str()
-                    ),
-                    false,
-                );
-            }
-            if out.mapping.is_some()
-                || out.constant.is_some()
-                || out.properties.is_some()
-                || out.items.is_some()
-            {
-                problem(
-                    problems,
-                    "a mock output has only `name`, `type` and `value`".into(),
-                    false,
-                );
-            }
-        }
+    }
+}
+
+/// A mock output: a named scalar with a static `value`, and nothing else.
+fn fits_mock(out: &OutputParameter, ty: OutputType, problems: &mut Vec<Problem>) {
+    if out.name.is_none() {
+        problem(problems, out, "a mock output needs a `name`".into(), true);
+    }
+    if out.value.is_none() {
+        problem(
+            problems,
+            out,
+            "a mock output needs a static `value`".into(),
+            true,
+        );
+    }
+    if !matches!(
+        ty,
+        OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer
+    ) {
+        let message = format!(
+            "a mock output is a string, number or boolean, not {}",
+            ty.as_str()
+        );
+        problem(problems, out, message, false);
+    }
+    if out.mapping.is_some()
+        || out.constant.is_some()
+        || out.properties.is_some()
+        || out.items.is_some()
+    {
+        let message = "a mock output has only `name`, `type` and `value`".into();
+        problem(problems, out, message, false);
     }
 }
 
