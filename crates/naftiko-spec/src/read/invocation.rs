@@ -8,7 +8,7 @@ use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
     AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics,
-    Step, StepMapping, WithValue,
+    Step, StepMapping, Text, WithValue,
 };
 use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -86,6 +86,8 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> OrderedM
     map
 }
 
+/// Reads a step of `steps`: its `type` (or the one its fields imply), `name`, and the
+/// fields of that type.
 fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
     let mut o = cx.obj(node, ptr, "a step")?;
     let kind = match o.text(cx, "type") {
@@ -95,23 +97,7 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
             None
         }
     };
-    let effective = match kind.as_ref().map(|k| k.as_str()) {
-        Some(k @ ("call" | "lookup" | "script")) => k.to_string(),
-        Some(other) => {
-            if let Some(k) = &kind {
-                cx.push(Diagnostic::error(
-                    rule::INVALID_VALUE,
-                    k.loc.clone(),
-                    format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`"),
-                ));
-            }
-            return None;
-        }
-        None if o.has("call") => "call".to_string(),
-        None if o.has("index") => "lookup".to_string(),
-        None if o.has("file") => "script".to_string(),
-        None => return None,
-    };
+    let effective = effective_step_type(cx, &o, kind.as_ref())?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
         cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
@@ -131,54 +117,88 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
         dependencies: Vec::new(),
         loc: o.loc(cx),
     };
-    match effective.as_str() {
-        "call" => {
-            step.call = o.req_text(cx, "call", Need::Runtime);
-            if let Some(c) = &step.call {
-                cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
-            }
-            step.with = o
-                .take("with")
-                .map(|(n, p)| read_with(cx, n, &p))
-                .unwrap_or_default();
-        }
-        "lookup" => {
-            step.index = o.req_text(cx, "index", Need::Runtime);
-            step.match_field = o.req_text(cx, "match", Need::Runtime);
-            step.lookup_value = o.req_text(cx, "lookupValue", Need::Runtime);
-            if !o.has("outputParameters") {
-                o.missing(cx, "outputParameters", Need::Runtime);
-            }
-            step.output_parameters = o.texts(cx, "outputParameters");
-            for (field, v) in [("index", &step.index), ("match", &step.match_field)] {
-                if let Some(v) = v {
-                    cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
-                }
-            }
-        }
-        _ => {
-            let langs: &[(&str, &str, bool)] = &[
-                ("javascript", "javascript", true),
-                ("python", "python", true),
-                ("groovy", "groovy", true),
-            ];
-            step.language = o
-                .choice(cx, "language", langs, |_, _| {})
-                .map(|l| Spanned::new(l.value.to_string(), l.loc));
-            step.location = o.text(cx, "location");
-            if let Some(l) = &step.location {
-                cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
-            }
-            step.file = o.req_text(cx, "file", Need::Runtime);
-            step.dependencies = o.texts(cx, "dependencies");
-            step.with = o
-                .take("with")
-                .map(|(n, p)| read_with(cx, n, &p))
-                .unwrap_or_default();
-        }
+    match effective {
+        "call" => read_call_step(cx, &mut o, &mut step),
+        "lookup" => read_lookup_step(cx, &mut o, &mut step),
+        _ => read_script_step(cx, &mut o, &mut step),
     }
     o.finish(cx);
     Some(step)
+}
+
+/// The type of a step: its `type`, or when it has none the one its fields imply (`call`,
+/// `index` or `file`); `None` for an unknown type (reported) or no clue at all.
+fn effective_step_type(cx: &mut Cx<'_>, o: &Obj<'_>, kind: Option<&Text>) -> Option<&'static str> {
+    match kind.map(|k| k.as_str()) {
+        Some("call") => Some("call"),
+        Some("lookup") => Some("lookup"),
+        Some("script") => Some("script"),
+        Some(other) => {
+            if let Some(k) = kind {
+                cx.push(Diagnostic::error(
+                    rule::INVALID_VALUE,
+                    k.loc.clone(),
+                    format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`"),
+                ));
+            }
+            None
+        }
+        None if o.has("call") => Some("call"),
+        None if o.has("index") => Some("lookup"),
+        None if o.has("file") => Some("script"),
+        None => None,
+    }
+}
+
+/// The fields of a `call` step: `call` and `with`.
+fn read_call_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    step.call = o.req_text(cx, "call", Need::Runtime);
+    if let Some(c) = &step.call {
+        cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
+    }
+    step.with = o
+        .take("with")
+        .map(|(n, p)| read_with(cx, n, &p))
+        .unwrap_or_default();
+}
+
+/// The fields of a `lookup` step: `index`, `match`, `lookupValue` and `outputParameters`.
+fn read_lookup_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    step.index = o.req_text(cx, "index", Need::Runtime);
+    step.match_field = o.req_text(cx, "match", Need::Runtime);
+    step.lookup_value = o.req_text(cx, "lookupValue", Need::Runtime);
+    if !o.has("outputParameters") {
+        o.missing(cx, "outputParameters", Need::Runtime);
+    }
+    step.output_parameters = o.texts(cx, "outputParameters");
+    for (field, v) in [("index", &step.index), ("match", &step.match_field)] {
+        if let Some(v) = v {
+            cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
+        }
+    }
+}
+
+/// The fields of a `script` step: `language`, `location`, `file`, `dependencies` and
+/// `with`.
+fn read_script_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    let langs: &[(&str, &str, bool)] = &[
+        ("javascript", "javascript", true),
+        ("python", "python", true),
+        ("groovy", "groovy", true),
+    ];
+    step.language = o
+        .choice(cx, "language", langs, |_, _| {})
+        .map(|l| Spanned::new(l.value.to_string(), l.loc));
+    step.location = o.text(cx, "location");
+    if let Some(l) = &step.location {
+        cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
+    }
+    step.file = o.req_text(cx, "file", Need::Runtime);
+    step.dependencies = o.texts(cx, "dependencies");
+    step.with = o
+        .take("with")
+        .map(|(n, p)| read_with(cx, n, &p))
+        .unwrap_or_default();
 }
 
 fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<StepMapping> {
@@ -472,50 +492,14 @@ pub(super) fn check_outputs(
 ) {
     let outputs = &inv.output_parameters;
     if unit == Unit::McpResource {
-        let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location]
-            .iter()
-            .filter(|b| **b)
-            .count();
-        if sources > 1 {
-            cx.push(Diagnostic::error(
-                rule::CONFLICTING_FIELDS,
-                unit_loc.clone(),
-                "an MCP resource has exactly one of `call`, `steps` or `location`",
-            ));
-        } else if sources == 0 {
-            cx.push(Diagnostic::error(
-                rule::REQUIRED_FIELD,
-                unit_loc.clone(),
-                "an MCP resource needs one of `call`, `steps` or `location`",
-            ));
-        }
+        check_resource_sources(cx, inv, unit_loc, has_location);
     }
     if inv.reference.is_some() && unit != Unit::McpResource {
         outputs.iter().for_each(|o| report_untyped(cx, o));
         return;
     }
-    let shape = if inv.call.is_some() {
-        Shape::Mapped
-    } else if !inv.steps.is_empty() {
-        Shape::Orchestrated
-    } else if unit == Unit::RestOperation {
-        Shape::Mapped
-    } else if has_location {
+    let Some(shape) = expected_shape(cx, unit, inv, unit_loc, has_location) else {
         return;
-    } else if outputs.is_empty() {
-        let what = match unit {
-            Unit::McpTool => "an MCP tool",
-            Unit::Function => "an aggregate function",
-            _ => "this unit",
-        };
-        cx.push(Diagnostic::error(
-            rule::REQUIRED_FIELD,
-            unit_loc.clone(),
-            format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`"),
-        ));
-        return;
-    } else {
-        Shape::Mock
     };
     let mut problems = problems_for(outputs, shape);
     // REST operations may also use orchestrated outputs when they have steps and a name.
@@ -545,5 +529,60 @@ pub(super) fn check_outputs(
         } else {
             Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message)
         });
+    }
+}
+
+/// An MCP resource takes its content from exactly one of `call`, `steps` or `location`.
+fn check_resource_sources(cx: &mut Cx<'_>, inv: &Invocation, unit_loc: &Loc, has_location: bool) {
+    let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if sources > 1 {
+        cx.push(Diagnostic::error(
+            rule::CONFLICTING_FIELDS,
+            unit_loc.clone(),
+            "an MCP resource has exactly one of `call`, `steps` or `location`",
+        ));
+    } else if sources == 0 {
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            unit_loc.clone(),
+            "an MCP resource needs one of `call`, `steps` or `location`",
+        ));
+    }
+}
+
+/// The output shape a unit's invocation calls for; `None` when its outputs are not
+/// checked: a resource read from a `location`, or a unit with nothing to run (reported).
+fn expected_shape(
+    cx: &mut Cx<'_>,
+    unit: Unit,
+    inv: &Invocation,
+    unit_loc: &Loc,
+    has_location: bool,
+) -> Option<Shape> {
+    if inv.call.is_some() {
+        Some(Shape::Mapped)
+    } else if !inv.steps.is_empty() {
+        Some(Shape::Orchestrated)
+    } else if unit == Unit::RestOperation {
+        Some(Shape::Mapped)
+    } else if has_location {
+        None
+    } else if inv.output_parameters.is_empty() {
+        let what = match unit {
+            Unit::McpTool => "an MCP tool",
+            Unit::Function => "an aggregate function",
+            _ => "this unit",
+        };
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            unit_loc.clone(),
+            format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`"),
+        ));
+        None
+    } else {
+        Some(Shape::Mock)
     }
 }
