@@ -6,7 +6,8 @@
 use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{
-    AggregateFunction, Authentication, Capability, Consumes, Document, Exposes, Method, Text,
+    AggregateFunction, Authentication, Capability, Consumes, Document, Exposes, ExposesMcp,
+    ExposesRest, Method, OAuth2Auth, Text,
 };
 
 use super::units::{Unit, UnitKind, units};
@@ -109,6 +110,7 @@ fn consumes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The rules on exposes blocks: addresses, OAuth 2 settings, and those of each kind.
 fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let Some(cap) = &doc.capability else { return };
     for e in &cap.exposes {
@@ -128,70 +130,95 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
             Exposes::Control(c) => c.authentication.as_ref(),
         };
         if let Some(Authentication::OAuth2(o)) = auth {
-            if let Some(u) = &o.authorization_server_uri
-                && !u.value.starts_with("https://")
-            {
-                diags.push(Diagnostic::error(
-                    rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
-                    u.loc.clone(),
-                    format!("`authorizationServerUri` `{}` must use https", u.value),
-                ));
-            }
-            if let Some(r) = &o.resource
-                && !r.value.starts_with("https://")
-            {
-                diags.push(Diagnostic::warning(
-                    rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS,
-                    r.loc.clone(),
-                    format!("`resource` `{}` should use https", r.value),
-                ));
-            }
-            if o.scopes.is_empty() {
-                diags.push(Diagnostic::warning(
-                    rule::NAFTIKO_OAUTH2_SCOPES_DEFINED,
-                    o.loc.clone(),
-                    "oauth2 authentication lists no `scopes`",
-                ));
-            }
+            oauth2_rules(o, diags);
         }
         match e {
-            Exposes::Mcp(m) => {
-                if m.transport.as_ref().is_some_and(|t| t.as_str() == "stdio")
-                    && let Some(a) = &m.authentication
-                {
-                    diags.push(Diagnostic::warning(rule::NAFTIKO_MCP_AUTH_STDIO_CONFLICT, a.loc().clone(), "a stdio MCP server does not authenticate; `authentication` has no effect").with_hint("remove it, or use the http transport"));
-                }
-                for t in &m.tools {
-                    step_names(&t.invocation.steps, diags);
-                }
-            }
-            Exposes::Rest(r) => {
-                for res in &r.resources {
-                    if res.description.is_none() {
-                        diags.push(Diagnostic::warning(
-                            rule::NAFTIKO_REST_RESOURCE_DESCRIPTION,
-                            res.loc.clone(),
-                            "this REST resource has no `description`",
-                        ));
-                    }
-                    if let Some(p) = &res.path {
-                        if p.value.len() > 1 && p.value.ends_with('/') {
-                            diags.push(Diagnostic::warning(
-                                rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH,
-                                p.loc.clone(),
-                                format!("REST path `{}` ends with `/`", p.value),
-                            ));
-                        }
-                        if p.value.contains('?') {
-                            diags.push(Diagnostic::warning(rule::NAFTIKO_REST_RESOURCE_PATH_NO_QUERY, p.loc.clone(), format!("REST path `{}` contains `?`", p.value)).with_hint("declare query parameters as `inputParameters` with `in: query`"));
-                        }
-                    }
-                    for op in &res.operations {
-                        step_names(&op.invocation.steps, diags);
-                    }
-                }
-            }
+            Exposes::Mcp(m) => mcp_rules(m, diags),
+            Exposes::Rest(r) => rest_rules(r, diags),
             _ => {}
+        }
+    }
+}
+
+/// An exposes block's OAuth 2 settings: https servers, and some scopes.
+fn oauth2_rules(o: &OAuth2Auth, diags: &mut Vec<Diagnostic>) {
+    if let Some(u) = &o.authorization_server_uri
+        && !u.value.starts_with("https://")
+    {
+        diags.push(Diagnostic::error(
+            rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
+            u.loc.clone(),
+            format!("`authorizationServerUri` `{}` must use https", u.value),
+        ));
+    }
+    if let Some(r) = &o.resource
+        && !r.value.starts_with("https://")
+    {
+        diags.push(Diagnostic::warning(
+            rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS,
+            r.loc.clone(),
+            format!("`resource` `{}` should use https", r.value),
+        ));
+    }
+    if o.scopes.is_empty() {
+        diags.push(Diagnostic::warning(
+            rule::NAFTIKO_OAUTH2_SCOPES_DEFINED,
+            o.loc.clone(),
+            "oauth2 authentication lists no `scopes`",
+        ));
+    }
+}
+
+/// An MCP block: no authentication on stdio; its tools' step names.
+fn mcp_rules(m: &ExposesMcp, diags: &mut Vec<Diagnostic>) {
+    if m.transport.as_ref().is_some_and(|t| t.as_str() == "stdio")
+        && let Some(a) = &m.authentication
+    {
+        diags.push(
+            Diagnostic::warning(
+                rule::NAFTIKO_MCP_AUTH_STDIO_CONFLICT,
+                a.loc().clone(),
+                "a stdio MCP server does not authenticate; `authentication` has no effect",
+            )
+            .with_hint("remove it, or use the http transport"),
+        );
+    }
+    for t in &m.tools {
+        step_names(&t.invocation.steps, diags);
+    }
+}
+
+/// A REST block: each resource's description and path, and its operations' step names.
+fn rest_rules(r: &ExposesRest, diags: &mut Vec<Diagnostic>) {
+    for res in &r.resources {
+        if res.description.is_none() {
+            diags.push(Diagnostic::warning(
+                rule::NAFTIKO_REST_RESOURCE_DESCRIPTION,
+                res.loc.clone(),
+                "this REST resource has no `description`",
+            ));
+        }
+        if let Some(p) = &res.path {
+            if p.value.len() > 1 && p.value.ends_with('/') {
+                diags.push(Diagnostic::warning(
+                    rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH,
+                    p.loc.clone(),
+                    format!("REST path `{}` ends with `/`", p.value),
+                ));
+            }
+            if p.value.contains('?') {
+                diags.push(
+                    Diagnostic::warning(
+                        rule::NAFTIKO_REST_RESOURCE_PATH_NO_QUERY,
+                        p.loc.clone(),
+                        format!("REST path `{}` contains `?`", p.value),
+                    )
+                    .with_hint("declare query parameters as `inputParameters` with `in: query`"),
+                );
+            }
+        }
+        for op in &res.operations {
+            step_names(&op.invocation.steps, diags);
         }
     }
 }
