@@ -1,6 +1,6 @@
 //! Input parameters and output parameters, shared by the consumed and exposed sides.
 
-use super::reader::{Cx, Need, formats};
+use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
     DataType, InputParameter, OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation,
@@ -39,6 +39,7 @@ const DATA_TYPES: &[(&str, DataType, bool)] = &[
     ("object", DataType::Object, true),
 ];
 
+/// Reads an input parameter in the official shape `context` calls for.
 pub(super) fn read_input(
     cx: &mut Cx<'_>,
     node: &Node,
@@ -58,25 +59,9 @@ pub(super) fn read_input(
     let location = if context == InputContext::Tool {
         None
     } else {
-        if !o.has("in") {
-            o.missing(cx, "in", Need::Schema);
-        }
-        let loc = o.choice(cx, "in", LOCATIONS, |cx, v| {
-            cx.push(Diagnostic::deviation(rule::DIALECT_PARAM_LOCATION, v.loc.clone(), format!("`in: {}` is community dialect; naftiko sends the parameter as an `application/x-www-form-urlencoded` body field", v.value)).with_hint("the official schema has no form location; a `body: {type: formUrlEncoded, …}` block is the official equivalent"));
-        });
-        if context == InputContext::ExposedRest
-            && let Some(l) = &loc
-            && l.value == ParamLocation::Environment
-        {
-            cx.push(Diagnostic::error(
-                rule::INVALID_VALUE,
-                l.loc.clone(),
-                "`in: environment` is only valid on consumed inputs",
-            ));
-        }
-        loc
+        read_input_location(cx, &mut o, context)
     };
-    let dialect_field = |cx: &mut Cx<'_>, o: &super::reader::Obj<'_>, key: &'static str| {
+    let dialect_field = |cx: &mut Cx<'_>, o: &Obj<'_>, key: &'static str| {
         let loc = o.key_loc(cx, key);
         cx.push(Diagnostic::deviation(rule::DIALECT_CONSUMED_INPUT_FIELDS, loc, format!("`{key}` on a consumed input is community dialect")).with_hint("the official schema gives consumed inputs only `name`, `in` and `value`; naftiko uses it to check the value"));
     };
@@ -123,6 +108,32 @@ pub(super) fn read_input(
     })
 }
 
+/// The `in` of an input parameter (not on tools), where `form` is community dialect and
+/// `environment` is for consumed inputs only.
+fn read_input_location(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    context: InputContext,
+) -> Option<Spanned<ParamLocation>> {
+    if !o.has("in") {
+        o.missing(cx, "in", Need::Schema);
+    }
+    let loc = o.choice(cx, "in", LOCATIONS, |cx, v| {
+        cx.push(Diagnostic::deviation(rule::DIALECT_PARAM_LOCATION, v.loc.clone(), format!("`in: {}` is community dialect; naftiko sends the parameter as an `application/x-www-form-urlencoded` body field", v.value)).with_hint("the official schema has no form location; a `body: {type: formUrlEncoded, …}` block is the official equivalent"));
+    });
+    if context == InputContext::ExposedRest
+        && let Some(l) = &loc
+        && l.value == ParamLocation::Environment
+    {
+        cx.push(Diagnostic::error(
+            rule::INVALID_VALUE,
+            l.loc.clone(),
+            "`in: environment` is only valid on consumed inputs",
+        ));
+    }
+    loc
+}
+
 /// Which official shape an output parameter follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum OutputContext {
@@ -141,6 +152,7 @@ const OUTPUT_TYPES: &[(&str, OutputType, bool)] = &[
     ("integer", OutputType::Integer, false),
 ];
 
+/// Reads an output parameter in the official shape `context` calls for.
 pub(super) fn read_output(
     cx: &mut Cx<'_>,
     node: &Node,
@@ -176,38 +188,12 @@ pub(super) fn read_output(
         let mapping = o.text(cx, "mapping");
         let value = o.text(cx, "value");
         let constant = o.take("const").map(|(n, _)| n.to_json());
-        let properties = o.take("properties").and_then(|(n, p)| match &n.kind {
-            NodeKind::Map(entries) => {
-                let mut map = OrderedMap::default();
-                for (k, v) in entries {
-                    let key_text = k.key_text();
-                    let kp = p.key(&key_text);
-                    if let Some(out) = read_output(cx, v, &kp, context) {
-                        map.entries
-                            .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
-                    }
-                }
-                Some(map)
-            }
-            _ => {
-                cx.wrong_type(n, &p, "properties", "a mapping of name: output parameter");
-                None
-            }
-        });
-        let items = o.take("items").and_then(|(n, p)| match &n.kind {
-            NodeKind::Map(_) => {
-                read_output(cx, n, &p, context).map(|out| OutputItems::One(Box::new(out)))
-            }
-            NodeKind::Seq(_) => {
-                Some(OutputItems::Many(cx.list(n, &p, "items", |cx, n, p| {
-                    read_output(cx, n, p, context)
-                })))
-            }
-            _ => {
-                cx.wrong_type(n, &p, "items", "an output parameter (or a list of them)");
-                None
-            }
-        });
+        let properties = o
+            .take("properties")
+            .and_then(|(n, p)| read_output_properties(cx, n, &p, context));
+        let items = o
+            .take("items")
+            .and_then(|(n, p)| read_output_items(cx, n, &p, context));
         (mapping, value, constant, properties, items)
     };
     let loc = o.loc(cx);
@@ -222,4 +208,54 @@ pub(super) fn read_output(
         items,
         loc,
     })
+}
+
+/// The `properties` of an object output: a mapping of name to output parameter.
+fn read_output_properties(
+    cx: &mut Cx<'_>,
+    n: &Node,
+    p: &Pointer,
+    context: OutputContext,
+) -> Option<OrderedMap<OutputParameter>> {
+    match &n.kind {
+        NodeKind::Map(entries) => {
+            let mut map = OrderedMap::default();
+            for (k, v) in entries {
+                let key_text = k.key_text();
+                let kp = p.key(&key_text);
+                if let Some(out) = read_output(cx, v, &kp, context) {
+                    map.entries
+                        .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
+                }
+            }
+            Some(map)
+        }
+        _ => {
+            cx.wrong_type(n, p, "properties", "a mapping of name: output parameter");
+            None
+        }
+    }
+}
+
+/// The `items` of an array output: one output parameter, or a list of them.
+fn read_output_items(
+    cx: &mut Cx<'_>,
+    n: &Node,
+    p: &Pointer,
+    context: OutputContext,
+) -> Option<OutputItems> {
+    match &n.kind {
+        NodeKind::Map(_) => {
+            read_output(cx, n, p, context).map(|out| OutputItems::One(Box::new(out)))
+        }
+        NodeKind::Seq(_) => {
+            Some(OutputItems::Many(cx.list(n, p, "items", |cx, n, p| {
+                read_output(cx, n, p, context)
+            })))
+        }
+        _ => {
+            cx.wrong_type(n, p, "items", "an output parameter (or a list of them)");
+            None
+        }
+    }
 }
