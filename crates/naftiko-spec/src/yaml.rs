@@ -253,6 +253,10 @@ impl Builder<'_> {
 
     /// Handles one parser event: opens a collection, or makes a node (a scalar, an alias
     /// or a collection that ends) and adds it where it belongs.
+    ///
+    /// Runs once per event of every file validated: inlined into [`parse`]'s loop, which
+    /// keeps the split nearly free (not inlined, the corpus takes about 1% more instructions).
+    #[inline(always)]
     fn event(&mut self, event: Event<'_>, sp: Span) -> Result<(), Stop> {
         let (node, anchor, plain_merge_key) = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {
@@ -323,6 +327,9 @@ impl Builder<'_> {
     }
 
     /// Opens a collection, stopping when it would nest deeper than [`MAX_DEPTH`].
+    ///
+    /// Once per collection of every file validated: inlined like [`Builder::event`].
+    #[inline(always)]
     fn open(&mut self, frame: Frame, sp: Span) -> Result<(), Stop> {
         if self.stack.len() >= MAX_DEPTH {
             let loc = self.loc(sp, &Pointer::root());
