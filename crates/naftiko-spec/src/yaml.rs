@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
 use crate::diag::{Diagnostic, rule};
 use crate::span::{Loc, Pointer, Pos, Span};
@@ -193,182 +193,273 @@ enum Frame {
 /// any content). After a syntax error the partial tree is discarded: positions after the
 /// error could not be trusted.
 pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
-    let loc = |sp: Span, pointer: &Pointer| Loc {
-        file: file.clone(),
-        span: sp,
-        pointer: pointer.clone(),
+    let mut builder = Builder {
+        file,
+        diags,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        documents: 0,
+        nodes: 0,
     };
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut root: Option<Node> = None;
-    let mut documents = 0usize;
-    let mut nodes = 0usize;
-
     for item in Parser::new_from_str(text) {
         let (event, ysp) = match item {
             Ok(ev) => ev,
             Err(err) => {
-                let m = err.marker();
-                let at = Span::at(pos(m));
-                diags.push(Diagnostic::error(
-                    rule::YAML_SYNTAX,
-                    loc(at, &Pointer::root()),
-                    format!("YAML syntax error: {}", err.info()),
-                ));
+                builder.syntax_error(&err);
                 return None;
             }
         };
-        let sp = span(&ysp);
-        let mut plain_merge_key = false;
-        let (node, anchor) = match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
+        builder.event(event, span(&ysp)).ok()?;
+    }
+    builder.finish()
+}
+
+/// The parse stops: the document is unusable, and why is already reported.
+struct Stop;
+
+/// The state of one parse: the open collections, the anchors met so far, the root once
+/// it is complete, and the counts that the limits bound.
+struct Builder<'a> {
+    file: &'a Arc<Path>,
+    diags: &'a mut Vec<Diagnostic>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    documents: usize,
+    nodes: usize,
+}
+
+impl Builder<'_> {
+    /// A location in the file being parsed.
+    fn loc(&self, span: Span, pointer: &Pointer) -> Loc {
+        Loc {
+            file: self.file.clone(),
+            span,
+            pointer: pointer.clone(),
+        }
+    }
+
+    /// Reports a syntax error of the parser (the parse then stops).
+    fn syntax_error(&mut self, err: &ScanError) {
+        let at = Span::at(pos(err.marker()));
+        let loc = self.loc(at, &Pointer::root());
+        self.diags.push(Diagnostic::error(
+            rule::YAML_SYNTAX,
+            loc,
+            format!("YAML syntax error: {}", err.info()),
+        ));
+    }
+
+    /// Handles one parser event: opens a collection, or makes a node (a scalar, an alias
+    /// or a collection that ends) and adds it where it belongs.
+    ///
+    /// Runs once per event of every file validated: inlined into [`parse`]'s loop, which
+    /// keeps the split nearly free (not inlined, the corpus takes about 1% more instructions).
+    #[inline(always)]
+    fn event(&mut self, event: Event<'_>, sp: Span) -> Result<(), Stop> {
+        let (node, anchor, plain_merge_key) = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {
+                return Ok(());
+            }
             Event::DocumentStart(_) => {
-                documents += 1;
-                if documents == 2 {
-                    diags.push(
-                        Diagnostic::error(rule::YAML_MULTI_DOCUMENT, loc(sp, &Pointer::root()), "the file holds more than one YAML document; only the first is read")
-                            .with_hint("a capability file is one document; remove the `---` separator or split the file"),
-                    );
-                }
-                continue;
+                self.document_start(sp);
+                return Ok(());
             }
             Event::SequenceStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    diags.push(Diagnostic::error(
-                        rule::YAML_LIMIT,
-                        loc(sp, &Pointer::root()),
-                        format!("the document nests deeper than {MAX_DEPTH} levels"),
-                    ));
-                    return None;
-                }
-                stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    start: sp.start,
-                    anchor,
-                });
-                continue;
+                let items = Vec::new();
+                let start = sp.start;
+                return self.open(
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                    },
+                    sp,
+                );
             }
             Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    diags.push(Diagnostic::error(
-                        rule::YAML_LIMIT,
-                        loc(sp, &Pointer::root()),
-                        format!("the document nests deeper than {MAX_DEPTH} levels"),
-                    ));
-                    return None;
-                }
-                stack.push(Frame::Map {
+                let frame = Frame::Map {
                     entries: Vec::new(),
                     pending_key: None,
                     start: sp.start,
                     anchor,
                     merges: Vec::new(),
-                });
-                continue;
+                };
+                return self.open(frame, sp);
             }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    start,
-                    anchor,
-                    ..
-                }) => (
-                    Node {
-                        kind: NodeKind::Seq(items),
-                        span: Span { start, end: sp.end },
-                    },
-                    anchor,
-                ),
-                _ => return None,
-            },
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map {
-                    mut entries,
-                    start,
-                    anchor,
-                    merges,
-                    ..
-                }) => {
-                    if !merges.is_empty() {
-                        // The mapping's pointer: its position in the collection now on top.
-                        let pointer = child_pointer(&stack);
-                        for merged in merges {
-                            merge_into(&mut entries, merged, &pointer, file, diags);
-                        }
-                    }
-                    (
-                        Node {
-                            kind: NodeKind::Map(entries),
-                            span: Span { start, end: sp.end },
-                        },
-                        anchor,
-                    )
-                }
-                _ => return None,
-            },
+            Event::SequenceEnd => {
+                let (node, anchor) = self.close_seq(sp)?;
+                (node, anchor, false)
+            }
+            Event::MappingEnd => {
+                let (node, anchor) = self.close_map(sp)?;
+                (node, anchor, false)
+            }
             Event::Scalar(value, style, anchor, tag) => {
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                plain_merge_key = style == ScalarStyle::Plain && value == "<<";
-                let kind = resolve_scalar(&value, style, tag.as_deref());
-                if let Some(t) = tag.as_deref()
-                    && !t.starts_with("tag:yaml.org,2002:")
-                    && !t.starts_with("!!")
-                {
-                    diags.push(Diagnostic::warning(
-                        rule::YAML_TAG,
-                        loc(sp, &child_pointer(&stack)),
-                        format!("the YAML tag `{t}` is ignored"),
-                    ));
-                }
-                (Node { kind, span: sp }, anchor)
+                let plain_merge_key = style == ScalarStyle::Plain && value == "<<";
+                (
+                    self.scalar(&value, style, tag.as_deref(), sp),
+                    anchor,
+                    plain_merge_key,
+                )
             }
-            Event::Alias(id) => match anchors.get(&id) {
-                Some(n) => {
-                    let size = n.count();
-                    if nodes.saturating_add(size) > MAX_NODES {
-                        diags.push(
-                            Diagnostic::error(
-                                rule::YAML_LIMIT,
-                                loc(sp, &child_pointer(&stack)),
-                                format!("alias expansion exceeds {MAX_NODES} nodes (a YAML bomb?)"),
-                            )
-                            .with_hint(
-                                "capability files rarely need anchors; write the values out",
-                            ),
-                        );
-                        return None;
-                    }
-                    nodes += size - 1;
-                    let mut n = n.clone();
-                    n.span = sp;
-                    (n, 0)
-                }
-                None => {
-                    diags.push(Diagnostic::error(
-                        rule::YAML_SYNTAX,
-                        loc(sp, &Pointer::root()),
-                        "alias refers to an unknown anchor",
-                    ));
-                    return None;
-                }
-            },
+            Event::Alias(id) => (self.alias(id, sp)?, 0, false),
         };
-        nodes += 1;
-        if nodes > MAX_NODES {
-            diags.push(Diagnostic::error(
+        self.count_node(sp)?;
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.add(node, plain_merge_key);
+        Ok(())
+    }
+
+    /// Counts a document start; a second document is reported (only the first is read).
+    fn document_start(&mut self, sp: Span) {
+        self.documents += 1;
+        if self.documents == 2 {
+            let loc = self.loc(sp, &Pointer::root());
+            self.diags.push(
+                Diagnostic::error(rule::YAML_MULTI_DOCUMENT, loc, "the file holds more than one YAML document; only the first is read")
+                    .with_hint("a capability file is one document; remove the `---` separator or split the file"),
+            );
+        }
+    }
+
+    /// Opens a collection, stopping when it would nest deeper than [`MAX_DEPTH`].
+    ///
+    /// Once per collection of every file validated: inlined like [`Builder::event`].
+    #[inline(always)]
+    fn open(&mut self, frame: Frame, sp: Span) -> Result<(), Stop> {
+        if self.stack.len() >= MAX_DEPTH {
+            let loc = self.loc(sp, &Pointer::root());
+            self.diags.push(Diagnostic::error(
                 rule::YAML_LIMIT,
-                loc(sp, &Pointer::root()),
+                loc,
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+            ));
+            return Err(Stop);
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Closes the innermost collection, a sequence: the node and its anchor.
+    fn close_seq(&mut self, sp: Span) -> Result<(Node, usize), Stop> {
+        match self.stack.pop() {
+            Some(Frame::Seq {
+                items,
+                start,
+                anchor,
+            }) => Ok((
+                Node {
+                    kind: NodeKind::Seq(items),
+                    span: Span { start, end: sp.end },
+                },
+                anchor,
+            )),
+            _ => Err(Stop),
+        }
+    }
+
+    /// Closes the innermost collection, a mapping, expanding its `<<` merges: the node and
+    /// its anchor.
+    fn close_map(&mut self, sp: Span) -> Result<(Node, usize), Stop> {
+        let Some(Frame::Map {
+            mut entries,
+            start,
+            anchor,
+            merges,
+            ..
+        }) = self.stack.pop()
+        else {
+            return Err(Stop);
+        };
+        if !merges.is_empty() {
+            // The mapping's pointer: its position in the collection now on top.
+            let pointer = child_pointer(&self.stack);
+            for merged in merges {
+                merge_into(&mut entries, merged, &pointer, self.file, self.diags);
+            }
+        }
+        let node = Node {
+            kind: NodeKind::Map(entries),
+            span: Span { start, end: sp.end },
+        };
+        Ok((node, anchor))
+    }
+
+    /// Makes a scalar node, warning about a tag that is not one of YAML's.
+    fn scalar(&mut self, value: &str, style: ScalarStyle, tag: Option<&Tag>, sp: Span) -> Node {
+        let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+        let kind = resolve_scalar(value, style, tag.as_deref());
+        if let Some(t) = tag.as_deref()
+            && !t.starts_with("tag:yaml.org,2002:")
+            && !t.starts_with("!!")
+        {
+            let loc = self.loc(sp, &child_pointer(&self.stack));
+            self.diags.push(Diagnostic::warning(
+                rule::YAML_TAG,
+                loc,
+                format!("the YAML tag `{t}` is ignored"),
+            ));
+        }
+        Node { kind, span: sp }
+    }
+
+    /// Expands an alias into a copy of its anchored node, stopping when the anchor is
+    /// unknown or the copy would take the document past [`MAX_NODES`].
+    fn alias(&mut self, id: usize, sp: Span) -> Result<Node, Stop> {
+        let Some(n) = self.anchors.get(&id) else {
+            let loc = self.loc(sp, &Pointer::root());
+            self.diags.push(Diagnostic::error(
+                rule::YAML_SYNTAX,
+                loc,
+                "alias refers to an unknown anchor",
+            ));
+            return Err(Stop);
+        };
+        let size = n.count();
+        if self.nodes.saturating_add(size) > MAX_NODES {
+            let loc = self.loc(sp, &child_pointer(&self.stack));
+            self.diags.push(
+                Diagnostic::error(
+                    rule::YAML_LIMIT,
+                    loc,
+                    format!("alias expansion exceeds {MAX_NODES} nodes (a YAML bomb?)"),
+                )
+                .with_hint("capability files rarely need anchors; write the values out"),
+            );
+            return Err(Stop);
+        }
+        self.nodes += size - 1;
+        let mut n = n.clone();
+        n.span = sp;
+        Ok(n)
+    }
+
+    /// Counts one more node, stopping past [`MAX_NODES`].
+    fn count_node(&mut self, sp: Span) -> Result<(), Stop> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            let loc = self.loc(sp, &Pointer::root());
+            self.diags.push(Diagnostic::error(
+                rule::YAML_LIMIT,
+                loc,
                 format!("the document has more than {MAX_NODES} nodes"),
             ));
-            return None;
+            return Err(Stop);
         }
-        if anchor != 0 {
-            anchors.insert(anchor, node.clone());
-        }
-        let duplicate = match stack.last_mut() {
+        Ok(())
+    }
+
+    /// Adds a complete node to the innermost open collection (as an item, a key, a value
+    /// or a `<<` merge), or makes it the root; reports a duplicate key.
+    fn add(&mut self, node: Node, plain_merge_key: bool) {
+        let duplicate = match self.stack.last_mut() {
             None => {
-                if root.is_none() {
-                    root = Some(node);
+                if self.root.is_none() {
+                    self.root = Some(node);
                 }
                 None
             }
@@ -390,42 +481,57 @@ pub fn parse(text: &str, file: &Arc<Path>, diags: &mut Vec<Diagnostic>) -> Optio
                     merges.push(node);
                     None
                 }
-                Some((key, false)) => {
-                    let text = key.key_text_cow();
-                    match entries.iter().find(|(k, _)| k.key_text_cow() == text) {
-                        Some((first, _)) => {
-                            Some((key.span, text.into_owned(), first.span.start.line))
-                        }
-                        None => {
-                            entries.push((key, node));
-                            None
-                        }
-                    }
-                }
+                Some((key, false)) => insert_entry(entries, key, node),
             },
         };
         if let Some((span, text, first_line)) = duplicate {
-            let pointer = open_pointer(&stack).key(&text);
-            diags.push(
-                Diagnostic::error(
-                    rule::YAML_DUPLICATE_KEY,
-                    loc(span, &pointer),
-                    format!("duplicate key `{text}` (first defined at line {first_line})"),
-                )
-                .with_hint(
-                    "YAML parsers keep only one of the values, silently; remove or rename one",
-                ),
-            );
+            self.duplicate_key(span, &text, first_line);
         }
     }
-    if root.is_none() && !diags.iter().any(|d| d.rule == rule::YAML_SYNTAX) {
-        diags.push(Diagnostic::error(
-            rule::FILE_EMPTY,
-            loc(Span::at(Pos { line: 1, column: 1 }), &Pointer::root()),
-            "the file holds no YAML document; expected a Naftiko document starting with `naftiko: 1.0.0-alpha2`",
-        ));
+
+    /// Reports a key written twice in the innermost open mapping.
+    fn duplicate_key(&mut self, span: Span, text: &str, first_line: u32) {
+        let pointer = open_pointer(&self.stack).key(text);
+        let loc = self.loc(span, &pointer);
+        self.diags.push(
+            Diagnostic::error(
+                rule::YAML_DUPLICATE_KEY,
+                loc,
+                format!("duplicate key `{text}` (first defined at line {first_line})"),
+            )
+            .with_hint("YAML parsers keep only one of the values, silently; remove or rename one"),
+        );
     }
-    root
+
+    /// Ends the parse: the root, after reporting a file with no document at all.
+    fn finish(self) -> Option<Node> {
+        if self.root.is_none() && !self.diags.iter().any(|d| d.rule == rule::YAML_SYNTAX) {
+            let loc = self.loc(Span::at(Pos { line: 1, column: 1 }), &Pointer::root());
+            self.diags.push(Diagnostic::error(
+                rule::FILE_EMPTY,
+                loc,
+                "the file holds no YAML document; expected a Naftiko document starting with `naftiko: 1.0.0-alpha2`",
+            ));
+        }
+        self.root
+    }
+}
+
+/// Adds `key: value` to a mapping's entries unless the key is there already; then it
+/// gives what to report: the key's span and text, and the line of the first one.
+fn insert_entry(
+    entries: &mut Vec<(Node, Node)>,
+    key: Node,
+    value: Node,
+) -> Option<(Span, String, u32)> {
+    let text = key.key_text_cow();
+    match entries.iter().find(|(k, _)| k.key_text_cow() == text) {
+        Some((first, _)) => Some((key.span, text.into_owned(), first.span.start.line)),
+        None => {
+            entries.push((key, value));
+            None
+        }
+    }
 }
 
 /// Expands a `<<` merge value into `entries`: keys already present win.

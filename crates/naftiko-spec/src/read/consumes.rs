@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::params::{InputContext, OutputContext, read_authentication, read_input, read_output};
+use super::auth::read_authentication;
+use super::params::{InputContext, OutputContext, read_input, read_output};
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{

@@ -1,26 +1,54 @@
 //! `exposes` blocks: REST, MCP, skill and control adapters.
 
+use super::auth::read_authentication;
 use super::consumes::{METHODS, lowercase_method};
 use super::invocation::{Unit, check_outputs, read_invocation};
-use super::params::{InputContext, read_authentication, read_input};
+use super::params::{InputContext, read_input};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
-    ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl, ExposesMcp,
-    ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
-    McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom,
+    Authentication, ExposedOperation, ExposedResource, ExposedSkill, Exposes, ExposesControl,
+    ExposesMcp, ExposesRest, ExposesSkill, Forward, McpPrompt, McpPromptArgument, McpPromptMessage,
+    McpResource, McpTool, McpToolHints, ScriptingDefaults, SkillTool, SkillToolFrom, Text,
 };
-use crate::span::{Pointer, Spanned};
+use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
+/// The fields every kind of exposes block has.
+struct Common {
+    address: Option<Text>,
+    port: Option<Spanned<u16>>,
+    /// Always `None` on a control block, which has no namespace.
+    namespace: Option<Text>,
+    description: Option<Text>,
+    authentication: Option<Authentication>,
+    loc: Loc,
+}
+
+/// Reads one `exposes` block: the fields all kinds share, then those of its `type`.
 pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Exposes> {
     let mut o = cx.obj(node, ptr, "an exposes block")?;
     let kind = o.req_text(cx, "type", Need::Runtime)?;
-    let what = match kind.as_str() {
-        "rest" => "a rest exposes block",
-        "mcp" => "an mcp exposes block",
-        "skill" => "a skill exposes block",
-        "control" => "a control exposes block",
+    o.what = exposes_what(cx, &kind)?;
+    let common = read_common(cx, &mut o, kind.as_str());
+    let exposes = match kind.as_str() {
+        "rest" => read_rest_block(cx, &mut o, common),
+        "mcp" => read_mcp_block(cx, &mut o, common),
+        "skill" => read_skill_block(cx, &mut o, common),
+        _ => read_control_block(cx, &mut o, common),
+    };
+    o.finish(cx);
+    Some(exposes)
+}
+
+/// How messages name an exposes block of type `kind`; `None` (reported) for an unknown
+/// type.
+fn exposes_what(cx: &mut Cx<'_>, kind: &Text) -> Option<&'static str> {
+    match kind.as_str() {
+        "rest" => Some("a rest exposes block"),
+        "mcp" => Some("an mcp exposes block"),
+        "skill" => Some("a skill exposes block"),
+        "control" => Some("a control exposes block"),
         other => {
             cx.push(Diagnostic::error(
                 rule::INVALID_VALUE,
@@ -29,10 +57,13 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
                     "exposes `type` is `{other}`; expected one of `rest`, `mcp`, `skill`, `control`"
                 ),
             ));
-            return None;
+            None
         }
-    };
-    o.what = what;
+    }
+}
+
+/// Reads the fields every exposes block has (a `kind` block).
+fn read_common(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Common {
     let address = o.text(cx, "address");
     if let Some(a) = &address {
         cx.pattern(
@@ -42,11 +73,11 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
             "a hostname or an IP address",
         );
     }
-    let port = read_port(cx, &mut o, kind.as_str());
+    let port = read_port(cx, o, kind);
     let authentication = o
         .take("authentication")
         .and_then(|(n, p)| read_authentication(cx, n, &p, false));
-    let namespace = if kind.as_str() == "control" {
+    let namespace = if kind == "control" {
         None
     } else {
         let ns = o.req_text(cx, "namespace", Need::Runtime);
@@ -56,16 +87,13 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
         ns
     };
     // The official schema allows `description` on mcp and skill blocks only.
-    if matches!(kind.as_str(), "rest" | "control") && o.has("description") {
+    if matches!(kind, "rest" | "control") && o.has("description") {
         let loc = o.key_loc(cx, "description");
         cx.push(
             Diagnostic::deviation(
                 rule::DIALECT_EXPOSES_DESCRIPTION,
                 loc,
-                format!(
-                    "`description` on a {} exposes block is community dialect",
-                    kind.as_str()
-                ),
+                format!("`description` on a {kind} exposes block is community dialect"),
             )
             .with_hint(
                 "the official schema allows `description` only on mcp and skill exposes blocks",
@@ -74,103 +102,116 @@ pub(super) fn read_exposes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
     }
     let description = o.text(cx, "description");
     let loc = o.loc(cx);
-    let exposes = match kind.as_str() {
-        "rest" => {
-            let resources = o.list(cx, "resources", read_rest_resource);
-            Exposes::Rest(ExposesRest {
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                resources,
-                loc,
-            })
-        }
-        "mcp" => {
-            let transport = {
-                let choices: &[(&str, &str, bool)] =
-                    &[("http", "http", true), ("stdio", "stdio", true)];
-                o.choice(cx, "transport", choices, |_, _| {})
-                    .map(|t| Spanned::new(t.value.to_string(), t.loc))
-            };
-            let stdio = transport.as_ref().is_some_and(|t| t.as_str() == "stdio");
-            if stdio && port.is_some() {
-                let ploc = o.key_loc(cx, "port");
-                cx.push(Diagnostic::error(
-                    rule::CONFLICTING_FIELDS,
-                    ploc,
-                    "a stdio MCP server has no `port`",
-                ));
-            }
-            if !stdio && port.is_none() && !o.has("port") {
-                o.missing(cx, "port", Need::Runtime);
-            }
-            if !o.has("tools") {
-                o.missing(cx, "tools", Need::Schema);
-            }
-            let tools = o.list(cx, "tools", read_tool);
-            let resources = o.list(cx, "resources", read_mcp_resource);
-            let prompts = o.list(cx, "prompts", read_prompt);
-            Exposes::Mcp(ExposesMcp {
-                transport,
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                tools,
-                resources,
-                prompts,
-                loc,
-            })
-        }
-        "skill" => {
-            if !o.has("skills") {
-                o.missing(cx, "skills", Need::Runtime);
-            }
-            let skills = o.list(cx, "skills", read_skill);
-            Exposes::Skill(ExposesSkill {
-                address,
-                port,
-                namespace,
-                description,
-                authentication,
-                skills,
-                loc,
-            })
-        }
-        _ => {
-            let management = o.take("management").map(|(n, p)| {
-                check_management(cx, n, &p);
-                n.to_json()
-            });
-            let scripting_defaults = ScriptingDefaults {
-                location: management
-                    .as_ref()
-                    .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
-                language: management
-                    .as_ref()
-                    .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
-            };
-            let observability = o.take("observability").map(|(n, p)| {
-                check_observability(cx, n, &p);
-                n.to_json()
-            });
-            Exposes::Control(ExposesControl {
-                address,
-                port,
-                description,
-                authentication,
-                management,
-                observability,
-                scripting_defaults,
-                loc,
-            })
-        }
+    Common {
+        address,
+        port,
+        namespace,
+        description,
+        authentication,
+        loc,
+    }
+}
+
+/// The rest of a REST exposes block: its resources.
+fn read_rest_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let resources = o.list(cx, "resources", read_rest_resource);
+    Exposes::Rest(ExposesRest {
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        resources,
+        loc: c.loc,
+    })
+}
+
+/// The rest of an MCP exposes block: its transport (a stdio server has no port), tools,
+/// resources and prompts.
+fn read_mcp_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let transport = {
+        let choices: &[(&str, &str, bool)] = &[("http", "http", true), ("stdio", "stdio", true)];
+        o.choice(cx, "transport", choices, |_, _| {})
+            .map(|t| Spanned::new(t.value.to_string(), t.loc))
     };
-    o.finish(cx);
-    Some(exposes)
+    let stdio = transport.as_ref().is_some_and(|t| t.as_str() == "stdio");
+    if stdio && c.port.is_some() {
+        let ploc = o.key_loc(cx, "port");
+        cx.push(Diagnostic::error(
+            rule::CONFLICTING_FIELDS,
+            ploc,
+            "a stdio MCP server has no `port`",
+        ));
+    }
+    if !stdio && c.port.is_none() && !o.has("port") {
+        o.missing(cx, "port", Need::Runtime);
+    }
+    if !o.has("tools") {
+        o.missing(cx, "tools", Need::Schema);
+    }
+    let tools = o.list(cx, "tools", read_tool);
+    let resources = o.list(cx, "resources", read_mcp_resource);
+    let prompts = o.list(cx, "prompts", read_prompt);
+    Exposes::Mcp(ExposesMcp {
+        transport,
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        tools,
+        resources,
+        prompts,
+        loc: c.loc,
+    })
+}
+
+/// The rest of a skill exposes block: its skills.
+fn read_skill_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    if !o.has("skills") {
+        o.missing(cx, "skills", Need::Runtime);
+    }
+    let skills = o.list(cx, "skills", read_skill);
+    Exposes::Skill(ExposesSkill {
+        address: c.address,
+        port: c.port,
+        namespace: c.namespace,
+        description: c.description,
+        authentication: c.authentication,
+        skills,
+        loc: c.loc,
+    })
+}
+
+/// The rest of a control exposes block: `management` and `observability`, checked and
+/// kept as JSON.
+fn read_control_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let management = o.take("management").map(|(n, p)| {
+        check_management(cx, n, &p);
+        n.to_json()
+    });
+    let scripting_defaults = ScriptingDefaults {
+        location: management
+            .as_ref()
+            .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
+        language: management
+            .as_ref()
+            .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
+    };
+    let observability = o.take("observability").map(|(n, p)| {
+        check_observability(cx, n, &p);
+        n.to_json()
+    });
+    Exposes::Control(ExposesControl {
+        address: c.address,
+        port: c.port,
+        description: c.description,
+        authentication: c.authentication,
+        management,
+        observability,
+        scripting_defaults,
+        loc: c.loc,
+    })
 }
 
 fn read_port(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Option<Spanned<u16>> {
@@ -402,45 +443,8 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
     }
     let label = o.req_text(cx, "label", Need::Schema);
     let description = o.req_text(cx, "description", Need::Schema);
-    let arguments = o.list(cx, "arguments", |cx, n, p| {
-        let mut a = cx.obj(n, p, "a prompt argument")?;
-        let name = a.req_text(cx, "name", Need::Runtime);
-        if let Some(n) = &name {
-            cx.pattern(
-                n,
-                "name",
-                formats::extended(n),
-                "letters, digits, `-`, `_` or `*`",
-            );
-        }
-        let label = a.text(cx, "label");
-        let description = a.req_text(cx, "description", Need::Schema);
-        let required = a.boolean(cx, "required");
-        let loc = a.loc(cx);
-        a.finish(cx);
-        Some(McpPromptArgument {
-            name,
-            label,
-            description,
-            required,
-            loc,
-        })
-    });
-    let template = o.list(cx, "template", |cx, n, p| {
-        let mut m = cx.obj(n, p, "a prompt message")?;
-        let roles: &[(&str, &str, bool)] =
-            &[("user", "user", true), ("assistant", "assistant", true)];
-        if !m.has("role") {
-            m.missing(cx, "role", Need::Runtime);
-        }
-        let role = m
-            .choice(cx, "role", roles, |_, _| {})
-            .map(|r| Spanned::new(r.value.to_string(), r.loc));
-        let content = m.req_text(cx, "content", Need::Runtime);
-        let loc = m.loc(cx);
-        m.finish(cx);
-        Some(McpPromptMessage { role, content, loc })
-    });
+    let arguments = o.list(cx, "arguments", read_prompt_argument);
+    let template = o.list(cx, "template", read_prompt_message);
     let location = o.text(cx, "location");
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
@@ -477,6 +481,49 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
     })
 }
 
+/// Reads an argument of an MCP prompt.
+fn read_prompt_argument(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPromptArgument> {
+    let mut a = cx.obj(node, ptr, "a prompt argument")?;
+    let name = a.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(
+            n,
+            "name",
+            formats::extended(n),
+            "letters, digits, `-`, `_` or `*`",
+        );
+    }
+    let label = a.text(cx, "label");
+    let description = a.req_text(cx, "description", Need::Schema);
+    let required = a.boolean(cx, "required");
+    let loc = a.loc(cx);
+    a.finish(cx);
+    Some(McpPromptArgument {
+        name,
+        label,
+        description,
+        required,
+        loc,
+    })
+}
+
+/// Reads a message of an MCP prompt's `template`: its `role` and `content`.
+fn read_prompt_message(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPromptMessage> {
+    let mut m = cx.obj(node, ptr, "a prompt message")?;
+    let roles: &[(&str, &str, bool)] = &[("user", "user", true), ("assistant", "assistant", true)];
+    if !m.has("role") {
+        m.missing(cx, "role", Need::Runtime);
+    }
+    let role = m
+        .choice(cx, "role", roles, |_, _| {})
+        .map(|r| Spanned::new(r.value.to_string(), r.loc));
+    let content = m.req_text(cx, "content", Need::Runtime);
+    let loc = m.loc(cx);
+    m.finish(cx);
+    Some(McpPromptMessage { role, content, loc })
+}
+
+/// Reads one skill of a skill exposes block: its metadata and its tools.
 fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkill> {
     let mut o = cx.obj(node, ptr, "a skill")?;
     let name = o.req_text(cx, "name", Need::Runtime);
@@ -511,55 +558,7 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
     }
-    let tools = o.list(cx, "tools", |cx, n, p| {
-        let mut t = cx.obj(n, p, "a skill tool")?;
-        let name = t.req_text(cx, "name", Need::Runtime);
-        if let Some(n) = &name {
-            cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-        }
-        let description = t.req_text(cx, "description", Need::Schema);
-        let from = t.take("from").and_then(|(n, p)| {
-            let mut f = cx.obj(n, &p, "`from`")?;
-            let source_namespace = f.req_text(cx, "sourceNamespace", Need::Runtime);
-            let action = f.req_text(cx, "action", Need::Runtime);
-            let loc = f.loc(cx);
-            f.finish(cx);
-            Some(SkillToolFrom {
-                source_namespace,
-                action,
-                loc,
-            })
-        });
-        let instruction = t.text(cx, "instruction");
-        match (t.has("from"), t.has("instruction")) {
-            (true, true) => {
-                let loc = t.loc(cx);
-                cx.push(Diagnostic::error(
-                    rule::CONFLICTING_FIELDS,
-                    loc,
-                    "a skill tool has `from` or `instruction`, not both",
-                ));
-            }
-            (false, false) => {
-                let loc = t.loc(cx);
-                cx.push(Diagnostic::error(
-                    rule::REQUIRED_FIELD,
-                    loc,
-                    "a skill tool needs `from` or `instruction`",
-                ));
-            }
-            _ => {}
-        }
-        let loc = t.loc(cx);
-        t.finish(cx);
-        Some(SkillTool {
-            name,
-            description,
-            from,
-            instruction,
-            loc,
-        })
-    });
+    let tools = o.list(cx, "tools", read_skill_tool);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(ExposedSkill {
@@ -574,6 +573,62 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
         disable_model_invocation,
         location,
         tools,
+        loc,
+    })
+}
+
+/// Reads a tool of a skill: it comes `from` an adapter's action or is an `instruction`.
+fn read_skill_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillTool> {
+    let mut t = cx.obj(node, ptr, "a skill tool")?;
+    let name = t.req_text(cx, "name", Need::Runtime);
+    if let Some(n) = &name {
+        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
+    }
+    let description = t.req_text(cx, "description", Need::Schema);
+    let from = t
+        .take("from")
+        .and_then(|(n, p)| read_skill_tool_from(cx, n, &p));
+    let instruction = t.text(cx, "instruction");
+    match (t.has("from"), t.has("instruction")) {
+        (true, true) => {
+            let loc = t.loc(cx);
+            cx.push(Diagnostic::error(
+                rule::CONFLICTING_FIELDS,
+                loc,
+                "a skill tool has `from` or `instruction`, not both",
+            ));
+        }
+        (false, false) => {
+            let loc = t.loc(cx);
+            cx.push(Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                loc,
+                "a skill tool needs `from` or `instruction`",
+            ));
+        }
+        _ => {}
+    }
+    let loc = t.loc(cx);
+    t.finish(cx);
+    Some(SkillTool {
+        name,
+        description,
+        from,
+        instruction,
+        loc,
+    })
+}
+
+/// Reads a skill tool's `from`: the namespace and action it delegates to.
+fn read_skill_tool_from(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillToolFrom> {
+    let mut f = cx.obj(node, ptr, "`from`")?;
+    let source_namespace = f.req_text(cx, "sourceNamespace", Need::Runtime);
+    let action = f.req_text(cx, "action", Need::Runtime);
+    let loc = f.loc(cx);
+    f.finish(cx);
+    Some(SkillToolFrom {
+        source_namespace,
+        action,
         loc,
     })
 }

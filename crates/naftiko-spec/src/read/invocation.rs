@@ -8,7 +8,7 @@ use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
     AggregateFunction, Invocation, OrderedMap, OutputItems, OutputParameter, OutputType, Semantics,
-    Step, StepMapping, WithValue,
+    Step, StepMapping, Text, WithValue,
 };
 use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -86,6 +86,8 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> OrderedM
     map
 }
 
+/// Reads a step of `steps`: its `type` (or the one its fields imply), `name`, and the
+/// fields of that type.
 fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
     let mut o = cx.obj(node, ptr, "a step")?;
     let kind = match o.text(cx, "type") {
@@ -95,23 +97,7 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
             None
         }
     };
-    let effective = match kind.as_ref().map(|k| k.as_str()) {
-        Some(k @ ("call" | "lookup" | "script")) => k.to_string(),
-        Some(other) => {
-            if let Some(k) = &kind {
-                cx.push(Diagnostic::error(
-                    rule::INVALID_VALUE,
-                    k.loc.clone(),
-                    format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`"),
-                ));
-            }
-            return None;
-        }
-        None if o.has("call") => "call".to_string(),
-        None if o.has("index") => "lookup".to_string(),
-        None if o.has("file") => "script".to_string(),
-        None => return None,
-    };
+    let effective = effective_step_type(cx, &o, kind.as_ref())?;
     let name = o.req_text(cx, "name", Need::Runtime);
     if let Some(n) = &name {
         cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
@@ -131,54 +117,88 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
         dependencies: Vec::new(),
         loc: o.loc(cx),
     };
-    match effective.as_str() {
-        "call" => {
-            step.call = o.req_text(cx, "call", Need::Runtime);
-            if let Some(c) = &step.call {
-                cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
-            }
-            step.with = o
-                .take("with")
-                .map(|(n, p)| read_with(cx, n, &p))
-                .unwrap_or_default();
-        }
-        "lookup" => {
-            step.index = o.req_text(cx, "index", Need::Runtime);
-            step.match_field = o.req_text(cx, "match", Need::Runtime);
-            step.lookup_value = o.req_text(cx, "lookupValue", Need::Runtime);
-            if !o.has("outputParameters") {
-                o.missing(cx, "outputParameters", Need::Runtime);
-            }
-            step.output_parameters = o.texts(cx, "outputParameters");
-            for (field, v) in [("index", &step.index), ("match", &step.match_field)] {
-                if let Some(v) = v {
-                    cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
-                }
-            }
-        }
-        _ => {
-            let langs: &[(&str, &str, bool)] = &[
-                ("javascript", "javascript", true),
-                ("python", "python", true),
-                ("groovy", "groovy", true),
-            ];
-            step.language = o
-                .choice(cx, "language", langs, |_, _| {})
-                .map(|l| Spanned::new(l.value.to_string(), l.loc));
-            step.location = o.text(cx, "location");
-            if let Some(l) = &step.location {
-                cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
-            }
-            step.file = o.req_text(cx, "file", Need::Runtime);
-            step.dependencies = o.texts(cx, "dependencies");
-            step.with = o
-                .take("with")
-                .map(|(n, p)| read_with(cx, n, &p))
-                .unwrap_or_default();
-        }
+    match effective {
+        "call" => read_call_step(cx, &mut o, &mut step),
+        "lookup" => read_lookup_step(cx, &mut o, &mut step),
+        _ => read_script_step(cx, &mut o, &mut step),
     }
     o.finish(cx);
     Some(step)
+}
+
+/// The type of a step: its `type`, or when it has none the one its fields imply (`call`,
+/// `index` or `file`); `None` for an unknown type (reported) or no clue at all.
+fn effective_step_type(cx: &mut Cx<'_>, o: &Obj<'_>, kind: Option<&Text>) -> Option<&'static str> {
+    match kind.map(|k| k.as_str()) {
+        Some("call") => Some("call"),
+        Some("lookup") => Some("lookup"),
+        Some("script") => Some("script"),
+        Some(other) => {
+            if let Some(k) = kind {
+                cx.push(Diagnostic::error(
+                    rule::INVALID_VALUE,
+                    k.loc.clone(),
+                    format!("step `type` is `{other}`; expected one of `call`, `lookup`, `script`"),
+                ));
+            }
+            None
+        }
+        None if o.has("call") => Some("call"),
+        None if o.has("index") => Some("lookup"),
+        None if o.has("file") => Some("script"),
+        None => None,
+    }
+}
+
+/// The fields of a `call` step: `call` and `with`.
+fn read_call_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    step.call = o.req_text(cx, "call", Need::Runtime);
+    if let Some(c) = &step.call {
+        cx.pattern(c, "call", formats::reference(c), "`namespace.operation`");
+    }
+    step.with = o
+        .take("with")
+        .map(|(n, p)| read_with(cx, n, &p))
+        .unwrap_or_default();
+}
+
+/// The fields of a `lookup` step: `index`, `match`, `lookupValue` and `outputParameters`.
+fn read_lookup_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    step.index = o.req_text(cx, "index", Need::Runtime);
+    step.match_field = o.req_text(cx, "match", Need::Runtime);
+    step.lookup_value = o.req_text(cx, "lookupValue", Need::Runtime);
+    if !o.has("outputParameters") {
+        o.missing(cx, "outputParameters", Need::Runtime);
+    }
+    step.output_parameters = o.texts(cx, "outputParameters");
+    for (field, v) in [("index", &step.index), ("match", &step.match_field)] {
+        if let Some(v) = v {
+            cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
+        }
+    }
+}
+
+/// The fields of a `script` step: `language`, `location`, `file`, `dependencies` and
+/// `with`.
+fn read_script_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
+    let langs: &[(&str, &str, bool)] = &[
+        ("javascript", "javascript", true),
+        ("python", "python", true),
+        ("groovy", "groovy", true),
+    ];
+    step.language = o
+        .choice(cx, "language", langs, |_, _| {})
+        .map(|l| Spanned::new(l.value.to_string(), l.loc));
+    step.location = o.text(cx, "location");
+    if let Some(l) = &step.location {
+        cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
+    }
+    step.file = o.req_text(cx, "file", Need::Runtime);
+    step.dependencies = o.texts(cx, "dependencies");
+    step.with = o
+        .take("with")
+        .map(|(n, p)| read_with(cx, n, &p))
+        .unwrap_or_default();
 }
 
 fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<StepMapping> {
@@ -277,160 +297,152 @@ impl Shape {
     }
 }
 
+/// Collects how `out` (nested inside another output when `nested`) does not fit `shape`.
 fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Problem>) {
-    let problem = |problems: &mut Vec<Problem>, message: String, fatal: bool| {
-        problems.push(Problem {
-            loc: out.loc.clone(),
-            message,
-            fatal,
-        })
-    };
     let Some(ty) = out.data_type.as_ref().map(|t| t.value) else {
         return;
     };
     match shape {
-        Shape::Mapped => {
-            if let Some(n) = &out.name {
-                problems.push(Problem {
-                    loc: n.loc.clone(),
-                    message: "a mapped output has no `name` (its key in `properties` names it)"
-                        .into(),
-                    fatal: false,
-                });
+        Shape::Mapped => fits_mapped(out, ty, nested, problems),
+        Shape::Orchestrated => fits_orchestrated(out, ty, problems),
+        Shape::Mock => fits_mock(out, ty, problems),
+    }
+}
+
+/// Records a problem at the output `out`.
+fn problem(problems: &mut Vec<Problem>, out: &OutputParameter, message: String, fatal: bool) {
+    problems.push(Problem {
+        loc: out.loc.clone(),
+        message,
+        fatal,
+    })
+}
+
+/// A mapped output: no `name`; a scalar has `mapping` or `value`, an object `properties`
+/// and an array one output parameter as `items`, each mapped in turn.
+fn fits_mapped(out: &OutputParameter, ty: OutputType, nested: bool, problems: &mut Vec<Problem>) {
+    if let Some(n) = &out.name {
+        problems.push(Problem {
+            loc: n.loc.clone(),
+            message: "a mapped output has no `name` (its key in `properties` names it)".into(),
+            fatal: false,
+        });
+    }
+    let shape = Shape::Mapped;
+    match ty {
+        t if t.is_scalar() => {
+            match (&out.mapping, &out.value) {
+                (None, None) if !nested || out.constant.is_none() => problem(problems, out, format!("this {} output has neither `mapping` nor `value`", t.as_str()), true),
+                (Some(_), Some(_)) => problem(problems, out, "`mapping` and `value` together: the official schema allows one of them (`value` wins)".into(), false),
+                _ => {}
             }
-            match ty {
-                t if t.is_scalar() => {
-                    match (&out.mapping, &out.value) {
-                        (None, None) if !nested || out.constant.is_none() => problem(problems, format!("this {} output has neither `mapping` nor `value`", t.as_str()), true),
-                        (Some(_), Some(_)) => problem(problems, "`mapping` and `value` together: the official schema allows one of them (`value` wins)".into(), false),
-                        _ => {}
-                    }
-                    if out.properties.is_some() || out.items.is_some() {
-                        problem(
-                            problems,
-                            format!("a {} output has no `properties` or `items`", t.as_str()),
-                            false,
-                        );
-                    }
-                }
-                OutputType::Object => {
-                    if out.items.is_some() {
-                        problem(
-                            problems,
-                            "an object output has `properties`, not `items`".into(),
-                            false,
-                        );
-                    }
-                    if let Some(props) = &out.properties {
-                        props
-                            .iter()
-                            .for_each(|(_, p)| fits(p, shape, true, problems));
-                    }
-                }
-                _ => {
-                    if out.properties.is_some() {
-                        problem(
-                            problems,
-                            "an array output has `items`, not `properties`".into(),
-                            false,
-                        );
-                    }
-                    match &out.items {
-                        None => {}
-                        Some(OutputItems::One(item)) => fits(item, shape, true, problems),
-                        Some(OutputItems::Many(items)) => {
-                            problem(
-                                problems,
-                                "`items` of a mapped array is one output parameter, not a list"
-                                    .into(),
-                                false,
-                            );
-                            items.iter().for_each(|i| fits(i, shape, true, problems));
-                        }
-                    }
+            if out.properties.is_some() || out.items.is_some() {
+                let message = format!("a {} output has no `properties` or `items`", t.as_str());
+                problem(problems, out, message, false);
+            }
+        }
+        OutputType::Object => {
+            if out.items.is_some() {
+                let message = "an object output has `properties`, not `items`".into();
+                problem(problems, out, message, false);
+            }
+            if let Some(props) = &out.properties {
+                props
+                    .iter()
+                    .for_each(|(_, p)| fits(p, shape, true, problems));
+            }
+        }
+        _ => {
+            if out.properties.is_some() {
+                let message = "an array output has `items`, not `properties`".into();
+                problem(problems, out, message, false);
+            }
+            match &out.items {
+                None => {}
+                Some(OutputItems::One(item)) => fits(item, shape, true, problems),
+                Some(OutputItems::Many(items)) => {
+                    let message =
+                        "`items` of a mapped array is one output parameter, not a list".into();
+                    problem(problems, out, message, false);
+                    items.iter().for_each(|i| fits(i, shape, true, problems));
                 }
             }
         }
-        Shape::Orchestrated => {
-            if out.name.is_none() {
-                problem(
-                    problems,
-                    "an orchestrated output needs a `name` (step `mappings` target it)".into(),
-                    false,
-                );
+    }
+}
+
+/// An orchestrated output: named, filled by step `mappings` only; an object has
+/// `properties` and an array a list of output parameters as `items`, each orchestrated
+/// in turn.
+fn fits_orchestrated(out: &OutputParameter, ty: OutputType, problems: &mut Vec<Problem>) {
+    if out.name.is_none() {
+        let message = "an orchestrated output needs a `name` (step `mappings` target it)".into();
+        problem(problems, out, message, false);
+    }
+    if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
+        problem(problems, out, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
+    }
+    let shape = Shape::Orchestrated;
+    match ty {
+        OutputType::Object => match &out.properties {
+            None => {
+                let message = "an orchestrated object output needs `properties`".into();
+                problem(problems, out, message, false);
             }
-            if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
-                problem(problems, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
+            Some(props) => props
+                .iter()
+                .for_each(|(_, p)| fits(p, shape, true, problems)),
+        },
+        OutputType::Array => match &out.items {
+            Some(OutputItems::Many(items)) if !items.is_empty() => {
+                items.iter().for_each(|i| fits(i, shape, true, problems))
             }
-            match ty {
-                OutputType::Object => match &out.properties {
-                    None => problem(
-                        problems,
-                        "an orchestrated object output needs `properties`".into(),
-                        false,
-                    ),
-                    Some(props) => props
-                        .iter()
-                        .for_each(|(_, p)| fits(p, shape, true, problems)),
-                },
-                OutputType::Array => match &out.items {
-                    Some(OutputItems::Many(items)) if !items.is_empty() => {
-                        items.iter().for_each(|i| fits(i, shape, true, problems))
-                    }
-                    _ => problem(
-                        problems,
-                        "an orchestrated array output needs `items`: a list of output parameters"
-                            .into(),
-                        false,
-                    ),
-                },
-                _ => {
-                    if out.properties.is_some() || out.items.is_some() {
-                        problem(
-                            problems,
-                            "a scalar output has no `properties` or `items`".into(),
-                            false,
-                        );
-                    }
-                }
+            _ => {
+                let message =
+                    "an orchestrated array output needs `items`: a list of output parameters"
+                        .into();
+                problem(problems, out, message, false);
+            }
+        },
+        _ => {
+            if out.properties.is_some() || out.items.is_some() {
+                let message = "a scalar output has no `properties` or `items`".into();
+                problem(problems, out, message, false);
             }
         }
-        Shape::Mock => {
-            if out.name.is_none() {
-                problem(problems, "a mock output needs a `name`".into(), true);
-            }
-            if out.value.is_none() {
-                problem(
-                    problems,
-                    "a mock output needs a static `value`".into(),
-                    true,
-                );
-            }
-            if !matches!(
-                ty,
-                OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer
-            ) {
-                problem(
-                    problems,
-                    format!(
-                        "a mock output is a string, number or boolean, not {}",
-                        ty.as_str()
-                    ),
-                    false,
-                );
-            }
-            if out.mapping.is_some()
-                || out.constant.is_some()
-                || out.properties.is_some()
-                || out.items.is_some()
-            {
-                problem(
-                    problems,
-                    "a mock output has only `name`, `type` and `value`".into(),
-                    false,
-                );
-            }
-        }
+    }
+}
+
+/// A mock output: a named scalar with a static `value`, and nothing else.
+fn fits_mock(out: &OutputParameter, ty: OutputType, problems: &mut Vec<Problem>) {
+    if out.name.is_none() {
+        problem(problems, out, "a mock output needs a `name`".into(), true);
+    }
+    if out.value.is_none() {
+        problem(
+            problems,
+            out,
+            "a mock output needs a static `value`".into(),
+            true,
+        );
+    }
+    if !matches!(
+        ty,
+        OutputType::String | OutputType::Number | OutputType::Boolean | OutputType::Integer
+    ) {
+        let message = format!(
+            "a mock output is a string, number or boolean, not {}",
+            ty.as_str()
+        );
+        problem(problems, out, message, false);
+    }
+    if out.mapping.is_some()
+        || out.constant.is_some()
+        || out.properties.is_some()
+        || out.items.is_some()
+    {
+        let message = "a mock output has only `name`, `type` and `value`".into();
+        problem(problems, out, message, false);
     }
 }
 
@@ -480,50 +492,14 @@ pub(super) fn check_outputs(
 ) {
     let outputs = &inv.output_parameters;
     if unit == Unit::McpResource {
-        let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location]
-            .iter()
-            .filter(|b| **b)
-            .count();
-        if sources > 1 {
-            cx.push(Diagnostic::error(
-                rule::CONFLICTING_FIELDS,
-                unit_loc.clone(),
-                "an MCP resource has exactly one of `call`, `steps` or `location`",
-            ));
-        } else if sources == 0 {
-            cx.push(Diagnostic::error(
-                rule::REQUIRED_FIELD,
-                unit_loc.clone(),
-                "an MCP resource needs one of `call`, `steps` or `location`",
-            ));
-        }
+        check_resource_sources(cx, inv, unit_loc, has_location);
     }
     if inv.reference.is_some() && unit != Unit::McpResource {
         outputs.iter().for_each(|o| report_untyped(cx, o));
         return;
     }
-    let shape = if inv.call.is_some() {
-        Shape::Mapped
-    } else if !inv.steps.is_empty() {
-        Shape::Orchestrated
-    } else if unit == Unit::RestOperation {
-        Shape::Mapped
-    } else if has_location {
+    let Some(shape) = expected_shape(cx, unit, inv, unit_loc, has_location) else {
         return;
-    } else if outputs.is_empty() {
-        let what = match unit {
-            Unit::McpTool => "an MCP tool",
-            Unit::Function => "an aggregate function",
-            _ => "this unit",
-        };
-        cx.push(Diagnostic::error(
-            rule::REQUIRED_FIELD,
-            unit_loc.clone(),
-            format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`"),
-        ));
-        return;
-    } else {
-        Shape::Mock
     };
     let mut problems = problems_for(outputs, shape);
     // REST operations may also use orchestrated outputs when they have steps and a name.
@@ -553,5 +529,60 @@ pub(super) fn check_outputs(
         } else {
             Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message)
         });
+    }
+}
+
+/// An MCP resource takes its content from exactly one of `call`, `steps` or `location`.
+fn check_resource_sources(cx: &mut Cx<'_>, inv: &Invocation, unit_loc: &Loc, has_location: bool) {
+    let sources = [inv.call.is_some(), !inv.steps.is_empty(), has_location]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if sources > 1 {
+        cx.push(Diagnostic::error(
+            rule::CONFLICTING_FIELDS,
+            unit_loc.clone(),
+            "an MCP resource has exactly one of `call`, `steps` or `location`",
+        ));
+    } else if sources == 0 {
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            unit_loc.clone(),
+            "an MCP resource needs one of `call`, `steps` or `location`",
+        ));
+    }
+}
+
+/// The output shape a unit's invocation calls for; `None` when its outputs are not
+/// checked: a resource read from a `location`, or a unit with nothing to run (reported).
+fn expected_shape(
+    cx: &mut Cx<'_>,
+    unit: Unit,
+    inv: &Invocation,
+    unit_loc: &Loc,
+    has_location: bool,
+) -> Option<Shape> {
+    if inv.call.is_some() {
+        Some(Shape::Mapped)
+    } else if !inv.steps.is_empty() {
+        Some(Shape::Orchestrated)
+    } else if unit == Unit::RestOperation {
+        Some(Shape::Mapped)
+    } else if has_location {
+        None
+    } else if inv.output_parameters.is_empty() {
+        let what = match unit {
+            Unit::McpTool => "an MCP tool",
+            Unit::Function => "an aggregate function",
+            _ => "this unit",
+        };
+        cx.push(Diagnostic::error(
+            rule::REQUIRED_FIELD,
+            unit_loc.clone(),
+            format!("{what} needs `call`, `steps`, `ref` or mock `outputParameters`"),
+        ));
+        None
+    } else {
+        Some(Shape::Mock)
     }
 }

@@ -4,6 +4,7 @@
 //! Reading never stops at the first problem and never panics: a field with a bad value is
 //! reported and left out of the model, and the rest of the document is still read.
 
+mod auth;
 mod consumes;
 mod document;
 mod exposes;

@@ -1,11 +1,9 @@
-//! Input parameters, output parameters and authentication blocks, shared by the consumed
-//! and exposed sides.
+//! Input parameters and output parameters, shared by the consumed and exposed sides.
 
-use super::reader::{Cx, Need, formats};
+use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
-    ApiKeyAuth, ApiKeyPlacement, Authentication, BearerAuth, DataType, InputParameter, OAuth2Auth,
-    OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation, UserPassword,
+    DataType, InputParameter, OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation,
 };
 use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -41,6 +39,7 @@ const DATA_TYPES: &[(&str, DataType, bool)] = &[
     ("object", DataType::Object, true),
 ];
 
+/// Reads an input parameter in the official shape `context` calls for.
 pub(super) fn read_input(
     cx: &mut Cx<'_>,
     node: &Node,
@@ -60,25 +59,9 @@ pub(super) fn read_input(
     let location = if context == InputContext::Tool {
         None
     } else {
-        if !o.has("in") {
-            o.missing(cx, "in", Need::Schema);
-        }
-        let loc = o.choice(cx, "in", LOCATIONS, |cx, v| {
-            cx.push(Diagnostic::deviation(rule::DIALECT_PARAM_LOCATION, v.loc.clone(), format!("`in: {}` is community dialect; naftiko sends the parameter as an `application/x-www-form-urlencoded` body field", v.value)).with_hint("the official schema has no form location; a `body: {type: formUrlEncoded, …}` block is the official equivalent"));
-        });
-        if context == InputContext::ExposedRest
-            && let Some(l) = &loc
-            && l.value == ParamLocation::Environment
-        {
-            cx.push(Diagnostic::error(
-                rule::INVALID_VALUE,
-                l.loc.clone(),
-                "`in: environment` is only valid on consumed inputs",
-            ));
-        }
-        loc
+        read_input_location(cx, &mut o, context)
     };
-    let dialect_field = |cx: &mut Cx<'_>, o: &super::reader::Obj<'_>, key: &'static str| {
+    let dialect_field = |cx: &mut Cx<'_>, o: &Obj<'_>, key: &'static str| {
         let loc = o.key_loc(cx, key);
         cx.push(Diagnostic::deviation(rule::DIALECT_CONSUMED_INPUT_FIELDS, loc, format!("`{key}` on a consumed input is community dialect")).with_hint("the official schema gives consumed inputs only `name`, `in` and `value`; naftiko uses it to check the value"));
     };
@@ -125,6 +108,32 @@ pub(super) fn read_input(
     })
 }
 
+/// The `in` of an input parameter (not on tools), where `form` is community dialect and
+/// `environment` is for consumed inputs only.
+fn read_input_location(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    context: InputContext,
+) -> Option<Spanned<ParamLocation>> {
+    if !o.has("in") {
+        o.missing(cx, "in", Need::Schema);
+    }
+    let loc = o.choice(cx, "in", LOCATIONS, |cx, v| {
+        cx.push(Diagnostic::deviation(rule::DIALECT_PARAM_LOCATION, v.loc.clone(), format!("`in: {}` is community dialect; naftiko sends the parameter as an `application/x-www-form-urlencoded` body field", v.value)).with_hint("the official schema has no form location; a `body: {type: formUrlEncoded, …}` block is the official equivalent"));
+    });
+    if context == InputContext::ExposedRest
+        && let Some(l) = &loc
+        && l.value == ParamLocation::Environment
+    {
+        cx.push(Diagnostic::error(
+            rule::INVALID_VALUE,
+            l.loc.clone(),
+            "`in: environment` is only valid on consumed inputs",
+        ));
+    }
+    loc
+}
+
 /// Which official shape an output parameter follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum OutputContext {
@@ -143,6 +152,7 @@ const OUTPUT_TYPES: &[(&str, OutputType, bool)] = &[
     ("integer", OutputType::Integer, false),
 ];
 
+/// Reads an output parameter in the official shape `context` calls for.
 pub(super) fn read_output(
     cx: &mut Cx<'_>,
     node: &Node,
@@ -178,38 +188,12 @@ pub(super) fn read_output(
         let mapping = o.text(cx, "mapping");
         let value = o.text(cx, "value");
         let constant = o.take("const").map(|(n, _)| n.to_json());
-        let properties = o.take("properties").and_then(|(n, p)| match &n.kind {
-            NodeKind::Map(entries) => {
-                let mut map = OrderedMap::default();
-                for (k, v) in entries {
-                    let key_text = k.key_text();
-                    let kp = p.key(&key_text);
-                    if let Some(out) = read_output(cx, v, &kp, context) {
-                        map.entries
-                            .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
-                    }
-                }
-                Some(map)
-            }
-            _ => {
-                cx.wrong_type(n, &p, "properties", "a mapping of name: output parameter");
-                None
-            }
-        });
-        let items = o.take("items").and_then(|(n, p)| match &n.kind {
-            NodeKind::Map(_) => {
-                read_output(cx, n, &p, context).map(|out| OutputItems::One(Box::new(out)))
-            }
-            NodeKind::Seq(_) => {
-                Some(OutputItems::Many(cx.list(n, &p, "items", |cx, n, p| {
-                    read_output(cx, n, p, context)
-                })))
-            }
-            _ => {
-                cx.wrong_type(n, &p, "items", "an output parameter (or a list of them)");
-                None
-            }
-        });
+        let properties = o
+            .take("properties")
+            .and_then(|(n, p)| read_output_properties(cx, n, &p, context));
+        let items = o
+            .take("items")
+            .and_then(|(n, p)| read_output_items(cx, n, &p, context));
         (mapping, value, constant, properties, items)
     };
     let loc = o.loc(cx);
@@ -226,197 +210,52 @@ pub(super) fn read_output(
     })
 }
 
-const AUTH_TYPES: &[&str] = &["basic", "apikey", "bearer", "digest", "oauth2"];
-
-/// Reads an `authentication` block; `consumed` is true on a consumed API (where `oauth2`
-/// means the client-credentials grant) and false on an exposes block (a resource server).
-pub(super) fn read_authentication(
+/// The `properties` of an object output: a mapping of name to output parameter.
+fn read_output_properties(
     cx: &mut Cx<'_>,
-    node: &Node,
-    ptr: &Pointer,
-    consumed: bool,
-) -> Option<Authentication> {
-    let mut o = cx.obj(node, ptr, "an authentication block")?;
-    let Some(kind) = o.req_text(cx, "type", Need::Runtime) else {
-        o.finish(cx);
-        return None;
-    };
-    let loc = o.loc(cx);
-    let auth = match kind.as_str() {
-        "none" => {
-            cx.push(
-                Diagnostic::deviation(
-                    rule::DIALECT_AUTH_NONE,
-                    kind.loc.clone(),
-                    "`authentication: {type: none}` is community dialect",
-                )
-                .with_hint("omit `authentication` to call the API without credentials"),
-            );
-            Some(Authentication::None { loc })
-        }
-        "basic" | "digest" => {
-            let username = o.text(cx, "username");
-            let password = o.text(cx, "password");
-            let up = UserPassword {
-                username,
-                password,
-                loc,
-            };
-            Some(if kind.as_str() == "basic" {
-                Authentication::Basic(up)
-            } else {
-                Authentication::Digest(up)
-            })
-        }
-        "bearer" => Some(Authentication::Bearer(BearerAuth {
-            token: o.text(cx, "token"),
-            loc,
-        })),
-        "apikey" => {
-            let mut key = o.text(cx, "key");
-            let value = o.text(cx, "value");
-            let places: &[(&str, ApiKeyPlacement, bool)] = &[
-                ("header", ApiKeyPlacement::Header, true),
-                ("query", ApiKeyPlacement::Query, true),
-            ];
-            let mut placement = o.choice(cx, "placement", places, |_, _| {});
-            if o.has("in") || o.has("name") {
-                let at = if o.has("in") { "in" } else { "name" };
-                let dloc = o.key_loc(cx, at);
-                cx.push(
-                    Diagnostic::deviation(
-                        rule::DIALECT_APIKEY_OPENAPI,
-                        dloc,
-                        "apikey with OpenAPI's `in`/`name` is community dialect",
-                    )
-                    .with_hint(
-                        "write `placement: header|query` and `key: <header or parameter name>`",
-                    ),
-                );
-                let openapi_places: &[(&str, ApiKeyPlacement, bool)] = &[
-                    ("header", ApiKeyPlacement::Header, true),
-                    ("query", ApiKeyPlacement::Query, true),
-                ];
-                let p2 = o.choice(cx, "in", openapi_places, |_, _| {});
-                placement = placement.or(p2);
-                let k2 = o.text(cx, "name");
-                key = key.or(k2);
-            }
-            if o.has("headers") {
-                let dloc = o.key_loc(cx, "headers");
-                cx.push(
-                    Diagnostic::deviation(
-                        rule::DIALECT_APIKEY_OPENAPI,
-                        dloc,
-                        "apikey with a `headers` map is community dialect",
-                    )
-                    .with_hint("naftiko sends every header of the map; the official form is one `key` and `value`"),
-                );
-            }
-            let headers = o.text_map(cx, "headers");
-            if key.is_none() && headers.is_empty() {
-                let l = o.loc(cx);
-                cx.push(
-                    Diagnostic::error(
-                        rule::REQUIRED_FIELD,
-                        l,
-                        "`apikey` authentication needs `key` (the header or query parameter name)",
-                    )
-                    .with_hint("for example `key: X-Api-Key`, `value: '{{env.API_KEY}}'`, `placement: header`"),
-                );
-            }
-            Some(Authentication::ApiKey(ApiKeyAuth {
-                key,
-                value,
-                placement,
-                headers,
-                loc,
-            }))
-        }
-        "oauth2" => {
-            // On a consumed API the engine runs the client-credentials grant: it needs a token
-            // endpoint and client credentials, not the resource-server fields.
-            let need = if consumed {
-                Need::Schema
-            } else {
-                Need::Runtime
-            };
-            let authorization_server_uri = o.req_text(cx, "authorizationServerUri", need);
-            let resource = o.req_text(cx, "resource", Need::Schema);
-            let scopes = o.texts(cx, "scopes");
-            let audience = o.text(cx, "audience");
-            let mut token_endpoint = o.text(cx, "tokenEndpoint");
-            let validations: &[(&str, &str, bool)] = &[
-                ("jwks", "jwks", true),
-                ("introspection", "introspection", true),
-            ];
-            let token_validation = o
-                .choice(cx, "tokenValidation", validations, |_, _| {})
-                .map(|v| Spanned::new(v.value.to_string(), v.loc));
-            let mut client_id = None;
-            let mut client_secret = None;
-            if consumed {
-                for key in ["clientId", "clientSecret", "tokenUrl", "flow"] {
-                    if o.has(key) {
-                        let dloc = o.key_loc(cx, key);
-                        cx.push(
-                            Diagnostic::deviation(
-                                rule::DIALECT_OAUTH2_CLIENT,
-                                dloc,
-                                format!("`{key}` on `oauth2` authentication is a naftiko extension"),
-                            )
-                            .with_hint("naftiko fetches a token with the client-credentials grant and caches it until shortly before it expires"),
-                        );
-                    }
-                }
-                client_id = o.text(cx, "clientId");
-                client_secret = o.text(cx, "clientSecret");
-                let token_url = o.text(cx, "tokenUrl");
-                token_endpoint = token_endpoint.or(token_url);
-                let flows: &[(&str, &str, bool)] = &[
-                    ("clientCredentials", "clientCredentials", true),
-                    ("client_credentials", "clientCredentials", true),
-                    ("authorizationCode", "authorizationCode", true),
-                ];
-                let _ = o.choice(cx, "flow", flows, |_, _| {});
-                if token_endpoint.is_none() && authorization_server_uri.is_none() {
-                    let l = o.loc(cx);
-                    cx.push(
-                        Diagnostic::error(
-                            rule::REQUIRED_FIELD,
-                            l,
-                            "`oauth2` authentication on a consumed API needs `tokenEndpoint`",
-                        )
-                        .with_hint("the client-credentials grant posts to the authorization server's token endpoint"),
-                    );
+    n: &Node,
+    p: &Pointer,
+    context: OutputContext,
+) -> Option<OrderedMap<OutputParameter>> {
+    match &n.kind {
+        NodeKind::Map(entries) => {
+            let mut map = OrderedMap::default();
+            for (k, v) in entries {
+                let key_text = k.key_text();
+                let kp = p.key(&key_text);
+                if let Some(out) = read_output(cx, v, &kp, context) {
+                    map.entries
+                        .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
                 }
             }
-            Some(Authentication::OAuth2(Box::new(OAuth2Auth {
-                authorization_server_uri,
-                resource,
-                scopes,
-                audience,
-                token_endpoint,
-                token_validation,
-                client_id,
-                client_secret,
-                loc,
+            Some(map)
+        }
+        _ => {
+            cx.wrong_type(n, p, "properties", "a mapping of name: output parameter");
+            None
+        }
+    }
+}
+
+/// The `items` of an array output: one output parameter, or a list of them.
+fn read_output_items(
+    cx: &mut Cx<'_>,
+    n: &Node,
+    p: &Pointer,
+    context: OutputContext,
+) -> Option<OutputItems> {
+    match &n.kind {
+        NodeKind::Map(_) => {
+            read_output(cx, n, p, context).map(|out| OutputItems::One(Box::new(out)))
+        }
+        NodeKind::Seq(_) => {
+            Some(OutputItems::Many(cx.list(n, p, "items", |cx, n, p| {
+                read_output(cx, n, p, context)
             })))
         }
-        other => {
-            let allowed = AUTH_TYPES
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            cx.push(Diagnostic::error(
-                rule::INVALID_VALUE,
-                kind.loc.clone(),
-                format!("authentication `type` is `{other}`; expected one of {allowed}"),
-            ));
-            return None;
+        _ => {
+            cx.wrong_type(n, p, "items", "an output parameter (or a list of them)");
+            None
         }
-    };
-    o.finish(cx);
-    auth
+    }
 }

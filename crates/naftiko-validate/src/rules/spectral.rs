@@ -5,9 +5,12 @@
 
 use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{Authentication, Consumes, Document, Exposes, Text};
+use naftiko_spec::model::{
+    AggregateFunction, Authentication, Capability, Consumes, Document, Exposes, ExposesMcp,
+    ExposesRest, Method, OAuth2Auth, Text,
+};
 
-use super::units::{UnitKind, units};
+use super::units::{Unit, UnitKind, units};
 
 /// Runs the ruleset on one document.
 pub fn check(doc: &Document, diags: &mut Vec<Diagnostic>) {
@@ -107,6 +110,7 @@ fn consumes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The rules on exposes blocks: addresses, OAuth 2 settings, and those of each kind.
 fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let Some(cap) = &doc.capability else { return };
     for e in &cap.exposes {
@@ -126,70 +130,95 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
             Exposes::Control(c) => c.authentication.as_ref(),
         };
         if let Some(Authentication::OAuth2(o)) = auth {
-            if let Some(u) = &o.authorization_server_uri
-                && !u.value.starts_with("https://")
-            {
-                diags.push(Diagnostic::error(
-                    rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
-                    u.loc.clone(),
-                    format!("`authorizationServerUri` `{}` must use https", u.value),
-                ));
-            }
-            if let Some(r) = &o.resource
-                && !r.value.starts_with("https://")
-            {
-                diags.push(Diagnostic::warning(
-                    rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS,
-                    r.loc.clone(),
-                    format!("`resource` `{}` should use https", r.value),
-                ));
-            }
-            if o.scopes.is_empty() {
-                diags.push(Diagnostic::warning(
-                    rule::NAFTIKO_OAUTH2_SCOPES_DEFINED,
-                    o.loc.clone(),
-                    "oauth2 authentication lists no `scopes`",
-                ));
-            }
+            oauth2_rules(o, diags);
         }
         match e {
-            Exposes::Mcp(m) => {
-                if m.transport.as_ref().is_some_and(|t| t.as_str() == "stdio")
-                    && let Some(a) = &m.authentication
-                {
-                    diags.push(Diagnostic::warning(rule::NAFTIKO_MCP_AUTH_STDIO_CONFLICT, a.loc().clone(), "a stdio MCP server does not authenticate; `authentication` has no effect").with_hint("remove it, or use the http transport"));
-                }
-                for t in &m.tools {
-                    step_names(&t.invocation.steps, diags);
-                }
-            }
-            Exposes::Rest(r) => {
-                for res in &r.resources {
-                    if res.description.is_none() {
-                        diags.push(Diagnostic::warning(
-                            rule::NAFTIKO_REST_RESOURCE_DESCRIPTION,
-                            res.loc.clone(),
-                            "this REST resource has no `description`",
-                        ));
-                    }
-                    if let Some(p) = &res.path {
-                        if p.value.len() > 1 && p.value.ends_with('/') {
-                            diags.push(Diagnostic::warning(
-                                rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH,
-                                p.loc.clone(),
-                                format!("REST path `{}` ends with `/`", p.value),
-                            ));
-                        }
-                        if p.value.contains('?') {
-                            diags.push(Diagnostic::warning(rule::NAFTIKO_REST_RESOURCE_PATH_NO_QUERY, p.loc.clone(), format!("REST path `{}` contains `?`", p.value)).with_hint("declare query parameters as `inputParameters` with `in: query`"));
-                        }
-                    }
-                    for op in &res.operations {
-                        step_names(&op.invocation.steps, diags);
-                    }
-                }
-            }
+            Exposes::Mcp(m) => mcp_rules(m, diags),
+            Exposes::Rest(r) => rest_rules(r, diags),
             _ => {}
+        }
+    }
+}
+
+/// An exposes block's OAuth 2 settings: https servers, and some scopes.
+fn oauth2_rules(o: &OAuth2Auth, diags: &mut Vec<Diagnostic>) {
+    if let Some(u) = &o.authorization_server_uri
+        && !u.value.starts_with("https://")
+    {
+        diags.push(Diagnostic::error(
+            rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
+            u.loc.clone(),
+            format!("`authorizationServerUri` `{}` must use https", u.value),
+        ));
+    }
+    if let Some(r) = &o.resource
+        && !r.value.starts_with("https://")
+    {
+        diags.push(Diagnostic::warning(
+            rule::NAFTIKO_OAUTH2_RESOURCE_HTTPS,
+            r.loc.clone(),
+            format!("`resource` `{}` should use https", r.value),
+        ));
+    }
+    if o.scopes.is_empty() {
+        diags.push(Diagnostic::warning(
+            rule::NAFTIKO_OAUTH2_SCOPES_DEFINED,
+            o.loc.clone(),
+            "oauth2 authentication lists no `scopes`",
+        ));
+    }
+}
+
+/// An MCP block: no authentication on stdio; its tools' step names.
+fn mcp_rules(m: &ExposesMcp, diags: &mut Vec<Diagnostic>) {
+    if m.transport.as_ref().is_some_and(|t| t.as_str() == "stdio")
+        && let Some(a) = &m.authentication
+    {
+        diags.push(
+            Diagnostic::warning(
+                rule::NAFTIKO_MCP_AUTH_STDIO_CONFLICT,
+                a.loc().clone(),
+                "a stdio MCP server does not authenticate; `authentication` has no effect",
+            )
+            .with_hint("remove it, or use the http transport"),
+        );
+    }
+    for t in &m.tools {
+        step_names(&t.invocation.steps, diags);
+    }
+}
+
+/// A REST block: each resource's description and path, and its operations' step names.
+fn rest_rules(r: &ExposesRest, diags: &mut Vec<Diagnostic>) {
+    for res in &r.resources {
+        if res.description.is_none() {
+            diags.push(Diagnostic::warning(
+                rule::NAFTIKO_REST_RESOURCE_DESCRIPTION,
+                res.loc.clone(),
+                "this REST resource has no `description`",
+            ));
+        }
+        if let Some(p) = &res.path {
+            if p.value.len() > 1 && p.value.ends_with('/') {
+                diags.push(Diagnostic::warning(
+                    rule::NAFTIKO_REST_RESOURCE_PATH_NO_TRAILING_SLASH,
+                    p.loc.clone(),
+                    format!("REST path `{}` ends with `/`", p.value),
+                ));
+            }
+            if p.value.contains('?') {
+                diags.push(
+                    Diagnostic::warning(
+                        rule::NAFTIKO_REST_RESOURCE_PATH_NO_QUERY,
+                        p.loc.clone(),
+                        format!("REST path `{}` contains `?`", p.value),
+                    )
+                    .with_hint("declare query parameters as `inputParameters` with `in: query`"),
+                );
+            }
+        }
+        for op in &res.operations {
+            step_names(&op.invocation.steps, diags);
         }
     }
 }
@@ -283,6 +312,8 @@ fn markdown_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The rules on aggregates: functions have a description, and the units that `ref` a
+/// function agree with its semantics.
 fn aggregate_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
     let Some(cap) = &doc.capability else { return };
     for a in &cap.aggregates {
@@ -301,104 +332,112 @@ fn aggregate_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
         let Some(r) = &u.invocation.reference else {
             continue;
         };
-        let Some((agg, func)) = r.value.split_once('.') else {
-            continue;
-        };
-        let Some(f) = cap
-            .aggregates
-            .iter()
-            .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg))
-            .flat_map(|a| a.functions.iter())
-            .find(|f| f.name.as_ref().is_some_and(|n| n.value == func))
+        let Some(sem) = referenced_function(cap, &r.value).and_then(|f| f.semantics.as_ref())
         else {
             continue;
         };
-        let Some(sem) = &f.semantics else { continue };
         let safe = sem.safe.as_ref().map(|b| b.value);
         let idempotent = sem.idempotent.as_ref().map(|b| b.value);
-        let mut warn = |loc: &Loc, msg: String| {
-            diags.push(Diagnostic::warning(
-                rule::NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY,
-                loc.clone(),
-                msg,
-            ))
-        };
         match u.kind {
-            UnitKind::McpTool => {
-                let tool = cap
-                    .exposes
-                    .iter()
-                    .filter_map(|e| {
-                        if let Exposes::Mcp(m) = e {
-                            Some(m)
-                        } else {
-                            None
-                        }
-                    })
-                    .flat_map(|m| m.tools.iter())
-                    .find(|t| std::ptr::eq(&t.invocation, u.invocation));
-                let Some(hints) = tool.and_then(|t| t.hints.as_ref()) else {
-                    continue;
-                };
-                if let (Some(s), Some(ro)) = (safe, hints.read_only.as_ref())
-                    && s != ro.value
-                {
-                    warn(
-                        &ro.loc,
-                        format!(
-                            "`readOnly: {}` disagrees with the function's `safe: {s}`",
-                            ro.value
-                        ),
-                    );
-                }
-                if safe == Some(true)
-                    && let Some(d) = &hints.destructive
-                    && d.value
-                {
-                    warn(
-                        &d.loc,
-                        "`destructive: true` on a tool whose function is `safe`".to_string(),
-                    );
-                }
-                if let (Some(i), Some(hi)) = (idempotent, hints.idempotent.as_ref())
-                    && i != hi.value
-                {
-                    warn(
-                        &hi.loc,
-                        format!(
-                            "`idempotent: {}` disagrees with the function's `idempotent: {i}`",
-                            hi.value
-                        ),
-                    );
-                }
-            }
-            UnitKind::RestOperation => {
-                let Some(m) = u.method else { continue };
-                let get = m == naftiko_spec::model::Method::Get;
-                if safe == Some(true) && !get {
-                    warn(
-                        u.loc,
-                        format!(
-                            "the function is `safe` but is exposed with {}; safe functions are exposed with GET",
-                            m.as_str()
-                        ),
-                    );
-                }
-                if safe == Some(false) && get {
-                    warn(
-                        u.loc,
-                        "the function is not `safe` but is exposed with GET".to_string(),
-                    );
-                }
-                if idempotent == Some(true) && m == naftiko_spec::model::Method::Post {
-                    warn(
-                        u.loc,
-                        "the function is `idempotent` but is exposed with POST".to_string(),
-                    );
-                }
-            }
+            UnitKind::McpTool => tool_semantics(cap, &u, safe, idempotent, diags),
+            UnitKind::RestOperation => rest_semantics(&u, safe, idempotent, diags),
             _ => {}
         }
+    }
+}
+
+/// The aggregate function a `ref` (`aggregate.function`) names, if there is one.
+fn referenced_function<'a>(cap: &'a Capability, reference: &str) -> Option<&'a AggregateFunction> {
+    let (agg, func) = reference.split_once('.')?;
+    cap.aggregates
+        .iter()
+        .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == agg))
+        .flat_map(|a| a.functions.iter())
+        .find(|f| f.name.as_ref().is_some_and(|n| n.value == func))
+}
+
+/// Warns that a unit disagrees with the semantics of the function it `ref`s.
+fn semantics_warning(diags: &mut Vec<Diagnostic>, loc: &Loc, msg: String) {
+    diags.push(Diagnostic::warning(
+        rule::NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY,
+        loc.clone(),
+        msg,
+    ))
+}
+
+/// An MCP tool's hints must agree with its function's `safe` and `idempotent`.
+fn tool_semantics(
+    cap: &Capability,
+    u: &Unit<'_>,
+    safe: Option<bool>,
+    idempotent: Option<bool>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let tool = cap
+        .exposes
+        .iter()
+        .filter_map(|e| {
+            if let Exposes::Mcp(m) = e {
+                Some(m)
+            } else {
+                None
+            }
+        })
+        .flat_map(|m| m.tools.iter())
+        .find(|t| std::ptr::eq(&t.invocation, u.invocation));
+    let Some(hints) = tool.and_then(|t| t.hints.as_ref()) else {
+        return;
+    };
+    if let (Some(s), Some(ro)) = (safe, hints.read_only.as_ref())
+        && s != ro.value
+    {
+        let msg = format!(
+            "`readOnly: {}` disagrees with the function's `safe: {s}`",
+            ro.value
+        );
+        semantics_warning(diags, &ro.loc, msg);
+    }
+    if safe == Some(true)
+        && let Some(d) = &hints.destructive
+        && d.value
+    {
+        let msg = "`destructive: true` on a tool whose function is `safe`".to_string();
+        semantics_warning(diags, &d.loc, msg);
+    }
+    if let (Some(i), Some(hi)) = (idempotent, hints.idempotent.as_ref())
+        && i != hi.value
+    {
+        let msg = format!(
+            "`idempotent: {}` disagrees with the function's `idempotent: {i}`",
+            hi.value
+        );
+        semantics_warning(diags, &hi.loc, msg);
+    }
+}
+
+/// A REST operation's method must agree with its function's `safe` and `idempotent`.
+fn rest_semantics(
+    u: &Unit<'_>,
+    safe: Option<bool>,
+    idempotent: Option<bool>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(m) = u.method else { return };
+    let get = m == Method::Get;
+    if safe == Some(true) && !get {
+        let msg = format!(
+            "the function is `safe` but is exposed with {}; safe functions are exposed with GET",
+            m.as_str()
+        );
+        semantics_warning(diags, u.loc, msg);
+    }
+    if safe == Some(false) && get {
+        let msg = "the function is not `safe` but is exposed with GET".to_string();
+        semantics_warning(diags, u.loc, msg);
+    }
+    if idempotent == Some(true) && m == Method::Post {
+        let msg = "the function is `idempotent` but is exposed with POST".to_string();
+        semantics_warning(diags, u.loc, msg);
     }
 }
 

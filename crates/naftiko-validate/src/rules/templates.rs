@@ -8,11 +8,11 @@ use naftiko_expr::Template;
 use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{
-    Authentication, ConsumesHttp, Document, Exposes, Invocation, OutputItems, OutputParameter,
-    RequestBody, Text,
+    Authentication, Binding, Consumes, ConsumesHttp, Document, Exposes, Invocation, OutputItems,
+    OutputParameter, RequestBody, Text,
 };
 
-use super::units::{path_variables, units};
+use super::units::{Unit, path_variables, units};
 use crate::scope::Scope;
 
 /// What names a template may use where it is written.
@@ -25,12 +25,71 @@ struct Names<'a> {
     declares_inputs: bool,
 }
 
+/// What every template of a document is checked against, and what it found.
+struct Context<'a> {
+    /// `(namespace, key)` of every bound variable.
+    binds: &'a [(String, String)],
+    /// Names that qualify an inbound argument (`rest.x`, `<namespace>.x`).
+    qualifiers: &'a HashSet<String>,
+    /// The binds some template uses.
+    used: HashSet<(String, String)>,
+}
+
+impl<'a> Context<'a> {
+    /// The names a template may use where only `locals` and `steps` are in scope.
+    fn names(
+        &self,
+        locals: HashSet<String>,
+        steps: HashSet<String>,
+        declares_inputs: bool,
+    ) -> Names<'a> {
+        Names {
+            binds: self.binds,
+            locals,
+            steps,
+            qualifiers: self.qualifiers,
+            declares_inputs,
+        }
+    }
+
+    /// Checks one template.
+    fn text(&mut self, t: &Text, names: &Names<'_>, diags: &mut Vec<Diagnostic>) {
+        check_text(t, names, &mut self.used, diags);
+    }
+}
+
 /// Runs the template rules on one document.
 pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
-    let binds: Vec<(String, String)> = doc
-        .binds
+    let binds = bind_keys(doc);
+    let qualifiers = qualifiers(doc);
+    let mut cx = Context {
+        binds: &binds,
+        qualifiers: &qualifiers,
+        used: HashSet::new(),
+    };
+    let all_units = units(doc);
+    for api in consumed_apis(doc) {
+        check_consumed(&mut cx, api, &all_units, diags);
+    }
+    for u in &all_units {
+        check_unit(&mut cx, u, diags);
+    }
+    for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
+        check_exposes(&mut cx, e, diags);
+    }
+    report_unused(doc, &cx.used, diags);
+}
+
+/// The binds blocks of a document, at its root and in its capability.
+fn binds_blocks(doc: &Document) -> impl Iterator<Item = &Binding> {
+    doc.binds
         .iter()
         .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
+}
+
+/// `(namespace, key)` of every bound variable, in document order.
+fn bind_keys(doc: &Document) -> Vec<(String, String)> {
+    binds_blocks(doc)
         .flat_map(|b| {
             let ns = b
                 .namespace
@@ -41,7 +100,12 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
                 .iter()
                 .map(move |(k, _)| (ns.clone(), k.value.clone()))
         })
-        .collect();
+        .collect()
+}
+
+/// The names that qualify an inbound argument: the adapter kinds, and the namespaces of
+/// the exposes blocks and aggregates.
+fn qualifiers(doc: &Document) -> HashSet<String> {
     let mut qualifiers: HashSet<String> = ["rest", "tools", "mcp", "skill"]
         .iter()
         .map(|s| s.to_string())
@@ -58,175 +122,164 @@ pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
             .flat_map(|c| c.aggregates.iter())
             .filter_map(|a| a.namespace.as_ref().map(|n| n.value.clone())),
     );
-    let mut used: HashSet<(String, String)> = HashSet::new();
-    let all_units = units(doc);
+    qualifiers
+}
 
-    // Consumed APIs: their own inputs, path variables, and whatever callers pass.
-    let apis = doc
-        .consumes
+/// The HTTP APIs a document consumes, at its root and in its capability.
+fn consumed_apis(doc: &Document) -> impl Iterator<Item = &ConsumesHttp> {
+    doc.consumes
         .iter()
         .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
         .filter_map(|c| match c {
-            naftiko_spec::model::Consumes::Http(h) => Some(h),
-            naftiko_spec::model::Consumes::Import(_) => None,
-        });
-    for api in apis {
-        let ns = api
-            .namespace
-            .as_ref()
-            .map(|n| n.value.as_str())
-            .unwrap_or_default();
-        let mut locals: HashSet<String> = HashSet::new();
-        for r in &api.resources {
-            for p in api
-                .input_parameters
-                .iter()
-                .chain(&r.input_parameters)
-                .chain(r.operations.iter().flat_map(|o| o.input_parameters.iter()))
-            {
-                if let Some(n) = &p.name {
-                    locals.insert(n.value.clone());
+            Consumes::Http(h) => Some(h.as_ref()),
+            Consumes::Import(_) => None,
+        })
+}
+
+/// Consumed APIs: their templates may use their own inputs, path variables, and whatever
+/// callers pass.
+fn check_consumed(
+    cx: &mut Context<'_>,
+    api: &ConsumesHttp,
+    all_units: &[Unit<'_>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let names = cx.names(consumed_locals(api, all_units), HashSet::new(), false);
+    for t in consumed_templates(api) {
+        cx.text(t, &names, diags);
+    }
+    for op in api.resources.iter().flat_map(|r| r.operations.iter()) {
+        match &op.body {
+            Some(RequestBody::Raw(t)) => cx.text(t, &names, diags),
+            Some(RequestBody::Typed(b)) => {
+                if let Some(data) = &b.data {
+                    check_json(&data.value, &data.loc, &names, &mut cx.used, diags);
                 }
             }
-            if let Some(p) = &r.path {
-                locals.extend(path_variables(&p.value));
-            }
-        }
-        for u in &all_units {
-            let calls = u
-                .invocation
-                .call
-                .iter()
-                .chain(u.invocation.steps.iter().filter_map(|s| s.call.as_ref()));
-            if calls
-                .into_iter()
-                .any(|c| c.value.split_once('.').is_some_and(|(n, _)| n == ns))
-            {
-                locals.extend(u.invocation.with.iter().map(|(k, _)| k.value.clone()));
-                locals.extend(
-                    u.invocation
-                        .steps
-                        .iter()
-                        .flat_map(|s| s.with.iter().map(|(k, _)| k.value.clone())),
-                );
-                locals.extend(
-                    u.inputs
-                        .iter()
-                        .chain(u.resource_inputs)
-                        .filter_map(|p| p.name.as_ref().map(|n| n.value.clone())),
-                );
-                if let Some(p) = u.path {
-                    locals.extend(path_variables(&p.value));
-                }
-            }
-        }
-        let names = Names {
-            binds: &binds,
-            locals,
-            steps: HashSet::new(),
-            qualifiers: &qualifiers,
-            declares_inputs: false,
-        };
-        for t in consumed_templates(api) {
-            check_text(t, &names, &mut used, diags);
-        }
-        for op in api.resources.iter().flat_map(|r| r.operations.iter()) {
-            match &op.body {
-                Some(RequestBody::Raw(t)) => check_text(t, &names, &mut used, diags),
-                Some(RequestBody::Typed(b)) => {
-                    if let Some(data) = &b.data {
-                        check_json(&data.value, &data.loc, &names, &mut used, diags);
-                    }
-                }
-                None => {}
-            }
+            None => {}
         }
     }
+}
 
-    // Exposed units.
-    for u in &all_units {
-        let mut locals: HashSet<String> = u
-            .inputs
+/// The local names of a consumed API: its inputs and path variables, and what the units
+/// that call it pass (`with` keys, their inputs and path variables).
+fn consumed_locals(api: &ConsumesHttp, all_units: &[Unit<'_>]) -> HashSet<String> {
+    let ns = api
+        .namespace
+        .as_ref()
+        .map(|n| n.value.as_str())
+        .unwrap_or_default();
+    let mut locals: HashSet<String> = HashSet::new();
+    for r in &api.resources {
+        for p in api
+            .input_parameters
             .iter()
-            .chain(u.resource_inputs)
-            .filter_map(|p| p.name.as_ref().map(|n| n.value.clone()))
-            .collect();
-        if let Some(p) = u.path {
+            .chain(&r.input_parameters)
+            .chain(r.operations.iter().flat_map(|o| o.input_parameters.iter()))
+        {
+            if let Some(n) = &p.name {
+                locals.insert(n.value.clone());
+            }
+        }
+        if let Some(p) = &r.path {
             locals.extend(path_variables(&p.value));
         }
-        let steps: HashSet<String> = u
-            .invocation
-            .steps
-            .iter()
-            .filter_map(|s| s.name.as_ref().map(|n| n.value.clone()))
-            .collect();
-        let declares_inputs = !u.inputs.is_empty() || !u.resource_inputs.is_empty();
-        let names = Names {
-            binds: &binds,
-            locals,
-            steps,
-            qualifiers: &qualifiers,
-            declares_inputs,
-        };
-        for t in invocation_templates(u.invocation).into_iter().chain(
+    }
+    for u in all_units.iter().filter(|u| calls_namespace(u, ns)) {
+        locals.extend(u.invocation.with.iter().map(|(k, _)| k.value.clone()));
+        locals.extend(
+            u.invocation
+                .steps
+                .iter()
+                .flat_map(|s| s.with.iter().map(|(k, _)| k.value.clone())),
+        );
+        locals.extend(
             u.inputs
                 .iter()
                 .chain(u.resource_inputs)
-                .filter_map(|p| p.value.as_ref()),
-        ) {
-            check_text(t, &names, &mut used, diags);
-        }
-        for (value, loc) in with_values(u.invocation) {
-            check_json(value, loc, &names, &mut used, diags);
+                .filter_map(|p| p.name.as_ref().map(|n| n.value.clone())),
+        );
+        if let Some(p) = u.path {
+            locals.extend(path_variables(&p.value));
         }
     }
+    locals
+}
 
-    // Exposes-level authentication and MCP prompts.
-    for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
-        let names = Names {
-            binds: &binds,
-            locals: HashSet::new(),
-            steps: HashSet::new(),
-            qualifiers: &qualifiers,
-            declares_inputs: true,
-        };
-        let auth = match e {
-            Exposes::Rest(r) => r.authentication.as_ref(),
-            Exposes::Mcp(m) => m.authentication.as_ref(),
-            Exposes::Skill(s) => s.authentication.as_ref(),
-            Exposes::Control(c) => c.authentication.as_ref(),
-        };
-        for t in auth_templates(auth) {
-            check_text(t, &names, &mut used, diags);
-        }
-        if let Exposes::Mcp(m) = e {
-            for p in &m.prompts {
-                let locals = p
-                    .arguments
-                    .iter()
-                    .filter_map(|a| a.name.as_ref().map(|n| n.value.clone()))
-                    .collect();
-                let names = Names {
-                    binds: &binds,
-                    locals,
-                    steps: HashSet::new(),
-                    qualifiers: &qualifiers,
-                    declares_inputs: true,
-                };
-                for msg in &p.template {
-                    if let Some(c) = &msg.content {
-                        check_text(c, &names, &mut used, diags);
-                    }
-                }
+/// True when the unit, or one of its steps, calls an operation of namespace `ns`.
+fn calls_namespace(u: &Unit<'_>, ns: &str) -> bool {
+    let mut calls = u
+        .invocation
+        .call
+        .iter()
+        .chain(u.invocation.steps.iter().filter_map(|s| s.call.as_ref()));
+    calls.any(|c| c.value.split_once('.').is_some_and(|(n, _)| n == ns))
+}
+
+/// An exposed unit: its templates may use its inputs, path variables and steps.
+fn check_unit(cx: &mut Context<'_>, u: &Unit<'_>, diags: &mut Vec<Diagnostic>) {
+    let mut locals: HashSet<String> = u
+        .inputs
+        .iter()
+        .chain(u.resource_inputs)
+        .filter_map(|p| p.name.as_ref().map(|n| n.value.clone()))
+        .collect();
+    if let Some(p) = u.path {
+        locals.extend(path_variables(&p.value));
+    }
+    let steps: HashSet<String> = u
+        .invocation
+        .steps
+        .iter()
+        .filter_map(|s| s.name.as_ref().map(|n| n.value.clone()))
+        .collect();
+    let declares_inputs = !u.inputs.is_empty() || !u.resource_inputs.is_empty();
+    let names = cx.names(locals, steps, declares_inputs);
+    for t in invocation_templates(u.invocation).into_iter().chain(
+        u.inputs
+            .iter()
+            .chain(u.resource_inputs)
+            .filter_map(|p| p.value.as_ref()),
+    ) {
+        cx.text(t, &names, diags);
+    }
+    for (value, loc) in with_values(u.invocation) {
+        check_json(value, loc, &names, &mut cx.used, diags);
+    }
+}
+
+/// An exposes block's authentication, and the messages of its MCP prompts (which may use
+/// the prompt's arguments).
+fn check_exposes(cx: &mut Context<'_>, e: &Exposes, diags: &mut Vec<Diagnostic>) {
+    let names = cx.names(HashSet::new(), HashSet::new(), true);
+    let auth = match e {
+        Exposes::Rest(r) => r.authentication.as_ref(),
+        Exposes::Mcp(m) => m.authentication.as_ref(),
+        Exposes::Skill(s) => s.authentication.as_ref(),
+        Exposes::Control(c) => c.authentication.as_ref(),
+    };
+    for t in auth_templates(auth) {
+        cx.text(t, &names, diags);
+    }
+    let Exposes::Mcp(m) = e else { return };
+    for p in &m.prompts {
+        let locals = p
+            .arguments
+            .iter()
+            .filter_map(|a| a.name.as_ref().map(|n| n.value.clone()))
+            .collect();
+        let names = cx.names(locals, HashSet::new(), true);
+        for msg in &p.template {
+            if let Some(c) = &msg.content {
+                cx.text(c, &names, diags);
             }
         }
     }
+}
 
-    for b in doc
-        .binds
-        .iter()
-        .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
-    {
+/// Warns about every bound variable no template uses.
+fn report_unused(doc: &Document, used: &HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
+    for b in binds_blocks(doc) {
         let ns = b
             .namespace
             .as_ref()
@@ -367,52 +420,57 @@ fn check_str(
         }
     };
     for var in template.variables() {
-        let path = var.path();
-        let resolved = match path {
-            [] => true,
-            [name] => {
-                let bound: Vec<&(String, String)> =
-                    names.binds.iter().filter(|(_, k)| k == name).collect();
-                bound.iter().for_each(|b| {
-                    used.insert((*b).clone());
-                });
-                !bound.is_empty() || names.locals.contains(name) || names.steps.contains(name)
-            }
-            [first, second, ..] => {
-                let in_bind: Vec<&(String, String)> = names
-                    .binds
-                    .iter()
-                    .filter(|(ns, k)| ns == first && k == second)
-                    .collect();
-                let is_bind_ns = names.binds.iter().any(|(ns, _)| ns == first);
-                in_bind.iter().for_each(|b| {
-                    used.insert((*b).clone());
-                });
-                if !in_bind.is_empty() {
-                    true
-                } else if is_bind_ns {
-                    false
-                } else if first == "env" {
-                    let any: Vec<&(String, String)> =
-                        names.binds.iter().filter(|(_, k)| k == second).collect();
-                    any.iter().for_each(|b| {
-                        used.insert((*b).clone());
-                    });
-                    !any.is_empty()
-                } else {
-                    // `rest.x`, `tools.x`, `<namespace>.x`: an inbound argument. Units that declare
-                    // no inputs accept any argument name.
-                    names.steps.contains(first)
-                        || (names.qualifiers.contains(first)
-                            && (names.locals.contains(second) || !names.declares_inputs))
-                }
-            }
-        };
+        let resolved = resolves(var.path(), names, used);
         if !resolved {
             diags.push(
                 Diagnostic::error(rule::TEMPLATE_UNRESOLVED, loc.clone(), format!("template variable `{{{{{}}}}}` refers to no bind, input, path variable or step", var.name()))
                     .with_hint("declare it under `binds` (environment or file) or as an input parameter"),
             );
+        }
+    }
+}
+
+/// True when a template variable's `path` names a bind, an input, a path variable or a
+/// step where `names` are in scope; the binds it names are recorded in `used`.
+fn resolves(path: &[String], names: &Names<'_>, used: &mut HashSet<(String, String)>) -> bool {
+    match path {
+        [] => true,
+        [name] => {
+            let bound: Vec<&(String, String)> =
+                names.binds.iter().filter(|(_, k)| k == name).collect();
+            bound.iter().for_each(|b| {
+                used.insert((*b).clone());
+            });
+            !bound.is_empty() || names.locals.contains(name) || names.steps.contains(name)
+        }
+        [first, second, ..] => {
+            let in_bind: Vec<&(String, String)> = names
+                .binds
+                .iter()
+                .filter(|(ns, k)| ns == first && k == second)
+                .collect();
+            let is_bind_ns = names.binds.iter().any(|(ns, _)| ns == first);
+            in_bind.iter().for_each(|b| {
+                used.insert((*b).clone());
+            });
+            if !in_bind.is_empty() {
+                true
+            } else if is_bind_ns {
+                false
+            } else if first == "env" {
+                let any: Vec<&(String, String)> =
+                    names.binds.iter().filter(|(_, k)| k == second).collect();
+                any.iter().for_each(|b| {
+                    used.insert((*b).clone());
+                });
+                !any.is_empty()
+            } else {
+                // `rest.x`, `tools.x`, `<namespace>.x`: an inbound argument. Units that declare
+                // no inputs accept any argument name.
+                names.steps.contains(first)
+                    || (names.qualifiers.contains(first)
+                        && (names.locals.contains(second) || !names.declares_inputs))
+            }
         }
     }
 }

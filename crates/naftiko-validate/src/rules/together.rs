@@ -2,7 +2,7 @@
 //! port, and exposes blocks of different types sharing a port.
 
 use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{Consumes, Exposes, Method, Text};
+use naftiko_spec::model::{Consumes, ExposedResource, Exposes, Method, Text};
 use naftiko_spec::{LoadedDocument, Loc};
 
 /// Normalises a REST path for collision checks: `{x}` and `{{x}}` become `{}`, and a
@@ -56,18 +56,19 @@ fn clashes(a: &Exposes, b: &Exposes) -> bool {
 
 /// Runs the cross-file rules.
 pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
-    struct Block<'a> {
-        exposes: &'a Exposes,
-    }
-    let blocks: Vec<Block<'_>> = files
+    let blocks: Vec<&Exposes> = files
         .iter()
         .filter_map(|f| f.document.as_ref())
         .flat_map(|d| d.capability.iter())
         .flat_map(|c| c.exposes.iter())
-        .map(|exposes| Block { exposes })
         .collect();
+    check_namespaces(files, diags);
+    check_ports(&blocks, diags);
+    check_routes(&blocks, diags);
+}
 
-    // Namespaces of exposes blocks and inline consumes must be unique across files.
+/// Namespaces of exposes blocks and inline consumes must be unique across files.
+fn check_namespaces(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
     let mut seen: Vec<(&Text, &Loc)> = Vec::new();
     for f in files {
         let Some(doc) = &f.document else { continue };
@@ -107,19 +108,17 @@ pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
 
-    // Ports: blocks of different types on one address and port cannot share a server.
+/// Ports: blocks of different types on one address and port cannot share a server.
+fn check_ports(blocks: &[&Exposes], diags: &mut Vec<Diagnostic>) {
     for (i, a) in blocks.iter().enumerate() {
         // One diagnostic per block: the first earlier block it clashes with.
-        for b in blocks[..i]
-            .iter()
-            .filter(|b| clashes(a.exposes, b.exposes))
-            .take(1)
-        {
-            let (Some(pa), Some(pb)) = (a.exposes.port(), b.exposes.port()) else {
+        for b in blocks[..i].iter().filter(|b| clashes(a, b)).take(1) {
+            let (Some(pa), Some(pb)) = (a.port(), b.port()) else {
                 continue;
             };
-            let (ka, kb) = (a.exposes.kind(), b.exposes.kind());
+            let (ka, kb) = (a.kind(), b.kind());
             if ka != kb {
                 diags.push(
                     Diagnostic::error(rule::PORT_CONFLICT, pa.loc.clone(), format!("port {} is also used by a {kb} exposes block at {}:{}; a {ka} block cannot share it", pa.value, pb.loc.file.display(), pb.loc.span.start.line))
@@ -130,61 +129,73 @@ pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
 
-    // Routes: REST blocks on one address and port share a router.
-    let mut routes: Vec<(&Exposes, String, Method, &Text)> = Vec::new();
-    for b in &blocks {
-        let Exposes::Rest(r) = b.exposes else {
+/// A route taken: the block that serves it, its key ([`route_key`]), its method and the
+/// path as written.
+type Route<'a> = (&'a Exposes, String, Method, &'a Text);
+
+/// Routes: REST blocks on one address and port share a router.
+fn check_routes(blocks: &[&Exposes], diags: &mut Vec<Diagnostic>) {
+    let mut routes: Vec<Route<'_>> = Vec::new();
+    for &b in blocks {
+        let Exposes::Rest(r) = b else {
             continue;
         };
         for res in &r.resources {
             let Some(path) = &res.path else { continue };
             let key = route_key(&path.value);
-            let methods: Vec<Method> = if res.operations.is_empty() && res.forward.is_some() {
-                vec![
-                    Method::Get,
-                    Method::Post,
-                    Method::Put,
-                    Method::Patch,
-                    Method::Delete,
-                ]
-            } else {
-                res.operations
-                    .iter()
-                    .map(|o| o.method.as_ref().map_or(Method::Get, |m| m.value))
-                    .collect()
-            };
-            for m in methods {
+            for m in resource_methods(res) {
                 let clash = routes.iter().find(|(e, k, mm, _)| {
                     *k == key
                         && *mm == m
-                        && e.port().map(|p| p.value) == b.exposes.port().map(|p| p.value)
-                        && same_address(e.address(), b.exposes.address())
+                        && e.port().map(|p| p.value) == b.port().map(|p| p.value)
+                        && same_address(e.address(), b.address())
                 });
                 if let Some((_, _, _, first)) = clash {
-                    diags.push(
-                        Diagnostic::error(
-                            rule::ROUTE_CONFLICT,
-                            path.loc.clone(),
-                            format!(
-                                "`{} {}` collides with `{}` at {}:{} on the same address and port",
-                                m.as_str(),
-                                path.value,
-                                first.value,
-                                first.loc.file.display(),
-                                first.loc.span.start.line
-                            ),
-                        )
-                        .with_hint(
-                            "two routes that differ only in path-variable names are the same route",
-                        ),
-                    );
+                    diags.push(route_conflict(m, path, first));
                 } else {
-                    routes.push((b.exposes, key.clone(), m, path));
+                    routes.push((b, key.clone(), m, path));
                 }
             }
         }
     }
+}
+
+/// The methods an exposed resource answers: its operations' (GET when one names none),
+/// or every method when it only forwards.
+fn resource_methods(res: &ExposedResource) -> Vec<Method> {
+    if res.operations.is_empty() && res.forward.is_some() {
+        vec![
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ]
+    } else {
+        res.operations
+            .iter()
+            .map(|o| o.method.as_ref().map_or(Method::Get, |m| m.value))
+            .collect()
+    }
+}
+
+/// The error for route `m path` taken already by the route written as `first`.
+fn route_conflict(m: Method, path: &Text, first: &Text) -> Diagnostic {
+    Diagnostic::error(
+        rule::ROUTE_CONFLICT,
+        path.loc.clone(),
+        format!(
+            "`{} {}` collides with `{}` at {}:{} on the same address and port",
+            m.as_str(),
+            path.value,
+            first.value,
+            first.loc.file.display(),
+            first.loc.span.start.line
+        ),
+    )
+    .with_hint("two routes that differ only in path-variable names are the same route")
 }
 
 #[cfg(test)]
