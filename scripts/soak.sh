@@ -14,7 +14,7 @@
 #   CONNECTIONS=64   wrk connections (THREADS=2 wrk threads)
 #   NAFTIKO_BIN=...  use this binary instead of building target/release/naftiko
 #   PROXY_AWARE=1    make naftiko use its proxy-aware client (HTTP_PROXY set to a dead
-#                    loopback address, NO_PROXY=127.0.0.1) instead of the plain-HTTP one
+#                    loopback address, NO_PROXY=127.0.0.1) instead of the h1 one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -113,7 +113,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 
 echo "soak: ${duration}s, $connections connections, $threads wrk threads, upstream timeout $upstream_timeout" \
-  "($([ "${PROXY_AWARE:-0}" = 1 ] && echo proxy-aware || echo plain) client)"
+  "($([ "${PROXY_AWARE:-0}" = 1 ] && echo proxy-aware || echo h1) client)"
 echo "naftiko $url (pid $naftiko_pid), control $control, upstream http://127.0.0.1:$up_port"
 echo
 # In the background, so that INT/TERM reach the traps (and the cleanup) without waiting for it.

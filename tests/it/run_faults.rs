@@ -854,8 +854,8 @@ fn memory_after_faults(clients: Clients) {
     // 54 runs of these two tests on the debug binary they start (27 per client: 12 of
     // tests/run_faults.rs alone before the tests became one binary, 12 of the two tests alone
     // and 3 of the whole `it` binary after; the growth each run prints below). The process
-    // sat at 27.9-33.1 MiB (Plain) and 33.9-39.8 MiB (ProxyBypassed) VmRSS after the faults;
-    // the growth was -3.0 to 7.6 MiB (mean 0.9) for Plain and 1.9 to 10.1 MiB (mean 4.7) for
+    // sat at 27.9-33.1 MiB (H1) and 33.9-39.8 MiB (ProxyBypassed) VmRSS after the faults;
+    // the growth was -3.0 to 7.6 MiB (mean 0.9) for H1 and 1.9 to 10.1 MiB (mean 4.7) for
     // ProxyBypassed, the largest runs being those whose warm-up left RSS low. The bound is the
     // maximum, 10,336 KiB, times 1.5: 15,504 KiB. Not max + 2 MiB: the top sample is 1.5x the
     // next (6,888 KiB), so the tail is not known more tightly than that. A leak of about

@@ -12,6 +12,7 @@ use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
 
 use common::serve::{RAW_GUARD, Reply, Upstream, raw_exchange, start_seed, status_of};
 use serde_json::json;
@@ -97,6 +98,48 @@ fn pipelined_requests_then_a_half_close_are_all_answered() {
     assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
     assert_eq!(out.matches("\"tok\"").count(), 2, "{out}");
     assert_eq!(up.seen().len(), 2);
+}
+
+/// Sends `requests` at once on one connection, half-closes after `delay`, and reads every
+/// answer until the server closes.
+fn pipelined_then_half_closed(addr: SocketAddr, requests: &str, delay: Duration) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
+    s.write_all(requests.as_bytes()).unwrap();
+    std::thread::sleep(delay);
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Answers that need no upstream (404, 405) are ready at once, whatever the order in which
+/// the loop notices the half-close; a half-close that comes later is still one.
+#[test]
+fn pipelined_quick_answers_and_a_late_half_close_are_all_answered() {
+    let up = token_upstream();
+    let n = start_seed(&up.url(), &[]);
+    let addr = n.listeners[0].1;
+    let not_found = "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n";
+    let wrong_method = "GET /v1/oauth2/token HTTP/1.1\r\nHost: x\r\n\r\n";
+    for _ in 0..20 {
+        let out = pipelined_then_half_closed(
+            addr,
+            &format!("{not_found}{wrong_method}{not_found}"),
+            Duration::ZERO,
+        );
+        assert_eq!(out.matches("HTTP/1.1 404").count(), 2, "{out}");
+        assert_eq!(out.matches("HTTP/1.1 405").count(), 1, "{out}");
+    }
+    let one = format!(
+        "POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{FORM}",
+        FORM.len()
+    );
+    for delay in [5, 50] {
+        let out =
+            pipelined_then_half_closed(addr, &format!("{one}{one}"), Duration::from_millis(delay));
+        assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
+    }
 }
 
 /// A loopback upstream that answers every request on a connection with `answer` and keeps

@@ -285,13 +285,15 @@ impl TokenSource {
         let sending = self.transport.send(request, self.limits.max_response_bytes);
         let received = match tokio::time::timeout(self.limits.total_timeout, sending).await {
             Ok(Ok(received)) => received,
+            Ok(Err(TransportError::Unavailable(e))) => return Err(InvokeError::Internal(e)),
             Ok(Err(
                 TransportError::Connect(e) | TransportError::Broken(e) | TransportError::Timeout(e),
             )) => return Err(fail(format!("token endpoint: {e}"))),
             Ok(Err(TransportError::TooLarge)) => {
                 return Err(fail("token endpoint: the answer is too large".to_owned()));
             }
-            Err(_) => return Err(fail("token endpoint: timed out".to_owned())),
+            // reqwest's own timeout, the same length, usually ends the call first.
+            Err(_) => return Err(fail("token endpoint: operation timed out".to_owned())),
         };
         let (status, body) = (received.status, received.body);
         let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);

@@ -97,7 +97,7 @@ impl Transport for LazyClient {
                     "a written-out request needs the h1 client".to_owned(),
                 ));
             };
-            let client = self.get().map_err(TransportError::Connect)?;
+            let client = self.get().map_err(TransportError::Unavailable)?;
             let mut builder = client
                 .request(method.clone(), url.clone())
                 .headers(headers.clone());

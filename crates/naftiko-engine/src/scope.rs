@@ -173,7 +173,6 @@ fn descend<'r>(value: Cow<'r, Value>, rest: &[String]) -> Option<Cow<'r, Value>>
     }
 }
 
-/// Helpers for unit tests of modules that render templates.
 /// A value as text for a query, header, form field or path segment: strings raw, numbers and
 /// booleans as JSON, arrays and objects as compact JSON; `None` for null.
 pub(crate) fn scalar_text(v: &Value) -> Option<String> {
@@ -184,6 +183,7 @@ pub(crate) fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+/// Helpers for unit tests of modules that render templates.
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;

@@ -80,16 +80,24 @@ pub struct Received {
 
 /// Why a transport could not deliver an answer. The texts must carry no URL (a query may
 /// hold credentials); the engine redacts bound values from them too.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
     /// The connection could not be opened.
+    #[error("{0}")]
     Connect(String),
     /// The exchange broke off, or the answer was not valid HTTP.
+    #[error("{0}")]
     Broken(String),
     /// The answer's body is larger than the limit.
+    #[error("the answer is larger than the limit")]
     TooLarge,
     /// The transport's own deadline passed.
+    #[error("{0}")]
     Timeout(String),
+    /// The transport cannot be used at all (its set-up failed: naftiko's fault, not the
+    /// upstream's).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// An exchange under way.

@@ -140,6 +140,7 @@ impl Upstream {
                 })
             }
             Ok(Err(TransportError::Timeout(_))) | Err(_) => Err(timed_out()),
+            Ok(Err(TransportError::Unavailable(detail))) => Err(InvokeError::Internal(detail)),
         }
     }
 

@@ -27,30 +27,22 @@ pub struct Chunked {
     state: ChunkState,
 }
 
-/// Longest chunk-size line (with extensions) accepted.
-const MAX_SIZE_LINE: usize = 4096;
+/// Longest chunk-size line (with extensions) accepted: hyper's limit on a body's
+/// extensions, so that a line hyper takes is taken here too.
+const MAX_SIZE_LINE: usize = 16 * 1024;
 /// Most trailer bytes accepted.
 const MAX_TRAILERS: usize = 64 * 1024;
 
 /// Why a chunked body could not be decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
     /// Not valid chunked coding.
+    #[error("malformed chunked body: {0}")]
     Malformed(&'static str),
     /// More data than the limit.
+    #[error("the chunked body is larger than the limit")]
     TooLarge,
 }
-
-impl std::fmt::Display for ChunkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChunkError::Malformed(what) => write!(f, "malformed chunked body: {what}"),
-            ChunkError::TooLarge => f.write_str("the chunked body is larger than the limit"),
-        }
-    }
-}
-
-impl std::error::Error for ChunkError {}
 
 impl Chunked {
     /// Consumes what it can of `input`, appending chunk data to `out` (at most `max`
@@ -74,7 +66,9 @@ impl Chunked {
                     };
                     let size = chunk_size(&input[..end])?;
                     input.advance(end + 2);
-                    if out.len() as u64 + size > max as u64 {
+                    // `out` never holds more than `max`: compare with the room left, so
+                    // that no sum can overflow (a size of 2^64 - 1 is valid hex).
+                    if size > max.saturating_sub(out.len()) as u64 {
                         return Err(ChunkError::TooLarge);
                     }
                     self.state = if size == 0 {
@@ -282,6 +276,11 @@ mod tests {
         }
         assert_eq!(
             decode_all(b"10\r\n0123456789abcdef\r\n0\r\n\r\n", &[], 8),
+            Err(ChunkError::TooLarge)
+        );
+        // A size that would overflow a sum with the data so far is too large, not a wrap.
+        assert_eq!(
+            decode_all(b"1\r\na\r\nffffffffffffffff\r\nbbbb", &[], 1 << 20),
             Err(ChunkError::TooLarge)
         );
     }

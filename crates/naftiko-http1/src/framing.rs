@@ -10,11 +10,13 @@
 //! `Content-Length` beside it, the coding wins and the connection must not be reused.
 
 /// Why a message's framing cannot be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FramingError {
-    /// A `Content-Length` value is not a list of equal decimal numbers.
+    /// A `Content-Length` value is not a decimal number (for answers, a list of them).
+    #[error("the Content-Length header is not a number")]
     BadLength,
     /// `Content-Length` values differ.
+    #[error("the Content-Length headers conflict")]
     ConflictingLength,
 }
 
@@ -27,14 +29,6 @@ impl FramingError {
         }
     }
 }
-
-impl std::fmt::Display for FramingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
-    }
-}
-
-impl std::error::Error for FramingError {}
 
 /// Which side of an exchange a message comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +88,16 @@ pub fn has_token(value: &[u8], token: &[u8]) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
+/// True when an answer with this status never has a body (1xx, 204, 304): it carries no
+/// `Content-Length` of its own either.
+pub fn status_has_no_body(status: u16) -> bool {
+    status < 200 || status == 204 || status == 304
+}
+
 /// True when an answer with this status, to a request with this method, has no body
 /// (`HEAD`, 1xx, 204, 304).
 pub fn answer_is_bodiless(is_head: bool, status: u16) -> bool {
-    is_head || status < 200 || status == 204 || status == 304
+    is_head || status_has_no_body(status)
 }
 
 /// True when a request with this method carries `Content-Length` even without a body

@@ -30,34 +30,30 @@ pub struct AnswerHead {
 }
 
 /// Why an answer head cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerHeadError {
     /// Not an HTTP/1.x answer head.
+    #[error("the answer is not HTTP/1.1: {0}")]
     Malformed(String),
-    /// Its framing cannot be trusted.
-    Framing(FramingError),
+    /// Its `Content-Length` is not a number.
+    #[error("the answer's Content-Length is not a number")]
+    BadLength,
+    /// Its `Content-Length` values differ.
+    #[error("the answer has conflicting Content-Length headers")]
+    ConflictingLength,
     /// Larger than the limit.
+    #[error("the answer head is larger than {0} bytes")]
     TooLarge(usize),
 }
 
-impl std::fmt::Display for AnswerHeadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AnswerHeadError::Malformed(e) => write!(f, "the answer is not HTTP/1.1: {e}"),
-            AnswerHeadError::Framing(FramingError::BadLength) => {
-                f.write_str("the answer's Content-Length is not a number")
-            }
-            AnswerHeadError::Framing(FramingError::ConflictingLength) => {
-                f.write_str("the answer has conflicting Content-Length headers")
-            }
-            AnswerHeadError::TooLarge(max) => {
-                write!(f, "the answer head is larger than {max} bytes")
-            }
+impl From<FramingError> for AnswerHeadError {
+    fn from(e: FramingError) -> Self {
+        match e {
+            FramingError::BadLength => AnswerHeadError::BadLength,
+            FramingError::ConflictingLength => AnswerHeadError::ConflictingLength,
         }
     }
 }
-
-impl std::error::Error for AnswerHeadError {}
 
 /// Most headers an answer may carry.
 pub const MAX_ANSWER_HEADERS: usize = 100;
@@ -97,8 +93,7 @@ pub fn parse_answer_head(
     for h in response.headers.iter() {
         let name = h.name.as_bytes();
         if name.eq_ignore_ascii_case(b"content-length") {
-            framing::content_length(framing::Side::Answer, &mut length, h.value)
-                .map_err(AnswerHeadError::Framing)?;
+            framing::content_length(framing::Side::Answer, &mut length, h.value)?;
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             coded = true;
             chunked = framing::is_chunked(h.value);

@@ -16,9 +16,9 @@
 //! request targets that are not a path. Which requests stay here is decided by
 //! `naftiko_http1::decode_head` (the wire rules shared with the upstream client; fuzzed).
 //!
-//! A client that half-closes (`shutdown(SHUT_WR)`) after pipelining requests gets the
-//! answers to every request it sent, as hyper gives them; one that closes while its only
-//! request is being answered has gone away (499).
+//! A client that half-closes (`shutdown(SHUT_WR)`) after pipelining requests on the
+//! connection gets the answers to every request it sent, as hyper gives them; one that
+//! closes while its only request is being answered has gone away (499).
 
 use std::io;
 use std::pin::Pin;
@@ -67,6 +67,7 @@ pub(crate) async fn serve(
         buf: BytesMut::with_capacity(4096),
         out: Vec::with_capacity(1024),
         max_head: shared.limits.max_header_bytes.max(8192),
+        pipelined: false,
         eof: false,
     };
     // One timer for the connection's header deadlines: moving the deadline forward is a
@@ -121,6 +122,9 @@ struct Conn<'s> {
     out: Vec<u8>,
     /// Largest request head.
     max_head: usize,
+    /// The client has pipelined on this connection: bytes beyond a request were buffered
+    /// when its answer began. A close from such a client is a half-close, not going away.
+    pipelined: bool,
     /// The client half-closed after pipelining: answer what is buffered, read no more.
     eof: bool,
 }
@@ -237,11 +241,12 @@ impl Conn<'_> {
         Some(self.buf.split_to(len).freeze())
     }
 
-    /// Runs the REST handler. A client that closes its side meanwhile, with nothing more
-    /// pipelined, abandons the request: the handler is dropped (and logs 499) and `None`
-    /// returned. With pipelined bytes buffered, it only half-closed: every request it sent
-    /// is answered. Pipelined bytes are kept, up to a bound.
+    /// Runs the REST handler. A client that closes its side meanwhile abandons the
+    /// request (the handler is dropped and logs 499; `None`), unless it has pipelined on
+    /// this connection: then it only half-closed, and every request it sent is answered
+    /// (as hyper answers them). Pipelined bytes are kept, up to a bound.
     async fn answer(&mut self, incoming: rest::Incoming, body: Bytes) -> Option<rest::Reply> {
+        self.pipelined |= !self.buf.is_empty();
         let handler = rest::serve(&self.shared.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
         let bound = self.max_head + self.shared.app.max_body_bytes;
@@ -250,9 +255,9 @@ impl Conn<'_> {
             tokio::select! {
                 response = &mut handler => return Some(response),
                 read = self.stream.read_buf(&mut self.buf), if room && !self.eof => match read {
-                    Ok(0) if !self.buf.is_empty() => self.eof = true,
+                    Ok(0) if self.pipelined || !self.buf.is_empty() => self.eof = true,
                     Ok(0) | Err(_) => return None,
-                    Ok(_) => {}
+                    Ok(_) => self.pipelined = true,
                 },
             }
         }
@@ -326,9 +331,7 @@ async fn finish(
     close: bool,
     is_head: bool,
 ) -> io::Result<()> {
-    let bodiless = status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
+    let bodiless = naftiko_http1::framing::status_has_no_body(status.as_u16());
     if !bodiless {
         push_content_length(out, body.len());
     }

@@ -258,10 +258,16 @@ fn is_over_limit(e: &axum::Error) -> bool {
 /// 400: the body's framing is broken (a malformed chunked body): what hyper found wrong.
 fn unreadable_body(e: &axum::Error) -> Response {
     let mut detail = String::from("the request body is malformed");
+    let mut seen: Vec<String> = Vec::new();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
+        // Errors often repeat their source's text: each one once.
+        let text = s.to_string();
+        if !seen.iter().any(|t| t.contains(&text)) {
+            detail.push_str(": ");
+            detail.push_str(&text);
+        }
+        seen.push(text);
         source = s.source();
     }
     problem::problem(StatusCode::BAD_REQUEST, "bad-body", &detail, Map::new())
