@@ -12,8 +12,9 @@
 # knows them) while a loopback token endpoint answers one request through the seed
 # capability. Names stay valid across edits elsewhere (a Rust symbol's hash comes from its
 # crate's metadata, not its code); functions added later are laid out after the listed ones,
-# so a stale file costs memory, never correctness. Regenerate after larger changes, or
-# after a toolchain upgrade; CI fails once fewer than 90 % of the listed names are left in
+# so a stale file costs memory, never correctness. Regenerate after larger changes, after
+# a crate gains or loses a dependency (its metadata, and so every hash, changes), or after a
+# toolchain upgrade; CI fails once fewer than 90 % of the listed names are left in
 # the release binary (scripts/symbol-order-check.sh, which bench-startup.sh runs too).
 #
 # Usage: scripts/symbol-order.sh        (needs valgrind and python3; about a minute)
