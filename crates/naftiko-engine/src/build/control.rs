@@ -22,12 +22,18 @@ pub(super) fn build(b: &mut Builder<'_>, c: &ExposesControl) {
     if b.control.is_some() {
         return;
     }
-    b.control = Some(ControlService {
-        address: c
-            .address
-            .as_ref()
-            .map(|a| a.value.clone())
-            .unwrap_or_else(|| "127.0.0.1".to_owned()),
-        port: c.port.as_ref().map(|p| p.value).unwrap_or(9100),
-    });
+    let address = c
+        .address
+        .as_ref()
+        .map(|a| a.value.clone())
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    let port = c.port.as_ref().map(|p| p.value).unwrap_or(9100);
+    b.warn_if_open(
+        "control",
+        "control",
+        &address,
+        port,
+        c.authentication.is_some(),
+    );
+    b.control = Some(ControlService { address, port });
 }

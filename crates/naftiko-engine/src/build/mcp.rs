@@ -26,6 +26,9 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, m: &ExposesMcp, ops: 
             McpListen::Http(host, port)
         }
     };
+    if let McpListen::Http(host, port) = &listen {
+        b.warn_if_open("mcp", &namespace, host, *port, m.authentication.is_some());
+    }
     let Some(cap) = &d.doc.capability else { return };
     let tools: Vec<ToolSpec> = m
         .tools
@@ -179,6 +182,9 @@ pub(super) fn expose_rest_operations(b: &mut Builder<'_>) {
     let Some(listen) = &b.options.expose_mcp else {
         return;
     };
+    if let McpListen::Http(host, port) = listen {
+        b.warn_if_open("mcp", EXPOSED_MCP_NAMESPACE, host, *port, false);
+    }
     let mut tools = std::mem::take(&mut b.rest_tools);
     let mut seen: HashSet<String> = HashSet::new();
     for t in &mut tools {

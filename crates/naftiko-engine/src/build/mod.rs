@@ -62,7 +62,7 @@ impl Runtime {
 
 impl<'o> Builder<'o> {
     fn new(options: &'o BuildOptions) -> Self {
-        Builder {
+        let mut b = Builder {
             options,
             secrets: Secrets::default(),
             metrics: Arc::new(crate::metrics::Metrics::default()),
@@ -78,7 +78,11 @@ impl<'o> Builder<'o> {
             capabilities: Vec::new(),
             known_consumed: HashSet::new(),
             known_exposed: HashSet::new(),
+        };
+        if let Some((address, port)) = &options.control {
+            b.warn_if_open("control", "control", address, *port, false);
         }
+        b
     }
 
     /// Builds one capability file: its bindings, consumed APIs, functions and every

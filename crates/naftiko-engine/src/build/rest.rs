@@ -17,7 +17,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
     b.known_exposed.insert(namespace.clone());
     let (address, port) =
         b.options
-            .listen_at(&namespace, &rest.address, &rest.port, "0.0.0.0", 8080);
+            .listen_at(&namespace, &rest.address, &rest.port, "127.0.0.1", 8080);
     let mut routes = Vec::new();
     for resource in &rest.resources {
         let path = text(&resource.path).unwrap_or_default();
@@ -78,6 +78,13 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
             });
         }
     }
+    b.warn_if_open(
+        "rest",
+        &namespace,
+        &address,
+        port,
+        rest.authentication.is_some(),
+    );
     b.services.push(RestService {
         namespace,
         file: d.path.clone(),

@@ -14,7 +14,14 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, sk: &ExposesSkill, op
     b.known_exposed.insert(namespace.clone());
     let (address, port) = b
         .options
-        .listen_at(&namespace, &sk.address, &sk.port, "0.0.0.0", 8090);
+        .listen_at(&namespace, &sk.address, &sk.port, "127.0.0.1", 8090);
+    b.warn_if_open(
+        "skill",
+        &namespace,
+        &address,
+        port,
+        sk.authentication.is_some(),
+    );
     let skills = sk.skills.iter().map(|s| skill(b, d, s, ops)).collect();
     b.skills.push(SkillService {
         namespace,
@@ -143,6 +150,7 @@ pub(super) fn expose_derived(b: &mut Builder<'_>) {
     let Some((address, port)) = &b.options.expose_skill else {
         return;
     };
+    b.warn_if_open("skill", EXPOSED_SKILL_NAMESPACE, address, *port, false);
     b.skills.push(SkillService {
         namespace: EXPOSED_SKILL_NAMESPACE.to_owned(),
         description: Some(

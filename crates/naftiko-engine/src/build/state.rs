@@ -64,6 +64,31 @@ pub(super) struct DocOps {
 }
 
 impl Builder<'_> {
+    /// Warns when an exposes block listens beyond this host: naftiko does not authenticate
+    /// callers yet, so anyone who reaches the address can call what it serves.
+    pub(super) fn warn_if_open(
+        &mut self,
+        kind: &str,
+        namespace: &str,
+        address: &str,
+        port: u16,
+        declares_authentication: bool,
+    ) {
+        if is_loopback(address) {
+            return;
+        }
+        let why = if declares_authentication {
+            "its `authentication` is not enforced yet"
+        } else {
+            "it declares no `authentication`"
+        };
+        self.warnings.push(format!(
+            "{kind} exposes `{namespace}` listens on {address}:{port}, beyond this host, and {why}: \
+             anyone who reaches that address can call it (without `address`, a block listens on \
+             127.0.0.1 only)"
+        ));
+    }
+
     /// Adds an operation; its id.
     pub(super) fn push_op(&mut self, info: OperationInfo, built: Invocable) -> OpId {
         let id = OpId(self.ops.len());
@@ -83,4 +108,13 @@ pub(super) fn problem(loc: &Loc, message: impl Into<String>) -> BuildProblem {
 /// The text of an optional spec string.
 pub(super) fn text(t: &Option<naftiko_spec::model::Text>) -> Option<String> {
     t.as_ref().map(|t| t.value.clone())
+}
+
+/// True for an address only this host can reach: `localhost` and loopback IPs.
+fn is_loopback(address: &str) -> bool {
+    let host = address.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

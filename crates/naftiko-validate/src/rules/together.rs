@@ -31,11 +31,12 @@ pub fn route_key(path: &str) -> String {
     out
 }
 
-/// True when two listening addresses can collide (the same, or one is a wildcard).
+/// True when two listening addresses can collide (the same, or one is a wildcard). A block
+/// without `address` listens on `127.0.0.1`.
 fn same_address(a: Option<&Text>, b: Option<&Text>) -> bool {
     let norm = |t: Option<&Text>| match t.map(|t| t.value.as_str()) {
-        None | Some("0.0.0.0") | Some("::") => None,
-        Some("localhost") => Some("127.0.0.1".to_string()),
+        Some("0.0.0.0") | Some("::") => None,
+        None | Some("localhost") => Some("127.0.0.1".to_string()),
         Some(other) => Some(other.to_ascii_lowercase()),
     };
     match (norm(a), norm(b)) {
