@@ -449,25 +449,11 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
     }
-    match (o.has("template"), location.is_some()) {
-        (true, true) => {
-            let loc = o.loc(cx);
-            cx.push(Diagnostic::error(
-                rule::CONFLICTING_FIELDS,
-                loc,
-                "an MCP prompt has `template` or `location`, not both",
-            ));
-        }
-        (false, false) => {
-            let loc = o.loc(cx);
-            cx.push(Diagnostic::error(
-                rule::REQUIRED_FIELD,
-                loc,
-                "an MCP prompt needs `template` or `location`",
-            ));
-        }
-        _ => {}
-    }
+    o.one_of(
+        cx,
+        ("template", o.has("template")),
+        ("location", location.is_some()),
+    );
     let loc = o.loc(cx);
     o.finish(cx);
     Some(McpPrompt {
@@ -589,25 +575,11 @@ fn read_skill_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillT
         .take("from")
         .and_then(|(n, p)| read_skill_tool_from(cx, n, &p));
     let instruction = t.text(cx, "instruction");
-    match (t.has("from"), t.has("instruction")) {
-        (true, true) => {
-            let loc = t.loc(cx);
-            cx.push(Diagnostic::error(
-                rule::CONFLICTING_FIELDS,
-                loc,
-                "a skill tool has `from` or `instruction`, not both",
-            ));
-        }
-        (false, false) => {
-            let loc = t.loc(cx);
-            cx.push(Diagnostic::error(
-                rule::REQUIRED_FIELD,
-                loc,
-                "a skill tool needs `from` or `instruction`",
-            ));
-        }
-        _ => {}
-    }
+    t.one_of(
+        cx,
+        ("from", t.has("from")),
+        ("instruction", t.has("instruction")),
+    );
     let loc = t.loc(cx);
     t.finish(cx);
     Some(SkillTool {
@@ -764,5 +736,62 @@ fn local(cx: &mut Cx<'_>, o: &mut Obj<'_>, buffer: bool) {
             int_in(cx, &mut l, "buffer-size", 10, 10000);
         }
         l.finish(cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// An MCP prompt takes `template` or `location`, a skill tool `from` or `instruction`:
+    /// exactly one of each pair, both being one error and neither another.
+    #[test]
+    fn alternatives_need_exactly_one() {
+        let text = "naftiko: 1.0.0-alpha2
+capability:
+  exposes:
+  - type: mcp
+    namespace: m
+    prompts:
+    - name: both
+      template: []
+      location: file:///p.md
+    - name: neither
+  - type: skill
+    namespace: s
+    skills:
+    - name: k
+      tools:
+      - name: both
+        from: {sourceNamespace: m, action: a}
+        instruction: x.md
+      - name: neither
+";
+        let doc = crate::load_str(Path::new("alternatives.yaml").into(), text);
+        let said: Vec<(&str, &str)> = doc
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.message.as_str()))
+            .collect();
+        for expected in [
+            (
+                "conflicting-fields",
+                "an MCP prompt has `template` or `location`, not both",
+            ),
+            (
+                "required-field",
+                "an MCP prompt needs `template` or `location`",
+            ),
+            (
+                "conflicting-fields",
+                "a skill tool has `from` or `instruction`, not both",
+            ),
+            (
+                "required-field",
+                "a skill tool needs `from` or `instruction`",
+            ),
+        ] {
+            assert!(said.contains(&expected), "{expected:?} not in {said:#?}");
+        }
     }
 }

@@ -238,6 +238,24 @@ impl<'n> Obj<'n> {
             .map(|(k, _)| k)
     }
 
+    /// Exactly one of two alternative fields, `(name, given)` each: both given is
+    /// `conflicting-fields`, neither `required-field`, at the mapping.
+    pub(crate) fn one_of(&self, cx: &mut Cx<'_>, a: (&str, bool), b: (&str, bool)) {
+        let (rule, message) = match (a.1, b.1) {
+            (true, true) => (
+                rule::CONFLICTING_FIELDS,
+                format!("{} has `{}` or `{}`, not both", self.what, a.0, b.0),
+            ),
+            (false, false) => (
+                rule::REQUIRED_FIELD,
+                format!("{} needs `{}` or `{}`", self.what, a.0, b.0),
+            ),
+            _ => return,
+        };
+        let loc = self.loc(cx);
+        cx.push(Diagnostic::error(rule, loc, message));
+    }
+
     /// Location of the whole mapping.
     pub(crate) fn loc(&self, cx: &Cx<'_>) -> Loc {
         cx.loc(self.node, &self.pointer)
