@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use md5::Md5;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
+use crate::digest;
 use crate::error::InvokeError;
 use crate::prepared::Prepared;
 use crate::scope::{Resolve, Tpl};
@@ -328,51 +327,28 @@ impl TokenSource {
     }
 }
 
-/// The fields of a `WWW-Authenticate: Digest …` challenge.
-#[derive(Debug, Default, PartialEq)]
+/// The fields of a `WWW-Authenticate: Digest …` challenge that an answer needs.
+#[derive(Debug, PartialEq)]
 struct DigestChallenge {
     realm: String,
     nonce: String,
     opaque: Option<String>,
     qop_auth: bool,
-    sha256: bool,
+    algorithm: digest::Algorithm,
 }
 
+/// The challenge, when it is Digest with an algorithm naftiko answers (MD5, SHA-256).
 fn parse_digest_challenge(header: &str) -> Option<DigestChallenge> {
-    let rest = header.trim().strip_prefix("Digest")?.trim_start();
-    let mut c = DigestChallenge::default();
-    let mut algorithm = String::from("MD5");
-    let mut input = rest;
-    while !input.is_empty() {
-        let (key, after) = input.split_once('=')?;
-        let key = key
-            .trim()
-            .trim_start_matches(',')
-            .trim()
-            .to_ascii_lowercase();
-        let after = after.trim_start();
-        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            (&quoted[..end], &quoted[end + 1..])
-        } else {
-            let end = after.find(',').unwrap_or(after.len());
-            (after[..end].trim(), &after[end..])
-        };
-        match key.as_str() {
-            "realm" => c.realm = value.to_owned(),
-            "nonce" => c.nonce = value.to_owned(),
-            "opaque" => c.opaque = Some(value.to_owned()),
-            "qop" => c.qop_auth = value.split(',').any(|q| q.trim() == "auth"),
-            "algorithm" => algorithm = value.to_owned(),
-            _ => {}
-        }
-        input = remaining.trim_start().trim_start_matches(',').trim_start();
-    }
-    c.sha256 = algorithm.eq_ignore_ascii_case("SHA-256");
-    if !c.sha256 && !algorithm.eq_ignore_ascii_case("MD5") {
-        return None;
-    }
-    Some(c)
+    let p = digest::params(header)?;
+    let algorithm = digest::Algorithm::parse(digest::param(&p, "algorithm").unwrap_or("MD5"))?;
+    Some(DigestChallenge {
+        realm: digest::param(&p, "realm").unwrap_or_default().to_owned(),
+        nonce: digest::param(&p, "nonce").unwrap_or_default().to_owned(),
+        opaque: digest::param(&p, "opaque").map(str::to_owned),
+        qop_auth: digest::param(&p, "qop")
+            .is_some_and(|q| q.split(',').any(|q| q.trim() == "auth")),
+        algorithm,
+    })
 }
 
 static CNONCE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -384,15 +360,6 @@ fn digest_response(
     method: &str,
     uri: &str,
 ) -> String {
-    let h = |s: &str| -> String {
-        if c.sha256 {
-            hex(&Sha256::digest(s.as_bytes()))
-        } else {
-            hex(&Md5::digest(s.as_bytes()))
-        }
-    };
-    let ha1 = h(&format!("{user}:{}:{password}", c.realm));
-    let ha2 = h(&format!("{method}:{uri}"));
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -402,18 +369,22 @@ fn digest_response(
         std::process::id(),
         CNONCE_COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let cnonce = hex(&Sha256::digest(seed.as_bytes()))[..16].to_owned();
+    let cnonce = digest::Algorithm::Sha256.hash(&seed)[..16].to_owned();
     let nc = "00000001";
-    let response = if c.qop_auth {
-        h(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", c.nonce))
-    } else {
-        h(&format!("{ha1}:{}:{ha2}", c.nonce))
-    };
+    let ha1 = digest::ha1(c.algorithm, user, &c.realm, password);
+    let response = digest::response(&digest::Inputs {
+        algorithm: c.algorithm,
+        ha1: &ha1,
+        method,
+        uri,
+        nonce: &c.nonce,
+        qop_auth: c.qop_auth.then_some((nc, cnonce.as_str())),
+    });
     let mut out = format!(
         "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", algorithm={}, response=\"{response}\"",
         c.realm,
         c.nonce,
-        if c.sha256 { "SHA-256" } else { "MD5" }
+        c.algorithm.name()
     );
     if c.qop_auth {
         out.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
@@ -422,10 +393,6 @@ fn digest_response(
         out.push_str(&format!(", opaque=\"{o}\""));
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -439,7 +406,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.realm, "http-auth@example.org");
-        assert!(c.qop_auth && !c.sha256);
+        assert!(c.qop_auth && c.algorithm == digest::Algorithm::Md5);
         assert_eq!(
             c.opaque.as_deref(),
             Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS")
@@ -454,7 +421,7 @@ mod tests {
             nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093".into(),
             opaque: Some("5ccc069c403ebaf9f0171e9517f40e41".into()),
             qop_auth: true,
-            sha256: false,
+            algorithm: digest::Algorithm::Md5,
         };
         let header = digest_response(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html");
         let cnonce = header
@@ -464,11 +431,11 @@ mod tests {
             .split('"')
             .next()
             .unwrap();
-        let ha1 = hex(&Md5::digest(b"Mufasa:testrealm@host.com:Circle Of Life"));
-        let ha2 = hex(&Md5::digest(b"GET:/dir/index.html"));
-        let expect = hex(&Md5::digest(
-            format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:{cnonce}:auth:{ha2}")
-                .as_bytes(),
+        let md5 = digest::Algorithm::Md5;
+        let ha1 = md5.hash("Mufasa:testrealm@host.com:Circle Of Life");
+        let ha2 = md5.hash("GET:/dir/index.html");
+        let expect = md5.hash(&format!(
+            "{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:{cnonce}:auth:{ha2}"
         ));
         assert!(
             header.contains(&format!("response=\"{expect}\"")),

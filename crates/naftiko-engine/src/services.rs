@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::catalog::{PromptSpec, ResourceSpec};
+use crate::guard::Guard;
 use crate::ids::OpId;
 use crate::tools::ToolSpec;
 
@@ -15,12 +16,14 @@ pub const EXPOSED_SKILL_NAMESPACE: &str = "naftiko-skills";
 pub const EXPOSED_MCP_NAMESPACE: &str = "naftiko";
 
 /// The control port (health, status, metrics).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ControlService {
     /// Address (default `127.0.0.1`).
     pub address: String,
     /// Port.
     pub port: u16,
+    /// The inbound authentication it enforces.
+    pub guard: Option<Arc<Guard>>,
 }
 
 /// A capability served, for `/status`.
@@ -58,6 +61,8 @@ pub struct McpService {
     pub resources: Vec<ResourceSpec>,
     /// Its prompts.
     pub prompts: Vec<PromptSpec>,
+    /// The inbound authentication it enforces (never for stdio).
+    pub guard: Option<Arc<Guard>>,
 }
 
 /// A segment of an exposed route.
@@ -87,6 +92,8 @@ pub struct Route {
     pub method: http::Method,
     /// The operation.
     pub op: OpId,
+    /// The inbound authentication of its exposes block.
+    pub guard: Option<Arc<Guard>>,
 }
 
 /// One exposes block of type `rest`, built.

@@ -19,6 +19,8 @@ pub struct SkillService {
     pub port: u16,
     /// The skills.
     pub skills: Vec<SkillSpec>,
+    /// The inbound authentication it enforces.
+    pub guard: Option<std::sync::Arc<crate::guard::Guard>>,
 }
 
 /// A skill.

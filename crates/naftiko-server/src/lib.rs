@@ -14,6 +14,7 @@
 pub mod access;
 mod conn;
 pub mod control;
+mod guard;
 pub mod h1;
 mod limits;
 pub mod mcp;
@@ -202,7 +203,22 @@ async fn rest_listeners(
                 routes.push(format!("{} {} → {}", r.method, r.path, target));
             }
         }
+        let metadata = services
+            .iter()
+            .flat_map(|s| &s.routes)
+            .filter_map(|r| r.guard.as_ref()?.resource_server())
+            .map(|rs| rs.protected_resource().clone())
+            .fold(
+                Vec::<naftiko_engine::guard::oauth2::ProtectedResource>::new(),
+                |mut all, m| {
+                    if !all.iter().any(|x| x.url == m.url) {
+                        all.push(m);
+                    }
+                    all
+                },
+            );
         let rest_app = Arc::new(RestApp {
+            metadata,
             runtime: runtime.clone(),
             router,
             max_body_bytes: options.max_body_bytes,
@@ -248,7 +264,10 @@ async fn mcp_listeners(
                     namespaces,
                     routes,
                     listener,
-                    app: mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
+                    app: guard::protect(
+                        mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
+                        s.guard.clone(),
+                    ),
                     rest: None,
                 });
             }
@@ -277,7 +296,10 @@ async fn skill_listeners(
             namespaces,
             routes,
             listener,
-            app: skill::router(runtime.clone(), i, bound.clone()),
+            app: guard::protect(
+                skill::router(runtime.clone(), i, bound.clone()),
+                s.guard.clone(),
+            ),
             rest: None,
         });
     }
@@ -337,7 +359,7 @@ async fn control_listener(
         .map(str::to_owned)
         .to_vec(),
         listener,
-        app: control::router(state),
+        app: guard::protect(control::router(state), c.guard.clone()),
         rest: None,
     })
 }

@@ -34,6 +34,8 @@ pub struct RestApp {
     pub limit: Arc<tokio::sync::Semaphore>,
     /// Where access lines go (`tracing` events when `None`).
     pub access: Option<Arc<dyn AccessSink>>,
+    /// The protected-resource metadata of the listener's `oauth2` blocks.
+    pub metadata: Vec<naftiko_engine::guard::oauth2::ProtectedResource>,
 }
 
 /// An axum router serving `app` for every path.
@@ -292,6 +294,17 @@ async fn respond(
     body: RequestBody,
     found: Match<'_>,
 ) -> (Reply, Option<u16>) {
+    if let Match::Found {
+        guard: Some(guard), ..
+    }
+    | Match::MethodNotAllowed {
+        guard: Some(guard), ..
+    } = &found
+        && let Some(refused) =
+            crate::guard::check(guard, &incoming, incoming.method(), incoming.uri()).await
+    {
+        return (Reply::Response(refused), None);
+    }
     let (op, route, params) = match found {
         Match::Found {
             op, route, params, ..
@@ -313,7 +326,12 @@ async fn respond(
                 None,
             );
         }
-        Match::NotFound => return (Reply::Response(problem::not_found(0)), None),
+        Match::NotFound => {
+            let (method, path) = (incoming.method(), incoming.uri().path());
+            let answer = crate::guard::metadata(&app.metadata, method, path)
+                .unwrap_or_else(|| problem::not_found(0));
+            return (Reply::Response(answer), None);
+        }
     };
     let too_large = || body_too_large(app.max_body_bytes);
     // (The h1 loop has refused a body over the limit before reading it.)

@@ -6,11 +6,12 @@
 //! routes; validation has already refused real conflicts, and this matcher cannot panic on
 //! any path a capability declares.
 
+use naftiko_engine::guard::Guard;
 use naftiko_engine::metrics::{Metrics, OperationMetrics};
 use naftiko_engine::{OpId, Route, Segment};
 use percent_encoding::percent_decode_str;
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// One path with the operations per method.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Handler {
     /// `METHOD path`, the metrics label.
     label: String,
     metrics: OnceLock<OperationMetrics>,
+    /// The inbound authentication of the route's exposes block.
+    guard: Option<Arc<Guard>>,
 }
 
 impl PartialEq for Handler {
@@ -39,12 +42,13 @@ impl PartialEq for Handler {
 }
 
 impl Handler {
-    fn new(method: &http::Method, op: OpId, path: &str) -> Self {
+    fn new(route: &Route, path: &str) -> Self {
         Handler {
-            method: method.clone(),
-            op,
-            label: format!("{method} {path}"),
+            method: route.method.clone(),
+            op: route.op,
+            label: format!("{} {path}", route.method),
             metrics: OnceLock::new(),
+            guard: route.guard.clone(),
         }
     }
 
@@ -75,6 +79,8 @@ pub enum Match<'r> {
         handler: Option<&'r Handler>,
         /// Path variables by name.
         params: Vec<(String, String)>,
+        /// The inbound authentication to pass first.
+        guard: Option<&'r Guard>,
     },
     /// The path exists but not for this method; the allowed methods.
     MethodNotAllowed {
@@ -82,6 +88,8 @@ pub enum Match<'r> {
         route: &'r str,
         /// Allowed methods.
         allow: Vec<http::Method>,
+        /// The inbound authentication of the path's first method, to pass first.
+        guard: Option<&'r Guard>,
     },
     /// A path segment is not valid percent-encoded UTF-8.
     BadPath,
@@ -99,7 +107,7 @@ impl Router {
         {
             Some(e) => {
                 if !e.methods.iter().any(|h| h.method == route.method) {
-                    let handler = Handler::new(&route.method, route.op, &e.path);
+                    let handler = Handler::new(route, &e.path);
                     e.methods.push(handler);
                 }
             }
@@ -110,7 +118,7 @@ impl Router {
                     .segments
                     .iter()
                     .all(|s| matches!(s, Segment::Literal(_))),
-                methods: vec![Handler::new(&route.method, route.op, &route.path)],
+                methods: vec![Handler::new(route, &route.path)],
             }),
         }
     }
@@ -170,10 +178,12 @@ fn choose<'r>(entry: &'r Entry, method: &http::Method, params: Params) -> Match<
             route: &entry.path,
             handler: (h.method == method).then_some(h),
             params,
+            guard: h.guard.as_deref(),
         },
         None => Match::MethodNotAllowed {
             route: &entry.path,
             allow: entry.methods.iter().map(|h| h.method.clone()).collect(),
+            guard: entry.methods.first().and_then(|h| h.guard.as_deref()),
         },
     }
 }
@@ -256,6 +266,7 @@ mod tests {
         let mut r = Router::default();
         for (m, p, op) in routes {
             r.add(&Route {
+                guard: None,
                 path: (*p).to_owned(),
                 segments: segments(p),
                 method: http::Method::from_bytes(m.as_bytes()).unwrap(),

@@ -159,6 +159,8 @@ rules! {
     TEMPLATE_UNRESOLVED = "template-unresolved", Error, "A template variable refers to no bind, input or step.";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";
     JSONPATH_JAYWAY = "jsonpath-jayway", Info, "A JSONPath uses Jayway syntax that was normalised to RFC 9535.";
+    AUTH_UNENFORCEABLE = "auth-unenforceable", Error, "An exposes block's `authentication` lacks what naftiko needs to enforce it (a token, user, password, key value, or introspection credentials).";
+    AUTH_LITERAL_SECRET = "auth-literal-secret", Warning, "A credential is written in the file rather than bound (`{{NAME}}` from `binds`).";
     BIND_UNUSED = "bind-unused", Warning, "A bound variable is referenced by no template.";
     NAMESPACE_DUPLICATE = "namespace-duplicate", Error, "Two files validated together declare the same namespace.";
     ROUTE_CONFLICT = "route-conflict", Error, "Two exposed routes collide on one address, port and method.";
@@ -172,7 +174,7 @@ rules! {
     NAFTIKO_ADDRESS_NOT_EXAMPLE = "naftiko-address-not-example", Warning, "A rest/mcp/skill `address` must not end with `example.com`.";
     NAFTIKO_AGGREGATE_FUNCTION_DESCRIPTION = "naftiko-aggregate-function-description", Warning, "Aggregate functions need a `description`.";
     NAFTIKO_AGGREGATE_SEMANTICS_CONSISTENCY = "naftiko-aggregate-semantics-consistency", Warning, "A referenced function's semantics agree with MCP hints and the REST method.";
-    NAFTIKO_MCP_AUTH_STDIO_CONFLICT = "naftiko-mcp-auth-stdio-conflict", Warning, "No `authentication` on a stdio MCP server.";
+    NAFTIKO_MCP_AUTH_STDIO_CONFLICT = "naftiko-mcp-auth-stdio-conflict", Error, "No `authentication` on a stdio MCP server (naftiko cannot enforce it there; the reference ruleset only warns).";
     NAFTIKO_OAUTH2_HTTPS_AUTHSERVER = "naftiko-oauth2-https-authserver", Error, "An oauth2 `authorizationServerUri` must use https.";
     NAFTIKO_OAUTH2_RESOURCE_HTTPS = "naftiko-oauth2-resource-https", Warning, "An oauth2 `resource` should use https.";
     NAFTIKO_OAUTH2_SCOPES_DEFINED = "naftiko-oauth2-scopes-defined", Warning, "An oauth2 exposes authentication should list `scopes`.";

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use naftiko_spec::model::{Authentication, ConsumesHttp, OAuth2Auth};
 
-use super::state::{Builder, DocBuild, problem};
+use super::state::{BindsOnly, Builder, DocBuild, problem};
 use crate::auth::{Auth, TokenSource};
 use crate::env::EnvSource;
 use crate::error::BuildProblem;
 use crate::h1_client::H1Client;
 use crate::request::ConsumedOp;
 use crate::reqwest_client::LazyClient;
-use crate::scope::{Resolve, Tpl};
+use crate::scope::Tpl;
 use crate::secrets::Secrets;
 use crate::transport::{ClientOptions, Transport};
 use crate::upstream::Upstream;
@@ -184,19 +184,9 @@ fn token_source(
     client: ClientOptions,
 ) -> Result<TokenSource, BuildProblem> {
     let render = |t: &Option<naftiko_spec::model::Text>| -> Result<Option<String>, BuildProblem> {
-        let Some(t) = t else { return Ok(None) };
-        let tpl = Tpl::compile(&t.value, &d.names).map_err(|e| problem(&t.loc, e))?;
-        if !tpl.reads_only_binds() {
-            return Err(problem(
-                &t.loc,
-                format!(
-                    "`{}`: OAuth 2.0 client settings may only use bound variables \
-                     (`{{{{env.NAME}}}}`), not request values",
-                    t.value
-                ),
-            ));
-        }
-        Ok(Some(tpl.render(&BindsOnly(&d.binds_values))))
+        t.as_ref()
+            .map(|t| d.render_binds(t, "OAuth 2.0 client settings"))
+            .transpose()
     };
     let endpoint_text = match render(&o.token_endpoint)? {
         Some(e) => e,
@@ -239,21 +229,6 @@ fn token_source(
         extra,
         secrets.clone(),
     ))
-}
-
-/// Renders bind-only templates (base URIs, OAuth 2.0 client credentials).
-struct BindsOnly<'a>(&'a [Option<String>]);
-
-impl Resolve for BindsOnly<'_> {
-    fn bind(&self, index: usize) -> Option<&str> {
-        self.0.get(index)?.as_deref()
-    }
-    fn arg(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
-        None
-    }
-    fn local(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
-        None
-    }
 }
 
 /// True when calls to `base` can skip reqwest: plain HTTP and no proxy configured.

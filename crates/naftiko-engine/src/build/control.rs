@@ -3,7 +3,7 @@
 use naftiko_spec::model::ExposesControl;
 
 use super::options::BuildOptions;
-use super::state::Builder;
+use super::state::{Builder, DocBuild};
 use crate::services::ControlService;
 
 /// The control port `--control` asks for, if any (it wins over the files).
@@ -14,11 +14,12 @@ pub(super) fn from_options(options: &BuildOptions) -> Option<ControlService> {
         .map(|(address, port)| ControlService {
             address: address.clone(),
             port: *port,
+            guard: None,
         })
 }
 
 /// A control block: used when no control port is set yet.
-pub(super) fn build(b: &mut Builder<'_>, c: &ExposesControl) {
+pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, c: &ExposesControl) {
     if b.control.is_some() {
         return;
     }
@@ -35,5 +36,10 @@ pub(super) fn build(b: &mut Builder<'_>, c: &ExposesControl) {
         port,
         c.authentication.is_some(),
     );
-    b.control = Some(ControlService { address, port });
+    let guard = super::guard::guard(b, d, c.authentication.as_ref(), "control");
+    b.control = Some(ControlService {
+        address,
+        port,
+        guard,
+    });
 }

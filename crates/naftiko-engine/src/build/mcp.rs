@@ -26,9 +26,14 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, m: &ExposesMcp, ops: 
             McpListen::Http(host, port)
         }
     };
-    if let McpListen::Http(host, port) = &listen {
-        b.warn_if_open("mcp", &namespace, host, *port, m.authentication.is_some());
-    }
+    let guard = match &listen {
+        McpListen::Http(host, port) => {
+            b.warn_if_open("mcp", &namespace, host, *port, m.authentication.is_some());
+            super::guard::guard(b, d, m.authentication.as_ref(), &namespace)
+        }
+        // validate refuses `authentication` on a stdio server.
+        McpListen::Stdio => None,
+    };
     let Some(cap) = &d.doc.capability else { return };
     let tools: Vec<ToolSpec> = m
         .tools
@@ -50,6 +55,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, m: &ExposesMcp, ops: 
         tools,
         resources,
         prompts,
+        guard,
     });
 }
 
@@ -205,6 +211,7 @@ pub(super) fn expose_rest_operations(b: &mut Builder<'_>) {
         tools,
         resources: Vec::new(),
         prompts: Vec::new(),
+        guard: None,
     });
 }
 

@@ -17,6 +17,7 @@
 mod binds;
 mod consumed;
 mod control;
+mod guard;
 mod mcp;
 mod operations;
 mod options;
@@ -128,7 +129,7 @@ impl<'o> Builder<'o> {
                 Exposes::Rest(rest) => rest::build(self, &d, rest, &mut doc_ops),
                 Exposes::Mcp(m) => mcp::build(self, &d, m, &mut doc_ops),
                 Exposes::Skill(_) => {}
-                Exposes::Control(c) => control::build(self, c),
+                Exposes::Control(c) => control::build(self, &d, c),
             }
         }
         for e in &cap.exposes {

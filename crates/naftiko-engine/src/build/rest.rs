@@ -18,6 +18,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
     let (address, port) =
         b.options
             .listen_at(&namespace, &rest.address, &rest.port, "127.0.0.1", 8080);
+    let guard = super::guard::guard(b, d, rest.authentication.as_ref(), &namespace);
     let mut routes = Vec::new();
     for resource in &rest.resources {
         let path = text(&resource.path).unwrap_or_default();
@@ -75,6 +76,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
                 segments: segs,
                 method,
                 op: id,
+                guard: guard.clone(),
             });
         }
     }

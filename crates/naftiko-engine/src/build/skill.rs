@@ -22,8 +22,10 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, sk: &ExposesSkill, op
         port,
         sk.authentication.is_some(),
     );
+    let guard = super::guard::guard(b, d, sk.authentication.as_ref(), &namespace);
     let skills = sk.skills.iter().map(|s| skill(b, d, s, ops)).collect();
     b.skills.push(SkillService {
+        guard,
         namespace,
         description: text(&sk.description),
         address,
@@ -159,5 +161,6 @@ pub(super) fn expose_derived(b: &mut Builder<'_>) {
         address: address.clone(),
         port: *port,
         skills: std::mem::take(&mut b.derived_skills),
+        guard: None,
     });
 }

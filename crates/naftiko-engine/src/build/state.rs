@@ -14,7 +14,7 @@ use crate::error::BuildProblem;
 use crate::ids::OpId;
 use crate::invoke::Invocable;
 use crate::request::ConsumedOp;
-use crate::scope::Names;
+use crate::scope::{Names, Resolve, Tpl};
 use crate::secrets::Secrets;
 use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
 use crate::skills::{SkillService, SkillSpec};
@@ -64,8 +64,8 @@ pub(super) struct DocOps {
 }
 
 impl Builder<'_> {
-    /// Warns when an exposes block listens beyond this host: naftiko does not authenticate
-    /// callers yet, so anyone who reaches the address can call what it serves.
+    /// Warns when an exposes block without `authentication` listens beyond this host:
+    /// anyone who reaches the address can call what it serves.
     pub(super) fn warn_if_open(
         &mut self,
         kind: &str,
@@ -74,16 +74,12 @@ impl Builder<'_> {
         port: u16,
         declares_authentication: bool,
     ) {
-        if is_loopback(address) {
+        if declares_authentication || is_loopback(address) {
             return;
         }
-        let why = if declares_authentication {
-            "its `authentication` is not enforced yet"
-        } else {
-            "it declares no `authentication`"
-        };
         self.warnings.push(format!(
-            "{kind} exposes `{namespace}` listens on {address}:{port}, beyond this host, and {why}: \
+            "{kind} exposes `{namespace}` listens on {address}:{port}, beyond this host, and \
+             it declares no `authentication`: \
              anyone who reaches that address can call it (without `address`, a block listens on \
              127.0.0.1 only)"
         ));
@@ -94,6 +90,52 @@ impl Builder<'_> {
         let id = OpId(self.ops.len());
         self.ops.push((info, built));
         id
+    }
+}
+
+impl DocBuild<'_> {
+    /// `t`, a template that may only read bound variables, rendered; `what` names such
+    /// values in the problem when it reads request values.
+    pub(super) fn render_binds(
+        &self,
+        t: &naftiko_spec::model::Text,
+        what: &str,
+    ) -> Result<String, BuildProblem> {
+        let tpl = Tpl::compile(&t.value, &self.names).map_err(|e| problem(&t.loc, e))?;
+        if !tpl.reads_only_binds() {
+            return Err(problem(
+                &t.loc,
+                format!(
+                    "`{}`: {what} may only use bound variables (`{{{{env.NAME}}}}`), not request values",
+                    t.value
+                ),
+            ));
+        }
+        Ok(tpl.render(&BindsOnly(&self.binds_values)))
+    }
+
+    /// True when `t` reads a bound variable that has no value (reported once, by
+    /// `binds::check_missing`).
+    pub(super) fn reads_missing_bind(&self, t: &naftiko_spec::model::Text) -> bool {
+        Tpl::compile(&t.value, &self.names).is_ok_and(|tpl| {
+            tpl.binds()
+                .any(|i| self.binds_values.get(i).is_none_or(Option::is_none))
+        })
+    }
+}
+
+/// Renders bind-only templates (base URIs, credentials).
+pub(super) struct BindsOnly<'a>(pub(super) &'a [Option<String>]);
+
+impl Resolve for BindsOnly<'_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.0.get(index)?.as_deref()
+    }
+    fn arg(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        None
     }
 }
 

@@ -206,8 +206,30 @@ fn read_oauth2(cx: &mut Cx<'_>, o: &mut Obj<'_>, consumed: bool, loc: Loc) -> OA
     };
     if consumed {
         read_oauth2_client(cx, o, &mut auth);
+    } else {
+        read_introspection_client(cx, o, &mut auth);
     }
     auth
+}
+
+/// `clientId` and `clientSecret` on an exposes block's `oauth2` (naftiko extensions,
+/// reported): the credentials naftiko presents to the introspection endpoint.
+fn read_introspection_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
+    for key in ["clientId", "clientSecret"] {
+        if o.has(key) {
+            let dloc = o.key_loc(cx, key);
+            cx.push(
+                Diagnostic::deviation(
+                    rule::DIALECT_OAUTH2_CLIENT,
+                    dloc,
+                    format!("`{key}` on an exposes block's `oauth2` is a naftiko extension"),
+                )
+                .with_hint("naftiko authenticates with it at the introspection endpoint (`tokenValidation: introspection`)"),
+            );
+        }
+    }
+    auth.client_id = o.text(cx, "clientId");
+    auth.client_secret = o.text(cx, "clientSecret");
 }
 
 /// The client-credentials fields of `oauth2` on a consumed API (naftiko extensions,

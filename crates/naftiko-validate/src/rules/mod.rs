@@ -5,8 +5,10 @@
 //!   variables match the called operation;
 //! - [`templates`]: every Mustache template parses and every variable resolves; unused binds;
 //! - [`jsonpaths`]: every JSONPath compiles;
-//! - [`together`]: conflicts between files served together (namespaces, routes, ports).
+//! - [`together`]: conflicts between files served together (namespaces, routes, ports);
+//! - [`auth`]: authentication naftiko can enforce, and credentials written in the file.
 
+pub mod auth;
 pub mod jsonpaths;
 pub mod references;
 pub mod spectral;
@@ -27,6 +29,7 @@ pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>
     references::check(doc, scope, diags);
     templates::check(doc, scope, diags);
     jsonpaths::check(doc, diags);
+    auth::check(doc, diags);
 }
 
 /// Runs the rules that compare files served together.

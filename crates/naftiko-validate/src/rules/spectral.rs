@@ -144,6 +144,7 @@ fn exposes_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 fn oauth2_rules(o: &OAuth2Auth, diags: &mut Vec<Diagnostic>) {
     if let Some(u) = &o.authorization_server_uri
         && !u.value.starts_with("https://")
+        && !is_loopback_http(&u.value)
     {
         diags.push(Diagnostic::error(
             rule::NAFTIKO_OAUTH2_HTTPS_AUTHSERVER,
@@ -169,16 +170,35 @@ fn oauth2_rules(o: &OAuth2Auth, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `http://` on a loopback host (127.0.0.0/8, `localhost`, `[::1]`): traffic that never
+/// leaves the machine, which OAuth 2.1 lets go without TLS (a deviation from the reference
+/// ruleset, which wants https everywhere).
+fn is_loopback_http(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// An MCP block: no authentication on stdio; its tools' step names.
 fn mcp_rules(m: &ExposesMcp, diags: &mut Vec<Diagnostic>) {
     if m.transport.as_ref().is_some_and(|t| t.as_str() == "stdio")
         && let Some(a) = &m.authentication
     {
         diags.push(
-            Diagnostic::warning(
+            Diagnostic::error(
                 rule::NAFTIKO_MCP_AUTH_STDIO_CONFLICT,
                 a.loc().clone(),
-                "a stdio MCP server does not authenticate; `authentication` has no effect",
+                "a stdio MCP server does not authenticate its client; naftiko cannot enforce this `authentication`",
             )
             .with_hint("remove it, or use the http transport"),
         );
