@@ -27,6 +27,7 @@ mod run_direct;
 mod run_faults;
 mod run_http1;
 mod run_inbound_auth;
+mod run_inbound_oauth2;
 mod run_limits;
 mod run_listen;
 mod run_mcp;
