@@ -425,3 +425,61 @@ fn protected_resource_metadata_is_published_and_named_in_challenges() {
     assert_eq!(doc["resource"], resource(p.api, "api").as_str());
     drop(n);
 }
+
+#[test]
+fn the_python_sdk_finds_the_authorization_server_and_calls_a_protected_tool() {
+    let Some(server) = AuthServer::shared() else {
+        return;
+    };
+    let root = common::root();
+    let python = root.join(".ci/mcp-tools/venv/bin/python");
+    if !python.exists() {
+        common::skip_or_fail("no .ci/mcp-tools/venv: run .ci/mcp-tools/install.sh");
+        return;
+    }
+    let (n, p) = start(server);
+    let url = format!("http://127.0.0.1:{}/mcp", p.mcp);
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(root.join(".ci/mcp-tools/mcp_oauth_client.py"))
+        .args([
+            &url,
+            &server.url,
+            "naftiko-test",
+            "naftiko-test-secret",
+            "read",
+            "hello",
+        ])
+        .env_remove("NAFTIKO_LOG");
+    let run = common::run_command(&mut cmd, Duration::from_secs(90), "the MCP OAuth client");
+    assert_eq!(run.status.code(), Some(0), "{run}");
+    let doc: Value =
+        serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    let requests: Vec<&str> = doc["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let position = |wanted: &str| {
+        requests
+            .iter()
+            .position(|r| r.starts_with(wanted))
+            .unwrap_or_else(|| panic!("no `{wanted}` in {requests:#?}"))
+    };
+    // Refused first, then discovery from naftiko's metadata, then a token, then served.
+    let metadata = position(&format!(
+        "GET http://127.0.0.1:{}/.well-known/oauth-protected-resource",
+        p.mcp
+    ));
+    let as_metadata = position(&format!("GET {}/.well-known/", server.url));
+    let token = position(&format!("POST {}/oauth2/token", server.url));
+    assert!(
+        metadata > 0 && metadata < as_metadata && as_metadata < token,
+        "{requests:#?}"
+    );
+    assert_eq!(doc["tools"], json!(["hello"]), "{doc}");
+    assert_eq!(doc["call"]["isError"], false, "{doc}");
+    assert_eq!(doc["call"]["structuredContent"]["greeting"], "hi", "{doc}");
+    common::log_answer(&format!("mcp-oauth-client {doc}"));
+    drop(n);
+}
