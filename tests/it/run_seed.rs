@@ -261,16 +261,26 @@ fn the_server_credentials_example_sends_its_own_secrets_and_ignores_the_callers(
         &[
             ("VECTARA_CLIENT_ID", "server-id"),
             ("VECTARA_CLIENT_SECRET", "server-secret-value"),
+            ("TOKEN_SERVICE_TOKEN", "caller-bearer-token"),
         ],
     );
+    // Whoever does not present the service token gets no token.
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(up.seen().is_empty(), "the upstream was called");
+    let r = client()
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .bearer_auth("caller-bearer-token")
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().unwrap()["expires_in"], 3600);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
+        .bearer_auth("caller-bearer-token")
         .form(&[("client_id", "caller"), ("client_secret", "caller-secret")])
         .send()
         .unwrap();
@@ -287,6 +297,7 @@ fn the_server_credentials_example_sends_its_own_secrets_and_ignores_the_callers(
     }
     let (_, logs) = n.stop();
     assert!(!logs.contains("server-secret-value"), "{logs}");
+    assert!(!logs.contains("caller-bearer-token"), "{logs}");
 }
 
 #[test]
