@@ -2,8 +2,9 @@
 //! (`oidc-provider`, shared by the tests of this binary: [`AuthServer::shared`]) issuing real
 //! tokens: RS256 and ES256 JWTs checked against its JWKS (with and without the required scope,
 //! for another audience, tampered, claiming HS256, expired, signed by a key rotated in after
-//! naftiko cached the set) and opaque tokens checked by introspection, on REST routes and the
-//! MCP endpoint; the protected-resource metadata (RFC 9728) each block publishes; and no
+//! naftiko cached the set) on REST routes, the MCP endpoint, the skill catalog and the control
+//! port, and opaque tokens checked by introspection; the protected-resource metadata (RFC
+//! 9728) each block publishes, followed by the official MCP Python SDK's OAuth client; and no
 //! token or client secret in the logs.
 
 use std::net::SocketAddr;
@@ -29,6 +30,8 @@ struct Ports {
     short: u16,
     opaque: u16,
     mcp: u16,
+    skill: u16,
+    control: u16,
 }
 
 fn rest_block(name: &str, port: u16, resource: &str, issuer: &str, extra: &str) -> String {
@@ -65,6 +68,8 @@ fn start(server: &AuthServer) -> (Naftiko, Ports) {
         short: free_port(),
         opaque: free_port(),
         mcp: free_port(),
+        skill: free_port(),
+        control: free_port(),
     };
     let issuer = &server.url;
     let introspection = "      tokenValidation: introspection\n      clientId: naftiko-test\n      clientSecret: '{{INTROSPECTION_SECRET}}'\n";
@@ -109,6 +114,21 @@ capability:
         value: hi
 "#,
         mcp = p.mcp
+    ));
+    let oauth2 = |port: u16, path: &str| {
+        format!(
+            "    authentication:\n      type: oauth2\n      authorizationServerUri: {issuer}\n      resource: http://127.0.0.1:{port}/{path}\n      scopes: [read]\n"
+        )
+    };
+    text.push_str(&format!(
+        "  - type: skill\n    namespace: rs-skills\n    port: {}\n    description: Guarded skills.\n{}    skills:\n    - name: greeter\n      description: Says hi.\n      tools:\n      - name: hello\n        description: Says hi.\n        from:\n          sourceNamespace: rs-api\n          action: hello\n",
+        p.skill,
+        oauth2(p.skill, "skills")
+    ));
+    text.push_str(&format!(
+        "  - type: control\n    port: {}\n{}",
+        p.control,
+        oauth2(p.control, "status")
     ));
     let path = dir.write("rs.yaml", text);
     let n = Naftiko::start(
@@ -209,7 +229,7 @@ fn claiming_hs256(token: &str) -> String {
 }
 
 #[test]
-fn jwt_access_tokens_are_checked_on_rest_routes_and_the_mcp_endpoint() {
+fn jwt_access_tokens_are_checked_on_every_exposes_type() {
     let Some(server) = AuthServer::shared() else {
         return;
     };
@@ -275,6 +295,23 @@ fn jwt_access_tokens_are_checked_on_rest_routes_and_the_mcp_endpoint() {
             assert!(detail.contains(why), "{what}: {detail}");
         }
         seen_tokens.extend([good, both, write_only, elsewhere]);
+    }
+    // The skill catalog and the control port, behind the same kind of block.
+    for (port, path) in [(p.skill, "skills"), (p.control, "status")] {
+        let url = format!("http://127.0.0.1:{port}/{path}");
+        let (status, challenge, _) = refusal(client().get(&url).send().unwrap());
+        assert_eq!(status, 401, "{url}");
+        assert!(
+            challenge.contains("resource_metadata="),
+            "{url}: {challenge}"
+        );
+        let good = token(server, &url, Some("read"));
+        let r = client().get(&url).bearer_auth(&good).send().unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        let elsewhere = token(server, &mcp_resource, Some("read"));
+        let r = client().get(&url).bearer_auth(&elsewhere).send().unwrap();
+        assert_eq!(r.status(), 401, "{url}");
+        seen_tokens.push(good);
     }
     // ES256, from the server's EC key.
     let es = token(server, &resource(p.es256, "es256"), Some("read"));
