@@ -9,10 +9,10 @@
 //! method and target while its nonce lives (the RFC's MAY), which is why the lifetime is
 //! short. `userhash` is not supported (answers using it are refused).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::compare::Secret;
-use super::request::{BAD_CREDENTIALS, Denial, NO_CREDENTIALS, Presented};
+use super::request::{BAD_CREDENTIALS, Denial, NO_CREDENTIALS, Presented, unix_now};
 use crate::digest::{self, Algorithm, param};
 
 /// How long a nonce is accepted.
@@ -68,7 +68,7 @@ impl DigestGuard {
     }
 
     fn challenges(&self, realm: &str, stale: bool) -> Vec<String> {
-        let nonce = self.nonce(now());
+        let nonce = self.nonce(unix_now());
         let stale = if stale { ", stale=true" } else { "" };
         [Algorithm::Sha256, Algorithm::Md5]
             .map(|a| {
@@ -131,7 +131,7 @@ impl DigestGuard {
         {
             return Verdict::Invalid;
         }
-        let Some(stale) = self.nonce_is_stale(nonce, now()) else {
+        let Some(stale) = self.nonce_is_stale(nonce, unix_now()) else {
             return Verdict::Invalid;
         };
         let (_, ha1) = &self.ha1[usize::from(algorithm == Algorithm::Sha256)];
@@ -158,13 +158,6 @@ enum Verdict {
     Valid,
     Stale,
     Invalid,
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// The `Authorization` value a client would send (tests).
@@ -236,7 +229,7 @@ mod tests {
     #[test]
     fn forged_and_expired_nonces_are_refused() {
         let g = DigestGuard::new("r", "u", "p");
-        let old = g.nonce(now() - NONCE_LIFETIME.as_secs() - 5);
+        let old = g.nonce(unix_now() - NONCE_LIFETIME.as_secs() - 5);
         let challenge = format!("Digest realm=\"r\", algorithm=SHA-256, nonce=\"{old}\"");
         let stale = with_auth(&answer(&challenge, "u", "p", "GET", "/"));
         let denied = g
@@ -244,7 +237,7 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("accepted"));
         assert!(denied.challenges[0].contains("stale=true"), "{denied:?}");
-        let forged = format!("{:016x}{}", now(), "0".repeat(32));
+        let forged = format!("{:016x}{}", unix_now(), "0".repeat(32));
         let challenge = format!("Digest realm=\"r\", algorithm=SHA-256, nonce=\"{forged}\"");
         let bad = with_auth(&answer(&challenge, "u", "p", "GET", "/"));
         let denied = g

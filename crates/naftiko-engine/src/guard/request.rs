@@ -2,7 +2,18 @@
 //! refusal ([`Denial`]), and the helpers every scheme shares to read `Authorization` and to
 //! write challenges.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use crate::inbound::HeaderLookup;
+
+/// Seconds since the Unix epoch (0 if the clock is before it): what nonces, `exp` and `nbf`
+/// are compared with.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
 
 /// What a request presents to a guard.
 pub struct Presented<'a> {

@@ -212,30 +212,10 @@ fn read_oauth2(cx: &mut Cx<'_>, o: &mut Obj<'_>, consumed: bool, loc: Loc) -> OA
     auth
 }
 
-/// `clientId` and `clientSecret` on an exposes block's `oauth2` (naftiko extensions,
-/// reported): the credentials naftiko presents to the introspection endpoint.
-fn read_introspection_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
-    for key in ["clientId", "clientSecret"] {
-        if o.has(key) {
-            let dloc = o.key_loc(cx, key);
-            cx.push(
-                Diagnostic::deviation(
-                    rule::DIALECT_OAUTH2_CLIENT,
-                    dloc,
-                    format!("`{key}` on an exposes block's `oauth2` is a naftiko extension"),
-                )
-                .with_hint("naftiko authenticates with it at the introspection endpoint (`tokenValidation: introspection`)"),
-            );
-        }
-    }
-    auth.client_id = o.text(cx, "clientId");
-    auth.client_secret = o.text(cx, "clientSecret");
-}
-
-/// The client-credentials fields of `oauth2` on a consumed API (naftiko extensions,
-/// reported); the grant needs a token endpoint.
-fn read_oauth2_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
-    for key in OAUTH2_CLIENT_KEYS {
+/// A `dialect-oauth2-client` deviation for each of `keys` the `oauth2` block has; `hint`
+/// says what naftiko does with them.
+fn report_extensions(cx: &mut Cx<'_>, o: &mut Obj<'_>, keys: &[&'static str], hint: &str) {
+    for key in keys {
         if o.has(key) {
             let dloc = o.key_loc(cx, key);
             cx.push(
@@ -244,10 +224,34 @@ fn read_oauth2_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
                     dloc,
                     format!("`{key}` on `oauth2` authentication is a naftiko extension"),
                 )
-                .with_hint("naftiko fetches a token with the client-credentials grant and caches it until shortly before it expires"),
+                .with_hint(hint),
             );
         }
     }
+}
+
+/// `clientId` and `clientSecret` on an exposes block's `oauth2` (naftiko extensions,
+/// reported): the credentials naftiko presents to the introspection endpoint.
+fn read_introspection_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
+    report_extensions(
+        cx,
+        o,
+        &["clientId", "clientSecret"],
+        "naftiko authenticates with it at the introspection endpoint (`tokenValidation: introspection`)",
+    );
+    auth.client_id = o.text(cx, "clientId");
+    auth.client_secret = o.text(cx, "clientSecret");
+}
+
+/// The client-credentials fields of `oauth2` on a consumed API (naftiko extensions,
+/// reported); the grant needs a token endpoint.
+fn read_oauth2_client(cx: &mut Cx<'_>, o: &mut Obj<'_>, auth: &mut OAuth2Auth) {
+    report_extensions(
+        cx,
+        o,
+        &OAUTH2_CLIENT_KEYS,
+        "naftiko fetches a token with the client-credentials grant and caches it until shortly before it expires",
+    );
     auth.client_id = o.text(cx, "clientId");
     auth.client_secret = o.text(cx, "clientSecret");
     let token_url = o.text(cx, "tokenUrl");

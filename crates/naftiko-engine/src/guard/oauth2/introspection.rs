@@ -10,11 +10,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
+use super::super::request::unix_now;
 use super::discovery::Metadata;
 use super::fetch::Fetcher;
 use super::settings::{Grant, Refusal, Settings, trim_issuer};
@@ -103,7 +104,7 @@ impl Cache {
             ("client_secret", secret.as_str()),
         ];
         match self.fetcher.post_form(endpoint, &form).await? {
-            (200, v @ Value::Object(_)) => Ok(judge(&v, settings, now())),
+            (200, v @ Value::Object(_)) => Ok(judge(&v, settings, unix_now())),
             (status, _) => {
                 tracing::warn!(target: "naftiko::auth", status, "the introspection endpoint refused naftiko's request (check clientId and clientSecret)");
                 Err(Refusal::Unavailable(
@@ -140,13 +141,6 @@ fn judge(v: &Value, settings: &Settings, now: u64) -> (Answer, Duration) {
     }
     let lifetime = exp.map_or(DEFAULT_LIFETIME, |e| Duration::from_secs(e - now));
     (Ok(super::jwks::scopes(v)), lifetime)
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
