@@ -398,3 +398,50 @@ fn an_authentication_naftiko_cannot_enforce_stops_run_and_fails_validate() {
         );
     }
 }
+
+#[test]
+fn expose_mcp_leaves_out_operations_whose_rest_block_requires_authentication() {
+    let dir = common::Scratch::new("inbound-expose");
+    let path = capability(&dir, "type: bearer\ntoken: '{{INBOUND_TOKEN}}'");
+    let n = Naftiko::start(
+        &[&path, "--expose", "mcp=127.0.0.1:0"],
+        &[
+            ("INBOUND_TOKEN", TOKEN),
+            ("INBOUND_USER", USER),
+            ("INBOUND_PASSWORD", PASSWORD),
+        ],
+    );
+    let url = format!("http://{}/mcp", listener(&n, "naftiko"));
+    let init = client()
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&serde_json::json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(init.status(), 200);
+    let session = init.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let list: Value = client()
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(list["result"]["tools"], serde_json::json!([]), "{list}");
+    let (_, logs) = n.stop();
+    let warning = logs
+        .lines()
+        .find(|l| l.contains("--expose mcp leaves out"))
+        .unwrap_or_else(|| panic!("no warning:\n{logs}"));
+    assert!(warning.contains("`hello`"), "{warning}");
+}

@@ -192,6 +192,24 @@ pub(super) fn expose_rest_operations(b: &mut Builder<'_>) {
         b.warn_if_open("mcp", EXPOSED_MCP_NAMESPACE, host, *port, false);
     }
     let mut tools = std::mem::take(&mut b.rest_tools);
+    let guarded: Vec<String> = tools
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| b.guarded_rest_tools.contains(i))
+        .map(|(_, t)| format!("`{}`", t.name))
+        .collect();
+    if !guarded.is_empty() {
+        b.warnings.push(format!(
+            "--expose mcp leaves out {}: their REST block requires `authentication`, and the \
+             derived MCP server has no authentication to enforce it with",
+            guarded.join(", ")
+        ));
+        let mut i = 0;
+        tools.retain(|_| {
+            i += 1;
+            !b.guarded_rest_tools.contains(&(i - 1))
+        });
+    }
     let mut seen: HashSet<String> = HashSet::new();
     for t in &mut tools {
         let mut name = t.name.clone();

@@ -73,6 +73,7 @@ impl<'o> Builder<'o> {
             services: Vec::new(),
             mcp: Vec::new(),
             rest_tools: Vec::new(),
+            guarded_rest_tools: HashSet::new(),
             skills: Vec::new(),
             derived_skills: Vec::new(),
             control: control::from_options(options),

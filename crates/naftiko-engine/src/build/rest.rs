@@ -63,6 +63,9 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
                 },
                 b.rest_tools.len(),
             ));
+            if rest.authentication.is_some() {
+                b.guarded_rest_tools.insert(b.rest_tools.len());
+            }
             b.rest_tools
                 .push(rest_tool(&built, &name, description, &segs, id));
             let info = OperationInfo {

@@ -32,6 +32,9 @@ pub(super) struct Builder<'o> {
     pub(super) mcp: Vec<McpService>,
     /// Every REST operation as an MCP tool (for `--expose mcp` and derived skills).
     pub(super) rest_tools: Vec<ToolSpec>,
+    /// Indexes into `rest_tools` of operations whose REST block declares
+    /// `authentication` (`--expose mcp` leaves them out: it has none to enforce).
+    pub(super) guarded_rest_tools: HashSet<usize>,
     pub(super) skills: Vec<SkillService>,
     /// One skill per capability (for `--expose skill`).
     pub(super) derived_skills: Vec<SkillSpec>,
