@@ -29,6 +29,7 @@ mod run_http1;
 mod run_limits;
 mod run_listen;
 mod run_mcp;
+mod run_mcp_2026;
 mod run_mcp_conformance;
 mod run_mcp_orchestration;
 mod run_oauth2;

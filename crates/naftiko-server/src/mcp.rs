@@ -515,7 +515,7 @@ impl Peek {
             .get("mcp-protocol-version")
             .and_then(|h| h.to_str().ok());
         Peek {
-            method: method.map(|m| short(&m).to_owned()),
+            method: method.map(|m| short(m).to_owned()),
             version: meta.or(init).or(header).map(|v| short(v).to_owned()),
             stateless: meta.is_some(),
         }
