@@ -32,6 +32,7 @@ mod run_mcp;
 mod run_mcp_2026;
 mod run_mcp_conformance;
 mod run_mcp_orchestration;
+mod run_mcp_replicas;
 mod run_oauth2;
 mod run_requests;
 mod run_security;

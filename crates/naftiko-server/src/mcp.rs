@@ -55,6 +55,10 @@ pub struct McpHttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Put before every `Mcp-Session-Id` this process issues (empty by default): a tag naming
+    /// the replica, so that a proxy can send a 2025 session's requests to the replica that
+    /// knows it (`docs/run.md`, replicas). `[A-Za-z0-9._-]`, checked by the command line.
+    pub session_prefix: String,
 }
 
 impl Default for McpHttpOptions {
@@ -67,6 +71,7 @@ impl Default for McpHttpOptions {
                 .map(str::to_owned)
                 .to_vec(),
             max_body_bytes: 1024 * 1024,
+            session_prefix: String::new(),
         }
     }
 }
@@ -455,7 +460,10 @@ pub fn router(
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let sessions = Sessions::default();
+    let sessions = Sessions {
+        prefix: options.session_prefix.as_str().into(),
+        ..Sessions::default()
+    };
     axum::Router::new().route(
         "/mcp",
         axum::routing::any(move |request: Request<Body>| {
@@ -539,6 +547,8 @@ fn short(s: &str) -> &str {
 #[derive(Debug, Clone, Default)]
 struct Sessions {
     live: Arc<Mutex<HashSet<String>>>,
+    /// Put before each new session id ([`McpHttpOptions::session_prefix`]).
+    prefix: Arc<str>,
 }
 
 type Mcp = StreamableHttpService<Handler, NeverSessionManager>;
@@ -610,7 +620,7 @@ impl Sessions {
 
     /// Gives a successful `initialize` answer a new session.
     fn open(&self, response: &mut Response) {
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = format!("{}{}", self.prefix, uuid::Uuid::new_v4().simple());
         if let (Ok(value), Ok(mut live)) = (http::HeaderValue::from_str(&id), self.live.lock()) {
             live.insert(id);
             response.headers_mut().insert(SESSION_HEADER, value);
