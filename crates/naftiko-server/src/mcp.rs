@@ -20,6 +20,8 @@
 //! statelessly, so sessions are kept here, in front of it: `initialize` answers carry a new
 //! `Mcp-Session-Id`; a request naming an unknown (or deleted) session gets 404, unless its
 //! `_meta` names its revision (2026-07-28 has no sessions); `DELETE /mcp` ends a session.
+//! Session ids may start with a replica tag ([`McpHttpOptions::session_prefix`]) that a proxy
+//! routes on.
 //! Each request over HTTP gets an access line (`mcp request`: method, revision, status).
 //! `Host` and `Origin` are validated (loopback by default; see [`McpHttpOptions`]).
 
@@ -569,6 +571,7 @@ impl Sessions {
         }
     }
 
+    /// Answers one request to `/mcp` and writes its access line.
     async fn handle(&self, mcp: Mcp, request: Request<Body>) -> Response {
         let started = std::time::Instant::now();
         let http_method = request.method().clone();
@@ -577,23 +580,43 @@ impl Sessions {
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let mut peek = Peek::default();
+        let response = self
+            .answer(mcp, request, session.as_deref(), &mut peek)
+            .await;
+        log_request(
+            &http_method,
+            &peek,
+            session.is_some(),
+            response.status(),
+            started,
+        );
+        response
+    }
+
+    /// The answer to one request; `peek` gets what was read of its body.
+    async fn answer(
+        &self,
+        mcp: Mcp,
+        request: Request<Body>,
+        session: Option<&str>,
+        peek: &mut Peek,
+    ) -> Response {
         if request.method() == Method::DELETE {
-            return self.delete(session);
+            return self.delete(session.map(str::to_owned));
         }
         let (parts, body) = request.into_parts();
         let bytes = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let peek = if parts.method == Method::POST {
+        if parts.method == Method::POST {
             match check_post(&bytes, &parts.headers) {
-                Ok(peek) => peek,
+                Ok(p) => *peek = p,
                 Err(answer) => return *answer,
             }
-        } else {
-            Peek::default()
-        };
-        if let Some(id) = &session
+        }
+        if let Some(id) = session
             && !peek.stateless
             && !self.known(id)
         {
@@ -604,17 +627,9 @@ impl Sessions {
             Ok(r) => r.map(Body::new),
             Err(never) => match never {},
         };
-        let initialize = peek.method.as_deref() == Some("initialize");
-        if initialize && response.status().is_success() {
+        if peek.method.as_deref() == Some("initialize") && response.status().is_success() {
             self.open(&mut response);
         }
-        log_request(
-            &http_method,
-            &peek,
-            session.is_some(),
-            response.status(),
-            started,
-        );
         response
     }
 
