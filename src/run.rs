@@ -72,6 +72,10 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     mcp_allowed_origins: Vec<String>,
+    /// Put TAG before every MCP session id this process issues (`[A-Za-z0-9._-]`, at most 32),
+    /// so that a proxy in front of replicas can route a session to its replica (docs/run.md).
+    #[arg(long, value_name = "TAG", env = "NAFTIKO_MCP_SESSION_PREFIX", value_parser = session_prefix)]
+    mcp_session_prefix: Option<String>,
     /// Serve the control port (`/health/live`, `/health/ready`, `/status`, `/metrics`) on
     /// HOST:PORT (overrides an `exposes: type: control` block's address).
     #[arg(long, value_name = "HOST:PORT", env = "NAFTIKO_CONTROL")]
@@ -395,6 +399,19 @@ fn async_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     builder.enable_all().build()
 }
 
+/// `--mcp-session-prefix`: 1 to 32 of `[A-Za-z0-9._-]` (safe in a header and a proxy's regex).
+fn session_prefix(text: &str) -> Result<String, String> {
+    let ok = (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err("expected 1 to 32 of A-Z a-z 0-9 . _ -".to_owned())
+    }
+}
+
 /// How to serve: body and header limits, MCP host and origin checks, the access log.
 fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOptions {
     let mut mcp = McpHttpOptions {
@@ -410,6 +427,9 @@ fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOp
     }
     if !args.mcp_allowed_origins.is_empty() {
         mcp.allowed_origins = args.mcp_allowed_origins.clone();
+    }
+    if let Some(prefix) = &args.mcp_session_prefix {
+        mcp.session_prefix = prefix.clone();
     }
     ServeOptions {
         max_body_bytes: args.max_body,

@@ -5,7 +5,8 @@
 #   .ci/mcp-tools/conformance.sh URL [extra conformance-server args...]
 #   e.g. conformance.sh http://127.0.0.1:8931/mcp
 #        conformance.sh http://127.0.0.1:8931/mcp --scenario tools-list
-#        conformance.sh http://127.0.0.1:8931/mcp --suite all --spec-version 2025-06-18
+#        conformance.sh http://127.0.0.1:8931/mcp --requirements 2025-11-25  (initialize, sessions)
+#        conformance.sh http://127.0.0.1:8931/mcp --requirements 2026-07-28  (stateless, _meta)
 #
 # Passes --expected-failures .ci/mcp-tools/expected-failures.yml when that file exists (and
 # the extra args do not name one). Format of that file (YAML; see SCENARIOS.md):
@@ -23,7 +24,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 url=$1

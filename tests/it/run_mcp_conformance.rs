@@ -1,6 +1,8 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, server mode, run
 //! by `.ci/mcp-tools/conformance.sh`) against `naftiko run tests/fixtures/run/mcp-conformance.yaml`
-//! over Streamable HTTP on loopback.
+//! over Streamable HTTP on loopback, once per protocol era against the same process: the
+//! requirement set of 2025-11-25 (the `initialize` handshake and sessions) and that of
+//! 2026-07-28 (stateless: per-request `_meta`, `server/discover`, the standard headers).
 //!
 //! The fixture provides every scenario a capability can pass (SCENARIOS.md §4): a mock tool, a
 //! tool whose upstream is unreachable, a static resource directory served as `test://static-text`,
@@ -93,8 +95,11 @@ fn the_fixture_validates_with_no_errors() {
     );
 }
 
+/// The requirement sets run, one per era (`--requirements REVISION`).
+const ERAS: [&str; 2] = ["2025-11-25", "2026-07-28"];
+
 #[test]
-fn the_official_conformance_suite_passes_with_the_baseline() {
+fn the_official_conformance_suite_passes_with_the_baseline_in_both_eras() {
     if !common::mcp_tools_installed() {
         return;
     }
@@ -118,37 +123,53 @@ fn the_official_conformance_suite_passes_with_the_baseline() {
     let (namespaces, addr) = naftiko.listeners[0].clone();
     assert!(namespaces.contains("[mcp at /mcp]"), "{namespaces}");
     let url = format!("http://{addr}/mcp");
-    let out = common::Scratch::new("mcp-conformance");
-    let run = conformance(
-        &url,
-        &["--suite", "all", "--expected-failures", BASELINE],
-        out.path(),
-    );
-    let (passed, failed) = scenarios(&run.stdout);
-    let (checks_passed, checks_failed) = totals(&run.stdout).unwrap_or_else(|| {
-        panic!(
-            "no `Total:` line in the suite's output\n{}\n{}",
-            run.stdout, run.stderr
-        )
-    });
-    println!(
-        "MCP conformance (--suite all): {} scenarios passed, {} failed; checks: {checks_passed} passed, {checks_failed} failed",
-        passed.len(),
-        failed.len()
-    );
-    println!("passed: {}", passed.join(", "));
-    println!("failed: {}", failed.join(", "));
-    assert_eq!(
-        run.code,
-        Some(0),
-        "the conformance suite failed against its baseline ({BASELINE})\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- naftiko ---\n{}",
-        run.stdout,
-        run.stderr,
-        naftiko.logs()
-    );
+    for era in ERAS {
+        let out = common::Scratch::new("mcp-conformance");
+        let run = conformance(
+            &url,
+            &["--requirements", era, "--expected-failures", BASELINE],
+            out.path(),
+        );
+        report(era, &run);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "the conformance suite ({era}) failed against its baseline ({BASELINE})\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- naftiko ---\n{}",
+            run.stdout,
+            run.stderr,
+            naftiko.logs()
+        );
+    }
     assert!(
         echo.seen().iter().any(|s| s.path() == "/items/123"),
         "resources-templates-read must reach the echo upstream with id 123: {:?}",
         echo.seen()
     );
+    // The 2026-07-28 run is stateless: its requests name their revision in `_meta`, and
+    // naftiko's access lines say so.
+    let logs = naftiko.logs();
+    assert!(
+        logs.lines().any(|l| l.contains("mcp request")
+            && l.contains("rpc_method=\"server/discover\"")
+            && l.contains("protocol_version=\"2026-07-28\"")),
+        "no 2026-07-28 server/discover reached naftiko\n{logs}"
+    );
+}
+
+/// Prints one era's figures (scenarios and checks passed and failed).
+fn report(era: &str, run: &SuiteRun) {
+    let (passed, failed) = scenarios(&run.stdout);
+    let (checks_passed, checks_failed) = totals(&run.stdout).unwrap_or_else(|| {
+        panic!(
+            "no `Total:` line in the suite's output ({era})\n{}\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    println!(
+        "MCP conformance (--requirements {era}): {} scenarios passed, {} failed; checks: {checks_passed} passed, {checks_failed} failed",
+        passed.len(),
+        failed.len()
+    );
+    println!("passed: {}", passed.join(", "));
+    println!("failed: {}", failed.join(", "));
 }

@@ -4,12 +4,25 @@
 //!
 //! Tools are the engine's [`ToolSpec`]s; `tools/call` runs [`Runtime::call_tool`], so a bad
 //! argument, an upstream error status or a timeout is a tool result with `isError: true`,
-//! never a dropped connection. Protocol revisions 2025-03-26, 2025-06-18 and 2025-11-25 are
-//! negotiated from the client's `initialize`.
+//! never a dropped connection.
 //!
-//! Sessions: rmcp answers plain JSON only when it serves requests statelessly, so sessions
-//! are kept here, in front of it: `initialize` answers carry a new `Mcp-Session-Id`; a
-//! request naming an unknown (or deleted) session gets 404; `DELETE /mcp` ends a session.
+//! Protocol revisions: 2025-03-26, 2025-06-18 and 2025-11-25 are negotiated from the
+//! client's `initialize` (an `initialize` naming 2026-07-28 is answered 2025-11-25);
+//! 2026-07-28 is stateless: no `initialize`, every request names its revision and client
+//! capabilities in `params._meta`, `server/discover` describes the server, and results carry
+//! `resultType` (and `ttlMs: 0`, `cacheScope: "private"` on the cacheable ones). rmcp checks
+//! the 2026-07-28 request itself: missing `_meta` keys are -32602, an unsupported revision
+//! -32022, and over HTTP an `MCP-Protocol-Version`, `Mcp-Method` or `Mcp-Name` header that is
+//! missing or disagrees with the body is -32020, all with status 400. Both eras share one
+//! endpoint and one stdio stream.
+//!
+//! Sessions (2025 revisions only): rmcp answers plain JSON only when it serves requests
+//! statelessly, so sessions are kept here, in front of it: `initialize` answers carry a new
+//! `Mcp-Session-Id`; a request naming an unknown (or deleted) session gets 404, unless its
+//! `_meta` names its revision (2026-07-28 has no sessions); `DELETE /mcp` ends a session.
+//! Session ids may start with a replica tag ([`McpHttpOptions::session_prefix`]) that a proxy
+//! routes on.
+//! Each request over HTTP gets an access line (`mcp request`: method, revision, status).
 //! `Host` and `Origin` are validated (loopback by default; see [`McpHttpOptions`]).
 
 use std::borrow::Cow;
@@ -44,6 +57,10 @@ pub struct McpHttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Put before every `Mcp-Session-Id` this process issues (empty by default): a tag naming
+    /// the replica, so that a proxy can send a 2025 session's requests to the replica that
+    /// knows it (`docs/run.md`, replicas). `[A-Za-z0-9._-]`, checked by the command line.
+    pub session_prefix: String,
 }
 
 impl Default for McpHttpOptions {
@@ -56,6 +73,7 @@ impl Default for McpHttpOptions {
                 .map(str::to_owned)
                 .to_vec(),
             max_body_bytes: 1024 * 1024,
+            session_prefix: String::new(),
         }
     }
 }
@@ -111,6 +129,15 @@ fn internal(e: impl std::fmt::Display) -> McpError {
     McpError::internal_error(e.to_string(), None)
 }
 
+/// A final result's JSON, marked `resultType: "complete"` (required from 2026-07-28;
+/// rmcp drops it again for a peer on an older revision).
+fn completed(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.insert("resultType".to_owned(), json!("complete"));
+    }
+    v
+}
+
 impl ServerHandler for Handler {
     fn get_info(&self) -> ServerConfig {
         let (name, instructions) = self
@@ -145,6 +172,7 @@ impl ServerHandler for Handler {
             ProtocolVersion::V_2025_03_26,
             ProtocolVersion::V_2025_06_18,
             ProtocolVersion::V_2025_11_25,
+            ProtocolVersion::V_2026_07_28,
         ])
     }
 
@@ -157,7 +185,7 @@ impl ServerHandler for Handler {
             .service()
             .map(|s| s.tools.iter().map(tool_json).collect())
             .unwrap_or_default();
-        serde_json::from_value(json!({ "tools": tools })).map_err(internal)
+        serde_json::from_value(completed(json!({ "tools": tools }))).map_err(internal)
     }
 
     async fn call_tool(
@@ -197,7 +225,7 @@ impl ServerHandler for Handler {
             is_error = result.is_error,
             "tool call"
         );
-        serde_json::from_value::<CallToolResult>(v)
+        serde_json::from_value::<CallToolResult>(completed(v))
             .map(CallToolResponse::from)
             .map_err(internal)
     }
@@ -291,7 +319,7 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(json!({ "resources": entries })).map_err(internal)
+        serde_json::from_value(completed(json!({ "resources": entries }))).map_err(internal)
     }
 
     async fn do_list_templates(&self) -> Result<ListResourceTemplatesResult, McpError> {
@@ -313,7 +341,8 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(json!({ "resourceTemplates": templates })).map_err(internal)
+        serde_json::from_value(completed(json!({ "resourceTemplates": templates })))
+            .map_err(internal)
     }
 
     async fn do_read(&self, uri: &str) -> Result<ReadResourceResult, McpError> {
@@ -324,9 +353,9 @@ impl Handler {
             ));
         };
         match self.runtime.read_resource(service, uri).await {
-            Ok(Some((mime, text))) => serde_json::from_value(json!({
+            Ok(Some((mime, text))) => serde_json::from_value(completed(json!({
                 "contents": [{"uri": uri, "mimeType": mime, "text": text}]
-            }))
+            })))
             .map_err(internal),
             Ok(None) => Err(McpError::resource_not_found(
                 format!("unknown resource `{uri}`"),
@@ -365,7 +394,7 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(json!({ "prompts": prompts })).map_err(internal)
+        serde_json::from_value(completed(json!({ "prompts": prompts }))).map_err(internal)
     }
 
     async fn do_get_prompt(
@@ -394,7 +423,7 @@ impl Handler {
         if let Some(d) = &prompt.description {
             v["description"] = json!(d);
         }
-        serde_json::from_value(v).map_err(internal)
+        serde_json::from_value(completed(v)).map_err(internal)
     }
 }
 
@@ -433,7 +462,10 @@ pub fn router(
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let sessions = Sessions::default();
+    let sessions = Sessions {
+        prefix: options.session_prefix.as_str().into(),
+        ..Sessions::default()
+    };
     axum::Router::new().route(
         "/mcp",
         axum::routing::any(move |request: Request<Body>| {
@@ -461,97 +493,263 @@ fn rpc_error(status: StatusCode, id: Value, code: i64, message: &str) -> Respons
     r
 }
 
+/// The `_meta` key naming a 2026-07-28 request's protocol revision.
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+
+/// What the adapter reads of a POSTed JSON-RPC message before rmcp sees it: enough for the
+/// session rules and the request's access line.
+#[derive(Debug, Default)]
+struct Peek {
+    method: Option<String>,
+    /// The revision the message names: its `_meta` version (2026-07-28 and later), else
+    /// `initialize`'s `protocolVersion`, else the `MCP-Protocol-Version` header.
+    version: Option<String>,
+    /// True when the version came from `_meta`: a stateless request, which has no session.
+    stateless: bool,
+}
+
+impl Peek {
+    /// Reads `v` (a parsed POST body) and the request's headers.
+    fn new(v: &Value, headers: &http::HeaderMap) -> Peek {
+        let method = v.get("method").and_then(Value::as_str);
+        let params = v.get("params");
+        let meta = params
+            .and_then(|p| p.get("_meta"))
+            .and_then(|m| m.get(META_VERSION))
+            .and_then(Value::as_str);
+        let init = params
+            .filter(|_| method == Some("initialize"))
+            .and_then(|p| p.get("protocolVersion"))
+            .and_then(Value::as_str);
+        let header = headers
+            .get("mcp-protocol-version")
+            .and_then(|h| h.to_str().ok());
+        Peek {
+            method: method.map(|m| short(m).to_owned()),
+            version: meta.or(init).or(header).map(|v| short(v).to_owned()),
+            stateless: meta.is_some(),
+        }
+    }
+}
+
+/// At most 64 bytes of `s` (cut at a character boundary): what an access line keeps of a
+/// method or revision a client sent.
+fn short(s: &str) -> &str {
+    let mut end = s.len().min(64);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// The sessions of one MCP endpoint.
+///
+/// Only the 2025 revisions have sessions: a request whose `_meta` names its revision
+/// (2026-07-28) is served statelessly by rmcp whatever `Mcp-Session-Id` it carries.
 #[derive(Debug, Clone, Default)]
 struct Sessions {
     live: Arc<Mutex<HashSet<String>>>,
+    /// Put before each new session id ([`McpHttpOptions::session_prefix`]).
+    prefix: Arc<str>,
 }
+
+type Mcp = StreamableHttpService<Handler, NeverSessionManager>;
 
 impl Sessions {
     fn known(&self, id: &str) -> bool {
         self.live.lock().map(|s| s.contains(id)).unwrap_or(false)
     }
 
-    async fn handle(
-        &self,
-        mcp: StreamableHttpService<Handler, NeverSessionManager>,
-        request: Request<Body>,
-    ) -> Response {
+    /// `DELETE /mcp`: ends a session.
+    fn delete(&self, session: Option<String>) -> Response {
+        match session {
+            Some(id) if self.live.lock().map(|mut s| s.remove(&id)).unwrap_or(false) => {
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Some(_) => (StatusCode::NOT_FOUND, "Not Found: session not found").into_response(),
+            None => (StatusCode::BAD_REQUEST, "Bad Request: no Mcp-Session-Id").into_response(),
+        }
+    }
+
+    /// Answers one request to `/mcp` and writes its access line.
+    async fn handle(&self, mcp: Mcp, request: Request<Body>) -> Response {
+        let started = std::time::Instant::now();
+        let http_method = request.method().clone();
         let session = request
             .headers()
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let mut peek = Peek::default();
+        let response = self
+            .answer(mcp, request, session.as_deref(), &mut peek)
+            .await;
+        log_request(
+            &http_method,
+            &peek,
+            session.is_some(),
+            response.status(),
+            started,
+        );
+        response
+    }
+
+    /// The answer to one request; `peek` gets what was read of its body.
+    async fn answer(
+        &self,
+        mcp: Mcp,
+        request: Request<Body>,
+        session: Option<&str>,
+        peek: &mut Peek,
+    ) -> Response {
         if request.method() == Method::DELETE {
-            return match session {
-                Some(id) if self.live.lock().map(|mut s| s.remove(&id)).unwrap_or(false) => {
-                    StatusCode::NO_CONTENT.into_response()
-                }
-                Some(_) => (StatusCode::NOT_FOUND, "Not Found: session not found").into_response(),
-                None => (StatusCode::BAD_REQUEST, "Bad Request: no Mcp-Session-Id").into_response(),
-            };
-        }
-        if let Some(id) = &session
-            && !self.known(id)
-        {
-            return (StatusCode::NOT_FOUND, "Not Found: session not found").into_response();
+            return self.delete(session.map(str::to_owned));
         }
         let (parts, body) = request.into_parts();
         let bytes = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let mut initialize = false;
         if parts.method == Method::POST {
-            match serde_json::from_slice::<Value>(&bytes) {
-                Err(e) => {
-                    return rpc_error(
-                        StatusCode::BAD_REQUEST,
-                        Value::Null,
-                        -32700,
-                        &format!("Parse error: {e}"),
-                    );
-                }
-                Ok(Value::Array(_)) => {
-                    return rpc_error(
-                        StatusCode::BAD_REQUEST,
-                        Value::Null,
-                        -32600,
-                        "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them)",
-                    );
-                }
-                Ok(v) => {
-                    let method = v.get("method").and_then(Value::as_str);
-                    initialize = method == Some("initialize");
-                    let arguments = v.get("params").and_then(|p| p.get("arguments"));
-                    if method == Some("tools/call")
-                        && arguments.is_some_and(|a| !a.is_object() && !a.is_null())
-                    {
-                        let id = v.get("id").cloned().unwrap_or(Value::Null);
-                        return rpc_error(
-                            StatusCode::OK,
-                            id,
-                            -32602,
-                            "Invalid params: `arguments` must be an object",
-                        );
-                    }
-                }
+            match check_post(&bytes, &parts.headers) {
+                Ok(p) => *peek = p,
+                Err(answer) => return *answer,
             }
         }
+        if let Some(id) = session
+            && !peek.stateless
+            && !self.known(id)
+        {
+            return (StatusCode::NOT_FOUND, "Not Found: session not found").into_response();
+        }
         let request = Request::from_parts(parts, Body::from(bytes));
-        let response = tower::ServiceExt::oneshot(mcp, request).await;
-        let mut response = match response {
+        let mut response = match tower::ServiceExt::oneshot(mcp, request).await {
             Ok(r) => r.map(Body::new),
             Err(never) => match never {},
         };
-        if initialize && response.status().is_success() {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            if let (Ok(value), Ok(mut live)) = (http::HeaderValue::from_str(&id), self.live.lock())
-            {
-                live.insert(id);
-                response.headers_mut().insert(SESSION_HEADER, value);
-            }
+        if peek.method.as_deref() == Some("initialize") && response.status().is_success() {
+            self.open(&mut response);
         }
         response
+    }
+
+    /// Gives a successful `initialize` answer a new session.
+    fn open(&self, response: &mut Response) {
+        let id = format!("{}{}", self.prefix, uuid::Uuid::new_v4().simple());
+        if let (Ok(value), Ok(mut live)) = (http::HeaderValue::from_str(&id), self.live.lock()) {
+            live.insert(id);
+            response.headers_mut().insert(SESSION_HEADER, value);
+        }
+    }
+}
+
+/// Checks a POST body before rmcp sees it: one JSON-RPC message (no batch), and a
+/// `tools/call` whose `arguments` is an object. The answer to give instead, when not.
+fn check_post(bytes: &[u8], headers: &http::HeaderMap) -> Result<Peek, Box<Response>> {
+    let v = match serde_json::from_slice::<Value>(bytes) {
+        Err(e) => {
+            return Err(Box::new(rpc_error(
+                StatusCode::BAD_REQUEST,
+                Value::Null,
+                -32700,
+                &format!("Parse error: {e}"),
+            )));
+        }
+        Ok(Value::Array(_)) => {
+            return Err(Box::new(rpc_error(
+                StatusCode::BAD_REQUEST,
+                Value::Null,
+                -32600,
+                "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them)",
+            )));
+        }
+        Ok(v) => v,
+    };
+    let peek = Peek::new(&v, headers);
+    let arguments = v.get("params").and_then(|p| p.get("arguments"));
+    if peek.method.as_deref() == Some("tools/call")
+        && arguments.is_some_and(|a| !a.is_object() && !a.is_null())
+    {
+        let id = v.get("id").cloned().unwrap_or(Value::Null);
+        return Err(Box::new(rpc_error(
+            StatusCode::OK,
+            id,
+            -32602,
+            "Invalid params: `arguments` must be an object",
+        )));
+    }
+    Ok(peek)
+}
+
+/// One access line per MCP request over HTTP (target `naftiko::access`, `adapter=mcp`):
+/// the HTTP and JSON-RPC methods, the protocol revision it named, whether it carried a session, the
+/// HTTP status and the latency; never parameters.
+fn log_request(
+    http_method: &Method,
+    peek: &Peek,
+    session: bool,
+    status: StatusCode,
+    started: std::time::Instant,
+) {
+    tracing::info!(
+        target: "naftiko::access",
+        adapter = "mcp",
+        method = %http_method,
+        rpc_method = peek.method.as_deref().unwrap_or("-"),
+        protocol_version = peek.version.as_deref().unwrap_or("-"),
+        session,
+        status = status.as_u16(),
+        latency_ms = crate::access::millis(started.elapsed()),
+        "mcp request"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(version: Option<&str>) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        if let Some(v) = version {
+            h.insert(
+                "mcp-protocol-version",
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn a_meta_version_makes_a_request_stateless_and_wins_over_the_header() {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+            "params": {"_meta": {META_VERSION: "2026-07-28"}}});
+        let p = Peek::new(&body, &headers(Some("2025-11-25")));
+        assert_eq!(p.method.as_deref(), Some("tools/list"));
+        assert_eq!(p.version.as_deref(), Some("2026-07-28"));
+        assert!(p.stateless);
+    }
+
+    #[test]
+    fn initialize_names_its_version_and_other_2025_requests_use_the_header() {
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18"}});
+        let p = Peek::new(&init, &headers(None));
+        assert_eq!(p.version.as_deref(), Some("2025-06-18"));
+        assert!(!p.stateless);
+        let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list",
+            "params": {"protocolVersion": "ignored"}});
+        let p = Peek::new(&list, &headers(Some("2025-11-25")));
+        assert_eq!(p.version.as_deref(), Some("2025-11-25"));
+        let p = Peek::new(&json!([1, 2]), &headers(None));
+        assert_eq!((p.method, p.version, p.stateless), (None, None, false));
+    }
+
+    #[test]
+    fn access_lines_keep_at_most_64_bytes_of_what_a_client_sent() {
+        assert_eq!(short("tools/call"), "tools/call");
+        assert_eq!(short(&"x".repeat(100)).len(), 64);
+        let s = "é".repeat(40);
+        assert_eq!(short(&s).len(), 64);
+        assert_eq!(short(&format!("a{s}")).len(), 63);
     }
 }

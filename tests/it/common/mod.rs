@@ -2,6 +2,7 @@
 //! and scratch directories that clean up after themselves.
 
 pub(crate) mod auth_server;
+pub(crate) mod mcp;
 pub(crate) mod serve;
 
 use std::io::Read;
