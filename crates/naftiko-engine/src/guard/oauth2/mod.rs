@@ -183,7 +183,129 @@ fn protected_resource(s: &Settings) -> ProtectedResource {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::transport::{Outgoing, Received, Sending, TransportError};
+
+    /// An authorization server in memory: metadata, and introspection that calls every
+    /// token `active` for `http://rs/api`; it records every URL asked for.
+    #[derive(Debug, Default)]
+    struct Recorded {
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Transport for Recorded {
+        fn send<'a>(&'a self, request: Outgoing<'a>, _max: usize) -> Sending<'a> {
+            let url = match request {
+                Outgoing::Request { url, .. } | Outgoing::Written { url, .. } => url.to_string(),
+            };
+            if let Ok(mut a) = self.asked.lock() {
+                a.push(url.clone());
+            }
+            let body = if url.ends_with("/.well-known/oauth-authorization-server") {
+                json!({"issuer": "http://as.test", "introspection_endpoint": "http://as.test/introspect",
+                       "jwks_uri": "http://as.test/jwks"})
+            } else if url.ends_with("/jwks") {
+                json!({"keys": []})
+            } else if url.ends_with("/introspect") {
+                json!({"active": true, "aud": "http://rs/api", "scope": "read", "exp": 4_000_000_000u64})
+            } else {
+                return Box::pin(async { Err(TransportError::Connect("no such URL".into())) });
+            };
+            Box::pin(async move {
+                Ok(Received {
+                    status: 200,
+                    head: crate::answer::Head::default(),
+                    body: bytes::BytesMut::from(body.to_string().as_bytes()),
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_key_ids_force_at_most_one_key_fetch_per_interval() {
+        use base64::Engine as _;
+        let transport = Arc::new(Recorded::default());
+        let mut s = settings("http://rs/api");
+        s.issuer = "http://as.test".into();
+        let rs = ResourceServer::new("r", s, transport.clone(), ClientOptions::default());
+        let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        for kid in ["k1", "k2", "k3"] {
+            let token = format!(
+                "{}.{}.c2ln",
+                b64(json!({"alg": "RS256", "kid": kid})),
+                b64(json!({"iss": "http://as.test"}))
+            );
+            let mut h = http::HeaderMap::new();
+            if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
+                h.insert(http::header::AUTHORIZATION, v);
+            }
+            let p = Presented {
+                headers: &h,
+                query: None,
+                method: "GET",
+                target: "/",
+            };
+            let denied = rs.check(&p).await.err().map(|d| d.status);
+            assert_eq!(denied, Some(401), "{kid}");
+        }
+        let asked = transport
+            .asked
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            asked,
+            [
+                "http://as.test/.well-known/oauth-authorization-server",
+                "http://as.test/jwks",
+                "http://as.test/jwks",
+            ],
+            "the first fetch, one forced by an unknown kid, then none within the interval"
+        );
+    }
+
+    #[tokio::test]
+    async fn metadata_is_fetched_once_and_introspection_answers_are_cached() {
+        let transport = Arc::new(Recorded::default());
+        let mut s = settings("http://rs/api");
+        s.issuer = "http://as.test".into();
+        s.validation = TokenValidation::Introspection;
+        s.client = Some(("id".into(), "secret".into()));
+        let rs = ResourceServer::new("r", s, transport.clone(), ClientOptions::default());
+        let headers = |token: &str| {
+            let mut h = http::HeaderMap::new();
+            if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
+                h.insert(http::header::AUTHORIZATION, v);
+            }
+            h
+        };
+        for token in ["one", "one", "two", "one"] {
+            let h = headers(token);
+            let p = Presented {
+                headers: &h,
+                query: None,
+                method: "GET",
+                target: "/",
+            };
+            assert_eq!(rs.check(&p).await, Ok(()), "{token}");
+        }
+        let asked = transport
+            .asked
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            asked,
+            [
+                "http://as.test/.well-known/oauth-authorization-server",
+                "http://as.test/introspect",
+                "http://as.test/introspect",
+            ],
+            "one metadata fetch, one introspection per distinct token"
+        );
+    }
 
     fn settings(resource: &str) -> Settings {
         Settings {
