@@ -15,7 +15,7 @@ use naftiko_server::mcp::McpHttpOptions;
 use naftiko_server::{Limits, ServeOptions};
 use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
-use naftiko_validate::{Options, validate_paths};
+use naftiko_validate::{Options, validate_paths_at};
 
 use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
 
@@ -249,7 +249,8 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
     let mut usage = Vec::new();
     let overrides = Overrides::parse(args, &mut usage);
-    let validation = validate_paths(&args.paths, &Options { strict: false });
+    // Ports and routes are checked where `--listen` puts the blocks, not where the files do.
+    let validation = validate_paths_at(&args.paths, &Options { strict: false }, &overrides.listens);
     usage.extend(validation.path_errors.iter().cloned());
     if !usage.is_empty() {
         for u in &usage {

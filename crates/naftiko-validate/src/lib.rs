@@ -17,4 +17,4 @@ pub mod scope;
 pub mod workspace;
 
 pub use scope::Scope;
-pub use workspace::{Options, Validation, validate_paths};
+pub use workspace::{Options, Validation, validate_paths, validate_paths_at};

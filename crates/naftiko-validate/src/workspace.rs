@@ -11,6 +11,7 @@ use naftiko_spec::{LoadedDocument, load_file};
 
 use crate::parallel::par_map;
 use crate::rules;
+use crate::rules::together::Listens;
 use crate::scope::Scope;
 
 /// How to validate.
@@ -99,6 +100,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
 /// files below it that have a top-level `naftiko` key. Files imported by those are loaded
 /// too (their problems are reported once).
 pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
+    validate_paths_at(paths, options, &[])
+}
+
+/// [`validate_paths`] for `naftiko run`: ports and routes are compared where `listens`
+/// (`--listen NAMESPACE=HOST:PORT`) moves the exposes blocks.
+pub fn validate_paths_at(paths: &[PathBuf], options: &Options, listens: &Listens) -> Validation {
     let mut v = Validation::default();
     let mut files = Vec::new();
     for path in paths {
@@ -122,13 +129,19 @@ pub fn validate_paths(paths: &[PathBuf], options: &Options) -> Validation {
                 .push(format!("{}: no such file or directory", path.display()));
         }
     }
-    validate_loaded(files, options, v)
+    validate_loaded_at(files, options, listens, v)
 }
 
-/// Checks already-loaded files (used by `validate_paths` and by tests).
-pub fn validate_loaded(
+/// Checks already-loaded files (used by tests).
+pub fn validate_loaded(files: Vec<LoadedDocument>, options: &Options, v: Validation) -> Validation {
+    validate_loaded_at(files, options, &[], v)
+}
+
+/// Checks already-loaded files, with exposes blocks placed where `listens` moves them.
+fn validate_loaded_at(
     mut files: Vec<LoadedDocument>,
     options: &Options,
+    listens: &Listens,
     mut v: Validation,
 ) -> Validation {
     let mut imports = Imports::default();
@@ -150,7 +163,7 @@ pub fn validate_loaded(
         scopes.push(scope);
     }
     diagnostics.extend(check_documents(&files, &scopes));
-    rules::check_together(&files, &mut diagnostics);
+    rules::check_together(&files, listens, &mut diagnostics);
     for e in &mut extra {
         diagnostics.append(&mut e.diagnostics);
     }

@@ -32,7 +32,12 @@ pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>
     auth::check(doc, diags);
 }
 
-/// Runs the rules that compare files served together.
-pub fn check_together(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
-    together::check(files, diags);
+/// Runs the rules that compare files served together, with exposes blocks placed where
+/// `listens` (`naftiko run --listen`) moves them.
+pub fn check_together(
+    files: &[LoadedDocument],
+    listens: &together::Listens,
+    diags: &mut Vec<Diagnostic>,
+) {
+    together::check(files, listens, diags);
 }

@@ -1,5 +1,7 @@
 //! Conflicts between files served together: exposes namespaces, routes on one address and
-//! port, and exposes blocks of different types sharing a port.
+//! port, and exposes blocks of different types sharing a port. Blocks are checked where
+//! they will listen: `naftiko run --listen NS=HOST:PORT` moves a block before its port and
+//! routes are compared ([`Listens`]).
 
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{Consumes, ExposedResource, Exposes, Method, Text};
@@ -31,10 +33,80 @@ pub fn route_key(path: &str) -> String {
     out
 }
 
+/// `--listen` overrides: exposes namespace, host, port.
+pub type Listens = [(String, String, u16)];
+
+/// An exposes block where it will listen: its own `address`/`port`, or where `--listen`
+/// moves it.
+struct Placed<'a> {
+    block: &'a Exposes,
+    address: Option<String>,
+    port: Option<u16>,
+    /// Where to point a diagnostic about its port.
+    loc: Loc,
+    /// Moved by `--listen`.
+    moved: bool,
+}
+
+impl<'a> Placed<'a> {
+    fn new(block: &'a Exposes, listens: &Listens) -> Self {
+        let moved = block
+            .namespace()
+            .and_then(|ns| listens.iter().find(|(n, _, _)| *n == ns.value));
+        let loc = block
+            .port()
+            .map_or_else(|| block.loc().clone(), |p| p.loc.clone());
+        match moved {
+            Some((_, host, port)) => Placed {
+                block,
+                address: Some(host.clone()),
+                port: Some(*port),
+                loc,
+                moved: true,
+            },
+            None => Placed {
+                block,
+                address: block.address().map(|a| a.value.clone()),
+                port: block.port().map(|p| p.value),
+                loc,
+                moved: false,
+            },
+        }
+    }
+
+    /// Where it is, for a message: `FILE:LINE`, and `(moved by --listen)` when it was.
+    fn at(&self) -> String {
+        format!(
+            "{}:{}{}",
+            self.loc.file.display(),
+            self.loc.span.start.line,
+            if self.moved {
+                " (moved by --listen)"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// True for two blocks with one namespace: `namespace-duplicate` reports them, and
+    /// nothing else should (one mistake, one diagnostic).
+    fn same_namespace(&self, other: &Placed<'_>) -> bool {
+        !std::ptr::eq(self.block, other.block)
+            && matches!((self.block.namespace(), other.block.namespace()), (Some(a), Some(b)) if a.value == b.value)
+    }
+
+    /// True when the two listen on the same port of addresses that can collide (port 0
+    /// picks a free port, so it collides with nothing).
+    fn shares_port(&self, other: &Placed<'_>) -> bool {
+        matches!((self.port, other.port), (Some(a), Some(b)) if a == b && a != 0)
+            && same_address(self.address.as_deref(), other.address.as_deref())
+    }
+}
+
 /// True when two listening addresses can collide (the same, or one is a wildcard). A block
 /// without `address` listens on `127.0.0.1`.
-fn same_address(a: Option<&Text>, b: Option<&Text>) -> bool {
-    let norm = |t: Option<&Text>| match t.map(|t| t.value.as_str()) {
+fn same_address(a: Option<&str>, b: Option<&str>) -> bool {
+    let norm = |t: Option<&str>| match t {
         Some("0.0.0.0") | Some("::") => None,
         None | Some("localhost") => Some("127.0.0.1".to_string()),
         Some(other) => Some(other.to_ascii_lowercase()),
@@ -46,22 +118,19 @@ fn same_address(a: Option<&Text>, b: Option<&Text>) -> bool {
 }
 
 /// True when two exposes blocks cannot both listen where they ask to.
-fn clashes(a: &Exposes, b: &Exposes) -> bool {
-    let (Some(pa), Some(pb)) = (a.port(), b.port()) else {
-        return false;
-    };
-    pa.value == pb.value
-        && same_address(a.address(), b.address())
-        && (a.kind() != b.kind() || a.kind() != "rest")
+fn clashes(a: &Placed<'_>, b: &Placed<'_>) -> bool {
+    let (ka, kb) = (a.block.kind(), b.block.kind());
+    a.shares_port(b) && (ka != kb || ka != "rest") && !a.same_namespace(b)
 }
 
-/// Runs the cross-file rules.
-pub fn check(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
-    let blocks: Vec<&Exposes> = files
+/// Runs the cross-file rules, with blocks placed where `listens` moves them.
+pub fn check(files: &[LoadedDocument], listens: &Listens, diags: &mut Vec<Diagnostic>) {
+    let blocks: Vec<Placed<'_>> = files
         .iter()
         .filter_map(|f| f.document.as_ref())
         .flat_map(|d| d.capability.iter())
         .flat_map(|c| c.exposes.iter())
+        .map(|b| Placed::new(b, listens))
         .collect();
     check_namespaces(files, diags);
     check_ports(&blocks, diags);
@@ -102,7 +171,7 @@ fn check_namespaces(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
                             first.loc.span.start.line
                         ),
                     )
-                    .with_hint("files run together need distinct namespaces"),
+                    .with_hint("files run together need distinct namespaces: rename one (`--listen` and `--base-uri` name blocks by namespace)"),
                 );
             } else {
                 seen.push((ns, &ns.loc));
@@ -112,35 +181,35 @@ fn check_namespaces(files: &[LoadedDocument], diags: &mut Vec<Diagnostic>) {
 }
 
 /// Ports: blocks of different types on one address and port cannot share a server.
-fn check_ports(blocks: &[&Exposes], diags: &mut Vec<Diagnostic>) {
+fn check_ports(blocks: &[Placed<'_>], diags: &mut Vec<Diagnostic>) {
     for (i, a) in blocks.iter().enumerate() {
         // One diagnostic per block: the first earlier block it clashes with.
-        for b in blocks[..i].iter().filter(|b| clashes(a, b)).take(1) {
-            let (Some(pa), Some(pb)) = (a.port(), b.port()) else {
-                continue;
-            };
-            let (ka, kb) = (a.kind(), b.kind());
-            if ka != kb {
-                diags.push(
-                    Diagnostic::error(rule::PORT_CONFLICT, pa.loc.clone(), format!("port {} is also used by a {kb} exposes block at {}:{}; a {ka} block cannot share it", pa.value, pb.loc.file.display(), pb.loc.span.start.line))
-                        .with_hint("give each adapter type its own port (or move one with `naftiko run --listen`)"),
-                );
-            } else if ka == "mcp" || ka == "skill" || ka == "control" {
-                diags.push(Diagnostic::error(rule::ROUTE_CONFLICT, pa.loc.clone(), format!("port {} already serves the {kb} adapter at {}:{}; two {ka} adapters cannot share one port", pa.value, pb.loc.file.display(), pb.loc.span.start.line)));
-            }
+        let Some(b) = blocks[..i].iter().find(|b| clashes(a, b)) else {
+            continue;
+        };
+        let port = a.port.unwrap_or_default();
+        let (ka, kb) = (a.block.kind(), b.block.kind());
+        if ka != kb {
+            diags.push(
+                Diagnostic::error(rule::PORT_CONFLICT, a.loc.clone(), format!("port {port} is also used by a {kb} exposes block at {}; a {ka} block cannot share it", b.at()))
+                    .with_hint("give each adapter type its own port (or move one with `naftiko run --listen NAMESPACE=HOST:PORT`)"),
+            );
+        } else {
+            diags.push(Diagnostic::error(rule::ROUTE_CONFLICT, a.loc.clone(), format!("port {port} already serves the {kb} adapter at {}; two {ka} adapters cannot share one port", b.at()))
+                .with_hint("move one with `naftiko run --listen NAMESPACE=HOST:PORT`"));
         }
     }
 }
 
 /// A route taken: the block that serves it, its key ([`route_key`]), its method and the
 /// path as written.
-type Route<'a> = (&'a Exposes, String, Method, &'a Text);
+type Route<'a> = (&'a Placed<'a>, String, Method, &'a Text);
 
 /// Routes: REST blocks on one address and port share a router.
-fn check_routes(blocks: &[&Exposes], diags: &mut Vec<Diagnostic>) {
-    let mut routes: Vec<Route<'_>> = Vec::new();
-    for &b in blocks {
-        let Exposes::Rest(r) = b else {
+fn check_routes<'a>(blocks: &'a [Placed<'a>], diags: &mut Vec<Diagnostic>) {
+    let mut routes: Vec<Route<'a>> = Vec::new();
+    for b in blocks {
+        let Exposes::Rest(r) = b.block else {
             continue;
         };
         for res in &r.resources {
@@ -150,11 +219,12 @@ fn check_routes(blocks: &[&Exposes], diags: &mut Vec<Diagnostic>) {
                 let clash = routes.iter().find(|(e, k, mm, _)| {
                     *k == key
                         && *mm == m
-                        && e.port().map(|p| p.value) == b.port().map(|p| p.value)
-                        && same_address(e.address(), b.address())
+                        && e.port == b.port
+                        && same_address(e.address.as_deref(), b.address.as_deref())
+                        && !e.same_namespace(b)
                 });
-                if let Some((_, _, _, first)) = clash {
-                    diags.push(route_conflict(m, path, first));
+                if let Some((e, _, _, first)) = clash {
+                    diags.push(route_conflict(m, path, first, !std::ptr::eq(*e, b)));
                 } else {
                     routes.push((b, key.clone(), m, path));
                 }
@@ -182,8 +252,14 @@ fn resource_methods(res: &ExposedResource) -> Vec<Method> {
     }
 }
 
-/// The error for route `m path` taken already by the route written as `first`.
-fn route_conflict(m: Method, path: &Text, first: &Text) -> Diagnostic {
+/// The error for route `m path` taken already by the route written as `first` (in another
+/// exposes block when `other_block`).
+fn route_conflict(m: Method, path: &Text, first: &Text, other_block: bool) -> Diagnostic {
+    let hint = if other_block {
+        "two routes that differ only in path-variable names are the same route; serve the blocks on different ports (`naftiko run --listen NAMESPACE=HOST:PORT`)"
+    } else {
+        "two routes that differ only in path-variable names are the same route"
+    };
     Diagnostic::error(
         rule::ROUTE_CONFLICT,
         path.loc.clone(),
@@ -196,7 +272,7 @@ fn route_conflict(m: Method, path: &Text, first: &Text) -> Diagnostic {
             first.loc.span.start.line
         ),
     )
-    .with_hint("two routes that differ only in path-variable names are the same route")
+    .with_hint(hint)
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! What a new user meets in the first ten minutes of `naftiko run` (issue 13): command-line
+//! overrides applied before conflicts are checked, flag values blamed on the flag, empty
+//! directories, and start-up messages that say what to do.
+
+use crate::common;
+
+use common::serve::{Naftiko, Reply, Upstream, client};
+use serde_json::json;
+
+/// A port free on loopback now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The seed's text with its namespaces renamed after `tag` (`tag` and `tag-rest`); `None`
+/// keeps the seed's own.
+fn seed_copy(tag: Option<&str>) -> String {
+    let text =
+        std::fs::read_to_string(common::root().join("capabilities/oauth2-tokens.yaml")).unwrap();
+    let Some(tag) = tag else { return text };
+    assert!(text.contains("namespace: oauth2-tokens\n") && text.contains("call: oauth2-tokens."));
+    text.replace("oauth2-tokens-rest", &format!("{tag}-rest"))
+        .replace("namespace: oauth2-tokens\n", &format!("namespace: {tag}\n"))
+        .replace("call: oauth2-tokens.", &format!("call: {tag}."))
+}
+
+/// POSTs the seed's token form to `base`; the status and the JSON body.
+fn token(base: &str) -> (u16, serde_json::Value) {
+    let r = client()
+        .post(format!("{base}/v1/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "secret"),
+        ])
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.json().unwrap_or_default())
+}
+
+#[test]
+fn two_copies_of_the_seed_moved_by_listen_run_together() {
+    let dir = common::Scratch::new("first-two-seeds");
+    let a = dir.write("a.yaml", seed_copy(Some("tokens-a")));
+    let b = dir.write("b.yaml", seed_copy(Some("tokens-b")));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    // Where the files put them, both take POST /v1/oauth2/token on 127.0.0.1:8080.
+    let v = common::naftiko(&["validate", a, b]);
+    assert_eq!(v.code(), 1, "{v}");
+    assert!(v.stdout.contains("error[route-conflict]"), "{v}");
+    assert!(v.stdout.contains("naftiko run --listen"), "the hint: {v}");
+    let up_a = Upstream::start(|_| Reply::json(json!({"access_token": "A", "expires_in": 1})));
+    let up_b = Upstream::start(|_| Reply::json(json!({"access_token": "B", "expires_in": 2})));
+    let (pa, pb) = (free_port(), free_port());
+    let n = Naftiko::start(
+        &[
+            a,
+            b,
+            "--listen",
+            &format!("tokens-a-rest=127.0.0.1:{pa}"),
+            "--listen",
+            &format!("tokens-b-rest=127.0.0.1:{pb}"),
+            "--base-uri",
+            &format!("tokens-a={}", up_a.url()),
+            "--base-uri",
+            &format!("tokens-b={}", up_b.url()),
+        ],
+        &[],
+    );
+    assert_eq!(n.listeners.len(), 2, "{}", n.logs());
+    let (sa, ja) = token(&format!("http://127.0.0.1:{pa}"));
+    let (sb, jb) = token(&format!("http://127.0.0.1:{pb}"));
+    assert_eq!((sa, ja["access_token"].as_str()), (200, Some("A")));
+    assert_eq!((sb, jb["access_token"].as_str()), (200, Some("B")));
+    assert_eq!((up_a.seen().len(), up_b.seen().len()), (1, 1));
+    // Moved onto one port again, they collide, and the message says `--listen` did it.
+    let p = free_port();
+    let r = common::naftiko(&[
+        "run",
+        a,
+        b,
+        "--listen",
+        &format!("tokens-a-rest=127.0.0.1:{p}"),
+        "--listen",
+        &format!("tokens-b-rest=127.0.0.1:{p}"),
+    ]);
+    assert_eq!(r.code(), 1, "{r}");
+    assert!(r.stderr.contains("error[route-conflict]"), "{r}");
+    r.assert_no_panic();
+}
+
+#[test]
+fn two_copies_with_the_same_namespaces_are_told_to_rename_one() {
+    let dir = common::Scratch::new("first-same-seeds");
+    let a = dir.write("a.yaml", seed_copy(None));
+    let b = dir.write("b.yaml", seed_copy(None));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let r = common::naftiko(&[
+        "run",
+        a,
+        b,
+        "--listen",
+        &format!("oauth2-tokens-rest=127.0.0.1:{}", free_port()),
+    ]);
+    assert_eq!(r.code(), 1, "{r}");
+    assert!(r.stderr.contains("error[namespace-duplicate]"), "{r}");
+    assert!(r.stderr.contains("rename"), "{r}");
+    assert!(
+        !r.stderr.contains("route-conflict"),
+        "one mistake, one diagnostic: {r}"
+    );
+    r.assert_no_panic();
+}
