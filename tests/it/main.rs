@@ -37,6 +37,7 @@ mod run_mcp_conformance;
 mod run_mcp_orchestration;
 mod run_mcp_replicas;
 mod run_oauth2;
+mod run_published;
 mod run_requests;
 mod run_security;
 mod run_seed;

@@ -66,9 +66,14 @@ fn credentials_templates_use_their_binds() {
 #[test]
 fn an_unresolved_name_in_client_credentials_is_an_error() {
     let dir = Scratch::new("oauth2-unresolved");
-    let path = dir.write("cap.yaml", capability("{{env.NOPE}}"));
+    let path = dir.write("cap.yaml", capability("{{NOPE}}"));
     let run = naftiko(&["validate", path.to_str().unwrap()]);
     assert_eq!(run.code(), 1, "{run}");
     assert!(run.stdout.contains("template-unresolved"), "{run}");
-    assert!(run.stdout.contains("env.NOPE"), "{run}");
+    assert!(run.stdout.contains("{{NOPE}}"), "{run}");
+    // `{{env.NOPE}}` reads the process environment at start: a warning (issue 13).
+    let path = dir.write("env.yaml", capability("{{env.NOPE}}"));
+    let run = naftiko(&["validate", path.to_str().unwrap()]);
+    assert_eq!(run.code(), 0, "{run}");
+    assert!(run.stdout.contains("warning[env-not-bound]"), "{run}");
 }

@@ -97,6 +97,38 @@ impl BindTable {
         }
     }
 
+    /// Adds the process environment variables that `{{env.X}}` templates in `texts` read
+    /// without a bind declaring `X` (the community dialect, docs/semantics.md §2), declared
+    /// at `loc` (the document). Every value found is registered in `secrets`.
+    pub fn add_environment_reads(
+        &mut self,
+        texts: &[&str],
+        env: &dyn EnvSource,
+        secrets: &Secrets,
+        loc: &Loc,
+    ) {
+        for text in texts {
+            for name in env_reads(text) {
+                if self.entries.iter().any(|e| e.key == name) {
+                    continue;
+                }
+                let value = env
+                    .var(name)
+                    .ok_or_else(|| format!("environment variable `{name}` is not set"));
+                if let Ok(v) = &value {
+                    secrets.add(v);
+                }
+                self.entries.push(BindEntry {
+                    namespace: "env".to_owned(),
+                    key: name.to_owned(),
+                    origin: format!("environment variable `{name}` (no bind declares it)"),
+                    value,
+                    loc: loc.clone(),
+                });
+            }
+        }
+    }
+
     /// The index of the variable a template name refers to: `KEY`, `<namespace>.KEY`, or the
     /// community `env.KEY` (any namespace). `None` when the name is not a bind.
     pub fn find(&self, path: &[String]) -> Option<usize> {
@@ -119,6 +151,26 @@ impl BindTable {
     pub fn is_namespace(&self, name: &str) -> bool {
         self.entries.iter().any(|e| e.namespace == name)
     }
+}
+
+/// The names `X` of the `{{env.X}}` templates in `text` (a YAML file's text: templates
+/// can only be in its strings), in order, each once.
+fn env_reads(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find("}}") else { break };
+        let inner = rest[..end].trim();
+        if let Some(name) = inner.strip_prefix("env.")
+            && !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Reads a bind file: `Ok((path, top-level object))` or why it cannot be used.

@@ -52,7 +52,7 @@ impl Runtime {
     pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
         let mut b = Builder::new(options);
         for (file, scope) in validation.files.iter().zip(&validation.scopes) {
-            b.document(file, scope);
+            b.document(file, scope, &imported_texts(validation, file, scope));
         }
         overrides::check(&mut b);
         mcp::expose_rest_operations(&mut b);
@@ -89,7 +89,7 @@ impl<'o> Builder<'o> {
 
     /// Builds one capability file: its bindings, consumed APIs, functions and every
     /// exposes block.
-    fn document(&mut self, file: &LoadedDocument, scope: &Scope) {
+    fn document(&mut self, file: &LoadedDocument, scope: &Scope, imported: &[&str]) {
         let Some(doc) = &file.document else { return };
         let Some(cap) = &doc.capability else { return };
         self.capabilities.push(CapabilityInfo {
@@ -101,7 +101,12 @@ impl<'o> Builder<'o> {
                 .map(|l| l.value.clone()),
             naftiko: doc.naftiko.as_ref().map(|n| n.value.clone()),
         });
-        let binds = BindTable::resolve(doc, &file.path, self.options.env.as_ref(), &self.secrets);
+        let mut binds =
+            BindTable::resolve(doc, &file.path, self.options.env.as_ref(), &self.secrets);
+        let texts: Vec<&str> = std::iter::once(&*file.text)
+            .chain(imported.iter().copied())
+            .collect();
+        binds.add_environment_reads(&texts, self.options.env.as_ref(), &self.secrets, &doc.loc);
         let qualifiers = qualifiers(cap);
         let mut d = DocBuild {
             doc,
@@ -177,6 +182,27 @@ impl<'o> Builder<'o> {
             metrics: self.metrics,
         })
     }
+}
+
+/// The text of every other file whose consumed APIs `file` imports (their templates are
+/// compiled with `file`'s binds).
+fn imported_texts<'v>(
+    validation: &'v Validation,
+    file: &LoadedDocument,
+    scope: &Scope,
+) -> Vec<&'v str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (_, api) in &scope.consumes {
+        if *api.loc.file == *file.path {
+            continue;
+        }
+        if let Some(f) = validation.files.iter().find(|f| f.path == api.loc.file)
+            && !out.iter().any(|t| std::ptr::eq(*t, &*f.text))
+        {
+            out.push(&f.text);
+        }
+    }
+    out
 }
 
 /// The names a template may use as qualifiers: the adapter names and the document's

@@ -420,57 +420,93 @@ fn check_str(
         }
     };
     for var in template.variables() {
-        let resolved = resolves(var.path(), names, used);
-        if !resolved {
-            diags.push(
+        match resolves(var.path(), names, used) {
+            Resolution::Resolved => {}
+            Resolution::EnvNotBound => diags.push(
+                Diagnostic::deviation(
+                    rule::ENV_NOT_BOUND,
+                    loc.clone(),
+                    format!(
+                        "`{{{{{}}}}}` reads the environment variable `{}`, which no bind declares",
+                        var.name(),
+                        var.path().get(1).map_or("", String::as_str)
+                    ),
+                )
+                .with_hint("declare it under `binds` (`keys: {NAME: NAME}`) so that `naftiko validate --strict` accepts it"),
+            ),
+            Resolution::Unresolved => diags.push(
                 Diagnostic::error(rule::TEMPLATE_UNRESOLVED, loc.clone(), format!("template variable `{{{{{}}}}}` refers to no bind, input, path variable or step", var.name()))
                     .with_hint("declare it under `binds` (environment or file) or as an input parameter"),
-            );
+            ),
         }
     }
 }
 
-/// True when a template variable's `path` names a bind, an input, a path variable or a
-/// step where `names` are in scope; the binds it names are recorded in `used`.
-fn resolves(path: &[String], names: &Names<'_>, used: &mut HashSet<(String, String)>) -> bool {
+/// What a template variable names.
+enum Resolution {
+    /// A bind, an input, a path variable or a step.
+    Resolved,
+    /// `{{env.X}}` with no bind declaring `X`: the process environment, read at start.
+    EnvNotBound,
+    /// Nothing.
+    Unresolved,
+}
+
+/// What a template variable's `path` names where `names` are in scope; the binds it names
+/// are recorded in `used`.
+fn resolves(
+    path: &[String],
+    names: &Names<'_>,
+    used: &mut HashSet<(String, String)>,
+) -> Resolution {
+    let found = |yes: bool| {
+        if yes {
+            Resolution::Resolved
+        } else {
+            Resolution::Unresolved
+        }
+    };
     match path {
-        [] => true,
+        [] => Resolution::Resolved,
         [name] => {
-            let bound: Vec<&(String, String)> =
-                names.binds.iter().filter(|(_, k)| k == name).collect();
-            bound.iter().for_each(|b| {
-                used.insert((*b).clone());
-            });
-            !bound.is_empty() || names.locals.contains(name) || names.steps.contains(name)
+            let bound = mark_used(names, used, |(_, k)| k == name);
+            found(bound || names.locals.contains(name) || names.steps.contains(name))
         }
         [first, second, ..] => {
-            let in_bind: Vec<&(String, String)> = names
-                .binds
-                .iter()
-                .filter(|(ns, k)| ns == first && k == second)
-                .collect();
-            let is_bind_ns = names.binds.iter().any(|(ns, _)| ns == first);
-            in_bind.iter().for_each(|b| {
-                used.insert((*b).clone());
-            });
-            if !in_bind.is_empty() {
-                true
-            } else if is_bind_ns {
-                false
+            if mark_used(names, used, |(ns, k)| ns == first && k == second) {
+                Resolution::Resolved
             } else if first == "env" {
-                let any: Vec<&(String, String)> =
-                    names.binds.iter().filter(|(_, k)| k == second).collect();
-                any.iter().for_each(|b| {
-                    used.insert((*b).clone());
-                });
-                !any.is_empty()
+                // The community `env.X` finds `X` in any bind, else the process environment.
+                if mark_used(names, used, |(_, k)| k == second) {
+                    Resolution::Resolved
+                } else {
+                    Resolution::EnvNotBound
+                }
+            } else if names.binds.iter().any(|(ns, _)| ns == first) {
+                Resolution::Unresolved
             } else {
                 // `rest.x`, `tools.x`, `<namespace>.x`: an inbound argument. Units that declare
                 // no inputs accept any argument name.
-                names.steps.contains(first)
-                    || (names.qualifiers.contains(first)
-                        && (names.locals.contains(second) || !names.declares_inputs))
+                found(
+                    names.steps.contains(first)
+                        || (names.qualifiers.contains(first)
+                            && (names.locals.contains(second) || !names.declares_inputs)),
+                )
             }
         }
     }
+}
+
+/// Records in `used` every bind that `matches`; true when there is one.
+fn mark_used(
+    names: &Names<'_>,
+    used: &mut HashSet<(String, String)>,
+    matches: impl Fn(&(String, String)) -> bool,
+) -> bool {
+    let mut any = false;
+    for b in names.binds.iter().filter(|b| matches(b)) {
+        used.insert(b.clone());
+        any = true;
+    }
+    any
 }
