@@ -96,3 +96,73 @@ fn env_templates_without_a_bind_read_the_process_environment() {
     let (_, logs) = n.stop();
     assert!(!logs.contains("s3cr3t-env-token"), "{logs}");
 }
+
+const ITEMS_CONSUMED: &str = r"    resources:
+    - name: item
+      path: /items/{{id}}
+      operations:
+      - name: get-item
+        method: GET
+    - name: items-of-type
+      path: /types/{{type}}/items
+      operations:
+      - name: create-item
+        method: POST
+";
+const ITEMS_EXPOSED: &str = r"    - path: /v1/wit/workitems/{id}
+      name: item
+      description: One item.
+      operations:
+      - method: GET
+        name: get
+        call: api.get-item
+        inputParameters:
+        - name: id
+          in: path
+          type: string
+    - path: /v1/wit/workitems/{type}
+      name: items-of-type
+      description: Items of a type.
+      operations:
+      - method: POST
+        name: create
+        call: api.create-item
+        inputParameters:
+        - name: type
+          in: path
+          type: string
+";
+
+#[test]
+fn each_operation_binds_the_path_variables_of_its_own_resource() {
+    let dir = common::Scratch::new("published-vars");
+    let path = dir.write("items.yaml", capability(ITEMS_CONSUMED, ITEMS_EXPOSED));
+    let path = path.to_str().unwrap();
+    let v = common::naftiko(&["validate", path]);
+    assert_eq!(v.code(), 0, "{v}");
+    let up = Upstream::start(|s| Reply::json(json!({"method": s.method, "path": s.path()})));
+    let n = start(path, &up.url(), &[]);
+    let post = client()
+        .post(format!("{}/v1/wit/workitems/x1", n.url()))
+        .json(&json!({"title": "t"}))
+        .send()
+        .unwrap();
+    assert_eq!(post.status(), 200, "{:?}", post.text());
+    let get = client()
+        .get(format!("{}/v1/wit/workitems/42", n.url()))
+        .send()
+        .unwrap();
+    assert_eq!(get.status(), 200);
+    let seen: Vec<(String, String)> = up
+        .seen()
+        .iter()
+        .map(|s| (s.method.clone(), s.path().to_owned()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST".to_owned(), "/types/x1/items".to_owned()),
+            ("GET".to_owned(), "/items/42".to_owned())
+        ]
+    );
+}

@@ -195,12 +195,17 @@ async fn rest_listeners(
         let mut routes = Vec::new();
         for s in &services {
             for r in &s.routes {
-                router.add(r);
+                let served = router.add(r);
                 let target = runtime
                     .operation(r.op)
                     .map(|o| o.call.clone().unwrap_or_else(|| o.name.clone()))
                     .unwrap_or_default();
-                routes.push(format!("{} {} → {}", r.method, r.path, target));
+                let note = if served {
+                    ""
+                } else {
+                    " (not served over REST: an earlier operation takes this method and path)"
+                };
+                routes.push(format!("{} {} → {target}{note}", r.method, r.path));
             }
         }
         let metadata = services

@@ -4,7 +4,9 @@
 //!
 //! Routing is naftiko's own rather than axum's `Router::route`, which panics on overlapping
 //! routes; validation has already refused real conflicts, and this matcher cannot panic on
-//! any path a capability declares.
+//! any path a capability declares. Paths that differ only in their variables' names
+//! (`/items/{id}` GET, `/items/{type}` POST) share one entry, and each method's operation
+//! gets the variables under its own resource's names.
 
 use naftiko_engine::guard::Guard;
 use naftiko_engine::metrics::{Metrics, OperationMetrics};
@@ -33,6 +35,8 @@ pub struct Handler {
     metrics: OnceLock<OperationMetrics>,
     /// The inbound authentication of the route's exposes block.
     guard: Option<Arc<Guard>>,
+    /// The names of its own path's variables, in order.
+    vars: Vec<String>,
 }
 
 impl PartialEq for Handler {
@@ -49,6 +53,14 @@ impl Handler {
             label: format!("{} {path}", route.method),
             metrics: OnceLock::new(),
             guard: route.guard.clone(),
+            vars: route
+                .segments
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Var { name, .. } => Some(name.clone()),
+                    Segment::Literal(_) => None,
+                })
+                .collect(),
         }
     }
 
@@ -98,18 +110,20 @@ pub enum Match<'r> {
 }
 
 impl Router {
-    /// Adds a route (same path from several capabilities or methods shares one entry).
-    pub fn add(&mut self, route: &Route) {
+    /// Adds a route (same path from several capabilities or methods shares one entry);
+    /// false when its method and path are taken already (the first route keeps them).
+    pub fn add(&mut self, route: &Route) -> bool {
         match self
             .entries
             .iter_mut()
             .find(|e| same_shape(&e.segments, &route.segments))
         {
             Some(e) => {
-                if !e.methods.iter().any(|h| h.method == route.method) {
-                    let handler = Handler::new(route, &e.path);
-                    e.methods.push(handler);
+                if e.methods.iter().any(|h| h.method == route.method) {
+                    return false;
                 }
+                let handler = Handler::new(route, &e.path);
+                e.methods.push(handler);
             }
             None => self.entries.push(Entry {
                 path: route.path.clone(),
@@ -121,6 +135,7 @@ impl Router {
                 methods: vec![Handler::new(route, &route.path)],
             }),
         }
+        true
     }
 
     /// Matches a raw (still percent-encoded) request path.
@@ -147,7 +162,7 @@ impl Router {
                 }
             })
             .collect();
-        let mut best: Option<(&Entry, Score, Option<Params>)> = None;
+        let mut best: Option<(&Entry, Score, Option<Values>)> = None;
         for e in &self.entries {
             if let Some((score, params)) = match_entry(e, &decoded)
                 && best.as_ref().is_none_or(|(_, s, _)| score > *s)
@@ -165,8 +180,9 @@ impl Router {
     }
 }
 
-/// The operation of `entry` for `method` (`HEAD` is served by `GET`).
-fn choose<'r>(entry: &'r Entry, method: &http::Method, params: Params) -> Match<'r> {
+/// The operation of `entry` for `method` (`HEAD` is served by `GET`), with the path's
+/// `values` named as that operation's own path names them.
+fn choose<'r>(entry: &'r Entry, method: &http::Method, values: Values) -> Match<'r> {
     let wanted = if method == http::Method::HEAD {
         &http::Method::GET
     } else {
@@ -177,7 +193,7 @@ fn choose<'r>(entry: &'r Entry, method: &http::Method, params: Params) -> Match<
             op: h.op,
             route: &entry.path,
             handler: (h.method == method).then_some(h),
-            params,
+            params: h.vars.iter().cloned().zip(values).collect(),
             guard: h.guard.as_deref(),
         },
         None => Match::MethodNotAllowed {
@@ -213,13 +229,13 @@ fn same_shape(a: &[Segment], b: &[Segment]) -> bool {
 /// Which segments matched literally, first segment in the highest bit: a higher score is
 /// a more literal route. (Segments past the 64th do not count: no real route has them.)
 type Score = u64;
-/// Decoded path variables by name.
-type Params = Vec<(String, String)>;
+/// Decoded path variables, in order.
+type Values = Vec<String>;
 
 /// Matches decoded segments (`None`: not valid percent-encoded UTF-8); the score ranks
 /// literal segments (left first) above variables. The parameters are `None` when a
 /// variable's segment could not be decoded.
-fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Option<Params>)> {
+fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Option<Values>)> {
     if e.segments.len() != parts.len() {
         return None;
     }
@@ -234,14 +250,7 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
             }
             (Segment::Literal(_), _) => return None,
             (Segment::Var { .. }, None) => params = None,
-            (
-                Segment::Var {
-                    prefix,
-                    name,
-                    suffix,
-                },
-                Some(part),
-            ) => {
+            (Segment::Var { prefix, suffix, .. }, Some(part)) => {
                 let value = part
                     .strip_prefix(prefix.as_str())?
                     .strip_suffix(suffix.as_str())?;
@@ -249,7 +258,7 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
                     return None;
                 }
                 if let Some(p) = params.as_mut() {
-                    p.push((name.clone(), value.to_owned()));
+                    p.push(value.to_owned());
                 }
             }
         }
@@ -305,6 +314,35 @@ mod tests {
         assert_eq!(r.find(&http::Method::GET, "/v1/%ff"), Match::NotFound);
         let v = router(&[("GET", "/x/{id}", 0)]);
         assert_eq!(v.find(&http::Method::GET, "/x/%ff"), Match::BadPath);
+    }
+
+    #[test]
+    fn each_method_names_the_path_variables_as_its_own_resource_does() {
+        let r = router(&[
+            ("GET", "/wit/items/{id}", 0),
+            ("POST", "/wit/items/{type}", 1),
+            ("GET", "/wit/items/{other}", 2),
+        ]);
+        for (method, op, name) in [("GET", 0, "id"), ("POST", 1, "type")] {
+            let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+            match r.find(&method, "/wit/items/x1") {
+                Match::Found {
+                    op: got, params, ..
+                } => {
+                    assert_eq!(got, OpId(op));
+                    assert_eq!(params, vec![(name.to_owned(), "x1".to_owned())]);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut again = r.clone();
+        assert!(!again.add(&Route {
+            guard: None,
+            path: "/wit/items/{z}".to_owned(),
+            segments: segments("/wit/items/{z}"),
+            method: http::Method::GET,
+            op: OpId(3),
+        }));
     }
 
     #[test]
