@@ -97,6 +97,104 @@ fn env_templates_without_a_bind_read_the_process_environment() {
     assert!(!logs.contains("s3cr3t-env-token"), "{logs}");
 }
 
+const SITES_CONSUMED: &str = r"    resources:
+    - name: sites
+      path: /sites
+      operations:
+      - name: list-sites
+        method: GET
+    - name: site
+      path: /sites/{{siteUrl}}
+      operations:
+      - name: get-site
+        method: GET
+        inputParameters:
+        - name: siteUrl
+          in: path
+";
+const SITES_EXPOSED: &str = r"    - path: /v1/sites
+      name: sites
+      description: Sites.
+      operations:
+      - method: GET
+        name: list
+        call: api.list-sites
+      - method: GET
+        name: get
+        call: api.get-site
+        inputParameters:
+        - name: siteUrl
+          in: query
+          type: string
+";
+
+#[test]
+fn two_operations_on_one_method_and_path_are_a_warning_and_rest_serves_the_first() {
+    let dir = common::Scratch::new("published-dup");
+    let path = dir.write("sites.yaml", capability(SITES_CONSUMED, SITES_EXPOSED));
+    let path = path.to_str().unwrap();
+    let v = common::naftiko(&["validate", path]);
+    assert_eq!(v.code(), 0, "{v}");
+    let line = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("warning[route-duplicate]"))
+        .unwrap_or_else(|| panic!("no route-duplicate warning\n{v}"));
+    // Both operations, with their lines.
+    assert!(line.contains("operation `get` (line 37)"), "{line}");
+    assert!(line.contains("operation `list` (line 34)"), "{line}");
+    assert!(!v.stdout.contains("route-conflict"), "{v}");
+    let strict = common::naftiko(&["validate", "--strict", path]);
+    assert_eq!(strict.code(), 1, "{strict}");
+    assert!(strict.stdout.contains("error[route-duplicate]"), "{strict}");
+    let up = Upstream::start(|s| Reply::json(json!({"path": s.path()})));
+    let n = Naftiko::start(
+        &[
+            path,
+            "--base-uri",
+            &format!("api={}", up.url()),
+            "--listen",
+            "api-rest=127.0.0.1:0",
+            "--expose",
+            "mcp=127.0.0.1:0",
+        ],
+        &[],
+    );
+    let rest = n
+        .listeners
+        .iter()
+        .find(|(ns, _)| ns.contains("api-rest"))
+        .unwrap()
+        .1;
+    let r = client()
+        .get(format!("http://{rest}/v1/sites?siteUrl=x"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(up.seen()[0].path(), "/sites", "REST serves the first");
+    assert!(n.logs().contains("not served over REST"), "{}", n.logs());
+    if !common::mcp_tools_installed() {
+        common::skip_or_fail("the MCP tooling is not installed (.ci/mcp-tools/install.sh)");
+        return;
+    }
+    let url = common::mcp::mcp_url(&n);
+    let run = common::mcp::over_http(
+        common::mcp::Kind::Sdk,
+        &url,
+        &json!([{"op": "list_tools"}, {"op": "call_tool", "name": "get", "arguments": {"siteUrl": "s1"}}]),
+    );
+    let results = run.results();
+    let names: Vec<&str> = results[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["list", "get"], "{run}");
+    assert_eq!(results[1]["isError"], false, "{run}");
+    assert_eq!(up.seen().last().unwrap().path(), "/sites/s1", "{run}");
+}
+
 const ITEMS_CONSUMED: &str = r"    resources:
     - name: item
       path: /items/{{id}}

@@ -165,6 +165,7 @@ rules! {
     BIND_UNUSED = "bind-unused", Warning, "A bound variable is referenced by no template.";
     NAMESPACE_DUPLICATE = "namespace-duplicate", Error, "Two files validated together declare the same namespace.";
     ROUTE_CONFLICT = "route-conflict", Error, "Two exposed routes collide on one address, port and method.";
+    ROUTE_DUPLICATE = "route-duplicate", Warning, "Two operations of one file with one method on one resource path: REST serves the first, both stay MCP tools (an error under `--strict`).";
     PORT_CONFLICT = "port-conflict", Error, "Two exposes blocks of different types share one address and port.";
     OPERATION_DUPLICATE = "operation-duplicate", Error, "Two operations of one consumed namespace have the same name.";
     NAFTIKO_NAMESPACES_UNIQUE = "naftiko-namespaces-unique", Error, "Namespaces are unique across consumes, exposes and binds.";

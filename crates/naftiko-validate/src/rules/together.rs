@@ -3,8 +3,12 @@
 //! they will listen: `naftiko run --listen NS=HOST:PORT` moves a block before its port and
 //! routes are compared ([`Listens`]).
 
-use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{Consumes, ExposedResource, Exposes, Method, Text};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use naftiko_spec::diag::{Diagnostic, Severity, rule};
+use naftiko_spec::model::{Consumes, ExposedOperation, ExposedResource, Exposes, Method, Text};
 use naftiko_spec::{LoadedDocument, Loc};
 
 /// Normalises a REST path for collision checks: `{x}` and `{{x}}` become `{}`, and a
@@ -201,12 +205,40 @@ fn check_ports(blocks: &[Placed<'_>], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A route taken: the block that serves it, its key ([`route_key`]), its method and the
-/// path as written.
-type Route<'a> = (&'a Placed<'a>, String, Method, &'a Text);
+/// A route taken: the block that serves it, its key ([`route_key`]), its method, the path
+/// as written and the operation that takes it (none for a `forward`).
+struct Route<'a> {
+    block: &'a Placed<'a>,
+    key: String,
+    method: Method,
+    path: &'a Text,
+    op: Option<&'a ExposedOperation>,
+}
 
-/// Routes: REST blocks on one address and port share a router.
+impl Route<'_> {
+    /// True when `other` takes the same method and path on the same listener.
+    fn collides(&self, other: &Route<'_>) -> bool {
+        self.key == other.key
+            && self.method == other.method
+            && self.block.port == other.block.port
+            && same_address(
+                self.block.address.as_deref(),
+                other.block.address.as_deref(),
+            )
+            && !self.block.same_namespace(other.block)
+    }
+}
+
+/// Routes: REST blocks on one address and port share a router. Two operations of one file
+/// on one method and path are a warning (REST serves the first); across files, an error.
+/// An operation whose `method` is already an error takes no route (one mistake, one
+/// diagnostic).
 fn check_routes<'a>(blocks: &'a [Placed<'a>], diags: &mut Vec<Diagnostic>) {
+    let bad_methods: HashSet<(Arc<Path>, String)> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error && d.loc.pointer.to_string().ends_with("/method"))
+        .map(|d| (d.loc.file.clone(), d.loc.pointer.to_string()))
+        .collect();
     let mut routes: Vec<Route<'a>> = Vec::new();
     for b in blocks {
         let Exposes::Rest(r) = b.block else {
@@ -215,41 +247,119 @@ fn check_routes<'a>(blocks: &'a [Placed<'a>], diags: &mut Vec<Diagnostic>) {
         for res in &r.resources {
             let Some(path) = &res.path else { continue };
             let key = route_key(&path.value);
-            for m in resource_methods(res) {
-                let clash = routes.iter().find(|(e, k, mm, _)| {
-                    *k == key
-                        && *mm == m
-                        && e.port == b.port
-                        && same_address(e.address.as_deref(), b.address.as_deref())
-                        && !e.same_namespace(b)
-                });
-                if let Some((e, _, _, first)) = clash {
-                    diags.push(route_conflict(m, path, first, !std::ptr::eq(*e, b)));
-                } else {
-                    routes.push((b, key.clone(), m, path));
+            for (method, op) in resource_methods(res) {
+                if op.is_some_and(|o| {
+                    bad_methods.contains(&(o.loc.file.clone(), format!("{}/method", o.loc.pointer)))
+                }) {
+                    continue;
+                }
+                let route = Route {
+                    block: b,
+                    key: key.clone(),
+                    method,
+                    path,
+                    op,
+                };
+                match routes.iter().find(|e| e.collides(&route)) {
+                    Some(first) => diags.push(route_diagnostic(first, &route)),
+                    None => routes.push(route),
                 }
             }
         }
     }
 }
 
-/// The methods an exposed resource answers: its operations' (GET when one names none),
-/// or every method when it only forwards.
-fn resource_methods(res: &ExposedResource) -> Vec<Method> {
+/// The methods an exposed resource answers, each with its operation: its operations' (GET
+/// when one names none), or every method when it only forwards.
+fn resource_methods(res: &ExposedResource) -> Vec<(Method, Option<&ExposedOperation>)> {
     if res.operations.is_empty() && res.forward.is_some() {
-        vec![
+        [
             Method::Get,
             Method::Post,
             Method::Put,
             Method::Patch,
             Method::Delete,
         ]
+        .into_iter()
+        .map(|m| (m, None))
+        .collect()
     } else {
         res.operations
             .iter()
-            .map(|o| o.method.as_ref().map_or(Method::Get, |m| m.value))
+            .map(|o| (o.method.as_ref().map_or(Method::Get, |m| m.value), Some(o)))
             .collect()
     }
+}
+
+/// The diagnostic for `route`, whose method and path `first` took already: two operations
+/// of one file are a `route-duplicate` warning naming both, anything else a
+/// `route-conflict` error.
+fn route_diagnostic(first: &Route<'_>, route: &Route<'_>) -> Diagnostic {
+    match (first.op, route.op) {
+        (Some(a), Some(b))
+            if a.loc.file == b.loc.file && as_written(first.path) == as_written(route.path) =>
+        {
+            route_duplicate(route, a, b)
+        }
+        _ => route_conflict(
+            route.method,
+            route.path,
+            first.path,
+            !std::ptr::eq(first.block, route.block),
+        ),
+    }
+}
+
+/// A path as written, up to brace style and a trailing `/` (`/a/{{x}}/` is `/a/{x}`): two
+/// resources of one file with the same variable names are one path; with different names,
+/// one of them would read the other's variables (`route-conflict`).
+fn as_written(path: &Text) -> String {
+    let p = path.value.replace("{{", "{").replace("}}", "}");
+    match p.strip_suffix('/') {
+        Some(t) if !t.is_empty() => t.to_owned(),
+        _ => p,
+    }
+}
+
+/// `name` (line N) of an operation.
+fn describe(op: &ExposedOperation) -> String {
+    let line = op.loc.span.start.line;
+    match &op.name {
+        Some(n) => format!("operation `{}` (line {line})", n.value),
+        None => format!("the operation at line {line}"),
+    }
+}
+
+/// The warning for operation `second` taking the method and path of `first`, in one file.
+fn route_duplicate(
+    route: &Route<'_>,
+    first: &ExposedOperation,
+    second: &ExposedOperation,
+) -> Diagnostic {
+    let loc = second
+        .method
+        .as_ref()
+        .map_or_else(|| second.loc.clone(), |m| m.loc.clone());
+    let name = |o: &ExposedOperation| {
+        o.name
+            .as_ref()
+            .map_or_else(|| "the first".to_owned(), |n| format!("`{}`", n.value))
+    };
+    Diagnostic::deviation(
+        rule::ROUTE_DUPLICATE,
+        loc,
+        format!(
+            "`{} {}`: {} has the method and path of {}; REST serves {}, both stay MCP tools",
+            route.method.as_str(),
+            route.path.value,
+            describe(second),
+            describe(first),
+            name(first),
+        ),
+    )
+    .with_hint(
+        "give one its own path or method (e.g. a path variable, or a query input on the first)",
+    )
 }
 
 /// The error for route `m path` taken already by the route written as `first` (in another
