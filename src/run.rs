@@ -114,6 +114,10 @@ pub(crate) struct RunArgs {
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration)]
     shutdown_grace: Duration,
+    /// Validate and build as `run` does (bindings, templates, base URIs, overrides), then
+    /// exit without listening: 0 when `run` would start, 1 when it would refuse.
+    #[arg(long)]
+    check: bool,
     /// Serve every operation on the general path (no direct plans). The answers are the
     /// same; this is for comparing the two paths.
     #[arg(long, hide = true, env = "NAFTIKO_GENERAL_PATH")]
@@ -279,6 +283,10 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     };
     for w in runtime.warnings() {
         tracing::warn!(target: "naftiko", "{w}");
+    }
+    if args.check {
+        tracing::info!(target: "naftiko", "built: `naftiko run` would start (--check: not listening)");
+        return EXIT_OK;
     }
     let tokio = match async_runtime() {
         Ok(t) => t,

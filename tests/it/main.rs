@@ -21,6 +21,7 @@ mod build_layout;
 mod corpus;
 mod differential;
 mod module_imports;
+mod run_agree;
 mod run_control;
 mod run_corpus;
 mod run_direct;

@@ -264,3 +264,83 @@ fn each_operation_binds_the_path_variables_of_its_own_resource() {
         ]
     );
 }
+
+/// [`ENV_CONSUMED`] without authentication, its base URI `base`, and its operation
+/// answering `format` with an output parameter.
+fn with_base_and_format(base: &str, format: &str) -> String {
+    let consumed = format!(
+        r"    resources:
+    - name: items
+      path: /items
+      operations:
+      - name: list-items
+        method: GET
+        outputRawFormat: {format}
+        outputParameters:
+        - name: id
+          type: string
+          value: $.id
+"
+    );
+    capability(&consumed, ENV_EXPOSED)
+        .replace("baseUri: http://127.0.0.1:9", &format!("baseUri: {base}"))
+}
+
+#[test]
+fn placeholder_base_uris_are_a_warning_and_run_names_the_flag_to_pass() {
+    let dir = common::Scratch::new("published-base");
+    let up = Upstream::start(|_| Reply::json(json!({"id": "i-1"})));
+    for (name, base, rule) in [
+        ("empty.yaml", "''", "pattern-mismatch"),
+        (
+            "host.yaml",
+            "'http://{host}:{port}'",
+            "base-uri-placeholder",
+        ),
+    ] {
+        let path = dir.write(name, with_base_and_format(base, "json"));
+        let path = path.to_str().unwrap();
+        let v = common::naftiko(&["validate", path]);
+        assert_eq!(v.code(), 0, "{v}");
+        assert_eq!(v.diagnostic_lines().len(), 1, "one diagnostic: {v}");
+        assert!(v.stdout.contains(&format!("warning[{rule}]")), "{v}");
+        let r = common::naftiko(&["run", path]);
+        assert_eq!(r.code(), 1, "{r}");
+        assert!(
+            r.stderr
+                .contains("naftiko run --base-uri api=https://HOST[:PORT][/PATH]"),
+            "{r}"
+        );
+        // One mistake, one diagnostic: the operations calling it are not blamed too.
+        assert!(!r.stderr.contains("is not a consumed operation"), "{r}");
+        assert_eq!(r.stderr.matches("error:").count(), 1, "{r}");
+        // With the flag it runs.
+        let n = start(path, &up.url(), &[]);
+        let resp = client().get(format!("{}/items", n.url())).send().unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(
+            resp.json::<serde_json::Value>().unwrap(),
+            json!({"id": "i-1"})
+        );
+    }
+}
+
+#[test]
+fn outputs_over_a_format_run_cannot_convert_are_a_validate_error() {
+    let dir = common::Scratch::new("published-format");
+    let path = dir.write(
+        "yaml.yaml",
+        with_base_and_format("http://127.0.0.1:9", "yaml"),
+    );
+    let path = path.to_str().unwrap();
+    let v = common::naftiko(&["validate", path]);
+    assert_eq!(v.code(), 1, "{v}");
+    assert!(v.stdout.contains("error[format-unsupported]"), "{v}");
+    assert!(v.stdout.contains("`outputRawFormat: yaml`"), "{v}");
+    let r = common::naftiko(&["run", path, "--check"]);
+    assert_eq!(r.code(), 1, "{r}");
+    assert!(
+        r.stderr.contains("error[format-unsupported]"),
+        "refused at validation: {r}"
+    );
+}

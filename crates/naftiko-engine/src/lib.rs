@@ -57,3 +57,4 @@ pub use services::{
 };
 pub use tools::{ToolResult, ToolSpec};
 pub use transport::ClientOptions;
+pub use url::base_uri_problem;

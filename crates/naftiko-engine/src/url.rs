@@ -20,6 +20,25 @@ enum Piece {
     Var { name: String, source: VarSource },
 }
 
+/// Why `base` cannot be a consumed API's base URI (empty, a `{placeholder}` left in it,
+/// not an absolute `http(s)` URL with a host), or `None` when it can.
+pub fn base_uri_problem(base: &str) -> Option<String> {
+    if base.trim().is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    if base.contains('{') || base.contains('}') {
+        return Some(format!("`{base}` has a placeholder in it"));
+    }
+    match Url::parse(base) {
+        Err(e) => Some(format!("`{base}` is not a URL ({e})")),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            Some(format!("`{base}` does not use http or https"))
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some(format!("`{base}` has no host")),
+        Ok(_) => None,
+    }
+}
+
 /// A compiled upstream URL.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlTemplate {

@@ -157,6 +157,8 @@ rules! {
     PATH_VARIABLE_UNBOUND = "path-variable-unbound", Warning, "A consumed path variable has no value: no matching input, `with` key or exposed path variable.";
     TEMPLATE_SYNTAX = "template-syntax", Error, "A Mustache template cannot be parsed (only `{{name}}` variables are supported).";
     TEMPLATE_UNRESOLVED = "template-unresolved", Error, "A template variable refers to no bind, input or step.";
+    BASE_URI_PLACEHOLDER = "base-uri-placeholder", Warning, "A consumed API's `baseUri` has a `{placeholder}` in its host: `naftiko run` needs `--base-uri NAMESPACE=URL`.";
+    FORMAT_UNSUPPORTED = "format-unsupported", Error, "Output parameters read an upstream answer in a format naftiko does not convert yet (`outputRawFormat`).";
     ENV_NOT_BOUND = "env-not-bound", Warning, "`{{env.X}}` where no bind declares `X`: the process environment is read at start (an error under `--strict`).";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";
     JSONPATH_JAYWAY = "jsonpath-jayway", Info, "A JSONPath uses Jayway syntax that was normalised to RFC 9535.";

@@ -292,6 +292,14 @@ impl Method {
     }
 }
 
+impl RawFormat {
+    /// True for the formats whose bodies `naftiko run` reads for output parameters; the
+    /// others can only be passed through. The one list both `validate` and the engine use.
+    pub fn is_converted(self) -> bool {
+        matches!(self, RawFormat::Json | RawFormat::Text | RawFormat::Binary)
+    }
+}
+
 /// Formats an upstream body can be converted from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

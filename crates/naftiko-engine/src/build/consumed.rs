@@ -26,23 +26,15 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
         None => Arc::new(LazyClient::new(&options.client)),
     };
     for (ns, api) in &d.scope.consumes {
-        let base = match options.base_uris.iter().find(|(n, _)| n == ns) {
-            Some((_, url)) => url.clone(),
-            None => match &api.base_uri {
-                Some(t) => match Tpl::compile(&t.value, &d.names) {
-                    Ok(tpl) => tpl.render(&BindsOnly(&d.binds_values)),
-                    Err(e) => {
-                        b.problems.push(problem(&t.loc, e));
-                        continue;
-                    }
-                },
-                None => continue,
-            },
+        let Some(base) = base_uri(b, d, ns, api) else {
+            d.unusable.insert(ns.clone());
+            continue;
         };
         let auth = match auth(d, api, &b.secrets, &reqwest, &options.client) {
             Ok(a) => a,
             Err(p) => {
                 b.problems.push(p);
+                d.unusable.insert(ns.clone());
                 continue;
             }
         };
@@ -65,6 +57,41 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             calls: std::sync::OnceLock::new(),
         });
         operations(b, d, ns, api, &upstream);
+    }
+}
+
+/// The base URI of consumed API `ns`: its `--base-uri`, else its rendered `baseUri`; `None`
+/// (with one problem, naming the flag to pass) when there is none that can be used.
+fn base_uri(b: &mut Builder<'_>, d: &DocBuild<'_>, ns: &str, api: &ConsumesHttp) -> Option<String> {
+    if let Some((_, url)) = b.options.base_uris.iter().find(|(n, _)| n == ns) {
+        if let Some(why) = crate::url::base_uri_problem(url) {
+            b.problems.push(BuildProblem {
+                loc: None,
+                message: format!("--base-uri `{ns}={url}`: {why}; expected an http(s) URL"),
+            });
+            return None;
+        }
+        return Some(url.clone());
+    }
+    let t = api.base_uri.as_ref()?;
+    let base = match Tpl::compile(&t.value, &d.names) {
+        Ok(tpl) => tpl.render(&BindsOnly(&d.binds_values)),
+        Err(e) => {
+            b.problems.push(problem(&t.loc, e));
+            return None;
+        }
+    };
+    match crate::url::base_uri_problem(&base) {
+        None => Some(base),
+        Some(why) => {
+            b.problems.push(problem(
+                &t.loc,
+                format!(
+                    "consumed API `{ns}` has no usable base URI: {why}; pass the server to call with `naftiko run --base-uri {ns}=https://HOST[:PORT][/PATH]`"
+                ),
+            ));
+            None
+        }
     }
 }
 

@@ -91,6 +91,10 @@ impl<'o> Builder<'o> {
     /// exposes block.
     fn document(&mut self, file: &LoadedDocument, scope: &Scope, imported: &[&str]) {
         let Some(doc) = &file.document else { return };
+        // A shared file's root `consumes` are consumed namespaces too (`--base-uri` may name
+        // them), even when the file exposes nothing.
+        self.known_consumed
+            .extend(scope.consumes.iter().map(|(ns, _)| ns.clone()));
         let Some(cap) = &doc.capability else { return };
         self.capabilities.push(CapabilityInfo {
             file: file.path.clone(),
@@ -123,10 +127,9 @@ impl<'o> Builder<'o> {
                 .map(|e| e.value.as_ref().ok().cloned())
                 .collect(),
             consumed: HashMap::new(),
+            unusable: Default::default(),
             functions: HashMap::new(),
         };
-        self.known_consumed
-            .extend(scope.consumes.iter().map(|(ns, _)| ns.clone()));
         consumed::build(self, &mut d);
         d.build_functions(&mut self.problems);
         let mut doc_ops = DocOps::default();

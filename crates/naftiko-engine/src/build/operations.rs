@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use naftiko_spec::Loc;
-use naftiko_spec::model::{Invocation, RawFormat};
+use naftiko_spec::model::Invocation;
 
 use super::state::{DocBuild, problem};
 use crate::error::BuildProblem;
@@ -77,12 +77,7 @@ impl DocBuild<'_> {
                     } else {
                         &outputs
                     };
-                    if effective.reads_document()
-                        && !matches!(
-                            op.format,
-                            RawFormat::Json | RawFormat::Text | RawFormat::Binary
-                        )
-                    {
+                    if effective.reads_document() && !op.format.is_converted() {
                         problems.push(problem(
                             &call.loc,
                             format!(
@@ -95,10 +90,12 @@ impl DocBuild<'_> {
                     Target::Call(op.clone())
                 }
                 None => {
-                    problems.push(problem(
-                        &call.loc,
-                        format!("`{}` is not a consumed operation", call.value),
-                    ));
+                    if !self.is_unusable(&call.value) {
+                        problems.push(problem(
+                            &call.loc,
+                            format!("`{}` is not a consumed operation", call.value),
+                        ));
+                    }
                     Target::Nothing(String::new())
                 }
             }
@@ -131,6 +128,13 @@ impl DocBuild<'_> {
         }
     }
 
+    /// True when `call` (`namespace.operation`) is in a consumed API that could not be built
+    /// (its problem is reported already).
+    fn is_unusable(&self, call: &str) -> bool {
+        call.split_once('.')
+            .is_some_and(|(ns, _)| self.unusable.contains(ns))
+    }
+
     /// Compiles an orchestration's steps and mappings.
     fn build_steps(&self, inv: &Invocation, problems: &mut Vec<BuildProblem>) -> Steps {
         let mut steps = Vec::new();
@@ -154,10 +158,12 @@ impl DocBuild<'_> {
                         }
                     },
                     None => {
-                        problems.push(problem(
-                            &s.loc,
-                            format!("step `{name}` calls no known consumed operation"),
-                        ));
+                        if !s.call.as_ref().is_some_and(|c| self.is_unusable(&c.value)) {
+                            problems.push(problem(
+                                &s.loc,
+                                format!("step `{name}` calls no known consumed operation"),
+                            ));
+                        }
                         continue;
                     }
                 },

@@ -54,6 +54,9 @@ pub(super) struct DocBuild<'a> {
     pub(super) names: Names<'a>,
     pub(super) binds_values: Arc<[Option<String>]>,
     pub(super) consumed: HashMap<String, Arc<ConsumedOp>>,
+    /// Consumed namespaces that could not be built (a problem is reported once for each):
+    /// calls into them report nothing more.
+    pub(super) unusable: std::collections::HashSet<String>,
     pub(super) functions: HashMap<String, Arc<Invocable>>,
 }
 

@@ -6,11 +6,14 @@
 //! - [`templates`]: every Mustache template parses and every variable resolves; unused binds;
 //! - [`jsonpaths`]: every JSONPath compiles;
 //! - [`together`]: conflicts between files served together (namespaces, routes, ports);
-//! - [`auth`]: authentication naftiko can enforce, and credentials written in the file.
+//! - [`auth`]: authentication naftiko can enforce, and credentials written in the file;
+//! - [`runnable`]: what `naftiko run` needs beyond the schema (usable base URIs, output
+//!   formats it converts).
 
 pub mod auth;
 pub mod jsonpaths;
 pub mod references;
+pub mod runnable;
 pub mod spectral;
 pub mod templates;
 pub mod together;
@@ -30,6 +33,7 @@ pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>
     templates::check(doc, scope, diags);
     jsonpaths::check(doc, diags);
     auth::check(doc, diags);
+    runnable::check(doc, scope, diags);
 }
 
 /// Runs the rules that compare files served together, with exposes blocks placed where
