@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod exit;
 mod logs;
+mod overrides;
 mod run;
 
 use std::io::{IsTerminal, Write};

@@ -36,10 +36,10 @@ pub(crate) struct RunArgs {
     )]
     base_uri: Vec<String>,
     /// Serve an exposes block on another address and port (repeatable; comma-separated in
-    /// the environment variable).
+    /// the environment variable). `HOST:PORT` alone moves the only block that can listen.
     #[arg(
         long,
-        value_name = "NAMESPACE=HOST:PORT",
+        value_name = "[NAMESPACE=]HOST:PORT",
         env = "NAFTIKO_LISTEN",
         value_delimiter = ','
     )]
@@ -233,8 +233,14 @@ fn split_pair<'a>(flag: &str, text: &'a str, what: &str) -> Result<(&'a str, &'a
     }
 }
 
+/// `NAMESPACE=HOST:PORT`, or `HOST:PORT` alone (an empty namespace: the one block that can
+/// listen, resolved once the files are read).
 fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
-    let (ns, addr) = split_pair("--listen", text, "HOST:PORT")?;
+    let (ns, addr) = if text.contains('=') {
+        split_pair("--listen", text, "HOST:PORT")?
+    } else {
+        ("", text.trim())
+    };
     let (host, port) = addr
         .rsplit_once(':')
         .ok_or_else(|| format!("--listen `{text}`: expected HOST:PORT after `=`"))?;
@@ -252,10 +258,8 @@ fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
 pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
     let mut usage = Vec::new();
-    let overrides = Overrides::parse(args, &mut usage);
-    // Ports and routes are checked where `--listen` puts the blocks, not where the files do.
-    let validation = validate_paths_at(&args.paths, &Options { strict: false }, &overrides.listens);
-    usage.extend(validation.path_errors.iter().cloned());
+    let mut overrides = Overrides::parse(args, &mut usage);
+    let validation = validate_placed(args, &mut overrides, &mut usage);
     if !usage.is_empty() {
         for u in &usage {
             eprintln!("naftiko: {u}");
@@ -298,6 +302,34 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     tokio.block_on(serve(runtime, serve_options(args, access)))
 }
 
+/// Validates the files, with ports and routes checked where `--listen` puts the blocks (not
+/// where the files do); adds to `usage` the paths that cannot be read and the flags that
+/// name no block, and gives `--listen HOST:PORT` its block.
+fn validate_placed(
+    args: &RunArgs,
+    overrides: &mut Overrides,
+    usage: &mut Vec<String>,
+) -> naftiko_validate::Validation {
+    let options = Options { strict: false };
+    let named: Vec<_> = overrides
+        .listens
+        .iter()
+        .filter(|(ns, _, _)| !ns.is_empty())
+        .cloned()
+        .collect();
+    let validation = validate_paths_at(&args.paths, &options, &named);
+    usage.extend(validation.path_errors.iter().cloned());
+    if !usage.is_empty() {
+        return validation;
+    }
+    let known = crate::overrides::Known::of(&validation);
+    usage.extend(known.resolve(&mut overrides.listens, &overrides.base_uris));
+    if named.len() == overrides.listens.len() || !usage.is_empty() {
+        return validation;
+    }
+    validate_paths_at(&args.paths, &options, &overrides.listens)
+}
+
 /// What the command line says over the capability files (`--base-uri`, `--listen`,
 /// `--expose`, `--control`).
 struct Overrides {
@@ -314,7 +346,12 @@ impl Overrides {
         let mut base_uris = Vec::new();
         for b in &args.base_uri {
             match split_pair("--base-uri", b, "URL") {
-                Ok((ns, url)) => base_uris.push((ns.to_owned(), url.to_owned())),
+                Ok((ns, url)) => match naftiko_engine::base_uri_problem(url) {
+                    None => base_uris.push((ns.to_owned(), url.to_owned())),
+                    Some(why) => usage.push(format!(
+                        "--base-uri `{b}`: {why}; expected NAMESPACE=http(s)://HOST[:PORT][/PATH]"
+                    )),
+                },
                 Err(e) => usage.push(e),
             }
         }
@@ -539,7 +576,8 @@ mod tests {
         );
         assert_eq!(parse_listen("api=[::1]:80").unwrap().1, "::1");
         assert!(parse_listen("api=127.0.0.1").is_err());
-        assert!(parse_listen("127.0.0.1:80").is_err());
+        assert_eq!(parse_listen("127.0.0.1:80").unwrap().0, "");
+        assert!(parse_listen("=127.0.0.1:80").is_err());
     }
 
     #[test]

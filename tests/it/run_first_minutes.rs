@@ -112,3 +112,73 @@ fn two_copies_with_the_same_namespaces_are_told_to_rename_one() {
     );
     r.assert_no_panic();
 }
+
+#[test]
+fn bad_flag_values_are_blamed_on_the_flag_and_list_the_namespaces() {
+    for (flag, value, expected) in [
+        (
+            "--listen",
+            "wrongns=127.0.0.1:1",
+            "--listen `wrongns=127.0.0.1:1`: no exposes block `wrongns` (known: `oauth2-tokens-rest`)",
+        ),
+        (
+            "--base-uri",
+            "nope=http://127.0.0.1:9",
+            "--base-uri `nope=http://127.0.0.1:9`: no consumed API `nope` (known: `oauth2-tokens`)",
+        ),
+        (
+            "--base-uri",
+            "oauth2-tokens=notaurl",
+            "--base-uri `oauth2-tokens=notaurl`: `notaurl` is not a URL",
+        ),
+        (
+            "--base-uri",
+            "oauth2-tokens=http://{host}:8080",
+            "has a placeholder in it; expected NAMESPACE=http(s)://HOST[:PORT][/PATH]",
+        ),
+    ] {
+        let r = common::naftiko(&["run", "capabilities/oauth2-tokens.yaml", flag, value]);
+        assert_eq!(r.code(), 2, "{flag} {value}: {r}");
+        assert!(r.stderr.contains(expected), "{flag} {value}: {r}");
+        // One mistake, one diagnostic.
+        assert_eq!(r.stderr.lines().count(), 1, "{flag} {value}: {r}");
+        assert!(!r.stderr.contains("is not a consumed operation"), "{r}");
+        r.assert_no_panic();
+    }
+}
+
+#[test]
+fn listen_without_a_namespace_moves_the_only_block_that_can_listen() {
+    let port = free_port();
+    let up = Upstream::start(|_| Reply::json(json!({"access_token": "T", "expires_in": 1})));
+    let n = Naftiko::start(
+        &[
+            "capabilities/oauth2-tokens.yaml",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--base-uri",
+            &format!("oauth2-tokens={}", up.url()),
+        ],
+        &[],
+    );
+    assert_eq!(n.listeners[0].1.port(), port, "{}", n.logs());
+    let (status, body) = token(&n.url());
+    assert_eq!((status, body["access_token"].as_str()), (200, Some("T")));
+    // With two blocks it cannot guess: a usage error naming both.
+    let dir = common::Scratch::new("first-listen-two");
+    let a = dir.write("a.yaml", seed_copy(Some("one")));
+    let b = dir.write("b.yaml", seed_copy(Some("two")));
+    let r = common::naftiko(&[
+        "run",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(r.code(), 2, "{r}");
+    assert!(
+        r.stderr
+            .contains("2 exposes blocks can listen; name one: NAMESPACE=HOST:PORT (known: `one-rest`, `two-rest`)"),
+        "{r}"
+    );
+}
