@@ -153,6 +153,7 @@ fn validate(args: &ValidateArgs) -> u8 {
         color,
         files_checked: validation.files.len(),
         tool_version: env!("CARGO_PKG_VERSION"),
+        path_errors: validation.path_errors.clone(),
     };
     let sources = validation.sources();
     let written =

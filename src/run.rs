@@ -426,6 +426,7 @@ fn report_errors(validation: &naftiko_validate::Validation) {
         color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         files_checked: validation.files.len(),
         tool_version: env!("CARGO_PKG_VERSION"),
+        path_errors: Vec::new(),
     };
     eprint!(
         "{}",

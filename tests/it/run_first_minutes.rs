@@ -182,3 +182,43 @@ fn listen_without_a_namespace_moves_the_only_block_that_can_listen() {
         "{r}"
     );
 }
+
+#[test]
+fn a_directory_without_capability_files_is_a_usage_error_and_missing_paths_are_counted() {
+    let dir = common::Scratch::new("first-empty-dir");
+    dir.write("notes.yaml", "title: not a capability\n");
+    let d = dir.path().to_str().unwrap();
+    for command in ["validate", "run"] {
+        let r = common::naftiko(&[command, d]);
+        assert_eq!(r.code(), 2, "{command}: {r}");
+        assert!(
+            r.stderr.contains("no capability files found"),
+            "{command}: {r}"
+        );
+        r.assert_no_panic();
+    }
+    let missing = dir.path().join("missing.yaml");
+    let missing = missing.to_str().unwrap();
+    let human = common::naftiko(&["validate", "capabilities/oauth2-tokens.yaml", missing]);
+    assert_eq!(human.code(), 2, "{human}");
+    assert!(
+        human
+            .stdout
+            .contains("checked 1 file (1 path not usable): 0 errors"),
+        "{human}"
+    );
+    let json = common::naftiko(&[
+        "validate",
+        "--format",
+        "json",
+        "capabilities/oauth2-tokens.yaml",
+        missing,
+    ]);
+    assert_eq!(json.code(), 2, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        report["path_errors"],
+        json!([format!("{missing}: no such file or directory")])
+    );
+    assert_eq!(report["files_checked"], 1);
+}

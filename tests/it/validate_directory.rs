@@ -288,12 +288,14 @@ fn broken_capability_in_a_directory_is_reported() {
 }
 
 #[test]
-fn empty_directory_checks_nothing_and_passes() {
+fn empty_directory_checks_nothing_and_is_a_usage_error() {
     let dir = Scratch::new("dir-empty");
     std::fs::create_dir_all(dir.path().join("nothing")).expect("mkdir");
     let run = validate_dir(&dir, "nothing");
-    assert_eq!(run.code(), 0, "{run}");
+    // Issue 13: nothing to check is a mistake in the command line (exit 2), not a pass.
+    assert_eq!(run.code(), 2, "{run}");
     assert!(run.stdout.contains("checked 0 files"), "{run}");
+    assert!(run.stderr.contains("no capability files found"), "{run}");
 }
 
 #[test]

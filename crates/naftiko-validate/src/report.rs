@@ -116,6 +116,9 @@ pub struct RenderOptions {
     pub files_checked: usize,
     /// The tool version written into SARIF output.
     pub tool_version: &'static str,
+    /// Paths given that could not be used (missing, unreadable, no capability files), for
+    /// the summary (human: counted; JSON: listed).
+    pub path_errors: Vec<String>,
 }
 
 impl Default for RenderOptions {
@@ -124,6 +127,7 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             files_checked: 0,
+            path_errors: Vec::new(),
             tool_version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -172,9 +176,20 @@ pub fn write(
 ///
 /// Infos are mentioned only when there are some (`…, 1 info`).
 pub fn summary_line(diags: &[Diagnostic], files_checked: usize) -> String {
+    summary_with_paths(diags, files_checked, 0)
+}
+
+/// [`summary_line`] with the paths that could not be used counted after the files
+/// (`checked 1 file (1 path not usable): …`).
+fn summary_with_paths(diags: &[Diagnostic], files_checked: usize, bad_paths: usize) -> String {
     let counts = Counts::of(diags);
+    let paths = if bad_paths > 0 {
+        format!(" ({} not usable)", plural(bad_paths, "path", "paths"))
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "checked {}: {}, {}",
+        "checked {}{paths}: {}, {}",
         plural(files_checked, "file", "files"),
         plural(counts.errors, "error", "errors"),
         plural(counts.warnings, "warning", "warnings"),
@@ -277,7 +292,11 @@ fn write_human(
             out.write_all(part.as_bytes())?;
         }
     }
-    writeln!(out, "{}", summary_line(diags, options.files_checked))
+    writeln!(
+        out,
+        "{}",
+        summary_with_paths(diags, options.files_checked, options.path_errors.len())
+    )
 }
 
 /// The human text of some diagnostics, each followed by a blank line.
@@ -556,6 +575,8 @@ fn write_json(
     struct JsonReport<'a> {
         version: u32,
         files_checked: usize,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        path_errors: &'a [String],
         summary: Summary,
         diagnostics: Diagnostics<'a>,
     }
@@ -563,6 +584,7 @@ fn write_json(
     let report = JsonReport {
         version: 1,
         files_checked: options.files_checked,
+        path_errors: &options.path_errors,
         summary: Summary {
             errors: counts.errors,
             warnings: counts.warnings,
@@ -865,6 +887,7 @@ mod tests {
             color,
             files_checked: 3,
             tool_version: "9.9.9",
+            path_errors: Vec::new(),
         }
     }
 

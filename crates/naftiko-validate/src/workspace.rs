@@ -112,6 +112,7 @@ pub fn validate_paths_at(paths: &[PathBuf], options: &Options, listens: &Listens
         if path.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found, &mut v.path_errors);
+            let before = files.len();
             for doc in load_all(&found) {
                 // Unreadable files in a directory scan are reported only if they look like ours.
                 if doc.has_naftiko_key()
@@ -121,6 +122,12 @@ pub fn validate_paths_at(paths: &[PathBuf], options: &Options, listens: &Listens
                 {
                     files.push(doc);
                 }
+            }
+            if files.len() == before {
+                v.path_errors.push(format!(
+                    "{}: no capability files found (*.yaml or *.yml with a top-level `naftiko` key)",
+                    path.display()
+                ));
             }
         } else if path.exists() {
             files.push(load_file(path));
