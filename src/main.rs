@@ -29,7 +29,13 @@ use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 #[command(
     name = "naftiko",
     version,
-    about = "A fast runtime and validator for Naftiko capability files"
+    about = "A fast runtime and validator for Naftiko capability files",
+    after_help = "\
+Environment: NAFTIKO_LOG sets log verbosity (a `tracing` filter, default `info`); `naftiko run
+--help` lists every variable.
+Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under --deny-warnings),
+2 usage error or unusable path, 3 (run) a port could not be bound or another runtime failure,
+4 (run) stopped with in-flight requests cut off when --shutdown-grace ran out."
 )]
 struct Cli {
     #[command(subcommand)]

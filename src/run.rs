@@ -19,8 +19,23 @@ use naftiko_validate::{Options, validate_paths_at};
 
 use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
 
+/// What `naftiko run --help` adds after the flags.
+pub(crate) const RUN_AFTER_HELP: &str = "\
+Environment:
+  NAFTIKO_LOG          log verbosity, a `tracing` filter (default `info`; e.g. `debug`,
+                       `naftiko=debug,info`); every flag above also reads the variable shown
+  NAFTIKO_GENERAL_PATH serve every operation on the general path (1/0, true/false, yes/no, on/off)
+
+Exit codes:
+  0  stopped cleanly (SIGINT/SIGTERM, every in-flight request finished); `--check`: would start
+  1  invalid capability: validation or build errors (missing variables, unusable base URIs, ...)
+  2  usage: a malformed flag, a flag naming no namespace, a missing path, no capability files
+  3  a port could not be bound, or another runtime failure
+  4  stopped, but `--shutdown-grace` ran out: in-flight requests were answered 503 and cut off";
+
 /// `naftiko run` arguments.
 #[derive(clap::Args, Debug)]
+#[command(after_help = RUN_AFTER_HELP)]
 pub(crate) struct RunArgs {
     /// Files or directories (directories: every *.yaml/*.yml below with a `naftiko` key).
     /// All are served together; exposes blocks on the same address and port share a server.
@@ -81,38 +96,48 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "HOST:PORT", env = "NAFTIKO_CONTROL")]
     control: Option<String>,
     /// Log format (logs go to stderr).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT")]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT", value_name = "FORMAT")]
     log_format: LogFormat,
     /// Time allowed to connect to an upstream (e.g. `5s`, `500ms`).
-    #[arg(long, default_value = "5s", env = "NAFTIKO_CONNECT_TIMEOUT", value_parser = parse_duration)]
+    #[arg(long, default_value = "5s", env = "NAFTIKO_CONNECT_TIMEOUT", value_parser = parse_duration, value_name = "DURATION")]
     connect_timeout: Duration,
     /// Time allowed for a whole upstream call, body included.
-    #[arg(long, default_value = "30s", env = "NAFTIKO_UPSTREAM_TIMEOUT", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", env = "NAFTIKO_UPSTREAM_TIMEOUT", value_parser = parse_duration, value_name = "DURATION")]
     upstream_timeout: Duration,
     /// Largest request body accepted (413 above it), e.g. `1MiB`, `64KiB`, `1000`.
-    #[arg(long, default_value = "1MiB", env = "NAFTIKO_MAX_BODY", value_parser = parse_size)]
+    #[arg(long, default_value = "1MiB", env = "NAFTIKO_MAX_BODY", value_parser = parse_size, value_name = "SIZE")]
     max_body: usize,
     /// Largest upstream answer read (502 above it).
-    #[arg(long, default_value = "16MiB", env = "NAFTIKO_MAX_UPSTREAM_BODY", value_parser = parse_size)]
+    #[arg(long, default_value = "16MiB", env = "NAFTIKO_MAX_UPSTREAM_BODY", value_parser = parse_size, value_name = "SIZE")]
     max_upstream_body: usize,
     /// Time allowed to receive a request's headers; slower connections are closed
     /// (slow-loris defence).
-    #[arg(long, default_value = "10s", env = "NAFTIKO_HEADER_TIMEOUT", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", env = "NAFTIKO_HEADER_TIMEOUT", value_parser = parse_duration, value_name = "DURATION")]
     header_timeout: Duration,
     /// Time allowed to receive a request's body (408 after it).
-    #[arg(long, default_value = "30s", env = "NAFTIKO_BODY_TIMEOUT", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", env = "NAFTIKO_BODY_TIMEOUT", value_parser = parse_duration, value_name = "DURATION")]
     body_timeout: Duration,
     /// Most headers a request may carry (431 above it).
-    #[arg(long, default_value_t = 100, env = "NAFTIKO_MAX_HEADERS")]
+    #[arg(
+        long,
+        default_value_t = 100,
+        env = "NAFTIKO_MAX_HEADERS",
+        value_name = "N"
+    )]
     max_headers: usize,
     /// Largest request head, request line and headers together (431 above it; at least 8KiB).
-    #[arg(long, default_value = "64KiB", env = "NAFTIKO_MAX_HEADER_SIZE", value_parser = parse_size)]
+    #[arg(long, default_value = "64KiB", env = "NAFTIKO_MAX_HEADER_SIZE", value_parser = parse_size, value_name = "SIZE")]
     max_header_size: usize,
     /// Requests answered at once across all listeners; more get 503 with `Retry-After`.
-    #[arg(long, default_value_t = 1024, env = "NAFTIKO_MAX_CONCURRENCY")]
+    #[arg(
+        long,
+        default_value_t = 1024,
+        env = "NAFTIKO_MAX_CONCURRENCY",
+        value_name = "N"
+    )]
     max_concurrency: usize,
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
-    #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration, value_name = "DURATION")]
     shutdown_grace: Duration,
     /// Validate and build as `run` does (bindings, templates, base URIs, overrides), then
     /// exit without listening: 0 when `run` would start, 1 when it would refuse.
@@ -120,7 +145,12 @@ pub(crate) struct RunArgs {
     check: bool,
     /// Serve every operation on the general path (no direct plans). The answers are the
     /// same; this is for comparing the two paths.
-    #[arg(long, hide = true, env = "NAFTIKO_GENERAL_PATH")]
+    #[arg(
+        long,
+        hide = true,
+        env = "NAFTIKO_GENERAL_PATH",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     general_path: bool,
 }
 

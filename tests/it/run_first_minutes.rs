@@ -222,3 +222,39 @@ fn a_directory_without_capability_files_is_a_usage_error_and_missing_paths_are_c
     );
     assert_eq!(report["files_checked"], 1);
 }
+
+#[test]
+fn help_lists_the_log_variable_exit_codes_and_value_kinds() {
+    let run = common::naftiko(&["run", "--help"]);
+    assert_eq!(run.code(), 0, "{run}");
+    for needle in [
+        "NAFTIKO_LOG ",
+        "Exit codes:",
+        "  2  usage",
+        "  4  stopped, but `--shutdown-grace` ran out",
+        "--shutdown-grace <DURATION>",
+        "--max-body <SIZE>",
+        "--listen <[NAMESPACE=]HOST:PORT>",
+    ] {
+        assert!(run.stdout.contains(needle), "`{needle}` missing:\n{run}");
+    }
+    let top = common::naftiko(&["--help"]);
+    assert!(top.stdout.contains("NAFTIKO_LOG"), "{top}");
+    assert!(top.stdout.contains("Exit codes:"), "{top}");
+}
+
+#[test]
+fn boolean_environment_variables_accept_what_the_docs_show() {
+    for value in ["1", "true", "yes", "on", "0", "false"] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_naftiko"));
+        cmd.args(["run", "capabilities/oauth2-tokens.yaml", "--check"])
+            .current_dir(common::root())
+            .env("NAFTIKO_GENERAL_PATH", value);
+        let r = common::run_command(
+            &mut cmd,
+            std::time::Duration::from_secs(60),
+            "naftiko run --check",
+        );
+        assert_eq!(r.code(), 0, "NAFTIKO_GENERAL_PATH={value}: {r}");
+    }
+}
