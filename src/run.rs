@@ -1,7 +1,8 @@
 //! `naftiko run`: validate, build and serve capability files until SIGINT/SIGTERM.
 //!
 //! Exit codes: 0 clean stop, 1 invalid capability (validation or build errors, including
-//! missing bound variables), 2 usage, 3 a port could not be bound or another runtime failure.
+//! missing bound variables), 2 usage, 3 a port could not be bound or another runtime failure,
+//! 4 stopped with requests still in flight when `--shutdown-grace` ran out (answered 503).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use naftiko_spec::Severity;
 use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths_at};
 
-use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
+use crate::exit::{EXIT_INVALID, EXIT_NOT_DRAINED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
 
 /// What `naftiko run --help` adds after the flags.
 pub(crate) const RUN_AFTER_HELP: &str = "\
@@ -550,7 +551,7 @@ async fn serve(runtime: Arc<Runtime>, serve: ServeOptions) -> u8 {
     }
     let drained = listeners.serve(shutdown_signal()).await;
     tracing::info!(target: "naftiko", drained, "stopped");
-    EXIT_OK
+    if drained { EXIT_OK } else { EXIT_NOT_DRAINED }
 }
 
 fn runtime_namespace(listeners: &naftiko_server::Listeners, i: usize) -> String {

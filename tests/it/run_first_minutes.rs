@@ -258,3 +258,41 @@ fn boolean_environment_variables_accept_what_the_docs_show() {
         assert_eq!(r.code(), 0, "NAFTIKO_GENERAL_PATH={value}: {r}");
     }
 }
+
+#[test]
+fn requests_cut_off_by_the_shutdown_grace_get_a_503_and_the_exit_code_says_so() {
+    // The upstream holds every request far longer than the test lasts (a hang, not a timing).
+    let up = Upstream::start(|_| {
+        Reply::json(json!({"access_token": "late"})).after(std::time::Duration::from_secs(120))
+    });
+    let n = common::serve::start_seed(&up.url(), &["--shutdown-grace", "200ms"]);
+    let url = n.url();
+    let pending = std::thread::spawn(move || {
+        let r = client()
+            .post(format!("{url}/v1/oauth2/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "i"),
+                ("client_secret", "s"),
+            ])
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let close = r
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, close, r.json::<serde_json::Value>().unwrap())
+    });
+    // Stop only once the request is in flight (the upstream has it).
+    while up.seen().is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let (code, logs) = n.stop();
+    let (status, close, body) = pending.join().unwrap();
+    assert_eq!(status, 503, "{body}\n{logs}");
+    assert_eq!(body["type"], "urn:naftiko:problem:shutting-down", "{body}");
+    assert_eq!(close.as_deref(), Some("close"));
+    assert!(logs.contains("drained=false"), "{logs}");
+    assert_eq!(code, 4, "{logs}");
+}

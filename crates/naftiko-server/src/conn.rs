@@ -18,14 +18,20 @@ use crate::limits::Limits;
 use crate::rest::RestApp;
 
 /// Serves `app` on `listener` until `stop` turns true, then waits for open connections to
-/// finish their in-flight requests (the caller bounds that wait).
+/// finish their in-flight requests (the caller bounds that wait). When `expired` turns
+/// true (the grace period ran out), requests still being answered get a 503 problem.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: axum::Router,
     rest: Option<Arc<RestApp>>,
     limits: Limits,
     stop: tokio::sync::watch::Receiver<bool>,
+    expired: tokio::sync::watch::Receiver<bool>,
 ) {
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        expired.clone(),
+        cut_at_expiry,
+    ));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -34,7 +40,7 @@ pub(crate) async fn serve(
         .max_buf_size(limits.max_header_bytes.max(8192))
         .keep_alive(true);
     match rest {
-        Some(rest) => serve_rest(listener, app, rest, builder, limits, stop).await,
+        Some(rest) => serve_rest(listener, app, rest, builder, limits, stop, expired).await,
         None => serve_hyper(listener, app, builder, stop).await,
     }
 }
@@ -73,12 +79,14 @@ async fn serve_rest(
     builder: http1::Builder,
     limits: Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    expired: tokio::sync::watch::Receiver<bool>,
 ) {
     let shared = Arc::new(h1::Shared {
         app: rest,
         fallback: app,
         builder,
         limits,
+        expired,
     });
     // Every connection task holds a sender; `recv` returns `None` once all are gone.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
@@ -93,6 +101,26 @@ async fn serve_rest(
     drop(listener);
     drop(alive);
     let _ = all_done.recv().await;
+}
+
+/// Answers a request, or a 503 problem once `expired` turns true (the grace period ran out
+/// while it was in flight): hyper's connections and the REST loop's fallback.
+async fn cut_at_expiry(
+    axum::extract::State(expired): axum::extract::State<tokio::sync::watch::Receiver<bool>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    tokio::select! {
+        response = next.run(request) => response,
+        () = expiry(expired) => crate::problem::grace_expired(),
+    }
+}
+
+/// Resolves when `expired` turns true (never, when its sender is gone first).
+pub(crate) async fn expiry(mut expired: tokio::sync::watch::Receiver<bool>) {
+    if expired.wait_for(|e| *e).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// MCP, skills and control: hyper serves every connection.

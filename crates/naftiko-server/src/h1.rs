@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     pub builder: http1::Builder,
     /// Limits.
     pub limits: Limits,
+    /// Turns true when the shutdown grace period ran out: requests in flight get 503.
+    pub expired: watch::Receiver<bool>,
 }
 
 /// Serves one connection until the client closes it, a limit closes it, or draining
@@ -250,10 +252,15 @@ impl Conn<'_> {
         let handler = rest::serve(&self.shared.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
         let bound = self.max_head + self.shared.app.max_body_bytes;
+        let expiry = crate::conn::expiry(self.shared.expired.clone());
+        tokio::pin!(expiry);
         loop {
             let room = self.buf.len() < bound;
             tokio::select! {
                 response = &mut handler => return Some(response),
+                () = &mut expiry => {
+                    return Some(rest::Reply::Response(crate::problem::grace_expired()));
+                }
                 read = self.stream.read_buf(&mut self.buf), if room && !self.eof => match read {
                     Ok(0) if self.pipelined || !self.buf.is_empty() => self.eof = true,
                     Ok(0) | Err(_) => return None,

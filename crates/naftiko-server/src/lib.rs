@@ -369,6 +369,9 @@ async fn control_listener(
     })
 }
 
+/// How long the 503 answers of requests cut off by the grace period get to be written.
+const FLUSH_AFTER_GRACE: Duration = Duration::from_secs(1);
+
 impl Listeners {
     /// The runtime served.
     pub fn runtime(&self) -> &Runtime {
@@ -380,12 +383,20 @@ impl Listeners {
     /// `true` when every connection finished in time.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send) -> bool {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let (expired_tx, expired_rx) = tokio::sync::watch::channel(false);
         let listeners_empty = self.listeners.is_empty();
         let ready = self.ready.clone();
         let limits = self.limits.clone();
         let servers = self.listeners.into_iter().map(|l| {
             let rx = stop_rx.clone();
-            conn::serve(l.listener, l.app, l.rest, limits.clone(), rx)
+            conn::serve(
+                l.listener,
+                l.app,
+                l.rest,
+                limits.clone(),
+                rx,
+                expired_rx.clone(),
+            )
         });
         let idle = listeners_empty.then(|| {
             let mut rx = stop_rx.clone();
@@ -416,20 +427,25 @@ impl Listeners {
         // Every listener is bound (bind succeeded) and starts accepting below.
         ready.store(true, std::sync::atomic::Ordering::Release);
         tokio::select! {
-            _ = &mut all => true,
+            _ = &mut all => return true,
             () = async {
                 tokio::select! {
                     () = shutdown => {},
                     () = stdio_done => {},
                 }
-                ready.store(false, std::sync::atomic::Ordering::Release);
-                tracing::info!(target: "naftiko::server", "shutting down: no new connections; finishing in-flight requests");
-                let _ = stop_tx.send(true);
-                tokio::time::sleep(grace).await;
-            } => {
-                tracing::warn!(target: "naftiko::server", grace_ms = grace.as_millis() as u64, "in-flight requests did not finish within the grace period");
-                false
-            }
+            } => {}
         }
+        ready.store(false, std::sync::atomic::Ordering::Release);
+        tracing::info!(target: "naftiko::server", "shutting down: no new connections; finishing in-flight requests");
+        let _ = stop_tx.send(true);
+        if tokio::time::timeout(grace, &mut all).await.is_ok() {
+            return true;
+        }
+        // Requests still in flight are answered 503 (and their connections closed); the
+        // answers get a moment to be written before the process goes.
+        let _ = expired_tx.send(true);
+        tracing::warn!(target: "naftiko::server", grace_ms = grace.as_millis() as u64, "in-flight requests did not finish within the grace period: answered 503");
+        let _ = tokio::time::timeout(FLUSH_AFTER_GRACE, &mut all).await;
+        false
     }
 }

@@ -54,6 +54,17 @@ pub fn problem(
     response
 }
 
+/// The 503 answered to a request still in flight when the shutdown grace period ran out
+/// (`--shutdown-grace`): the connection closes after it.
+pub fn grace_expired() -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting-down",
+        "the server is stopping and this request did not finish within the shutdown grace period; retry it",
+        serde_json::Map::new(),
+    )
+}
+
 /// The problem response of an engine error; its detail passes through the redactor.
 pub fn from_error(e: &InvokeError, secrets: &Secrets) -> Response {
     let status = status_of(e);
