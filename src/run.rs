@@ -319,6 +319,9 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     for w in runtime.warnings() {
         tracing::warn!(target: "naftiko", "{w}");
     }
+    for n in runtime.notes() {
+        tracing::info!(target: "naftiko", "{n}");
+    }
     if args.check {
         tracing::info!(target: "naftiko", "built: `naftiko run` would start (--check: not listening)");
         return EXIT_OK;

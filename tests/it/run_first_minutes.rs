@@ -296,3 +296,19 @@ fn requests_cut_off_by_the_shutdown_grace_get_a_503_and_the_exit_code_says_so() 
     assert!(logs.contains("drained=false"), "{logs}");
     assert_eq!(code, 4, "{logs}");
 }
+
+#[test]
+fn unset_bound_variables_no_template_reads_are_info_not_warnings() {
+    let up = Upstream::start(|_| Reply::json(json!({})));
+    let n = common::serve::start_seed(&up.url(), &[]);
+    let (_, logs) = n.stop();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("`VECTARA_CLIENT_ID` is not set"))
+        .unwrap_or_else(|| panic!("no note about the unset variable:\n{logs}"));
+    assert!(line.contains(" INFO "), "{line}");
+    assert!(
+        !logs.lines().any(|l| l.contains(" WARN ")),
+        "the seed starts without warnings:\n{logs}"
+    );
+}

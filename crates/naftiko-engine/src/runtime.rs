@@ -24,6 +24,7 @@ pub struct Runtime {
     pub(crate) control: Option<ControlService>,
     pub(crate) capabilities: Vec<CapabilityInfo>,
     pub(crate) warnings: Vec<String>,
+    pub(crate) notes: Vec<String>,
     pub(crate) secrets: Secrets,
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
@@ -112,6 +113,12 @@ impl Runtime {
     /// Things that will not work as written but do not stop the capability.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Things worth knowing that change nothing served (bound variables that are unset
+    /// and that no template reads), logged at info level.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// The metrics adapters record into and the control port serves.

@@ -1,5 +1,5 @@
-//! Bound variables the environment lacks: an error when a template reads one, a warning
-//! when none does.
+//! Bound variables the environment lacks: an error when a template reads one, a note
+//! (info level: nothing served changes) when none does.
 
 use super::state::{Builder, DocBuild};
 use crate::bindings::BindTable;
@@ -15,7 +15,7 @@ pub(super) fn check_missing(b: &mut Builder<'_>, d: &DocBuild<'_>, binds: &BindT
             if used.contains(&i) {
                 missing.push((e, why));
             } else {
-                b.warnings.push(format!(
+                b.notes.push(format!(
                     "{}: bound variable `{}` is not set ({why}) but no template uses it",
                     d.path.display(),
                     e.key

@@ -69,6 +69,7 @@ impl<'o> Builder<'o> {
             metrics: Arc::new(crate::metrics::Metrics::default()),
             problems: Vec::new(),
             warnings: Vec::new(),
+            notes: Vec::new(),
             ops: Vec::new(),
             services: Vec::new(),
             mcp: Vec::new(),
@@ -181,6 +182,7 @@ impl<'o> Builder<'o> {
             control: self.control,
             capabilities: self.capabilities,
             warnings: self.warnings,
+            notes: self.notes,
             secrets: self.secrets,
             metrics: self.metrics,
         })

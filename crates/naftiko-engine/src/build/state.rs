@@ -27,6 +27,8 @@ pub(super) struct Builder<'o> {
     pub(super) metrics: Arc<crate::metrics::Metrics>,
     pub(super) problems: Vec<BuildProblem>,
     pub(super) warnings: Vec<String>,
+    /// See [`crate::Runtime::notes`].
+    pub(super) notes: Vec<String>,
     pub(super) ops: Vec<(OperationInfo, Invocable)>,
     pub(super) services: Vec<RestService>,
     pub(super) mcp: Vec<McpService>,
