@@ -312,3 +312,37 @@ fn unset_bound_variables_no_template_reads_are_info_not_warnings() {
         "the seed starts without warnings:\n{logs}"
     );
 }
+
+#[test]
+fn a_body_of_a_media_type_the_operation_does_not_read_gets_415_naming_the_accepted_ones() {
+    let up = Upstream::start(|_| Reply::json(json!({"access_token": "T", "expires_in": 1})));
+    let n = common::serve::start_seed(&up.url(), &[]);
+    let form = "grant_type=client_credentials&client_id=i&client_secret=s";
+    let r = client()
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .header("content-type", "text/plain")
+        .body(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(
+        body["type"], "urn:naftiko:problem:unsupported-media-type",
+        "{body}"
+    );
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("`text/plain`"), "{detail}");
+    assert!(
+        detail.contains("application/json") && detail.contains("application/x-www-form-urlencoded"),
+        "{detail}"
+    );
+    assert!(up.seen().is_empty(), "nothing is sent upstream");
+    // The same fields as a form are served.
+    let ok = client()
+        .post(format!("{}/v1/oauth2/token", n.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}

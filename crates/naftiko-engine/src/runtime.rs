@@ -29,6 +29,30 @@ pub struct Runtime {
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
+/// A body field the operation needs is missing while the body came as text of a media type
+/// that has no fields (a form sent as `text/plain`): the media type is the mistake, so the
+/// answer is 415 naming the types the operation reads, not "field … is required".
+fn foreign_body(e: InvokeError, inbound: &Inbound) -> InvokeError {
+    let body_field = matches!(&e, InvokeError::BadInput { location, .. } if location == "body" || location == "form");
+    let declared = inbound
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match (body_field, &inbound.body, declared) {
+        (true, crate::InboundBody::Text(_), Some(media)) if !media.is_empty() => {
+            InvokeError::UnsupportedMediaType(media)
+        }
+        _ => e,
+    }
+}
+
 impl Runtime {
     /// The REST services to serve.
     pub fn rest_services(&self) -> &[RestService] {
@@ -168,6 +192,8 @@ impl Runtime {
             .ops
             .get(op.0)
             .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
-        inv.invoke(inbound).await
+        inv.invoke(inbound)
+            .await
+            .map_err(|e| foreign_body(e, inbound))
     }
 }
