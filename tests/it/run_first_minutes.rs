@@ -346,3 +346,54 @@ fn a_body_of_a_media_type_the_operation_does_not_read_gets_415_naming_the_accept
         .unwrap();
     assert_eq!(ok.status(), 200);
 }
+
+#[test]
+fn misspelled_keys_and_operation_names_get_a_did_you_mean() {
+    let dir = common::Scratch::new("first-typos");
+    let seed = seed_copy(None);
+    let typo = |from: &str, to: &str, name: &str| {
+        assert!(seed.contains(from), "the seed has no `{from}`");
+        let path = dir.write(name, seed.replacen(from, to, 1));
+        path.to_str().unwrap().to_owned()
+    };
+    // An operation name.
+    let call = typo(
+        "call: oauth2-tokens.getoauthtoken",
+        "call: oauth2-tokens.getoauthtokn",
+        "call.yaml",
+    );
+    let v = common::naftiko(&["validate", &call]);
+    assert_eq!(v.code(), 1, "{v}");
+    assert!(
+        v.stdout.contains(
+            "has no operation `getoauthtokn`; did you mean `oauth2-tokens.getoauthtoken`?"
+        ),
+        "{v}"
+    );
+    // A key that changes what is served: an error, the file does not run.
+    let outputs = typo(
+        "        outputParameters:",
+        "        outputParamters:",
+        "outputs.yaml",
+    );
+    let v = common::naftiko(&["validate", &outputs]);
+    assert_eq!(v.code(), 1, "{v}");
+    assert!(
+        v.stdout.contains("error[unknown-key]: unknown key `outputParamters` in a consumed operation; did you mean `outputParameters`?"),
+        "{v}"
+    );
+    let r = common::naftiko(&["run", &outputs, "--check"]);
+    assert_eq!(r.code(), 1, "{r}");
+    // A documentation key: still a warning, with the suggestion.
+    let docs = typo(
+        "    description: REST adapter",
+        "    descripton: REST adapter",
+        "docs.yaml",
+    );
+    let v = common::naftiko(&["validate", &docs]);
+    assert_eq!(v.code(), 0, "{v}");
+    assert!(
+        v.stdout.contains("warning[unknown-key]: unknown key `descripton` in a rest exposes block; did you mean `description`?"),
+        "{v}"
+    );
+}

@@ -17,6 +17,7 @@ pub mod diag;
 pub mod model;
 pub mod read;
 pub mod span;
+pub mod suggest;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};

@@ -174,6 +174,7 @@ fn validate_loaded_at(
     for e in &mut extra {
         diagnostics.append(&mut e.diagnostics);
     }
+    drop_misspelling_cascades(&mut diagnostics);
     if options.strict {
         diagnostics.iter_mut().for_each(Diagnostic::apply_strict);
     }
@@ -184,6 +185,38 @@ fn validate_loaded_at(
     v.scopes = scopes;
     v.diagnostics = diagnostics;
     v
+}
+
+/// One mistake, one diagnostic: a key misspelt where a required one was expected
+/// (`capabilty`) is an `unknown-key` error saying "did you mean `capability`?", so the
+/// `required-field` error of the same mapping about that key goes.
+fn drop_misspelling_cascades(diagnostics: &mut Vec<Diagnostic>) {
+    let meant: Vec<(Arc<Path>, String, String)> = diagnostics
+        .iter()
+        .filter(|d| d.rule == rule::UNKNOWN_KEY && d.severity == Severity::Error)
+        .filter_map(|d| {
+            let key = d
+                .message
+                .split("did you mean `")
+                .nth(1)?
+                .split('`')
+                .next()?;
+            let pointer = d.loc.pointer.to_string();
+            let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p).to_owned();
+            Some((d.loc.file.clone(), parent, format!("`{key}`")))
+        })
+        .collect();
+    if meant.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        d.rule != rule::REQUIRED_FIELD
+            || !meant.iter().any(|(file, parent, key)| {
+                *file == d.loc.file
+                    && d.loc.pointer.to_string() == *parent
+                    && d.message.contains(key.as_str())
+            })
+    });
 }
 
 /// Runs the per-document rules on every file, spread over the available cores (each

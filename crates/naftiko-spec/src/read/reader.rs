@@ -119,6 +119,7 @@ impl Cx<'_> {
                 pointer: pointer.clone(),
                 entries,
                 used: vec![false; entries.len()],
+                asked: Vec::new(),
                 what,
             }),
             _ => {
@@ -205,18 +206,36 @@ impl Cx<'_> {
     }
 }
 
+/// Keys that only document (a misspelling of one changes nothing served: a warning).
+const DOCUMENTATION_KEYS: &[&str] = &[
+    "description",
+    "label",
+    "title",
+    "tags",
+    "created",
+    "modified",
+    "summary",
+    "contact",
+    "license",
+    "stakeholders",
+    "display",
+];
+
 /// A mapping being read.
 pub(crate) struct Obj<'n> {
     pub(crate) node: &'n Node,
     pub(crate) pointer: Pointer,
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
+    /// Every key the reader asked for, present or not (for "did you mean").
+    asked: Vec<&'static str>,
     pub(crate) what: &'static str,
 }
 
 impl<'n> Obj<'n> {
     /// Takes the value of `key` (and marks the key as known).
     pub(crate) fn take(&mut self, key: &'static str) -> Option<(&'n Node, Pointer)> {
+        self.asked.push(key);
         let i = self
             .entries
             .iter()
@@ -392,17 +411,35 @@ impl<'n> Obj<'n> {
         }
     }
 
-    /// Reports every key that was not taken as unknown (a deviation warning).
+    /// Reports every key that was not taken as unknown (a deviation warning), with the
+    /// known key it is closest to. A misspelling of a key that is absent and changes what
+    /// is served (`outputParamters` where no `outputParameters` is) is an error: the file
+    /// would run without what its author wrote.
     pub(crate) fn finish(self, cx: &mut Cx<'_>) {
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            if !self.used[i] {
-                let name = k.key_text();
-                let loc = cx.loc(k, &self.pointer.key(&name));
-                cx.push(
-                    Diagnostic::deviation(rule::UNKNOWN_KEY, loc, format!("unknown key `{name}` in {}", self.what))
-                        .with_hint("naftiko keeps the file running but ignores this key; check its spelling and indentation"),
-                );
+            if self.used[i] {
+                continue;
             }
+            let name = k.key_text();
+            let loc = cx.loc(k, &self.pointer.key(&name));
+            let near = crate::suggest::closest(&name, self.asked.iter().copied());
+            let diagnostic = match near {
+                Some(n) if !self.has(n) && !DOCUMENTATION_KEYS.contains(&n) => Diagnostic::error(
+                    rule::UNKNOWN_KEY,
+                    loc,
+                    format!("unknown key `{name}` in {}; did you mean `{n}`?", self.what),
+                )
+                .with_hint(format!("as written, `{n}` is missing and what it declares is not served; fix the spelling")),
+                Some(n) => Diagnostic::deviation(
+                    rule::UNKNOWN_KEY,
+                    loc,
+                    format!("unknown key `{name}` in {}; did you mean `{n}`?", self.what),
+                )
+                .with_hint("naftiko keeps the file running but ignores this key; check its spelling"),
+                None => Diagnostic::deviation(rule::UNKNOWN_KEY, loc, format!("unknown key `{name}` in {}", self.what))
+                    .with_hint("naftiko keeps the file running but ignores this key; check its spelling and indentation"),
+            };
+            cx.push(diagnostic);
         }
     }
 }

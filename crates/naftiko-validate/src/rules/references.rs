@@ -77,9 +77,7 @@ pub fn resolve_call<'a>(scope: &'a Scope, call: &str) -> Result<Target<'a>, Stri
         .flat_map(|r| r.operations.iter())
         .filter_map(|o| o.name.as_ref().map(|n| n.value.clone()))
         .collect();
-    let near = known.iter().find(|k| {
-        k.eq_ignore_ascii_case(op) || k.replace(['-', '_'], "") == op.replace(['-', '_'], "")
-    });
+    let near = naftiko_spec::suggest::closest(op, known.iter().map(String::as_str));
     Err(match near {
         Some(n) => format!("`{ns}` has no operation `{op}`; did you mean `{ns}.{n}`?"),
         None => format!("`{ns}` has no operation `{op}`"),
