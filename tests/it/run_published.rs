@@ -344,3 +344,105 @@ fn outputs_over_a_format_run_cannot_convert_are_a_validate_error() {
         "refused at validation: {r}"
     );
 }
+
+const METHODS_CONSUMED: &str = r"    resources:
+    - name: items
+      path: /items
+      operations:
+      - name: list-items
+        method: GET
+      - name: probe-items
+        method: HEAD
+      - name: items-options
+        method: OPTIONS
+";
+const METHODS_EXPOSED: &str = r"    - path: /items
+      name: items
+      description: Items.
+      operations:
+      - method: GET
+        name: list
+        call: api.list-items
+      - method: HEAD
+        name: probe
+        call: api.probe-items
+      - method: OPTIONS
+        name: options
+        call: api.items-options
+";
+
+#[test]
+fn head_and_options_are_dialect_methods_served_and_sent() {
+    let dir = common::Scratch::new("published-methods");
+    let path = dir.write(
+        "methods.yaml",
+        capability(METHODS_CONSUMED, METHODS_EXPOSED),
+    );
+    let path = path.to_str().unwrap();
+    let v = common::naftiko(&["validate", path]);
+    assert_eq!(v.code(), 0, "{v}");
+    assert_eq!(
+        v.stdout.matches("warning[dialect-method]").count(),
+        4,
+        "{v}"
+    );
+    let strict = common::naftiko(&["validate", "--strict", path]);
+    assert_eq!(strict.code(), 1, "{strict}");
+    let up = Upstream::start(|_| Reply::json(json!([])));
+    let n = start(path, &up.url(), &[]);
+    let url = format!("{}/items", n.url());
+    let head = client().head(&url).send().unwrap();
+    assert_eq!(head.status(), 200);
+    let options = client()
+        .request(reqwest::Method::OPTIONS, &url)
+        .send()
+        .unwrap();
+    assert_eq!(options.status(), 200);
+    let methods: Vec<String> = up.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["HEAD", "OPTIONS"]);
+    let post = client().post(&url).send().unwrap();
+    assert_eq!(post.status(), 405);
+    let allow = post.headers()["allow"].to_str().unwrap().to_owned();
+    for m in ["GET", "HEAD", "OPTIONS"] {
+        assert!(allow.contains(m), "{allow}");
+    }
+}
+
+#[test]
+fn a_get_route_allows_head_and_an_invalid_method_is_one_diagnostic() {
+    let dir = common::Scratch::new("published-bad-method");
+    let exposed = format!(
+        "{ENV_EXPOSED}    - path: /items
+      name: items-again
+      description: Items again.
+      operations:
+      - method: FETCH
+        name: fetch
+        call: api.list-items
+"
+    );
+    let consumed = ENV_CONSUMED.replace(
+        "    authentication:\n      type: bearer\n      token: '{{env.PUBLISHED_TOKEN}}'\n",
+        "",
+    );
+    let bad = dir.write("bad.yaml", capability(&consumed, &exposed));
+    let v = common::naftiko(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(v.code(), 1, "{v}");
+    let errors: Vec<&str> = v
+        .diagnostic_lines()
+        .into_iter()
+        .filter(|l| l.contains("error["))
+        .collect();
+    assert_eq!(errors.len(), 1, "one mistake, one diagnostic: {v}");
+    assert!(errors[0].contains("error[invalid-value]"), "{v}");
+    // A GET route answers HEAD and lists it in `Allow`.
+    let good = dir.write("good.yaml", capability(&consumed, ENV_EXPOSED));
+    let up = Upstream::start(|_| Reply::json(json!([])));
+    let n = start(good.to_str().unwrap(), &up.url(), &[]);
+    let r = client()
+        .delete(format!("{}/items", n.url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"].to_str().unwrap(), "GET, HEAD");
+}

@@ -625,9 +625,11 @@ pub(crate) fn shape_answer(
             status,
         });
     }
-    // 204 No Content has nothing to shape: it passes through as it is.
+    // 204 No Content, and any answer to a HEAD request, has nothing to shape: it passes
+    // through as it is.
     let shaped = (200..300).contains(&status)
         && status != 204
+        && op.method != reqwest::Method::HEAD
         && !outputs.is_empty()
         && !matches!(op.format, RawFormat::Binary);
     if shaped {

@@ -265,12 +265,13 @@ pub(crate) fn tool_result(
                         structured,
                     }
                 }
+                // No body (204, an answer to HEAD): the status is the result.
                 OutcomeBody::Empty => ToolResult {
                     is_error,
                     text: if is_error {
                         format!("upstream answered {}", o.status)
                     } else {
-                        String::new()
+                        format!("upstream answered {} with no content", o.status)
                     },
                     structured: None,
                 },

@@ -183,12 +183,13 @@ impl Router {
 /// The operation of `entry` for `method` (`HEAD` is served by `GET`), with the path's
 /// `values` named as that operation's own path names them.
 fn choose<'r>(entry: &'r Entry, method: &http::Method, values: Values) -> Match<'r> {
-    let wanted = if method == http::Method::HEAD {
-        &http::Method::GET
-    } else {
-        method
-    };
-    match entry.methods.iter().find(|h| h.method == wanted) {
+    let declared = entry.methods.iter().find(|h| h.method == method);
+    let handler = declared.or_else(|| {
+        (method == http::Method::HEAD)
+            .then(|| entry.methods.iter().find(|h| h.method == http::Method::GET))
+            .flatten()
+    });
+    match handler {
         Some(h) => Match::Found {
             op: h.op,
             route: &entry.path,
@@ -198,10 +199,19 @@ fn choose<'r>(entry: &'r Entry, method: &http::Method, values: Values) -> Match<
         },
         None => Match::MethodNotAllowed {
             route: &entry.path,
-            allow: entry.methods.iter().map(|h| h.method.clone()).collect(),
+            allow: allowed(entry),
             guard: entry.methods.first().and_then(|h| h.guard.as_deref()),
         },
     }
+}
+
+/// The methods `entry` answers: its operations', and `HEAD` where `GET` is served.
+fn allowed(entry: &Entry) -> Vec<http::Method> {
+    let mut allow: Vec<http::Method> = entry.methods.iter().map(|h| h.method.clone()).collect();
+    if allow.contains(&http::Method::GET) && !allow.contains(&http::Method::HEAD) {
+        allow.push(http::Method::HEAD);
+    }
+    allow
 }
 
 /// Two routes with the same literals and variable positions are one path.
@@ -310,6 +320,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let g = router(&[("GET", "/v1/items", 0), ("OPTIONS", "/v1/items", 1)]);
+        match g.find(&http::Method::POST, "/v1/items") {
+            Match::MethodNotAllowed { allow, .. } => assert_eq!(
+                allow,
+                vec![http::Method::GET, http::Method::OPTIONS, http::Method::HEAD]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            g.find(&http::Method::OPTIONS, "/v1/items"),
+            Match::Found { op: OpId(1), .. }
+        ));
         assert_eq!(r.find(&http::Method::GET, "/v2/token"), Match::NotFound);
         assert_eq!(r.find(&http::Method::GET, "/v1/%ff"), Match::NotFound);
         let v = router(&[("GET", "/x/{id}", 0)]);

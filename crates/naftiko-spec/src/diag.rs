@@ -150,6 +150,7 @@ rules! {
     DIALECT_EXPOSES_DESCRIPTION = "dialect-exposes-description", Warning, "Community dialect: `description` on a rest/skill/control exposes block (deviation).";
     DIALECT_RAW_FORMAT = "dialect-raw-format", Warning, "Community dialect: `outputRawFormat: text|binary`, passed through as is (deviation).";
     DIALECT_OAUTH2_CLIENT = "dialect-oauth2-client", Warning, "naftiko extension: OAuth 2.0 client-credentials fields (`clientId`, `clientSecret`, `tokenUrl`, `flow`) on a consumed API's `oauth2` authentication (deviation).";
+    DIALECT_METHOD = "dialect-method", Warning, "Community dialect: `HEAD` or `OPTIONS` as an operation's method (deviation).";
     DIALECT_EXPOSED_INPUT_REQUIRED = "dialect-exposed-input-required", Warning, "Community dialect: `required` on an exposed REST input (deviation).";
     IMPORT_NOT_FOUND = "import-not-found", Error, "An imported consumes file or namespace cannot be found.";
     UNRESOLVED_REFERENCE = "unresolved-reference", Error, "A `call`, `ref`, `forward` or step reference names nothing that exists.";

@@ -277,6 +277,10 @@ pub enum Method {
     Put,
     Patch,
     Delete,
+    /// Community dialect: outside the official schema's five methods.
+    Head,
+    /// Community dialect: outside the official schema's five methods.
+    Options,
 }
 
 impl Method {
@@ -288,6 +292,8 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
         }
     }
 }

@@ -25,10 +25,29 @@ pub(super) const METHODS: &[(&str, Method, bool)] = &[
     ("put", Method::Put, false),
     ("patch", Method::Patch, false),
     ("delete", Method::Delete, false),
+    ("HEAD", Method::Head, false),
+    ("OPTIONS", Method::Options, false),
+    ("head", Method::Head, false),
+    ("options", Method::Options, false),
 ];
 
-/// Reports a lowercase method.
+/// Reports a lowercase method, or `HEAD`/`OPTIONS` (outside the official schema).
 pub(super) fn lowercase_method(cx: &mut Cx<'_>, m: &Spanned<String>) {
+    let upper = m.value.to_uppercase();
+    if matches!(upper.as_str(), "HEAD" | "OPTIONS") {
+        cx.push(
+            Diagnostic::deviation(
+                rule::DIALECT_METHOD,
+                m.loc.clone(),
+                format!(
+                    "method `{}` is community dialect; naftiko serves and sends it",
+                    m.value
+                ),
+            )
+            .with_hint("the official schema has GET, POST, PUT, PATCH and DELETE"),
+        );
+        return;
+    }
     cx.push(
         Diagnostic::deviation(
             rule::INVALID_VALUE,
