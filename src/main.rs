@@ -1,8 +1,9 @@
 //! The `naftiko` command line: validates and serves Naftiko capability files.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under
-//! `--deny-warnings`), 2 usage error or unreadable path, 3 (`run`) a port could not be
-//! bound or another runtime failure.
+//! `--deny-warnings`), 2 usage error or unusable path, 3 (`run`) a port could not be
+//! bound or another runtime failure, 4 (`run`) stopped with requests cut off when
+//! `--shutdown-grace` ran out.
 
 /// mimalloc instead of the system allocator: allocation was a quarter of the instructions
 /// of a proxied request with glibc's malloc (docs/performance.md).
