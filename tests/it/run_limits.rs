@@ -156,14 +156,21 @@ fn hostile_input_gets_a_clear_4xx_never_a_5xx() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 415);
-    // A wrong (but textual) content type: the form parameters are missing, by name.
+    // A wrong (but textual) content type: the form fields cannot be in it, so 415 naming
+    // the types the operation reads (issue 13; it was 400 naming a missing field).
     let r = c
         .post(&url)
         .header("content-type", "application/xml")
         .body("<a/>")
         .send()
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 415);
+    assert!(
+        r.json::<Value>().unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/x-www-form-urlencoded")
+    );
     // Duplicate and huge query parameters on a body endpoint: still a clear answer.
     let q = format!("{url}?client_id=a&client_id=b&x={}", "y".repeat(30_000));
     let r = c

@@ -112,14 +112,7 @@ async fn cut_at_expiry(
 ) -> axum::response::Response {
     tokio::select! {
         response = next.run(request) => response,
-        () = expiry(expired) => crate::problem::grace_expired(),
-    }
-}
-
-/// Resolves when `expired` turns true (never, when its sender is gone first).
-pub(crate) async fn expiry(mut expired: tokio::sync::watch::Receiver<bool>) {
-    if expired.wait_for(|e| *e).await.is_err() {
-        std::future::pending::<()>().await;
+        () = h1::expiry(expired) => crate::problem::grace_expired(),
     }
 }
 

@@ -252,7 +252,7 @@ impl Conn<'_> {
         let handler = rest::serve(&self.shared.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
         let bound = self.max_head + self.shared.app.max_body_bytes;
-        let expiry = crate::conn::expiry(self.shared.expired.clone());
+        let expiry = expiry(self.shared.expired.clone());
         tokio::pin!(expiry);
         loop {
             let room = self.buf.len() < bound;
@@ -268,6 +268,14 @@ impl Conn<'_> {
                 },
             }
         }
+    }
+}
+
+/// Resolves when `expired` turns true (the shutdown grace period ran out); never, when its
+/// sender is gone first.
+pub(crate) async fn expiry(mut expired: watch::Receiver<bool>) {
+    if expired.wait_for(|e| *e).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
