@@ -42,6 +42,7 @@ mod run_seed;
 mod run_skill;
 mod run_vectara;
 mod run_wire;
+mod run_xml;
 mod snapshots_fixtures;
 mod validate_auth;
 mod validate_bad_input;

@@ -222,6 +222,12 @@ impl Output {
                 Ok(Value::Object(out))
             }
             Some(OutputType::Array) if self.items.is_some() => {
+                // One element where a list is expected is a list of one: XML cannot tell a
+                // single repeated element from a lone one (formats/xml.rs).
+                let selected = match selected {
+                    Value::Object(_) => Value::Array(vec![selected]),
+                    other => other,
+                };
                 let (Some(items), Value::Array(elements)) = (self.items.as_deref(), &selected)
                 else {
                     return match selected {

@@ -82,11 +82,12 @@ impl DocBuild<'_> {
                             op.format,
                             RawFormat::Json | RawFormat::Text | RawFormat::Binary
                         )
+                        && !crate::formats::converts(op.format)
                     {
                         problems.push(problem(
                             &call.loc,
                             format!(
-                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json and text are); remove the output parameters to pass the body through",
+                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json, xml and text are); remove the output parameters to pass the body through",
                                 call.value,
                                 format_name(op.format)
                             ),
