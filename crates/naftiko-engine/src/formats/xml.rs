@@ -210,4 +210,20 @@ mod tests {
         );
         assert!(to_json(deep.as_bytes()).is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever an upstream sends, the reader answers a value or an error, never a panic.
+        #[test]
+        fn any_body_gives_a_value_or_an_error(body in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(b'<'), proptest::strategy::Just(b'>'),
+                proptest::strategy::Just(b'/'), proptest::strategy::Just(b'&'),
+                proptest::strategy::Just(b'"'), proptest::strategy::Just(b'a'),
+                proptest::strategy::Just(b'='), proptest::num::u8::ANY,
+            ],
+            0..200,
+        )) {
+            let _ = to_json(&body);
+        }
+    }
 }
