@@ -40,6 +40,7 @@ mod run_requests;
 mod run_security;
 mod run_seed;
 mod run_skill;
+mod run_steps;
 mod run_vectara;
 mod run_wire;
 mod run_xml;

@@ -736,7 +736,7 @@ impl Steps {
                     let result = if op.outputs.is_empty() {
                         doc
                     } else {
-                        op.outputs.shape(&doc, &scope)?
+                        op.outputs.step_result(doc, &scope)?
                     };
                     local.extra.insert(name.clone(), result.clone());
                     last = Some((result, status));
