@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod exit;
 mod logs;
+mod migrate;
 mod run;
 
 use std::io::{IsTerminal, Write};
@@ -46,6 +47,8 @@ enum Command {
     Schema,
     /// List every rule id with its default severity.
     Rules,
+    /// Rewrite a 1.0.0-alpha2 capability file as Ikanos 1.0.0-beta5 (stdout, or --output).
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => ExitCode::from(validate(&args)),
+        Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
         Command::Run(args) => {
             let code = run::run(&args);
             logs::flush();

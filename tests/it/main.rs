@@ -20,6 +20,7 @@ mod common;
 mod build_layout;
 mod corpus;
 mod differential;
+mod migrate_corpus;
 mod module_imports;
 mod run_control;
 mod run_corpus;
