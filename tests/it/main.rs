@@ -45,6 +45,7 @@ mod run_wire;
 mod snapshots_fixtures;
 mod validate_auth;
 mod validate_bad_input;
+mod validate_beta5;
 mod validate_directory;
 mod validate_formats;
 mod validate_oauth2;
