@@ -48,6 +48,7 @@ mod run_xml;
 mod snapshots_fixtures;
 mod validate_auth;
 mod validate_bad_input;
+mod validate_beta5;
 mod validate_directory;
 mod validate_formats;
 mod validate_oauth2;
