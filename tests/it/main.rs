@@ -42,6 +42,7 @@ mod run_security;
 mod run_seed;
 mod run_skill;
 mod run_steps;
+mod run_tutorial;
 mod run_vectara;
 mod run_wire;
 mod run_xml;
