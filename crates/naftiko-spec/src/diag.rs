@@ -213,10 +213,6 @@ rules! {
     IKANOS_CONTROL_PORT_SINGLETON_AND_UNIQUE = "ikanos-control-port-singleton-and-unique", Error, "At most one control adapter, on a port no business adapter uses.";
     IKANOS_CONTROL_ADDRESS_LOCALHOST_WARNING = "ikanos-control-address-localhost-warning", Warning, "A control `address` should be localhost or 127.0.0.1.";
     IKANOS_SCRIPT_DEFAULTS_REQUIRED = "ikanos-script-defaults-required", Error, "Script steps without `location`/`language` need control scripting defaults.";
-    IKANOS_IMPORT_UNIQUE_ALIAS = "ikanos-import-unique-alias", Error, "Two imports of one section bring in the same name (`as`, or `import` without `as`).";
-    IKANOS_IMPORT_FROM_NOT_SELF = "ikanos-import-from-not-self", Warning, "An import's `from` is not `.` (the current directory).";
-    IKANOS_STANDALONE_NO_IMPORTS = "ikanos-standalone-no-imports", Error, "A shared file (no `capability`) holds no import entries; only capability documents import.";
-    IKANOS_AGGREGATES_UNIQUE_FUNCTION_NAME = "ikanos-aggregates-unique-function-name", Error, "Flow names are unique within an aggregate.";
 }
 
 impl RuleInfo {
