@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod exit;
 mod logs;
+mod migrate;
 mod overrides;
 mod run;
 
@@ -51,9 +52,24 @@ enum Command {
     /// SIGINT/SIGTERM.
     Run(Box<run::RunArgs>),
     /// Print a JSON Schema of the capability document, generated from naftiko's model.
-    Schema,
-    /// List every rule id with its default severity.
+    Schema(SchemaArgs),
+    /// List every rule id with its default severity and the versions it applies to.
     Rules,
+    /// Rewrite a 1.0.0-alpha2 capability file as Ikanos 1.0.0-beta5 (stdout, or --output).
+    Migrate(migrate::MigrateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SchemaArgs {
+    /// Which specification: `alpha2` (`naftiko: 1.0.0-alpha2`) or `beta5` (`ikanos: 1.0.0-beta5`).
+    #[arg(long, value_enum, default_value_t = VersionArg::Alpha2)]
+    version: VersionArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum VersionArg {
+    Alpha2,
+    Beta5,
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,7 +77,8 @@ struct ValidateArgs {
     /// Files or directories (directories: every *.yaml/*.yml below with a `naftiko` key).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Report constructs outside the official 1.0.0-alpha2 schema as errors.
+    /// Report constructs outside the official schema of each file's version
+    /// (1.0.0-alpha2 or Ikanos 1.0.0-beta5) as errors.
     #[arg(long)]
     strict: bool,
     /// Exit 1 when there are warnings, too.
@@ -94,13 +111,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => ExitCode::from(validate(&args)),
+        Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
         Command::Run(args) => {
             let code = run::run(&args);
             logs::flush();
             ExitCode::from(code)
         }
-        Command::Schema => {
-            let schema = naftiko_spec::model::json_schema();
+        Command::Schema(args) => {
+            let spec = match args.version {
+                VersionArg::Alpha2 => naftiko_spec::model::Spec::Alpha2,
+                VersionArg::Beta5 => naftiko_spec::model::Spec::Beta5,
+            };
+            let schema = naftiko_spec::model::json_schema_for(spec);
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
             print_out(&format!("{text}\n"))
         }
@@ -108,9 +130,10 @@ fn main() -> ExitCode {
             let mut out = String::new();
             for r in naftiko_spec::diag::RULES {
                 out.push_str(&format!(
-                    "{:<48} {:<8} {}\n",
+                    "{:<48} {:<8} {:<13} {}\n",
                     r.id,
                     r.severity.as_str(),
+                    r.versions(),
                     r.summary
                 ));
             }

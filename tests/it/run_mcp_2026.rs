@@ -298,6 +298,23 @@ fn server_discover_lists_every_revision_with_caching_hints() {
     );
 }
 
+#[test]
+fn the_endpoint_answers_at_the_root_of_its_port_too() {
+    let n = start_tools();
+    let url = mcp_url(&n);
+    let root = url.trim_end_matches("mcp").to_owned();
+    assert!(root.ends_with('/'), "{root}");
+    let discover = request("server/discover", json!({}));
+    let at_mcp = post(&url, &discover, &standard("server/discover", None));
+    let at_root = post(&root, &discover, &standard("server/discover", None));
+    assert_eq!(at_root.0, 200, "{}", at_root.1);
+    assert_eq!(at_root, at_mcp);
+    let list = request("tools/list", json!({}));
+    let (status, v) = post(&root, &list, &standard("tools/list", None));
+    assert_eq!(status, 200, "{v}");
+    assert!(!v["result"]["tools"].as_array().unwrap().is_empty(), "{v}");
+}
+
 /// One raw request and the answer the spec asks for.
 struct Case {
     what: &'static str,

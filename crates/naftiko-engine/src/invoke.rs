@@ -586,10 +586,13 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         RawFormat::Text => std::str::from_utf8(&answer.body)
             .map(|t| Value::String(t.to_owned()))
             .map_err(|_| bad("not UTF-8 text".to_owned())),
-        other => Err(InvokeError::Unsupported(format!(
-            "outputRawFormat `{}` is not supported yet",
-            format_name(other)
-        ))),
+        other => match crate::formats::to_json(other, &answer.body) {
+            Some(converted) => converted.map_err(bad),
+            None => Err(InvokeError::Unsupported(format!(
+                "outputRawFormat `{}` is not supported yet",
+                format_name(other)
+            ))),
+        },
     }
 }
 
@@ -735,7 +738,7 @@ impl Steps {
                     let result = if op.outputs.is_empty() {
                         doc
                     } else {
-                        op.outputs.shape(&doc, &scope)?
+                        op.outputs.step_result(doc, &scope)?
                     };
                     local.extra.insert(name.clone(), result.clone());
                     last = Some((result, status));

@@ -103,6 +103,39 @@ impl Outputs {
         }
     }
 
+    /// What a `call` step keeps of a consumed operation's answer `doc` (the reference
+    /// engine's step-output resolution): an array answer keeps its elements, each object
+    /// with the named outputs added as fields read from that element (so a later `lookup`
+    /// can match on them); any other answer is [`Outputs::shape`]d.
+    pub(crate) fn step_result(&self, doc: Value, cx: &dyn Resolve) -> Result<Value, InvokeError> {
+        let Value::Array(elements) = doc else {
+            return self.shape(&doc, cx);
+        };
+        let named: Vec<(&str, &Output)> = self
+            .list
+            .iter()
+            .filter_map(|o| Some((o.name.as_deref()?, o)))
+            .collect();
+        if named.is_empty() {
+            return Ok(Value::Array(elements));
+        }
+        let mut out = Vec::with_capacity(elements.len());
+        for (i, element) in elements.into_iter().enumerate() {
+            let mut augmented = match &element {
+                Value::Object(m) => m.clone(),
+                _ => Map::new(),
+            };
+            for (name, o) in &named {
+                let v = o.shape(&element, cx, &format!("[{i}].{name}"))?;
+                if !v.is_null() {
+                    augmented.insert((*name).to_owned(), v);
+                }
+            }
+            out.push(Value::Object(augmented));
+        }
+        Ok(Value::Array(out))
+    }
+
     /// Shapes `doc`: one unnamed output is the value itself; named outputs make an object
     /// `{name: value, …}` in declaration order.
     pub(crate) fn shape(&self, doc: &Value, cx: &dyn Resolve) -> Result<Value, InvokeError> {
@@ -222,6 +255,12 @@ impl Output {
                 Ok(Value::Object(out))
             }
             Some(OutputType::Array) if self.items.is_some() => {
+                // One element where a list is expected is a list of one: XML cannot tell a
+                // single repeated element from a lone one (formats/xml.rs).
+                let selected = match selected {
+                    Value::Object(_) => Value::Array(vec![selected]),
+                    other => other,
+                };
                 let (Some(items), Value::Array(elements)) = (self.items.as_deref(), &selected)
                 else {
                     return match selected {

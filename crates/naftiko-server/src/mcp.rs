@@ -1,5 +1,5 @@
 //! The MCP adapter (the only module that knows the `rmcp` crate): one [`ServerHandler`] per
-//! MCP service of the runtime, served over Streamable HTTP at `/mcp` (plain JSON answers)
+//! MCP service of the runtime, served over Streamable HTTP at `/mcp` and `/` (plain JSON answers)
 //! or over stdio.
 //!
 //! Tools are the engine's [`ToolSpec`]s; `tools/call` runs [`Runtime::call_tool`], so a bad
@@ -466,20 +466,21 @@ pub fn router(
         prefix: options.session_prefix.as_str().into(),
         ..Sessions::default()
     };
-    axum::Router::new().route(
-        "/mcp",
-        axum::routing::any(move |request: Request<Body>| {
-            let mcp = mcp.clone();
-            let sessions = sessions.clone();
-            let limit = limit.clone();
-            async move {
-                let Ok(_permit) = limit.try_acquire_owned() else {
-                    return crate::problem::overloaded();
-                };
-                sessions.handle(mcp, request).await
-            }
-        }),
-    )
+    let endpoint = axum::routing::any(move |request: Request<Body>| {
+        let mcp = mcp.clone();
+        let sessions = sessions.clone();
+        let limit = limit.clone();
+        async move {
+            let Ok(_permit) = limit.try_acquire_owned() else {
+                return crate::problem::overloaded();
+            };
+            sessions.handle(mcp, request).await
+        }
+    });
+    // `/` too, as the reference engine serves it: clients configured for either path work.
+    axum::Router::new()
+        .route("/mcp", endpoint.clone())
+        .route("/", endpoint)
 }
 
 /// A JSON-RPC error answered before rmcp sees the request.

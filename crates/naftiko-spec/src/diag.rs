@@ -140,7 +140,9 @@ rules! {
     UNKNOWN_KEY = "unknown-key", Warning, "A key the model does not know; it is kept but has no effect (deviation).";
     CONFLICTING_FIELDS = "conflicting-fields", Error, "Fields that exclude each other are used together, or none of the required alternatives is given.";
     SCHEMA_CONSTRAINT = "schema-constraint", Warning, "A structure the official schema does not allow, though naftiko can run it (deviation).";
-    UNSUPPORTED_VERSION = "unsupported-version", Warning, "The `naftiko` version is not 1.0.0-alpha2 (alpha1 and alpha3 are read as alpha2).";
+    UNSUPPORTED_VERSION = "unsupported-version", Warning, "The version is a neighbour of one naftiko reads: `naftiko` 1.0.0-alpha1/alpha3 are read as 1.0.0-alpha2, `ikanos` 1.0.0-alpha3/alpha4/beta1-beta4 as 1.0.0-beta5 (deviation).";
+    VERSION_UNKNOWN = "version-unknown", Error, "The `naftiko`/`ikanos` version is not one naftiko reads; one error lists the supported versions and the rest of the file is not checked.";
+    UNSUPPORTED_FEATURE = "unsupported-feature", Error, "A construct of the specification that naftiko cannot run (an OpenZiti `tunnel`, MCP `binary` resources, imports of binds, exposes or aggregates); `run` refuses it too.";
     DIALECT_PARAM_LOCATION = "dialect-param-location", Warning, "Community dialect: `in: form`/`formData` on a consumed input (deviation).";
     DIALECT_CONSUMED_INPUT_FIELDS = "dialect-consumed-input-fields", Warning, "Community dialect: `type`/`required`/`description` on a consumed input (deviation).";
     DIALECT_INTEGER_TYPE = "dialect-integer-type", Warning, "Community dialect: `type: integer` on an output parameter (deviation).";
@@ -194,6 +196,62 @@ rules! {
     NAFTIKO_CONTROL_PORT_SINGLETON_AND_UNIQUE = "naftiko-control-port-singleton-and-unique", Error, "At most one control adapter, on a port no business adapter uses.";
     NAFTIKO_CONTROL_ADDRESS_LOCALHOST_WARNING = "naftiko-control-address-localhost-warning", Warning, "A control `address` should be localhost or 127.0.0.1.";
     NAFTIKO_SCRIPT_DEFAULTS_REQUIRED = "naftiko-script-defaults-required", Error, "Script steps without `location`/`language` need control scripting defaults.";
+    IKANOS_NAMESPACES_UNIQUE = "ikanos-namespaces-unique", Error, "Namespaces are unique across consumes, exposes and binds.";
+    IKANOS_CONSUMES_BASEURI_NO_TRAILING_SLASH = "ikanos-consumes-baseuri-no-trailing-slash", Warning, "`baseUri` must not end with `/`.";
+    IKANOS_CONSUMED_RESOURCE_NO_QUERY_IN_PATH = "ikanos-consumed-resource-no-query-in-path", Warning, "A consumed resource `path` must not contain `?`.";
+    IKANOS_REST_RESOURCE_PATH_NO_TRAILING_SLASH = "ikanos-rest-resource-path-no-trailing-slash", Warning, "An exposed REST path must not end with `/`.";
+    IKANOS_REST_RESOURCE_PATH_NO_QUERY = "ikanos-rest-resource-path-no-query", Warning, "An exposed REST path must not contain `?`.";
+    IKANOS_ADDRESS_NOT_EXAMPLE = "ikanos-address-not-example", Warning, "A rest/mcp/skill `address` must not end with `example.com`.";
+    IKANOS_AGGREGATE_FLOW_DESCRIPTION = "ikanos-aggregate-flow-description", Warning, "Aggregate flows need a `description`.";
+    IKANOS_AGGREGATE_SEMANTICS_CONSISTENCY = "ikanos-aggregate-semantics-consistency", Warning, "A referenced flow's semantics agree with MCP hints and the REST method.";
+    IKANOS_MCP_AUTH_STDIO_CONFLICT = "ikanos-mcp-auth-stdio-conflict", Error, "No `authentication` on a stdio MCP server (naftiko cannot enforce it there; the reference ruleset only warns).";
+    IKANOS_OAUTH2_HTTPS_AUTHSERVER = "ikanos-oauth2-https-authserver", Error, "An oauth2 `authorizationServerUri` must use https.";
+    IKANOS_OAUTH2_RESOURCE_HTTPS = "ikanos-oauth2-resource-https", Warning, "An oauth2 `resource` should use https.";
+    IKANOS_OAUTH2_SCOPES_DEFINED = "ikanos-oauth2-scopes-defined", Warning, "An oauth2 exposes authentication should list `scopes`.";
+    IKANOS_INFO_TAGS = "ikanos-info-tags", Info, "`info.tags` helps discovery.";
+    IKANOS_CONSUMES_DESCRIPTION = "ikanos-consumes-description", Warning, "Every consumes entry has a `description`.";
+    IKANOS_REST_RESOURCE_DESCRIPTION = "ikanos-rest-resource-description", Warning, "Every exposed REST resource has a `description`.";
+    IKANOS_REST_OPERATION_DESCRIPTION = "ikanos-rest-operation-description", Info, "Every exposed REST operation has a `description`.";
+    IKANOS_NO_SCRIPT_TAGS_IN_MARKDOWN = "ikanos-no-script-tags-in-markdown", Error, "No `<script` in descriptions.";
+    IKANOS_NO_EVAL_IN_MARKDOWN = "ikanos-no-eval-in-markdown", Error, "No `eval(` in descriptions.";
+    IKANOS_BASEURI_NOT_EXAMPLE = "ikanos-baseuri-not-example", Info, "`baseUri` should not point at example.com.";
+    IKANOS_CONTROL_PORT_SINGLETON_AND_UNIQUE = "ikanos-control-port-singleton-and-unique", Error, "At most one control adapter, on a port no business adapter uses.";
+    IKANOS_CONTROL_ADDRESS_LOCALHOST_WARNING = "ikanos-control-address-localhost-warning", Warning, "A control `address` should be localhost or 127.0.0.1.";
+    IKANOS_SCRIPT_DEFAULTS_REQUIRED = "ikanos-script-defaults-required", Error, "Script steps without `location`/`language` need control scripting defaults.";
+}
+
+impl RuleInfo {
+    /// The specification versions the rule applies to: the reference rulesets' rules
+    /// belong to theirs (`naftiko-*` to alpha2, `ikanos-*` to beta5), naftiko's own rules
+    /// to both.
+    pub fn versions(&self) -> &'static str {
+        if self.id.starts_with("naftiko-") {
+            "alpha2"
+        } else if self.id.starts_with("ikanos-") {
+            "beta5"
+        } else {
+            "alpha2,beta5"
+        }
+    }
+}
+
+/// The beta5 (`ikanos-*`) id of an alpha2 reference rule (`naftiko-*`), for documents of
+/// `spec`; the id itself for alpha2 documents and for naftiko's own rules.
+pub fn rule_for(id: &'static str, spec: crate::model::Spec) -> &'static str {
+    if spec == crate::model::Spec::Alpha2 {
+        return id;
+    }
+    match id {
+        rule::NAFTIKO_AGGREGATE_FUNCTION_DESCRIPTION => rule::IKANOS_AGGREGATE_FLOW_DESCRIPTION,
+        _ => id
+            .strip_prefix("naftiko-")
+            .and_then(|rest| {
+                RULES
+                    .iter()
+                    .find(|r| r.id.strip_prefix("ikanos-") == Some(rest))
+            })
+            .map_or(id, |r| r.id),
+    }
 }
 
 /// Looks up a rule by id.

@@ -75,12 +75,51 @@ impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
     }
 }
 
+/// The specification a document follows: its root key and version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spec {
+    /// `naftiko: 1.0.0-alpha2` (alpha1 and alpha3 are read alike).
+    #[default]
+    Alpha2,
+    /// `ikanos: 1.0.0-beta5` (`1.0.0-alpha3`, `-alpha4` and `-beta1` to `-beta4` are read
+    /// alike: each is beta5 without some of its optional fields).
+    Beta5,
+}
+
+impl Spec {
+    /// The root key of documents of this version.
+    pub fn root_key(self) -> &'static str {
+        match self {
+            Spec::Alpha2 => "naftiko",
+            Spec::Beta5 => "ikanos",
+        }
+    }
+    /// The version string this model describes.
+    pub fn version(self) -> &'static str {
+        match self {
+            Spec::Alpha2 => "1.0.0-alpha2",
+            Spec::Beta5 => "1.0.0-beta5",
+        }
+    }
+    /// The key that holds a display name (`label` in alpha2, `display` in beta5).
+    pub fn display_key(self) -> &'static str {
+        match self {
+            Spec::Alpha2 => "label",
+            Spec::Beta5 => "display",
+        }
+    }
+}
+
 /// The whole document.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
-    /// Naftiko specification version (`1.0.0-alpha2`; alpha1 and alpha3 are read alike).
+    /// Specification version: the value of `naftiko` (`1.0.0-alpha2`; alpha1 and alpha3
+    /// are read alike) or of `ikanos` (`1.0.0-beta5`).
     pub naftiko: Option<Text>,
+    /// Which specification the document follows.
+    #[serde(skip)]
+    pub spec: Spec,
     /// Human-readable metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<Info>,
@@ -93,6 +132,15 @@ pub struct Document {
     /// Technical body of the capability: what it exposes, consumes and aggregates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capability: Option<Capability>,
+    /// Exposes blocks at the root of a beta5 file that holds only them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposes: Vec<Exposes>,
+    /// Aggregates at the root of a beta5 file that holds only them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregates: Vec<Aggregate>,
+    /// Imports of binds, exposes blocks and aggregates (beta5), wherever they are written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ImportEntry>,
     /// Where the document is.
     #[serde(skip)]
     pub loc: Loc,
@@ -113,6 +161,8 @@ pub struct Info {
     pub created: Option<Text>,
     /// Last modification date, `YYYY-MM-DD`.
     pub modified: Option<Text>,
+    /// Version of the capability (beta5).
+    pub version: Option<Text>,
     /// People related to the capability.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Person>,
@@ -218,6 +268,9 @@ pub struct ConsumesHttp {
     pub input_parameters: Vec<InputParameter>,
     /// How to authenticate to the API.
     pub authentication: Option<Authentication>,
+    /// An OpenZiti tunnel (beta5); naftiko refuses it, so it is only located.
+    #[serde(skip)]
+    pub tunnel: Option<Loc>,
     /// The API's resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ConsumedResource>,
@@ -244,6 +297,40 @@ pub struct ImportedConsumes {
     pub loc: Loc,
 }
 
+/// Which section an import entry is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum ImportSection {
+    Binds,
+    Exposes,
+    Aggregates,
+}
+
+impl ImportSection {
+    /// The section's key.
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportSection::Binds => "binds",
+            ImportSection::Exposes => "exposes",
+            ImportSection::Aggregates => "aggregates",
+        }
+    }
+}
+
+/// A beta5 import of a bind, an exposes block or an aggregate declared in another file
+/// (`{from, import, as}`); consumed APIs are imported as [`ImportedConsumes`].
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportEntry {
+    /// The section the entry is in.
+    #[serde(skip)]
+    pub section: Option<ImportSection>,
+    /// The imported entry's fields.
+    #[serde(flatten)]
+    pub entry: ImportedConsumes,
+}
+
 /// A consumed resource: a path and its operations.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -254,6 +341,9 @@ pub struct ConsumedResource {
     pub label: Option<Text>,
     /// What the resource is.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
     /// Path appended to `baseUri`; `{name}` and `{{name}}` are path variables.
     pub path: Option<Text>,
     /// Parameters shared by the resource's operations.
@@ -302,7 +392,10 @@ impl RawFormat {
     /// True for the formats whose bodies `naftiko run` reads for output parameters; the
     /// others can only be passed through. The one list both `validate` and the engine use.
     pub fn is_converted(self) -> bool {
-        matches!(self, RawFormat::Json | RawFormat::Text | RawFormat::Binary)
+        matches!(
+            self,
+            RawFormat::Json | RawFormat::Text | RawFormat::Binary | RawFormat::Xml
+        )
     }
 }
 
@@ -337,6 +430,9 @@ pub struct ConsumedOperation {
     pub label: Option<Text>,
     /// What the operation does.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
     /// HTTP method.
     pub method: Option<Spanned<Method>>,
     /// Parameters of the request.
@@ -346,6 +442,10 @@ pub struct ConsumedOperation {
     pub output_raw_format: Option<Spanned<RawFormat>>,
     /// Schema file for avro/protobuf bodies.
     pub output_schema: Option<Text>,
+    /// Media type of a binary upstream body (beta5).
+    pub output_media_type: Option<Text>,
+    /// Largest binary body accepted, e.g. `5MiB` (beta5).
+    pub max_binary_size: Option<Text>,
     /// Values extracted from the response.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output_parameters: Vec<OutputParameter>,
@@ -646,6 +746,9 @@ pub struct OAuth2Auth {
 }
 
 /// A server adapter.
+// One value per exposes block of a file, read once: the size of the largest variant costs
+// nothing worth an extra indirection on every access.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Exposes {
@@ -721,6 +824,8 @@ pub struct ExposesRest {
     pub description: Option<Text>,
     /// Authentication required on inbound requests.
     pub authentication: Option<Authentication>,
+    /// Largest binary body served, e.g. `5MiB` (beta5).
+    pub max_binary_size: Option<Text>,
     /// Exposed resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ExposedResource>,
@@ -739,6 +844,9 @@ pub struct ExposedResource {
     pub label: Option<Text>,
     /// What the resource is.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
     /// Path; `{x}` and `{{x}}` are path variables.
     pub path: Option<Text>,
     /// Inputs shared by the operations.
@@ -805,11 +913,18 @@ pub struct ExposedOperation {
     pub label: Option<Text>,
     /// What it does.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
     /// HTTP method (default GET).
     pub method: Option<Spanned<Method>>,
     /// Declared inputs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
+    /// Declared responses by status (beta5), kept as written.
+    pub responses: Option<Spanned<serde_json::Value>>,
+    /// Binary response shorthand (beta5), kept as written.
+    pub response_binary: Option<Spanned<serde_json::Value>>,
     /// What it runs.
     #[serde(flatten)]
     pub invocation: Invocation,
@@ -834,6 +949,12 @@ pub struct ExposesMcp {
     pub description: Option<Text>,
     /// Authentication on inbound requests.
     pub authentication: Option<Authentication>,
+    /// Largest binary body served, e.g. `25MiB` (beta5).
+    pub max_binary_size: Option<Text>,
+    /// How long clients may cache answers, in milliseconds (beta5).
+    pub ttl_ms: Option<Spanned<i64>>,
+    /// `public` or `private` (beta5).
+    pub cache_scope: Option<Text>,
     /// Tools.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<McpTool>,
@@ -858,6 +979,9 @@ pub struct McpTool {
     pub label: Option<Text>,
     /// What the tool does.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
     /// Inputs; they become the tool's input schema.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_parameters: Vec<InputParameter>,
@@ -904,6 +1028,8 @@ pub struct McpResource {
     pub mime_type: Option<Text>,
     /// Static content file (`file:///…`).
     pub location: Option<Text>,
+    /// The content is bytes, answered as blob contents (beta5).
+    pub binary: Option<Spanned<bool>>,
     /// What it runs (dynamic resources).
     #[serde(flatten)]
     pub invocation: Invocation,
@@ -1107,6 +1233,11 @@ pub struct AggregateFunction {
     pub name: Option<Text>,
     /// What it does.
     pub description: Option<Text>,
+    /// Tags for discovery (beta5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Text>,
+    /// Media type of the flow's binary result (beta5).
+    pub output_media_type: Option<Text>,
     /// Behavioural metadata.
     pub semantics: Option<Semantics>,
     /// Inputs.
@@ -1205,4 +1336,70 @@ pub fn json_schema() -> serde_json::Value {
         );
     }
     schema
+}
+
+/// The JSON Schema of documents of `spec`: [`json_schema`] for alpha2; for beta5 the same
+/// model under beta5's spellings (`ikanos`, `display`, `flows`, `target`, named things as
+/// mappings keyed by name).
+pub fn json_schema_for(spec: Spec) -> serde_json::Value {
+    let mut schema = json_schema();
+    if spec == Spec::Beta5 {
+        beta5_spellings(&mut schema);
+        if let Some(obj) = schema.as_object_mut() {
+            obj.insert(
+                "$id".into(),
+                "https://naftiko.io/schemas/naftiko-rs/document-beta5.json".into(),
+            );
+            obj.insert(
+                "title".into(),
+                "Ikanos 1.0.0-beta5 capability document (as read by naftiko)".into(),
+            );
+        }
+    }
+    schema
+}
+
+/// Renames alpha2 keys to their beta5 spelling, and turns lists of named things into
+/// mappings keyed by name, everywhere in a generated schema.
+fn beta5_spellings(value: &mut serde_json::Value) {
+    const RENAMED: &[(&str, &str)] = &[
+        ("naftiko", "ikanos"),
+        ("label", "display"),
+        ("functions", "flows"),
+        ("targetName", "target"),
+    ];
+    const NAMED: &[&str] = &[
+        "tools",
+        "resources",
+        "operations",
+        "steps",
+        "inputParameters",
+        "skills",
+        "prompts",
+        "arguments",
+        "flows",
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(props)) = map.get_mut("properties") {
+                let entries = std::mem::take(props);
+                for (key, mut sub) in entries {
+                    let key = RENAMED
+                        .iter()
+                        .find(|(from, _)| *from == key)
+                        .map_or(key, |(_, to)| (*to).to_string());
+                    if NAMED.contains(&key.as_str())
+                        && let Some(items) = sub.get("items").cloned()
+                    {
+                        sub =
+                            serde_json::json!({ "type": "object", "additionalProperties": items });
+                    }
+                    props.insert(key, sub);
+                }
+            }
+            map.values_mut().for_each(beta5_spellings);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(beta5_spellings),
+        _ => {}
+    }
 }

@@ -118,7 +118,7 @@ pub fn validate_paths_at(paths: &[PathBuf], options: &Options, listens: &Listens
                 if doc.has_naftiko_key()
                     || (!doc.parsed
                         && doc.diagnostics.iter().any(|d| d.rule == rule::YAML_SYNTAX)
-                        && doc.text.contains("naftiko:"))
+                        && (doc.text.contains("naftiko:") || doc.text.contains("ikanos:")))
                 {
                     files.push(doc);
                 }

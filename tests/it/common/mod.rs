@@ -3,6 +3,7 @@
 
 pub(crate) mod auth_server;
 pub(crate) mod mcp;
+pub(crate) mod prism;
 pub(crate) mod serve;
 
 use std::io::Read;

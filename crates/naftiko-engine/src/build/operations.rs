@@ -81,7 +81,7 @@ impl DocBuild<'_> {
                         problems.push(problem(
                             &call.loc,
                             format!(
-                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json and text are); remove the output parameters to pass the body through",
+                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json, xml and text are); remove the output parameters to pass the body through",
                                 call.value,
                                 format_name(op.format)
                             ),

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use super::auth::read_authentication;
-use super::params::{InputContext, OutputContext, read_input, read_output};
+use super::imports::{is_import, read_import};
+use super::params::{InputContext, OutputContext, read_binary_size, read_input, read_output};
 use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
-    BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, ImportedConsumes,
-    Method, RawFormat, RequestBody, TypedBody,
+    BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, InputParameter, Method,
+    RawFormat, RequestBody, Text, TypedBody,
 };
 use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -73,9 +74,33 @@ const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
     ("binary", RawFormat::Binary, false),
 ];
 
+/// beta5 makes `binary` official.
+const RAW_FORMATS_BETA5: &[(&str, RawFormat, bool)] = &[
+    ("json", RawFormat::Json, true),
+    ("xml", RawFormat::Xml, true),
+    ("avro", RawFormat::Avro, true),
+    ("protobuf", RawFormat::Protobuf, true),
+    ("csv", RawFormat::Csv, true),
+    ("tsv", RawFormat::Tsv, true),
+    ("psv", RawFormat::Psv, true),
+    ("yaml", RawFormat::Yaml, true),
+    ("html", RawFormat::Html, true),
+    ("markdown", RawFormat::Markdown, true),
+    ("binary", RawFormat::Binary, true),
+    ("text", RawFormat::Text, false),
+];
+
+/// Reads the named inputs of a consumed API, resource or operation.
+fn consumed_inputs(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Vec<InputParameter> {
+    o.named(cx, "inputParameters", |cx, n, p, name| {
+        read_input(cx, n, p, name, InputContext::Consumed)
+    })
+}
+
 pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Consumes> {
-    if node.get("location").is_some() || node.get("import").is_some() {
-        return read_import(cx, node, ptr).map(|i| Consumes::Import(Box::new(i)));
+    if is_import(cx, node) {
+        return read_import(cx, node, ptr, "an imported consumes entry")
+            .map(|i| Consumes::Import(Box::new(i)));
     }
     let mut o = cx.obj(node, ptr, "a consumes entry")?;
     match o.take("type") {
@@ -106,13 +131,12 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Opti
             "an http(s) URL without `{` in its path (`^https?://[^/]+(/[^{]*)?$`)",
         );
     }
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::Consumed)
-    });
+    let input_parameters = consumed_inputs(cx, &mut o);
     let authentication = o
         .take("authentication")
         .and_then(|(n, p)| read_authentication(cx, n, &p, true));
-    let resources = o.list(cx, "resources", read_resource);
+    let tunnel = read_tunnel(cx, &mut o);
+    let resources = o.named(cx, "resources", read_resource);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(Consumes::Http(Arc::new(ConsumesHttp {
@@ -121,55 +145,61 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Opti
         base_uri,
         input_parameters,
         authentication,
+        tunnel,
         resources,
         loc,
     })))
 }
 
-fn read_import(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ImportedConsumes> {
-    let mut o = cx.obj(node, ptr, "an imported consumes entry")?;
-    let location = o.req_text(cx, "location", Need::Runtime);
-    let import = o.req_text(cx, "import", Need::Runtime);
-    let alias = o.text(cx, "as");
-    for (field, v) in [("import", &import), ("as", &alias)] {
-        if let Some(v) = v {
-            cx.pattern(v, field, formats::kebab(v), "letters, digits and `-`");
-        }
+/// `tunnel` (beta5's OpenZiti reverse tunnel): naftiko cannot reach an upstream through
+/// one, so the block is refused, once, at its key.
+fn read_tunnel(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Option<crate::span::Loc> {
+    if !cx.beta5() || !o.has("tunnel") {
+        return None;
     }
-    let description = o.text(cx, "description");
-    let loc = o.loc(cx);
-    o.finish(cx);
-    Some(ImportedConsumes {
-        location,
-        import,
-        alias,
-        description,
-        loc,
-    })
+    let loc = o.key_loc(cx, "tunnel");
+    o.take("tunnel");
+    cx.push(
+        Diagnostic::error(
+            rule::UNSUPPORTED_FEATURE,
+            loc.clone(),
+            "`tunnel` (an OpenZiti reverse tunnel) is not supported: naftiko cannot reach this API through it",
+        )
+        .with_hint("remove `tunnel` and give a `baseUri` naftiko can reach directly (or pass `--base-uri`)"),
+    );
+    Some(loc)
 }
 
-fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ConsumedResource> {
+fn read_resource(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<ConsumedResource> {
     let mut o = cx.obj(node, ptr, "a consumed resource")?;
-    let name = o.req_text(cx, "name", Need::Schema);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
-    let label = o.text(cx, "label");
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Schema),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
+    let label = o.display(cx, None);
     let description = o.text(cx, "description");
+    let tags = o.tags(cx);
     let path = o.req_text(cx, "path", Need::Runtime);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::Consumed)
-    });
+    let input_parameters = consumed_inputs(cx, &mut o);
     if !o.has("operations") {
         o.missing(cx, "operations", Need::Runtime);
     }
-    let operations = o.list(cx, "operations", read_operation);
+    let operations = o.named(cx, "operations", read_operation);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(ConsumedResource {
         name,
         label,
         description,
+        tags,
         path,
         input_parameters,
         operations,
@@ -177,22 +207,34 @@ fn read_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Consumed
     })
 }
 
-fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ConsumedOperation> {
+fn read_operation(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<ConsumedOperation> {
     let mut o = cx.obj(node, ptr, "a consumed operation")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
-    let label = o.text(cx, "label");
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
+    let label = o.display(cx, None);
     let description = o.text(cx, "description");
+    let tags = o.tags(cx);
     if !o.has("method") {
         o.missing(cx, "method", Need::Schema);
     }
     let method = o.choice(cx, "method", METHODS, lowercase_method);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::Consumed)
-    });
-    let output_raw_format = o.choice(cx, "outputRawFormat", RAW_FORMATS, |cx, t| {
+    let input_parameters = consumed_inputs(cx, &mut o);
+    let formats_table = if cx.beta5() {
+        RAW_FORMATS_BETA5
+    } else {
+        RAW_FORMATS
+    };
+    let output_raw_format = o.choice(cx, "outputRawFormat", formats_table, |cx, t| {
         cx.push(
             Diagnostic::deviation(
                 rule::DIALECT_RAW_FORMAT,
@@ -203,8 +245,13 @@ fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Consume
         );
     });
     let output_schema = o.text(cx, "outputSchema");
-    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| {
-        read_output(cx, n, p, OutputContext::Consumed)
+    let (output_media_type, max_binary_size) = if cx.beta5() {
+        (o.text(cx, "outputMediaType"), read_binary_size(cx, &mut o))
+    } else {
+        (None, None)
+    };
+    let output_parameters = o.named(cx, "outputParameters", |cx, n, p, name| {
+        read_output(cx, n, p, name, OutputContext::Consumed)
     });
     let body = o.take("body").and_then(|(n, p)| read_body(cx, n, &p));
     let loc = o.loc(cx);
@@ -213,10 +260,13 @@ fn read_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Consume
         name,
         label,
         description,
+        tags,
         method,
         input_parameters,
         output_raw_format,
         output_schema,
+        output_media_type,
+        max_binary_size,
         output_parameters,
         body,
         loc,

@@ -2,81 +2,197 @@
 
 use super::consumes::read_consumes;
 use super::exposes::read_exposes;
+use super::imports::{is_import, read_import_entry};
 use super::invocation::read_function;
-use super::reader::{Cx, Need, formats};
+use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
-use crate::model::{Aggregate, Binding, Capability, Document, Info, OrderedMap, Person};
+use crate::model::{
+    Aggregate, Binding, Capability, Document, Exposes, ImportEntry, ImportSection, Info,
+    OrderedMap, Person, Spec, Text,
+};
 use crate::span::Pointer;
 use crate::yaml::{Node, NodeKind};
 
-/// The version this model describes.
-pub(super) const OFFICIAL_VERSION: &str = "1.0.0-alpha2";
+/// Versions read as the model's own, with the root key they belong to: `(key, version,
+/// spec, exact)`; a version that is not `exact` is read alike with a deviation.
+const VERSIONS: &[(&str, &str, Spec, bool)] = &[
+    ("naftiko", "1.0.0-alpha2", Spec::Alpha2, true),
+    ("naftiko", "1.0.0-alpha1", Spec::Alpha2, false),
+    ("naftiko", "1.0.0-alpha3", Spec::Alpha2, false),
+    ("ikanos", "1.0.0-beta5", Spec::Beta5, true),
+    ("ikanos", "1.0.0-beta4", Spec::Beta5, false),
+    ("ikanos", "1.0.0-beta3", Spec::Beta5, false),
+    ("ikanos", "1.0.0-beta2", Spec::Beta5, false),
+    ("ikanos", "1.0.0-beta1", Spec::Beta5, false),
+    ("ikanos", "1.0.0-alpha4", Spec::Beta5, false),
+    ("ikanos", "1.0.0-alpha3", Spec::Beta5, false),
+];
+
+/// The versions naftiko reads, for messages.
+fn supported_versions() -> String {
+    "`naftiko: 1.0.0-alpha2` (1.0.0-alpha1 and 1.0.0-alpha3 are read alike) and `ikanos: 1.0.0-beta5` (1.0.0-alpha3, 1.0.0-alpha4 and 1.0.0-beta1 to 1.0.0-beta4 are read alike)".to_string()
+}
+
+/// Reads the root key (`naftiko` or `ikanos`) and decides which specification the
+/// document follows; `None` (one error) when the version is not one naftiko reads.
+fn read_version(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<(Option<Text>, Spec)> {
+    let key = if o.has("ikanos") { "ikanos" } else { "naftiko" };
+    if key == "ikanos" && o.has("naftiko") {
+        let loc = o.key_loc(cx, "naftiko");
+        cx.push(
+            Diagnostic::error(
+                rule::CONFLICTING_FIELDS,
+                loc,
+                "the document has both `naftiko` and `ikanos`; naftiko reads `ikanos`",
+            )
+            .with_hint("keep one root key"),
+        );
+        o.take("naftiko");
+    }
+    let version = o.req_text(cx, key, Need::Runtime);
+    let Some(v) = &version else {
+        let spec = if key == "ikanos" {
+            Spec::Beta5
+        } else {
+            Spec::Alpha2
+        };
+        return Some((version, spec));
+    };
+    let found = VERSIONS.iter().find(|(_, ver, _, _)| *ver == v.as_str());
+    let Some((home, _, _, _)) = found else {
+        cx.push(
+            Diagnostic::error(
+                rule::VERSION_UNKNOWN,
+                v.loc.clone(),
+                format!(
+                    "unsupported version `{key}: {}`; naftiko reads {}",
+                    v.value,
+                    supported_versions()
+                ),
+            )
+            .with_hint("the rest of the file is not checked until the version is one of these"),
+        );
+        return None;
+    };
+    // `ikanos: 1.0.0-alpha3` is beta5's ancestor; `naftiko: 1.0.0-alpha3` alpha2's.
+    let (spec, exact) = VERSIONS
+        .iter()
+        .find(|(k, ver, _, _)| *k == key && *ver == v.as_str())
+        .map_or_else(
+            || {
+                (
+                    if *home == "ikanos" {
+                        Spec::Beta5
+                    } else {
+                        Spec::Alpha2
+                    },
+                    false,
+                )
+            },
+            |(_, _, spec, exact)| (*spec, *exact),
+        );
+    if !exact {
+        let official = spec.version();
+        cx.push(
+            Diagnostic::deviation(
+                rule::UNSUPPORTED_VERSION,
+                v.loc.clone(),
+                format!("version `{}` is read as {official}", v.value),
+            )
+            .with_hint(format!("write `{}: {official}`", spec.root_key())),
+        );
+    }
+    Some((version, spec))
+}
 
 pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
     let mut o = cx.obj(root, &Pointer::root(), "the document")?;
-    let naftiko = o.req_text(cx, "naftiko", Need::Runtime);
-    if let Some(v) = &naftiko {
-        match v.as_str() {
-            OFFICIAL_VERSION => {}
-            "1.0.0-alpha1" | "1.0.0-alpha3" => cx.push(
-                Diagnostic::deviation(
-                    rule::UNSUPPORTED_VERSION,
-                    v.loc.clone(),
-                    format!("version `{}` is read as {OFFICIAL_VERSION}", v.value),
-                )
-                .with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`")),
-            ),
-            other => cx.push(
-                Diagnostic::deviation(
-                    rule::UNSUPPORTED_VERSION,
-                    v.loc.clone(),
-                    format!(
-                        "unsupported version `{other}`; naftiko reads it as {OFFICIAL_VERSION}"
-                    ),
-                )
-                .with_hint(format!("write `naftiko: {OFFICIAL_VERSION}`")),
-            ),
-        }
-    }
+    let (naftiko, spec) = read_version(cx, &mut o)?;
+    cx.spec = spec;
     let info = o.take("info").and_then(|(n, p)| read_info(cx, n, &p));
-    let binds = o.list(cx, "binds", read_binding);
+    let mut imports = Vec::new();
+    let binds = read_binds(cx, &mut o, &mut imports);
     let consumes = o.list(cx, "consumes", read_consumes);
+    let (exposes, aggregates) = if cx.beta5() {
+        (
+            read_exposes_list(cx, &mut o, &mut imports),
+            read_aggregates(cx, &mut o, &mut imports),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let capability = o
         .take("capability")
-        .and_then(|(n, p)| read_capability(cx, n, &p));
-    let has_cap = o.has("capability");
-    let has_consumes = o.has("consumes");
-    if !has_cap && !has_consumes {
-        let loc = o.loc(cx);
-        cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, "the document has neither `capability` nor root `consumes`").with_hint("a capability document declares `capability:`; a shared consumer file declares `consumes:`"));
-    } else if has_cap && has_consumes {
-        let loc = o.key_loc(cx, "consumes");
-        cx.push(
-            Diagnostic::deviation(
-                rule::SCHEMA_CONSTRAINT,
-                loc,
-                "root `consumes` next to `capability`: the official schema allows one or the other",
-            )
-            .with_hint("move these entries under `capability.consumes`"),
-        );
-    }
+        .and_then(|(n, p)| read_capability(cx, n, &p, &mut imports));
+    check_root_sections(cx, &o);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(Document {
         naftiko,
+        spec,
         info,
         binds,
         consumes,
         capability,
+        exposes,
+        aggregates,
+        imports,
         loc,
     })
 }
 
+/// What the root holds besides the version: `capability`, or (a shared file) root
+/// sections without it (`consumes` in alpha2; any of `consumes`, `exposes`,
+/// `aggregates`, `binds` in beta5).
+fn check_root_sections(cx: &mut Cx<'_>, o: &Obj<'_>) {
+    let has_cap = o.has("capability");
+    let shared: &[&'static str] = if cx.beta5() {
+        &["consumes", "exposes", "aggregates", "binds"]
+    } else {
+        &["consumes"]
+    };
+    let first_shared = shared.iter().find(|k| o.has(k)).copied();
+    match first_shared {
+        None if !has_cap => {
+            let loc = o.loc(cx);
+            let (message, hint) = if cx.beta5() {
+                (
+                    "the document has neither `capability` nor a root `consumes`, `exposes`, `aggregates` or `binds`",
+                    "a capability document declares `capability:`; a shared file declares one of those sections",
+                )
+            } else {
+                (
+                    "the document has neither `capability` nor root `consumes`",
+                    "a capability document declares `capability:`; a shared consumer file declares `consumes:`",
+                )
+            };
+            cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, message).with_hint(hint));
+        }
+        Some(key) if has_cap && (key != "binds" || !cx.beta5()) => {
+            let loc = o.key_loc(cx, key);
+            cx.push(
+                Diagnostic::deviation(
+                    rule::SCHEMA_CONSTRAINT,
+                    loc,
+                    format!("root `{key}` next to `capability`: the official schema allows one or the other"),
+                )
+                .with_hint(format!("move these entries under `capability.{key}`")),
+            );
+        }
+        _ => {}
+    }
+}
+
 fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Info> {
     let mut o = cx.obj(node, ptr, "`info`")?;
-    let label = o.req_text(cx, "label", Need::Schema);
+    let label = o.display(cx, Some(Need::Schema));
     let description = o.req_text(cx, "description", Need::Schema);
     let tags = o.texts(cx, "tags");
+    let version = if cx.beta5() {
+        o.text(cx, "version")
+    } else {
+        None
+    };
     let created = o.text(cx, "created");
     let modified = o.text(cx, "modified");
     for (field, v) in [("created", &created), ("modified", &modified)] {
@@ -109,6 +225,7 @@ fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Info> {
         tags,
         created,
         modified,
+        version,
         stakeholders,
         loc,
     })
@@ -170,12 +287,57 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
     })
 }
 
-fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Capability> {
+/// Reads a list whose entries are inline declarations or (beta5) imports of `section`;
+/// the imports go to `imports`.
+fn read_section<T>(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    section: ImportSection,
+    imports: &mut Vec<ImportEntry>,
+    each: fn(&mut Cx<'_>, &Node, &Pointer) -> Option<T>,
+) -> Vec<T> {
+    let beta5 = cx.beta5();
+    o.list(cx, section.key(), |cx, n, p| {
+        if beta5 && is_import(cx, n) {
+            imports.extend(read_import_entry(cx, n, p, section));
+            None
+        } else {
+            each(cx, n, p)
+        }
+    })
+}
+
+fn read_binds(cx: &mut Cx<'_>, o: &mut Obj<'_>, imports: &mut Vec<ImportEntry>) -> Vec<Binding> {
+    read_section(cx, o, ImportSection::Binds, imports, read_binding)
+}
+
+fn read_exposes_list(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    imports: &mut Vec<ImportEntry>,
+) -> Vec<Exposes> {
+    read_section(cx, o, ImportSection::Exposes, imports, read_exposes)
+}
+
+fn read_aggregates(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    imports: &mut Vec<ImportEntry>,
+) -> Vec<Aggregate> {
+    read_section(cx, o, ImportSection::Aggregates, imports, read_aggregate)
+}
+
+fn read_capability(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    imports: &mut Vec<ImportEntry>,
+) -> Option<Capability> {
     let mut o = cx.obj(node, ptr, "`capability`")?;
-    let binds = o.list(cx, "binds", read_binding);
-    let exposes = o.list(cx, "exposes", read_exposes);
+    let binds = read_binds(cx, &mut o, imports);
+    let exposes = read_exposes_list(cx, &mut o, imports);
     let consumes = o.list(cx, "consumes", read_consumes);
-    let aggregates = o.list(cx, "aggregates", read_aggregate);
+    let aggregates = read_aggregates(cx, &mut o, imports);
     if !o.has("exposes") && !o.has("consumes") {
         let loc = o.loc(cx);
         cx.push(Diagnostic::error(
@@ -197,15 +359,21 @@ fn read_capability(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Capabi
 
 fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Aggregate> {
     let mut o = cx.obj(node, ptr, "an aggregate")?;
-    let label = o.req_text(cx, "label", Need::Schema);
-    let namespace = o.req_text(cx, "namespace", Need::Runtime);
+    let label = o.display(cx, Some(Need::Schema));
+    // beta5 needs a namespace only to be referred to (`ref: namespace.flow`).
+    let namespace = if cx.beta5() {
+        o.text(cx, "namespace")
+    } else {
+        o.req_text(cx, "namespace", Need::Runtime)
+    };
     if let Some(n) = &namespace {
         cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
     }
-    if !o.has("functions") {
-        o.missing(cx, "functions", Need::Runtime);
+    let key = if cx.beta5() { "flows" } else { "functions" };
+    if !o.has(key) {
+        o.missing(cx, key, Need::Runtime);
     }
-    let functions = o.list(cx, "functions", read_function);
+    let functions = o.named(cx, key, read_function);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(Aggregate {

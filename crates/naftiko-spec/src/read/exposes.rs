@@ -3,7 +3,7 @@
 use super::auth::read_authentication;
 use super::consumes::{METHODS, lowercase_method};
 use super::invocation::{Unit, check_outputs, read_invocation};
-use super::params::{InputContext, read_input};
+use super::params::{InputContext, read_binary_size, read_input};
 use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
@@ -114,13 +114,19 @@ fn read_common(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Common {
 
 /// The rest of a REST exposes block: its resources.
 fn read_rest_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
-    let resources = o.list(cx, "resources", read_rest_resource);
+    let max_binary_size = if cx.beta5() {
+        read_binary_size(cx, o)
+    } else {
+        None
+    };
+    let resources = o.named(cx, "resources", read_rest_resource);
     Exposes::Rest(ExposesRest {
         address: c.address,
         port: c.port,
         namespace: c.namespace,
         description: c.description,
         authentication: c.authentication,
+        max_binary_size,
         resources,
         loc: c.loc,
     })
@@ -149,9 +155,10 @@ fn read_mcp_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
     if !o.has("tools") {
         o.missing(cx, "tools", Need::Schema);
     }
-    let tools = o.list(cx, "tools", read_tool);
-    let resources = o.list(cx, "resources", read_mcp_resource);
-    let prompts = o.list(cx, "prompts", read_prompt);
+    let (max_binary_size, ttl_ms, cache_scope) = read_mcp_cache(cx, o);
+    let tools = o.named(cx, "tools", read_tool);
+    let resources = o.named(cx, "resources", read_mcp_resource);
+    let prompts = o.named(cx, "prompts", read_prompt);
     Exposes::Mcp(ExposesMcp {
         transport,
         address: c.address,
@@ -159,6 +166,9 @@ fn read_mcp_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
         namespace: c.namespace,
         description: c.description,
         authentication: c.authentication,
+        max_binary_size,
+        ttl_ms,
+        cache_scope,
         tools,
         resources,
         prompts,
@@ -171,7 +181,7 @@ fn read_skill_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
     if !o.has("skills") {
         o.missing(cx, "skills", Need::Runtime);
     }
-    let skills = o.list(cx, "skills", read_skill);
+    let skills = o.named(cx, "skills", read_skill);
     Exposes::Skill(ExposesSkill {
         address: c.address,
         port: c.port,
@@ -241,19 +251,22 @@ fn read_port(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Option<Spanned<u16
     }
 }
 
-fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedResource> {
+fn read_rest_resource(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<ExposedResource> {
     let mut o = cx.obj(node, ptr, "an exposed resource")?;
-    let name = o.text(cx, "name");
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
-    let label = o.text(cx, "label");
+    let name = o.name(cx, given, None, formats::kebab, "letters, digits and `-`");
+    let label = o.display(cx, None);
     let description = o.text(cx, "description");
+    let tags = o.tags(cx);
     let path = o.req_text(cx, "path", Need::Runtime);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::ExposedRest)
+    let input_parameters = o.named(cx, "inputParameters", |cx, n, p, name| {
+        read_input(cx, n, p, name, InputContext::ExposedRest)
     });
-    let operations = o.list(cx, "operations", read_rest_operation);
+    let operations = o.named(cx, "operations", read_rest_operation);
     let forward = o.take("forward").and_then(|(n, p)| {
         let mut f = cx.obj(n, &p, "`forward`")?;
         let target_namespace = f.req_text(cx, "targetNamespace", Need::Runtime);
@@ -280,6 +293,7 @@ fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Exp
         name,
         label,
         description,
+        tags,
         path,
         input_parameters,
         operations,
@@ -288,21 +302,25 @@ fn read_rest_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Exp
     })
 }
 
-fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedOperation> {
+fn read_rest_operation(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<ExposedOperation> {
     let mut o = cx.obj(node, ptr, "an exposed operation")?;
-    let name = o.text(cx, "name");
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
-    let label = o.text(cx, "label");
+    let name = o.name(cx, given, None, formats::kebab, "letters, digits and `-`");
+    let label = o.display(cx, None);
     let description = o.text(cx, "description");
+    let tags = o.tags(cx);
     if !o.has("method") {
         o.missing(cx, "method", Need::Schema);
     }
     let method = o.choice(cx, "method", METHODS, lowercase_method);
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::ExposedRest)
+    let input_parameters = o.named(cx, "inputParameters", |cx, n, p, name| {
+        read_input(cx, n, p, name, InputContext::ExposedRest)
     });
+    let (responses, response_binary) = read_responses(cx, &mut o);
     let invocation = read_invocation(cx, &mut o);
     let loc = o.loc(cx);
     if invocation.reference.is_none()
@@ -321,32 +339,30 @@ fn read_rest_operation(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Ex
         name,
         label,
         description,
+        tags,
         method,
         input_parameters,
+        responses,
+        response_binary,
         invocation,
         loc,
     })
 }
 
-fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpTool> {
+fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer, given: Option<Text>) -> Option<McpTool> {
     let mut o = cx.obj(node, ptr, "an MCP tool")?;
     let has_ref = o.has("ref");
-    let name = if has_ref {
-        o.text(cx, "name")
-    } else {
-        o.req_text(cx, "name", Need::Runtime)
-    };
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
-    let label = o.text(cx, "label");
+    let need = (!has_ref).then_some(Need::Runtime);
+    let name = o.name(cx, given, need, formats::kebab, "letters, digits and `-`");
+    let label = o.display(cx, None);
+    let tags = o.tags(cx);
     let description = if has_ref {
         o.text(cx, "description")
     } else {
         o.req_text(cx, "description", Need::Schema)
     };
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::Tool)
+    let input_parameters = o.named(cx, "inputParameters", |cx, n, p, name| {
+        read_input(cx, n, p, name, InputContext::Tool)
     });
     let hints = o.take("hints").and_then(|(n, p)| {
         let mut h = cx.obj(n, &p, "`hints`")?;
@@ -372,6 +388,7 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpTool> {
         name,
         label,
         description,
+        tags,
         input_parameters,
         hints,
         invocation,
@@ -379,18 +396,21 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpTool> {
     })
 }
 
-fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpResource> {
+fn read_mcp_resource(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<McpResource> {
     let mut o = cx.obj(node, ptr, "an MCP resource")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(
-            n,
-            "name",
-            formats::extended(n),
-            "letters, digits, `-`, `_` or `*`",
-        );
-    }
-    let label = o.req_text(cx, "label", Need::Schema);
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::extended,
+        "letters, digits, `-`, `_` or `*`",
+    );
+    let label = o.display(cx, Some(Need::Schema));
     let uri = o.req_text(cx, "uri", Need::Runtime);
     let description = o.req_text(cx, "description", Need::Schema);
     let mime_type = o.text(cx, "mimeType");
@@ -406,6 +426,7 @@ fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpR
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
     }
+    let binary = read_resource_binary(cx, &mut o);
     if o.has("ref") {
         let loc = o.key_loc(cx, "ref");
         cx.push(Diagnostic::deviation(
@@ -425,25 +446,29 @@ fn read_mcp_resource(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpR
         description,
         mime_type,
         location,
+        binary,
         invocation,
         loc,
     })
 }
 
-fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt> {
+fn read_prompt(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<McpPrompt> {
     let mut o = cx.obj(node, ptr, "an MCP prompt")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(
-            n,
-            "name",
-            formats::extended(n),
-            "letters, digits, `-`, `_` or `*`",
-        );
-    }
-    let label = o.req_text(cx, "label", Need::Schema);
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::extended,
+        "letters, digits, `-`, `_` or `*`",
+    );
+    let label = o.display(cx, Some(Need::Schema));
     let description = o.req_text(cx, "description", Need::Schema);
-    let arguments = o.list(cx, "arguments", read_prompt_argument);
+    let arguments = o.named(cx, "arguments", read_prompt_argument);
     let template = o.list(cx, "template", read_prompt_message);
     let location = o.text(cx, "location");
     if let Some(l) = &location {
@@ -468,18 +493,21 @@ fn read_prompt(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPrompt>
 }
 
 /// Reads an argument of an MCP prompt.
-fn read_prompt_argument(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<McpPromptArgument> {
+fn read_prompt_argument(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<McpPromptArgument> {
     let mut a = cx.obj(node, ptr, "a prompt argument")?;
-    let name = a.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(
-            n,
-            "name",
-            formats::extended(n),
-            "letters, digits, `-`, `_` or `*`",
-        );
-    }
-    let label = a.text(cx, "label");
+    let name = a.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::extended,
+        "letters, digits, `-`, `_` or `*`",
+    );
+    let label = a.display(cx, None);
     let description = a.req_text(cx, "description", Need::Schema);
     let required = a.boolean(cx, "required");
     let loc = a.loc(cx);
@@ -510,12 +538,20 @@ fn read_prompt_message(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Mc
 }
 
 /// Reads one skill of a skill exposes block: its metadata and its tools.
-fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkill> {
+fn read_skill(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<ExposedSkill> {
     let mut o = cx.obj(node, ptr, "a skill")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
     let description = o.req_text(cx, "description", Need::Schema);
     let license = o.text(cx, "license");
     let compatibility = o.text(cx, "compatibility");
@@ -544,7 +580,7 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
     if let Some(l) = &location {
         cx.pattern(l, "location", l.starts_with("file:///"), "a `file:///` URI");
     }
-    let tools = o.list(cx, "tools", read_skill_tool);
+    let tools = o.named(cx, "tools", read_skill_tool);
     let loc = o.loc(cx);
     o.finish(cx);
     Some(ExposedSkill {
@@ -564,12 +600,20 @@ fn read_skill(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ExposedSkil
 }
 
 /// Reads a tool of a skill: it comes `from` an adapter's action or is an `instruction`.
-fn read_skill_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<SkillTool> {
+fn read_skill_tool(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    ptr: &Pointer,
+    given: Option<Text>,
+) -> Option<SkillTool> {
     let mut t = cx.obj(node, ptr, "a skill tool")?;
-    let name = t.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
+    let name = t.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
     let description = t.req_text(cx, "description", Need::Schema);
     let from = t
         .take("from")
@@ -736,6 +780,173 @@ fn local(cx: &mut Cx<'_>, o: &mut Obj<'_>, buffer: bool) {
             int_in(cx, &mut l, "buffer-size", 10, 10000);
         }
         l.finish(cx);
+    }
+}
+
+/// beta5's binary and cache settings of an MCP block: `maxBinarySize`, `ttlMs`,
+/// `cacheScope` (read into the model; naftiko's MCP answers carry no caching hints).
+#[allow(clippy::type_complexity)]
+fn read_mcp_cache(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+) -> (Option<Text>, Option<Spanned<i64>>, Option<Text>) {
+    if !cx.beta5() {
+        return (None, None, None);
+    }
+    let size = read_binary_size(cx, o);
+    let ttl = o.take("ttlMs").and_then(|(n, p)| match n.kind {
+        NodeKind::Int(i) => Some(Spanned::new(i, cx.loc(n, &p))),
+        _ => {
+            cx.wrong_type(n, &p, "ttlMs", "an integer (milliseconds)");
+            None
+        }
+    });
+    let scopes: &[(&str, &str, bool)] = &[("public", "public", true), ("private", "private", true)];
+    let scope = o
+        .choice(cx, "cacheScope", scopes, |_, _| {})
+        .map(|s| Spanned::new(s.value.to_string(), s.loc));
+    (size, ttl, scope)
+}
+
+/// beta5's `binary` on an MCP resource: its content is bytes, answered as blob contents.
+fn read_resource_binary(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<Spanned<bool>> {
+    if !cx.beta5() {
+        return None;
+    }
+    let binary = o.boolean(cx, "binary");
+    if let Some(b) = &binary
+        && b.value
+    {
+        unsupported_binary(cx, b.loc.clone(), "an MCP resource with `binary: true`");
+    }
+    binary
+}
+
+/// Refuses binary content naftiko cannot serve yet (`validate` and `run` alike).
+fn unsupported_binary(cx: &mut Cx<'_>, loc: Loc, what: &str) {
+    cx.push(
+        Diagnostic::error(
+            rule::UNSUPPORTED_FEATURE,
+            loc,
+            format!("{what} is not supported: naftiko does not serve binary content yet"),
+        )
+        .with_hint("serve the content as text or JSON, or run this capability on an engine that serves binary content"),
+    );
+}
+
+/// beta5's `responses` and `responseBinary` on a REST operation (one or the other), kept
+/// as written after their shape is checked.
+#[allow(clippy::type_complexity)]
+fn read_responses(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+) -> (
+    Option<Spanned<serde_json::Value>>,
+    Option<Spanned<serde_json::Value>>,
+) {
+    if !cx.beta5() {
+        return (None, None);
+    }
+    if o.has("responses") && o.has("responseBinary") {
+        let loc = o.key_loc(cx, "responseBinary");
+        cx.push(Diagnostic::error(
+            rule::CONFLICTING_FIELDS,
+            loc,
+            "an exposed operation has `responses` or `responseBinary`, not both",
+        ));
+    }
+    let responses = o.take("responses").map(|(n, p)| {
+        check_responses(cx, n, &p);
+        Spanned::new(n.to_json(), cx.loc(n, &p))
+    });
+    let binary = o.take("responseBinary").and_then(|(n, p)| {
+        let mut b = cx.obj(n, &p, "`responseBinary`")?;
+        if let Some((sn, sp)) = b.take("status") {
+            match sn.kind {
+                NodeKind::Int(i) if (100..=599).contains(&i) => {}
+                _ => cx.wrong_type(sn, &sp, "status", "an HTTP status between 100 and 599"),
+            }
+        }
+        let media = b.req_text(cx, "mediaType", Need::Runtime);
+        if let Some(m) = &media {
+            cx.pattern(
+                m,
+                "mediaType",
+                formats::mime_type(m),
+                "a media type such as `image/png`",
+            );
+        }
+        b.text(cx, "description");
+        b.finish(cx);
+        unsupported_binary(cx, cx.loc(n, &p), "`responseBinary`");
+        Some(Spanned::new(n.to_json(), cx.loc(n, &p)))
+    });
+    (responses, binary)
+}
+
+/// Checks `responses`: status (`200`, `4XX`) → `{description, content: {media type:
+/// {binary, schema}}}`.
+fn check_responses(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
+    let NodeKind::Map(entries) = &node.kind else {
+        cx.wrong_type(node, ptr, "responses", "a mapping of status: response");
+        return;
+    };
+    for (k, v) in entries {
+        let status = k.key_text();
+        let kp = ptr.key(&status);
+        let b = status.as_bytes();
+        let ok = b.len() == 3
+            && (b'1'..=b'5').contains(&b[0])
+            && b[1..].iter().all(|c| c.is_ascii_digit() || *c == b'X');
+        if !ok {
+            let loc = cx.loc(k, &kp);
+            cx.push(Diagnostic::deviation(
+                rule::PATTERN_MISMATCH,
+                loc,
+                format!(
+                    "response status `{status}`; the official schema requires `^[1-5][0-9X]{{2}}$`"
+                ),
+            ));
+        }
+        let Some(mut r) = cx.obj(v, &kp, "a response") else {
+            continue;
+        };
+        r.text(cx, "description");
+        if let Some((cn, cp)) = r.take("content") {
+            let NodeKind::Map(media) = &cn.kind else {
+                cx.wrong_type(cn, &cp, "content", "a mapping of media type: content");
+                r.finish(cx);
+                continue;
+            };
+            {
+                for (mk, mv) in media {
+                    let name = mk.key_text();
+                    let mp = cp.key(&name);
+                    if !formats::mime_type(&name) {
+                        let loc = cx.loc(mk, &mp);
+                        cx.push(Diagnostic::deviation(
+                            rule::PATTERN_MISMATCH,
+                            loc,
+                            format!("`{name}` is not a media type"),
+                        ));
+                    }
+                    if let Some(mut m) = cx.obj(mv, &mp, "a response content") {
+                        if let Some(b) = m.boolean(cx, "binary")
+                            && b.value
+                        {
+                            unsupported_binary(cx, b.loc, "a binary response content");
+                        }
+                        if let Some((sn, sp)) = m.take("schema")
+                            && !matches!(sn.kind, NodeKind::Map(_))
+                        {
+                            cx.wrong_type(sn, &sp, "schema", "a mapping (a JSON Schema)");
+                        }
+                        m.finish(cx);
+                    }
+                }
+            }
+        }
+        r.finish(cx);
     }
 }
 

@@ -40,11 +40,9 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
         .take("with")
         .map(|(n, p)| read_with(cx, n, &p))
         .unwrap_or_default();
-    let steps = o.list(cx, "steps", read_step);
+    let steps = o.named(cx, "steps", read_step);
     let mappings = o.list(cx, "mappings", read_mapping);
-    let output_parameters = o.list(cx, "outputParameters", |cx, n, p| {
-        read_output(cx, n, p, OutputContext::Exposed)
-    });
+    let output_parameters = read_unit_outputs(cx, o, call.is_some());
     Invocation {
         reference,
         call,
@@ -53,6 +51,32 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
         mappings,
         output_parameters,
     }
+}
+
+/// The `outputParameters` of an invocable unit. In beta5 those of a `call` are a list
+/// (mapped outputs have no name) and the others (orchestrated, mock) a mapping keyed by
+/// name; the other form is read too, as a deviation.
+fn read_unit_outputs(cx: &mut Cx<'_>, o: &mut Obj<'_>, call: bool) -> Vec<OutputParameter> {
+    let Some((node, ptr)) = o.take("outputParameters") else {
+        return Vec::new();
+    };
+    let keyed = matches!(node.kind, NodeKind::Map(_));
+    if !cx.beta5() || !keyed {
+        if cx.beta5() && !call && matches!(&node.kind, NodeKind::Seq(items) if !items.is_empty()) {
+            let loc = cx.loc(node, &ptr);
+            cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "orchestrated and mock `outputParameters` are keyed by name in ikanos 1.0.0-beta5, not a list").with_hint("write `outputParameters:` as a mapping of name: output"));
+        }
+        return cx.list(node, &ptr, "outputParameters", |cx, n, p| {
+            read_output(cx, n, p, None, OutputContext::Exposed)
+        });
+    }
+    if call {
+        let loc = cx.loc(node, &ptr);
+        cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "the `outputParameters` of a `call` are a list of mapped outputs in ikanos 1.0.0-beta5, not keyed by name").with_hint("write them as a list; a mapped output has no name"));
+    }
+    cx.named(node, &ptr, "outputParameters", |cx, n, p, name| {
+        read_output(cx, n, p, name, OutputContext::Exposed)
+    })
 }
 
 pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> OrderedMap<WithValue> {
@@ -88,7 +112,7 @@ pub(super) fn read_with(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> OrderedM
 
 /// Reads a step of `steps`: its `type` (or the one its fields imply), `name`, and the
 /// fields of that type.
-fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
+fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer, given: Option<Text>) -> Option<Step> {
     let mut o = cx.obj(node, ptr, "a step")?;
     let kind = match o.text(cx, "type") {
         Some(k) => Some(k),
@@ -98,10 +122,13 @@ fn read_step(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Step> {
         }
     };
     let effective = effective_step_type(cx, &o, kind.as_ref())?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
     let mut step = Step {
         kind,
         name,
@@ -203,11 +230,12 @@ fn read_script_step(cx: &mut Cx<'_>, o: &mut Obj<'_>, step: &mut Step) {
 
 fn read_mapping(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<StepMapping> {
     let mut o = cx.obj(node, ptr, "a step mapping")?;
-    let target_name = o.req_text(cx, "targetName", Need::Runtime);
+    let key = if cx.beta5() { "target" } else { "targetName" };
+    let target_name = o.req_text(cx, key, Need::Runtime);
     if let Some(t) = &target_name {
         cx.pattern(
             t,
-            "targetName",
+            key,
             formats::target_name(t),
             "letters, digits, `-`, `_` or `.`",
         );
@@ -226,13 +254,28 @@ pub(super) fn read_function(
     cx: &mut Cx<'_>,
     node: &Node,
     ptr: &Pointer,
+    given: Option<Text>,
 ) -> Option<AggregateFunction> {
-    let mut o = cx.obj(node, ptr, "an aggregate function")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(n, "name", formats::kebab(n), "letters, digits and `-`");
-    }
+    let what = if cx.beta5() {
+        "an aggregate flow"
+    } else {
+        "an aggregate function"
+    };
+    let mut o = cx.obj(node, ptr, what)?;
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::kebab,
+        "letters, digits and `-`",
+    );
     let description = o.req_text(cx, "description", Need::Schema);
+    let tags = o.tags(cx);
+    let output_media_type = if cx.beta5() {
+        o.text(cx, "outputMediaType")
+    } else {
+        None
+    };
     let semantics = o.take("semantics").and_then(|(n, p)| {
         let mut s = cx.obj(n, &p, "`semantics`")?;
         let safe = s.boolean(cx, "safe");
@@ -247,8 +290,8 @@ pub(super) fn read_function(
             loc,
         })
     });
-    let input_parameters = o.list(cx, "inputParameters", |cx, n, p| {
-        read_input(cx, n, p, InputContext::Tool)
+    let input_parameters = o.named(cx, "inputParameters", |cx, n, p, name| {
+        read_input(cx, n, p, name, InputContext::Tool)
     });
     if o.has("ref") {
         let loc = o.key_loc(cx, "ref");
@@ -265,6 +308,8 @@ pub(super) fn read_function(
     Some(AggregateFunction {
         name,
         description,
+        tags,
+        output_media_type,
         semantics,
         input_parameters,
         invocation,

@@ -8,6 +8,7 @@ mod auth;
 mod consumes;
 mod document;
 mod exposes;
+mod imports;
 mod invocation;
 mod params;
 pub(crate) mod reader;
@@ -34,7 +35,7 @@ pub struct LoadedDocument {
     /// read, every element and diagnostic carries its own position, and dropping each
     /// tree as soon as its file is read keeps a directory scan's memory small.)
     pub parsed: bool,
-    /// True when the top-level mapping has a `naftiko` key.
+    /// True when the top-level mapping has a `naftiko` or `ikanos` key.
     naftiko_key: bool,
     /// The typed model, when the root is a mapping.
     pub document: Option<Document>,
@@ -55,8 +56,8 @@ impl LoadedDocument {
         }
     }
 
-    /// True when the top-level mapping has a `naftiko` key (how directory scans recognise
-    /// capability files among other YAML).
+    /// True when the top-level mapping has a `naftiko` or `ikanos` key (how directory
+    /// scans recognise capability files among other YAML).
     pub fn has_naftiko_key(&self) -> bool {
         self.naftiko_key
     }
@@ -153,6 +154,7 @@ pub fn load_str(path: Arc<Path>, text: &str) -> LoadedDocument {
         let mut cx = reader::Cx {
             file: path.clone(),
             diags: &mut diagnostics,
+            spec: crate::model::Spec::Alpha2,
         };
         document::read_document(&mut cx, r)
     });
@@ -160,7 +162,9 @@ pub fn load_str(path: Arc<Path>, text: &str) -> LoadedDocument {
         path,
         text: Arc::from(text),
         parsed: root.is_some(),
-        naftiko_key: root.as_ref().is_some_and(|r| r.get("naftiko").is_some()),
+        naftiko_key: root
+            .as_ref()
+            .is_some_and(|r| r.get("naftiko").is_some() || r.get("ikanos").is_some()),
         document,
         diagnostics,
     }

@@ -4,6 +4,7 @@ use super::reader::{Cx, Need, Obj, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
     DataType, InputParameter, OrderedMap, OutputItems, OutputParameter, OutputType, ParamLocation,
+    Text,
 };
 use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -44,18 +45,17 @@ pub(super) fn read_input(
     cx: &mut Cx<'_>,
     node: &Node,
     ptr: &Pointer,
+    given: Option<Text>,
     context: InputContext,
 ) -> Option<InputParameter> {
     let mut o = cx.obj(node, ptr, "an input parameter")?;
-    let name = o.req_text(cx, "name", Need::Runtime);
-    if let Some(n) = &name {
-        cx.pattern(
-            n,
-            "name",
-            formats::extended(n),
-            "letters, digits, `-`, `_` or `*`",
-        );
-    }
+    let name = o.name(
+        cx,
+        given,
+        Some(Need::Runtime),
+        formats::extended,
+        "letters, digits, `-`, `_` or `*`",
+    );
     let location = if context == InputContext::Tool {
         None
     } else {
@@ -157,22 +157,18 @@ pub(super) fn read_output(
     cx: &mut Cx<'_>,
     node: &Node,
     ptr: &Pointer,
+    given: Option<Text>,
     context: OutputContext,
 ) -> Option<OutputParameter> {
     let mut o = cx.obj(node, ptr, "an output parameter")?;
-    let name = if context == OutputContext::Consumed {
-        o.req_text(cx, "name", Need::Runtime)
-    } else {
-        o.text(cx, "name")
-    };
-    if let Some(n) = &name {
-        cx.pattern(
-            n,
-            "name",
-            formats::extended(n),
-            "letters, digits, `-`, `_` or `*`",
-        );
-    }
+    let need = (context == OutputContext::Consumed).then_some(Need::Runtime);
+    let name = o.name(
+        cx,
+        given,
+        need,
+        formats::extended,
+        "letters, digits, `-`, `_` or `*`",
+    );
     if !o.has("type") {
         o.missing(cx, "type", Need::Schema);
     }
@@ -223,7 +219,7 @@ fn read_output_properties(
             for (k, v) in entries {
                 let key_text = k.key_text();
                 let kp = p.key(&key_text);
-                if let Some(out) = read_output(cx, v, &kp, context) {
+                if let Some(out) = read_output(cx, v, &kp, None, context) {
                     map.entries
                         .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
                 }
@@ -245,17 +241,58 @@ fn read_output_items(
     context: OutputContext,
 ) -> Option<OutputItems> {
     match &n.kind {
+        // beta5 orchestrated arrays key their element's fields by name.
+        NodeKind::Map(entries)
+            if cx.beta5()
+                && !entries
+                    .iter()
+                    .any(|(k, v)| k.as_str() == Some("type") && v.as_str().is_some()) =>
+        {
+            Some(OutputItems::Many(cx.named(
+                n,
+                p,
+                "items",
+                |cx, n, p, name| read_output(cx, n, p, name, context),
+            )))
+        }
         NodeKind::Map(_) => {
-            read_output(cx, n, p, context).map(|out| OutputItems::One(Box::new(out)))
+            read_output(cx, n, p, None, context).map(|out| OutputItems::One(Box::new(out)))
         }
-        NodeKind::Seq(_) => {
-            Some(OutputItems::Many(cx.list(n, p, "items", |cx, n, p| {
-                read_output(cx, n, p, context)
-            })))
-        }
+        NodeKind::Seq(_) => Some(OutputItems::Many(cx.list(n, p, "items", |cx, n, p| {
+            read_output(cx, n, p, None, context)
+        }))),
         _ => {
             cx.wrong_type(n, p, "items", "an output parameter (or a list of them)");
             None
         }
     }
+}
+
+/// `maxBinarySize` (beta5): a size such as `5MiB` (`^\d+(\.\d+)?(B|KiB|MiB|GiB)$`).
+pub(super) fn read_binary_size(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<Text> {
+    let size = o.text(cx, "maxBinarySize")?;
+    let ok = ["GiB", "MiB", "KiB", "B"]
+        .iter()
+        .find_map(|u| size.as_str().strip_suffix(u))
+        .is_some_and(|n| {
+            let (int, frac) = n.split_once('.').unwrap_or((n, "0"));
+            [int, frac]
+                .iter()
+                .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        });
+    if !ok {
+        cx.push(
+            Diagnostic::error(
+                rule::INVALID_VALUE,
+                size.loc.clone(),
+                format!(
+                    "`maxBinarySize` is `{}`; expected a size such as `512KiB` or `5MiB`",
+                    size.value
+                ),
+            )
+            .with_hint("a number followed by `B`, `KiB`, `MiB` or `GiB`"),
+        );
+        return None;
+    }
+    Some(size)
 }

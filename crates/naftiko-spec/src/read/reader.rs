@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, rule};
+use crate::model::{Spec, Text};
 use crate::span::{Loc, Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
 
@@ -16,6 +17,8 @@ use crate::yaml::{Node, NodeKind};
 pub(crate) struct Cx<'a> {
     pub(crate) file: Arc<Path>,
     pub(crate) diags: &'a mut Vec<Diagnostic>,
+    /// The specification the document follows (decided by its root key).
+    pub(crate) spec: Spec,
 }
 
 /// Why a field is required.
@@ -157,6 +160,52 @@ impl Cx<'_> {
             _ => {
                 self.wrong_type(node, pointer, field, "a list");
                 Vec::new()
+            }
+        }
+    }
+
+    /// True when the document is an Ikanos beta5 document.
+    pub(crate) fn beta5(&self) -> bool {
+        self.spec == Spec::Beta5
+    }
+
+    /// Reads a collection of named things: in beta5 a mapping keyed by name (a list of
+    /// items that carry `name` is still read, as a deviation); in alpha2 a list. `each`
+    /// gets the name when the key gave it, `None` when the item must carry its own.
+    pub(crate) fn named<T>(
+        &mut self,
+        node: &Node,
+        pointer: &Pointer,
+        field: &str,
+        mut each: impl FnMut(&mut Self, &Node, &Pointer, Option<Text>) -> Option<T>,
+    ) -> Vec<T> {
+        match (&node.kind, self.spec) {
+            (NodeKind::Map(entries), Spec::Beta5) => {
+                if entries.is_empty()
+                    && !matches!(field, "inputParameters" | "outputParameters" | "arguments")
+                {
+                    let loc = self.loc(node, pointer);
+                    self.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, format!("`{field}` is empty; the official schema requires at least one entry")).with_hint(format!("remove `{field}` or add an entry")));
+                }
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let name = k.key_text();
+                    let kp = pointer.key(&name);
+                    let key = Spanned::new(name, self.loc(k, &kp));
+                    out.extend(each(self, v, &kp, Some(key)));
+                }
+                out
+            }
+            (NodeKind::Seq(_), Spec::Beta5) => {
+                let loc = self.loc(node, pointer);
+                self.push(
+                    Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, format!("`{field}` is a list; ikanos 1.0.0-beta5 keys them by name"))
+                        .with_hint(format!("write `{field}:` as a mapping of name: entry (without `name` in each entry)")),
+                );
+                self.list(node, pointer, field, |cx, n, p| each(cx, n, p, None))
+            }
+            (NodeKind::Map(_), Spec::Alpha2) | (_, _) => {
+                self.list(node, pointer, field, |cx, n, p| each(cx, n, p, None))
             }
         }
     }
@@ -379,6 +428,58 @@ impl<'n> Obj<'n> {
             return Vec::new();
         };
         cx.list(node, &ptr, key, each)
+    }
+
+    /// Reads an optional collection of named things ([`Cx::named`]).
+    pub(crate) fn named<T>(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+        each: impl FnMut(&mut Cx<'_>, &Node, &Pointer, Option<Text>) -> Option<T>,
+    ) -> Vec<T> {
+        let Some((node, ptr)) = self.take(key) else {
+            return Vec::new();
+        };
+        cx.named(node, &ptr, key, each)
+    }
+
+    /// The name of a named thing: `given` by its key (beta5), or its own `name` field
+    /// (required as `need` says), checked against `ok`/`expected`.
+    pub(crate) fn name(
+        &mut self,
+        cx: &mut Cx<'_>,
+        given: Option<Text>,
+        need: Option<Need>,
+        ok: fn(&str) -> bool,
+        expected: &str,
+    ) -> Option<Text> {
+        let name = match (given, need) {
+            (Some(n), _) => Some(n),
+            (None, Some(need)) => self.req_text(cx, "name", need),
+            (None, None) => self.text(cx, "name"),
+        };
+        if let Some(n) = &name {
+            cx.pattern(n, "name", ok(n), expected);
+        }
+        name
+    }
+
+    /// The display name: `label` (alpha2) or `display` (beta5).
+    pub(crate) fn display(&mut self, cx: &mut Cx<'_>, need: Option<Need>) -> Option<Text> {
+        let key = cx.spec.display_key();
+        match need {
+            Some(need) => self.req_text(cx, key, need),
+            None => self.text(cx, key),
+        }
+    }
+
+    /// `tags` (beta5 only; in alpha2 the key stays unknown).
+    pub(crate) fn tags(&mut self, cx: &mut Cx<'_>) -> Vec<Text> {
+        if cx.beta5() {
+            self.texts(cx, "tags")
+        } else {
+            Vec::new()
+        }
     }
 
     /// Reads an enumerated string field. `table` lists `(text, value, official)`; a value
