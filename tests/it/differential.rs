@@ -62,25 +62,6 @@ fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            // beta5 fixtures have their own differential (`validate_beta5.rs`).
-            if p.file_name().is_some_and(|n| n == "beta5") {
-                continue;
-            }
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn strict_validation_agrees_with_the_official_schema() {
     let schema_path = shared().join("reference/naftiko-alpha2-schema.json");
@@ -95,12 +76,14 @@ fn strict_validation_agrees_with_the_official_schema() {
     let validator = jsonschema::validator_for(&schema).expect("the official schema compiles");
 
     let mut files = Vec::new();
-    yaml_files(&shared().join("corpus"), &mut files);
+    common::yaml_files(&shared().join("corpus"), &mut files);
     let corpus_count = files.len();
-    yaml_files(
+    common::yaml_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
         &mut files,
     );
+    // beta5 fixtures have their own differential (`validate_beta5.rs`).
+    files.retain(|p| !p.components().any(|c| c.as_os_str() == "beta5"));
     assert!(
         corpus_count > 0,
         "no corpus files found under {}",

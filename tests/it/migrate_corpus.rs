@@ -13,21 +13,6 @@ fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn migrated_corpus_files_are_beta5_or_say_why_not() {
     let schema_path = shared().join("reference/ikanos-beta5/ikanos-schema.json");
@@ -38,7 +23,7 @@ fn migrated_corpus_files_are_beta5_or_say_why_not() {
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the beta5 schema compiles");
     let mut files = Vec::new();
-    yaml_files(&shared().join("corpus"), &mut files);
+    common::yaml_files(&shared().join("corpus"), &mut files);
     assert!(!files.is_empty(), "no corpus under {}", shared().display());
     let (mut no_error, mut strict_clean, mut valid, mut noted) = (0, 0, 0, 0);
     let mut silent = Vec::new();

@@ -21,21 +21,6 @@ fn corpus() -> PathBuf {
     common::root().join("../shared/corpus")
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(p);
-        }
-    }
-}
-
 /// The environment variables `doc` reads: its environment binds' sources and the `X` of
 /// every `{{env.X}}` in `text`.
 fn variables(doc: &Document, text: &str, out: &mut Vec<String>) {
@@ -95,7 +80,7 @@ fn exposes_nothing(v: &Validation) -> bool {
 #[test]
 fn every_corpus_file_that_validates_without_errors_is_built_by_run() {
     let mut files = Vec::new();
-    yaml_files(&corpus(), &mut files);
+    common::yaml_files(&corpus(), &mut files);
     if files.is_empty() {
         common::skip_or_fail(&format!("no corpus at {}", corpus().display()));
         return;

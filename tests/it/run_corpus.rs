@@ -14,7 +14,7 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,20 +30,6 @@ use serde_json::{Map, Value, json};
 
 fn corpus() -> PathBuf {
     common::root().join("../shared/corpus")
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml") {
-            out.push(p);
-        }
-    }
 }
 
 /// Build problems the engine documents as not supported by this build.
@@ -450,7 +436,7 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
     let started = Instant::now();
     let dir = corpus();
     let mut files = Vec::new();
-    yaml_files(&dir, &mut files);
+    common::yaml_files(&dir, &mut files);
     files.sort();
     if files.is_empty() {
         common::skip_or_fail(&format!("no corpus at {}", dir.display()));

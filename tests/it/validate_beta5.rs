@@ -58,21 +58,6 @@ fn beta5_dir() -> PathBuf {
     common::root().join("../shared/reference/ikanos-beta5")
 }
 
-fn files_in(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            files_in(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
-    }
-}
-
 /// Is `file` a beta5 document (a secrets file in `tutorial/shared` is not)?
 fn is_capability(file: &Path) -> bool {
     std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.starts_with("ikanos:")))
@@ -91,10 +76,10 @@ fn strict_validation_agrees_with_the_beta5_schema() {
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the beta5 schema compiles");
     let mut files = Vec::new();
-    files_in(&beta5_dir().join("tutorial"), &mut files);
-    files_in(&beta5_dir().join("examples"), &mut files);
+    common::yaml_files(&beta5_dir().join("tutorial"), &mut files);
+    common::yaml_files(&beta5_dir().join("examples"), &mut files);
     let reference = files.len();
-    files_in(&common::root().join("tests/fixtures/beta5"), &mut files);
+    common::yaml_files(&common::root().join("tests/fixtures/beta5"), &mut files);
     files.retain(|f| is_capability(f));
     assert!(reference > 11, "the tutorial and examples were not found");
     let (mut both_ok, mut both_reject, mut listed) = (0, 0, 0);

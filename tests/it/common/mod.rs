@@ -252,3 +252,19 @@ pub(crate) fn log_answer(line: &str) {
         .unwrap();
     writeln!(file, "{line}").unwrap();
 }
+
+/// Every `*.yaml`/`*.yml` file below `dir`, recursively, in sorted order, appended to `out`.
+pub(crate) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(p);
+        }
+    }
+}
