@@ -4,7 +4,7 @@
 //! one each ([`AuthServer::start_or_skip`]); the others share one per test binary
 //! ([`AuthServer::shared`]).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -83,23 +83,7 @@ impl AuthServer {
             .map_err(|e| {
                 format!("cannot start `node` ({e}): install node to run the OAuth 2.0 server")
             })?;
-        let stderr: Arc<Mutex<String>> = Arc::default();
-        {
-            let mut pipe = child.stderr.take().unwrap();
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
+        let stderr = super::collect(child.stderr.take().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {

@@ -268,3 +268,24 @@ pub(crate) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// What `pipe` writes, collected by a thread until it closes (a child's stderr, shown when
+/// it fails).
+pub(crate) fn collect(
+    mut pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let text: std::sync::Arc<std::sync::Mutex<String>> = Default::default();
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut t) = sink.lock() {
+                t.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    text
+}

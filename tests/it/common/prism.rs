@@ -3,10 +3,10 @@
 //! binary; each exits when this process does (its stdin closes).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 /// A running Prism.
 pub(crate) struct Prism {
@@ -52,22 +52,7 @@ fn start(openapi: &Path) -> Result<Prism, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start node: {e}"))?;
-    let stderr: Arc<Mutex<String>> = Arc::default();
-    if let Some(mut pipe) = child.stderr.take() {
-        let stderr = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                stderr
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-    }
+    let stderr = super::collect(child.stderr.take().ok_or("no stderr")?);
     let (tx, rx) = std::sync::mpsc::channel();
     let stdout = child.stdout.take().ok_or("no stdout")?;
     std::thread::spawn(move || {
