@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::mcp::{self, ClientRun, Kind, mcp_url};
 use common::serve::{Naftiko, Reply, Seen, Upstream, client, dead_address};
 use serde_json::{Value, json};
 
@@ -34,98 +35,25 @@ const CONFORMANCE: &str = "tests/fixtures/run/mcp-conformance.yaml";
 /// tools.page}`, no `inputParameters`; its consumed operation declares `query` (string,
 /// required) and `page` (integer), both `in: query`, at `GET {baseUri}/search.json`.
 const COMMUNITY: &str = "community/rubygems--search-search.yaml";
-/// A hang guard for one client run, not a timing assertion.
-const CLIENT_WATCHDOG: Duration = Duration::from_secs(120);
 const ACCEPT: &str = "application/json, text/event-stream";
 
 // ---------------------------------------------------------------------------------------
 // Set-up and the client
 // ---------------------------------------------------------------------------------------
 
-/// What one run of the Python client printed.
-struct ClientRun {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl ClientRun {
-    /// The client's JSON document (the run must have succeeded).
-    fn doc(&self) -> Value {
-        assert_eq!(self.code, Some(0), "the MCP client failed\n{self}");
-        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
-            panic!("the client's output is not one JSON document ({e})\n{self}")
-        })
-    }
-
-    /// One result per command.
-    fn results(&self) -> Vec<Value> {
-        let doc = self.doc();
-        doc["results"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no results\n{self}"))
-            .clone()
-    }
-}
-
-impl std::fmt::Display for ClientRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `mcp_client.py ARGS COMMANDS` in the workspace root, killing it if it hangs.
-fn mcp_client(args: &[&str], commands: &Value) -> ClientRun {
-    let root = common::root();
-    let mut cmd = Command::new(root.join(".ci/mcp-tools/venv/bin/python"));
-    cmd.arg(root.join(".ci/mcp-tools/mcp_client.py"))
-        .args(args)
-        .arg(commands.to_string())
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .env_remove("NAFTIKO_BASE_URI")
-        .env_remove("NAFTIKO_LISTEN")
-        .env_remove("NAFTIKO_EXPOSE")
-        .env_remove("NAFTIKO_MCP_ALLOWED_HOSTS")
-        .env_remove("NAFTIKO_MCP_ALLOWED_ORIGINS")
-        .env_remove("NAFTIKO_LOG");
-    let run = common::run_command(&mut cmd, CLIENT_WATCHDOG, "the MCP Python client");
-    ClientRun {
-        code: run.status.code(),
-        stdout: run.stdout,
-        stderr: run.stderr,
-    }
-}
-
-/// Runs COMMANDS against the Streamable HTTP endpoint of `naftiko` (its first listener).
+/// Runs COMMANDS against the Streamable HTTP endpoint of `naftiko` (its first listener),
+/// with the SDK's `initialize` client.
 fn over_http(naftiko: &Naftiko, commands: &Value) -> ClientRun {
     over_http_at(&mcp_url(naftiko), commands)
 }
 
 fn over_http_at(url: &str, commands: &Value) -> ClientRun {
-    mcp_client(&["http", "--timeout", "60", url], commands)
-}
-
-/// `http://ADDR/mcp` of the (only) MCP listener.
-fn mcp_url(naftiko: &Naftiko) -> String {
-    let (_, addr) = naftiko
-        .listeners
-        .iter()
-        .find(|(ns, _)| ns.contains("[mcp at /mcp]"))
-        .unwrap_or_else(|| panic!("no MCP listener logged\n{}", naftiko.logs()));
-    format!("http://{addr}/mcp")
+    mcp::over_http(Kind::Legacy, url, commands)
 }
 
 /// Runs COMMANDS against `naftiko run ARGS` started by the client over stdio.
 fn over_stdio(naftiko_args: &[&str], commands: &Value) -> ClientRun {
-    let bin = env!("CARGO_BIN_EXE_naftiko");
-    let mut args = vec!["stdio", "--timeout", "60", "--", bin, "run"];
-    args.extend_from_slice(naftiko_args);
-    mcp_client(&args, commands)
+    mcp::over_stdio(Kind::Legacy, naftiko_args, commands)
 }
 
 /// The text of a tool result's first content item (which must be text).
@@ -169,19 +97,7 @@ fn sorted_form(seen: &Seen) -> Vec<(String, String)> {
 
 /// A token endpoint: 401 for the secret `wrong`, a token otherwise.
 fn token_endpoint() -> Upstream {
-    Upstream::start(|seen| {
-        if seen
-            .form()
-            .iter()
-            .any(|(k, v)| k == "client_secret" && v == "wrong")
-        {
-            Reply::status_json(401, json!({"error": "invalid_client"}))
-        } else {
-            Reply::json(
-                json!({"access_token": "eyJ.mcp.token", "expires_in": 3600, "token_type": "Bearer"}),
-            )
-        }
-    })
+    common::serve::token_endpoint("eyJ.mcp.token")
 }
 
 /// `naftiko run SEED --expose mcp=127.0.0.1:0` against `upstream`.

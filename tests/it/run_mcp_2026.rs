@@ -20,7 +20,7 @@
 use crate::common;
 
 use common::mcp::{AccessLine, Kind, access_lines, mcp_url, over_http, over_stdio};
-use common::serve::{Naftiko, Reply, Upstream, client, dead_address};
+use common::serve::{Naftiko, Upstream, client, dead_address};
 use serde_json::{Value, json};
 
 const TOOLS: &str = "tests/fixtures/run/mcp-tools.yaml";
@@ -29,11 +29,7 @@ const V2026: &str = "2026-07-28";
 
 /// A token endpoint answering every request with a token.
 fn token_endpoint() -> Upstream {
-    Upstream::start(|_| {
-        Reply::json(
-            json!({"access_token": "eyJ.mcp.token", "expires_in": 3600, "token_type": "Bearer"}),
-        )
-    })
+    common::serve::token_endpoint("eyJ.mcp.token")
 }
 
 fn token_call(secret: Option<&str>) -> Value {

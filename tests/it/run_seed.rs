@@ -12,19 +12,7 @@ const SEED: &str = "capabilities/oauth2-tokens.yaml";
 
 /// An upstream token endpoint: 401 for the secret `wrong`, a token otherwise.
 fn token_endpoint() -> Upstream {
-    Upstream::start(|seen| {
-        if seen
-            .form()
-            .iter()
-            .any(|(k, v)| k == "client_secret" && v == "wrong")
-        {
-            Reply::status_json(401, json!({"error": "invalid_client"}))
-        } else {
-            Reply::json(
-                json!({"access_token": "eyJ.upstream.token", "expires_in": 3600, "token_type": "Bearer"}),
-            )
-        }
-    })
+    common::serve::token_endpoint("eyJ.upstream.token")
 }
 
 fn start(upstream: &str, extra: &[&str]) -> Naftiko {

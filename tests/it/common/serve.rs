@@ -362,6 +362,24 @@ pub(crate) fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
+/// A token endpoint as the seed's upstream: `invalid_client` (401) for the client secret
+/// `wrong`, else `access_token` (with `expires_in` 3600 and `token_type` Bearer).
+pub(crate) fn token_endpoint(access_token: &'static str) -> Upstream {
+    Upstream::start(move |seen| {
+        if seen
+            .form()
+            .iter()
+            .any(|(k, v)| k == "client_secret" && v == "wrong")
+        {
+            Reply::status_json(401, serde_json::json!({"error": "invalid_client"}))
+        } else {
+            Reply::json(serde_json::json!({
+                "access_token": access_token, "expires_in": 3600, "token_type": "Bearer"
+            }))
+        }
+    })
+}
+
 /// The seed capability, run against `upstream` with its REST block on a free loopback port,
 /// plus `extra` arguments.
 pub(crate) fn start_seed(upstream: &str, extra: &[&str]) -> Naftiko {
