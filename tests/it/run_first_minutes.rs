@@ -7,12 +7,6 @@ use crate::common;
 use common::serve::{Naftiko, Reply, Upstream, client};
 use serde_json::json;
 
-/// A port free on loopback now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// The seed's text with its namespaces renamed after `tag` (`tag` and `tag-rest`); `None`
 /// keeps the seed's own.
 fn seed_copy(tag: Option<&str>) -> String {
@@ -52,7 +46,7 @@ fn two_copies_of_the_seed_moved_by_listen_run_together() {
     assert!(v.stdout.contains("naftiko run --listen"), "the hint: {v}");
     let up_a = Upstream::start(|_| Reply::json(json!({"access_token": "A", "expires_in": 1})));
     let up_b = Upstream::start(|_| Reply::json(json!({"access_token": "B", "expires_in": 2})));
-    let (pa, pb) = (free_port(), free_port());
+    let (pa, pb) = (common::free_port(), common::free_port());
     let n = Naftiko::start(
         &[
             a,
@@ -75,7 +69,7 @@ fn two_copies_of_the_seed_moved_by_listen_run_together() {
     assert_eq!((sb, jb["access_token"].as_str()), (200, Some("B")));
     assert_eq!((up_a.seen().len(), up_b.seen().len()), (1, 1));
     // Moved onto one port again, they collide, and the message says `--listen` did it.
-    let p = free_port();
+    let p = common::free_port();
     let r = common::naftiko(&[
         "run",
         a,
@@ -101,7 +95,7 @@ fn two_copies_with_the_same_namespaces_are_told_to_rename_one() {
         a,
         b,
         "--listen",
-        &format!("oauth2-tokens-rest=127.0.0.1:{}", free_port()),
+        &format!("oauth2-tokens-rest=127.0.0.1:{}", common::free_port()),
     ]);
     assert_eq!(r.code(), 1, "{r}");
     assert!(r.stderr.contains("error[namespace-duplicate]"), "{r}");
@@ -149,7 +143,7 @@ fn bad_flag_values_are_blamed_on_the_flag_and_list_the_namespaces() {
 
 #[test]
 fn listen_without_a_namespace_moves_the_only_block_that_can_listen() {
-    let port = free_port();
+    let port = common::free_port();
     let up = Upstream::start(|_| Reply::json(json!({"access_token": "T", "expires_in": 1})));
     let n = Naftiko::start(
         &[

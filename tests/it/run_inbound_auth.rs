@@ -14,12 +14,6 @@ use serde_json::Value;
 use crate::common;
 use common::serve::{Naftiko, client};
 
-/// A loopback port nothing listens on right now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 const TOKEN: &str = "inbound-t0ken-5f1e9a";
 const USER: &str = "ops-user";
 const PASSWORD: &str = "pa55-w0rd-c4d8";
@@ -29,7 +23,12 @@ const WRONG: &str = "wrong-cr3dential-77ab";
 /// the block's indentation), with `INBOUND_*` bound from the environment.
 fn capability(dir: &common::Scratch, auth: &str) -> String {
     let auth: String = auth.lines().map(|l| format!("      {l}\n")).collect();
-    let [rest, mcp, skill, control] = [free_port(), free_port(), free_port(), free_port()];
+    let [rest, mcp, skill, control] = [
+        common::free_port(),
+        common::free_port(),
+        common::free_port(),
+        common::free_port(),
+    ];
     let text = format!(
         r#"naftiko: 1.0.0-alpha2
 info:

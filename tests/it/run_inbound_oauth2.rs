@@ -16,11 +16,6 @@ use crate::common;
 use common::auth_server::AuthServer;
 use common::serve::{Naftiko, client};
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 const INTROSPECTION_SECRET: &str = "naftiko-test-secret";
 
 /// The ports of the file's blocks.
@@ -63,13 +58,13 @@ fn rest_block(name: &str, port: u16, resource: &str, issuer: &str, extra: &str) 
 fn start(server: &AuthServer) -> (Naftiko, Ports) {
     let dir = common::Scratch::new("inbound-oauth2");
     let p = Ports {
-        api: free_port(),
-        es256: free_port(),
-        short: free_port(),
-        opaque: free_port(),
-        mcp: free_port(),
-        skill: free_port(),
-        control: free_port(),
+        api: common::free_port(),
+        es256: common::free_port(),
+        short: common::free_port(),
+        opaque: common::free_port(),
+        mcp: common::free_port(),
+        skill: common::free_port(),
+        control: common::free_port(),
     };
     let issuer = &server.url;
     let introspection = "      tokenValidation: introspection\n      clientId: naftiko-test\n      clientSecret: '{{INTROSPECTION_SECRET}}'\n";

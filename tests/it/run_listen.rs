@@ -6,12 +6,6 @@ use crate::common;
 
 use common::serve::Naftiko;
 
-/// A port free on loopback now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// The seed with its REST block on `port` and, when given, `address`.
 fn seed_at(dir: &common::Scratch, address: Option<&str>, port: u16) -> String {
     let text =
@@ -32,7 +26,7 @@ fn seed_at(dir: &common::Scratch, address: Option<&str>, port: u16) -> String {
 #[test]
 fn a_block_without_address_listens_on_loopback_only_and_is_not_warned_about() {
     let dir = common::Scratch::new("listen-default");
-    let port = free_port();
+    let port = common::free_port();
     let path = seed_at(&dir, None, port);
     let n = Naftiko::start(&[&path], &[]);
     let (_, addr) = n.listeners[0];
@@ -44,7 +38,7 @@ fn a_block_without_address_listens_on_loopback_only_and_is_not_warned_about() {
 #[test]
 fn a_block_served_beyond_this_host_without_authentication_is_named_in_a_warning() {
     let dir = common::Scratch::new("listen-open");
-    let port = free_port();
+    let port = common::free_port();
     let path = seed_at(&dir, Some("0.0.0.0"), port);
     let n = Naftiko::start(&[&path], &[]);
     let (_, addr) = n.listeners[0];
@@ -70,7 +64,7 @@ fn a_block_served_beyond_this_host_without_authentication_is_named_in_a_warning(
 #[test]
 fn validate_takes_a_block_without_address_for_loopback_when_checking_ports() {
     let dir = common::Scratch::new("listen-validate");
-    let port = free_port();
+    let port = common::free_port();
     let text =
         std::fs::read_to_string(common::root().join("capabilities/oauth2-tokens.yaml")).unwrap();
     let on = |address: &str| {

@@ -19,12 +19,6 @@ const SEED: &str = "capabilities/oauth2-tokens.yaml";
 const FIXTURE: &str = "tests/fixtures/run/skill-catalog.yaml";
 const FILES: &str = "tests/fixtures/run/skill-files";
 
-/// A loopback port nothing listens on right now (bound then released).
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// The address of the listener serving `namespace`.
 fn listener(n: &Naftiko, namespace: &str) -> SocketAddr {
     n.listeners
@@ -148,7 +142,7 @@ fn expose_skill_on_the_seed_serves_a_catalog_and_a_loadable_download() {
     let upstream = Upstream::start(|_| {
         Reply::json(json!({"access_token": "eyJ.skill.token", "expires_in": 60}))
     });
-    let rest_port = free_port();
+    let rest_port = common::free_port();
     let listen = format!("oauth2-tokens-rest=127.0.0.1:{rest_port}");
     let base = format!("oauth2-tokens={}", upstream.url());
     let n = Naftiko::start(
@@ -291,7 +285,7 @@ fn the_skill_fixture_is_valid() {
 /// Starts the fixture (or a copy of it at `file`) with the REST and MCP siblings on
 /// known ports; returns the process, the skill catalog URL and the two ports.
 fn start_fixture(file: &str) -> (Naftiko, String, u16, u16) {
-    let (rest, mcp) = (free_port(), free_port());
+    let (rest, mcp) = (common::free_port(), common::free_port());
     let l_rest = format!("skill-catalog-rest=127.0.0.1:{rest}");
     let l_mcp = format!("skill-catalog-mcp=127.0.0.1:{mcp}");
     let n = Naftiko::start(

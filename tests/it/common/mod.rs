@@ -289,3 +289,20 @@ pub(crate) fn collect(
     });
     text
 }
+
+/// A loopback port nothing listens on right now (bound, then released).
+pub(crate) fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The JSON Schema at `path` compiled as a test oracle; `None` when it is missing
+/// ([`skip_or_fail`]).
+pub(crate) fn schema_validator(path: &Path) -> Option<jsonschema::Validator> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        skip_or_fail(&format!("schema not found at {}", path.display()));
+        return None;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Some(jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
