@@ -223,6 +223,21 @@ mod tests {
         }
     }
 
+    /// `rs`'s verdict on a request presenting `Bearer <token>`.
+    async fn check_bearer(rs: &ResourceServer, token: &str) -> Result<(), Denial> {
+        let mut h = http::HeaderMap::new();
+        if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
+            h.insert(http::header::AUTHORIZATION, v);
+        }
+        let p = Presented {
+            headers: &h,
+            query: None,
+            method: "GET",
+            target: "/",
+        };
+        rs.check(&p).await
+    }
+
     #[tokio::test]
     async fn unknown_key_ids_force_at_most_one_key_fetch_per_interval() {
         use base64::Engine as _;
@@ -237,17 +252,7 @@ mod tests {
                 b64(json!({"alg": "RS256", "kid": kid})),
                 b64(json!({"iss": "http://as.test"}))
             );
-            let mut h = http::HeaderMap::new();
-            if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
-                h.insert(http::header::AUTHORIZATION, v);
-            }
-            let p = Presented {
-                headers: &h,
-                query: None,
-                method: "GET",
-                target: "/",
-            };
-            let denied = rs.check(&p).await.err().map(|d| d.status);
+            let denied = check_bearer(&rs, &token).await.err().map(|d| d.status);
             assert_eq!(denied, Some(401), "{kid}");
         }
         let asked = transport
@@ -274,22 +279,8 @@ mod tests {
         s.validation = TokenValidation::Introspection;
         s.client = Some(("id".into(), "secret".into()));
         let rs = ResourceServer::new("r", s, transport.clone(), ClientOptions::default());
-        let headers = |token: &str| {
-            let mut h = http::HeaderMap::new();
-            if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
-                h.insert(http::header::AUTHORIZATION, v);
-            }
-            h
-        };
         for token in ["one", "one", "two", "one"] {
-            let h = headers(token);
-            let p = Presented {
-                headers: &h,
-                query: None,
-                method: "GET",
-                target: "/",
-            };
-            assert_eq!(rs.check(&p).await, Ok(()), "{token}");
+            assert_eq!(check_bearer(&rs, token).await, Ok(()), "{token}");
         }
         let asked = transport
             .asked
