@@ -74,21 +74,13 @@ const RAW_FORMATS: &[(&str, RawFormat, bool)] = &[
     ("binary", RawFormat::Binary, false),
 ];
 
-/// beta5 makes `binary` official.
-const RAW_FORMATS_BETA5: &[(&str, RawFormat, bool)] = &[
-    ("json", RawFormat::Json, true),
-    ("xml", RawFormat::Xml, true),
-    ("avro", RawFormat::Avro, true),
-    ("protobuf", RawFormat::Protobuf, true),
-    ("csv", RawFormat::Csv, true),
-    ("tsv", RawFormat::Tsv, true),
-    ("psv", RawFormat::Psv, true),
-    ("yaml", RawFormat::Yaml, true),
-    ("html", RawFormat::Html, true),
-    ("markdown", RawFormat::Markdown, true),
-    ("binary", RawFormat::Binary, true),
-    ("text", RawFormat::Text, false),
-];
+/// The formats with their standing in `beta5` documents, which make `binary` official.
+fn raw_formats(beta5: bool) -> Vec<(&'static str, RawFormat, bool)> {
+    RAW_FORMATS
+        .iter()
+        .map(|&(name, f, official)| (name, f, official || (beta5 && f == RawFormat::Binary)))
+        .collect()
+}
 
 /// Reads the named inputs of a consumed API, resource or operation.
 fn consumed_inputs(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Vec<InputParameter> {
@@ -229,12 +221,8 @@ fn read_operation(
     }
     let method = o.choice(cx, "method", METHODS, lowercase_method);
     let input_parameters = consumed_inputs(cx, &mut o);
-    let formats_table = if cx.beta5() {
-        RAW_FORMATS_BETA5
-    } else {
-        RAW_FORMATS
-    };
-    let output_raw_format = o.choice(cx, "outputRawFormat", formats_table, |cx, t| {
+    let formats_table = raw_formats(cx.beta5());
+    let output_raw_format = o.choice(cx, "outputRawFormat", &formats_table, |cx, t| {
         cx.push(
             Diagnostic::deviation(
                 rule::DIALECT_RAW_FORMAT,
