@@ -23,6 +23,7 @@ mod differential;
 mod migrate_corpus;
 mod module_imports;
 mod run_agree;
+mod run_binary;
 mod run_control;
 mod run_corpus;
 mod run_direct;

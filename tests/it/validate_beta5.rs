@@ -43,15 +43,7 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "reverse-tunnel-ziti.yml",
         "an OpenZiti `tunnel`: schema-valid, but naftiko cannot reach the API through it (unsupported-feature)",
     ),
-    (
-        "capability-binary-content.yml",
-        "binary responses and MCP blob resources: schema-valid, not served by naftiko yet (unsupported-feature)",
-    ),
     ("tunnel.yaml", "an OpenZiti `tunnel` (unsupported-feature)"),
-    (
-        "binary-resource.yaml",
-        "an MCP resource with `binary: true` (unsupported-feature)",
-    ),
 ];
 
 fn beta5_dir() -> PathBuf {

@@ -2,7 +2,7 @@
 //! adapter stays a thin translation.
 //!
 //! A resource is a directory of files (`location: file:///…`; one resource per file, read as
-//! text) or an operation (`call`/`steps`); a URI with `{name}` placeholders is a template
+//! text when its media type is textual and it is UTF-8, else as bytes) or an operation (`call`/`steps`); a URI with `{name}` placeholders is a template
 //! whose captured values become the operation's arguments. A prompt is a list of messages
 //! whose `{{argument}}` placeholders are filled from the caller's arguments, or a file.
 
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::ids::OpId;
+use crate::tools::Blob;
 
 /// An MCP resource.
 #[derive(Debug, Clone)]
@@ -56,15 +57,24 @@ pub struct ResourceEntry {
 /// What a resource read resolved to.
 #[derive(Debug, Clone)]
 pub enum ResourceTarget {
-    /// A file's text.
-    File {
-        /// The text.
-        text: String,
-        /// Its media type.
-        mime_type: String,
-    },
+    /// A file's contents.
+    File(Contents),
     /// An operation to run with these arguments.
     Operation(OpId, Map<String, Value>),
+}
+
+/// A resource's contents: text (MCP `TextResourceContents`) or bytes (`BlobResourceContents`).
+#[derive(Debug, Clone)]
+pub enum Contents {
+    /// Text and its media type.
+    Text {
+        /// The media type.
+        mime_type: String,
+        /// The text.
+        text: String,
+    },
+    /// Bytes and their media type.
+    Blob(Blob),
 }
 
 impl ResourceSpec {
@@ -103,11 +113,12 @@ impl ResourceSpec {
         }
     }
 
-    /// Resolves `uri` against this resource (`None` when it is not one of its URIs).
+    /// Resolves `uri` against this resource (`None` when it is not one of its URIs); a file
+    /// larger than `limit` bytes is refused.
     ///
     /// # Errors
-    /// An unsafe path or an unreadable file.
-    pub fn resolve(&self, uri: &str) -> Option<Result<ResourceTarget, String>> {
+    /// An unsafe path, an unreadable or too large file.
+    pub fn resolve(&self, uri: &str, limit: usize) -> Option<Result<ResourceTarget, String>> {
         match &self.source {
             ResourceSource::Directory(dir) => {
                 // A directory's files are `<uri>/<relative path>` (so `test:/` + `static-text`
@@ -116,15 +127,14 @@ impl ResourceSpec {
                 if rel.split('/').all(safe_segment) && !dir.join(rel).is_file() {
                     return None;
                 }
-                Some(read_file(dir, rel).map(|text| {
-                    ResourceTarget::File {
-                        text,
-                        mime_type: self
-                            .mime_type
-                            .clone()
-                            .unwrap_or_else(|| mime_of(rel).to_owned()),
-                    }
-                }))
+                let mime_type = self
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| mime_of(rel).to_owned());
+                Some(
+                    read_bytes(dir, rel, limit)
+                        .map(|bytes| ResourceTarget::File(file_contents(mime_type, bytes))),
+                )
             }
             ResourceSource::Operation(op) => {
                 let captures = match_template(&self.uri, uri)?;
@@ -194,11 +204,53 @@ pub fn safe_segment(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
-/// Reads `rel` under `root`, refusing unsafe segments and anything resolving outside.
+/// A file's bytes as resource contents: text when the media type is textual and the bytes
+/// are UTF-8, else bytes.
+fn file_contents(mime_type: String, bytes: Vec<u8>) -> Contents {
+    if is_text(&mime_type) {
+        match String::from_utf8(bytes) {
+            Ok(text) => return Contents::Text { mime_type, text },
+            Err(e) => {
+                return Contents::Blob(Blob {
+                    media_type: mime_type,
+                    bytes: e.into_bytes().into(),
+                });
+            }
+        }
+    }
+    Contents::Blob(Blob {
+        media_type: mime_type,
+        bytes: bytes.into(),
+    })
+}
+
+/// True for a textual media type: `text/*`, JSON, XML, YAML, JavaScript and their `+json`,
+/// `+xml`, `+yaml` forms.
+pub fn is_text(mime_type: &str) -> bool {
+    let base = mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    base.starts_with("text/")
+        || [
+            "application/json",
+            "application/xml",
+            "application/yaml",
+            "application/x-yaml",
+            "application/javascript",
+        ]
+        .contains(&base.as_str())
+        || ["+json", "+xml", "+yaml"].iter().any(|s| base.ends_with(s))
+}
+
+/// Reads `rel` under `root` as bytes, at most `limit` of them, refusing unsafe segments and
+/// anything resolving outside.
 ///
 /// # Errors
 /// The reason, for the caller to report.
-pub fn read_file(root: &Path, rel: &str) -> Result<String, String> {
+pub fn read_bytes(root: &Path, rel: &str, limit: usize) -> Result<Vec<u8>, String> {
     if !rel.split('/').all(safe_segment) {
         return Err(format!("`{rel}` is not a safe relative path"));
     }
@@ -212,8 +264,11 @@ pub fn read_file(root: &Path, rel: &str) -> Result<String, String> {
     if !path.starts_with(&root) || !path.is_file() {
         return Err(format!("no file `{rel}`"));
     }
-    let bytes = std::fs::read(&path).map_err(|_| format!("cannot read `{rel}`"))?;
-    String::from_utf8(bytes).map_err(|_| format!("`{rel}` is not UTF-8 text"))
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if usize::try_from(size).map_or(true, |s| s > limit) {
+        return Err(format!("`{rel}` is larger than the {limit} byte limit"));
+    }
+    std::fs::read(&path).map_err(|_| format!("cannot read `{rel}`"))
 }
 
 /// A media type from a file name.
@@ -230,6 +285,15 @@ pub fn mime_of(name: &str) -> &'static str {
         "xml" => "application/xml",
         "html" => "text/html",
         "csv" => "text/csv",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
         _ => "application/octet-stream",
     }
 }
@@ -353,7 +417,7 @@ mod tests {
     #[test]
     fn unsafe_paths_are_refused() {
         let dir = std::env::temp_dir();
-        assert!(read_file(&dir, "../etc/passwd").is_err());
-        assert!(read_file(&dir, "a/./b").is_err());
+        assert!(read_bytes(&dir, "../etc/passwd", usize::MAX).is_err());
+        assert!(read_bytes(&dir, "a/./b", usize::MAX).is_err());
     }
 }

@@ -250,7 +250,13 @@ impl DirectPlan {
                 });
             }
         }
-        shape_answer(&self.op, &self.outputs, answer, &Nothing)
+        shape_answer(
+            &self.op,
+            &self.outputs,
+            answer,
+            &Nothing,
+            &crate::binary::Exposure::default(),
+        )
     }
 
     /// Writes `{"name":value,…}` from the members of `doc`; `Ok(false)` when `doc` is not
@@ -666,6 +672,10 @@ capability:
                         content_type,
                         bytes,
                     } => (content_type, String::from_utf8_lossy(&bytes).into_owned()),
+                    OutcomeBody::Binary { media_type, bytes } => (
+                        Some(media_type),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ),
                     OutcomeBody::Empty => (None, String::new()),
                 };
                 format!(

@@ -186,6 +186,8 @@ pub(crate) struct Args<'a> {
     pub(crate) declared: Map<String, Value>,
     /// Step outputs and other values added while the invocation runs.
     pub(crate) extra: Map<String, Value>,
+    /// What the exposing adapter adds to its calls.
+    pub(crate) exposure: crate::binary::Exposure,
 }
 
 impl<'a> Args<'a> {
@@ -194,6 +196,18 @@ impl<'a> Args<'a> {
             inbound,
             declared: Map::new(),
             extra: Map::new(),
+            exposure: crate::binary::Exposure::default(),
+        }
+    }
+
+    /// A copy for a nested run (steps, an aggregate function): the same inbound request,
+    /// arguments and exposure.
+    pub(crate) fn nested(&self) -> Args<'a> {
+        Args {
+            inbound: self.inbound,
+            declared: self.declared.clone(),
+            extra: self.extra.clone(),
+            exposure: self.exposure.clone(),
         }
     }
 

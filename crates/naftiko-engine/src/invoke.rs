@@ -39,6 +39,14 @@ pub struct Outcome {
 pub enum OutcomeBody {
     /// A JSON value naftiko produced.
     Json(Value),
+    /// Binary content (`outputRawFormat: binary`): the upstream's bytes and the media type
+    /// they are served with.
+    Binary {
+        /// The media type (`binary.rs` says how it is chosen).
+        media_type: String,
+        /// The bytes.
+        bytes: Bytes,
+    },
     /// The upstream's bytes, passed through with its content type.
     Raw {
         /// The upstream's `Content-Type`.
@@ -435,6 +443,11 @@ pub(crate) struct Invocable {
     pub(crate) target: Target,
     pub(crate) outputs: Outputs,
     pub(crate) binds: Arc<[Option<String>]>,
+    /// What its adapter adds to its calls (`None` for aggregate functions, which run with
+    /// their caller's).
+    pub(crate) exposure: Option<crate::binary::Exposure>,
+    /// An aggregate flow's `outputMediaType`: the media type of the binary content it answers.
+    pub(crate) media_type: Option<Arc<str>>,
 }
 
 impl Invocable {
@@ -458,6 +471,9 @@ impl Invocable {
     /// Validates inputs and runs.
     pub(crate) async fn invoke(&self, inbound: &Inbound) -> Result<Outcome, InvokeError> {
         let mut args = Args::new(inbound);
+        if let Some(e) = &self.exposure {
+            args.exposure = e.clone();
+        }
         let mut first_error = None;
         for input in &self.inputs {
             match input.value(inbound) {
@@ -504,7 +520,7 @@ impl Invocable {
                         },
                         resolved: &resolved,
                     };
-                    shape_answer(op, self.outputs_of(op), answer, &scope)
+                    shape_answer(op, self.outputs_of(op), answer, &scope, &args.exposure)
                 }
                 Target::Steps(steps) => steps.run(args, &with, &self.binds, &self.outputs).await,
                 Target::Mock => {
@@ -523,11 +539,14 @@ impl Invocable {
                 }
                 Target::Function(f) => {
                     // The function sees the caller's arguments plus this unit's `with` values.
-                    let mut inner = Args::new(args.inbound);
-                    inner.declared = args.declared.clone();
-                    inner.extra = args.extra.clone();
+                    let mut inner = args.nested();
                     inner.extra.extend(with);
                     let mut outcome = f.run(&inner).await?;
+                    if let (Some(m), OutcomeBody::Binary { media_type, .. }) =
+                        (&f.media_type, &mut outcome.body)
+                    {
+                        *media_type = m.to_string();
+                    }
                     if !self.outputs.is_empty()
                         && let OutcomeBody::Json(v) = &outcome.body
                     {
@@ -561,7 +580,8 @@ async fn call(
         resolved: Resolved::default(),
     };
     let prepared = op.prepare(&mut scope)?;
-    let answer = op.api.call(prepared, &scope).await?;
+    let limit = op.binary_limit(&args.exposure);
+    let answer = op.api.call(prepared, &scope, limit).await?;
     Ok((answer, scope.resolved))
 }
 
@@ -586,6 +606,9 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         RawFormat::Text => std::str::from_utf8(&answer.body)
             .map(|t| Value::String(t.to_owned()))
             .map_err(|_| bad("not UTF-8 text".to_owned())),
+        RawFormat::Binary => Err(InvokeError::Unsupported(
+            "binary content has no fields to read; serve it with `call` or `ref`, without output parameters or steps".to_owned(),
+        )),
         other => match crate::formats::to_json(other, &answer.body) {
             Some(converted) => converted.map_err(bad),
             None => Err(InvokeError::Unsupported(format!(
@@ -620,6 +643,7 @@ pub(crate) fn shape_answer(
     outputs: &Outputs,
     answer: Answer,
     scope: &dyn Resolve,
+    exposure: &crate::binary::Exposure,
 ) -> Result<Outcome, InvokeError> {
     let status = answer.status;
     if status >= 500 {
@@ -650,11 +674,26 @@ pub(crate) fn shape_answer(
             location: answer.location,
         });
     }
+    let success = (200..300).contains(&status);
     let body = if answer.body.is_empty() {
         OutcomeBody::Empty
+    } else if success && op.format == RawFormat::Binary {
+        OutcomeBody::Binary {
+            media_type: crate::binary::media_type(
+                op.media_type.as_deref(),
+                exposure,
+                answer.content_type.as_deref(),
+            ),
+            bytes: answer.body,
+        }
     } else {
+        // A success is served as `outputMediaType` says; an error keeps the upstream's type.
         OutcomeBody::Raw {
-            content_type: answer.content_type,
+            content_type: op
+                .media_type
+                .clone()
+                .filter(|_| success)
+                .or(answer.content_type),
             bytes: answer.body,
         }
     };
@@ -704,9 +743,7 @@ impl Steps {
         binds: &[Option<String>],
         outputs: &Outputs,
     ) -> Result<Outcome, InvokeError> {
-        let mut local = Args::new(args.inbound);
-        local.declared = args.declared.clone();
-        local.extra = args.extra.clone();
+        let mut local = args.nested();
         local.extra.extend(with.clone());
         let mut last: Option<(Value, u16)> = None;
         for step in &self.steps {
@@ -722,7 +759,13 @@ impl Steps {
                             binds,
                             with: &step_with,
                         };
-                        return shape_answer(op, &Outputs::default(), answer, &scope);
+                        return shape_answer(
+                            op,
+                            &Outputs::default(),
+                            answer,
+                            &scope,
+                            &local.exposure,
+                        );
                     }
                     // An empty answer (a 204 from a DELETE, say) is a step result of null.
                     let doc = if answer.body.is_empty() {

@@ -15,6 +15,7 @@
 
 mod answer;
 mod auth;
+mod binary;
 pub mod bindings;
 mod build;
 pub mod catalog;
@@ -53,9 +54,9 @@ pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::Runtime;
 pub use secrets::Secrets;
 pub use services::{
-    CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE, McpListen,
-    McpService, OperationInfo, RestService, Route, Segment, segments,
+    CacheHints, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,
+    McpListen, McpService, OperationInfo, RestService, Route, Segment, segments,
 };
-pub use tools::{ToolResult, ToolSpec};
+pub use tools::{Blob, ToolResult, ToolSpec};
 pub use transport::ClientOptions;
 pub use url::base_uri_problem;

@@ -82,6 +82,10 @@ pub(crate) struct ConsumedOp {
     pub(crate) params: Vec<Param>,
     body: Option<BodyTpl>,
     pub(crate) format: RawFormat,
+    /// `outputMediaType`: the media type its answers are served with.
+    pub(crate) media_type: Option<String>,
+    /// `maxBinarySize`, in bytes.
+    pub(crate) max_binary: Option<usize>,
     pub(crate) outputs: Outputs,
     /// Compiled templates of JSON bodies: kept beside `body` so strings compile once.
     json_templates: Vec<(String, Tpl)>,
@@ -301,9 +305,18 @@ impl ConsumedOp {
                 .as_ref()
                 .map(|f| f.value)
                 .unwrap_or(RawFormat::Json),
+            media_type: op.output_media_type.as_ref().map(|m| m.value.clone()),
+            max_binary: crate::binary::limit(op.max_binary_size.as_ref()),
             outputs,
             json_templates,
         })
+    }
+
+    /// The limit its answer is read within, when it answers binary content (the
+    /// transport's own limit applies to the others).
+    pub(crate) fn binary_limit(&self, exposure: &crate::binary::Exposure) -> Option<usize> {
+        (self.format == RawFormat::Binary)
+            .then(|| crate::binary::answer_limit(self.max_binary, exposure))
     }
 
     /// True when the operation has a `body` block.

@@ -2,6 +2,7 @@
 //! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`). `build/` makes
 //! it; nothing changes it afterwards.
 
+use crate::catalog::Contents;
 use crate::direct::{DirectPlan, DirectRequest};
 use crate::error::InvokeError;
 use crate::ids::OpId;
@@ -94,8 +95,9 @@ impl Runtime {
         tool_result(outcome, |t| self.secrets.redact(t))
     }
 
-    /// Reads a resource of an MCP service: `(mime type, text)`, or why not (`Ok(None)` when
-    /// no resource has this URI).
+    /// Reads a resource of an MCP service: its contents, or why not (`Ok(None)` when no
+    /// resource has this URI). Binary content is answered as bytes, with the resource's
+    /// `mimeType` when it has one.
     ///
     /// # Errors
     /// An unsafe path, an unreadable file, or a failed operation (its message).
@@ -103,15 +105,14 @@ impl Runtime {
         &self,
         service: &McpService,
         uri: &str,
-    ) -> Result<Option<(String, String)>, String> {
+    ) -> Result<Option<Contents>, String> {
+        let limit = service.max_binary.unwrap_or(crate::binary::DEFAULT_LIMIT);
         for r in &service.resources {
-            let Some(target) = r.resolve(uri) else {
+            let Some(target) = r.resolve(uri, limit) else {
                 continue;
             };
             return match target? {
-                crate::catalog::ResourceTarget::File { text, mime_type } => {
-                    Ok(Some((mime_type, text)))
-                }
+                crate::catalog::ResourceTarget::File(contents) => Ok(Some(contents)),
                 crate::catalog::ResourceTarget::Operation(op, args) => {
                     let inbound = Inbound {
                         body: crate::inbound::InboundBody::Json(serde_json::Value::Object(args)),
@@ -122,12 +123,19 @@ impl Runtime {
                     if result.is_error {
                         return Err(result.text);
                     }
-                    Ok(Some((
-                        r.mime_type
+                    if let Some(mut blob) = result.binary {
+                        if let Some(m) = &r.mime_type {
+                            blob.media_type.clone_from(m);
+                        }
+                        return Ok(Some(Contents::Blob(blob)));
+                    }
+                    Ok(Some(Contents::Text {
+                        mime_type: r
+                            .mime_type
                             .clone()
                             .unwrap_or_else(|| "application/json".to_owned()),
-                        result.text,
-                    )))
+                        text: result.text,
+                    }))
                 }
             };
         }

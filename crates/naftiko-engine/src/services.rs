@@ -63,6 +63,19 @@ pub struct McpService {
     pub prompts: Vec<PromptSpec>,
     /// The inbound authentication it enforces (never for stdio).
     pub guard: Option<Arc<Guard>>,
+    /// `maxBinarySize`: the largest binary content (and resource file) it serves, in bytes.
+    pub max_binary: Option<usize>,
+    /// `ttlMs` and `cacheScope`: the caching hints of its cacheable MCP 2026-07-28 results.
+    pub cache: Option<CacheHints>,
+}
+
+/// How long clients may keep an MCP result, and who may (MCP 2026-07-28).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheHints {
+    /// Milliseconds (`ttlMs`; 0 when only `cacheScope` is set).
+    pub ttl_ms: u64,
+    /// `public` or `private` (`cacheScope`; `private` when only `ttlMs` is set).
+    pub scope: String,
 }
 
 /// A segment of an exposed route.

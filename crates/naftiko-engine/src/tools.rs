@@ -57,6 +57,28 @@ pub struct ToolResult {
     pub text: String,
     /// The structured result (always an object), when the result is JSON.
     pub structured: Option<Value>,
+    /// Binary content (`outputRawFormat: binary`); `text` then only describes it.
+    pub binary: Option<Blob>,
+}
+
+/// Bytes with their media type: a binary tool result or resource content.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    /// The media type.
+    pub media_type: String,
+    /// The bytes.
+    pub bytes: bytes::Bytes,
+}
+
+impl ToolResult {
+    fn new(is_error: bool, text: String, structured: Option<Value>) -> Self {
+        ToolResult {
+            is_error,
+            text,
+            structured,
+            binary: None,
+        }
+    }
 }
 
 impl ArgMapping {
@@ -219,64 +241,54 @@ pub(crate) fn tool_result(
     outcome: Result<Outcome, InvokeError>,
     redact: impl Fn(&str) -> String,
 ) -> ToolResult {
-    match outcome {
-        Err(e) => ToolResult {
-            is_error: true,
-            text: redact(&e.to_string()),
-            structured: None,
-        },
-        Ok(o) => {
-            let is_error = o.status >= 400;
-            match o.body {
-                OutcomeBody::Json(v) => {
-                    let text = v.to_string();
-                    let structured = (!is_error).then(|| match v {
-                        Value::Object(_) => v,
-                        other => json!({ "result": other }),
-                    });
-                    ToolResult {
-                        is_error,
-                        text: if is_error {
-                            format!("upstream answered {}: {text}", o.status)
-                        } else {
-                            text
-                        },
-                        structured,
-                    }
-                }
-                OutcomeBody::Raw { bytes, .. } => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let structured = if is_error {
-                        None
-                    } else {
-                        match serde_json::from_str::<Value>(&text) {
-                            Ok(Value::Object(m)) => Some(Value::Object(m)),
-                            Ok(other) => Some(json!({ "result": other })),
-                            Err(_) => None,
-                        }
-                    };
-                    ToolResult {
-                        is_error,
-                        text: if is_error {
-                            format!("upstream answered {}: {text}", o.status)
-                        } else {
-                            text
-                        },
-                        structured,
-                    }
-                }
-                // No body (204, an answer to HEAD): the status is the result.
-                OutcomeBody::Empty => ToolResult {
-                    is_error,
-                    text: if is_error {
-                        format!("upstream answered {}", o.status)
-                    } else {
-                        format!("upstream answered {} with no content", o.status)
-                    },
-                    structured: None,
-                },
-            }
+    let o = match outcome {
+        Err(e) => return ToolResult::new(true, redact(&e.to_string()), None),
+        Ok(o) => o,
+    };
+    let is_error = o.status >= 400;
+    let text = |text: String| {
+        if is_error {
+            format!("upstream answered {}: {text}", o.status)
+        } else {
+            text
         }
+    };
+    match o.body {
+        OutcomeBody::Json(v) => {
+            let t = text(v.to_string());
+            ToolResult::new(is_error, t, (!is_error).then(|| as_object(v)))
+        }
+        OutcomeBody::Raw { bytes, .. } => {
+            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            let structured = (!is_error)
+                .then(|| serde_json::from_str::<Value>(&raw).ok().map(as_object))
+                .flatten();
+            ToolResult::new(is_error, text(raw), structured)
+        }
+        OutcomeBody::Binary { media_type, bytes } => ToolResult {
+            is_error,
+            text: format!("{} bytes of {media_type}", bytes.len()),
+            structured: None,
+            binary: Some(Blob { media_type, bytes }),
+        },
+        // No body (204, an answer to HEAD): the status is the result.
+        OutcomeBody::Empty => ToolResult::new(
+            is_error,
+            if is_error {
+                format!("upstream answered {}", o.status)
+            } else {
+                format!("upstream answered {} with no content", o.status)
+            },
+            None,
+        ),
+    }
+}
+
+/// A structured result: an object as it is, anything else as `{"result": …}`.
+fn as_object(v: Value) -> Value {
+    match v {
+        Value::Object(_) => v,
+        other => json!({ "result": other }),
     }
 }
 

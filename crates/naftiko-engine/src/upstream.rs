@@ -28,14 +28,16 @@ pub(crate) struct Upstream {
 
 impl Upstream {
     /// Sends `req` with credentials; retries once after a 401 when the scheme can answer it
-    /// (a fresh OAuth 2.0 token, a digest challenge).
+    /// (a fresh OAuth 2.0 token, a digest challenge). `limit` lowers the answer's size limit
+    /// (binary content's `maxBinarySize`); `--max-upstream-body` still caps it.
     pub(crate) async fn call(
         &self,
         mut req: Prepared,
         scope: &dyn Resolve,
+        limit: Option<usize>,
     ) -> Result<Answer, InvokeError> {
         let applied = self.auth.apply(&mut req, scope, &self.namespace).await?;
-        let (answer, challenge) = self.send(&req).await?;
+        let (answer, challenge) = self.send(&req, limit).await?;
         if answer.status != 401 || !self.auth.retries_on_401() {
             return Ok(answer);
         }
@@ -51,17 +53,21 @@ impl Upstream {
         if matches!(self.auth, Auth::OAuth2(_)) {
             self.auth.apply(&mut req, scope, &self.namespace).await?;
         }
-        Ok(self.send(&req).await?.0)
+        Ok(self.send(&req, limit).await?.0)
     }
 
-    async fn send(&self, req: &Prepared) -> Result<(Answer, Option<String>), InvokeError> {
+    async fn send(
+        &self,
+        req: &Prepared,
+        limit: Option<usize>,
+    ) -> Result<(Answer, Option<String>), InvokeError> {
         let outgoing = Outgoing::Request {
             method: &req.method,
             url: &req.url,
             headers: &req.headers,
             body: req.body.as_ref(),
         };
-        self.counted(self.exchange(outgoing)).await
+        self.counted(self.exchange(outgoing, limit)).await
     }
 
     /// True when the transport takes requests written out in full (the direct path).
@@ -81,7 +87,7 @@ impl Upstream {
             bytes: request,
             is_head: false,
         };
-        Ok(self.counted(self.exchange(outgoing)).await?.0)
+        Ok(self.counted(self.exchange(outgoing, None)).await?.0)
     }
 
     /// Runs one upstream exchange, recording it in the metrics.
@@ -122,17 +128,18 @@ impl Upstream {
     async fn exchange(
         &self,
         outgoing: Outgoing<'_>,
+        limit: Option<usize>,
     ) -> Result<(Answer, Option<String>), InvokeError> {
-        let sending = self
-            .transport
-            .send(outgoing, self.options.max_response_bytes);
+        let max = self.options.max_response_bytes;
+        let limit = limit.map_or(max, |l| l.min(max));
+        let sending = self.transport.send(outgoing, limit);
         let timed_out = || InvokeError::UpstreamTimeout {
             namespace: self.namespace.clone(),
             after: self.options.total_timeout,
         };
         match tokio::time::timeout(self.options.total_timeout, sending).await {
             Ok(Ok(received)) => Ok(received.head.answer(received.status, received.body)),
-            Ok(Err(TransportError::TooLarge)) => Err(self.too_large()),
+            Ok(Err(TransportError::TooLarge)) => Err(self.too_large(limit)),
             Ok(Err(TransportError::Connect(detail) | TransportError::Broken(detail))) => {
                 Err(InvokeError::UpstreamUnreachable {
                     namespace: self.namespace.clone(),
@@ -144,13 +151,10 @@ impl Upstream {
         }
     }
 
-    fn too_large(&self) -> InvokeError {
+    fn too_large(&self, limit: usize) -> InvokeError {
         InvokeError::UpstreamBody {
             namespace: self.namespace.clone(),
-            detail: format!(
-                "larger than the {} byte limit",
-                self.options.max_response_bytes
-            ),
+            detail: format!("larger than the {limit} byte limit"),
         }
     }
 }

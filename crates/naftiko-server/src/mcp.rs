@@ -10,7 +10,8 @@
 //! client's `initialize` (an `initialize` naming 2026-07-28 is answered 2025-11-25);
 //! 2026-07-28 is stateless: no `initialize`, every request names its revision and client
 //! capabilities in `params._meta`, `server/discover` describes the server, and results carry
-//! `resultType` (and `ttlMs: 0`, `cacheScope: "private"` on the cacheable ones). rmcp checks
+//! `resultType` (and the block's `ttlMs`/`cacheScope` on the cacheable ones, by default
+//! `ttlMs: 0`, `cacheScope: "private"`). rmcp checks
 //! the 2026-07-28 request itself: missing `_meta` keys are -32602, an unsupported revision
 //! -32022, and over HTTP an `MCP-Protocol-Version`, `Mcp-Method` or `Mcp-Name` header that is
 //! missing or disagrees with the body is -32020, all with status 400. Both eras share one
@@ -22,6 +23,9 @@
 //! `_meta` names its revision (2026-07-28 has no sessions); `DELETE /mcp` ends a session.
 //! Session ids may start with a replica tag ([`McpHttpOptions::session_prefix`]) that a proxy
 //! routes on.
+//! Binary content (`outputRawFormat: binary`) is a tool's `image` or `audio` block by its
+//! media type, else an embedded `resource` with a `blob`; a resource read answers it as
+//! blob contents (base64).
 //! Each request over HTTP gets an access line (`mcp request`: method, revision, status).
 //! `Host` and `Origin` are validated (loopback by default; see [`McpHttpOptions`]).
 
@@ -31,8 +35,10 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use http::{Method, Request, StatusCode};
-use naftiko_engine::{McpService, Runtime, ToolSpec};
+use naftiko_engine::catalog::Contents;
+use naftiko_engine::{Blob, McpService, Runtime, ToolSpec};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, GetPromptRequestParams,
     GetPromptResponse, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
@@ -125,6 +131,34 @@ fn tool_json(t: &ToolSpec) -> Value {
     v
 }
 
+/// A binary tool result as an MCP content block: `image` or `audio` by its media type,
+/// else an embedded resource holding the bytes under a URI naming the tool call.
+fn binary_block(namespace: &str, tool: &str, blob: &Blob) -> Value {
+    let data = base64::engine::general_purpose::STANDARD.encode(&blob.bytes);
+    let kind = blob
+        .media_type
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match kind.as_str() {
+        "image" | "audio" => json!({"type": kind, "data": data, "mimeType": blob.media_type}),
+        _ => json!({"type": "resource", "resource": {
+            "uri": format!("naftiko://transient/{namespace}/{tool}/{}", uuid::Uuid::new_v4()),
+            "mimeType": blob.media_type,
+            "blob": data,
+        }}),
+    }
+}
+
+/// True when the request speaks MCP 2026-07-28 (or later), whose cacheable results carry
+/// caching hints.
+fn hints_wanted(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .protocol_version()
+        .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str())
+}
+
 fn internal(e: impl std::fmt::Display) -> McpError {
     McpError::internal_error(e.to_string(), None)
 }
@@ -179,13 +213,13 @@ impl ServerHandler for Handler {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let tools: Vec<Value> = self
             .service()
             .map(|s| s.tools.iter().map(tool_json).collect())
             .unwrap_or_default();
-        serde_json::from_value(completed(json!({ "tools": tools }))).map_err(internal)
+        self.cacheable(json!({ "tools": tools }), &context)
     }
 
     async fn call_tool(
@@ -211,10 +245,14 @@ impl ServerHandler for Handler {
             result.is_error.then_some("tool-error"),
             started.elapsed(),
         );
-        let mut v = json!({
-            "content": [{"type": "text", "text": result.text}],
-            "isError": result.is_error,
-        });
+        let block = match &result.binary {
+            Some(blob) => {
+                let namespace = self.service().map_or("", |s| s.namespace.as_str());
+                binary_block(namespace, &tool.name, blob)
+            }
+            None => json!({"type": "text", "text": result.text}),
+        };
+        let mut v = json!({"content": [block], "isError": result.is_error});
         if let Some(s) = result.structured {
             v["structuredContent"] = s;
         }
@@ -243,25 +281,25 @@ impl ServerHandler for Handler {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        self.do_list_resources().await
+        self.do_list_resources(&context).await
     }
 
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        self.do_list_templates().await
+        self.do_list_templates(&context).await
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        self.do_read(&request.uri)
+        self.do_read(&request.uri, &context)
             .await
             .map(ReadResourceResponse::from)
     }
@@ -269,9 +307,9 @@ impl ServerHandler for Handler {
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        self.do_list_prompts().await
+        self.do_list_prompts(&context).await
     }
 
     async fn get_prompt(
@@ -300,7 +338,26 @@ impl Handler {
 }
 
 impl Handler {
-    async fn do_list_resources(&self) -> Result<ListResourcesResult, McpError> {
+    /// A cacheable result: complete, with the block's caching hints for 2026-07-28 peers
+    /// (rmcp adds the defaults when the block sets none).
+    fn cacheable<T: serde::de::DeserializeOwned>(
+        &self,
+        mut v: Value,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<T, McpError> {
+        if let Some(hints) = self.service().and_then(|s| s.cache.as_ref())
+            && hints_wanted(context)
+        {
+            v["ttlMs"] = json!(hints.ttl_ms);
+            v["cacheScope"] = json!(hints.scope);
+        }
+        serde_json::from_value(completed(v)).map_err(internal)
+    }
+
+    async fn do_list_resources(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
         let entries: Vec<Value> = self
             .service()
             .map(|s| {
@@ -319,10 +376,13 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(completed(json!({ "resources": entries }))).map_err(internal)
+        self.cacheable(json!({ "resources": entries }), context)
     }
 
-    async fn do_list_templates(&self) -> Result<ListResourceTemplatesResult, McpError> {
+    async fn do_list_templates(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
         let templates: Vec<Value> = self
             .service()
             .map(|s| {
@@ -341,11 +401,14 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(completed(json!({ "resourceTemplates": templates })))
-            .map_err(internal)
+        self.cacheable(json!({ "resourceTemplates": templates }), context)
     }
 
-    async fn do_read(&self, uri: &str) -> Result<ReadResourceResult, McpError> {
+    async fn do_read(
+        &self,
+        uri: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResult, McpError> {
         let Some(service) = self.service() else {
             return Err(McpError::resource_not_found(
                 format!("unknown resource `{uri}`"),
@@ -353,10 +416,17 @@ impl Handler {
             ));
         };
         match self.runtime.read_resource(service, uri).await {
-            Ok(Some((mime, text))) => serde_json::from_value(completed(json!({
-                "contents": [{"uri": uri, "mimeType": mime, "text": text}]
-            })))
-            .map_err(internal),
+            Ok(Some(Contents::Text { mime_type, text })) => self.cacheable(
+                json!({"contents": [{"uri": uri, "mimeType": mime_type, "text": text}]}),
+                context,
+            ),
+            Ok(Some(Contents::Blob(blob))) => {
+                let data = base64::engine::general_purpose::STANDARD.encode(&blob.bytes);
+                self.cacheable(
+                    json!({"contents": [{"uri": uri, "mimeType": blob.media_type, "blob": data}]}),
+                    context,
+                )
+            }
             Ok(None) => Err(McpError::resource_not_found(
                 format!("unknown resource `{uri}`"),
                 Some(json!({"uri": uri})),
@@ -365,7 +435,10 @@ impl Handler {
         }
     }
 
-    async fn do_list_prompts(&self) -> Result<ListPromptsResult, McpError> {
+    async fn do_list_prompts(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
         let prompts: Vec<Value> = self
             .service()
             .map(|s| {
@@ -394,7 +467,7 @@ impl Handler {
                     .collect()
             })
             .unwrap_or_default();
-        serde_json::from_value(completed(json!({ "prompts": prompts }))).map_err(internal)
+        self.cacheable(json!({ "prompts": prompts }), context)
     }
 
     async fn do_get_prompt(

@@ -493,6 +493,13 @@ fn answer(
                     }),
                     bytes,
                 ),
+                OutcomeBody::Binary { media_type, bytes } => (
+                    Some(Cow::Owned(
+                        header_text(media_type)
+                            .unwrap_or_else(|| "application/octet-stream".to_owned()),
+                    )),
+                    bytes,
+                ),
                 OutcomeBody::Empty => (None, bytes::Bytes::new()),
             };
             let answered = Answered {

@@ -142,7 +142,7 @@ rules! {
     SCHEMA_CONSTRAINT = "schema-constraint", Warning, "A structure the official schema does not allow, though naftiko can run it (deviation).";
     UNSUPPORTED_VERSION = "unsupported-version", Warning, "The version is a neighbour of one naftiko reads: `naftiko` 1.0.0-alpha1/alpha3 are read as 1.0.0-alpha2, `ikanos` 1.0.0-alpha3/alpha4/beta1-beta4 as 1.0.0-beta5 (deviation).";
     VERSION_UNKNOWN = "version-unknown", Error, "The `naftiko`/`ikanos` version is not one naftiko reads; one error lists the supported versions and the rest of the file is not checked.";
-    UNSUPPORTED_FEATURE = "unsupported-feature", Error, "A construct of the specification that naftiko cannot run (an OpenZiti `tunnel`, MCP `binary` resources, imports of binds, exposes or aggregates); `run` refuses it too.";
+    UNSUPPORTED_FEATURE = "unsupported-feature", Error, "A construct of the specification that naftiko cannot run (an OpenZiti `tunnel`); `run` refuses it too.";
     DIALECT_PARAM_LOCATION = "dialect-param-location", Warning, "Community dialect: `in: form`/`formData` on a consumed input (deviation).";
     DIALECT_CONSUMED_INPUT_FIELDS = "dialect-consumed-input-fields", Warning, "Community dialect: `type`/`required`/`description` on a consumed input (deviation).";
     DIALECT_INTEGER_TYPE = "dialect-integer-type", Warning, "Community dialect: `type: integer` on an output parameter (deviation).";
@@ -161,6 +161,8 @@ rules! {
     TEMPLATE_SYNTAX = "template-syntax", Error, "A Mustache template cannot be parsed (only `{{name}}` variables are supported).";
     TEMPLATE_UNRESOLVED = "template-unresolved", Error, "A template variable refers to no bind, input or step.";
     BASE_URI_PLACEHOLDER = "base-uri-placeholder", Warning, "A consumed API's `baseUri` has a `{placeholder}` in its host: `naftiko run` needs `--base-uri NAMESPACE=URL`.";
+    BINARY_NOT_BINARY = "binary-not-binary", Error, "Binary content is declared (a REST response with `binary: true` or `responseBinary`, an MCP resource with `binary: true`) over a consumed operation that does not answer `outputRawFormat: binary`.";
+    BINARY_OUTPUTS_IGNORED = "binary-outputs-ignored", Warning, "Output parameters over binary content (`outputRawFormat: binary`), which has no fields: they are ignored and the bytes are served as they are.";
     FORMAT_UNSUPPORTED = "format-unsupported", Error, "Output parameters read an upstream answer in a format naftiko does not convert yet (`outputRawFormat`).";
     ENV_NOT_BOUND = "env-not-bound", Warning, "`{{env.X}}` where no bind declares `X`: the process environment is read at start (an error under `--strict`).";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";

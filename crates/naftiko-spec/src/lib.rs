@@ -16,6 +16,7 @@
 pub mod diag;
 pub mod model;
 pub mod read;
+pub mod size;
 pub mod span;
 pub mod suggest;
 pub mod yaml;

@@ -933,6 +933,32 @@ pub struct ExposedOperation {
     pub loc: Loc,
 }
 
+impl ExposedOperation {
+    /// The media type its response contract declares for raw bytes: `responseBinary`'s
+    /// `mediaType`, else the first `responses` content with `binary: true` (a 2xx status
+    /// before the others).
+    pub fn binary_media_type(&self) -> Option<&str> {
+        if let Some(b) = &self.response_binary {
+            return b.value.get("mediaType").and_then(serde_json::Value::as_str);
+        }
+        let responses = self.responses.as_ref()?.value.as_object()?;
+        let success = responses
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .find_map(|(_, r)| binary_content(r));
+        success.or_else(|| responses.values().find_map(binary_content))
+    }
+}
+
+/// The media type of a `responses` entry's content marked `binary: true`.
+fn binary_content(response: &serde_json::Value) -> Option<&str> {
+    let content = response.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(_, c)| c.get("binary") == Some(&serde_json::Value::Bool(true)))
+        .map(|(media, _)| media.as_str())
+}
+
 /// An MCP server adapter.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -77,7 +77,7 @@ fn decode(s: &str) -> String {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) content_type: &'static str,
-    pub(crate) body: String,
+    pub(crate) body: Bytes,
     pub(crate) delay: Duration,
     /// Extra response headers (e.g. `WWW-Authenticate`).
     pub(crate) headers: Vec<(&'static str, String)>,
@@ -93,17 +93,21 @@ impl Reply {
         Reply {
             status,
             content_type: "application/json",
-            body: body.to_string(),
+            body: Bytes::from(body.to_string()),
             delay: Duration::ZERO,
             headers: Vec::new(),
         }
     }
     /// A status with a body of any media type.
     pub(crate) fn raw(status: u16, content_type: &'static str, body: impl Into<String>) -> Reply {
+        Reply::bytes(status, content_type, body.into().into_bytes())
+    }
+    /// A status with a body of bytes (not necessarily text).
+    pub(crate) fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Reply {
         Reply {
             status,
             content_type,
-            body: body.into(),
+            body: Bytes::from(body),
             delay: Duration::ZERO,
             headers: Vec::new(),
         }

@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use naftiko_spec::model::{Capability, ExposesMcp, McpPrompt, McpResource, McpTool};
 
 use super::state::{Builder, DocBuild, DocOps, problem, text};
+use crate::binary::Exposure;
 use crate::catalog::{PromptArgument, PromptSpec, ResourceSource, ResourceSpec};
 use crate::invoke::InputStyle;
-use crate::services::{EXPOSED_MCP_NAMESPACE, McpListen, McpService, OperationInfo};
+use crate::services::{CacheHints, EXPOSED_MCP_NAMESPACE, McpListen, McpService, OperationInfo};
 use crate::tools::{ArgMapping, ToolSpec, input_schema, output_schema};
 
 /// Builds one MCP block.
@@ -35,15 +36,20 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, m: &ExposesMcp, ops: 
         McpListen::Stdio => None,
     };
     let Some(cap) = &d.doc.capability else { return };
+    let max_binary = crate::binary::limit(m.max_binary_size.as_ref());
+    let exposure = Exposure {
+        binary_limit: max_binary,
+        media_type: None,
+    };
     let tools: Vec<ToolSpec> = m
         .tools
         .iter()
-        .filter_map(|t| tool(b, d, cap, &namespace, t))
+        .filter_map(|t| tool(b, d, cap, (&namespace, &exposure), t))
         .collect();
     let resources = m
         .resources
         .iter()
-        .map(|r| resource(b, d, &namespace, r))
+        .map(|r| resource(b, d, (&namespace, &exposure), r))
         .collect();
     let prompts = m.prompts.iter().map(|p| prompt(b, d, p)).collect();
     ops.mcp
@@ -56,7 +62,23 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, m: &ExposesMcp, ops: 
         resources,
         prompts,
         guard,
+        max_binary,
+        cache: cache_hints(m),
     });
+}
+
+/// The block's `ttlMs` and `cacheScope`, when it sets either.
+fn cache_hints(m: &ExposesMcp) -> Option<CacheHints> {
+    if m.ttl_ms.is_none() && m.cache_scope.is_none() {
+        return None;
+    }
+    Some(CacheHints {
+        ttl_ms: m
+            .ttl_ms
+            .as_ref()
+            .map_or(0, |t| u64::try_from(t.value).unwrap_or(0)),
+        scope: text(&m.cache_scope).unwrap_or_else(|| "private".to_owned()),
+    })
 }
 
 /// One tool and its operation; `None` for a tool without a name.
@@ -64,17 +86,18 @@ fn tool(
     b: &mut Builder<'_>,
     d: &DocBuild<'_>,
     cap: &Capability,
-    namespace: &str,
+    (namespace, exposure): (&str, &Exposure),
     t: &McpTool,
 ) -> Option<ToolSpec> {
     let name = t.name.as_ref()?;
-    let built = d.build_invocable(
+    let mut built = d.build_invocable(
         t.input_parameters.iter(),
         InputStyle::Arguments,
         &t.invocation,
         &t.loc,
         &mut b.problems,
     );
+    built.exposure = Some(exposure.clone());
     let spec = ToolSpec {
         name: name.value.clone(),
         title: text(&t.label),
@@ -104,7 +127,7 @@ fn tool(
 fn resource(
     b: &mut Builder<'_>,
     d: &DocBuild<'_>,
-    namespace: &str,
+    (namespace, exposure): (&str, &Exposure),
     r: &McpResource,
 ) -> ResourceSpec {
     let source = match &r.location {
@@ -112,13 +135,14 @@ fn resource(
             ResourceSource::Directory(naftiko_validate::workspace::import_path(d.path, &l.value))
         }
         None => {
-            let built = d.build_invocable(
+            let mut built = d.build_invocable(
                 std::iter::empty(),
                 InputStyle::Arguments,
                 &r.invocation,
                 &r.loc,
                 &mut b.problems,
             );
+            built.exposure = Some(exposure.clone());
             let info = OperationInfo {
                 namespace: namespace.to_owned(),
                 name: text(&r.name).unwrap_or_default(),
@@ -230,6 +254,8 @@ pub(super) fn expose_rest_operations(b: &mut Builder<'_>) {
         resources: Vec::new(),
         prompts: Vec::new(),
         guard: None,
+        max_binary: None,
+        cache: None,
     });
 }
 

@@ -27,13 +27,17 @@ impl DocBuild<'_> {
                 .unwrap_or_default();
             for f in &agg.functions {
                 let Some(name) = &f.name else { continue };
-                let built = self.build_invocable(
+                let mut built = self.build_invocable(
                     f.input_parameters.iter(),
                     InputStyle::Arguments,
                     &f.invocation,
                     &f.loc,
                     problems,
                 );
+                built.media_type = f
+                    .output_media_type
+                    .as_ref()
+                    .map(|m| Arc::from(m.value.as_str()));
                 self.functions
                     .insert(format!("{ns}.{}", name.value), Arc::new(built));
             }
@@ -125,6 +129,8 @@ impl DocBuild<'_> {
             target,
             outputs,
             binds: self.binds_values.clone(),
+            exposure: None,
+            media_type: None,
         }
     }
 

@@ -39,13 +39,17 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
                 continue;
             };
             let inputs = resource.input_parameters.iter().chain(&op.input_parameters);
-            let built = d.build_invocable(
+            let mut built = d.build_invocable(
                 inputs,
                 InputStyle::Rest,
                 &op.invocation,
                 &op.loc,
                 &mut b.problems,
             );
+            built.exposure = Some(crate::binary::Exposure {
+                binary_limit: crate::binary::limit(rest.max_binary_size.as_ref()),
+                media_type: op.binary_media_type().map(std::sync::Arc::from),
+            });
             let name = text(&op.name).unwrap_or_else(|| format!("{method} {path}"));
             let segs = segments(&path);
             let description = text(&op.description)

@@ -784,7 +784,7 @@ fn local(cx: &mut Cx<'_>, o: &mut Obj<'_>, buffer: bool) {
 }
 
 /// beta5's binary and cache settings of an MCP block: `maxBinarySize`, `ttlMs`,
-/// `cacheScope` (read into the model; naftiko's MCP answers carry no caching hints).
+/// `cacheScope` (the caching hints of MCP 2026-07-28 results).
 #[allow(clippy::type_complexity)]
 fn read_mcp_cache(
     cx: &mut Cx<'_>,
@@ -813,25 +813,7 @@ fn read_resource_binary(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<Spanned<bool
     if !cx.beta5() {
         return None;
     }
-    let binary = o.boolean(cx, "binary");
-    if let Some(b) = &binary
-        && b.value
-    {
-        unsupported_binary(cx, b.loc.clone(), "an MCP resource with `binary: true`");
-    }
-    binary
-}
-
-/// Refuses binary content naftiko cannot serve yet (`validate` and `run` alike).
-fn unsupported_binary(cx: &mut Cx<'_>, loc: Loc, what: &str) {
-    cx.push(
-        Diagnostic::error(
-            rule::UNSUPPORTED_FEATURE,
-            loc,
-            format!("{what} is not supported: naftiko does not serve binary content yet"),
-        )
-        .with_hint("serve the content as text or JSON, or run this capability on an engine that serves binary content"),
-    );
+    o.boolean(cx, "binary")
 }
 
 /// beta5's `responses` and `responseBinary` on a REST operation (one or the other), kept
@@ -878,7 +860,6 @@ fn read_responses(
         }
         b.text(cx, "description");
         b.finish(cx);
-        unsupported_binary(cx, cx.loc(n, &p), "`responseBinary`");
         Some(Spanned::new(n.to_json(), cx.loc(n, &p)))
     });
     (responses, binary)
@@ -931,11 +912,7 @@ fn check_responses(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
                         ));
                     }
                     if let Some(mut m) = cx.obj(mv, &mp, "a response content") {
-                        if let Some(b) = m.boolean(cx, "binary")
-                            && b.value
-                        {
-                            unsupported_binary(cx, b.loc, "a binary response content");
-                        }
+                        m.boolean(cx, "binary");
                         if let Some((sn, sp)) = m.take("schema")
                             && !matches!(sn.kind, NodeKind::Map(_))
                         {

@@ -271,15 +271,7 @@ fn read_output_items(
 /// `maxBinarySize` (beta5): a size such as `5MiB` (`^\d+(\.\d+)?(B|KiB|MiB|GiB)$`).
 pub(super) fn read_binary_size(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<Text> {
     let size = o.text(cx, "maxBinarySize")?;
-    let ok = ["GiB", "MiB", "KiB", "B"]
-        .iter()
-        .find_map(|u| size.as_str().strip_suffix(u))
-        .is_some_and(|n| {
-            let (int, frac) = n.split_once('.').unwrap_or((n, "0"));
-            [int, frac]
-                .iter()
-                .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-        });
+    let ok = crate::size::binary_size(&size.value).is_some();
     if !ok {
         cx.push(
             Diagnostic::error(

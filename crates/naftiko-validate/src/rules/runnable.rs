@@ -4,12 +4,20 @@
 //!   is a `base-uri-placeholder` warning naming the `--base-uri` to pass (an empty one is
 //!   already a `pattern-mismatch`);
 //! - an operation whose outputs read the answer of a consumed operation in a format naftiko
-//!   does not convert (`outputRawFormat: yaml`, …) is a `format-unsupported` error.
+//!   does not convert (`outputRawFormat: yaml`, …) is a `format-unsupported` error;
+//! - a unit that declares binary content (a REST response contract with `binary: true` or
+//!   `responseBinary`, an MCP resource with `binary: true`) whose consumed operation does not
+//!   answer `outputRawFormat: binary` is a `binary-not-binary` error;
+//! - output parameters over binary content (which has no fields) are a
+//!   `binary-outputs-ignored` warning.
 
 use naftiko_spec::diag::{Diagnostic, rule};
-use naftiko_spec::model::{Consumes, ConsumesHttp, Document, OutputItems, OutputParameter};
+use naftiko_spec::model::{
+    ConsumedOperation, Consumes, ConsumesHttp, Document, OutputItems, OutputParameter, RawFormat,
+    Text,
+};
 
-use super::units::units;
+use super::units::{Unit, units};
 use crate::scope::Scope;
 
 /// Runs both checks on one document.
@@ -24,6 +32,7 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
         }
     }
     check_formats(doc, scope, diags);
+    check_binary(doc, scope, diags);
 }
 
 /// `baseUri` with a single-brace placeholder in its host. (`{{VAR}}` templates are binds;
@@ -80,16 +89,7 @@ fn check_formats(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
         let Some(call) = &unit.invocation.call else {
             continue;
         };
-        let Some((ns, name)) = call.value.split_once('.') else {
-            continue;
-        };
-        let Some(api) = scope.api(ns) else { continue };
-        let Some(op) = api
-            .resources
-            .iter()
-            .flat_map(|r| &r.operations)
-            .find(|o| o.name.as_ref().is_some_and(|n| n.value == name))
-        else {
+        let Some(op) = consumed_op(scope, call) else {
             continue;
         };
         let Some(format) = &op.output_raw_format else {
@@ -121,6 +121,85 @@ fn check_formats(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
             )
             .with_hint("remove the output parameters to pass the body through unchanged"),
         );
+    }
+}
+
+/// The consumed operation a `call` (`namespace.operation`) names.
+fn consumed_op<'s>(scope: &'s Scope, call: &Text) -> Option<&'s ConsumedOperation> {
+    let (ns, name) = call.value.split_once('.')?;
+    scope
+        .api(ns)?
+        .resources
+        .iter()
+        .flat_map(|r| &r.operations)
+        .find(|o| o.name.as_ref().is_some_and(|n| n.value == name))
+}
+
+/// The consumed operation a unit ends in: its `call`, or the `call` of the aggregate
+/// function its `ref` names; with the `call` that names it.
+fn terminal_op<'s>(
+    doc: &'s Document,
+    scope: &'s Scope,
+    unit: &Unit<'s>,
+) -> Option<(&'s Text, &'s ConsumedOperation)> {
+    let call = match (&unit.invocation.call, &unit.invocation.reference) {
+        (Some(call), _) => call,
+        (None, Some(r)) => {
+            let (ns, name) = r.value.split_once('.')?;
+            let function = doc
+                .capability
+                .iter()
+                .flat_map(|c| &c.aggregates)
+                .filter(|a| a.namespace.as_ref().is_some_and(|n| n.value == ns))
+                .flat_map(|a| &a.functions)
+                .find(|f| f.name.as_ref().is_some_and(|n| n.value == name))?;
+            function.invocation.call.as_ref()?
+        }
+        (None, None) => return None,
+    };
+    Some((call, consumed_op(scope, call)?))
+}
+
+/// Binary content declared over an operation that does not answer it, and outputs over
+/// binary content.
+fn check_binary(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
+    for unit in units(doc) {
+        let Some((call, op)) = terminal_op(doc, scope, &unit) else {
+            continue;
+        };
+        let binary = op
+            .output_raw_format
+            .as_ref()
+            .is_some_and(|f| f.value == RawFormat::Binary);
+        if let Some(declared) = unit.binary
+            && !binary
+        {
+            diags.push(
+                Diagnostic::error(
+                    rule::BINARY_NOT_BINARY,
+                    declared.clone(),
+                    format!(
+                        "binary content is declared here, but `{}` does not answer `outputRawFormat: binary`",
+                        call.value
+                    ),
+                )
+                .with_hint("add `outputRawFormat: binary` to the consumed operation, or declare a text or JSON response"),
+            );
+        }
+        let own = &unit.invocation.output_parameters;
+        if binary && unit.invocation.call.is_some() && own.iter().any(reads_document) {
+            diags.push(
+                Diagnostic::warning(
+                    rule::BINARY_OUTPUTS_IGNORED,
+                    own.first().map_or(unit.loc, |o| &o.loc).clone(),
+                    format!(
+                        "`{}` answers binary content, which has no fields: these output parameters are ignored and the bytes are served as they are",
+                        call.value
+                    ),
+                )
+                .with_hint("remove the output parameters"),
+            );
+        }
     }
 }
 

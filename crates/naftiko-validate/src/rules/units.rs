@@ -36,6 +36,9 @@ pub struct Unit<'a> {
     pub path: Option<&'a Text>,
     /// REST: the method.
     pub method: Option<Method>,
+    /// Where it declares that it answers bytes (beta5: a REST response contract with binary
+    /// content, an MCP resource with `binary: true`).
+    pub binary: Option<&'a Loc>,
     /// Where it is.
     pub loc: &'a Loc,
 }
@@ -60,6 +63,12 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
                             resource_inputs: &res.input_parameters,
                             path: res.path.as_ref(),
                             method: Some(op.method.as_ref().map_or(Method::Get, |m| m.value)),
+                            binary: op.binary_media_type().and_then(|_| {
+                                op.response_binary
+                                    .as_ref()
+                                    .or(op.responses.as_ref())
+                                    .map(|r| &r.loc)
+                            }),
                             loc: &op.loc,
                         });
                     }
@@ -76,6 +85,7 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
                         resource_inputs: &[],
                         path: None,
                         method: None,
+                        binary: None,
                         loc: &t.loc,
                     });
                 }
@@ -89,6 +99,7 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
                         resource_inputs: &[],
                         path: r.uri.as_ref(),
                         method: None,
+                        binary: r.binary.as_ref().filter(|b| b.value).map(|b| &b.loc),
                         loc: &r.loc,
                     });
                 }
@@ -107,6 +118,7 @@ pub fn units(doc: &Document) -> Vec<Unit<'_>> {
                 resource_inputs: &[],
                 path: None,
                 method: None,
+                binary: None,
                 loc: &f.loc,
             });
         }
