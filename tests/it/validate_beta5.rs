@@ -44,6 +44,10 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "an OpenZiti `tunnel`: schema-valid, but naftiko cannot reach the API through it (unsupported-feature)",
     ),
     ("tunnel.yaml", "an OpenZiti `tunnel` (unsupported-feature)"),
+    (
+        "binary-mistakes.yaml",
+        "binary content declared over a JSON operation: schema-valid, a semantic error (binary-not-binary)",
+    ),
 ];
 
 fn beta5_dir() -> PathBuf {
@@ -51,7 +55,7 @@ fn beta5_dir() -> PathBuf {
 }
 
 /// Is `file` a beta5 document (a secrets file in `tutorial/shared` is not)?
-fn is_capability(file: &Path) -> bool {
+pub(crate) fn is_capability(file: &Path) -> bool {
     std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.starts_with("ikanos:")))
 }
 
@@ -64,7 +68,8 @@ fn strict_validation_agrees_with_the_beta5_schema() {
     common::yaml_files(&beta5_dir().join("tutorial"), &mut files);
     common::yaml_files(&beta5_dir().join("examples"), &mut files);
     let reference = files.len();
-    common::yaml_files(&common::root().join("tests/fixtures/beta5"), &mut files);
+    // Every beta5 fixture, wherever it is (run fixtures too).
+    common::yaml_files(&common::root().join("tests/fixtures"), &mut files);
     files.retain(|f| is_capability(f));
     assert!(reference > 11, "the tutorial and examples were not found");
     let (mut both_ok, mut both_reject, mut listed) = (0, 0, 0);
