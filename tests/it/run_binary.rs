@@ -67,6 +67,17 @@ fn listener(n: &Naftiko, namespace: &str) -> String {
     format!("http://{addr}")
 }
 
+/// naftiko on `up` and the URL of its MCP endpoint; `None` (the test skipped) without the MCP
+/// tools.
+fn mcp(up: &Upstream) -> Option<(Naftiko, String)> {
+    if !common::mcp_tools_installed() {
+        return None;
+    }
+    let n = start(up);
+    let url = format!("{}/mcp", listener(&n, "photos-mcp"));
+    Some((n, url))
+}
+
 #[test]
 fn rest_serves_the_bytes_with_the_declared_media_type() {
     let up = library();
@@ -120,12 +131,8 @@ fn rest_refuses_answers_beyond_max_binary_size() {
 
 #[test]
 fn mcp_answers_bytes_as_image_audio_and_blob_contents() {
-    if !common::mcp_tools_installed() {
-        return;
-    }
     let up = library();
-    let n = start(&up);
-    let url = format!("{}/mcp", listener(&n, "photos-mcp"));
+    let Some((_n, url)) = mcp(&up) else { return };
     let commands = json!([
         {"op": "call_tool", "name": "get-photo", "arguments": {"id": "p1"}},
         {"op": "call_tool", "name": "get-recording", "arguments": {"id": "r1"}},
@@ -183,12 +190,8 @@ fn mcp_answers_bytes_as_image_audio_and_blob_contents() {
 
 #[test]
 fn mcp_2025_clients_get_the_same_bytes_without_caching_hints() {
-    if !common::mcp_tools_installed() {
-        return;
-    }
     let up = library();
-    let n = start(&up);
-    let url = format!("{}/mcp", listener(&n, "photos-mcp"));
+    let Some((_n, url)) = mcp(&up) else { return };
     let commands = json!([
         {"op": "call_tool", "name": "get-document", "arguments": {"id": "missing"}},
         {"op": "read_resource", "uri": "photos://library/p1/bytes"},
@@ -203,13 +206,9 @@ fn mcp_2025_clients_get_the_same_bytes_without_caching_hints() {
 
 #[test]
 fn a_binary_document_tool_is_an_embedded_blob_resource() {
-    if !common::mcp_tools_installed() {
-        return;
-    }
     // The document is within the MCP limit when the upstream sends 1500 bytes.
     let up = Upstream::start(|_| Reply::bytes(200, "application/octet-stream", bytes(1500)));
-    let n = start(&up);
-    let url = format!("{}/mcp", listener(&n, "photos-mcp"));
+    let Some((_n, url)) = mcp(&up) else { return };
     let commands = json!([{"op": "call_tool", "name": "get-document", "arguments": {"id": "d1"}}]);
     let run = over_http(Kind::Sdk, &url, &commands);
     let block = &run.results()[0]["content"][0];
