@@ -1153,7 +1153,13 @@ fn a_mock_operation_answers_its_static_outputs_without_any_upstream() {
     let body: Value = r.json().unwrap();
     assert_eq!(
         body,
-        json!({"greeting": "Hello Ada", "status": "ok", "version": 3})
+        json!({
+            "greeting": "Hello Ada",
+            "status": "ok",
+            "version": 3,
+            // Object and array mocks without a path answer their properties.
+            "vessel": {"imo": "IMO-1", "crew": [{"role": "captain"}]}
+        })
     );
     assert!(up.seen().is_empty());
 }

@@ -245,7 +245,8 @@ impl Output {
         };
         match self.ty {
             Some(OutputType::Object) if !self.properties.is_empty() => {
-                if selected.is_null() {
+                // A mock object (static properties) has its values with no document.
+                if selected.is_null() && !self.is_static() {
                     return Ok(Value::Null);
                 }
                 let mut out = Map::new();
@@ -253,6 +254,18 @@ impl Output {
                     out.insert(k.clone(), p.shape(&selected, cx, &format!("{label}.{k}"))?);
                 }
                 Ok(Value::Object(out))
+            }
+            // A mock array (static items, no path) is a list of one item, as the reference
+            // engine builds it.
+            Some(OutputType::Array) if selected.is_null() && self.is_static() => {
+                match self.items.as_deref() {
+                    Some(items) => Ok(Value::Array(vec![items.shape(
+                        &Value::Null,
+                        cx,
+                        &format!("{label}[0]"),
+                    )?])),
+                    None => Ok(Value::Array(Vec::new())),
+                }
             }
             Some(OutputType::Array) if self.items.is_some() => {
                 // One element where a list is expected is a list of one: XML cannot tell a
