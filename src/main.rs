@@ -3,7 +3,8 @@
 //! Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under
 //! `--deny-warnings`), 2 usage error or unusable path, 3 (`run`) a port could not be
 //! bound or another runtime failure, 4 (`run`) stopped with requests cut off when
-//! `--shutdown-grace` ran out.
+//! `--shutdown-grace` ran out. `health`, `status` and `metrics` (src/probe.rs) exit 1 when
+//! the control port answers anything but 200 and 3 when it cannot be reached.
 
 /// mimalloc instead of the system allocator: allocation was a quarter of the instructions
 /// of a proxied request with glibc's malloc (docs/performance.md).
@@ -14,6 +15,7 @@ mod exit;
 mod logs;
 mod migrate;
 mod overrides;
+mod probe;
 mod run;
 
 use std::io::{IsTerminal, Write};
@@ -37,7 +39,9 @@ Environment: NAFTIKO_LOG sets log verbosity (a `tracing` filter, default `info`)
 --help` lists every variable.
 Exit codes: 0 success (warnings allowed), 1 errors found (or warnings under --deny-warnings),
 2 usage error or unusable path, 3 (run) a port could not be bound or another runtime failure,
-4 (run) stopped with in-flight requests cut off when --shutdown-grace ran out."
+(health, status, metrics) the control port could not be reached, 4 (run) stopped with
+in-flight requests cut off when --shutdown-grace ran out; health, status and metrics exit 1
+when the control port answers anything but 200."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -57,6 +61,13 @@ enum Command {
     Rules,
     /// Rewrite a 1.0.0-alpha2 capability file as Ikanos 1.0.0-beta5 (stdout, or --output).
     Migrate(migrate::MigrateArgs),
+    /// Ask a running naftiko's control port whether it is alive (or, with --ready, ready):
+    /// exit 0 when UP, 1 when not, 3 when unreachable. For container health checks.
+    Health(probe::HealthArgs),
+    /// Print a running naftiko's `/status` (capabilities, listeners, uptime) as JSON.
+    Status(probe::ControlArgs),
+    /// Print a running naftiko's `/metrics` (Prometheus text).
+    Metrics(probe::ControlArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,6 +123,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => ExitCode::from(validate(&args)),
         Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
+        Command::Health(args) => ExitCode::from(probe::health(&args)),
+        Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
+        Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
         Command::Run(args) => {
             let code = run::run(&args);
             logs::flush();

@@ -162,7 +162,7 @@ enum LogFormat {
 }
 
 /// `500ms`, `5s`, `2m`, or plain seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (number, unit) = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -256,3 +256,38 @@ fn a_control_exposes_block_serves_the_same_endpoints_beside_mcp_and_skills() {
     let (code, _) = n.stop();
     assert_eq!(code, 0);
 }
+
+/// `naftiko health|status|metrics`: the control port's clients, with the exit codes scripts
+/// and container health checks rely on.
+#[test]
+fn the_control_clients_report_health_status_and_metrics_with_exit_codes() {
+    let up = Upstream::start(|_| Reply::json(json!({"access_token": "t", "expires_in": 60})));
+    let (_n, rest, _mcp, control) = start(&up);
+    let control = control.to_string();
+    let live = common::naftiko(&["health", "--control", &control]);
+    assert_eq!(live.code(), 0, "{live}");
+    assert!(live.stdout.contains("\"UP\""), "{live}");
+    let ready = common::naftiko(&["health", "--ready", "--control", &control]);
+    assert_eq!(ready.code(), 0, "{ready}");
+    assert!(ready.stdout.contains("listeners"), "{ready}");
+    let status = common::naftiko(&["status", "--control", &control]);
+    assert_eq!(status.code(), 0, "{status}");
+    let doc: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(doc["uptimeSeconds"].is_number(), "{status}");
+    let metrics = common::naftiko(&["metrics", "--control", &control]);
+    assert_eq!(metrics.code(), 0, "{metrics}");
+    assert!(metrics.stdout.contains("# TYPE"), "{metrics}");
+    // A port that answers, but not as a healthy control port: exit 1.
+    let not_control = common::naftiko(&["health", "--control", &rest.to_string()]);
+    assert_eq!(not_control.code(), 1, "{not_control}");
+    // Nothing listening: exit 3, naming the address.
+    let dead = common::serve::dead_address();
+    let dead = dead.trim_start_matches("http://");
+    let gone = common::naftiko(&["health", "--control", dead, "--timeout", "2s"]);
+    assert_eq!(gone.code(), 3, "{gone}");
+    assert!(gone.stderr.contains(dead), "{gone}");
+    // A bad address is a usage error naming the flag.
+    let bad = common::naftiko(&["health", "--control", "nowhere"]);
+    assert_eq!(bad.code(), 2, "{bad}");
+    assert!(bad.stderr.contains("--control"), "{bad}");
+}
