@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod create;
 mod exit;
 mod logs;
 mod migrate;
@@ -68,6 +69,9 @@ enum Command {
     Status(probe::ControlArgs),
     /// Print a running naftiko's `/metrics` (Prometheus text).
     Metrics(probe::ControlArgs),
+    /// Write a new capability file from flags (`naftiko create capability --help`).
+    #[command(subcommand)]
+    Create(create::CreateCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => ExitCode::from(validate(&args)),
         Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
         Command::Health(args) => ExitCode::from(probe::health(&args)),
+        Command::Create(command) => ExitCode::from(create::create(&command)),
         Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
         Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
         Command::Run(args) => {

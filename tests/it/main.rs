@@ -19,6 +19,7 @@ mod common;
 
 mod build_layout;
 mod corpus;
+mod create_capability;
 mod differential;
 mod migrate_corpus;
 mod module_imports;

@@ -1,4 +1,6 @@
-//! `naftiko migrate`: a `naftiko: 1.0.0-alpha2` document rewritten as `ikanos: 1.0.0-beta5`.
+//! Capability documents written rather than read: `naftiko migrate` (a
+//! `naftiko: 1.0.0-alpha2` document rewritten as `ikanos: 1.0.0-beta5`, this module) and
+//! `naftiko create capability` ([`create`]).
 //!
 //! A tree rewrite of the YAML, not of naftiko's model, so that what the model does not keep
 //! (unknown keys, key order) survives. The rules follow the two official schemas:
@@ -17,6 +19,7 @@
 //! What cannot be carried over (comments, an unnamed or twice-named item of a list that
 //! becomes a map) is listed in [`Migrated::notes`], with the item's place.
 
+pub mod create;
 mod emit;
 mod rules;
 

@@ -1,0 +1,95 @@
+//! `naftiko create capability`: writes a minimal capability (one consumed operation, served
+//! as a REST operation and an MCP tool) from flags, to stdout or `--output`
+//! (`naftiko_migrate::create`).
+
+use std::path::PathBuf;
+
+use naftiko_migrate::create::{NewCapability, capability, default_name};
+
+use crate::exit::{EXIT_OK, EXIT_USAGE};
+
+/// `naftiko create …`.
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum CreateCommand {
+    /// A minimal, valid capability: one consumed operation, served over REST and MCP.
+    Capability(CapabilityArgs),
+}
+
+/// `naftiko create capability` flags.
+#[derive(clap::Args, Debug)]
+pub(crate) struct CapabilityArgs {
+    /// The consumed API's namespace (lowercase letters, digits, `-`); the exposes blocks
+    /// are NAMESPACE-rest (port 8080) and NAMESPACE-mcp (port 3000).
+    #[arg(long)]
+    namespace: String,
+    /// The upstream's base URI, e.g. `https://api.example.com/v1`.
+    #[arg(long, value_name = "URL")]
+    base_uri: String,
+    /// The operation's HTTP method.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// The operation's path below the base URI; `{name}` marks a path variable.
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// The operation's name (default: from the method and path, e.g. `get-items`).
+    #[arg(long)]
+    name: Option<String>,
+    /// Which specification to write.
+    #[arg(long, value_enum, default_value_t = crate::VersionArg::Alpha2)]
+    version: crate::VersionArg,
+    /// Write the capability here instead of stdout (an existing file is kept unless
+    /// --force).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Overwrite --output when it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Runs `naftiko create`; the exit status (2 for a bad flag or an unwritable output).
+pub(crate) fn create(command: &CreateCommand) -> u8 {
+    let CreateCommand::Capability(args) = command;
+    let method = args.method.to_ascii_uppercase();
+    let new = NewCapability {
+        namespace: args.namespace.clone(),
+        base_uri: args.base_uri.clone(),
+        operation: args
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name(&method, &args.path)),
+        method,
+        path: args.path.clone(),
+        beta5: args.version == crate::VersionArg::Beta5,
+    };
+    let yaml = match capability(&new) {
+        Ok(y) => y,
+        Err(e) => {
+            eprintln!("naftiko: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(path) = &args.output else {
+        print!("{yaml}");
+        return EXIT_OK;
+    };
+    if path.exists() && !args.force {
+        eprintln!(
+            "naftiko: --output {} exists; pass --force to overwrite it",
+            path.display()
+        );
+        return EXIT_USAGE;
+    }
+    match std::fs::write(path, yaml) {
+        Ok(()) => {
+            eprintln!(
+                "wrote {}; check it with `naftiko validate {0}` and serve it with `naftiko run {0}`",
+                path.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("naftiko: cannot write {}: {e}", path.display());
+            EXIT_USAGE
+        }
+    }
+}
