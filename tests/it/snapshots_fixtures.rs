@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use common::{Run, naftiko};
+use common::{expected, naftiko, reported};
 
 /// The `*.yaml` files of `tests/fixtures/<kind>`, sorted, as paths relative to the root.
 fn fixtures(kind: &str) -> Vec<String> {
@@ -47,30 +47,6 @@ fn snapshot_name(path: &str) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     format!("{kind}__{stem}")
-}
-
-/// `FILE:LINE:COL: severity[rule]` of every diagnostic header in the output.
-fn reported(run: &Run) -> BTreeSet<String> {
-    run.diagnostic_lines()
-        .iter()
-        .filter_map(|l| l.split_once("]: ").map(|(head, _)| format!("{head}]")))
-        .collect()
-}
-
-/// The `# expect: LINE:COL severity[rule]` lines of a fixture, as `FILE:LINE:COL: severity[rule]`.
-fn expected(path: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(common::root().join(path))
-        .unwrap_or_else(|e| panic!("read {path}: {e}"));
-    text.lines()
-        .filter_map(|l| l.strip_prefix("# expect: "))
-        .map(|e| {
-            let (at, what) = e
-                .trim()
-                .split_once(' ')
-                .unwrap_or_else(|| panic!("{path}: malformed expectation `{e}`"));
-            format!("{path}:{at}: {what}")
-        })
-        .collect()
 }
 
 /// Compares `output` with its snapshot without stopping at the first mismatch; returns

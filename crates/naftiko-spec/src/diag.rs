@@ -154,7 +154,13 @@ rules! {
     DIALECT_OAUTH2_CLIENT = "dialect-oauth2-client", Warning, "naftiko extension: OAuth 2.0 client-credentials fields (`clientId`, `clientSecret`, `tokenUrl`, `flow`) on a consumed API's `oauth2` authentication (deviation).";
     DIALECT_METHOD = "dialect-method", Warning, "Community dialect: `HEAD` or `OPTIONS` as an operation's method (deviation).";
     DIALECT_EXPOSED_INPUT_REQUIRED = "dialect-exposed-input-required", Warning, "Community dialect: `required` on an exposed REST input (deviation).";
-    IMPORT_NOT_FOUND = "import-not-found", Error, "An imported consumes file or namespace cannot be found.";
+    IMPORT_NOT_FOUND = "import-not-found", Error, "An import cannot be resolved: its file is missing or unreadable, or declares no entry of that namespace in that section (or only imports it itself).";
+    IMPORT_CYCLE = "import-cycle", Error, "An import leads back to the importing file (`from` names the file itself, or the entry is imported back from it).";
+    IKANOS_IMPORT_FROM_REQUIRED = "ikanos-import-from-required", Error, "An import entry with `from` has an `import` (the namespace to take).";
+    IKANOS_IMPORT_IMPORT_REQUIRED = "ikanos-import-import-required", Error, "An import entry with `import` has a `from` (the file to take it from).";
+    IKANOS_IMPORT_UNIQUE_ALIAS = "ikanos-import-unique-alias", Error, "The imports of one section take distinct local names (`as`, else `import`).";
+    IKANOS_IMPORT_FROM_NOT_SELF = "ikanos-import-from-not-self", Error, "An import's `from` is not `.` (naftiko cannot resolve it, so an error; the reference ruleset only warns).";
+    IKANOS_STANDALONE_NO_IMPORTS = "ikanos-standalone-no-imports", Error, "A shared file (no `capability`) holds no import entries: imports go in capability documents.";
     UNRESOLVED_REFERENCE = "unresolved-reference", Error, "A `call`, `ref`, `forward` or step reference names nothing that exists.";
     WITH_UNKNOWN_PARAMETER = "with-unknown-parameter", Warning, "A `with` key is not an input of the called operation.";
     PATH_VARIABLE_UNBOUND = "path-variable-unbound", Warning, "A consumed path variable has no value: no matching input, `with` key or exposed path variable.";

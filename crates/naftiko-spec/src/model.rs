@@ -241,7 +241,7 @@ impl Consumes {
     pub fn namespace(&self) -> Option<&Text> {
         match self {
             Consumes::Http(h) => h.namespace.as_ref(),
-            Consumes::Import(i) => i.alias.as_ref().or(i.import.as_ref()),
+            Consumes::Import(i) => i.local_name(),
         }
     }
     /// Where it is.
@@ -302,6 +302,7 @@ pub struct ImportedConsumes {
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum ImportSection {
+    Consumes,
     Binds,
     Exposes,
     Aggregates,
@@ -311,24 +312,98 @@ impl ImportSection {
     /// The section's key.
     pub fn key(self) -> &'static str {
         match self {
+            ImportSection::Consumes => "consumes",
             ImportSection::Binds => "binds",
             ImportSection::Exposes => "exposes",
             ImportSection::Aggregates => "aggregates",
         }
     }
+    /// What one entry of the section is, for messages (`an exposes block`).
+    pub fn entry_name(self) -> &'static str {
+        match self {
+            ImportSection::Consumes => "consumed API",
+            ImportSection::Binds => "bind",
+            ImportSection::Exposes => "exposes block",
+            ImportSection::Aggregates => "aggregate",
+        }
+    }
 }
 
 /// A beta5 import of a bind, an exposes block or an aggregate declared in another file
-/// (`{from, import, as}`); consumed APIs are imported as [`ImportedConsumes`].
+/// (`{from, import, as}`); consumed APIs are imported as [`ImportedConsumes`]. Validation
+/// resolves it and puts a copy of the imported entry (named by `as` when given) in its
+/// place, so that the rest of naftiko sees it as if it were written inline.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportEntry {
     /// The section the entry is in.
     #[serde(skip)]
-    pub section: Option<ImportSection>,
+    pub section: ImportSection,
+    /// True when the section is under `capability` (false: at the document's root).
+    #[serde(skip)]
+    pub in_capability: bool,
+    /// How many inline entries of its section come before it: where the imported entry
+    /// goes once resolved.
+    #[serde(skip)]
+    pub position: usize,
     /// The imported entry's fields.
     #[serde(flatten)]
     pub entry: ImportedConsumes,
+}
+
+/// One import entry of a document, whatever its section (see [`Document::import_entries`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRef<'a> {
+    /// The section the entry is in.
+    pub section: ImportSection,
+    /// True when the section is under `capability`.
+    pub in_capability: bool,
+    /// How many inline entries of its section come before it (0 for consumed APIs, which
+    /// are not copied into the importer).
+    pub position: usize,
+    /// The entry's fields.
+    pub entry: &'a ImportedConsumes,
+}
+
+impl Document {
+    /// Every import entry of the document, section by section, in document order:
+    /// imported consumed APIs (root, then `capability`), then the imports of binds,
+    /// exposes blocks and aggregates.
+    pub fn import_entries(&self) -> Vec<ImportRef<'_>> {
+        let mut out = consumes_imports(&self.consumes, false);
+        if let Some(cap) = &self.capability {
+            out.extend(consumes_imports(&cap.consumes, true));
+        }
+        out.extend(self.imports.iter().map(|i| ImportRef {
+            section: i.section,
+            in_capability: i.in_capability,
+            position: i.position,
+            entry: &i.entry,
+        }));
+        out
+    }
+}
+
+/// The consumed APIs of `list` that are imported.
+fn consumes_imports(list: &[Consumes], in_capability: bool) -> Vec<ImportRef<'_>> {
+    list.iter()
+        .filter_map(|c| match c {
+            Consumes::Import(i) => Some(ImportRef {
+                section: ImportSection::Consumes,
+                in_capability,
+                position: 0,
+                entry: i,
+            }),
+            Consumes::Http(_) => None,
+        })
+        .collect()
+}
+
+impl ImportedConsumes {
+    /// The name the imported entry takes here: `as`, else `import`.
+    pub fn local_name(&self) -> Option<&Text> {
+        self.alias.as_ref().or(self.import.as_ref())
+    }
 }
 
 /// A consumed resource: a path and its operations.
@@ -779,6 +854,16 @@ impl Exposes {
             Exposes::Mcp(e) => e.namespace.as_ref(),
             Exposes::Skill(e) => e.namespace.as_ref(),
             Exposes::Control(_) => None,
+        }
+    }
+    /// Renames the block (how an import's `as` applies); control blocks have no namespace
+    /// and are left as they are.
+    pub fn rename(&mut self, namespace: Text) {
+        match self {
+            Exposes::Rest(e) => e.namespace = Some(namespace),
+            Exposes::Mcp(e) => e.namespace = Some(namespace),
+            Exposes::Skill(e) => e.namespace = Some(namespace),
+            Exposes::Control(_) => {}
         }
     }
     /// Listening address, if given.

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use naftiko_spec::diag::{Diagnostic, Severity, rule};
-use naftiko_spec::model::{Consumes, ConsumesHttp, Document, ImportedConsumes};
 use naftiko_spec::{LoadedDocument, load_file};
 
+pub use crate::imports::import_path;
+use crate::imports::{self, Imports};
 use crate::parallel::par_map;
 use crate::rules;
 use crate::rules::together::Listens;
@@ -151,27 +152,35 @@ fn validate_loaded_at(
     listens: &Listens,
     mut v: Validation,
 ) -> Validation {
-    let mut imports = Imports::default();
-    for (i, f) in files.iter().enumerate() {
-        imports.known.insert(canonical(&f.path), Known::File(i));
-    }
+    let mut imports = Imports::new(&files);
     let mut diagnostics: Vec<Diagnostic> =
         Vec::with_capacity(files.iter().map(|f| f.diagnostics.len()).sum());
-    let mut extra: Vec<LoadedDocument> = Vec::new();
     let mut scopes = Vec::new();
+    let mut placements = Vec::new();
     for f in &mut files {
         diagnostics.append(&mut f.diagnostics);
     }
     for f in &files {
-        let scope = match &f.document {
-            Some(doc) => imports.resolve(&files, &f.path, doc, &mut diagnostics, &mut extra),
-            None => Scope::default(),
+        let (scope, placed) = match &f.document {
+            Some(doc) => imports.resolve(&files, &f.path, doc, &mut diagnostics),
+            None => Default::default(),
         };
         scopes.push(scope);
+        placements.push(placed);
     }
+    // Only once every import is resolved: an entry copied into one file is not one another
+    // file could import from it (imports are not transitive).
+    for (f, placed) in files.iter_mut().zip(placements) {
+        if let Some(doc) = &mut f.document {
+            imports::materialize(doc, placed);
+        }
+    }
+    let mut extra = imports.extra;
     diagnostics.extend(check_documents(&files, &scopes));
     rules::check_together(&files, listens, &mut diagnostics);
-    for e in &mut extra {
+    // A file imported but not a capability or shared file (no `ikanos`/`naftiko` key) is
+    // reported once, at the import entry that names it.
+    for e in extra.iter_mut().filter(|e| e.has_naftiko_key()) {
         diagnostics.append(&mut e.diagnostics);
     }
     drop_misspelling_cascades(&mut diagnostics);
@@ -189,7 +198,8 @@ fn validate_loaded_at(
 
 /// One mistake, one diagnostic: a key misspelt where a required one was expected
 /// (`capabilty`) is an `unknown-key` error saying "did you mean `capability`?", so the
-/// `required-field` error of the same mapping about that key goes.
+/// `required-field` error of the same mapping about that key goes (and the beta5
+/// `ikanos-import-*-required` errors, which stand for it in import entries).
 fn drop_misspelling_cascades(diagnostics: &mut Vec<Diagnostic>) {
     let meant: Vec<(Arc<Path>, String, String)> = diagnostics
         .iter()
@@ -209,8 +219,13 @@ fn drop_misspelling_cascades(diagnostics: &mut Vec<Diagnostic>) {
     if meant.is_empty() {
         return;
     }
+    let required = [
+        rule::REQUIRED_FIELD,
+        rule::IKANOS_IMPORT_FROM_REQUIRED,
+        rule::IKANOS_IMPORT_IMPORT_REQUIRED,
+    ];
     diagnostics.retain(|d| {
-        d.rule != rule::REQUIRED_FIELD
+        !required.contains(&d.rule)
             || !meant.iter().any(|(file, parent, key)| {
                 *file == d.loc.file
                     && d.loc.pointer.to_string() == *parent
@@ -279,156 +294,4 @@ fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 /// parsing YAML is most of `naftiko validate`'s time on a directory).
 fn load_all(paths: &[PathBuf]) -> Vec<LoadedDocument> {
     par_map(paths, 8, |p| load_file(p))
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Resolves `location`/`import`/`as` entries, loading each source file once.
-#[derive(Default)]
-struct Imports {
-    /// Canonical path → where the loaded file is kept.
-    known: HashMap<PathBuf, Known>,
-}
-
-/// Where a file that imports may name is kept: one of the files being checked, or one
-/// loaded only because something imports it.
-#[derive(Clone, Copy)]
-enum Known {
-    File(usize),
-    Extra(usize),
-}
-
-/// Where an import's `location` points, relative to the importing file.
-pub fn import_path(importer: &Path, location: &str) -> PathBuf {
-    let base = importer.parent().unwrap_or(Path::new("."));
-    let stripped = location.strip_prefix("file://").unwrap_or(location);
-    if location.starts_with("file:///") && !location.starts_with("file:///./") {
-        PathBuf::from(stripped)
-    } else {
-        base.join(stripped.trim_start_matches("/./").trim_start_matches("./"))
-    }
-}
-
-impl Imports {
-    fn resolve(
-        &mut self,
-        files: &[LoadedDocument],
-        path: &Path,
-        doc: &Document,
-        diags: &mut Vec<Diagnostic>,
-        extra: &mut Vec<LoadedDocument>,
-    ) -> Scope {
-        let mut scope = Scope::default();
-        let all = doc
-            .consumes
-            .iter()
-            .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()));
-        for c in all {
-            match c {
-                Consumes::Http(h) => {
-                    if let Some(ns) = &h.namespace {
-                        scope.consumes.push((ns.value.clone(), h.clone()));
-                    }
-                }
-                Consumes::Import(i) => {
-                    if let Some(api) = self.import(files, path, i, diags, extra) {
-                        let name = i
-                            .alias
-                            .as_ref()
-                            .or(i.import.as_ref())
-                            .map(|t| t.value.clone())
-                            .unwrap_or_default();
-                        scope.consumes.push((name, api));
-                    }
-                }
-            }
-        }
-        scope
-    }
-
-    fn import(
-        &mut self,
-        files: &[LoadedDocument],
-        importer: &Path,
-        i: &ImportedConsumes,
-        diags: &mut Vec<Diagnostic>,
-        extra: &mut Vec<LoadedDocument>,
-    ) -> Option<Arc<ConsumesHttp>> {
-        let location = i.location.as_ref()?;
-        let wanted = i.import.as_ref()?;
-        let target = import_path(importer, location);
-        let key = canonical(&target);
-        if !self.known.contains_key(&key) {
-            if !target.is_file() {
-                diags.push(
-                    Diagnostic::error(
-                        rule::IMPORT_NOT_FOUND,
-                        location.loc.clone(),
-                        format!(
-                            "imported file `{}` not found (looked for {})",
-                            location.value,
-                            target.display()
-                        ),
-                    )
-                    .with_hint("`location` is resolved relative to the importing file"),
-                );
-                return None;
-            }
-            self.known.insert(key.clone(), Known::Extra(extra.len()));
-            extra.push(load_file(&target));
-        }
-        let source = match *self.known.get(&key)? {
-            Known::File(i) => files.get(i)?,
-            Known::Extra(i) => extra.get(i)?,
-        };
-        let Some(doc) = &source.document else {
-            diags.push(Diagnostic::error(
-                rule::IMPORT_NOT_FOUND,
-                location.loc.clone(),
-                format!("imported file `{}` could not be read", location.value),
-            ));
-            return None;
-        };
-        let candidates: Vec<&Arc<ConsumesHttp>> = doc
-            .consumes
-            .iter()
-            .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
-            .filter_map(|c| match c {
-                Consumes::Http(h) => Some(h),
-                Consumes::Import(_) => None,
-            })
-            .collect();
-        match candidates.iter().find(|h| {
-            h.namespace
-                .as_ref()
-                .is_some_and(|n| n.value == wanted.value)
-        }) {
-            Some(h) => Some(Arc::clone(h)),
-            None => {
-                let available: Vec<String> = candidates
-                    .iter()
-                    .filter_map(|h| h.namespace.as_ref().map(|n| format!("`{}`", n.value)))
-                    .collect();
-                let hint = if available.is_empty() {
-                    "the file declares no consumed namespace".to_string()
-                } else {
-                    format!("it declares {}", available.join(", "))
-                };
-                diags.push(
-                    Diagnostic::error(
-                        rule::IMPORT_NOT_FOUND,
-                        wanted.loc.clone(),
-                        format!(
-                            "`{}` declares no consumed namespace `{}`",
-                            location.value, wanted.value
-                        ),
-                    )
-                    .with_hint(hint),
-                );
-                None
-            }
-        }
-    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod mcp;
 pub(crate) mod prism;
 pub(crate) mod serve;
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -251,6 +252,30 @@ pub(crate) fn log_answer(line: &str) {
         .open(path)
         .unwrap();
     writeln!(file, "{line}").unwrap();
+}
+
+/// `FILE:LINE:COL: severity[rule]` of every diagnostic header in the output.
+pub(crate) fn reported(run: &Run) -> BTreeSet<String> {
+    run.diagnostic_lines()
+        .iter()
+        .filter_map(|l| l.split_once("]: ").map(|(head, _)| format!("{head}]")))
+        .collect()
+}
+
+/// The `# expect: LINE:COL severity[rule]` lines of a fixture, as `FILE:LINE:COL: severity[rule]`.
+pub(crate) fn expected(path: &str) -> BTreeSet<String> {
+    let text =
+        std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(|e| {
+            let (at, what) = e
+                .trim()
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("{path}: malformed expectation `{e}`"));
+            format!("{path}:{at}: {what}")
+        })
+        .collect()
 }
 
 /// Every `*.yaml`/`*.yml` file below `dir`, recursively, in sorted order, appended to `out`.

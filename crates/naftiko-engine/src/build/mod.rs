@@ -52,7 +52,7 @@ impl Runtime {
     pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
         let mut b = Builder::new(options);
         for (file, scope) in validation.files.iter().zip(&validation.scopes) {
-            b.document(file, scope, &imported_texts(validation, file, scope));
+            b.document(file, scope, &imported_texts(validation, scope));
         }
         overrides::check(&mut b);
         mcp::expose_rest_operations(&mut b);
@@ -189,25 +189,15 @@ impl<'o> Builder<'o> {
     }
 }
 
-/// The text of every other file whose consumed APIs `file` imports (their templates are
-/// compiled with `file`'s binds).
-fn imported_texts<'v>(
-    validation: &'v Validation,
-    file: &LoadedDocument,
-    scope: &Scope,
-) -> Vec<&'v str> {
-    let mut out: Vec<&str> = Vec::new();
-    for (_, api) in &scope.consumes {
-        if *api.loc.file == *file.path {
-            continue;
-        }
-        if let Some(f) = validation.files.iter().find(|f| f.path == api.loc.file)
-            && !out.iter().any(|t| std::ptr::eq(*t, &*f.text))
-        {
-            out.push(&f.text);
-        }
-    }
-    out
+/// The text of every other file `file` imports from (consumed APIs, binds, exposes
+/// blocks, aggregates: their templates are compiled with `file`'s binds).
+fn imported_texts<'v>(validation: &'v Validation, scope: &Scope) -> Vec<&'v str> {
+    scope
+        .sources
+        .iter()
+        .filter_map(|source| validation.files.iter().find(|f| f.path == *source))
+        .map(|f| &*f.text)
+        .collect()
 }
 
 /// The names a template may use as qualifiers: the adapter names and the document's

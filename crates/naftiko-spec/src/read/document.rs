@@ -111,12 +111,16 @@ pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
     cx.spec = spec;
     let info = o.take("info").and_then(|(n, p)| read_info(cx, n, &p));
     let mut imports = Vec::new();
-    let binds = read_binds(cx, &mut o, &mut imports);
+    let binds = read_binds(cx, &mut o, at(ImportSection::Binds, false, &mut imports));
     let consumes = o.list(cx, "consumes", read_consumes);
     let (exposes, aggregates) = if cx.beta5() {
         (
-            read_exposes_list(cx, &mut o, &mut imports),
-            read_aggregates(cx, &mut o, &mut imports),
+            read_exposes_list(cx, &mut o, at(ImportSection::Exposes, false, &mut imports)),
+            read_aggregates(
+                cx,
+                &mut o,
+                at(ImportSection::Aggregates, false, &mut imports),
+            ),
         )
     } else {
         (Vec::new(), Vec::new())
@@ -287,44 +291,63 @@ pub(super) fn read_binding(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Optio
     })
 }
 
-/// Reads a list whose entries are inline declarations or (beta5) imports of `section`;
-/// the imports go to `imports`.
-fn read_section<T>(
-    cx: &mut Cx<'_>,
-    o: &mut Obj<'_>,
+/// Where a section is read: which one, at the root or under `capability`, and where its
+/// import entries go.
+struct Section<'i> {
     section: ImportSection,
-    imports: &mut Vec<ImportEntry>,
-    each: fn(&mut Cx<'_>, &Node, &Pointer) -> Option<T>,
-) -> Vec<T> {
-    let beta5 = cx.beta5();
-    o.list(cx, section.key(), |cx, n, p| {
-        if beta5 && is_import(cx, n) {
-            imports.extend(read_import_entry(cx, n, p, section));
-            None
-        } else {
-            each(cx, n, p)
-        }
-    })
+    in_capability: bool,
+    imports: &'i mut Vec<ImportEntry>,
 }
 
-fn read_binds(cx: &mut Cx<'_>, o: &mut Obj<'_>, imports: &mut Vec<ImportEntry>) -> Vec<Binding> {
-    read_section(cx, o, ImportSection::Binds, imports, read_binding)
+impl Section<'_> {
+    /// Reads a list whose entries are inline declarations or (beta5) imports of the
+    /// section; the imports go to `imports`, each with the number of inline entries before
+    /// it (where its imported entry goes once resolved).
+    fn read<T>(
+        self,
+        cx: &mut Cx<'_>,
+        o: &mut Obj<'_>,
+        each: fn(&mut Cx<'_>, &Node, &Pointer) -> Option<T>,
+    ) -> Vec<T> {
+        let beta5 = cx.beta5();
+        let Section {
+            section,
+            in_capability,
+            imports,
+        } = self;
+        let mut inline = 0;
+        o.list(cx, section.key(), |cx, n, p| {
+            if beta5 && is_import(cx, n) {
+                imports.extend(read_import_entry(cx, n, p, section, in_capability, inline));
+                None
+            } else {
+                let read = each(cx, n, p);
+                inline += usize::from(read.is_some());
+                read
+            }
+        })
+    }
 }
 
-fn read_exposes_list(
-    cx: &mut Cx<'_>,
-    o: &mut Obj<'_>,
-    imports: &mut Vec<ImportEntry>,
-) -> Vec<Exposes> {
-    read_section(cx, o, ImportSection::Exposes, imports, read_exposes)
+fn read_binds(cx: &mut Cx<'_>, o: &mut Obj<'_>, at: Section<'_>) -> Vec<Binding> {
+    at.read(cx, o, read_binding)
 }
 
-fn read_aggregates(
-    cx: &mut Cx<'_>,
-    o: &mut Obj<'_>,
-    imports: &mut Vec<ImportEntry>,
-) -> Vec<Aggregate> {
-    read_section(cx, o, ImportSection::Aggregates, imports, read_aggregate)
+fn read_exposes_list(cx: &mut Cx<'_>, o: &mut Obj<'_>, at: Section<'_>) -> Vec<Exposes> {
+    at.read(cx, o, read_exposes)
+}
+
+fn read_aggregates(cx: &mut Cx<'_>, o: &mut Obj<'_>, at: Section<'_>) -> Vec<Aggregate> {
+    at.read(cx, o, read_aggregate)
+}
+
+/// Where the root (`in_capability` false) or the capability reads `section`.
+fn at(section: ImportSection, in_capability: bool, imports: &mut Vec<ImportEntry>) -> Section<'_> {
+    Section {
+        section,
+        in_capability,
+        imports,
+    }
 }
 
 fn read_capability(
@@ -334,10 +357,10 @@ fn read_capability(
     imports: &mut Vec<ImportEntry>,
 ) -> Option<Capability> {
     let mut o = cx.obj(node, ptr, "`capability`")?;
-    let binds = read_binds(cx, &mut o, imports);
-    let exposes = read_exposes_list(cx, &mut o, imports);
+    let binds = read_binds(cx, &mut o, at(ImportSection::Binds, true, imports));
+    let exposes = read_exposes_list(cx, &mut o, at(ImportSection::Exposes, true, imports));
     let consumes = o.list(cx, "consumes", read_consumes);
-    let aggregates = read_aggregates(cx, &mut o, imports);
+    let aggregates = read_aggregates(cx, &mut o, at(ImportSection::Aggregates, true, imports));
     if !o.has("exposes") && !o.has("consumes") {
         let loc = o.loc(cx);
         cx.push(Diagnostic::error(

@@ -1,6 +1,7 @@
 //! The checks that run on the typed model, after reading.
 //!
-//! - [`spectral`]: the reference ruleset's 23 rules, same ids;
+//! - [`spectral`]: the reference ruleset's 23 rules, same ids, and on beta5 documents
+//!   [`ikanos_imports`], the beta5 ruleset's import rules;
 //! - [`references`]: `call`, `ref`, `forward` and step targets exist, `with` keys and path
 //!   variables match the called operation;
 //! - [`templates`]: every Mustache template parses and every variable resolves; unused binds;
@@ -11,6 +12,7 @@
 //!   formats it converts).
 
 pub mod auth;
+pub mod ikanos_imports;
 pub mod jsonpaths;
 pub mod references;
 pub mod runnable;

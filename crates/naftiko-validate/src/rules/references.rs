@@ -4,8 +4,8 @@
 
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{
-    ConsumedOperation, ConsumedResource, ConsumesHttp, Document, Exposes, Invocation, OrderedMap,
-    Text, WithValue,
+    ConsumedOperation, ConsumedResource, ConsumesHttp, Document, Exposes, ImportSection,
+    Invocation, OrderedMap, Text, WithValue,
 };
 
 use super::units::{Unit, UnitKind, path_variables, units};
@@ -100,6 +100,7 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
                         .as_ref()
                         .and_then(|f| f.target_namespace.as_ref())
                         && scope.api(&t.value).is_none()
+                        && !scope.unresolved(ImportSection::Consumes, &t.value)
                     {
                         diags.push(Diagnostic::error(
                             rule::UNRESOLVED_REFERENCE,
@@ -123,6 +124,7 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
                         .iter()
                         .find(|e| e.namespace().is_some_and(|n| n.value == ns.value));
                     match source {
+                        None if scope.unresolved(ImportSection::Exposes, &ns.value) => {}
                         None => diags.push(Diagnostic::error(
                             rule::UNRESOLVED_REFERENCE,
                             ns.loc.clone(),
@@ -168,7 +170,11 @@ fn check_unit(doc: &Document, scope: &Scope, u: &Unit<'_>, diags: &mut Vec<Diagn
                 .flat_map(|a| a.functions.iter())
                 .any(|f| f.name.as_ref().is_some_and(|n| n.value == func))
         });
-        if !found {
+        let from_unresolved = r
+            .value
+            .split_once('.')
+            .is_some_and(|(agg, _)| scope.unresolved(ImportSection::Aggregates, agg));
+        if !found && !from_unresolved {
             diags.push(
                 Diagnostic::error(
                     rule::UNRESOLVED_REFERENCE,
@@ -202,6 +208,13 @@ fn check_unit(doc: &Document, scope: &Scope, u: &Unit<'_>, diags: &mut Vec<Diagn
     }
 }
 
+/// True when `call` goes through a consumed API whose import could not be resolved
+/// (already reported at the import).
+fn call_into_unresolved(scope: &Scope, call: &str) -> bool {
+    call.split_once('.')
+        .is_some_and(|(ns, _)| scope.unresolved(ImportSection::Consumes, ns))
+}
+
 fn check_call(
     scope: &Scope,
     call: &Text,
@@ -211,6 +224,7 @@ fn check_call(
 ) {
     let target = match resolve_call(scope, &call.value) {
         Ok(t) => t,
+        Err(_) if call_into_unresolved(scope, &call.value) => return,
         Err(message) => {
             diags.push(Diagnostic::error(
                 rule::UNRESOLVED_REFERENCE,

@@ -31,6 +31,8 @@ pub fn check(doc: &Document, diags: &mut Vec<Diagnostic>) {
                 i += 1;
             }
         }
+        // The beta5 ruleset's own import rules.
+        super::ikanos_imports::check(doc, diags);
     }
 }
 

@@ -8,8 +8,8 @@ use naftiko_expr::Template;
 use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{
-    Authentication, Binding, Consumes, ConsumesHttp, Document, Exposes, Invocation, OutputItems,
-    OutputParameter, RequestBody, Text,
+    Authentication, Binding, Consumes, ConsumesHttp, Document, Exposes, ImportSection, Invocation,
+    OutputItems, OutputParameter, RequestBody, Spec, Text,
 };
 
 use super::units::{Unit, path_variables, units};
@@ -23,6 +23,8 @@ struct Names<'a> {
     qualifiers: &'a HashSet<String>,
     /// The unit declares its inputs (so qualified names must be among them).
     declares_inputs: bool,
+    /// Imports that could not be resolved: what they would have declared is unknown.
+    scope: &'a Scope,
 }
 
 /// What every template of a document is checked against, and what it found.
@@ -33,6 +35,8 @@ struct Context<'a> {
     qualifiers: &'a HashSet<String>,
     /// The binds some template uses.
     used: HashSet<(String, String)>,
+    /// The document's scope (for its unresolved imports).
+    scope: &'a Scope,
 }
 
 impl<'a> Context<'a> {
@@ -49,6 +53,7 @@ impl<'a> Context<'a> {
             steps,
             qualifiers: self.qualifiers,
             declares_inputs,
+            scope: self.scope,
         }
     }
 
@@ -59,13 +64,14 @@ impl<'a> Context<'a> {
 }
 
 /// Runs the template rules on one document.
-pub fn check(doc: &Document, _scope: &Scope, diags: &mut Vec<Diagnostic>) {
+pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
     let binds = bind_keys(doc);
     let qualifiers = qualifiers(doc);
     let mut cx = Context {
         binds: &binds,
         qualifiers: &qualifiers,
         used: HashSet::new(),
+        scope,
     };
     let all_units = units(doc);
     for api in consumed_apis(doc) {
@@ -279,7 +285,14 @@ fn check_exposes(cx: &mut Context<'_>, e: &Exposes, diags: &mut Vec<Diagnostic>)
 
 /// Warns about every bound variable no template uses.
 fn report_unused(doc: &Document, used: &HashSet<(String, String)>, diags: &mut Vec<Diagnostic>) {
-    for b in binds_blocks(doc) {
+    // A beta5 shared file (no `capability`) is there to be imported: its importers use
+    // its variables, and are checked with them.
+    if doc.spec == Spec::Beta5 && doc.capability.is_none() {
+        return;
+    }
+    // Only the binds written in this file: an imported bind's keys are declared in a
+    // shared file, for every file that imports it, and each uses some of them.
+    for b in binds_blocks(doc).filter(|b| b.loc.file == doc.loc.file) {
         let ns = b
             .namespace
             .as_ref()
@@ -422,6 +435,7 @@ fn check_str(
     for var in template.variables() {
         match resolves(var.path(), names, used) {
             Resolution::Resolved => {}
+            _ if names.maybe_imported(var.path()) => {}
             Resolution::EnvNotBound => diags.push(
                 Diagnostic::deviation(
                     rule::ENV_NOT_BOUND,
@@ -438,6 +452,29 @@ fn check_str(
                 Diagnostic::error(rule::TEMPLATE_UNRESOLVED, loc.clone(), format!("template variable `{{{{{}}}}}` refers to no bind, input, path variable or step", var.name()))
                     .with_hint("declare it under `binds` (environment or file) or as an input parameter"),
             ),
+        }
+    }
+}
+
+impl Names<'_> {
+    /// True when the variable `path` could name what an unresolved import would have
+    /// declared (a bind's variable, a qualified argument of an exposes block or aggregate):
+    /// the import is reported, the variable is not (one mistake, one diagnostic).
+    fn maybe_imported(&self, path: &[String]) -> bool {
+        let binds = self.scope.any_unresolved(ImportSection::Binds);
+        match path {
+            [_] => binds,
+            [first, ..] => {
+                (first == "env" && binds)
+                    || [
+                        ImportSection::Binds,
+                        ImportSection::Exposes,
+                        ImportSection::Aggregates,
+                    ]
+                    .into_iter()
+                    .any(|s| self.scope.unresolved(s, first))
+            }
+            [] => false,
         }
     }
 }

@@ -46,7 +46,8 @@ struct Placed<'a> {
     block: &'a Exposes,
     address: Option<String>,
     port: Option<u16>,
-    /// Where to point a diagnostic about its port.
+    /// Where to point a diagnostic about its port: the port, or the import entry of a
+    /// block imported from another file.
     loc: Loc,
     /// Moved by `--listen`.
     moved: bool,
@@ -57,9 +58,14 @@ impl<'a> Placed<'a> {
         let moved = block
             .namespace()
             .and_then(|ns| listens.iter().find(|(n, _, _)| *n == ns.value));
-        let loc = block
-            .port()
-            .map_or_else(|| block.loc().clone(), |p| p.loc.clone());
+        // A block imported from another file is pointed at where it is imported (its
+        // namespace is the import entry's `as` or `import`).
+        let loc = match block.namespace() {
+            Some(ns) if ns.loc.file != block.loc().file => ns.loc.clone(),
+            _ => block
+                .port()
+                .map_or_else(|| block.loc().clone(), |p| p.loc.clone()),
+        };
         match moved {
             Some((_, host, port)) => Placed {
                 block,
