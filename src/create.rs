@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use naftiko_migrate::create::{NewCapability, capability, default_name};
 
 use crate::exit::{EXIT_OK, EXIT_USAGE};
+use crate::version::VersionArg;
 
 /// `naftiko create …`.
 #[derive(clap::Subcommand, Debug)]
@@ -35,8 +36,8 @@ pub(crate) struct CapabilityArgs {
     #[arg(long)]
     name: Option<String>,
     /// Which specification to write.
-    #[arg(long, value_enum, default_value_t = crate::VersionArg::Alpha2)]
-    version: crate::VersionArg,
+    #[arg(long, value_enum, default_value_t = VersionArg::Alpha2)]
+    version: VersionArg,
     /// Write the capability here instead of stdout (an existing file is kept unless
     /// --force).
     #[arg(long, short)]
@@ -59,7 +60,7 @@ pub(crate) fn create(command: &CreateCommand) -> u8 {
             .unwrap_or_else(|| default_name(&method, &args.path)),
         method,
         path: args.path.clone(),
-        beta5: args.version == crate::VersionArg::Beta5,
+        beta5: args.version == VersionArg::Beta5,
     };
     let yaml = match capability(&new) {
         Ok(y) => y,

@@ -18,6 +18,7 @@ mod migrate;
 mod overrides;
 mod probe;
 mod run;
+mod version;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ use naftiko_validate::report::{self, Format, RenderOptions};
 use naftiko_validate::{Options, validate_paths};
 
 use crate::exit::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::version::VersionArg;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -81,12 +83,6 @@ struct SchemaArgs {
     version: VersionArg,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum VersionArg {
-    Alpha2,
-    Beta5,
-}
-
 #[derive(clap::Args, Debug)]
 struct ValidateArgs {
     /// Files or directories (directories: every *.yaml/*.yml below with a `naftiko` key).
@@ -137,11 +133,7 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Command::Schema(args) => {
-            let spec = match args.version {
-                VersionArg::Alpha2 => naftiko_spec::model::Spec::Alpha2,
-                VersionArg::Beta5 => naftiko_spec::model::Spec::Beta5,
-            };
-            let schema = naftiko_spec::model::json_schema_for(spec);
+            let schema = naftiko_spec::model::json_schema_for(args.version.spec());
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
             print_out(&format!("{text}\n"))
         }
