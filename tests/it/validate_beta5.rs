@@ -36,10 +36,6 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "a shared consumes file alone: its templates use binds its importers declare (template-unresolved)",
     ),
     (
-        "step-11-shipyard-fleet-manifest.yml",
-        "KNOWN GAP: nested orchestrated `properties` named by their key are reported as missing `name` under --strict (schema-constraint)",
-    ),
-    (
         "reverse-tunnel-ziti.yml",
         "an OpenZiti `tunnel`: schema-valid, but naftiko cannot reach the API through it (unsupported-feature)",
     ),

@@ -321,7 +321,7 @@ fn read_rest_operation(
         read_input(cx, n, p, name, InputContext::ExposedRest)
     });
     let (responses, response_binary) = read_responses(cx, &mut o);
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::RestOperation);
     let loc = o.loc(cx);
     if invocation.reference.is_none()
         && !invocation.steps.is_empty()
@@ -380,7 +380,7 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer, given: Option<Text>) -
             loc,
         })
     });
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::McpTool);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpTool, &invocation, &loc, false);
     o.finish(cx);
@@ -435,7 +435,7 @@ fn read_mcp_resource(
             "MCP resources have no `ref` in the official schema",
         ));
     }
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::McpResource);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpResource, &invocation, &loc, location.is_some());
     o.finish(cx);
