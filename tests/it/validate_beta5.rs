@@ -45,6 +45,10 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
     ),
     ("tunnel.yaml", "an OpenZiti `tunnel` (unsupported-feature)"),
     (
+        "tunnels.yaml",
+        "OpenZiti tunnels (unsupported-feature), and the beta5 ruleset's tunnel rules beyond the schema",
+    ),
+    (
         "binary-resource.yaml",
         "an MCP resource with `binary: true` (unsupported-feature)",
     ),

@@ -376,15 +376,15 @@ fn read_capability(
 fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Aggregate> {
     let mut o = cx.obj(node, ptr, "an aggregate")?;
     let label = o.display(cx, Some(Need::Schema));
-    // beta5 needs a namespace only to be referred to (`ref: namespace.flow`).
     let namespace = if cx.beta5() {
-        o.text(cx, "namespace")
+        o.ruled_namespace(cx)
     } else {
-        o.req_text(cx, "namespace", Need::Runtime)
+        let ns = o.req_text(cx, "namespace", Need::Runtime);
+        if let Some(n) = &ns {
+            cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
+        }
+        ns
     };
-    if let Some(n) = &namespace {
-        cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
-    }
     let key = if cx.beta5() { "flows" } else { "functions" };
     if !o.has(key) {
         o.missing(cx, key, Need::Runtime);

@@ -79,6 +79,8 @@ fn read_common(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Common {
         .and_then(|(n, p)| read_authentication(cx, n, &p, false));
     let namespace = if kind == "control" {
         None
+    } else if cx.beta5() {
+        o.ruled_namespace(cx)
     } else {
         let ns = o.req_text(cx, "namespace", Need::Runtime);
         if let Some(n) = &ns {
