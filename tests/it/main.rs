@@ -56,6 +56,7 @@ mod snapshots_fixtures;
 mod validate_auth;
 mod validate_bad_input;
 mod validate_beta5;
+mod validate_beta5_rules;
 mod validate_directory;
 mod validate_formats;
 mod validate_imports;

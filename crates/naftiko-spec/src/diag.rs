@@ -226,6 +226,12 @@ rules! {
     IKANOS_CONTROL_PORT_SINGLETON_AND_UNIQUE = "ikanos-control-port-singleton-and-unique", Error, "At most one control adapter, on a port no business adapter uses.";
     IKANOS_CONTROL_ADDRESS_LOCALHOST_WARNING = "ikanos-control-address-localhost-warning", Warning, "A control `address` should be localhost or 127.0.0.1.";
     IKANOS_SCRIPT_DEFAULTS_REQUIRED = "ikanos-script-defaults-required", Error, "Script steps without `location`/`language` need control scripting defaults.";
+    IKANOS_EXPOSES_NAMESPACE_REQUIRED = "ikanos-exposes-namespace-required", Error, "Every rest, mcp and skill exposes block has a `namespace` (control blocks have none).";
+    IKANOS_AGGREGATES_NAMESPACE_REQUIRED = "ikanos-aggregates-namespace-required", Error, "Every aggregate declared in the file has a `namespace`.";
+    IKANOS_AGGREGATES_UNIQUE_FUNCTION_NAME = "ikanos-aggregates-unique-function-name", Error, "Flow names are unique within an aggregate (flows written as a list; a repeated map key is `yaml-duplicate-key`).";
+    IKANOS_TUNNEL_IDENTITY_MUST_BIND = "ikanos-tunnel-identity-must-bind", Error, "Every `{{namespace.KEY}}` in a `tunnel.identity` names a bind of the file and one of its keys.";
+    IKANOS_TUNNEL_FALLBACK_DIRECT_WARNS = "ikanos-tunnel-fallback-direct-warns", Warning, "`tunnel.fallback: direct` on a `baseUri` that is not loopback bypasses the tunnel.";
+    IKANOS_TUNNEL_WITH_PUBLIC_BASEURI_WARNS = "ikanos-tunnel-with-public-baseuri-warns", Info, "A tunnelled API's `baseUri` has a public top-level domain (`.com`, `.io`, …): check it resolves through the tunnel.";
 }
 
 impl RuleInfo {

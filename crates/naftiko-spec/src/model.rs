@@ -146,6 +146,33 @@ pub struct Document {
     pub loc: Loc,
 }
 
+impl Document {
+    /// The binds of the document, at its root and in its capability.
+    pub fn all_binds(&self) -> impl Iterator<Item = &Binding> {
+        self.binds
+            .iter()
+            .chain(self.capability.iter().flat_map(|c| c.binds.iter()))
+    }
+    /// The consumes entries of the document, at its root and in its capability.
+    pub fn all_consumes(&self) -> impl Iterator<Item = &Consumes> {
+        self.consumes
+            .iter()
+            .chain(self.capability.iter().flat_map(|c| c.consumes.iter()))
+    }
+    /// The exposes blocks of the document, at its root (beta5) and in its capability.
+    pub fn all_exposes(&self) -> impl Iterator<Item = &Exposes> {
+        self.exposes
+            .iter()
+            .chain(self.capability.iter().flat_map(|c| c.exposes.iter()))
+    }
+    /// The aggregates of the document, at its root (beta5) and in its capability.
+    pub fn all_aggregates(&self) -> impl Iterator<Item = &Aggregate> {
+        self.aggregates
+            .iter()
+            .chain(self.capability.iter().flat_map(|c| c.aggregates.iter()))
+    }
+}
+
 /// Human-readable metadata.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -268,14 +295,26 @@ pub struct ConsumesHttp {
     pub input_parameters: Vec<InputParameter>,
     /// How to authenticate to the API.
     pub authentication: Option<Authentication>,
-    /// An OpenZiti tunnel (beta5); naftiko refuses it, so it is only located.
+    /// An OpenZiti tunnel (beta5): naftiko refuses it, but reads it for the beta5 ruleset's
+    /// tunnel rules (left out of the generated schema).
     #[serde(skip)]
-    pub tunnel: Option<Loc>,
+    pub tunnel: Option<Tunnel>,
     /// The API's resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ConsumedResource>,
     /// Where it is.
     #[serde(skip)]
+    pub loc: Loc,
+}
+
+/// A consumed API's OpenZiti reverse tunnel (beta5 `tunnel`), which naftiko cannot dial.
+#[derive(Debug, Clone)]
+pub struct Tunnel {
+    /// The Ziti identity: a path, or a template over binds (`{{secrets.ZITI_IDENTITY}}`).
+    pub identity: Option<Text>,
+    /// `fail` (the default) or `direct` (dial `baseUri` when the tunnel cannot be opened).
+    pub fallback: Option<Text>,
+    /// Where the `tunnel` key is.
     pub loc: Loc,
 }
 

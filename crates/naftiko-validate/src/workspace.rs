@@ -196,10 +196,19 @@ fn validate_loaded_at(
     v
 }
 
+/// The rules that report a key missing from a mapping (at the mapping, naming the key).
+const MISSING_KEY_RULES: &[&str] = &[
+    rule::REQUIRED_FIELD,
+    rule::IKANOS_EXPOSES_NAMESPACE_REQUIRED,
+    rule::IKANOS_AGGREGATES_NAMESPACE_REQUIRED,
+    rule::IKANOS_IMPORT_FROM_REQUIRED,
+    rule::IKANOS_IMPORT_IMPORT_REQUIRED,
+];
+
 /// One mistake, one diagnostic: a key misspelt where a required one was expected
 /// (`capabilty`) is an `unknown-key` error saying "did you mean `capability`?", so the
-/// `required-field` error of the same mapping about that key goes (and the beta5
-/// `ikanos-import-*-required` errors, which stand for it in import entries).
+/// error of the same mapping about that missing key (`required-field`, or a beta5 rule
+/// that requires it) goes.
 fn drop_misspelling_cascades(diagnostics: &mut Vec<Diagnostic>) {
     let meant: Vec<(Arc<Path>, String, String)> = diagnostics
         .iter()
@@ -219,13 +228,8 @@ fn drop_misspelling_cascades(diagnostics: &mut Vec<Diagnostic>) {
     if meant.is_empty() {
         return;
     }
-    let required = [
-        rule::REQUIRED_FIELD,
-        rule::IKANOS_IMPORT_FROM_REQUIRED,
-        rule::IKANOS_IMPORT_IMPORT_REQUIRED,
-    ];
     diagnostics.retain(|d| {
-        !required.contains(&d.rule)
+        !MISSING_KEY_RULES.contains(&d.rule)
             || !meant.iter().any(|(file, parent, key)| {
                 *file == d.loc.file
                     && d.loc.pointer.to_string() == *parent

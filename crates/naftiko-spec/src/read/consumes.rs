@@ -9,7 +9,7 @@ use super::reader::{Cx, Need, formats};
 use crate::diag::{Diagnostic, rule};
 use crate::model::{
     BodyKind, ConsumedOperation, ConsumedResource, Consumes, ConsumesHttp, InputParameter, Method,
-    RawFormat, RequestBody, Text, TypedBody,
+    RawFormat, RequestBody, Text, Tunnel, TypedBody,
 };
 use crate::span::{Pointer, Spanned};
 use crate::yaml::{Node, NodeKind};
@@ -144,13 +144,13 @@ pub(super) fn read_consumes(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Opti
 }
 
 /// `tunnel` (beta5's OpenZiti reverse tunnel): naftiko cannot reach an upstream through
-/// one, so the block is refused, once, at its key.
-fn read_tunnel(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Option<crate::span::Loc> {
+/// one, so the block is refused, once, at its key; its fields are still read (the beta5
+/// ruleset's tunnel rules check them).
+fn read_tunnel(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Option<Tunnel> {
     if !cx.beta5() || !o.has("tunnel") {
         return None;
     }
     let loc = o.key_loc(cx, "tunnel");
-    o.take("tunnel");
     cx.push(
         Diagnostic::error(
             rule::UNSUPPORTED_FEATURE,
@@ -159,7 +159,28 @@ fn read_tunnel(cx: &mut Cx<'_>, o: &mut super::reader::Obj<'_>) -> Option<crate:
         )
         .with_hint("remove `tunnel` and give a `baseUri` naftiko can reach directly (or pass `--base-uri`)"),
     );
-    Some(loc)
+    let (node, ptr) = o.take("tunnel")?;
+    let mut t = cx.obj(node, &ptr, "`tunnel`")?;
+    if !t.has("type") {
+        t.missing(cx, "type", Need::Schema);
+    }
+    t.choice(cx, "type", &[("ziti", (), true)], |_, _| {});
+    t.req_text(cx, "service", Need::Schema);
+    let identity = t.req_text(cx, "identity", Need::Schema);
+    let fallback = t
+        .choice(
+            cx,
+            "fallback",
+            &[("fail", "fail", true), ("direct", "direct", true)],
+            |_, _| {},
+        )
+        .map(|f| Spanned::new(f.value.to_string(), f.loc));
+    t.finish(cx);
+    Some(Tunnel {
+        identity,
+        fallback,
+        loc,
+    })
 }
 
 fn read_resource(

@@ -146,8 +146,9 @@ pub(super) fn read_document(cx: &mut Cx<'_>, root: &Node) -> Option<Document> {
 }
 
 /// What the root holds besides the version: `capability`, or (a shared file) root
-/// sections without it (`consumes` in alpha2; any of `consumes`, `exposes`,
-/// `aggregates`, `binds` in beta5).
+/// sections without it (`consumes` in alpha2; one of `consumes`, `exposes`, `aggregates`,
+/// `binds` in beta5). beta5's schema also allows root sections next to `capability`;
+/// alpha2's allows only one or the other.
 fn check_root_sections(cx: &mut Cx<'_>, o: &Obj<'_>) {
     let has_cap = o.has("capability");
     let shared: &[&'static str] = if cx.beta5() {
@@ -155,36 +156,51 @@ fn check_root_sections(cx: &mut Cx<'_>, o: &Obj<'_>) {
     } else {
         &["consumes"]
     };
-    let first_shared = shared.iter().find(|k| o.has(k)).copied();
-    match first_shared {
-        None if !has_cap => {
-            let loc = o.loc(cx);
-            let (message, hint) = if cx.beta5() {
-                (
-                    "the document has neither `capability` nor a root `consumes`, `exposes`, `aggregates` or `binds`",
-                    "a capability document declares `capability:`; a shared file declares one of those sections",
-                )
-            } else {
-                (
-                    "the document has neither `capability` nor root `consumes`",
-                    "a capability document declares `capability:`; a shared consumer file declares `consumes:`",
-                )
-            };
-            cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, message).with_hint(hint));
-        }
-        Some(key) if has_cap && (key != "binds" || !cx.beta5()) => {
-            let loc = o.key_loc(cx, key);
-            cx.push(
-                Diagnostic::deviation(
-                    rule::SCHEMA_CONSTRAINT,
-                    loc,
-                    format!("root `{key}` next to `capability`: the official schema allows one or the other"),
-                )
-                .with_hint(format!("move these entries under `capability.{key}`")),
+    let mut present = shared.iter().copied().filter(|k| o.has(k));
+    match (present.next(), has_cap) {
+        (None, false) => no_sections(cx, o),
+        (Some(key), true) if !cx.beta5() => {
+            let message = format!(
+                "root `{key}` next to `capability`: the official schema allows one or the other"
             );
+            let hint = format!("move these entries under `capability.{key}`");
+            root_deviation(cx, o, key, message, hint);
+        }
+        (Some(first), false) => {
+            if let Some(key) = present.next() {
+                let message = format!(
+                    "root `{key}` next to root `{first}`: the official schema allows one section in a file without `capability`"
+                );
+                let hint = "put each section in a file of its own, or the whole under `capability`"
+                    .to_string();
+                root_deviation(cx, o, key, message, hint);
+            }
         }
         _ => {}
     }
+}
+
+/// A document with neither `capability` nor a root section.
+fn no_sections(cx: &mut Cx<'_>, o: &Obj<'_>) {
+    let loc = o.loc(cx);
+    let (message, hint) = if cx.beta5() {
+        (
+            "the document has neither `capability` nor a root `consumes`, `exposes`, `aggregates` or `binds`",
+            "a capability document declares `capability:`; a shared file declares one of those sections",
+        )
+    } else {
+        (
+            "the document has neither `capability` nor root `consumes`",
+            "a capability document declares `capability:`; a shared consumer file declares `consumes:`",
+        )
+    };
+    cx.push(Diagnostic::error(rule::REQUIRED_FIELD, loc, message).with_hint(hint));
+}
+
+/// A root section where the official schema does not allow it (a deviation at its key).
+fn root_deviation(cx: &mut Cx<'_>, o: &Obj<'_>, key: &'static str, message: String, hint: String) {
+    let loc = o.key_loc(cx, key);
+    cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, message).with_hint(hint));
 }
 
 fn read_info(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Info> {
@@ -383,15 +399,15 @@ fn read_capability(
 fn read_aggregate(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<Aggregate> {
     let mut o = cx.obj(node, ptr, "an aggregate")?;
     let label = o.display(cx, Some(Need::Schema));
-    // beta5 needs a namespace only to be referred to (`ref: namespace.flow`).
     let namespace = if cx.beta5() {
-        o.text(cx, "namespace")
+        o.ruled_namespace(cx)
     } else {
-        o.req_text(cx, "namespace", Need::Runtime)
+        let ns = o.req_text(cx, "namespace", Need::Runtime);
+        if let Some(n) = &ns {
+            cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
+        }
+        ns
     };
-    if let Some(n) = &namespace {
-        cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
-    }
     let key = if cx.beta5() { "flows" } else { "functions" };
     if !o.has(key) {
         o.missing(cx, key, Need::Runtime);

@@ -79,6 +79,8 @@ fn read_common(cx: &mut Cx<'_>, o: &mut Obj<'_>, kind: &str) -> Common {
         .and_then(|(n, p)| read_authentication(cx, n, &p, false));
     let namespace = if kind == "control" {
         None
+    } else if cx.beta5() {
+        o.ruled_namespace(cx)
     } else {
         let ns = o.req_text(cx, "namespace", Need::Runtime);
         if let Some(n) = &ns {
@@ -321,7 +323,7 @@ fn read_rest_operation(
         read_input(cx, n, p, name, InputContext::ExposedRest)
     });
     let (responses, response_binary) = read_responses(cx, &mut o);
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::RestOperation);
     let loc = o.loc(cx);
     if invocation.reference.is_none()
         && !invocation.steps.is_empty()
@@ -380,7 +382,7 @@ fn read_tool(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer, given: Option<Text>) -
             loc,
         })
     });
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::McpTool);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpTool, &invocation, &loc, false);
     o.finish(cx);
@@ -435,7 +437,7 @@ fn read_mcp_resource(
             "MCP resources have no `ref` in the official schema",
         ));
     }
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::McpResource);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::McpResource, &invocation, &loc, location.is_some());
     o.finish(cx);

@@ -22,8 +22,9 @@ pub(super) enum Unit {
     Function,
 }
 
-/// Reads `ref`, `call`, `with`, `steps`, `mappings` and `outputParameters` from `o`.
-pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
+/// Reads `ref`, `call`, `with`, `steps`, `mappings` and `outputParameters` from `o`, the
+/// invocation of a `unit`.
+pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>, unit: Unit) -> Invocation {
     let reference = o.text(cx, "ref");
     let call = o.text(cx, "call");
     for (field, v) in [("ref", &reference), ("call", &call)] {
@@ -42,7 +43,8 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
         .unwrap_or_default();
     let steps = o.named(cx, "steps", read_step);
     let mappings = o.list(cx, "mappings", read_mapping);
-    let output_parameters = read_unit_outputs(cx, o, call.is_some());
+    let form = beta5_output_form(unit, call.is_some(), reference.is_some());
+    let output_parameters = read_unit_outputs(cx, o, form);
     Invocation {
         reference,
         call,
@@ -53,16 +55,42 @@ pub(super) fn read_invocation(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Invocation {
     }
 }
 
-/// The `outputParameters` of an invocable unit. In beta5 those of a `call` are a list
-/// (mapped outputs have no name) and the others (orchestrated, mock) a mapping keyed by
-/// name; the other form is read too, as a deviation.
-fn read_unit_outputs(cx: &mut Cx<'_>, o: &mut Obj<'_>, call: bool) -> Vec<OutputParameter> {
+/// The form the beta5 schema gives a unit's `outputParameters`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutputForm {
+    /// A list (the mapped outputs of a `call`).
+    List,
+    /// A mapping keyed by name (orchestrated and mock outputs).
+    Keyed,
+    /// Either: a unit with `ref` (the schema leaves its outputs free), or a REST operation
+    /// (whose schema checks list items only, so a mapping of outputs is valid there too).
+    Either,
+}
+
+/// Which form of `outputParameters` the beta5 schema allows on a `unit` with (or without)
+/// `call` and `ref`.
+fn beta5_output_form(unit: Unit, call: bool, reference: bool) -> OutputForm {
+    if reference || unit == Unit::RestOperation {
+        OutputForm::Either
+    } else if call {
+        OutputForm::List
+    } else {
+        OutputForm::Keyed
+    }
+}
+
+/// The `outputParameters` of an invocable unit. In beta5 a mapping is read keyed by name
+/// and a list as it is; the form `form` does not allow is read too, as a deviation.
+fn read_unit_outputs(cx: &mut Cx<'_>, o: &mut Obj<'_>, form: OutputForm) -> Vec<OutputParameter> {
     let Some((node, ptr)) = o.take("outputParameters") else {
         return Vec::new();
     };
     let keyed = matches!(node.kind, NodeKind::Map(_));
     if !cx.beta5() || !keyed {
-        if cx.beta5() && !call && matches!(&node.kind, NodeKind::Seq(items) if !items.is_empty()) {
+        if cx.beta5()
+            && form == OutputForm::Keyed
+            && matches!(&node.kind, NodeKind::Seq(items) if !items.is_empty())
+        {
             let loc = cx.loc(node, &ptr);
             cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "orchestrated and mock `outputParameters` are keyed by name in ikanos 1.0.0-beta5, not a list").with_hint("write `outputParameters:` as a mapping of name: output"));
         }
@@ -70,7 +98,7 @@ fn read_unit_outputs(cx: &mut Cx<'_>, o: &mut Obj<'_>, call: bool) -> Vec<Output
             read_output(cx, n, p, None, OutputContext::Exposed)
         });
     }
-    if call {
+    if form == OutputForm::List {
         let loc = cx.loc(node, &ptr);
         cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, loc, "the `outputParameters` of a `call` are a list of mapped outputs in ikanos 1.0.0-beta5, not keyed by name").with_hint("write them as a list; a mapped output has no name"));
     }
@@ -301,7 +329,7 @@ pub(super) fn read_function(
             "aggregate functions cannot `ref` other functions",
         ));
     }
-    let invocation = read_invocation(cx, &mut o);
+    let invocation = read_invocation(cx, &mut o, Unit::Function);
     let loc = o.loc(cx);
     check_outputs(cx, Unit::Function, &invocation, &loc, false);
     o.finish(cx);
@@ -325,19 +353,24 @@ struct Problem {
     fatal: bool,
 }
 
+/// The official shapes of exposed outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     Mapped,
-    Orchestrated,
+    /// Orchestrated outputs, whose arrays' `items` are keyed by name when `keyed_items`
+    /// (beta5) and a list of named outputs otherwise (alpha2).
+    Orchestrated {
+        keyed_items: bool,
+    },
     Mock,
 }
 
 impl Shape {
     fn name(self) -> &'static str {
         match self {
-            Shape::Mapped => "mapped (used with `call`)",
-            Shape::Orchestrated => "orchestrated (used with `steps`)",
-            Shape::Mock => "mock (used without `call` or `steps`)",
+            Shape::Mapped => "a mapped (used with `call`)",
+            Shape::Orchestrated { .. } => "an orchestrated (used with `steps`)",
+            Shape::Mock => "a mock (used without `call` or `steps`)",
         }
     }
 }
@@ -349,9 +382,22 @@ fn fits(out: &OutputParameter, shape: Shape, nested: bool, problems: &mut Vec<Pr
     };
     match shape {
         Shape::Mapped => fits_mapped(out, ty, nested, problems),
-        Shape::Orchestrated => fits_orchestrated(out, ty, problems),
+        Shape::Orchestrated { keyed_items } => fits_orchestrated(out, ty, keyed_items, problems),
         Shape::Mock => fits_mock(out, ty, problems),
     }
+}
+
+/// True when the output is named by its key (beta5 keyed `outputParameters`, `properties`
+/// and `items`): such a name's pointer is the output's own.
+fn named_by_key(out: &OutputParameter) -> bool {
+    out.name
+        .as_ref()
+        .is_some_and(|n| n.loc.pointer == out.loc.pointer)
+}
+
+/// The output's own `name` field, if it has one (not a name given by its key).
+fn name_field(out: &OutputParameter) -> Option<&Text> {
+    out.name.as_ref().filter(|_| !named_by_key(out))
 }
 
 /// Records a problem at the output `out`.
@@ -366,7 +412,7 @@ fn problem(problems: &mut Vec<Problem>, out: &OutputParameter, message: String, 
 /// A mapped output: no `name`; a scalar has `mapping` or `value`, an object `properties`
 /// and an array one output parameter as `items`, each mapped in turn.
 fn fits_mapped(out: &OutputParameter, ty: OutputType, nested: bool, problems: &mut Vec<Problem>) {
-    if let Some(n) = &out.name {
+    if let Some(n) = name_field(out) {
         problems.push(Problem {
             loc: n.loc.clone(),
             message: "a mapped output has no `name` (its key in `properties` names it)".into(),
@@ -417,9 +463,14 @@ fn fits_mapped(out: &OutputParameter, ty: OutputType, nested: bool, problems: &m
 }
 
 /// An orchestrated output: named, filled by step `mappings` only; an object has
-/// `properties` and an array a list of output parameters as `items`, each orchestrated
-/// in turn.
-fn fits_orchestrated(out: &OutputParameter, ty: OutputType, problems: &mut Vec<Problem>) {
+/// `properties` and an array output parameters as `items` (keyed by name when
+/// `keyed_items`, a list otherwise), each orchestrated in turn.
+fn fits_orchestrated(
+    out: &OutputParameter,
+    ty: OutputType,
+    keyed_items: bool,
+    problems: &mut Vec<Problem>,
+) {
     if out.name.is_none() {
         let message = "an orchestrated output needs a `name` (step `mappings` target it)".into();
         problem(problems, out, message, false);
@@ -427,7 +478,7 @@ fn fits_orchestrated(out: &OutputParameter, ty: OutputType, problems: &mut Vec<P
     if out.mapping.is_some() || out.value.is_some() || out.constant.is_some() {
         problem(problems, out, "an orchestrated output takes its value from step `mappings`, not from `mapping`/`value`/`const`".into(), false);
     }
-    let shape = Shape::Orchestrated;
+    let shape = Shape::Orchestrated { keyed_items };
     match ty {
         OutputType::Object => match &out.properties {
             None => {
@@ -440,12 +491,19 @@ fn fits_orchestrated(out: &OutputParameter, ty: OutputType, problems: &mut Vec<P
         },
         OutputType::Array => match &out.items {
             Some(OutputItems::Many(items)) if !items.is_empty() => {
+                if keyed_items && !items.iter().all(named_by_key) {
+                    let message = "the `items` of an orchestrated array are keyed by name in ikanos 1.0.0-beta5, not a list".into();
+                    problem(problems, out, message, false);
+                }
                 items.iter().for_each(|i| fits(i, shape, true, problems))
             }
             _ => {
-                let message =
-                    "an orchestrated array output needs `items`: a list of output parameters"
-                        .into();
+                let form = if keyed_items {
+                    "output parameters keyed by name"
+                } else {
+                    "a list of output parameters"
+                };
+                let message = format!("an orchestrated array output needs `items`: {form}");
                 problem(problems, out, message, false);
             }
         },
@@ -551,30 +609,40 @@ pub(super) fn check_outputs(
     if unit == Unit::RestOperation
         && !problems.is_empty()
         && !inv.steps.is_empty()
-        && problems_for(outputs, Shape::Orchestrated).is_empty()
+        && problems_for(outputs, orchestrated(cx)).is_empty()
     {
         problems.clear();
     }
-    if unit == Unit::RestOperation
-        && shape == Shape::Mapped
-        && inv.call.is_none()
-        && inv.steps.is_empty()
-        && !outputs.is_empty()
-        && problems_for(outputs, Shape::Mock).is_empty()
-    {
+    if unit == Unit::RestOperation && shape == Shape::Mapped && is_mock(inv) {
+        if cx.beta5() && outputs.iter().all(named_by_key) {
+            // beta5's schema checks only list items of a REST operation's outputs, so
+            // mock outputs keyed by name are valid there.
+            return;
+        }
         // A REST mock operation: allowed by naftiko, not by the official schema.
         cx.push(Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, unit_loc.clone(), "a REST operation with mock outputs (named static values) is outside the official schema"));
         return;
     }
-    outputs.iter().for_each(|o| report_untyped(cx, o));
+    if shape == Shape::Mapped {
+        // Orchestrated and mock outputs without `properties`/`items` are shape problems.
+        outputs.iter().for_each(|o| report_untyped(cx, o));
+    }
     for p in problems {
-        let message = format!("{}; expected a {} output", p.message, shape.name());
+        let message = format!("{}; expected {} output", p.message, shape.name());
         cx.push(if p.fatal {
             Diagnostic::error(rule::SCHEMA_CONSTRAINT, p.loc, message)
         } else {
             Diagnostic::deviation(rule::SCHEMA_CONSTRAINT, p.loc, message)
         });
     }
+}
+
+/// True when `inv` runs nothing and its outputs are mock outputs (named static values).
+fn is_mock(inv: &Invocation) -> bool {
+    inv.call.is_none()
+        && inv.steps.is_empty()
+        && !inv.output_parameters.is_empty()
+        && problems_for(&inv.output_parameters, Shape::Mock).is_empty()
 }
 
 /// An MCP resource takes its content from exactly one of `call`, `steps` or `location`.
@@ -598,6 +666,13 @@ fn check_resource_sources(cx: &mut Cx<'_>, inv: &Invocation, unit_loc: &Loc, has
     }
 }
 
+/// The orchestrated shape of the document's version.
+fn orchestrated(cx: &Cx<'_>) -> Shape {
+    Shape::Orchestrated {
+        keyed_items: cx.beta5(),
+    }
+}
+
 /// The output shape a unit's invocation calls for; `None` when its outputs are not
 /// checked: a resource read from a `location`, or a unit with nothing to run (reported).
 fn expected_shape(
@@ -610,7 +685,7 @@ fn expected_shape(
     if inv.call.is_some() {
         Some(Shape::Mapped)
     } else if !inv.steps.is_empty() {
-        Some(Shape::Orchestrated)
+        Some(orchestrated(cx))
     } else if unit == Unit::RestOperation {
         Some(Shape::Mapped)
     } else if has_location {

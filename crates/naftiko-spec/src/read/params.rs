@@ -162,13 +162,14 @@ pub(super) fn read_output(
 ) -> Option<OutputParameter> {
     let mut o = cx.obj(node, ptr, "an output parameter")?;
     let need = (context == OutputContext::Consumed).then_some(Need::Runtime);
-    let name = o.name(
-        cx,
-        given,
-        need,
-        formats::extended,
-        "letters, digits, `-`, `_` or `*`",
-    );
+    // A `name` field is an IdentifierExtended; beta5 leaves the keys of output mappings
+    // free (no `propertyNames`).
+    let ok: fn(&str) -> bool = if given.is_some() {
+        |_| true
+    } else {
+        formats::extended
+    };
+    let name = o.name(cx, given, need, ok, "letters, digits, `-`, `_` or `*`");
     if !o.has("type") {
         o.missing(cx, "type", Need::Schema);
     }
@@ -206,7 +207,9 @@ pub(super) fn read_output(
     })
 }
 
-/// The `properties` of an object output: a mapping of name to output parameter.
+/// The `properties` of an object output: a mapping of name to output parameter. In beta5
+/// the key is the property's name (it has no `name` field); in alpha2 an orchestrated
+/// property carries its own `name` as well.
 fn read_output_properties(
     cx: &mut Cx<'_>,
     n: &Node,
@@ -217,11 +220,11 @@ fn read_output_properties(
         NodeKind::Map(entries) => {
             let mut map = OrderedMap::default();
             for (k, v) in entries {
-                let key_text = k.key_text();
-                let kp = p.key(&key_text);
-                if let Some(out) = read_output(cx, v, &kp, None, context) {
-                    map.entries
-                        .push((Spanned::new(key_text, cx.loc(k, &kp)), out));
+                let kp = p.key(&k.key_text());
+                let key = Spanned::new(k.key_text(), cx.loc(k, &kp));
+                let given = cx.beta5().then(|| key.clone());
+                if let Some(out) = read_output(cx, v, &kp, given, context) {
+                    map.entries.push((key, out));
                 }
             }
             Some(map)

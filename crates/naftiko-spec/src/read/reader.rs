@@ -464,6 +464,18 @@ impl<'n> Obj<'n> {
         name
     }
 
+    /// An optional `namespace` that the beta5 ruleset requires
+    /// (`ikanos-exposes-namespace-required`, `ikanos-aggregates-namespace-required`, reported
+    /// by the rules): a missing or empty one is left to that rule, any other is checked
+    /// against the schema's pattern.
+    pub(crate) fn ruled_namespace(&mut self, cx: &mut Cx<'_>) -> Option<Text> {
+        let ns = self.text(cx, "namespace");
+        if let Some(n) = ns.as_ref().filter(|n| !n.value.is_empty()) {
+            cx.pattern(n, "namespace", formats::kebab(n), "letters, digits and `-`");
+        }
+        ns
+    }
+
     /// The display name: `label` (alpha2) or `display` (beta5).
     pub(crate) fn display(&mut self, cx: &mut Cx<'_>, need: Option<Need>) -> Option<Text> {
         let key = cx.spec.display_key();

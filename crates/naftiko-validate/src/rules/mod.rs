@@ -9,21 +9,25 @@
 //! - [`together`]: conflicts between files served together (namespaces, routes, ports);
 //! - [`auth`]: authentication naftiko can enforce, and credentials written in the file;
 //! - [`runnable`]: what `naftiko run` needs beyond the schema (usable base URIs, output
-//!   formats it converts).
+//!   formats it converts);
+//! - [`named`] and [`tunnel`] (beta5 documents only): the beta5 ruleset's rules with no
+//!   alpha2 twin on namespaces, flow names and OpenZiti tunnels.
 
 pub mod auth;
 pub mod ikanos_imports;
 pub mod jsonpaths;
+pub mod named;
 pub mod references;
 pub mod runnable;
 pub mod spectral;
 pub mod templates;
 pub mod together;
+pub mod tunnel;
 mod units;
 
 use naftiko_spec::Diagnostic;
 use naftiko_spec::LoadedDocument;
-use naftiko_spec::model::Document;
+use naftiko_spec::model::{Document, Spec};
 
 use crate::scope::Scope;
 pub use units::{Unit, UnitKind, path_variables, units};
@@ -36,6 +40,10 @@ pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>
     jsonpaths::check(doc, diags);
     auth::check(doc, diags);
     runnable::check(doc, scope, diags);
+    if doc.spec == Spec::Beta5 {
+        named::check(doc, diags);
+        tunnel::check(doc, diags);
+    }
 }
 
 /// Runs the rules that compare files served together, with exposes blocks placed where

@@ -8,7 +8,7 @@ use naftiko_expr::Template;
 use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule};
 use naftiko_spec::model::{
-    Authentication, Binding, Consumes, ConsumesHttp, Document, Exposes, ImportSection, Invocation,
+    Authentication, Consumes, ConsumesHttp, Document, Exposes, ImportSection, Invocation,
     OutputItems, OutputParameter, RequestBody, Spec, Text,
 };
 
@@ -83,19 +83,13 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
     for e in doc.capability.iter().flat_map(|c| c.exposes.iter()) {
         check_exposes(&mut cx, e, diags);
     }
+    cx.used.extend(super::tunnel::identity_bind_uses(doc));
     report_unused(doc, &cx.used, diags);
-}
-
-/// The binds blocks of a document, at its root and in its capability.
-fn binds_blocks(doc: &Document) -> impl Iterator<Item = &Binding> {
-    doc.binds
-        .iter()
-        .chain(doc.capability.iter().flat_map(|c| c.binds.iter()))
 }
 
 /// `(namespace, key)` of every bound variable, in document order.
 fn bind_keys(doc: &Document) -> Vec<(String, String)> {
-    binds_blocks(doc)
+    doc.all_binds()
         .flat_map(|b| {
             let ns = b
                 .namespace
@@ -133,13 +127,10 @@ fn qualifiers(doc: &Document) -> HashSet<String> {
 
 /// The HTTP APIs a document consumes, at its root and in its capability.
 fn consumed_apis(doc: &Document) -> impl Iterator<Item = &ConsumesHttp> {
-    doc.consumes
-        .iter()
-        .chain(doc.capability.iter().flat_map(|c| c.consumes.iter()))
-        .filter_map(|c| match c {
-            Consumes::Http(h) => Some(h.as_ref()),
-            Consumes::Import(_) => None,
-        })
+    doc.all_consumes().filter_map(|c| match c {
+        Consumes::Http(h) => Some(h.as_ref()),
+        Consumes::Import(_) => None,
+    })
 }
 
 /// Consumed APIs: their templates may use their own inputs, path variables, and whatever
@@ -292,7 +283,7 @@ fn report_unused(doc: &Document, used: &HashSet<(String, String)>, diags: &mut V
     }
     // Only the binds written in this file: an imported bind's keys are declared in a
     // shared file, for every file that imports it, and each uses some of them.
-    for b in binds_blocks(doc).filter(|b| b.loc.file == doc.loc.file) {
+    for b in doc.all_binds().filter(|b| b.loc.file == doc.loc.file) {
         let ns = b
             .namespace
             .as_ref()
