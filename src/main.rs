@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod create;
 mod exit;
+mod export;
 mod logs;
 mod migrate;
 mod overrides;
@@ -74,6 +75,9 @@ enum Command {
     /// Write a new capability file from flags (`naftiko create capability --help`).
     #[command(subcommand)]
     Create(create::CreateCommand),
+    /// Describe a capability in another format (`naftiko export openapi --help`).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
         Command::Health(args) => ExitCode::from(probe::health(&args)),
         Command::Create(command) => ExitCode::from(create::create(&command)),
+        Command::Export(command) => ExitCode::from(export::export(&command)),
         Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
         Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
         Command::Run(args) => {

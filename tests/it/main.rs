@@ -21,6 +21,7 @@ mod build_layout;
 mod corpus;
 mod create_capability;
 mod differential;
+mod export_openapi;
 mod migrate_corpus;
 mod module_imports;
 mod run_agree;

@@ -24,6 +24,8 @@ pub struct Runtime {
     pub(crate) skills: Vec<SkillService>,
     pub(crate) control: Option<ControlService>,
     pub(crate) capabilities: Vec<CapabilityInfo>,
+    /// Every REST operation described as a tool (its arguments and answer), in build order.
+    pub(crate) rest_tools: Vec<ToolSpec>,
     pub(crate) warnings: Vec<String>,
     pub(crate) notes: Vec<String>,
     pub(crate) secrets: Secrets,
@@ -161,6 +163,18 @@ impl Runtime {
     /// Every secret value known (for redaction by adapters).
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
+    }
+
+    /// A REST operation described as a tool: its arguments (and where each goes, see
+    /// [`ToolSpec::argument_location`]) and the schema of its answer (`naftiko export
+    /// openapi`, `--expose mcp`).
+    pub fn rest_tool(&self, op: OpId) -> Option<&ToolSpec> {
+        self.rest_tools.iter().find(|t| t.op == op)
+    }
+
+    /// The JSON Schema of what an operation answers (its outputs), when it declares one.
+    pub fn answer_schema(&self, op: OpId) -> Option<serde_json::Value> {
+        self.ops.get(op.0).and_then(|(_, inv)| inv.output_schema())
     }
 
     /// Describes an operation.

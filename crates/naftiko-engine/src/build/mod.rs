@@ -181,6 +181,7 @@ impl<'o> Builder<'o> {
             skills: self.skills,
             control: self.control,
             capabilities: self.capabilities,
+            rest_tools: self.rest_tools,
             warnings: self.warnings,
             notes: self.notes,
             secrets: self.secrets,

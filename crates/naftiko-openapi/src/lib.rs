@@ -1,0 +1,12 @@
+//! OpenAPI and capabilities.
+//!
+//! [`export`]: the REST API a capability exposes, as an OpenAPI 3.1 document. The document
+//! describes what `naftiko run` serves, so it is made from the built runtime (routes, the
+//! arguments of each operation and where each goes, the schema of its answer), built with
+//! made-up secrets and loopback base URIs: nothing is read from the environment and nothing
+//! is called. What the runtime does not keep (titles, the inbound authentication, binary
+//! response contracts) comes from the model.
+
+pub mod export;
+
+pub use export::{ExportError, export};
