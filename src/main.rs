@@ -14,12 +14,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod create;
 mod exit;
 mod export;
+mod import;
 mod logs;
 mod migrate;
 mod overrides;
 mod probe;
 mod run;
 mod version;
+mod written;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -78,6 +80,9 @@ enum Command {
     /// Describe a capability in another format (`naftiko export openapi --help`).
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Write a capability from another format (`naftiko import openapi --help`).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,6 +135,7 @@ fn main() -> ExitCode {
         Command::Health(args) => ExitCode::from(probe::health(&args)),
         Command::Create(command) => ExitCode::from(create::create(&command)),
         Command::Export(command) => ExitCode::from(export::export(&command)),
+        Command::Import(command) => ExitCode::from(import::import(&command)),
         Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
         Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
         Command::Run(args) => {

@@ -22,6 +22,7 @@ mod corpus;
 mod create_capability;
 mod differential;
 mod export_openapi;
+mod import_openapi;
 mod migrate_corpus;
 mod module_imports;
 mod run_agree;

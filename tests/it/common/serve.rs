@@ -226,6 +226,27 @@ pub(crate) struct Naftiko {
 }
 
 impl Naftiko {
+    /// The address of the listener serving the exposes namespace `namespace` (panics, with
+    /// the listeners, when there is none).
+    pub(crate) fn listener(&self, namespace: &str) -> SocketAddr {
+        self.listeners
+            .iter()
+            .find(|(ns, _)| ns.contains(namespace))
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no listener for {namespace}: {:?}\n{}",
+                    self.listeners,
+                    self.logs()
+                )
+            })
+    }
+
+    /// `http://ADDR` of the listener serving `namespace`.
+    pub(crate) fn url_of(&self, namespace: &str) -> String {
+        format!("http://{}", self.listener(namespace))
+    }
+
     /// Starts `naftiko run ARGS` in the workspace root with `env` added to the environment,
     /// and waits until every listener is logged. Panics (with the logs) if it exits first.
     pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Naftiko {
