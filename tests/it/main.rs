@@ -20,6 +20,7 @@ mod common;
 mod build_layout;
 mod corpus;
 mod create_capability;
+mod deploy_kubernetes;
 mod differential;
 mod export_openapi;
 mod import_openapi;
