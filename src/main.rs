@@ -104,6 +104,10 @@ struct ValidateArgs {
     /// Exit 1 when there are warnings, too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Skip named files that have no `naftiko` or `ikanos` key (as a directory scan does),
+    /// for hooks and scripts that pass every changed YAML file.
+    #[arg(long)]
+    capabilities_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
@@ -185,6 +189,7 @@ fn validate(args: &ValidateArgs) -> u8 {
         &args.paths,
         &Options {
             strict: args.strict,
+            capabilities_only: args.capabilities_only,
         },
     );
     for e in &validation.path_errors {

@@ -26,6 +26,7 @@ mod export_openapi;
 mod import_openapi;
 mod migrate_corpus;
 mod module_imports;
+mod precommit_hook;
 mod run_agree;
 mod run_binary;
 mod run_control;
