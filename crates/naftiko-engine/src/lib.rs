@@ -21,6 +21,7 @@ mod build;
 pub mod catalog;
 mod digest;
 mod direct;
+mod dns;
 pub mod env;
 pub mod error;
 mod form;

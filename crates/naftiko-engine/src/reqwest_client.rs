@@ -59,6 +59,7 @@ fn client(options: &ClientOptions, streaming: bool) -> Result<reqwest::Client, S
         .connect_timeout(options.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(crate::dns::for_reqwest())
         .user_agent(USER_AGENT);
     if !streaming {
         builder = builder.timeout(options.total_timeout);
