@@ -609,7 +609,7 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         RawFormat::Binary => Err(InvokeError::Unsupported(
             "binary content has no fields to read; serve it with `call` or `ref`, without output parameters or steps".to_owned(),
         )),
-        other => match crate::formats::to_json(other, &answer.body) {
+        other => match crate::formats::to_json(other, op.schema.as_ref(), &answer.body) {
             Some(converted) => converted.map_err(bad),
             None => Err(InvokeError::Unsupported(format!(
                 "outputRawFormat `{}` is not supported yet",

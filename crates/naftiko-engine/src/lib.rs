@@ -24,7 +24,7 @@ mod direct;
 pub mod env;
 pub mod error;
 mod form;
-mod formats;
+pub mod formats;
 pub mod guard;
 mod h1_client;
 mod ids;

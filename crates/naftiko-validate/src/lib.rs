@@ -10,6 +10,7 @@
 //!
 //! This crate reads files but never touches the environment or the network.
 
+pub mod body_schema;
 mod parallel;
 pub mod report;
 pub mod rules;
