@@ -595,7 +595,11 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         // The outputs read a document the upstream did not send.
         return match op.format {
             RawFormat::Text => Ok(Value::String(String::new())),
-            _ => Err(bad("empty, where a JSON document was expected".to_owned())),
+            RawFormat::Json => Err(bad("empty, where a JSON document was expected".to_owned())),
+            other => Err(bad(format!(
+                "empty, where a {} document was expected",
+                format_name(other)
+            ))),
         };
     }
     match op.format {
