@@ -19,7 +19,7 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
   echo "usage: $0 [SECONDS per target, default 20]" >&2
   exit 2
 fi
-targets="${FUZZ_TARGETS:-yaml_loader template jsonpath inbound_body http1_head http1_answer_head chunked_body}"
+targets="${FUZZ_TARGETS:-yaml_loader template jsonpath inbound_body http1_head http1_answer_head chunked_body format_xml format_yaml format_delimited format_html format_markdown format_avro format_protobuf}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 export RUSTC_BOOTSTRAP=1
 

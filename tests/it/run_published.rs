@@ -326,21 +326,21 @@ fn placeholder_base_uris_are_a_warning_and_run_names_the_flag_to_pass() {
 }
 
 #[test]
-fn outputs_over_a_format_run_cannot_convert_are_a_validate_error() {
+fn outputs_over_avro_without_its_schema_are_a_validate_error() {
     let dir = common::Scratch::new("published-format");
     let path = dir.write(
-        "yaml.yaml",
-        with_base_and_format("http://127.0.0.1:9", "yaml"),
+        "avro.yaml",
+        with_base_and_format("http://127.0.0.1:9", "avro"),
     );
     let path = path.to_str().unwrap();
     let v = common::naftiko(&["validate", path]);
     assert_eq!(v.code(), 1, "{v}");
-    assert!(v.stdout.contains("error[format-unsupported]"), "{v}");
-    assert!(v.stdout.contains("`outputRawFormat: yaml`"), "{v}");
+    assert!(v.stdout.contains("error[output-schema]"), "{v}");
+    assert!(v.stdout.contains("`outputRawFormat: avro`"), "{v}");
     let r = common::naftiko(&["run", path, "--check"]);
     assert_eq!(r.code(), 1, "{r}");
     assert!(
-        r.stderr.contains("error[format-unsupported]"),
+        r.stderr.contains("error[output-schema]"),
         "refused at validation: {r}"
     );
 }

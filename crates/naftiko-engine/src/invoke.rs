@@ -595,7 +595,11 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         // The outputs read a document the upstream did not send.
         return match op.format {
             RawFormat::Text => Ok(Value::String(String::new())),
-            _ => Err(bad("empty, where a JSON document was expected".to_owned())),
+            RawFormat::Json => Err(bad("empty, where a JSON document was expected".to_owned())),
+            other => Err(bad(format!(
+                "empty, where a {} document was expected",
+                format_name(other)
+            ))),
         };
     }
     match op.format {
@@ -609,7 +613,7 @@ fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
         RawFormat::Binary => Err(InvokeError::Unsupported(
             "binary content has no fields to read; serve it with `call` or `ref`, without output parameters or steps".to_owned(),
         )),
-        other => match crate::formats::to_json(other, &answer.body) {
+        other => match crate::formats::to_json(other, op.schema.as_ref(), &answer.body) {
             Some(converted) => converted.map_err(bad),
             None => Err(InvokeError::Unsupported(format!(
                 "outputRawFormat `{}` is not supported yet",

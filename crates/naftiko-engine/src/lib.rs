@@ -25,7 +25,7 @@ mod dns;
 pub mod env;
 pub mod error;
 mod form;
-mod formats;
+pub mod formats;
 mod forward;
 pub mod guard;
 mod h1_client;

@@ -82,6 +82,9 @@ pub(crate) struct ConsumedOp {
     pub(crate) params: Vec<Param>,
     body: Option<BodyTpl>,
     pub(crate) format: RawFormat,
+    /// `outputSchema`, read at build time: what reading its answers needs (an Avro schema,
+    /// a protobuf message, an HTML selector, a markdown section filter).
+    pub(crate) schema: Option<crate::formats::BodySchema>,
     /// `outputMediaType`: the media type its answers are served with.
     pub(crate) media_type: Option<String>,
     /// `maxBinarySize`, in bytes.
@@ -401,6 +404,8 @@ impl ConsumedOp {
             .map(|b| compile_body(b, names, &mut json_templates))
             .transpose()?;
         let outputs = Outputs::compile(&op.output_parameters, names)?;
+        let schema =
+            naftiko_validate::body_schema::load(op).map_err(|e| format!("`outputSchema`: {e}"))?;
         Ok(ConsumedOp {
             api,
             description: op.description.as_ref().map(|d| d.value.clone()),
@@ -413,6 +418,7 @@ impl ConsumedOp {
                 .as_ref()
                 .map(|f| f.value)
                 .unwrap_or(RawFormat::Json),
+            schema,
             media_type: op.output_media_type.as_ref().map(|m| m.value.clone()),
             max_binary: crate::binary::limit(op.max_binary_size.as_ref()),
             outputs,

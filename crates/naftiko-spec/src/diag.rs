@@ -170,6 +170,7 @@ rules! {
     BINARY_NOT_BINARY = "binary-not-binary", Error, "Binary content is declared (a REST response with `binary: true` or `responseBinary`, an MCP resource with `binary: true`) over a consumed operation that does not answer `outputRawFormat: binary`.";
     BINARY_OUTPUTS_IGNORED = "binary-outputs-ignored", Warning, "Output parameters over binary content (`outputRawFormat: binary`), which has no fields: they are ignored and the bytes are served as they are.";
     FORMAT_UNSUPPORTED = "format-unsupported", Error, "Output parameters read an upstream answer in a format naftiko does not convert yet (`outputRawFormat`).";
+    OUTPUT_SCHEMA = "output-schema", Error, "A consumed operation's `outputSchema` cannot be used: an `avro` or `protobuf` answer read without one, a schema file that cannot be read or parsed, or an HTML selector that does not parse.";
     ENV_NOT_BOUND = "env-not-bound", Warning, "`{{env.X}}` where no bind declares `X`: the process environment is read at start (an error under `--strict`).";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";
     JSONPATH_JAYWAY = "jsonpath-jayway", Info, "A JSONPath uses Jayway syntax that was normalised to RFC 9535.";

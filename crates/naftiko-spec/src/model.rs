@@ -504,11 +504,23 @@ impl Method {
 
 impl RawFormat {
     /// True for the formats whose bodies `naftiko run` reads for output parameters; the
-    /// others can only be passed through. The one list both `validate` and the engine use.
+    /// others can only be passed through. The one list both `validate` and the engine use
+    /// (every format is converted today; a new one starts outside the list).
     pub fn is_converted(self) -> bool {
         matches!(
             self,
-            RawFormat::Json | RawFormat::Text | RawFormat::Binary | RawFormat::Xml
+            RawFormat::Json
+                | RawFormat::Text
+                | RawFormat::Binary
+                | RawFormat::Xml
+                | RawFormat::Yaml
+                | RawFormat::Csv
+                | RawFormat::Tsv
+                | RawFormat::Psv
+                | RawFormat::Html
+                | RawFormat::Markdown
+                | RawFormat::Avro
+                | RawFormat::Protobuf
         )
     }
 }

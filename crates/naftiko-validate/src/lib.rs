@@ -10,6 +10,7 @@
 //!
 //! This crate reads files but never touches the environment or the network.
 
+pub mod body_schema;
 mod imports;
 mod parallel;
 pub mod report;

@@ -13,6 +13,22 @@ use crate::invoke::{Input, InputStyle, Invocable, Step, Steps, Target, With, for
 use crate::outputs::Outputs;
 use crate::scope::Tpl;
 
+/// Why output parameters cannot read `op`'s answers (the engine's side of `validate`'s
+/// `format-unsupported` and `output-schema` rules), if they cannot.
+fn unreadable(op: &crate::request::ConsumedOp) -> Option<&'static str> {
+    if !op.format.is_converted() {
+        return Some(
+            "which this build does not convert; remove the output parameters to pass the body through",
+        );
+    }
+    if naftiko_validate::body_schema::needs_schema(op.format) && op.schema.is_none() {
+        return Some(
+            "which cannot be read without the consumed operation's `outputSchema` (the schema file); add one, or remove the output parameters to pass the body through",
+        );
+    }
+    None
+}
+
 impl DocBuild<'_> {
     /// Builds the document's aggregate functions into `functions`.
     pub(super) fn build_functions(&mut self, problems: &mut Vec<BuildProblem>) {
@@ -81,11 +97,13 @@ impl DocBuild<'_> {
                     } else {
                         &outputs
                     };
-                    if effective.reads_document() && !op.format.is_converted() {
+                    if effective.reads_document()
+                        && let Some(why) = unreadable(op)
+                    {
                         problems.push(problem(
                             &call.loc,
                             format!(
-                                "`{}` answers `outputRawFormat: {}`, which this build does not convert yet (json, xml and text are); remove the output parameters to pass the body through",
+                                "`{}` answers `outputRawFormat: {}`, {why}",
                                 call.value,
                                 format_name(op.format)
                             ),

@@ -1,21 +1,126 @@
 //! Upstream bodies in formats other than JSON, turned into the JSON documents output
-//! mappings read (docs/semantics.md §4). One module per format; [`to_json`] picks it.
+//! mappings read (docs/semantics.md §4). One module per format; [`to_json`] picks it:
+//! `xml` ([`xml`]), `yaml` ([`yaml`]), `csv`/`tsv`/`psv` ([`delimited`]), `html`
+//! ([`html`]), `markdown` ([`markdown`]), `avro` ([`avro`]) and `protobuf` ([`protobuf`]).
+//! What an operation's `outputSchema` gives them (a schema, a selector, a section filter)
+//! is read once at build time (`naftiko_validate::body_schema`, which `validate` uses too).
 //!
-//! Supported: `xml` ([`xml`]). The others the spec names are refused by `validate`
-//! (`RawFormat::is_converted`, which a unit test here keeps in step with [`to_json`]) and
-//! at build time (`build/operations.rs`), so a request never meets one here.
+//! Every converter takes the whole body (already capped by `--max-upstream-body`), bounds
+//! its nesting, never follows a reference out of the body, and answers an error that says
+//! what is wrong without quoting the body. Public for the fuzz targets (`fuzz/`).
 
+mod avro;
+mod delimited;
+mod html;
+mod markdown;
+mod protobuf;
 mod xml;
+mod yaml;
 
 use naftiko_spec::model::RawFormat;
-use serde_json::Value;
+pub use naftiko_validate::body_schema::BodySchema;
+use serde_json::{Map, Value};
 
-/// `body` in `format` as JSON; `None` when this module does not convert `format`; the error
-/// says what is wrong with the body (never its content).
-pub(crate) fn to_json(format: RawFormat, body: &[u8]) -> Option<Result<Value, String>> {
-    match format {
-        RawFormat::Xml => Some(xml::to_json(body)),
+/// `body` in `format` as JSON, read with the operation's `outputSchema` (`schema`); `None`
+/// for the formats this module does not convert (`json`, `text`, `binary`, read by the
+/// caller); the error says what is wrong with the body (never its content).
+pub fn to_json(
+    format: RawFormat,
+    schema: Option<&BodySchema>,
+    body: &[u8],
+) -> Option<Result<Value, String>> {
+    let converted = match format {
+        RawFormat::Xml => xml::to_json(body),
+        RawFormat::Yaml => yaml::to_json(body),
+        RawFormat::Csv => delimited::to_json(body, b','),
+        RawFormat::Tsv => delimited::to_json(body, b'\t'),
+        RawFormat::Psv => delimited::to_json(body, b'|'),
+        RawFormat::Html => html::to_json(body, html_selector(schema)),
+        RawFormat::Markdown => markdown::to_json(body, section_filter(schema)),
+        RawFormat::Avro => match schema {
+            Some(BodySchema::Avro(s)) => avro::to_json(body, s),
+            _ => Err(no_schema("avro")),
+        },
+        RawFormat::Protobuf => match schema {
+            Some(BodySchema::Protobuf(m)) => protobuf::to_json(body, m),
+            _ => Err(no_schema("protobuf")),
+        },
+        RawFormat::Json | RawFormat::Text | RawFormat::Binary => return None,
+    };
+    Some(converted)
+}
+
+fn html_selector(schema: Option<&BodySchema>) -> Option<&scraper::Selector> {
+    match schema {
+        Some(BodySchema::Html(s)) => Some(s),
         _ => None,
+    }
+}
+
+fn section_filter(
+    schema: Option<&BodySchema>,
+) -> Option<&naftiko_validate::body_schema::SectionFilter> {
+    match schema {
+        Some(BodySchema::Markdown(f)) => Some(f),
+        _ => None,
+    }
+}
+
+/// The build refuses outputs over avro/protobuf without a schema; kept for safety.
+fn no_schema(format: &str) -> String {
+    format!("a {format} answer cannot be read without the operation's `outputSchema`")
+}
+
+/// `body` as UTF-8 text, without a byte order mark.
+fn utf8<'a>(body: &'a [u8], format: &str) -> Result<&'a str, String> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        format!(
+            "not UTF-8 {format} text (invalid byte at {})",
+            e.valid_up_to()
+        )
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// The table contract HTML and markdown share (the reference engine's `mapRowsToTable`):
+/// one object per row, keyed by the trimmed header texts in order, a missing cell `""` and
+/// an extra one dropped; `None` when every header is blank (the table is skipped).
+fn table(headers: &[String], rows: Vec<Vec<String>>) -> Option<Value> {
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return None;
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let mut cells = row.into_iter();
+            let object: Map<String, Value> = headers
+                .iter()
+                .map(|h| {
+                    let cell = cells.next().unwrap_or_default();
+                    (h.trim().to_owned(), Value::String(cell))
+                })
+                .collect();
+            Value::Object(object)
+        })
+        .collect();
+    Some(Value::Array(rows))
+}
+
+/// Binary content (Avro and protobuf `bytes`, `fixed`) as JSON: base64 text, as Jackson
+/// writes binary nodes.
+fn base64(bytes: &[u8]) -> Value {
+    use base64::Engine as _;
+    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// A floating-point number as JSON; JSON has no NaN or infinities, which become the
+/// strings `"NaN"`, `"Infinity"` and `"-Infinity"` (as protobuf's JSON mapping writes them).
+fn float(f: f64) -> Value {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => Value::Number(n),
+        None if f.is_nan() => Value::String("NaN".to_owned()),
+        None if f > 0.0 => Value::String("Infinity".to_owned()),
+        None => Value::String("-Infinity".to_owned()),
     }
 }
 
@@ -39,9 +144,28 @@ mod agreement {
             RawFormat::Text,
             RawFormat::Binary,
         ] {
-            let engine = super::to_json(f, b"").is_some()
+            let engine = super::to_json(f, None, b"").is_some()
                 || matches!(f, RawFormat::Json | RawFormat::Text | RawFormat::Binary);
             assert_eq!(engine, f.is_converted(), "{f:?}");
         }
+    }
+
+    #[test]
+    fn tables_fill_missing_cells_and_skip_blank_headers() {
+        let headers = vec!["a ".to_owned(), "b".to_owned()];
+        let rows = vec![
+            vec!["1".to_owned()],
+            vec!["2".into(), "3".into(), "4".into()],
+        ];
+        assert_eq!(
+            super::table(&headers, rows),
+            Some(serde_json::json!([{"a": "1", "b": ""}, {"a": "2", "b": "3"}]))
+        );
+        assert_eq!(super::table(&[" ".to_owned()], vec![]), None);
+        assert_eq!(super::float(f64::NAN), serde_json::json!("NaN"));
+        assert_eq!(
+            super::float(f64::NEG_INFINITY),
+            serde_json::json!("-Infinity")
+        );
     }
 }

@@ -4,7 +4,11 @@
 //!   is a `base-uri-placeholder` warning naming the `--base-uri` to pass (an empty one is
 //!   already a `pattern-mismatch`);
 //! - an operation whose outputs read the answer of a consumed operation in a format naftiko
-//!   does not convert (`outputRawFormat: yaml`, …) is a `format-unsupported` error;
+//!   does not convert is a `format-unsupported` error (every format of the schema is
+//!   converted today: the check stays for the next one);
+//! - a consumed operation's `outputSchema` that cannot be used (a schema file that cannot be
+//!   read or parsed, an HTML selector that does not parse: `crate::body_schema`), or outputs
+//!   that read an `avro` or `protobuf` answer without one, are an `output-schema` error;
 //! - a unit that declares binary content (a REST response contract with `binary: true` or
 //!   `responseBinary`, an MCP resource with `binary: true`) whose consumed operation does not
 //!   answer `outputRawFormat: binary` is a `binary-not-binary` error;
@@ -18,6 +22,7 @@ use naftiko_spec::model::{
 };
 
 use super::units::{Unit, units};
+use crate::body_schema;
 use crate::scope::Scope;
 
 /// Runs both checks on one document.
@@ -32,6 +37,7 @@ pub fn check(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
         }
     }
     check_formats(doc, scope, diags);
+    check_schemas(scope, diags);
     check_binary(doc, scope, diags);
 }
 
@@ -95,7 +101,9 @@ fn check_formats(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
         let Some(format) = &op.output_raw_format else {
             continue;
         };
-        if format.value.is_converted() {
+        let unread = !format.value.is_converted();
+        let unschemed = body_schema::lacks_schema(op);
+        if !(unread || unschemed) {
             continue;
         }
         let outputs = if unit.invocation.output_parameters.is_empty() {
@@ -110,6 +118,20 @@ fn check_formats(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
+        if !unread {
+            diags.push(
+                Diagnostic::error(
+                    rule::OUTPUT_SCHEMA,
+                    call.loc.clone(),
+                    format!(
+                        "`{}` answers `outputRawFormat: {shown}`, which its output parameters cannot read without the consumed operation's `outputSchema` (the schema file)",
+                        call.value
+                    ),
+                )
+                .with_hint("add `outputSchema: FILE` to the consumed operation (relative to its capability file), or remove the output parameters to pass the body through"),
+            );
+            continue;
+        }
         diags.push(
             Diagnostic::error(
                 rule::FORMAT_UNSUPPORTED,
@@ -120,6 +142,25 @@ fn check_formats(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_hint("remove the output parameters to pass the body through unchanged"),
+        );
+    }
+}
+
+/// Every `outputSchema` of the consumed operations in scope that cannot be used (the
+/// engine's build would refuse it with the same message).
+fn check_schemas(scope: &Scope, diags: &mut Vec<Diagnostic>) {
+    let ops = scope
+        .consumes
+        .iter()
+        .flat_map(|(_, api)| api.resources.iter())
+        .flat_map(|r| r.operations.iter());
+    for op in ops {
+        let (Some(schema), Err(e)) = (&op.output_schema, body_schema::load(op)) else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(rule::OUTPUT_SCHEMA, schema.loc.clone(), format!("`outputSchema`: {e}"))
+                .with_hint("name a file relative to this capability file: an Avro schema (.avsc) for avro, a .proto file for protobuf; or a CSS selector for html"),
         );
     }
 }

@@ -1,0 +1,13 @@
+//! The YAML converter (`outputRawFormat: yaml`, the spec's YAML loader with its depth and
+//! alias limits) never panics, whatever the body; what it answers serializes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use naftiko_engine::formats::to_json;
+use naftiko_spec::model::RawFormat;
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(Ok(v)) = to_json(RawFormat::Yaml, None, data) {
+        let _ = serde_json::to_string(&v);
+    }
+});
