@@ -37,6 +37,7 @@ mod request;
 mod reqwest_client;
 mod runtime;
 mod scope;
+mod script;
 pub mod secrets;
 mod services;
 pub mod skills;
@@ -47,7 +48,7 @@ mod url;
 
 pub use build::BuildOptions;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
-pub use error::{BuildError, BuildProblem, Fault, InvokeError};
+pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
 pub use ids::OpId;
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};

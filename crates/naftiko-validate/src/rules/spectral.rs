@@ -525,18 +525,7 @@ fn control_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 }
 
 fn script_defaults(doc: &Document, diags: &mut Vec<Diagnostic>) {
-    let Some(cap) = &doc.capability else { return };
-    let defaults = cap
-        .exposes
-        .iter()
-        .find_map(|e| {
-            if let Exposes::Control(c) = e {
-                Some(c.scripting_defaults.clone())
-            } else {
-                None
-            }
-        })
-        .unwrap_or_default();
+    let defaults = crate::scripts::settings(doc);
     for u in units(doc) {
         if u.kind == UnitKind::McpResource {
             continue;
@@ -545,10 +534,10 @@ fn script_defaults(doc: &Document, diags: &mut Vec<Diagnostic>) {
             if s.kind.as_ref().is_none_or(|k| k.as_str() != "script") {
                 continue;
             }
-            if s.location.is_none() && !defaults.location {
+            if s.location.is_none() && defaults.location.is_none() {
                 diags.push(Diagnostic::error(rule::NAFTIKO_SCRIPT_DEFAULTS_REQUIRED, s.loc.clone(), "this script step has no `location` and the control adapter sets no `management.scripting.defaultLocation`"));
             }
-            if s.language.is_none() && !defaults.language {
+            if s.language.is_none() && defaults.language.is_none() {
                 diags.push(Diagnostic::error(rule::NAFTIKO_SCRIPT_DEFAULTS_REQUIRED, s.loc.clone(), "this script step has no `language` and the control adapter sets no `management.scripting.defaultLanguage`"));
             }
         }
