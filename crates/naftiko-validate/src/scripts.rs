@@ -39,6 +39,11 @@ pub fn settings(doc: &Document) -> &ScriptingDefaults {
         .unwrap_or(&NO_SETTINGS)
 }
 
+/// True for a `type: script` step.
+pub fn is_script(step: &Step) -> bool {
+    step.kind.as_ref().is_some_and(|k| k.value == "script")
+}
+
 /// One script source: its path under the scripts directory and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
