@@ -83,7 +83,8 @@ impl Script {
             .map_err(|e| InvokeError::Internal(format!("script context: {e}")))?;
         let (sources, limits) = (Arc::clone(&self.sources), self.limits);
         let job = move || sandbox::execute(&sources, &context, &limits);
-        let ran = POOL.run(limits.timeout, limits.timeout + GRACE, job).await;
+        let deadline = limits.timeout.saturating_add(GRACE);
+        let ran = POOL.run(limits.timeout, deadline, job).await;
         match ran {
             Ok(Ok(Some(json))) => serde_json::from_str(&json).map_err(|e| {
                 fail(

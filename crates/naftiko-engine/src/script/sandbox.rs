@@ -50,7 +50,8 @@ const MAX_DETAIL: usize = 400;
 
 /// The budget the interrupt handler enforces: a deadline and a number of interrupt points.
 struct Budget {
-    deadline: Instant,
+    /// `None` when the timeout is too far to represent.
+    deadline: Option<Instant>,
     statements: u64,
     spent: AtomicU64,
     /// Why it stopped the script: 0 not yet, else a [`Budget::TIME`] or [`Budget::STATEMENTS`].
@@ -63,7 +64,7 @@ impl Budget {
 
     fn new(limits: &Limits) -> Self {
         Budget {
-            deadline: Instant::now() + limits.timeout,
+            deadline: Instant::now().checked_add(limits.timeout),
             statements: limits.statements,
             spent: AtomicU64::new(0),
             stopped: AtomicU8::new(0),
@@ -78,7 +79,7 @@ impl Budget {
             .saturating_add(POINTS_PER_CHECK);
         let why = if spent > self.statements {
             Self::STATEMENTS
-        } else if Instant::now() >= self.deadline {
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
             Self::TIME
         } else {
             return false;

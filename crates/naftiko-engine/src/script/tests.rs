@@ -116,8 +116,10 @@ fn a_result_json_cannot_hold_is_an_exception() {
 
 #[test]
 fn an_endless_loop_ends_at_the_statement_limit() {
+    // The largest timeout the settings allow is no deadline at all, not an overflow.
     let l = Limits {
         statements: 100_000,
+        timeout: Duration::from_millis(u64::MAX),
         ..limits()
     };
     stops(
