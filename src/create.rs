@@ -2,11 +2,9 @@
 //! as a REST operation and an MCP tool) from flags, to stdout or `--output`
 //! (`naftiko_migrate::create`).
 
-use std::path::PathBuf;
-
 use naftiko_migrate::create::{NewCapability, capability, default_name};
 
-use crate::exit::{EXIT_OK, EXIT_USAGE};
+use crate::exit::EXIT_USAGE;
 use crate::version::VersionArg;
 
 /// `naftiko create …`.
@@ -35,16 +33,8 @@ pub(crate) struct CapabilityArgs {
     /// The operation's name (default: from the method and path, e.g. `get-items`).
     #[arg(long)]
     name: Option<String>,
-    /// Which specification to write.
-    #[arg(long, value_enum, default_value_t = VersionArg::Alpha2)]
-    version: VersionArg,
-    /// Write the capability here instead of stdout (an existing file is kept unless
-    /// --force).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Overwrite --output when it exists.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    written: crate::written::Written,
 }
 
 /// Runs `naftiko create`; the exit status (2 for a bad flag or an unwritable output).
@@ -60,7 +50,7 @@ pub(crate) fn create(command: &CreateCommand) -> u8 {
             .unwrap_or_else(|| default_name(&method, &args.path)),
         method,
         path: args.path.clone(),
-        beta5: args.version == VersionArg::Beta5,
+        beta5: args.written.version == VersionArg::Beta5,
     };
     let yaml = match capability(&new) {
         Ok(y) => y,
@@ -69,28 +59,5 @@ pub(crate) fn create(command: &CreateCommand) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let Some(path) = &args.output else {
-        print!("{yaml}");
-        return EXIT_OK;
-    };
-    if path.exists() && !args.force {
-        eprintln!(
-            "naftiko: --output {} exists; pass --force to overwrite it",
-            path.display()
-        );
-        return EXIT_USAGE;
-    }
-    match std::fs::write(path, yaml) {
-        Ok(()) => {
-            eprintln!(
-                "wrote {}; check it with `naftiko validate {0}` and serve it with `naftiko run {0}`",
-                path.display()
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("naftiko: cannot write {}: {e}", path.display());
-            EXIT_USAGE
-        }
-    }
+    args.written.write(&yaml)
 }

@@ -13,12 +13,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod create;
 mod exit;
+mod export;
+mod import;
 mod logs;
 mod migrate;
 mod overrides;
 mod probe;
 mod run;
 mod version;
+mod written;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -74,6 +77,12 @@ enum Command {
     /// Write a new capability file from flags (`naftiko create capability --help`).
     #[command(subcommand)]
     Create(create::CreateCommand),
+    /// Describe a capability in another format (`naftiko export openapi --help`).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Write a capability from another format (`naftiko import openapi --help`).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -95,6 +104,10 @@ struct ValidateArgs {
     /// Exit 1 when there are warnings, too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Skip named files that have no `naftiko` or `ikanos` key (as a directory scan does),
+    /// for hooks and scripts that pass every changed YAML file.
+    #[arg(long)]
+    capabilities_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
@@ -125,6 +138,8 @@ fn main() -> ExitCode {
         Command::Migrate(args) => ExitCode::from(migrate::migrate(&args)),
         Command::Health(args) => ExitCode::from(probe::health(&args)),
         Command::Create(command) => ExitCode::from(create::create(&command)),
+        Command::Export(command) => ExitCode::from(export::export(&command)),
+        Command::Import(command) => ExitCode::from(import::import(&command)),
         Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
         Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
         Command::Run(args) => {
@@ -174,6 +189,7 @@ fn validate(args: &ValidateArgs) -> u8 {
         &args.paths,
         &Options {
             strict: args.strict,
+            capabilities_only: args.capabilities_only,
         },
     );
     for e in &validation.path_errors {

@@ -344,7 +344,10 @@ fn validate_placed(
     overrides: &mut Overrides,
     usage: &mut Vec<String>,
 ) -> naftiko_validate::Validation {
-    let options = Options { strict: false };
+    let options = Options {
+        strict: false,
+        ..Options::default()
+    };
     let named: Vec<_> = overrides
         .listens
         .iter()

@@ -128,7 +128,14 @@ const DIALECT_EDITS: &[(&str, &str, &str)] = &[
 
 fn validate_text(name: &str, text: &str, strict: bool) -> Validation {
     let doc = naftiko_spec::load_str(Arc::from(Path::new(name)), text);
-    validate_loaded(vec![doc], &Options { strict }, Validation::default())
+    validate_loaded(
+        vec![doc],
+        &Options {
+            strict,
+            ..Options::default()
+        },
+        Validation::default(),
+    )
 }
 
 #[test]

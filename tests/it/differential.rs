@@ -89,7 +89,13 @@ fn strict_validation_agrees_with_the_official_schema() {
     let mut expected_seen = Vec::new();
     let (mut both_ok, mut both_reject) = (0, 0);
     for file in &files {
-        let validation = validate_paths(std::slice::from_ref(file), &Options { strict: true });
+        let validation = validate_paths(
+            std::slice::from_ref(file),
+            &Options {
+                strict: true,
+                ..Options::default()
+            },
+        );
         let naftiko_ok = !validation.has_errors();
         let Some(json) = validation
             .files

@@ -26,12 +26,26 @@ fn migrated_corpus_files_are_beta5_or_say_why_not() {
     let (mut no_error, mut strict_clean, mut valid, mut noted) = (0, 0, 0, 0);
     let mut silent = Vec::new();
     for file in &files {
-        if validate_paths(std::slice::from_ref(file), &Options { strict: false }).has_errors() {
+        if validate_paths(
+            std::slice::from_ref(file),
+            &Options {
+                strict: false,
+                ..Options::default()
+            },
+        )
+        .has_errors()
+        {
             continue;
         }
         no_error += 1;
-        let strict =
-            !validate_paths(std::slice::from_ref(file), &Options { strict: true }).has_errors();
+        let strict = !validate_paths(
+            std::slice::from_ref(file),
+            &Options {
+                strict: true,
+                ..Options::default()
+            },
+        )
+        .has_errors();
         strict_clean += usize::from(strict);
         let out = common::naftiko(&[std::ffi::OsStr::new("migrate"), file.as_os_str()]);
         assert_eq!(out.code(), 0, "{}: {out}", file.display());

@@ -57,16 +57,6 @@ fn start(up: &Upstream) -> Naftiko {
     )
 }
 
-/// `http://ADDR` of the listener serving `namespace`.
-fn listener(n: &Naftiko, namespace: &str) -> String {
-    let (_, addr) = n
-        .listeners
-        .iter()
-        .find(|(ns, _)| ns.contains(namespace))
-        .unwrap_or_else(|| panic!("no listener for {namespace}\n{}", n.logs()));
-    format!("http://{addr}")
-}
-
 /// naftiko on `up` and the URL of its MCP endpoint; `None` (the test skipped) without the MCP
 /// tools.
 fn mcp(up: &Upstream) -> Option<(Naftiko, String)> {
@@ -74,7 +64,7 @@ fn mcp(up: &Upstream) -> Option<(Naftiko, String)> {
         return None;
     }
     let n = start(up);
-    let url = format!("{}/mcp", listener(&n, "photos-mcp"));
+    let url = format!("{}/mcp", n.url_of("photos-mcp"));
     Some((n, url))
 }
 
@@ -82,7 +72,7 @@ fn mcp(up: &Upstream) -> Option<(Naftiko, String)> {
 fn rest_serves_the_bytes_with_the_declared_media_type() {
     let up = library();
     let n = start(&up);
-    let rest = listener(&n, "photos-api");
+    let rest = n.url_of("photos-api");
     let get = |path: &str| client().get(format!("{rest}{path}")).send().unwrap();
 
     // Through the flow: its `outputMediaType` names the bytes.
@@ -110,7 +100,7 @@ fn rest_serves_the_bytes_with_the_declared_media_type() {
 fn rest_refuses_answers_beyond_max_binary_size() {
     let up = library();
     let n = start(&up);
-    let rest = listener(&n, "photos-api");
+    let rest = n.url_of("photos-api");
     // The operation's 1KiB beats the block's 4KiB; the block's 4KiB holds for the document.
     for (path, limit) in [("/photos/big/raw", 1024), ("/documents/d2", 4096)] {
         let r = client().get(format!("{rest}{path}")).send().unwrap();

@@ -829,12 +829,7 @@ fn a_caller_that_gives_up_still_gets_an_access_line_and_its_upstream_call_counte
 
 /// `VmRSS` of a process, in KiB.
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
+    common::serve::status_kib(pid, "VmRSS")
 }
 
 #[test]

@@ -43,21 +43,12 @@ fn start(upstream: &Upstream) -> Naftiko {
     )
 }
 
-/// `http://ADDR` of the listener whose logged namespaces mention `ns`.
-fn listener(n: &Naftiko, ns: &str) -> String {
-    n.listeners
-        .iter()
-        .find(|(names, _)| names.contains(ns))
-        .map(|(_, addr)| format!("http://{addr}"))
-        .unwrap_or_else(|| panic!("no listener for {ns}\n{}", n.logs()))
-}
-
 #[test]
 fn the_imported_rest_block_answers_with_the_imported_binds_token() {
     let upstream = echo();
     let n = start(&upstream);
     let r = client()
-        .get(format!("{}/notes", listener(&n, "(my-rest)")))
+        .get(format!("{}/notes", n.url_of("(my-rest)")))
         .send()
         .unwrap();
     assert_eq!(r.status(), 200, "{}", n.logs());
@@ -79,7 +70,7 @@ fn a_tool_refing_the_imported_aggregate_calls_through_it() {
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "get-note", "arguments": {"id": "n-42"}}});
     let r = client()
-        .post(format!("{}/mcp", listener(&n, "(notes-mcp)")))
+        .post(format!("{}/mcp", n.url_of("(notes-mcp)")))
         .header("accept", "application/json, text/event-stream")
         .json(&call)
         .send()

@@ -6,7 +6,6 @@
 //! values are bound from the environment, and neither they nor the wrong ones presented
 //! appear in the logs, even at `debug`.
 
-use std::net::SocketAddr;
 use std::process::Command;
 
 use serde_json::Value;
@@ -103,14 +102,6 @@ fn start(dir: &common::Scratch, auth: &str) -> Naftiko {
     )
 }
 
-fn listener(n: &Naftiko, namespace: &str) -> SocketAddr {
-    n.listeners
-        .iter()
-        .find(|(ns, _)| ns.contains(namespace))
-        .unwrap_or_else(|| panic!("no listener for {namespace}: {:?}", n.listeners))
-        .1
-}
-
 /// One request per exposes type: (name, method, URL, body).
 fn targets(n: &Naftiko) -> Vec<(&'static str, reqwest::Method, String, Option<Value>)> {
     let initialize = serde_json::json!({
@@ -122,25 +113,25 @@ fn targets(n: &Naftiko) -> Vec<(&'static str, reqwest::Method, String, Option<Va
         (
             "rest",
             reqwest::Method::GET,
-            format!("http://{}/hello", listener(n, "guarded-rest")),
+            format!("http://{}/hello", n.listener("guarded-rest")),
             None,
         ),
         (
             "mcp",
             reqwest::Method::POST,
-            format!("http://{}/mcp", listener(n, "guarded-mcp")),
+            format!("http://{}/mcp", n.listener("guarded-mcp")),
             Some(initialize),
         ),
         (
             "skill",
             reqwest::Method::GET,
-            format!("http://{}/skills", listener(n, "guarded-skills")),
+            format!("http://{}/skills", n.listener("guarded-skills")),
             None,
         ),
         (
             "control",
             reqwest::Method::GET,
-            format!("http://{}/status", listener(n, "control")),
+            format!("http://{}/status", n.listener("control")),
             None,
         ),
     ]
@@ -410,7 +401,7 @@ fn expose_mcp_leaves_out_operations_whose_rest_block_requires_authentication() {
             ("INBOUND_PASSWORD", PASSWORD),
         ],
     );
-    let url = format!("http://{}/mcp", listener(&n, "naftiko"));
+    let url = format!("http://{}/mcp", n.listener("naftiko"));
     let init = client()
         .post(&url)
         .header("accept", "application/json, text/event-stream")

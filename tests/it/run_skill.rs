@@ -19,15 +19,6 @@ const SEED: &str = "capabilities/oauth2-tokens.yaml";
 const FIXTURE: &str = "tests/fixtures/run/skill-catalog.yaml";
 const FILES: &str = "tests/fixtures/run/skill-files";
 
-/// The address of the listener serving `namespace`.
-fn listener(n: &Naftiko, namespace: &str) -> SocketAddr {
-    n.listeners
-        .iter()
-        .find(|(ns, _)| ns.contains(namespace))
-        .unwrap_or_else(|| panic!("no listener for {namespace}: {:?}", n.listeners))
-        .1
-}
-
 fn get(url: &str) -> reqwest::blocking::Response {
     client().get(url).send().unwrap()
 }
@@ -157,7 +148,7 @@ fn expose_skill_on_the_seed_serves_a_catalog_and_a_loadable_download() {
         ],
         &[],
     );
-    let skills = format!("http://{}", listener(&n, "naftiko-skills"));
+    let skills = format!("http://{}", n.listener("naftiko-skills"));
     let name = "vectara-oauth-2-0-token-api-tokens";
     let description = seed_description();
 
@@ -300,7 +291,7 @@ fn start_fixture(file: &str) -> (Naftiko, String, u16, u16) {
         ],
         &[],
     );
-    let url = format!("http://{}", listener(&n, "skill-catalog-skills"));
+    let url = format!("http://{}", n.listener("skill-catalog-skills"));
     (n, url, rest, mcp)
 }
 
@@ -484,7 +475,7 @@ fn a_skill_exposes_block_serves_catalog_detail_contents_files_and_download() {
     // A client normalizes `a/../../x` and `%2e%2e` away (and gets a 404); sent as written,
     // they are refused.
     assert_problem(get(&format!("{skill}/contents/a/../../x")), 404);
-    let addr = listener(&n, "skill-catalog-skills");
+    let addr = n.listener("skill-catalog-skills");
     for target in [
         "/skills/notes-helper/contents/a/../../x",
         "/skills/notes-helper/contents/../../skill-catalog.yaml",

@@ -4,7 +4,6 @@
 //! documents served by Prism on loopback (`--base-uri`), every tool and route the step adds
 //! driven with MCP 2026-07-28 requests (and REST), and the mapped shapes checked.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
@@ -54,17 +53,9 @@ fn start(step: &str) -> Option<Naftiko> {
     Some(Naftiko::start(&args, &[]))
 }
 
-fn listener(n: &Naftiko, namespace: &str) -> SocketAddr {
-    n.listeners
-        .iter()
-        .find(|(ns, _)| ns.contains(namespace))
-        .unwrap_or_else(|| panic!("no listener for {namespace}: {:?}", n.listeners))
-        .1
-}
-
 /// `tools/call` as a 2026-07-28 client sends it; the HTTP status and the JSON-RPC answer.
 fn call(n: &Naftiko, token: Option<&str>, tool: &str, args: Value) -> (u16, Value) {
-    let url = format!("http://{}/mcp", listener(n, "shipyard-tools"));
+    let url = format!("http://{}/mcp", n.listener("shipyard-tools"));
     let body = json!({
         "jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {
@@ -226,7 +217,7 @@ fn step_7_resolves_the_crew_by_lookup_and_serves_rest() {
         "get-ship-with-crew",
         json!({"imo": "IMO-9321483"}),
     ));
-    let api = listener(&n, "shipyard-api");
+    let api = n.listener("shipyard-api");
     let r = client()
         .get(format!("http://{api}/ships/IMO-9321483/crew"))
         .send()
@@ -240,7 +231,7 @@ fn step_8_groups_tools_into_skills() {
     let Some(n) = start("step-8-shipyard-skill-groups.yml") else {
         return;
     };
-    let skills = listener(&n, "shipyard-skills");
+    let skills = n.listener("shipyard-skills");
     let catalog: Value = client()
         .get(format!("http://{skills}/skills"))
         .send()
@@ -271,7 +262,7 @@ fn step_10_serves_the_rest_adapter() {
     let Some(n) = start("step-10-shipyard-rest-adapter.yml") else {
         return;
     };
-    let api = listener(&n, "shipyard-api");
+    let api = n.listener("shipyard-api");
     let get = |path: &str| -> Value {
         let r = client().get(format!("http://{api}{path}")).send().unwrap();
         assert_eq!(r.status(), 200, "{path}");

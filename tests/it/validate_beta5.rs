@@ -93,7 +93,13 @@ fn strict_validation_agrees_with_the_beta5_schema() {
     let (mut both_ok, mut both_reject, mut listed) = (0, 0, 0);
     let mut unexpected = Vec::new();
     for file in &files {
-        let validation = validate_paths(std::slice::from_ref(file), &Options { strict: true });
+        let validation = validate_paths(
+            std::slice::from_ref(file),
+            &Options {
+                strict: true,
+                ..Options::default()
+            },
+        );
         // Only the file's own diagnostics: an imported file is checked on its own.
         let naftiko_ok = !validation
             .diagnostics

@@ -118,10 +118,8 @@ impl Auth {
         namespace: &str,
     ) -> Result<bool, InvokeError> {
         match self {
-            Auth::OAuth2(source) => {
-                if let Some(g) = applied.generation {
-                    source.invalidate(g);
-                }
+            Auth::OAuth2(_) => {
+                self.forget(applied);
                 Ok(true)
             }
             Auth::Digest { user, password } => {
@@ -139,6 +137,14 @@ impl Auth {
                 Ok(true)
             }
             _ => Ok(false),
+        }
+    }
+
+    /// After a 401: forgets the OAuth 2.0 token the upstream refused (the next request
+    /// fetches a new one), whether or not this one is retried.
+    pub(crate) fn forget(&self, applied: Applied) {
+        if let (Auth::OAuth2(source), Some(g)) = (self, applied.generation) {
+            source.invalidate(g);
         }
     }
 

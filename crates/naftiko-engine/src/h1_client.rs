@@ -17,7 +17,6 @@
 //! checked for a close by the server before it is reused, and dropped after 90 s.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -167,16 +166,8 @@ impl H1Client {
 
     async fn connect(&self, target: &Target<'_>) -> Result<TcpStream, TransportError> {
         let connecting = async {
-            // An IP literal needs no lookup; a name goes through the system resolver.
-            match target
-                .host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse()
-            {
-                Ok(ip) => TcpStream::connect(SocketAddr::new(ip, target.port)).await,
-                Err(_) => TcpStream::connect((target.host, target.port)).await,
-            }
+            // An IP literal needs no lookup; a name goes through naftiko's resolver.
+            crate::dns::connect(target.host, target.port).await
         };
         let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
             Ok(Ok(stream)) => stream,

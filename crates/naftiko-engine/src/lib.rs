@@ -21,10 +21,12 @@ mod build;
 pub mod catalog;
 mod digest;
 mod direct;
+mod dns;
 pub mod env;
 pub mod error;
 mod form;
 mod formats;
+mod forward;
 pub mod guard;
 mod h1_client;
 mod ids;
@@ -49,14 +51,18 @@ mod url;
 pub use build::BuildOptions;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
-pub use ids::OpId;
+pub use forward::{
+    AnswerBody, AnswerFailure, BodyFailure, ForwardAnswer, ForwardError, ForwardRequest,
+    InboundLimits,
+};
+pub use ids::{ForwardId, OpId};
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::Runtime;
 pub use secrets::Secrets;
 pub use services::{
     CacheHints, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,
-    McpListen, McpService, OperationInfo, RestService, Route, Segment, segments,
+    ForwardRoute, McpListen, McpService, OperationInfo, RestService, Route, Segment, segments,
 };
 pub use tools::{Blob, ToolResult, ToolSpec};
 pub use transport::ClientOptions;

@@ -192,6 +192,114 @@ impl Placed {
     }
 }
 
+/// Resolves every parameter into `scope.resolved` (`in: environment` ones first: other
+/// parameters' templates may read them).
+///
+/// # Errors
+/// The first required parameter without a value (naming the others).
+fn resolve_params(params: &[Param], scope: &mut CallScope<'_>) -> Result<(), InvokeError> {
+    let mut missing = Vec::new();
+    let order = params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Environment)
+        .chain(
+            params
+                .iter()
+                .filter(|p| p.location != ParamLocation::Environment),
+        );
+    for p in order {
+        match p.resolve(scope) {
+            Some(v) => {
+                scope.resolved.set(&p.name, v);
+            }
+            None if p.required => missing.push(p),
+            None => {}
+        }
+    }
+    let Some(p) = missing.first() else {
+        return Ok(());
+    };
+    let others: Vec<&str> = missing.iter().skip(1).map(|p| p.name.as_str()).collect();
+    let reason = if others.is_empty() {
+        "is required".to_owned()
+    } else {
+        format!("is required (so are: {})", others.join(", "))
+    };
+    Err(InvokeError::bad_input(
+        &p.name,
+        location_name(p.location),
+        reason,
+    ))
+}
+
+/// A consumed API's own parameters that need nothing from a caller (a literal `value`, one
+/// that reads bound variables only, or `in: environment`), as a `forward` adds them to the
+/// request it passes on: headers and query parameters (docs/semantics.md §5), like the
+/// reference engine's forward (`Notion-Version` set by the consumed API).
+#[derive(Debug, Default)]
+pub(crate) struct FixedParams(Vec<Param>);
+
+impl FixedParams {
+    /// The parameters of `params` that have a fixed value and go in a header or the query
+    /// (`in: environment` ones too, for the others' templates to read).
+    pub(crate) fn compile(
+        params: &[InputParameter],
+        names: &Names<'_>,
+        env: &dyn crate::env::EnvSource,
+    ) -> Result<Self, String> {
+        let mut kept = Vec::new();
+        for p in params {
+            let Some(param) = Param::compile(p, names, env)? else {
+                continue;
+            };
+            let fixed =
+                param.has_own_value() && param.value.as_ref().is_none_or(Tpl::reads_only_binds);
+            let placed = matches!(
+                param.location,
+                ParamLocation::Header | ParamLocation::Query | ParamLocation::Environment
+            );
+            if fixed && placed {
+                kept.push(param);
+            }
+        }
+        Ok(FixedParams(kept))
+    }
+
+    /// Adds the parameters to `req`: query parameters after its query, headers replacing
+    /// any of the same name.
+    ///
+    /// # Errors
+    /// A header value with CR, LF or another control character.
+    pub(crate) fn apply(
+        &self,
+        binds: &[Option<String>],
+        req: &mut Prepared,
+    ) -> Result<(), InvokeError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let nothing = crate::inbound::Inbound::default();
+        let args = Args::new(&nothing);
+        let with = Map::new();
+        let mut scope = CallScope {
+            binds,
+            args: &args,
+            with: &with,
+            resolved: Resolved::default(),
+        };
+        resolve_params(&self.0, &mut scope)?;
+        let mut placed = Placed::default();
+        for p in &self.0 {
+            if let Some(v) = scope.resolved.get(&p.name) {
+                placed.place(p, v, &mut req.url)?;
+            }
+        }
+        // A name already there is replaced (`HeaderMap::extend` replaces, per name).
+        req.headers.extend(placed.headers);
+        Ok(())
+    }
+}
+
 fn location_name(l: ParamLocation) -> &'static str {
     match l {
         ParamLocation::Query => "query",
@@ -365,39 +473,7 @@ impl ConsumedOp {
     /// # Errors
     /// The first required parameter without a value (naming the others).
     fn resolve_params(&self, scope: &mut CallScope<'_>) -> Result<(), InvokeError> {
-        let mut missing = Vec::new();
-        let order = self
-            .params
-            .iter()
-            .filter(|p| p.location == ParamLocation::Environment)
-            .chain(
-                self.params
-                    .iter()
-                    .filter(|p| p.location != ParamLocation::Environment),
-            );
-        for p in order {
-            match p.resolve(scope) {
-                Some(v) => {
-                    scope.resolved.set(&p.name, v);
-                }
-                None if p.required => missing.push(p),
-                None => {}
-            }
-        }
-        let Some(p) = missing.first() else {
-            return Ok(());
-        };
-        let others: Vec<&str> = missing.iter().skip(1).map(|p| p.name.as_str()).collect();
-        let reason = if others.is_empty() {
-            "is required".to_owned()
-        } else {
-            format!("is required (so are: {})", others.join(", "))
-        };
-        Err(InvokeError::bad_input(
-            &p.name,
-            location_name(p.location),
-            reason,
-        ))
+        resolve_params(&self.params, scope)
     }
 
     /// The body and its content type: the operation's `body` template, else a form of the

@@ -16,6 +16,9 @@ use crate::transport::{
 #[derive(Debug, Clone)]
 pub(crate) struct LazyClient {
     options: ClientOptions,
+    /// Streams bodies both ways (`forward` resources): no total timeout, which the caller
+    /// applies to the parts of the exchange it bounds.
+    streaming: bool,
     cell: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
 }
 
@@ -24,7 +27,17 @@ impl LazyClient {
     pub(crate) fn new(options: &ClientOptions) -> Self {
         LazyClient {
             options: options.clone(),
+            streaming: false,
             cell: std::sync::Arc::default(),
+        }
+    }
+
+    /// A client for streamed exchanges (`forward`), with these settings but no total
+    /// timeout, not built yet.
+    pub(crate) fn streaming(options: &ClientOptions) -> Self {
+        LazyClient {
+            streaming: true,
+            ..LazyClient::new(options)
         }
     }
 
@@ -32,22 +45,26 @@ impl LazyClient {
     ///
     /// # Errors
     /// When the TLS stack cannot be set up.
-    fn get(&self) -> Result<&reqwest::Client, String> {
+    pub(crate) fn get(&self) -> Result<&reqwest::Client, String> {
         self.cell
-            .get_or_init(|| client(&self.options))
+            .get_or_init(|| client(&self.options, self.streaming))
             .as_ref()
             .map_err(Clone::clone)
     }
 }
 
-/// Builds the pooled client of one consumed API.
-fn client(options: &ClientOptions) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// Builds the pooled client of one consumed API (`streaming`: without the total timeout).
+fn client(options: &ClientOptions, streaming: bool) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)
-        .timeout(options.total_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(USER_AGENT)
+        .dns_resolver(crate::dns::for_reqwest())
+        .user_agent(USER_AGENT);
+    if !streaming {
+        builder = builder.timeout(options.total_timeout);
+    }
+    builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", describe(&e)))
 }
@@ -129,7 +146,7 @@ impl Transport for LazyClient {
 }
 
 /// A reqwest error as a transport error, its text without the URL.
-fn failure(e: &reqwest::Error) -> TransportError {
+pub(crate) fn failure(e: &reqwest::Error) -> TransportError {
     if e.is_timeout() && !e.is_connect() {
         TransportError::Timeout(describe(e))
     } else if e.is_connect() {

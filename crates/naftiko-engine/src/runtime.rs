@@ -1,6 +1,6 @@
 //! A built [`Runtime`]: the operations, what each adapter serves, and the entry points
-//! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`). `build/` makes
-//! it; nothing changes it afterwards.
+//! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`, `forward`).
+//! `build/` makes it; nothing changes it afterwards.
 
 use crate::catalog::Contents;
 use crate::direct::{DirectPlan, DirectRequest};
@@ -20,10 +20,14 @@ pub struct Runtime {
     /// Per operation, its direct plan when it has the direct shape (`direct.rs`).
     pub(crate) direct: Vec<Option<DirectPlan>>,
     pub(crate) services: Vec<RestService>,
+    /// The `forward` resources, by [`crate::ForwardId`].
+    pub(crate) forwards: Vec<crate::forward::Forward>,
     pub(crate) mcp: Vec<McpService>,
     pub(crate) skills: Vec<SkillService>,
     pub(crate) control: Option<ControlService>,
     pub(crate) capabilities: Vec<CapabilityInfo>,
+    /// Every REST operation described as a tool (its arguments and answer), in build order.
+    pub(crate) rest_tools: Vec<ToolSpec>,
     pub(crate) warnings: Vec<String>,
     pub(crate) notes: Vec<String>,
     pub(crate) secrets: Secrets,
@@ -163,6 +167,18 @@ impl Runtime {
         &self.secrets
     }
 
+    /// A REST operation described as a tool: its arguments (and where each goes, see
+    /// [`ToolSpec::argument_location`]) and the schema of its answer (`naftiko export
+    /// openapi`, `--expose mcp`).
+    pub fn rest_tool(&self, op: OpId) -> Option<&ToolSpec> {
+        self.rest_tools.iter().find(|t| t.op == op)
+    }
+
+    /// The JSON Schema of what an operation answers (its outputs), when it declares one.
+    pub fn answer_schema(&self, op: OpId) -> Option<serde_json::Value> {
+        self.ops.get(op.0).and_then(|(_, inv)| inv.output_schema())
+    }
+
     /// Describes an operation.
     pub fn operation(&self, op: OpId) -> Option<&OperationInfo> {
         self.ops.get(op.0).map(|(i, _)| i)
@@ -189,6 +205,27 @@ impl Runtime {
     ) -> Option<Result<Outcome, InvokeError>> {
         let plan = self.direct.get(op.0)?.as_ref()?;
         plan.run(&DirectRequest::of(request)).await
+    }
+
+    /// Passes one request on to the consumed API of a `forward` resource; the answer's
+    /// head, its body streaming (docs/semantics.md §5).
+    ///
+    /// # Errors
+    /// See [`crate::ForwardError`]; nothing has been answered to the caller then.
+    pub async fn forward<S, E>(
+        &self,
+        id: crate::ForwardId,
+        request: crate::ForwardRequest<S>,
+    ) -> Result<crate::ForwardAnswer, crate::ForwardError>
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        let forward = self
+            .forwards
+            .get(id.0)
+            .ok_or_else(|| InvokeError::Internal(format!("unknown forward {}", id.0)))?;
+        forward.run(request).await
     }
 
     /// Runs an operation for one inbound request.

@@ -65,6 +65,22 @@ pub(crate) trait Resolve: Sync {
     fn local(&self, name: &str) -> Option<Cow<'_, Value>>;
 }
 
+/// Renders templates that read bound variables only (base URIs, credentials, a consumed
+/// API's fixed parameters on a forwarded request).
+pub(crate) struct BindsOnly<'a>(pub(crate) &'a [Option<String>]);
+
+impl Resolve for BindsOnly<'_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.0.get(index)?.as_deref()
+    }
+    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+}
+
 /// A template compiled once at build time.
 #[derive(Debug, Clone)]
 pub(crate) struct Tpl {

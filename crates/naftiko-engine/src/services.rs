@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::guard::Guard;
-use crate::ids::OpId;
+use crate::ids::{ForwardId, OpId};
 use crate::tools::ToolSpec;
 
 /// Namespace of the skill catalog `--expose skill` adds.
@@ -109,6 +109,25 @@ pub struct Route {
     pub guard: Option<Arc<Guard>>,
 }
 
+/// A `forward` resource's route: every method its path is asked with that no operation
+/// serves is passed on to the consumed API (docs/semantics.md §5).
+#[derive(Debug, Clone)]
+pub struct ForwardRoute {
+    /// The resource path as written.
+    pub path: String,
+    /// The path split into segments. When the last one is a bare variable (`{path}`) it
+    /// captures the rest of the request path, slashes included ([`ForwardRoute::captures`]).
+    pub segments: Vec<Segment>,
+    /// The last segment captures the remainder of the path.
+    pub captures: bool,
+    /// The forward.
+    pub forward: ForwardId,
+    /// The consumed namespace it forwards to (for the start-up log).
+    pub target: String,
+    /// The inbound authentication of its exposes block.
+    pub guard: Option<Arc<Guard>>,
+}
+
 /// One exposes block of type `rest`, built.
 #[derive(Debug, Clone)]
 pub struct RestService {
@@ -122,6 +141,8 @@ pub struct RestService {
     pub port: u16,
     /// Its routes.
     pub routes: Vec<Route>,
+    /// Its `forward` resources, in declaration order.
+    pub forwards: Vec<ForwardRoute>,
 }
 
 /// A description of an operation (for logs and adapters).

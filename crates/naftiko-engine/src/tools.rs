@@ -70,6 +70,32 @@ pub struct Blob {
     pub bytes: bytes::Bytes,
 }
 
+impl ToolSpec {
+    /// Where the argument `name` of a REST operation's tool goes in the request: `path`,
+    /// `query` or `header`; `None` for a body field (and for every argument of a tool that
+    /// is not a REST operation).
+    pub fn argument_location(&self, name: &str) -> Option<&'static str> {
+        let ArgMapping::Rest {
+            path,
+            query,
+            headers,
+        } = &self.args
+        else {
+            return None;
+        };
+        let has = |list: &Vec<String>| list.iter().any(|n| n == name);
+        if has(path) {
+            Some("path")
+        } else if has(query) {
+            Some("query")
+        } else if has(headers) {
+            Some("header")
+        } else {
+            None
+        }
+    }
+}
+
 impl ToolResult {
     fn new(is_error: bool, text: String, structured: Option<Value>) -> Self {
         ToolResult {

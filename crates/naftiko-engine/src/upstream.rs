@@ -103,14 +103,8 @@ impl Upstream {
         }
         impl Drop for Count<'_> {
             fn drop(&mut self) {
-                let status = self.status.flatten();
-                let upstream = self.upstream;
-                let calls = upstream
-                    .calls
-                    .get_or_init(|| upstream.metrics.upstream_of(&upstream.namespace));
-                upstream
-                    .metrics
-                    .record_upstream(calls, status, self.started.elapsed());
+                self.upstream
+                    .record(self.status.flatten(), self.started.elapsed());
             }
         }
         let mut count = Count {
@@ -123,6 +117,14 @@ impl Upstream {
         result
     }
 
+    /// Records one exchange in this API's metrics (`None`: no answer).
+    pub(crate) fn record(&self, status: Option<u16>, elapsed: std::time::Duration) {
+        let calls = self
+            .calls
+            .get_or_init(|| self.metrics.upstream_of(&self.namespace));
+        self.metrics.record_upstream(calls, status, elapsed);
+    }
+
     /// One exchange on the transport under the total timeout, its failures as
     /// [`InvokeError`]s; the answer with its `Digest` challenge beside it.
     async fn exchange(
@@ -133,25 +135,34 @@ impl Upstream {
         let max = self.options.max_response_bytes;
         let limit = limit.map_or(max, |l| l.min(max));
         let sending = self.transport.send(outgoing, limit);
-        let timed_out = || InvokeError::UpstreamTimeout {
-            namespace: self.namespace.clone(),
-            after: self.options.total_timeout,
-        };
         match tokio::time::timeout(self.options.total_timeout, sending).await {
             Ok(Ok(received)) => Ok(received.head.answer(received.status, received.body)),
-            Ok(Err(TransportError::TooLarge)) => Err(self.too_large(limit)),
-            Ok(Err(TransportError::Connect(detail) | TransportError::Broken(detail))) => {
-                Err(InvokeError::UpstreamUnreachable {
-                    namespace: self.namespace.clone(),
-                    detail: self.secrets.redact(&detail),
-                })
-            }
-            Ok(Err(TransportError::Timeout(_))) | Err(_) => Err(timed_out()),
-            Ok(Err(TransportError::Unavailable(detail))) => Err(InvokeError::Internal(detail)),
+            Ok(Err(e)) => Err(self.error_of(e, limit)),
+            Err(_) => Err(self.error_of(TransportError::Timeout(String::new()), limit)),
         }
     }
 
-    fn too_large(&self, limit: usize) -> InvokeError {
+    /// A transport's failure as an [`InvokeError`] naming this API (`limit`: the answer
+    /// size limit that applied), its detail redacted.
+    pub(crate) fn error_of(&self, e: TransportError, limit: usize) -> InvokeError {
+        match e {
+            TransportError::TooLarge => self.too_large(limit),
+            TransportError::Connect(detail) | TransportError::Broken(detail) => {
+                InvokeError::UpstreamUnreachable {
+                    namespace: self.namespace.clone(),
+                    detail: self.secrets.redact(&detail),
+                }
+            }
+            TransportError::Timeout(_) => InvokeError::UpstreamTimeout {
+                namespace: self.namespace.clone(),
+                after: self.options.total_timeout,
+            },
+            TransportError::Unavailable(detail) => InvokeError::Internal(detail),
+        }
+    }
+
+    /// The answer is larger than `limit` bytes.
+    pub(crate) fn too_large(&self, limit: usize) -> InvokeError {
         InvokeError::UpstreamBody {
             namespace: self.namespace.clone(),
             detail: format!("larger than the {limit} byte limit"),

@@ -154,19 +154,22 @@ impl UrlTemplate {
         };
         url.set_query(query.as_deref());
         // Defence in depth: the encoded segments cannot change these, so a mismatch is a bug.
-        if url.scheme() != self.base_url.scheme()
-            || url.host() != self.base_url.host()
-            || url.port_or_known_default() != self.base_url.port_or_known_default()
-            || !url
-                .path()
-                .starts_with(self.base_url.path().trim_end_matches('/'))
-        {
+        if !keeps_base(&url, &self.base_url) {
             return Err(InvokeError::Internal(
                 "upstream URL escaped its base URI".to_owned(),
             ));
         }
         Ok(url)
     }
+}
+
+/// True when `url` keeps `base`'s scheme, host, port and path prefix: the check every
+/// upstream URL passes before it is sent (operations' and forwards' alike).
+pub(crate) fn keeps_base(url: &Url, base: &Url) -> bool {
+    url.scheme() == base.scheme()
+        && url.host() == base.host()
+        && url.port_or_known_default() == base.port_or_known_default()
+        && url.path().starts_with(base.path().trim_end_matches('/'))
 }
 
 /// A path variable's value as text (`None` when missing or null).

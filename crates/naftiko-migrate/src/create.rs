@@ -5,8 +5,6 @@
 
 use serde_json::{Value, json};
 
-use crate::emit;
-
 /// What the new capability holds.
 #[derive(Debug, Clone)]
 pub struct NewCapability {
@@ -40,7 +38,7 @@ pub enum CreateError {
 /// [`CreateError::Invalid`] naming the flag whose value cannot be used.
 pub fn capability(new: &NewCapability) -> Result<String, CreateError> {
     check(new)?;
-    let alpha2 = emit::document(&to_yaml(&document(new)));
+    let alpha2 = crate::write_yaml(&document(new));
     if !new.beta5 {
         return Ok(alpha2);
     }
@@ -240,25 +238,6 @@ fn document(new: &NewCapability) -> Value {
             ],
         },
     })
-}
-
-/// A JSON value as the YAML tree the emitter writes.
-fn to_yaml(v: &Value) -> yaml_serde::Value {
-    match v {
-        Value::Null => yaml_serde::Value::Null,
-        Value::Bool(b) => yaml_serde::Value::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || yaml_serde::Value::Null,
-            |i| yaml_serde::Value::Number(i.into()),
-        ),
-        Value::String(s) => yaml_serde::Value::String(s.clone()),
-        Value::Array(a) => yaml_serde::Value::Sequence(a.iter().map(to_yaml).collect()),
-        Value::Object(m) => yaml_serde::Value::Mapping(
-            m.iter()
-                .map(|(k, v)| (yaml_serde::Value::String(k.clone()), to_yaml(v)))
-                .collect(),
-        ),
-    }
 }
 
 #[cfg(test)]

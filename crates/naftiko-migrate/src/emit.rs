@@ -118,6 +118,28 @@ fn is_plain(s: &str) -> bool {
         && !s.ends_with(':')
 }
 
+/// A JSON value as the YAML tree the emitter writes (key order kept).
+pub(crate) fn from_json(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Number(i.into()),
+            (None, Some(u), _) => Value::Number(u.into()),
+            (None, None, Some(f)) => Value::Number(f.into()),
+            _ => Value::Null,
+        },
+        J::String(s) => Value::String(s.clone()),
+        J::Array(a) => Value::Sequence(a.iter().map(from_json).collect()),
+        J::Object(m) => Value::Mapping(
+            m.iter()
+                .map(|(k, v)| (Value::String(k.clone()), from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

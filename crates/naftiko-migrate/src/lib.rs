@@ -25,6 +25,12 @@ mod rules;
 
 use yaml_serde::Value;
 
+/// A JSON document (key order kept) as YAML, written as the migration writes it: block
+/// style, every ambiguous string quoted (`create`, and `naftiko import openapi`).
+pub fn write_yaml(v: &serde_json::Value) -> String {
+    emit::document(&emit::from_json(v))
+}
+
 /// The result of a migration.
 #[derive(Debug)]
 pub struct Migrated {

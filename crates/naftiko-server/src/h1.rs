@@ -12,8 +12,9 @@
 //! mid-request (the handler is dropped and logged as 499) and graceful draining.
 //!
 //! Everything else goes to hyper, on the same connection, with the bytes already read:
-//! `Transfer-Encoding` (chunked bodies), `Expect: 100-continue`, `Upgrade`, HTTP/1.0 and
-//! request targets that are not a path. Which requests stay here is decided by
+//! `Transfer-Encoding` (chunked bodies), `Expect: 100-continue`, `Upgrade`, HTTP/1.0,
+//! request targets that are not a path, and requests a `forward` route takes (their bodies
+//! are streamed, never read whole). Which requests stay here is decided by
 //! `naftiko_http1::decode_head` (the wire rules shared with the upstream client; fuzzed).
 //!
 //! A client that half-closes (`shutdown(SHUT_WR)`) after pipelining requests on the
@@ -80,8 +81,11 @@ pub(crate) async fn serve(
     loop {
         // 1. A complete head, within the header timeout (idle keep-alive time included).
         let head = match conn.read_head(timer.as_mut(), &mut stop).await {
-            HeadRead::Ready(head) => head,
-            HeadRead::Fallback => {
+            // A `forward` route streams its body: hyper reads it, as it comes.
+            HeadRead::Ready(head) if !shared.app.router.forwards(&head.method, head.uri.path()) => {
+                head
+            }
+            HeadRead::Ready(_) | HeadRead::Fallback => {
                 return to_hyper(conn.stream, conn.buf, &shared, stop).await;
             }
             HeadRead::Over => return,

@@ -14,6 +14,7 @@
 pub mod access;
 mod conn;
 pub mod control;
+mod forward;
 mod guard;
 pub mod h1;
 mod limits;
@@ -207,11 +208,22 @@ async fn rest_listeners(
                 };
                 routes.push(format!("{} {} → {target}{note}", r.method, r.path));
             }
+            for f in &s.forwards {
+                let note = if router.add_forward(f) {
+                    ""
+                } else {
+                    " (not served: an earlier forward takes this path)"
+                };
+                routes.push(format!("* {} → forward {}{note}", f.path, f.target));
+            }
         }
         let metadata = services
             .iter()
-            .flat_map(|s| &s.routes)
-            .filter_map(|r| r.guard.as_ref()?.resource_server())
+            .flat_map(|s| {
+                let forwards = s.forwards.iter().map(|f| &f.guard);
+                s.routes.iter().map(|r| &r.guard).chain(forwards)
+            })
+            .filter_map(|guard| guard.as_ref()?.resource_server())
             .map(|rs| rs.protected_resource().clone())
             .fold(
                 Vec::<naftiko_engine::guard::oauth2::ProtectedResource>::new(),

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, StatusCode};
 use naftiko_engine::metrics::OperationMetrics;
-use naftiko_engine::{HeaderLookup, Inbound, InboundBody, OutcomeBody, RequestView, Runtime};
+use naftiko_engine::{
+    BodyFailure, HeaderLookup, Inbound, InboundBody, OutcomeBody, RequestView, Runtime,
+};
 use serde_json::Map;
 
 use crate::access::{self, AccessLine, AccessSink};
@@ -195,7 +197,9 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
             handler: Some(handler),
             ..
         } => (route, Cow::Borrowed(handler.metrics(metrics))),
-        Match::Found { route, .. } | Match::MethodNotAllowed { route, .. } => (
+        Match::Found { route, .. }
+        | Match::MethodNotAllowed { route, .. }
+        | Match::Forward { route, .. } => (
             route,
             Cow::Owned(metrics.operation("rest", &operation_label(&method, route))),
         ),
@@ -260,19 +264,33 @@ fn is_over_limit(e: &axum::Error) -> bool {
 /// 400: the body's framing is broken (a malformed chunked body): what hyper found wrong.
 fn unreadable_body(e: &axum::Error) -> Response {
     let mut detail = String::from("the request body is malformed");
+    for text in causes(e) {
+        detail.push_str(": ");
+        detail.push_str(&text);
+    }
+    malformed_body(&detail)
+}
+
+/// 400 with this detail (`the request body is malformed…`).
+fn malformed_body(detail: &str) -> Response {
+    problem::problem(StatusCode::BAD_REQUEST, "bad-body", detail, Map::new())
+}
+
+/// The distinct texts of the sources of an error reading a body (what hyper found wrong),
+/// each once: errors often repeat their source's text.
+fn causes(e: &axum::Error) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
-        // Errors often repeat their source's text: each one once.
         let text = s.to_string();
         if !seen.iter().any(|t| t.contains(&text)) {
-            detail.push_str(": ");
-            detail.push_str(&text);
+            shown.push(text.clone());
         }
         seen.push(text);
         source = s.source();
     }
-    problem::problem(StatusCode::BAD_REQUEST, "bad-body", &detail, Map::new())
+    shown
 }
 
 /// 408: the body did not arrive in time.
@@ -299,6 +317,9 @@ async fn respond(
     }
     | Match::MethodNotAllowed {
         guard: Some(guard), ..
+    }
+    | Match::Forward {
+        guard: Some(guard), ..
     } = &found
         && let Some(refused) =
             crate::guard::check(guard, &incoming, incoming.method(), incoming.uri()).await
@@ -309,6 +330,15 @@ async fn respond(
         Match::Found {
             op, route, params, ..
         } => (op, route, params),
+        Match::Forward {
+            forward,
+            remainder,
+            route,
+            ..
+        } => {
+            let to = crate::forward::Target { forward, remainder };
+            return pass_on(app, incoming, body, to, route).await;
+        }
         Match::MethodNotAllowed { allow, .. } => {
             return (
                 Reply::Response(problem::method_not_allowed(incoming.method(), &allow)),
@@ -395,6 +425,41 @@ async fn respond(
     };
     let result = app.runtime.invoke(op, &inbound).await;
     answer(app, result, &method, route)
+}
+
+/// Answers a request a `forward` route takes ([`crate::forward`]): its body handed over as
+/// a stream, what could not be passed on answered as a problem.
+async fn pass_on(
+    app: &RestApp,
+    incoming: Incoming,
+    body: RequestBody,
+    to: crate::forward::Target,
+    route: &str,
+) -> (Reply, Option<u16>) {
+    use futures_util::StreamExt;
+    let body: crate::forward::Inbound = match body {
+        RequestBody::Stream(body) => body
+            .into_data_stream()
+            .map(|piece| piece.map_err(|e| causes(&e).join(": ")))
+            .boxed(),
+        // (Only the h1 loop reads bodies first, and it leaves forwards to hyper.)
+        RequestBody::Read(bytes) => futures_util::stream::once(async move { Ok(bytes) }).boxed(),
+    };
+    let limits = naftiko_engine::InboundLimits {
+        max_body: app.max_body_bytes,
+        body_timeout: app.body_timeout,
+    };
+    let parts = incoming.into_parts();
+    let refused = match crate::forward::forward(&app.runtime, to, parts, body, limits).await {
+        Ok((response, status)) => return (Reply::Response(response), Some(status)),
+        Err(naftiko_engine::ForwardError::Body(failure)) => match &failure {
+            BodyFailure::TooLarge(limit) => body_too_large(*limit),
+            BodyFailure::Timeout(after) => body_timeout(*after),
+            BodyFailure::Broken(_) => malformed_body(&failure.to_string()),
+        },
+        Err(naftiko_engine::ForwardError::Invoke(e)) => failed(app, &e, route),
+    };
+    (Reply::Response(refused), None)
 }
 
 /// What a request is answered with.
@@ -515,19 +580,23 @@ fn answer(
             };
             (Reply::Answered(answered), outcome.upstream_status)
         }
-        Err(e) => {
-            if e.fault() != naftiko_engine::Fault::Downstream {
-                tracing::warn!(
-                    target: "naftiko::error",
-                    route = %route,
-                    kind = e.kind(),
-                    detail = %app.runtime.secrets().redact(&e.to_string()),
-                    "invocation failed"
-                );
-            }
-            (Reply::Response(from_error(&e, app.runtime.secrets())), None)
-        }
+        Err(e) => (Reply::Response(failed(app, &e, route)), None),
     }
+}
+
+/// The problem answering a failed invocation, logged at `naftiko::error` unless it was the
+/// caller's fault.
+fn failed(app: &RestApp, e: &naftiko_engine::InvokeError, route: &str) -> Response {
+    if e.fault() != naftiko_engine::Fault::Downstream {
+        tracing::warn!(
+            target: "naftiko::error",
+            route = %route,
+            kind = e.kind(),
+            detail = %app.runtime.secrets().redact(&e.to_string()),
+            "invocation failed"
+        );
+    }
+    from_error(e, app.runtime.secrets())
 }
 
 #[cfg(test)]

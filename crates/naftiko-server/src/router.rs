@@ -2,6 +2,11 @@
 //! are percent-decoded, and a known path with the wrong method is told apart from an unknown
 //! path (405 with `Allow` rather than 404).
 //!
+//! `forward` routes come second: a request no operation serves (no route for its path, or
+//! none for its method) goes to the forward route whose path it extends, the most literal
+//! one first. A forward route's last bare variable takes the rest of the path, slashes
+//! included, still percent-encoded (the engine checks it before passing it on).
+//!
 //! Routing is naftiko's own rather than axum's `Router::route`, which panics on overlapping
 //! routes; validation has already refused real conflicts, and this matcher cannot panic on
 //! any path a capability declares. Paths that differ only in their variables' names
@@ -10,7 +15,7 @@
 
 use naftiko_engine::guard::Guard;
 use naftiko_engine::metrics::{Metrics, OperationMetrics};
-use naftiko_engine::{OpId, Route, Segment};
+use naftiko_engine::{ForwardId, ForwardRoute, OpId, Route, Segment};
 use percent_encoding::percent_decode_str;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -71,10 +76,22 @@ impl Handler {
     }
 }
 
+/// A `forward` route: its path's fixed part, and whether a last variable takes the rest.
+#[derive(Debug, Clone)]
+struct ForwardEntry {
+    path: String,
+    /// Every segment but the capturing one.
+    prefix: Vec<Segment>,
+    captures: bool,
+    forward: ForwardId,
+    guard: Option<Arc<Guard>>,
+}
+
 /// The routes of one listener.
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     entries: Vec<Entry>,
+    forwards: Vec<ForwardEntry>,
 }
 
 /// The result of matching a request.
@@ -101,6 +118,18 @@ pub enum Match<'r> {
         /// Allowed methods.
         allow: Vec<http::Method>,
         /// The inbound authentication of the path's first method, to pass first.
+        guard: Option<&'r Guard>,
+    },
+    /// A `forward` route takes the request.
+    Forward {
+        /// The forward.
+        forward: ForwardId,
+        /// The route's path as written in the capability.
+        route: &'r str,
+        /// What its last variable took of the path (still percent-encoded), when it has
+        /// one.
+        remainder: Option<String>,
+        /// The inbound authentication to pass first.
         guard: Option<&'r Guard>,
     },
     /// A path segment is not valid percent-encoded UTF-8.
@@ -138,8 +167,79 @@ impl Router {
         true
     }
 
-    /// Matches a raw (still percent-encoded) request path.
+    /// Adds a `forward` route; false when a forward with the same path shape is there
+    /// already (the first keeps it).
+    pub fn add_forward(&mut self, route: &ForwardRoute) -> bool {
+        let keep = route
+            .segments
+            .len()
+            .saturating_sub(usize::from(route.captures));
+        let prefix: Vec<Segment> = route.segments.iter().take(keep).cloned().collect();
+        if self
+            .forwards
+            .iter()
+            .any(|f| f.captures == route.captures && same_shape(&f.prefix, &prefix))
+        {
+            return false;
+        }
+        self.forwards.push(ForwardEntry {
+            path: route.path.clone(),
+            prefix,
+            captures: route.captures,
+            forward: route.forward,
+            guard: route.guard.clone(),
+        });
+        true
+    }
+
+    /// True when a `forward` route takes this request (the h1 loop hands those to hyper
+    /// before reading their body, which is streamed).
+    pub fn forwards(&self, method: &http::Method, raw_path: &str) -> bool {
+        !self.forwards.is_empty() && matches!(self.find(method, raw_path), Match::Forward { .. })
+    }
+
+    /// Matches a raw (still percent-encoded) request path: an operation's route, else a
+    /// `forward` route.
     pub fn find(&self, method: &http::Method, raw_path: &str) -> Match<'_> {
+        let found = self.find_operation(method, raw_path);
+        if self.forwards.is_empty() || matches!(found, Match::Found { .. }) {
+            return found;
+        }
+        self.find_forward(raw_path).unwrap_or(found)
+    }
+
+    /// The most literal `forward` route `raw_path` extends.
+    fn find_forward(&self, raw_path: &str) -> Option<Match<'_>> {
+        let parts = decode(raw_path);
+        let mut best: Option<(&ForwardEntry, Score)> = None;
+        for f in &self.forwards {
+            let fits = if f.captures {
+                parts.len() > f.prefix.len()
+            } else {
+                parts.len() == f.prefix.len()
+            };
+            if !fits {
+                continue;
+            }
+            if let Some((score, _)) = match_segments(&f.prefix, &parts[..f.prefix.len()])
+                && best.is_none_or(|(_, s)| score > s)
+            {
+                best = Some((f, score));
+            }
+        }
+        let (f, _) = best?;
+        Some(Match::Forward {
+            forward: f.forward,
+            route: &f.path,
+            remainder: f
+                .captures
+                .then(|| rest_after(raw_path, f.prefix.len()).to_owned()),
+            guard: f.guard.as_deref(),
+        })
+    }
+
+    /// Matches a raw path against the operations' routes.
+    fn find_operation(&self, method: &http::Method, raw_path: &str) -> Match<'_> {
         // A path spelled exactly as a route without variables is that route: no other
         // entry can match it as literally (entries of the same shape are merged).
         if !raw_path.contains('%')
@@ -150,18 +250,7 @@ impl Router {
         {
             return choose(e, method, Vec::new());
         }
-        // Borrowed unless a segment has percent escapes.
-        let decoded: Vec<Option<Cow<'_, str>>> = raw_path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|p| {
-                if p.contains('%') {
-                    percent_decode_str(p).decode_utf8().ok()
-                } else {
-                    Some(Cow::Borrowed(p))
-                }
-            })
-            .collect();
+        let decoded = decode(raw_path);
         let mut best: Option<(&Entry, Score, Option<Values>)> = None;
         for e in &self.entries {
             if let Some((score, params)) = match_entry(e, &decoded)
@@ -178,6 +267,33 @@ impl Router {
         };
         choose(entry, method, params)
     }
+}
+
+/// The non-empty segments of a raw path, percent-decoded (`None`: not valid UTF-8 once
+/// decoded); borrowed unless a segment has percent escapes.
+fn decode(raw_path: &str) -> Vec<Option<Cow<'_, str>>> {
+    raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|p| {
+            if p.contains('%') {
+                percent_decode_str(p).decode_utf8().ok()
+            } else {
+                Some(Cow::Borrowed(p))
+            }
+        })
+        .collect()
+}
+
+/// What follows the first `n` non-empty segments of a raw path, as received (inner and
+/// trailing slashes kept), without the slashes that separate it from them.
+fn rest_after(raw_path: &str, n: usize) -> &str {
+    let mut rest = raw_path;
+    for _ in 0..n {
+        rest = rest.trim_start_matches('/');
+        rest = &rest[rest.find('/').unwrap_or(rest.len())..];
+    }
+    rest.trim_start_matches('/')
 }
 
 /// The operation of `entry` for `method` (`HEAD` is served by `GET`), with the path's
@@ -249,9 +365,17 @@ fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Opti
     if e.segments.len() != parts.len() {
         return None;
     }
+    match_segments(&e.segments, parts)
+}
+
+/// Matches decoded segments, as many as `segments` (see [`match_entry`]).
+fn match_segments(
+    segments: &[Segment],
+    parts: &[Option<Cow<'_, str>>],
+) -> Option<(Score, Option<Values>)> {
     let mut score: Score = 0;
     let mut params = Some(Vec::new());
-    for (i, (seg, part)) in e.segments.iter().zip(parts).enumerate() {
+    for (i, (seg, part)) in segments.iter().zip(parts).enumerate() {
         match (seg, part) {
             (Segment::Literal(l), Some(p)) if l == p.as_ref() => {
                 if i < 64 {
@@ -365,6 +489,81 @@ mod tests {
             method: http::Method::GET,
             op: OpId(3),
         }));
+    }
+
+    /// Adds a forward route for `path` (capturing when its last segment is a bare
+    /// variable); false when its shape is taken.
+    fn forward(r: &mut Router, path: &str, id: usize) -> bool {
+        let segs = segments(path);
+        let captures = matches!(segs.last(), Some(Segment::Var { prefix, suffix, .. }) if prefix.is_empty() && suffix.is_empty());
+        r.add_forward(&ForwardRoute {
+            path: path.to_owned(),
+            segments: segs,
+            captures,
+            forward: ForwardId(id),
+            target: "up".to_owned(),
+            guard: None,
+        })
+    }
+
+    fn forwarded(r: &Router, method: &str, path: &str) -> Option<(usize, Option<String>)> {
+        let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+        match r.find(&method, path) {
+            Match::Forward {
+                forward, remainder, ..
+            } => Some((forward.0, remainder)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn forward_routes_take_the_rest_of_the_path_and_what_operations_leave() {
+        let mut r = router(&[("GET", "/data/{id}", 0), ("GET", "/data/latest", 1)]);
+        for (path, id) in [
+            ("/data/{path}", 0),
+            ("/data/special/{{rest}}", 1),
+            ("/exact", 2),
+        ] {
+            assert!(forward(&mut r, path, id));
+        }
+        // Operations keep their methods (HEAD with GET); the forward takes the others.
+        assert!(matches!(
+            r.find(&http::Method::GET, "/data/7"),
+            Match::Found { op: OpId(0), .. }
+        ));
+        assert!(matches!(
+            r.find(&http::Method::HEAD, "/data/7"),
+            Match::Found { op: OpId(0), .. }
+        ));
+        /// A method, a path, and the forward and remainder it gets.
+        type Case = (
+            &'static str,
+            &'static str,
+            Option<(usize, Option<&'static str>)>,
+        );
+        let cases: [Case; 10] = [
+            ("POST", "/data/7", Some((0, Some("7")))),
+            ("BREW", "/data/latest", Some((0, Some("latest")))),
+            // The rest of the path as received: encoded, inner and trailing slashes kept.
+            ("GET", "/data/a%20b//c/", Some((0, Some("a%20b//c/")))),
+            ("POST", "//data/x", Some((0, Some("x")))),
+            // The most literal forward wins.
+            ("PUT", "/data/special/x/y", Some((1, Some("x/y")))),
+            ("PUT", "/data/special", Some((0, Some("special")))),
+            // A forward without a capturing variable matches its path exactly.
+            ("GET", "/exact", Some((2, None))),
+            ("GET", "/exact/more", None),
+            ("GET", "/data", None),
+            ("GET", "/other", None),
+        ];
+        for (method, path, expected) in cases {
+            let expected = expected.map(|(id, rest)| (id, rest.map(str::to_owned)));
+            assert_eq!(forwarded(&r, method, path), expected, "{method} {path}");
+        }
+        assert!(r.forwards(&http::Method::POST, "/data/1"));
+        assert!(!r.forwards(&http::Method::GET, "/data/1"));
+        // Same shape twice: the first keeps it.
+        assert!(!forward(&mut r, "/data/{other}", 9));
     }
 
     #[test]

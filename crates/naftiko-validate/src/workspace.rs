@@ -20,6 +20,9 @@ use crate::scope::Scope;
 pub struct Options {
     /// Report constructs outside the official schema as errors (`--strict`).
     pub strict: bool,
+    /// Skip a named file that is YAML without a `naftiko` or `ikanos` key, as a directory
+    /// scan does (`--capabilities-only`, for hooks given every changed YAML file).
+    pub capabilities_only: bool,
 }
 
 /// The outcome of validating a set of paths.
@@ -131,7 +134,11 @@ pub fn validate_paths_at(paths: &[PathBuf], options: &Options, listens: &Listens
                 ));
             }
         } else if path.exists() {
-            files.push(load_file(path));
+            let doc = load_file(path);
+            if options.capabilities_only && doc.parsed && !doc.has_naftiko_key() {
+                continue;
+            }
+            files.push(doc);
         } else {
             v.path_errors
                 .push(format!("{}: no such file or directory", path.display()));

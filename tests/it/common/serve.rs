@@ -138,63 +138,44 @@ impl Upstream {
     pub(crate) fn start(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Upstream {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let script: Arc<Script> = Arc::new(script);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let record = seen.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = axum::Router::new().fallback(
-                    move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                        let record = record.clone();
-                        let script = script.clone();
-                        async move {
-                            let s = Seen {
-                                method: method.to_string(),
-                                target: uri
-                                    .path_and_query()
-                                    .map(|p| p.as_str().to_owned())
-                                    .unwrap_or_default(),
-                                headers,
-                                body: String::from_utf8_lossy(&body).into_owned(),
-                            };
-                            let reply = script(&s);
-                            record.lock().unwrap().push(s);
-                            if !reply.delay.is_zero() {
-                                tokio::time::sleep(reply.delay).await;
-                            }
-                            let mut headers = HeaderMap::new();
-                            headers.insert("content-type", reply.content_type.parse().unwrap());
-                            for (k, v) in &reply.headers {
-                                headers.append(*k, v.parse().unwrap());
-                            }
-                            (
-                                StatusCode::from_u16(reply.status).unwrap(),
-                                headers,
-                                reply.body,
-                            )
-                        }
-                    },
-                );
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = record.clone();
+                let script = script.clone();
+                async move {
+                    let s = Seen {
+                        method: method.to_string(),
+                        target: uri
+                            .path_and_query()
+                            .map(|p| p.as_str().to_owned())
+                            .unwrap_or_default(),
+                        headers,
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    };
+                    let reply = script(&s);
+                    record.lock().unwrap().push(s);
+                    if !reply.delay.is_zero() {
+                        tokio::time::sleep(reply.delay).await;
+                    }
+                    let mut headers = HeaderMap::new();
+                    headers.insert("content-type", reply.content_type.parse().unwrap());
+                    for (k, v) in &reply.headers {
+                        headers.append(*k, v.parse().unwrap());
+                    }
+                    (
+                        StatusCode::from_u16(reply.status).unwrap(),
+                        headers,
+                        reply.body,
+                    )
+                }
+            },
+        );
+        let (addr, stop) = serve_app(app);
         Upstream {
             addr,
             seen,
-            _stop: stop_tx,
+            _stop: stop,
         }
     }
 
@@ -207,6 +188,44 @@ impl Upstream {
     pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+}
+
+/// Serves `app` on a free loopback port, on a runtime of its own, until the returned
+/// sender is dropped; the address.
+pub(crate) fn serve_app(app: axum::Router) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    (
+        addr_rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        stop_tx,
+    )
+}
+
+/// A field of a process's `/proc/<pid>/status` counted in kB (`VmRSS`, `VmHWM`), in KiB.
+pub(crate) fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
 }
 
 /// An address nothing listens on (bound then released).
@@ -226,6 +245,27 @@ pub(crate) struct Naftiko {
 }
 
 impl Naftiko {
+    /// The address of the listener serving the exposes namespace `namespace` (panics, with
+    /// the listeners, when there is none).
+    pub(crate) fn listener(&self, namespace: &str) -> SocketAddr {
+        self.listeners
+            .iter()
+            .find(|(ns, _)| ns.contains(namespace))
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no listener for {namespace}: {:?}\n{}",
+                    self.listeners,
+                    self.logs()
+                )
+            })
+    }
+
+    /// `http://ADDR` of the listener serving `namespace`.
+    pub(crate) fn url_of(&self, namespace: &str) -> String {
+        format!("http://{}", self.listener(namespace))
+    }
+
     /// Starts `naftiko run ARGS` in the workspace root with `env` added to the environment,
     /// and waits until every listener is logged. Panics (with the logs) if it exits first.
     pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Naftiko {

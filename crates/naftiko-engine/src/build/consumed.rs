@@ -57,6 +57,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             calls: std::sync::OnceLock::new(),
         });
         operations(b, d, ns, api, &upstream);
+        d.upstreams.insert(ns.clone(), upstream);
     }
 }
 

@@ -215,7 +215,7 @@ pub(super) fn expose_rest_operations(b: &mut Builder<'_>) {
     if let McpListen::Http(host, port) = listen {
         b.warn_if_open("mcp", EXPOSED_MCP_NAMESPACE, host, *port, false);
     }
-    let mut tools = std::mem::take(&mut b.rest_tools);
+    let mut tools = b.rest_tools.clone();
     let guarded: Vec<String> = tools
         .iter()
         .enumerate()

@@ -7,7 +7,8 @@
 //! - [`consumed`]: consumed APIs, their clients and authentication;
 //! - [`operations`]: invocables (inputs, `with`, call/steps/ref/mock, outputs) and
 //!   aggregate functions; [`script`]: script steps;
-//! - [`rest`], [`mcp`], [`skill`], [`control`]: one per exposes kind;
+//! - [`rest`], [`mcp`], [`skill`], [`control`]: one per exposes kind ([`forward`]: the
+//!   `forward` resources of REST blocks);
 //! - [`overrides`]: command-line flags that name nothing served;
 //! - [`binds`]: bound variables a template needs but the environment lacks.
 //!
@@ -17,6 +18,7 @@
 mod binds;
 mod consumed;
 mod control;
+mod forward;
 mod guard;
 mod mcp;
 mod operations;
@@ -72,6 +74,7 @@ impl<'o> Builder<'o> {
             warnings: Vec::new(),
             notes: Vec::new(),
             ops: Vec::new(),
+            forwards: Vec::new(),
             services: Vec::new(),
             mcp: Vec::new(),
             rest_tools: Vec::new(),
@@ -129,6 +132,8 @@ impl<'o> Builder<'o> {
                 .map(|e| e.value.as_ref().ok().cloned())
                 .collect(),
             consumed: HashMap::new(),
+            upstreams: HashMap::new(),
+            streaming: crate::reqwest_client::LazyClient::streaming(&self.options.client),
             unusable: Default::default(),
             functions: HashMap::new(),
         };
@@ -178,10 +183,12 @@ impl<'o> Builder<'o> {
             ops: self.ops,
             direct,
             services: self.services,
+            forwards: self.forwards,
             mcp: self.mcp,
             skills: self.skills,
             control: self.control,
             capabilities: self.capabilities,
+            rest_tools: self.rest_tools,
             warnings: self.warnings,
             notes: self.notes,
             secrets: self.secrets,

@@ -1,6 +1,7 @@
 //! `exposes: type: rest`: one [`RestService`] per block, one route and operation per
-//! resource operation, and each operation as an MCP tool description (for `--expose mcp`
-//! and the skills that refer to it).
+//! resource operation (and a forward route per `forward`, built in `forward.rs`), and each
+//! operation as an MCP tool description (for `--expose mcp` and the skills that refer to
+//! it).
 
 use naftiko_spec::model::{ExposesRest, ParamLocation};
 
@@ -20,14 +21,11 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
             .listen_at(&namespace, &rest.address, &rest.port, "127.0.0.1", 8080);
     let guard = super::guard::guard(b, d, rest.authentication.as_ref(), &namespace);
     let mut routes = Vec::new();
+    let mut forwards = Vec::new();
     for resource in &rest.resources {
         let path = text(&resource.path).unwrap_or_default();
-        if resource.forward.is_some() && resource.operations.is_empty() {
-            b.warnings.push(format!(
-                "{}: `forward` on {path} is not served yet; the route is skipped",
-                d.path.display()
-            ));
-            continue;
+        if let Some(spec) = &resource.forward {
+            forwards.extend(super::forward::build(b, d, resource, spec, guard.as_ref()));
         }
         for op in &resource.operations {
             let method = op
@@ -100,6 +98,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &DocBuild<'_>, rest: &ExposesRest, o
         address,
         port,
         routes,
+        forwards,
     });
 }
 

@@ -14,7 +14,8 @@ use crate::error::BuildProblem;
 use crate::ids::OpId;
 use crate::invoke::Invocable;
 use crate::request::ConsumedOp;
-use crate::scope::{Names, Resolve, Tpl};
+pub(super) use crate::scope::BindsOnly;
+use crate::scope::{Names, Tpl};
 use crate::secrets::Secrets;
 use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
 use crate::skills::{SkillService, SkillSpec};
@@ -30,6 +31,8 @@ pub(super) struct Builder<'o> {
     /// See [`crate::Runtime::notes`].
     pub(super) notes: Vec<String>,
     pub(super) ops: Vec<(OperationInfo, Invocable)>,
+    /// The `forward` resources of every REST block.
+    pub(super) forwards: Vec<crate::forward::Forward>,
     pub(super) services: Vec<RestService>,
     pub(super) mcp: Vec<McpService>,
     /// Every REST operation as an MCP tool (for `--expose mcp` and derived skills).
@@ -56,6 +59,10 @@ pub(super) struct DocBuild<'a> {
     pub(super) names: Names<'a>,
     pub(super) binds_values: Arc<[Option<String>]>,
     pub(super) consumed: HashMap<String, Arc<ConsumedOp>>,
+    /// The consumed APIs that could be built, by namespace (what `forward`s pass on to).
+    pub(super) upstreams: HashMap<String, Arc<crate::upstream::Upstream>>,
+    /// The streaming client the document's `forward`s share, built on first use.
+    pub(super) streaming: crate::reqwest_client::LazyClient,
     /// Consumed namespaces that could not be built (a problem is reported once for each):
     /// calls into them report nothing more.
     pub(super) unusable: std::collections::HashSet<String>,
@@ -129,21 +136,6 @@ impl DocBuild<'_> {
             tpl.binds()
                 .any(|i| self.binds_values.get(i).is_none_or(Option::is_none))
         })
-    }
-}
-
-/// Renders bind-only templates (base URIs, credentials).
-pub(super) struct BindsOnly<'a>(pub(super) &'a [Option<String>]);
-
-impl Resolve for BindsOnly<'_> {
-    fn bind(&self, index: usize) -> Option<&str> {
-        self.0.get(index)?.as_deref()
-    }
-    fn arg(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
-        None
-    }
-    fn local(&self, _: &str) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
-        None
     }
 }
 

@@ -49,6 +49,23 @@ fn read_version(cx: &mut Cx<'_>, o: &mut Obj<'_>) -> Option<(Option<Text>, Spec)
         );
         o.take("naftiko");
     }
+    if !o.has(key)
+        && !["capability", "consumes", "exposes", "aggregates", "binds"]
+            .iter()
+            .any(|k| o.has(k))
+    {
+        // Not a capability at all (a workflow, a manifest): one error, not one per key.
+        let loc = o.loc(cx);
+        cx.push(
+            Diagnostic::error(
+                rule::REQUIRED_FIELD,
+                loc,
+                "not a capability document: it has no `naftiko` or `ikanos` key, and no `capability`",
+            )
+            .with_hint("naftiko checks capability files; `naftiko validate --capabilities-only` skips other YAML files"),
+        );
+        return None;
+    }
     let version = o.req_text(cx, key, Need::Runtime);
     let Some(v) = &version else {
         let spec = if key == "ikanos" {
