@@ -50,6 +50,7 @@ mod run_mcp_replicas;
 mod run_oauth2;
 mod run_published;
 mod run_requests;
+mod run_scripts;
 mod run_security;
 mod run_seed;
 mod run_skill;

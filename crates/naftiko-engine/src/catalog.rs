@@ -195,14 +195,7 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// True for a path segment naftiko serves (`^[a-zA-Z0-9._-]+$`, not `.` or `..`).
-pub fn safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-}
+pub use naftiko_validate::files::safe_segment;
 
 /// A file's bytes as resource contents: text when the media type is textual and the bytes
 /// are UTF-8, else bytes.
@@ -251,24 +244,8 @@ pub fn is_text(mime_type: &str) -> bool {
 /// # Errors
 /// The reason, for the caller to report.
 pub fn read_bytes(root: &Path, rel: &str, limit: usize) -> Result<Vec<u8>, String> {
-    if !rel.split('/').all(safe_segment) {
-        return Err(format!("`{rel}` is not a safe relative path"));
-    }
-    let root = root
-        .canonicalize()
-        .map_err(|_| "the resource directory does not exist".to_owned())?;
-    let path = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|_| format!("no file `{rel}`"))?;
-    if !path.starts_with(&root) || !path.is_file() {
-        return Err(format!("no file `{rel}`"));
-    }
-    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    if usize::try_from(size).map_or(true, |s| s > limit) {
-        return Err(format!("`{rel}` is larger than the {limit} byte limit"));
-    }
-    std::fs::read(&path).map_err(|_| format!("cannot read `{rel}`"))
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+    naftiko_validate::files::read_under(root, rel, limit).map_err(|e| e.to_string())
 }
 
 /// A media type from a file name.

@@ -123,6 +123,16 @@ pub enum InvokeError {
     /// The operation uses something naftiko does not run.
     #[error("{0}")]
     Unsupported(String),
+    /// A script step failed (`script/`).
+    #[error("script step `{step}` {detail}")]
+    Script {
+        /// The step's name.
+        step: String,
+        /// How it failed.
+        failure: ScriptFailure,
+        /// What happened, naming the limit when one stopped it.
+        detail: String,
+    },
     /// A bug in naftiko.
     #[error("internal error: {0}")]
     Internal(String),
@@ -141,7 +151,9 @@ impl InvokeError {
             | InvokeError::UpstreamBody { .. }
             | InvokeError::UpstreamAuth { .. }
             | InvokeError::Mapping { .. } => Fault::Upstream,
-            InvokeError::Unsupported(_) | InvokeError::Internal(_) => Fault::Internal,
+            InvokeError::Unsupported(_) | InvokeError::Script { .. } | InvokeError::Internal(_) => {
+                Fault::Internal
+            }
         }
     }
 
@@ -158,6 +170,7 @@ impl InvokeError {
             InvokeError::UpstreamAuth { .. } => "upstream-auth",
             InvokeError::Mapping { .. } => "output-mapping",
             InvokeError::Unsupported(_) => "not-implemented",
+            InvokeError::Script { failure, .. } => failure.kind(),
             InvokeError::Internal(_) => "internal",
         }
     }
@@ -168,6 +181,40 @@ impl InvokeError {
             name: name.to_owned(),
             location: location.to_owned(),
             reason: reason.into(),
+        }
+    }
+}
+
+/// How a script step failed: one problem type each (docs/run.md, "Script steps").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptFailure {
+    /// The script threw, or did not compile (500).
+    Threw,
+    /// It ran longer than `management.scripting.timeout` (500).
+    Timeout,
+    /// It went over `management.scripting.statementLimit` (500).
+    StatementLimit,
+    /// It went over the memory limit (500).
+    MemoryLimit,
+    /// It went over the stack limit: recursion too deep (500).
+    StackOverflow,
+    /// Every script slot stayed busy for its timeout (503).
+    Busy,
+    /// `management.scripting.enabled` is `false` (501).
+    Disabled,
+}
+
+impl ScriptFailure {
+    /// The problem type's kind (`urn:naftiko:problem:<kind>`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            ScriptFailure::Threw => "script-failed",
+            ScriptFailure::Timeout => "script-timeout",
+            ScriptFailure::StatementLimit => "script-statement-limit",
+            ScriptFailure::MemoryLimit => "script-memory-limit",
+            ScriptFailure::StackOverflow => "script-stack-overflow",
+            ScriptFailure::Busy => "script-busy",
+            ScriptFailure::Disabled => "script-disabled",
         }
     }
 }

@@ -727,6 +727,12 @@ pub(crate) enum Step {
         value: Tpl,
         fields: Vec<String>,
     },
+    /// Run a script (`script/`); its `result` is stored under the step name.
+    Script {
+        name: String,
+        script: Arc<crate::script::Script>,
+        with: With,
+    },
     /// A step naftiko cannot run.
     Unsupported { name: String, why: String },
 }
@@ -806,6 +812,12 @@ impl Steps {
                     let table = local.extra.get(index).cloned().unwrap_or(Value::Null);
                     let result = lookup(&table, match_field, &wanted, fields);
                     local.extra.insert(name.clone(), result);
+                }
+                Step::Script { name, script, with } => {
+                    let context = crate::script::context(&local, with.eval(&local, binds));
+                    let result = script.run(name, &context).await?;
+                    local.extra.insert(name.clone(), result.clone());
+                    last = Some((result, last.as_ref().map_or(200, |l| l.1)));
                 }
                 Step::Unsupported { name, why } => {
                     return Err(InvokeError::Unsupported(format!("step `{name}`: {why}")));

@@ -39,6 +39,7 @@ mod request;
 mod reqwest_client;
 mod runtime;
 mod scope;
+mod script;
 pub mod secrets;
 mod services;
 pub mod skills;
@@ -49,7 +50,7 @@ mod url;
 
 pub use build::BuildOptions;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
-pub use error::{BuildError, BuildProblem, Fault, InvokeError};
+pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
 pub use forward::{
     AnswerBody, AnswerFailure, BodyFailure, ForwardAnswer, ForwardError, ForwardRequest,
     InboundLimits,

@@ -4,7 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
-use naftiko_engine::{Fault, InvokeError, Secrets};
+use naftiko_engine::{Fault, InvokeError, ScriptFailure, Secrets};
 use serde_json::{Map, Value, json};
 
 /// Media type of problem bodies.
@@ -16,6 +16,11 @@ pub fn status_of(e: &InvokeError) -> StatusCode {
         InvokeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         InvokeError::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         InvokeError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
+        InvokeError::Script { failure, .. } => match failure {
+            ScriptFailure::Disabled => StatusCode::NOT_IMPLEMENTED,
+            ScriptFailure::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        },
         e => match e.fault() {
             Fault::Downstream => StatusCode::BAD_REQUEST,
             Fault::Upstream => StatusCode::BAD_GATEWAY,
@@ -92,6 +97,9 @@ pub fn from_error(e: &InvokeError, secrets: &Secrets) -> Response {
         }
         InvokeError::Mapping { output, .. } => {
             extra.insert("output".to_owned(), json!(output));
+        }
+        InvokeError::Script { step, .. } => {
+            extra.insert("step".to_owned(), json!(step));
         }
         _ => {}
     }

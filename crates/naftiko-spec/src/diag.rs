@@ -171,6 +171,10 @@ rules! {
     BINARY_OUTPUTS_IGNORED = "binary-outputs-ignored", Warning, "Output parameters over binary content (`outputRawFormat: binary`), which has no fields: they are ignored and the bytes are served as they are.";
     FORMAT_UNSUPPORTED = "format-unsupported", Error, "Output parameters read an upstream answer in a format naftiko does not convert yet (`outputRawFormat`).";
     OUTPUT_SCHEMA = "output-schema", Error, "A consumed operation's `outputSchema` cannot be used: an `avro` or `protobuf` answer read without one, a schema file that cannot be read or parsed, or an HTML selector that does not parse.";
+    SCRIPT_LANGUAGE_UNSUPPORTED = "script-language-unsupported", Error, "A script step in `python` or `groovy` (its `language`, else the control adapter's `defaultLanguage`): naftiko runs JavaScript only, in a sandbox embedded in the binary.";
+    SCRIPT_LANGUAGE_NOT_ALLOWED = "script-language-not-allowed", Error, "A script step's language is not one of the control adapter's `management.scripting.allowedLanguages`.";
+    SCRIPT_FILE = "script-file", Error, "A script step's `file` or `dependencies` entry names no readable UTF-8 file inside its scripts directory (`location`): a missing file, an unsafe path (`..`, absolute) or a link leading outside.";
+    SCRIPT_DISABLED = "script-disabled", Warning, "Script steps while the control adapter sets `management.scripting.enabled: false`: they answer 501.";
     ENV_NOT_BOUND = "env-not-bound", Warning, "`{{env.X}}` where no bind declares `X`: the process environment is read at start (an error under `--strict`).";
     JSONPATH_SYNTAX = "jsonpath-syntax", Error, "A JSONPath expression does not compile (RFC 9535 after Jayway normalisation).";
     JSONPATH_JAYWAY = "jsonpath-jayway", Info, "A JSONPath uses Jayway syntax that was normalised to RFC 9535.";

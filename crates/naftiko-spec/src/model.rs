@@ -1362,13 +1362,22 @@ pub struct ExposesControl {
     pub loc: Loc,
 }
 
-/// Defaults for script steps from the control adapter.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `management.scripting` of the control adapter: defaults and limits for script steps
+/// (each field as written; absent when not written).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScriptingDefaults {
-    /// `defaultLocation` is set.
-    pub location: bool,
-    /// `defaultLanguage` is set.
-    pub language: bool,
+    /// `enabled` (script steps run unless it is `false`).
+    pub enabled: Option<Spanned<bool>>,
+    /// `defaultLocation`: the scripts directory of steps without `location`.
+    pub location: Option<Text>,
+    /// `defaultLanguage`: the language of steps without `language`.
+    pub language: Option<Text>,
+    /// `timeout`, in milliseconds.
+    pub timeout: Option<Spanned<u64>>,
+    /// `statementLimit`.
+    pub statement_limit: Option<Spanned<u64>>,
+    /// `allowedLanguages` (empty: no restriction).
+    pub allowed_languages: Vec<Text>,
 }
 
 /// A domain aggregate grouping reusable functions.

@@ -11,11 +11,13 @@
 //! This crate reads files but never touches the environment or the network.
 
 pub mod body_schema;
+pub mod files;
 mod imports;
 mod parallel;
 pub mod report;
 pub mod rules;
 pub mod scope;
+pub mod scripts;
 pub mod workspace;
 
 pub use scope::Scope;

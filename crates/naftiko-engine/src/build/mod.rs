@@ -6,7 +6,7 @@
 //! One file per concern, each a step of [`Runtime::build`]:
 //! - [`consumed`]: consumed APIs, their clients and authentication;
 //! - [`operations`]: invocables (inputs, `with`, call/steps/ref/mock, outputs) and
-//!   aggregate functions;
+//!   aggregate functions; [`script`]: script steps;
 //! - [`rest`], [`mcp`], [`skill`], [`control`]: one per exposes kind ([`forward`]: the
 //!   `forward` resources of REST blocks);
 //! - [`overrides`]: command-line flags that name nothing served;
@@ -25,6 +25,7 @@ mod operations;
 mod options;
 mod overrides;
 mod rest;
+mod script;
 mod skill;
 mod state;
 

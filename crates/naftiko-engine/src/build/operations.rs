@@ -226,6 +226,13 @@ impl DocBuild<'_> {
                         }
                     }
                 }
+                "script" => match self.build_script_step(s, name) {
+                    Ok(step) => step,
+                    Err(mut p) => {
+                        problems.append(&mut p);
+                        continue;
+                    }
+                },
                 other => Step::Unsupported {
                     name,
                     why: format!("`{other}` steps are not run by naftiko"),

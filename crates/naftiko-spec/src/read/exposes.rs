@@ -198,18 +198,11 @@ fn read_skill_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
 /// The rest of a control exposes block: `management` and `observability`, checked and
 /// kept as JSON.
 fn read_control_block(cx: &mut Cx<'_>, o: &mut Obj<'_>, c: Common) -> Exposes {
+    let mut scripting_defaults = ScriptingDefaults::default();
     let management = o.take("management").map(|(n, p)| {
-        check_management(cx, n, &p);
+        scripting_defaults = check_management(cx, n, &p);
         n.to_json()
     });
-    let scripting_defaults = ScriptingDefaults {
-        location: management
-            .as_ref()
-            .is_some_and(|m| m.pointer("/scripting/defaultLocation").is_some()),
-        language: management
-            .as_ref()
-            .is_some_and(|m| m.pointer("/scripting/defaultLanguage").is_some()),
-    };
     let observability = o.take("observability").map(|(n, p)| {
         check_observability(cx, n, &p);
         n.to_json()
@@ -651,10 +644,11 @@ fn read_skill_tool_from(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<S
     })
 }
 
-/// Checks the control block's `management` settings (kept as JSON in the model).
-fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
+/// Checks the control block's `management` settings (kept as JSON in the model); its
+/// `scripting` settings, read.
+fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> ScriptingDefaults {
     let Some(mut o) = cx.obj(node, ptr, "`management`") else {
-        return;
+        return ScriptingDefaults::default();
     };
     for key in ["health", "info", "reload", "validate"] {
         o.boolean(cx, key);
@@ -668,50 +662,72 @@ fn check_management(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) {
         int_in(cx, &mut l, "max-subscribers", 1, 20);
         l.finish(cx);
     }
-    if let Some((n, p)) = o.take("scripting")
-        && let Some(mut s) = cx.obj(n, &p, "`scripting`")
-    {
-        s.boolean(cx, "enabled");
-        if let Some(l) = s.text(cx, "defaultLocation") {
-            cx.pattern(
-                &l,
-                "defaultLocation",
-                l.starts_with("file:///"),
-                "a `file:///` URI",
-            );
-        }
-        let langs: &[(&str, (), bool)] = &[
-            ("javascript", (), true),
-            ("python", (), true),
-            ("groovy", (), true),
-        ];
-        s.choice(cx, "defaultLanguage", langs, |_, _| {});
-        int_in(cx, &mut s, "timeout", 1, i64::MAX);
-        int_in(cx, &mut s, "statementLimit", 1, i64::MAX);
-        if let Some((n, p)) = s.take("allowedLanguages") {
-            cx.list(n, &p, "allowedLanguages", |cx, item, ip| {
-                if let Some(t) = cx.text(item, ip, "allowedLanguages")
-                    && !["javascript", "python", "groovy"].contains(&t.as_str())
-                {
-                    cx.bad_value(
-                        item,
-                        ip,
-                        "allowedLanguages",
-                        &["javascript", "python", "groovy"],
-                    );
-                }
-                Some(())
-            });
-        }
-        s.finish(cx);
-    }
+    let scripting = o
+        .take("scripting")
+        .and_then(|(n, p)| read_scripting(cx, n, &p))
+        .unwrap_or_default();
     o.finish(cx);
+    scripting
 }
 
-fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &'static str, min: i64, max: i64) {
+/// `management.scripting`: checked and read.
+fn read_scripting(cx: &mut Cx<'_>, node: &Node, ptr: &Pointer) -> Option<ScriptingDefaults> {
+    const LANGUAGES: [&str; 3] = ["javascript", "python", "groovy"];
+    let mut s = cx.obj(node, ptr, "`scripting`")?;
+    let enabled = s.boolean(cx, "enabled");
+    let location = s.text(cx, "defaultLocation");
+    if let Some(l) = &location {
+        cx.pattern(
+            l,
+            "defaultLocation",
+            l.starts_with("file:///"),
+            "a `file:///` URI",
+        );
+    }
+    let langs = LANGUAGES.map(|l| (l, l, true));
+    let language = s
+        .choice(cx, "defaultLanguage", &langs, |_, _| {})
+        .map(|l| Spanned::new(l.value.to_owned(), l.loc));
+    let positive = |v: Spanned<i64>| Spanned::new(v.value.unsigned_abs(), v.loc);
+    let timeout = int_in(cx, &mut s, "timeout", 1, i64::MAX).map(positive);
+    let statement_limit = int_in(cx, &mut s, "statementLimit", 1, i64::MAX).map(positive);
+    let allowed_languages = s
+        .take("allowedLanguages")
+        .map(|(n, p)| {
+            cx.list(n, &p, "allowedLanguages", |cx, item, ip| {
+                let t = cx.text(item, ip, "allowedLanguages")?;
+                if LANGUAGES.contains(&t.as_str()) {
+                    return Some(t);
+                }
+                cx.bad_value(item, ip, "allowedLanguages", &LANGUAGES);
+                None
+            })
+        })
+        .unwrap_or_default();
+    s.finish(cx);
+    Some(ScriptingDefaults {
+        enabled,
+        location,
+        language,
+        timeout,
+        statement_limit,
+        allowed_languages,
+    })
+}
+
+/// The integer `key`, when it is one between `min` and `max` (otherwise reported).
+fn int_in(
+    cx: &mut Cx<'_>,
+    o: &mut Obj<'_>,
+    key: &'static str,
+    min: i64,
+    max: i64,
+) -> Option<Spanned<i64>> {
     if let Some((n, p)) = o.take(key) {
         match n.kind {
-            NodeKind::Int(i) if (min..=max).contains(&i) => {}
+            NodeKind::Int(i) if (min..=max).contains(&i) => {
+                return Some(Spanned::new(i, cx.loc(n, &p)));
+            }
             NodeKind::Int(i) => {
                 let loc = cx.loc(n, &p);
                 cx.push(Diagnostic::error(
@@ -730,6 +746,7 @@ fn int_in(cx: &mut Cx<'_>, o: &mut Obj<'_>, key: &'static str, min: i64, max: i6
             _ => cx.wrong_type(n, &p, key, "an integer"),
         }
     }
+    None
 }
 
 /// Checks the control block's `observability` settings (kept as JSON in the model).

@@ -10,6 +10,7 @@
 //! - [`auth`]: authentication naftiko can enforce, and credentials written in the file;
 //! - [`runnable`]: what `naftiko run` needs beyond the schema (usable base URIs, output
 //!   formats it converts);
+//! - [`scripts`]: script steps naftiko can run (JavaScript, files inside their directory);
 //! - [`named`] and [`tunnel`] (beta5 documents only): the beta5 ruleset's rules with no
 //!   alpha2 twin on namespaces, flow names and OpenZiti tunnels.
 
@@ -19,6 +20,7 @@ pub mod jsonpaths;
 pub mod named;
 pub mod references;
 pub mod runnable;
+pub mod scripts;
 pub mod spectral;
 pub mod templates;
 pub mod together;
@@ -40,6 +42,7 @@ pub fn check_document(doc: &Document, scope: &Scope, diags: &mut Vec<Diagnostic>
     jsonpaths::check(doc, diags);
     auth::check(doc, diags);
     runnable::check(doc, scope, diags);
+    scripts::check(doc, diags);
     if doc.spec == Spec::Beta5 {
         named::check(doc, diags);
         tunnel::check(doc, diags);

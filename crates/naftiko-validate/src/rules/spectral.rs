@@ -8,7 +8,7 @@ use naftiko_spec::Loc;
 use naftiko_spec::diag::{Diagnostic, rule, rule_for};
 use naftiko_spec::model::{
     AggregateFunction, Authentication, Capability, Consumes, Document, Exposes, ExposesMcp,
-    ExposesRest, Method, OAuth2Auth, Spec, Text,
+    ExposesRest, Method, OAuth2Auth, ScriptingDefaults, Spec, Step, Text,
 };
 
 use super::units::{Unit, UnitKind, units};
@@ -525,32 +525,36 @@ fn control_rules(doc: &Document, diags: &mut Vec<Diagnostic>) {
 }
 
 fn script_defaults(doc: &Document, diags: &mut Vec<Diagnostic>) {
-    let Some(cap) = &doc.capability else { return };
-    let defaults = cap
-        .exposes
-        .iter()
-        .find_map(|e| {
-            if let Exposes::Control(c) = e {
-                Some(c.scripting_defaults.clone())
-            } else {
-                None
-            }
-        })
-        .unwrap_or_default();
+    let defaults = crate::scripts::settings(doc);
     for u in units(doc) {
+        // The reference ruleset's paths leave resources out (`rules/scripts.rs` checks them).
         if u.kind == UnitKind::McpResource {
             continue;
         }
-        for s in &u.invocation.steps {
-            if s.kind.as_ref().is_none_or(|k| k.as_str() != "script") {
-                continue;
-            }
-            if s.location.is_none() && !defaults.location {
-                diags.push(Diagnostic::error(rule::NAFTIKO_SCRIPT_DEFAULTS_REQUIRED, s.loc.clone(), "this script step has no `location` and the control adapter sets no `management.scripting.defaultLocation`"));
-            }
-            if s.language.is_none() && !defaults.language {
-                diags.push(Diagnostic::error(rule::NAFTIKO_SCRIPT_DEFAULTS_REQUIRED, s.loc.clone(), "this script step has no `language` and the control adapter sets no `management.scripting.defaultLanguage`"));
-            }
+        for s in u
+            .invocation
+            .steps
+            .iter()
+            .filter(|s| crate::scripts::is_script(s))
+        {
+            missing_defaults(s, defaults, doc.spec, diags);
         }
+    }
+}
+
+/// A script step with no `location` or `language` where `defaults` give none (the rule's
+/// id for `spec`).
+pub(super) fn missing_defaults(
+    s: &Step,
+    defaults: &ScriptingDefaults,
+    spec: Spec,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let id = rule_for(rule::NAFTIKO_SCRIPT_DEFAULTS_REQUIRED, spec);
+    if s.location.is_none() && defaults.location.is_none() {
+        diags.push(Diagnostic::error(id, s.loc.clone(), "this script step has no `location` and the control adapter sets no `management.scripting.defaultLocation`"));
+    }
+    if s.language.is_none() && defaults.language.is_none() {
+        diags.push(Diagnostic::error(id, s.loc.clone(), "this script step has no `language` and the control adapter sets no `management.scripting.defaultLanguage`"));
     }
 }
