@@ -257,12 +257,12 @@ impl<'a, 'n> Datum<'a, 'n> {
             | Schema::LocalTimestampNanos => Value::from(self.long()?),
             Schema::Float => {
                 let b = self.fixed::<4>()?;
-                super::float(f64::from(f32::from_le_bytes(b)))
+                super::values::float(f64::from(f32::from_le_bytes(b)))
             }
-            Schema::Double => super::float(f64::from_le_bytes(self.fixed::<8>()?)),
-            Schema::Bytes | Schema::BigDecimal => super::base64(self.bytes()?),
+            Schema::Double => super::values::float(f64::from_le_bytes(self.fixed::<8>()?)),
+            Schema::Bytes | Schema::BigDecimal => super::values::base64(self.bytes()?),
             Schema::String => Value::String(self.string()?),
-            Schema::Fixed(f) => super::base64(self.take(f.size)?),
+            Schema::Fixed(f) => super::values::base64(self.take(f.size)?),
             Schema::Uuid(u) => self.uuid(u)?,
             Schema::Decimal(d) => self.decimal(d)?,
             Schema::Duration(_) => {

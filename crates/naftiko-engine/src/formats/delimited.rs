@@ -21,7 +21,7 @@ pub(super) fn to_json(body: &[u8], separator: u8) -> Result<Value, String> {
         b'|' => "PSV",
         _ => "CSV",
     };
-    let text = super::utf8(body, format)?;
+    let text = super::values::utf8(body, format)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator)
         .has_headers(true)

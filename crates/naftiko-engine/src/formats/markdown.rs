@@ -6,7 +6,7 @@
 //! - `frontMatter`: the YAML mapping between a first line `---` and the next line `---`
 //!   (read as [`super::yaml`] reads bodies); `{}` without one, or when it is not a mapping;
 //! - `tables`: the document's top-level GFM tables, with the table contract HTML uses
-//!   (`super::table`): header cell texts as keys, every value a string;
+//!   (`super::values::table`): header cell texts as keys, every value a string;
 //! - `sections`: one per top-level heading: its text, its level (1–6) and `content`, the
 //!   text of the top-level blocks up to the next heading (tables left out), one line per
 //!   block. Text is what a reader sees: emphasis, links and inline code give their text,
@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 /// `body` (UTF-8 markdown) as `{"frontMatter", "tables", "sections"}`.
 pub(super) fn to_json(body: &[u8], filter: Option<&SectionFilter>) -> Result<Value, String> {
-    let text = super::utf8(body, "markdown")?.replace("\r\n", "\n");
+    let text = super::values::utf8(body, "markdown")?.replace("\r\n", "\n");
     let (front, body) = split_front_matter(&text);
     let front_matter = match front.map(str::trim).filter(|f| !f.is_empty()) {
         Some(yaml) => match super::yaml::text_to_json(yaml) {
@@ -179,7 +179,7 @@ impl Reader<'_> {
                 });
             }
             Top::Table(t) => {
-                if let Some(table) = super::table(&t.headers, t.rows) {
+                if let Some(table) = super::values::table(&t.headers, t.rows) {
                     self.tables.push(table);
                 }
             }

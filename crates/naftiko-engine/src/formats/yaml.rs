@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// `body` (UTF-8 YAML) as JSON.
 pub(super) fn to_json(body: &[u8]) -> Result<Value, String> {
-    text_to_json(super::utf8(body, "YAML")?)
+    text_to_json(super::values::utf8(body, "YAML")?)
 }
 
 /// YAML text as JSON (markdown front matter is read with it too).

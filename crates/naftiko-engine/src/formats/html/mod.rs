@@ -55,7 +55,7 @@ static SELECTORS: LazyLock<Option<Selectors>> = LazyLock::new(|| {
 
 /// `body` (UTF-8 HTML) as `{"tables", "text"}`, scoped by `selector` when given.
 pub(super) fn to_json(body: &[u8], selector: Option<&Selector>) -> Result<Value, String> {
-    let text = super::utf8(body, "HTML")?;
+    let text = super::values::utf8(body, "HTML")?;
     let Some(css) = SELECTORS.as_ref() else {
         return Err("the HTML reader's selectors did not compile".to_owned());
     };
@@ -119,7 +119,7 @@ fn read_table(table: ElementRef<'_>, css: &Selectors) -> Option<Value> {
         .map(|row| row.select(&css.td).map(text_of).collect::<Vec<_>>())
         .filter(|cells| !cells.is_empty())
         .collect();
-    super::table(&headers, rows)
+    super::values::table(&headers, rows)
 }
 
 /// Elements whose content is not text.
