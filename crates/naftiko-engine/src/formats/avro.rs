@@ -216,6 +216,25 @@ impl<'a, 'n> Datum<'a, 'n> {
     }
 
     /// Counts an item that took no bytes, within [`MAX_EMPTY_ITEMS`].
+    /// The items of an array or map: blocks of a count and that many items, until a zero
+    /// count; `item` reads one.
+    fn blocks(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        loop {
+            let n = self.block_count()?;
+            if n == 0 {
+                return Ok(());
+            }
+            for _ in 0..n {
+                let before = self.input.len();
+                item(self)?;
+                self.count_if_empty(before)?;
+            }
+        }
+    }
+
     fn count_if_empty(&mut self, before: usize) -> Result<(), String> {
         if self.input.len() == before {
             self.empty += 1;
@@ -293,34 +312,20 @@ impl<'a, 'n> Datum<'a, 'n> {
             }
             Schema::Array(a) => {
                 let mut items = Vec::new();
-                loop {
-                    let n = self.block_count()?;
-                    if n == 0 {
-                        break;
-                    }
-                    for _ in 0..n {
-                        let before = self.input.len();
-                        items.push(self.value(&a.items, namespace, depth)?);
-                        self.count_if_empty(before)?;
-                    }
-                }
+                self.blocks(|r| {
+                    items.push(r.value(&a.items, namespace, depth)?);
+                    Ok(())
+                })?;
                 Value::Array(items)
             }
             Schema::Map(m) => {
                 let mut entries = Map::new();
-                loop {
-                    let n = self.block_count()?;
-                    if n == 0 {
-                        break;
-                    }
-                    for _ in 0..n {
-                        let before = self.input.len();
-                        let key = self.string()?;
-                        let value = self.value(&m.types, namespace, depth)?;
-                        entries.insert(key, value);
-                        self.count_if_empty(before)?;
-                    }
-                }
+                self.blocks(|r| {
+                    let key = r.string()?;
+                    let value = r.value(&m.types, namespace, depth)?;
+                    entries.insert(key, value);
+                    Ok(())
+                })?;
                 Value::Object(entries)
             }
             Schema::Record(r) => {
