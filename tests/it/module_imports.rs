@@ -806,22 +806,6 @@ fn report(name: &str, krate: &Crate) -> String {
     out
 }
 
-/// Every `.rs` file below `dir`, sorted.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// Builds a crate from `(path below src, source)` pairs.
 fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>, shown_dir: &str) -> Crate {
     let mut krate = Crate::default();
@@ -855,7 +839,7 @@ fn workspace_crates() -> Vec<(String, Crate)> {
             "{dir}: both lib.rs and main.rs: teach tests/module_imports.rs about two crates in one src"
         );
         let mut paths = Vec::new();
-        rust_files(&src_dir, &mut paths);
+        crate::common::files_with_extension(&src_dir, &["rs"], &mut paths);
         let mut sources = Vec::new();
         for p in &paths {
             let text =

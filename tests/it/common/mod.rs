@@ -280,6 +280,12 @@ pub(crate) fn expected(path: &str) -> BTreeSet<String> {
 
 /// Every `*.yaml`/`*.yml` file below `dir`, recursively, in sorted order, appended to `out`.
 pub(crate) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_with_extension(dir, &["yaml", "yml"], out);
+}
+
+/// Every file below `dir` whose extension is one of `extensions`, recursively, in sorted
+/// order, appended to `out`.
+pub(crate) fn files_with_extension(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -287,8 +293,12 @@ pub(crate) fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            files_with_extension(&p, extensions, out);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+        {
             out.push(p);
         }
     }
