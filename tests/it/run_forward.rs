@@ -17,12 +17,15 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::common;
+use common::digest::{digest_fields, md5_hex};
 use common::serve::{Naftiko, Reply, Upstream, client, dead_address, raw_exchange, status_of};
 
 const FIXTURE: &str = "tests/fixtures/run/forward.yaml";
 const TOKEN: &str = "fwd-token-never-logged";
 const KEY: &str = "fwd-key-never-logged";
 const INBOUND: &str = "fwd-inbound-never-logged";
+const USER: &str = "fwd-user";
+const PASS: &str = "fwd-pass-never-logged";
 const MIB: u64 = 1024 * 1024;
 
 /// Starts the fixture with its three consumed APIs under `base` (`/v1?api-version=2`,
@@ -37,6 +40,8 @@ fn start(base: &str, plain: Option<&str>, extra: &[&str]) -> Naftiko {
         format!("fwd-key={base}/keyed"),
         "--base-uri".into(),
         format!("fwd-plain={plain}"),
+        "--base-uri".into(),
+        format!("fwd-digest={base}/dig"),
         "--listen".into(),
         "fwd-rest=127.0.0.1:0".into(),
         "--listen".into(),
@@ -52,6 +57,8 @@ fn start(base: &str, plain: Option<&str>, extra: &[&str]) -> Naftiko {
             ("FWD_TOKEN", TOKEN),
             ("FWD_KEY", KEY),
             ("FWD_INBOUND", INBOUND),
+            ("FWD_USER", USER),
+            ("FWD_PASS", PASS),
         ],
     )
 }
@@ -195,6 +202,114 @@ fn api_keys_are_added_and_a_trusted_authorization_passes() {
     assert_eq!(s.header("x-api-key").as_deref(), Some(KEY));
     assert_eq!(s.header("authorization").as_deref(), Some("Bearer caller"));
     assert_eq!(s.header("x-trace").as_deref(), Some("z"));
+}
+
+const CHALLENGE: &str = r#"Digest realm="files", nonce="n-1", qop="auth", algorithm=MD5"#;
+
+/// An upstream that requires Digest (MD5, `qop=auth`): a request without a correct answer
+/// to its challenge gets 401 and the challenge; one with a correct answer is echoed.
+fn digest_upstream() -> Upstream {
+    Upstream::start(|seen| {
+        let refuse = || {
+            Reply::raw(401, "text/plain", "who are you").header("www-authenticate", CHALLENGE)
+        };
+        let Some(header) = seen.header("authorization") else {
+            return refuse();
+        };
+        let f = digest_fields(&header);
+        let get = |k: &str| {
+            f.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let ha1 = md5_hex(format!("{USER}:files:{PASS}").as_bytes());
+        let ha2 = md5_hex(format!("{}:{}", seen.method, seen.target).as_bytes());
+        let (nc, cnonce) = (get("nc"), get("cnonce"));
+        let expected = md5_hex(format!("{ha1}:n-1:{nc}:{cnonce}:auth:{ha2}").as_bytes());
+        if get("response") != expected || get("uri") != seen.target || get("username") != USER {
+            return refuse();
+        }
+        Reply::raw(201, "text/plain", format!("{} {}", seen.method, seen.body))
+    })
+}
+
+#[test]
+fn digest_challenges_are_answered_for_bodies_after_a_probe_without_one() {
+    let up = digest_upstream();
+    let n = start(&up.url(), None, &[]);
+    let headers = [("content-type", "text/plain"), ("x-trace", "d-1")];
+    let r = send(&n, "POST", "/digest/files/a?x=1", &headers, "the body");
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.text().unwrap(), "POST the body");
+    let seen = up.seen();
+    assert_eq!(seen.len(), 2, "the probe, then the request: {seen:#?}");
+    let (probe, real) = (&seen[0], &seen[1]);
+    assert_eq!((probe.method.as_str(), probe.target.as_str()), ("POST", "/dig/files/a?x=1"));
+    assert_eq!(probe.body, "", "the probe carries no body");
+    assert_eq!(probe.header("content-length").as_deref(), Some("0"));
+    assert!(probe.header("authorization").is_none());
+    assert_eq!(probe.header("x-trace").as_deref(), Some("d-1"));
+    assert_eq!(real.target, probe.target);
+    assert_eq!(real.body, "the body");
+    assert_eq!(real.header("content-length").as_deref(), Some("8"));
+    assert!(real.header("authorization").unwrap().starts_with("Digest "));
+
+    // Without a body, the request is its own probe.
+    let r = client().get(url(&n, "/digest/files")).send().unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.text().unwrap(), "GET ");
+    let seen = up.seen();
+    assert_eq!(seen.len(), 4, "{seen:#?}");
+    assert!(seen[2].header("authorization").is_none());
+    assert!(seen[2].header("content-length").is_none());
+    assert!(seen[3].header("authorization").is_some());
+    let (code, logs) = n.stop();
+    assert_eq!(code, 0, "{logs}");
+    assert!(!logs.contains(PASS), "the password in the logs:\n{logs}");
+}
+
+#[test]
+fn digest_forwards_to_an_upstream_that_does_not_challenge_or_refuses_again() {
+    // Refused whatever the answer: the second 401 passes back, no loop.
+    let up = Upstream::start(|_| {
+        Reply::raw(401, "text/plain", "never").header("www-authenticate", CHALLENGE)
+    });
+    let n = start(&up.url(), None, &[]);
+    let r = send(&n, "PUT", "/digest/files/b", &[], "abc");
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.text().unwrap(), "never");
+    assert_eq!(up.seen().len(), 2);
+    drop(n);
+
+    // A 401 without a Digest challenge passes back at once; the body is never sent.
+    let up = Upstream::start(|_| {
+        Reply::raw(401, "text/plain", "bearer only").header("www-authenticate", "Bearer")
+    });
+    let n = start(&up.url(), None, &[]);
+    let r = send(&n, "PUT", "/digest/files/b", &[], "abc");
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    let seen = up.seen();
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    assert_eq!(seen[0].body, "");
+    drop(n);
+
+    // No challenge at all: the body cannot be sent with credentials, so 502.
+    let up = echo();
+    let n = start(&up.url(), None, &[]);
+    let r = send(&n, "PUT", "/digest/files/b", &[], "abc");
+    assert_eq!(r.status(), 502);
+    let problem: Value = r.json().unwrap();
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("not a Digest challenge"), "{problem}");
+    let seen = up.seen();
+    assert_eq!(seen.len(), 1, "only the probe: {seen:#?}");
+    assert_eq!(seen[0].body, "");
+    // A request without a body is its own probe: its answer is the forward's.
+    let r = client().get(url(&n, "/digest/files")).send().unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(up.seen().len(), 2);
 }
 
 #[test]

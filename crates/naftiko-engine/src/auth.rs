@@ -148,6 +148,11 @@ impl Auth {
         }
     }
 
+    /// True for HTTP Digest, whose credentials answer the upstream's challenge.
+    pub(crate) fn is_digest(&self) -> bool {
+        matches!(self, Auth::Digest { .. })
+    }
+
     /// True for schemes that answer a 401 by retrying.
     pub(crate) fn retries_on_401(&self) -> bool {
         matches!(self, Auth::OAuth2(_) | Auth::Digest { .. })

@@ -2,6 +2,7 @@
 //! and scratch directories that clean up after themselves.
 
 pub(crate) mod auth_server;
+pub(crate) mod digest;
 pub(crate) mod mcp;
 pub(crate) mod prism;
 pub(crate) mod serve;

@@ -9,9 +9,10 @@
 //! with the consumed API's connect timeout, TLS roots and proxies). The bodies' limits and
 //! timeouts are in `upload.rs` and `answer.rs`, both read through `limited.rs`. A streamed
 //! body cannot be sent twice, so there is no retry after a 401 (an OAuth 2.0 token refused
-//! is forgotten for the next request).
+//! is forgotten for the next request); Digest gets its challenge first (`digest.rs`).
 
 mod answer;
+mod digest;
 mod headers;
 mod limited;
 mod target;
@@ -169,12 +170,16 @@ impl Forward {
         // Until the answer's body takes it over: a forward that fails, or whose caller goes
         // away, lets go of the caller's body.
         let upload = AbandonOnDrop(state.clone());
+        if self.upstream.auth.is_digest() {
+            let bodiless = !matches!(announced, Announced::Stream(_));
+            if let digest::Probe::Answered(response) =
+                self.digest_probe(&mut prepared, bodiless).await?
+            {
+                return self.answer(&method, response, upload);
+            }
+        }
         let body = announced.body(&state, &mut prepared.headers);
-        let started = Instant::now();
-        let sent = self.send(prepared, body, &state).await;
-        let status = sent.as_ref().ok().map(|r| r.status().as_u16());
-        self.upstream.record(status, started.elapsed());
-        let response = sent?;
+        let response = self.send_recorded(prepared, body, &state).await?;
         if response.status() == http::StatusCode::UNAUTHORIZED {
             self.upstream.auth.forget(applied);
         }
@@ -206,6 +211,20 @@ impl Forward {
             .apply(&mut prepared, &scope, namespace)
             .await?;
         Ok((prepared, applied))
+    }
+
+    /// [`Forward::send`], its outcome counted in the consumed API's metrics.
+    async fn send_recorded(
+        &self,
+        prepared: Prepared,
+        body: Option<reqwest::Body>,
+        state: &BodyState,
+    ) -> Result<reqwest::Response, ForwardError> {
+        let started = Instant::now();
+        let sent = self.send(prepared, body, state).await;
+        let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+        self.upstream.record(status, started.elapsed());
+        sent
     }
 
     /// Sends the request, waiting for the answer's head while the upstream is not
