@@ -80,8 +80,13 @@ fn every_export_of_the_corpus_and_the_tutorial_is_valid_openapi() {
         files.len()
     );
     assert!(written.len() >= 100, "too few documents: {}", written.len());
-    let out = Command::new(&validator)
-        .args(&written)
+    assert_valid(&validator, &written);
+}
+
+/// `openapi-spec-validator` accepts every document of `files`.
+fn assert_valid(validator: &Path, files: &[PathBuf]) {
+    let out = Command::new(validator)
+        .args(files)
         .output()
         .expect("run openapi-spec-validator");
     let report = String::from_utf8_lossy(&out.stdout);
@@ -164,4 +169,66 @@ fn a_file_with_errors_or_no_rest_api_is_refused() {
     let mcp_only = common::naftiko(&["export", "openapi", "tests/fixtures/run/mcp-tools.yaml"]);
     assert_eq!(mcp_only.code(), 1, "{mcp_only}");
     assert!(mcp_only.stderr.contains("no REST API"), "{mcp_only}");
+}
+
+#[test]
+fn forward_resources_take_every_method_their_path_has_left() {
+    let docs = export(&common::root().join("tests/fixtures/run/forward.yaml"));
+    assert_eq!(docs.len(), 2, "both REST blocks");
+    let doc = docs
+        .iter()
+        .find(|d| d["paths"].get("/bearer/{path}").is_some())
+        .expect("the fwd-rest block");
+    let bearer = doc["paths"]["/bearer/{path}"].as_object().unwrap();
+    let methods: Vec<&str> = bearer.keys().map(String::as_str).collect();
+    for m in [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ] {
+        assert!(methods.contains(&m), "{m} missing: {methods:?}");
+    }
+    let post = &bearer["post"];
+    assert_eq!(post["operationId"], "forward-bearer-post");
+    assert!(post["requestBody"]["content"]["*/*"].is_object(), "{post}");
+    assert!(bearer["get"].get("requestBody").is_none());
+    let params = post["parameters"].as_array().unwrap();
+    assert_eq!(params[0]["name"], "path");
+    assert_eq!(params[0]["in"], "path");
+    let headers: Vec<&str> = params[1..]
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    // Trusted headers, without those an OpenAPI parameter must not describe.
+    assert_eq!(headers, ["X-Trace", "X-Hop", "Connection"]);
+    let key = doc["paths"]["/key/{path}"]["put"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(key.iter().all(|p| p["name"] != "Authorization"), "{key:?}");
+    // An operation keeps its method; the forward takes the others.
+    let mixed = &doc["paths"]["/mixed/{id}"];
+    assert_eq!(mixed["get"]["operationId"], "get-mixed");
+    assert_eq!(mixed["put"]["operationId"], "forward-mixed-put");
+    let exact = doc["paths"]["/exact"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(exact.iter().all(|p| p["in"] == "header"), "{exact:?}");
+    // The guarded block's forward answers 401 too.
+    let guarded = docs
+        .iter()
+        .find(|d| d["paths"].get("/g/{path}").is_some())
+        .expect("the fwd-guarded block");
+    assert!(guarded["paths"]["/g/{path}"]["get"]["responses"]["401"].is_object());
+    assert!(
+        doc["paths"]["/bearer/{path}"]["get"]["responses"]
+            .get("401")
+            .is_none()
+    );
+
+    let Some(validator) = validator() else { return };
+    let dir = common::Scratch::new("export-forward");
+    let written: Vec<PathBuf> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| dir.write(&format!("forward-{i}.json"), d.to_string()))
+        .collect();
+    assert_valid(&validator, &written);
 }

@@ -210,9 +210,8 @@ const CHALLENGE: &str = r#"Digest realm="files", nonce="n-1", qop="auth", algori
 /// to its challenge gets 401 and the challenge; one with a correct answer is echoed.
 fn digest_upstream() -> Upstream {
     Upstream::start(|seen| {
-        let refuse = || {
-            Reply::raw(401, "text/plain", "who are you").header("www-authenticate", CHALLENGE)
-        };
+        let refuse =
+            || Reply::raw(401, "text/plain", "who are you").header("www-authenticate", CHALLENGE);
         let Some(header) = seen.header("authorization") else {
             return refuse();
         };
@@ -245,7 +244,10 @@ fn digest_challenges_are_answered_for_bodies_after_a_probe_without_one() {
     let seen = up.seen();
     assert_eq!(seen.len(), 2, "the probe, then the request: {seen:#?}");
     let (probe, real) = (&seen[0], &seen[1]);
-    assert_eq!((probe.method.as_str(), probe.target.as_str()), ("POST", "/dig/files/a?x=1"));
+    assert_eq!(
+        (probe.method.as_str(), probe.target.as_str()),
+        ("POST", "/dig/files/a?x=1")
+    );
     assert_eq!(probe.body, "", "the probe carries no body");
     assert_eq!(probe.header("content-length").as_deref(), Some("0"));
     assert!(probe.header("authorization").is_none());

@@ -14,8 +14,8 @@ use http::header::{CONTENT_LENGTH, HeaderValue, WWW_AUTHENTICATE};
 use std::time::Duration;
 
 use super::Forward;
-use super::upload::BodyState;
 use super::ForwardError;
+use super::upload::BodyState;
 use crate::auth::Applied;
 use crate::error::InvokeError;
 use crate::prepared::Prepared;

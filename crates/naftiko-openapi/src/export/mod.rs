@@ -9,7 +9,11 @@
 //!   problems (`application/problem+json`);
 //! - `security`: the block's `authentication` as a security scheme (bearer, basic, digest,
 //!   apikey, oauth2 as OpenID Connect discovery of its authorization server);
-//! - `servers`: where the block listens.
+//! - `servers`: where the block listens;
+//! - `forward` resources: every method no operation of their path serves (`forward.rs`).
+
+mod forward;
+mod parts;
 
 use std::sync::Arc;
 
@@ -19,6 +23,8 @@ use naftiko_spec::model::{
 };
 use naftiko_validate::Validation;
 use serde_json::{Map, Value, json};
+
+use parts::{openapi_path, problem_content, problem_schema, unauthorized};
 
 /// Why no document can be exported.
 #[derive(Debug, thiserror::Error)]
@@ -120,11 +126,22 @@ fn document(
         let op_model = operation_model(block, &route.path, &tool.name);
         let mut operation = operation(runtime, route.op, tool, op_model);
         if block.authentication.is_some() {
-            operation["responses"]["401"] = json!({"description": "The request carries no valid credentials.", "content": problem_content()});
+            operation["responses"]["401"] = unauthorized();
         }
         let path = openapi_path(&route.path);
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[route.method.as_str().to_ascii_lowercase()] = operation;
+    }
+    for route in &service.forwards {
+        let resource = block.resources.iter().find(|r| {
+            r.forward.is_some() && r.path.as_ref().is_some_and(|p| p.value == route.path)
+        });
+        let entry = paths
+            .entry(openapi_path(&route.path))
+            .or_insert_with(|| json!({}));
+        if let Some(item) = entry.as_object_mut() {
+            forward::add_operations(item, route, resource, block.authentication.is_some());
+        }
     }
     let info = doc.info.as_ref();
     let text = |t: Option<&naftiko_spec::model::Text>| t.map(|t| t.value.clone());
@@ -270,11 +287,6 @@ fn success(schema: Option<Value>, model: Option<&ExposedOperation>) -> Value {
     }
 }
 
-/// `/items/{{id}}` and `/items/{id}` as OpenAPI writes them: `/items/{id}`.
-fn openapi_path(path: &str) -> String {
-    path.replace("{{", "{").replace("}}", "}")
-}
-
 /// Where a block listens, as a URL clients can use (`0.0.0.0` and `::` as `localhost`).
 fn server_url(address: &str, port: u16) -> String {
     let host = match address {
@@ -283,24 +295,6 @@ fn server_url(address: &str, port: u16) -> String {
         a => a.to_owned(),
     };
     format!("http://{host}:{port}")
-}
-
-fn problem_content() -> Value {
-    json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}})
-}
-
-/// naftiko's problem bodies (RFC 9457).
-fn problem_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "description": "`urn:naftiko:problem:<kind>`."},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-        },
-        "required": ["type", "title", "status"],
-    })
 }
 
 /// The block's inbound authentication as a security scheme.
@@ -334,8 +328,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_and_servers() {
-        assert_eq!(openapi_path("/a/{{id}}/b/{x}"), "/a/{id}/b/{x}");
+    fn servers() {
         assert_eq!(server_url("0.0.0.0", 80), "http://localhost:80");
         assert_eq!(server_url("::1", 80), "http://[::1]:80");
         assert_eq!(server_url("127.0.0.1", 8080), "http://127.0.0.1:8080");
