@@ -74,6 +74,9 @@ enum Command {
     Status(probe::ControlArgs),
     /// Print a running naftiko's `/metrics` (Prometheus text).
     Metrics(probe::ControlArgs),
+    /// Print a running naftiko's `/scripting` (script settings and execution counts) as
+    /// JSON.
+    Scripting(probe::ControlArgs),
     /// Write a new capability file from flags (`naftiko create capability --help`).
     #[command(subcommand)]
     Create(create::CreateCommand),
@@ -142,6 +145,7 @@ fn main() -> ExitCode {
         Command::Import(command) => ExitCode::from(import::import(&command)),
         Command::Status(args) => ExitCode::from(probe::show(&args, "/status")),
         Command::Metrics(args) => ExitCode::from(probe::show(&args, "/metrics")),
+        Command::Scripting(args) => ExitCode::from(probe::show(&args, "/scripting")),
         Command::Run(args) => {
             let code = run::run(&args);
             logs::flush();

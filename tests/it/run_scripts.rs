@@ -120,6 +120,82 @@ fn a_script_reshapes_a_call_steps_answer_and_uses_the_scripting_defaults() {
 }
 
 #[test]
+fn the_control_port_reports_scripting_settings_and_counts_read_only() {
+    let up = roster();
+    let n = start(FILE, &up, &[]);
+    let control = n.url_of("control");
+    let before: Value = client()
+        .get(format!("{control}/scripting"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(before["enabled"], json!(true), "{before}");
+    assert_eq!(before["timeout"], json!(5000));
+    assert_eq!(before["statementLimit"], json!(1_000_000));
+    assert_eq!(before["memoryLimit"], json!(64 << 20));
+    assert_eq!(before["defaultLanguage"], json!("javascript"));
+    assert_eq!(before["defaultLocation"], json!("file:///./scripts-files"));
+    assert_eq!(before["stats"]["totalExecutions"], json!(0));
+    assert!(before["stats"].get("lastExecutionAt").is_none());
+    let steps = before["scriptSteps"].as_u64().unwrap();
+    assert!(steps >= 6, "{before}");
+    assert_eq!(before["capabilities"][0]["file"], json!(FILE));
+
+    assert_eq!(get(&n, "/summary").0, 200);
+    assert_eq!(get(&n, "/active?type=User").0, 200);
+    assert_eq!(get(&n, "/hostile/throws").0, 500);
+    let out = common::naftiko(&[
+        "scripting",
+        "--control",
+        control.trim_start_matches("http://"),
+    ]);
+    assert_eq!(out.code(), 0, "{out}");
+    let after: Value = serde_json::from_str(&out.stdout).unwrap();
+    let stats = &after["stats"];
+    assert_eq!(stats["totalExecutions"], json!(3), "{after}");
+    assert_eq!(stats["totalErrors"], json!(1), "{after}");
+    assert!(
+        stats["averageDurationMs"].as_f64().unwrap() > 0.0,
+        "{after}"
+    );
+    let at = stats["lastExecutionAt"].as_str().unwrap();
+    assert!(at.starts_with("20") && at.ends_with('Z'), "{at}");
+
+    let put = client()
+        .put(format!("{control}/scripting"))
+        .json(&json!({"enabled": false}))
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.headers()["allow"], "GET, HEAD");
+    assert_eq!(get(&n, "/summary").0, 200, "still enabled");
+}
+
+#[test]
+fn scripting_is_not_found_without_scripts() {
+    let n = Naftiko::start(
+        &[
+            "capabilities/oauth2-tokens.yaml",
+            "--listen",
+            "oauth2-tokens-rest=127.0.0.1:0",
+            "--control",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let control = n.url_of("control");
+    let r = client().get(format!("{control}/scripting")).send().unwrap();
+    assert_eq!(r.status(), 404);
+    let out = common::naftiko(&[
+        "scripting",
+        "--control",
+        control.trim_start_matches("http://"),
+    ]);
+    assert_eq!(out.code(), 1, "{out}");
+}
+
+#[test]
 fn hostile_scripts_end_in_their_limits_problem_and_the_server_keeps_serving() {
     let up = roster();
     let n = start(FILE, &up, &[]);

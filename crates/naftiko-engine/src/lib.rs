@@ -59,6 +59,7 @@ pub use ids::{ForwardId, OpId};
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
 pub use runtime::Runtime;
+pub use script::ScriptingReport;
 pub use secrets::Secrets;
 pub use services::{
     CacheHints, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,

@@ -35,6 +35,20 @@ pub struct CapabilityInfo {
     pub label: Option<String>,
     /// The `naftiko` version the file declares.
     pub naftiko: Option<String>,
+    /// Its `management.scripting` settings.
+    pub(crate) scripting: naftiko_spec::model::ScriptingDefaults,
+    /// The execution counts of its script steps.
+    pub(crate) script_stats: Arc<crate::script::ScriptStats>,
+}
+
+impl CapabilityInfo {
+    /// Its scripting settings and counts; `None` when it has no script step and no
+    /// `management.scripting`.
+    pub fn scripting(&self) -> Option<crate::script::ScriptingReport> {
+        let report = crate::script::ScriptingReport::new(&self.scripting, &self.script_stats);
+        let configured = self.scripting != naftiko_spec::model::ScriptingDefaults::default();
+        (report.steps > 0 || configured).then_some(report)
+    }
 }
 
 /// Where an MCP service listens.

@@ -1,5 +1,5 @@
-//! The control port: `/health/live`, `/health/ready`, `/status` and `/metrics` (Prometheus
-//! text from the runtime's registry). Ready means every listener is bound and serving and
+//! The control port: `/health/live`, `/health/ready`, `/status`, `/metrics` (Prometheus
+//! text from the runtime's registry) and `/scripting` (`scripting.rs`). Ready means every listener is bound and serving and
 //! the bindings resolved (a runtime only exists when they did); it turns false again while
 //! shutting down, so a load balancer stops sending traffic before connections drain.
 
@@ -37,11 +37,12 @@ pub fn router(state: Arc<ControlState>) -> axum::Router {
         .route("/health/ready", get(ready))
         .route("/status", get(status))
         .route("/metrics", get(metrics))
+        .route("/scripting", get(scripting).fallback(read_only))
         .fallback(|| async {
             crate::problem::problem(
                 StatusCode::NOT_FOUND,
                 "not-found",
-                "the control port serves /health/live, /health/ready, /status and /metrics",
+                "the control port serves /health/live, /health/ready, /status, /metrics and /scripting",
                 serde_json::Map::new(),
             )
         })
@@ -94,6 +95,33 @@ async fn status(axum::extract::State(state): axum::extract::State<Arc<ControlSta
             "uptimeSeconds": state.started.elapsed().as_secs_f64(),
         }),
     )
+}
+
+async fn scripting(
+    axum::extract::State(state): axum::extract::State<Arc<ControlState>>,
+) -> Response {
+    match crate::scripting::report(&state.runtime) {
+        Some(body) => json_response(StatusCode::OK, body),
+        None => crate::problem::problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "scripting is not configured: no capability has a script step or `management.scripting`",
+            serde_json::Map::new(),
+        ),
+    }
+}
+
+/// `PUT /scripting` and the other methods: the settings are read from the files.
+async fn read_only() -> Response {
+    let mut r = crate::problem::problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "/scripting is read only: change `management.scripting` in the capability file and restart or reload",
+        serde_json::Map::new(),
+    );
+    r.headers_mut()
+        .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {

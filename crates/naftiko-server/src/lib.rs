@@ -12,6 +12,7 @@
 //! know nothing of YAML.
 
 pub mod access;
+pub mod clock;
 mod conn;
 pub mod control;
 mod forward;
@@ -22,6 +23,7 @@ pub mod mcp;
 pub mod problem;
 pub mod rest;
 pub mod router;
+pub mod scripting;
 pub mod skill;
 
 use std::net::SocketAddr;

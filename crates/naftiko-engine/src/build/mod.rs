@@ -101,7 +101,10 @@ impl<'o> Builder<'o> {
         self.known_consumed
             .extend(scope.consumes.iter().map(|(ns, _)| ns.clone()));
         let Some(cap) = &doc.capability else { return };
+        let script_stats = Arc::new(crate::script::ScriptStats::default());
         self.capabilities.push(CapabilityInfo {
+            scripting: naftiko_validate::scripts::settings(doc).clone(),
+            script_stats: Arc::clone(&script_stats),
             file: file.path.clone(),
             label: doc
                 .info
@@ -134,6 +137,7 @@ impl<'o> Builder<'o> {
             consumed: HashMap::new(),
             upstreams: HashMap::new(),
             streaming: crate::reqwest_client::LazyClient::streaming(&self.options.client),
+            script_stats,
             unusable: Default::default(),
             functions: HashMap::new(),
         };

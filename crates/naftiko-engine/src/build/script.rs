@@ -58,7 +58,11 @@ impl DocBuild<'_> {
         match with {
             Ok(with) if problems.is_empty() => Ok(Step::Script {
                 name,
-                script: Arc::new(Script::new(checked.sources, settings)),
+                script: Arc::new(Script::new(
+                    checked.sources,
+                    settings,
+                    Arc::clone(&self.script_stats),
+                )),
                 with,
             }),
             _ => Err(problems),

@@ -63,6 +63,8 @@ pub(super) struct DocBuild<'a> {
     pub(super) upstreams: HashMap<String, Arc<crate::upstream::Upstream>>,
     /// The streaming client the document's `forward`s share, built on first use.
     pub(super) streaming: crate::reqwest_client::LazyClient,
+    /// The execution counts the document's script steps share.
+    pub(super) script_stats: Arc<crate::script::ScriptStats>,
     /// Consumed namespaces that could not be built (a problem is reported once for each):
     /// calls into them report nothing more.
     pub(super) unusable: std::collections::HashSet<String>,

@@ -14,7 +14,11 @@
 
 mod limits;
 mod pool;
+mod report;
 mod sandbox;
+
+pub(crate) use report::ScriptStats;
+pub use report::ScriptingReport;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -49,12 +53,21 @@ pub(crate) struct Script {
     limits: Limits,
     /// False when `management.scripting.enabled` is `false`: the step answers 501.
     enabled: bool,
+    /// The file's execution counts.
+    stats: Arc<ScriptStats>,
 }
 
 impl Script {
-    /// A script of `sources` (dependencies, then the main file) under `settings`.
-    pub(crate) fn new(sources: Vec<Source>, settings: &ScriptingDefaults) -> Self {
+    /// A script of `sources` (dependencies, then the main file) under `settings`, counted
+    /// in `stats`.
+    pub(crate) fn new(
+        sources: Vec<Source>,
+        settings: &ScriptingDefaults,
+        stats: Arc<ScriptStats>,
+    ) -> Self {
+        stats.add_step();
         Script {
+            stats,
             sources: sources.into(),
             limits: Limits::from_settings(settings),
             enabled: settings.enabled.as_ref().is_none_or(|e| e.value),
@@ -67,6 +80,14 @@ impl Script {
     /// [`InvokeError::Script`]: it threw, went over a limit, found no free slot, or
     /// scripting is disabled.
     pub(crate) async fn run(&self, step: &str, context: &Value) -> Result<Value, InvokeError> {
+        let started = std::time::Instant::now();
+        let ran = self.execute(step, context).await;
+        self.stats.record(ran.is_ok(), started.elapsed());
+        ran
+    }
+
+    /// [`Script::run`], uncounted.
+    async fn execute(&self, step: &str, context: &Value) -> Result<Value, InvokeError> {
         let fail = |failure, detail: String| InvokeError::Script {
             step: step.to_owned(),
             failure,

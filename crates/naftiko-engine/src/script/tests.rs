@@ -318,7 +318,11 @@ fn settings(enabled: bool, timeout_ms: u64, statements: u64) -> ScriptingDefault
 }
 
 fn script(text: &str, settings: &ScriptingDefaults) -> Script {
-    Script::new(vec![source("main.js", text)], settings)
+    Script::new(
+        vec![source("main.js", text)],
+        settings,
+        std::sync::Arc::default(),
+    )
 }
 
 #[test]
