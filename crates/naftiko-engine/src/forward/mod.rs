@@ -172,9 +172,20 @@ impl Forward {
         let upload = AbandonOnDrop(state.clone());
         if self.upstream.auth.is_digest() {
             let bodiless = !matches!(announced, Announced::Stream(_));
-            if let digest::Probe::Answered(response) =
-                self.digest_probe(&mut prepared, bodiless).await?
-            {
+            let (probe, probe_body) = digest::probe(&prepared, bodiless);
+            let none = BodyState::new(None, 0, Duration::ZERO);
+            let response = self.send_recorded(probe, probe_body, &none).await?;
+            let upstream = &self.upstream;
+            let (auth, namespace) = (&upstream.auth, &upstream.namespace);
+            let probed = digest::challenged(
+                response,
+                bodiless,
+                &mut prepared,
+                auth,
+                &self.binds,
+                namespace,
+            )?;
+            if let digest::Probe::Answered(response) = probed {
                 return self.answer(&method, response, upload);
             }
         }
