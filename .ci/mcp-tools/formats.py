@@ -8,7 +8,7 @@ own well-known library (never by naftiko), for tests/it/run_formats.rs:
   html      lxml.html's E-factory and serializer
   markdown  PyYAML front matter and a tabulate GitHub table (headings and text around them)
   avro      fastavro: one datum (schemaless_writer, what the reference engine reads) and an
-            object container file (writer, deflate codec)
+            object container file (writer) in each codec
   protobuf  Google's protobuf for Python, its message class built from the descriptor that
             grpcio-tools' protoc compiles from the committed .proto
 
@@ -131,11 +131,15 @@ def write_avro(fixtures, out):
     buf = io.BytesIO()
     fastavro.schemaless_writer(buf, schema, datum)
     (out / "records.avro").write_bytes(buf.getvalue())
-    buf = io.BytesIO()
-    # Two data in one container file, one block each (sync_interval=1), deflated.
-    fastavro.writer(buf, schema, [datum, {"records": RECORDS[:1], "total": 1}],
-                    codec="deflate", sync_interval=1)
-    (out / "records-file.avro").write_bytes(buf.getvalue())
+    # Two data in one container file, one block each (sync_interval=1): deflated, and in
+    # every other codec Avro defines (snappy through cramjam, zstandard through the
+    # zstandard package, bzip2 and xz through Python's own modules).
+    for codec in ["deflate", "null", "snappy", "zstandard", "bzip2", "xz"]:
+        buf = io.BytesIO()
+        fastavro.writer(buf, schema, [datum, {"records": RECORDS[:1], "total": 1}],
+                        codec=codec, sync_interval=1)
+        name = "records-file.avro" if codec == "deflate" else f"records-file-{codec}.avro"
+        (out / name).write_bytes(buf.getvalue())
 
 
 def write_protobuf(fixtures, out):

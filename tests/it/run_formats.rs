@@ -223,6 +223,30 @@ fn an_avro_container_file_is_the_array_of_its_data() {
 }
 
 #[test]
+fn avro_container_files_are_read_in_every_codec() {
+    let Some(dir) = payloads(&["avro"]) else {
+        return;
+    };
+    let up = serving(dir.path());
+    let n = start(&up);
+    let [first, second] = avro_records();
+    for codec in ["null", "snappy", "zstandard", "bzip2", "xz"] {
+        let file = dir.path().join(format!("records-file-{codec}.avro"));
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            bytes.windows(codec.len()).any(|w| w == codec.as_bytes()),
+            "{codec} is named in the file's metadata"
+        );
+        std::fs::write(dir.path().join("records-file.avro"), bytes).unwrap();
+        let r = client().get(format!("{}/avro-file", n.url())).send().unwrap();
+        let status = r.status();
+        let body: Value = r.json().unwrap();
+        assert_eq!(status, 200, "{codec}: {body}");
+        assert_eq!(body, json!([first.clone(), second.clone(), first.clone()]), "{codec}");
+    }
+}
+
+#[test]
 fn a_protobuf_answer_is_read_with_the_proto_file() {
     let Some(v) = shaped(&["protobuf"], "protobuf") else {
         return;

@@ -19,7 +19,7 @@
 //! inflates container blocks without a limit. This one bounds nesting ([`MAX_DEPTH`]),
 //! checks every length against the bytes left, counts items that take no bytes
 //! ([`MAX_EMPTY_ITEMS`]), inflates within [`MAX_INFLATED`] bytes, and refuses bytes left
-//! over. Container codecs: `null` and `deflate`.
+//! over. Container codecs: every one Avro defines (`avro_codec.rs`).
 
 use std::collections::HashMap;
 
@@ -28,12 +28,14 @@ use apache_avro::schema::{DecimalSchema, InnerDecimalSchema, Name, UuidSchema};
 use naftiko_validate::body_schema::AvroSchema;
 use serde_json::{Map, Value};
 
+use super::avro_codec::Codec;
+
 /// Deepest nesting of records, arrays, maps and unions read.
 const MAX_DEPTH: usize = 128;
 /// Most array or map items, in a whole body, that take no bytes (`null`, empty records):
 /// nothing else bounds how many a few bytes can announce.
 const MAX_EMPTY_ITEMS: usize = 1 << 16;
-/// Most bytes a container file's blocks inflate to, in all.
+/// Most bytes a container file's blocks decode to, in all.
 const MAX_INFLATED: usize = 64 << 20;
 /// An object container file's first bytes.
 const MAGIC: &[u8] = b"Obj\x01";
@@ -66,16 +68,7 @@ fn container(file: &[u8]) -> Result<Value, String> {
         .ok_or("the Avro container file has no schema")?;
     let schema = AvroSchema::parse(schema_text)
         .map_err(|e| format!("the Avro container file's schema: {e}"))?;
-    let deflate = match metadata.get("avro.codec").map(Vec::as_slice) {
-        None | Some(b"null") => false,
-        Some(b"deflate") => true,
-        Some(other) => {
-            return Err(format!(
-                "the Avro container file's codec `{}` is not supported (null and deflate are)",
-                String::from_utf8_lossy(other)
-            ));
-        }
-    };
+    let codec = Codec::named(metadata.get("avro.codec").map(Vec::as_slice))?;
     let mut blocks = header.input;
     let mut items = Vec::new();
     let mut inflated = 0usize;
@@ -89,17 +82,8 @@ fn container(file: &[u8]) -> Result<Value, String> {
             return Err("an Avro container block does not end with the file's sync marker".into());
         }
         blocks = r.input;
-        let data = if deflate {
-            let budget = MAX_INFLATED - inflated;
-            let out =
-                miniz_oxide::inflate::decompress_to_vec_with_limit(data, budget).map_err(|_| {
-                    format!("an Avro container block does not inflate within {MAX_INFLATED} bytes")
-                })?;
-            inflated += out.len();
-            out
-        } else {
-            data.to_vec()
-        };
+        let data = codec.decode(data, MAX_INFLATED - inflated)?;
+        inflated += data.len();
         let mut d = Datum::new(&data, &schema.names);
         d.empty = empty;
         for _ in 0..count {

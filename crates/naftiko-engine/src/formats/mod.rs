@@ -10,6 +10,7 @@
 //! what is wrong without quoting the body. Public for the fuzz targets (`fuzz/`).
 
 mod avro;
+mod avro_codec;
 mod delimited;
 mod html;
 mod markdown;
