@@ -32,6 +32,7 @@ mod h1_client;
 mod ids;
 pub mod inbound;
 mod invoke;
+mod kept;
 pub mod metrics;
 mod outputs;
 mod prepared;

@@ -114,6 +114,8 @@ pub struct Metrics {
     in_flight: Gauge<i64, std::sync::atomic::AtomicI64>,
     upstream: Family<Labels, Counter>,
     upstream_latency: HistogramFamily,
+    reloads: Family<Vec<(&'static str, &'static str)>, Counter>,
+    generation: Gauge,
 }
 
 impl Default for Metrics {
@@ -155,7 +157,22 @@ impl Default for Metrics {
             "Time of calls to consumed APIs, by namespace",
             upstream_latency.clone(),
         );
+        let reloads = Family::<Vec<(&'static str, &'static str)>, Counter>::default();
+        registry.register(
+            "reloads",
+            "Reloads of the capability files (SIGHUP, --watch), by outcome (ok, failed)",
+            reloads.clone(),
+        );
+        let generation = Gauge::default();
+        generation.set(1);
+        registry.register(
+            "generation",
+            "The generation of capability files served (1 at start, one more per reload)",
+            generation.clone(),
+        );
         Metrics {
+            reloads,
+            generation,
             handles: RwLock::new(Vec::new()),
             upstream_handles: RwLock::new(HashMap::new()),
             registry,
@@ -180,6 +197,17 @@ impl Drop for InFlight<'_> {
 }
 
 impl Metrics {
+    /// Counts a reload: `Some(generation)` when it is now served, `None` when it failed.
+    pub fn reload(&self, generation: Option<u64>) {
+        let outcome = if generation.is_some() { "ok" } else { "failed" };
+        self.reloads
+            .get_or_create(&vec![("outcome", outcome)])
+            .inc();
+        if let Some(g) = generation {
+            self.generation.set(i64::try_from(g).unwrap_or(i64::MAX));
+        }
+    }
+
     /// Marks a request in flight until the guard is dropped.
     pub fn start(&self) -> InFlight<'_> {
         self.in_flight.inc();

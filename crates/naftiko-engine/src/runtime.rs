@@ -32,6 +32,8 @@ pub struct Runtime {
     pub(crate) notes: Vec<String>,
     pub(crate) secrets: Secrets,
     pub(crate) metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// What the next runtime built from this one may reuse of its consumed APIs.
+    pub(crate) kept: crate::kept::Kept,
 }
 
 /// A body field the operation needs is missing while the body came as text of a media type

@@ -1,7 +1,8 @@
 //! Accepting connections with naftiko's limits: header read timeout (slow-loris), header
-//! count and size, keep-alive, and graceful draining. REST listeners serve each connection
-//! with [`crate::h1`] (which hands unusual requests to hyper); the other listeners (MCP,
-//! skills, control) are driven entirely by hyper. axum's `serve` does not expose these
+//! count and size, keep-alive, and graceful draining. Connections of a listener that serves
+//! REST run [`crate::h1`] (which hands unusual requests to hyper); the other listeners'
+//! (MCP, skills, control) are driven entirely by hyper. Either way each request is answered
+//! by the listener's generation current when it arrives (`served.rs`). axum's `serve` does not expose these
 //! settings, so connections are driven here.
 
 use std::sync::Arc;
@@ -10,28 +11,24 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::h1;
 use crate::limits::Limits;
-use crate::rest::RestApp;
+use crate::served::{self, Slot};
 
-/// Serves `app` on `listener` until `stop` turns true, then waits for open connections to
-/// finish their in-flight requests (the caller bounds that wait). When `expired` turns
-/// true (the grace period ran out), requests still being answered get a 503 problem.
+/// Serves what `slot` holds on `listener` until `stop` turns true, then waits for open
+/// connections to finish their in-flight requests (the caller bounds that wait). When
+/// `expired` turns true (the grace period ran out), requests still being answered get a
+/// 503 problem. Each connection is served as its listener's current generation says: by
+/// [`h1::serve`] when it serves REST, by hyper otherwise.
 pub(crate) async fn serve(
     listener: TcpListener,
-    app: axum::Router,
-    rest: Option<Arc<RestApp>>,
+    slot: Arc<Slot>,
     limits: Limits,
-    stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
     expired: tokio::sync::watch::Receiver<bool>,
 ) {
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        expired.clone(),
-        cut_at_expiry,
-    ));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -39,10 +36,44 @@ pub(crate) async fn serve(
         .max_headers(limits.max_headers)
         .max_buf_size(limits.max_header_bytes.max(8192))
         .keep_alive(true);
-    match rest {
-        Some(rest) => serve_rest(listener, app, rest, builder, limits, stop, expired).await,
-        None => serve_hyper(listener, app, builder, stop).await,
+    let shared = Arc::new(h1::Shared {
+        slot: slot.clone(),
+        builder: builder.clone(),
+        limits,
+        expired,
+    });
+    // Every REST connection task holds a sender; `recv` returns `None` once all are gone.
+    let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
+    let graceful = GracefulShutdown::new();
+    while let Some(stream) = accept(&listener, &mut stop).await {
+        if slot.load().rest.is_some() {
+            tokio::spawn(h1::serve(
+                stream,
+                shared.clone(),
+                stop.clone(),
+                alive.clone(),
+            ));
+        } else {
+            let service = served::current(slot.clone());
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
     }
+    drop(listener);
+    drop(alive);
+    let _ = all_done.recv().await;
+    graceful.shutdown().await;
+}
+
+/// `app`, answering 503 to the requests still in flight when `expired` turns true.
+pub(crate) fn cut_at_expiry(
+    app: axum::Router,
+    expired: tokio::sync::watch::Receiver<bool>,
+) -> axum::Router {
+    app.layer(axum::middleware::from_fn_with_state(expired, cut))
 }
 
 /// Accepts connections, or waits for `stop`; `None` when stopping.
@@ -71,41 +102,9 @@ async fn accept(
     }
 }
 
-/// REST: each connection runs [`h1::serve`]; draining waits until every one has ended.
-async fn serve_rest(
-    listener: TcpListener,
-    app: axum::Router,
-    rest: Arc<RestApp>,
-    builder: http1::Builder,
-    limits: Limits,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-    expired: tokio::sync::watch::Receiver<bool>,
-) {
-    let shared = Arc::new(h1::Shared {
-        app: rest,
-        fallback: app,
-        builder,
-        limits,
-        expired,
-    });
-    // Every connection task holds a sender; `recv` returns `None` once all are gone.
-    let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
-    while let Some(stream) = accept(&listener, &mut stop).await {
-        tokio::spawn(h1::serve(
-            stream,
-            shared.clone(),
-            stop.clone(),
-            alive.clone(),
-        ));
-    }
-    drop(listener);
-    drop(alive);
-    let _ = all_done.recv().await;
-}
-
 /// Answers a request, or a 503 problem once `expired` turns true (the grace period ran out
 /// while it was in flight): hyper's connections and the REST loop's fallback.
-async fn cut_at_expiry(
+async fn cut(
     axum::extract::State(expired): axum::extract::State<tokio::sync::watch::Receiver<bool>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -114,24 +113,4 @@ async fn cut_at_expiry(
         response = next.run(request) => response,
         () = h1::expiry(expired) => crate::problem::grace_expired(),
     }
-}
-
-/// MCP, skills and control: hyper serves every connection.
-async fn serve_hyper(
-    listener: TcpListener,
-    app: axum::Router,
-    builder: http1::Builder,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let graceful = GracefulShutdown::new();
-    while let Some(stream) = accept(&listener, &mut stop).await {
-        let service = TowerToHyperService::new(app.clone());
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
 }

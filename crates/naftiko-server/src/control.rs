@@ -25,7 +25,18 @@ pub struct ControlState {
     pub started: Instant,
     /// `(kind, namespaces, address)` of every listener.
     pub listeners: Vec<(String, Vec<String>, String)>,
+    /// The generation served and the last reload.
+    pub generations: Arc<crate::generation::Generations>,
 }
+
+/// The control port's routes, for the start-up log.
+pub const ROUTES: [&str; 5] = [
+    "GET /health/live",
+    "GET /health/ready",
+    "GET /status",
+    "GET /metrics",
+    "GET /scripting",
+];
 
 /// The axum router of the control port.
 pub fn router(state: Arc<ControlState>) -> axum::Router {
@@ -93,6 +104,7 @@ async fn status(axum::extract::State(state): axum::extract::State<Arc<ControlSta
             "capabilities": capabilities,
             "listeners": listeners(&state),
             "uptimeSeconds": state.started.elapsed().as_secs_f64(),
+            "reload": reload(&state.generations),
         }),
     )
 }
@@ -122,6 +134,25 @@ async fn read_only() -> Response {
     r.headers_mut()
         .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     r
+}
+
+/// The generation served and the last reload (`/status`'s `reload`).
+fn reload(generations: &crate::generation::Generations) -> Value {
+    let mut out = json!({"generation": generations.current()});
+    if let Some(last) = generations.last() {
+        let mut at = String::new();
+        crate::clock::push_rfc3339_micros(&mut at, last.at);
+        out["at"] = json!(at);
+        out["outcome"] = json!(if last.generation.is_some() {
+            "ok"
+        } else {
+            "failed"
+        });
+        if let Some(e) = last.error {
+            out["error"] = json!(e);
+        }
+    }
+    out
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {

@@ -31,7 +31,6 @@ use bytes::{Buf, Bytes, BytesMut};
 use http::{Method, StatusCode};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use naftiko_http1::fields::{push_content_length, push_header, push_status_line};
 use naftiko_http1::{Decoded, decode_head};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -40,13 +39,13 @@ use tokio::sync::{mpsc, watch};
 
 use crate::limits::Limits;
 use crate::rest::{self, RestApp};
+use crate::served::Slot;
 
 /// What a connection task needs, shared by every connection of a listener.
 pub(crate) struct Shared {
-    /// The REST handler's state.
-    pub app: Arc<RestApp>,
-    /// The same service for hyper, for requests this loop leaves to it.
-    pub fallback: axum::Router,
+    /// The listener's current generation: the REST handler's state, and the same service
+    /// for hyper, for requests this loop leaves to it.
+    pub slot: Arc<Slot>,
     /// hyper's settings for those.
     pub builder: http1::Builder,
     /// Limits.
@@ -64,9 +63,14 @@ pub(crate) async fn serve(
     mut stop: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
 ) {
+    // The generation the connection began with: each request takes the current one.
+    let Some(app) = shared.slot.load().rest.clone() else {
+        return to_hyper(stream, BytesMut::new(), &shared, stop).await;
+    };
     let mut conn = Conn {
         stream,
         shared: &shared,
+        app,
         buf: BytesMut::with_capacity(4096),
         out: Vec::with_capacity(1024),
         max_head: shared.limits.max_header_bytes.max(8192),
@@ -82,9 +86,7 @@ pub(crate) async fn serve(
         // 1. A complete head, within the header timeout (idle keep-alive time included).
         let head = match conn.read_head(timer.as_mut(), &mut stop).await {
             // A `forward` route streams its body: hyper reads it, as it comes.
-            HeadRead::Ready(head) if !shared.app.router.forwards(&head.method, head.uri.path()) => {
-                head
-            }
+            HeadRead::Ready(head) if conn.take_current(&head) => head,
             HeadRead::Ready(_) | HeadRead::Fallback => {
                 return to_hyper(conn.stream, conn.buf, &shared, stop).await;
             }
@@ -122,6 +124,8 @@ pub(crate) async fn serve(
 struct Conn<'s> {
     stream: TcpStream,
     shared: &'s Shared,
+    /// The REST state of the generation answering the current request.
+    app: Arc<RestApp>,
     /// Bytes read and not yet used (pipelined requests among them).
     buf: BytesMut,
     /// The answer being written (reused).
@@ -149,6 +153,19 @@ enum HeadRead {
 }
 
 impl Conn<'_> {
+    /// Takes the listener's current generation for the request `head` begins; false when
+    /// hyper must answer it: a `forward` route takes it (its body is streamed as it comes),
+    /// or the listener no longer serves REST.
+    fn take_current(&mut self, head: &naftiko_http1::Head) -> bool {
+        match self.shared.slot.load().rest.clone() {
+            Some(app) => {
+                self.app = app;
+                !self.app.router.forwards(&head.method, head.uri.path())
+            }
+            None => false,
+        }
+    }
+
     /// Reads until a complete head is buffered, within the header timeout (`timer`, whose
     /// deadline moves forward per request); while idle, draining (`stop`) ends it.
     async fn read_head(
@@ -218,7 +235,7 @@ impl Conn<'_> {
     /// connection is over (answered with 413 or 408 where due).
     async fn read_body(&mut self, len: u64, is_head: bool) -> Option<Bytes> {
         let limits = &self.shared.limits;
-        let max_body = self.shared.app.max_body_bytes;
+        let max_body = self.app.max_body_bytes;
         if len > max_body as u64 {
             let response = rest::body_too_large(max_body);
             let _ = respond(&mut self.stream, &mut self.out, response, true, is_head).await;
@@ -253,9 +270,9 @@ impl Conn<'_> {
     /// (as hyper answers them). Pipelined bytes are kept, up to a bound.
     async fn answer(&mut self, incoming: rest::Incoming, body: Bytes) -> Option<rest::Reply> {
         self.pipelined |= !self.buf.is_empty();
-        let handler = rest::serve(&self.shared.app, incoming, rest::RequestBody::Read(body));
+        let handler = rest::serve(&self.app, incoming, rest::RequestBody::Read(body));
         tokio::pin!(handler);
-        let bound = self.max_head + self.shared.app.max_body_bytes;
+        let bound = self.max_head + self.app.max_body_bytes;
         let expiry = expiry(self.shared.expired.clone());
         tokio::pin!(expiry);
         loop {
@@ -380,7 +397,7 @@ async fn to_hyper(
         prefix: read,
         inner: stream,
     });
-    let service = TowerToHyperService::new(shared.fallback.clone());
+    let service = crate::served::current(shared.slot.clone());
     let conn = shared.builder.serve_connection(io, service);
     tokio::pin!(conn);
     tokio::select! {

@@ -1,5 +1,7 @@
 //! Consumed APIs: each one's base URI (or its `--base-uri`), authentication, client (the
 //! h1 client for `http://` or reqwest) and compiled operations, keyed `namespace.operation`.
+//! After a reload, a consumed API that did not change keeps its client and token source
+//! (`kept.rs`).
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use crate::auth::{Auth, TokenSource};
 use crate::env::EnvSource;
 use crate::error::BuildProblem;
 use crate::h1_client::H1Client;
+use crate::kept::{KeptUpstream, fingerprint};
 use crate::request::ConsumedOp;
 use crate::reqwest_client::LazyClient;
 use crate::scope::Tpl;
@@ -30,7 +33,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             d.unusable.insert(ns.clone());
             continue;
         };
-        let auth = match auth(d, api, &b.secrets, &reqwest, &options.client) {
+        let mut auth = match auth(d, api, &b.secrets, &reqwest, &options.client) {
             Ok(a) => a,
             Err(p) => {
                 b.problems.push(p);
@@ -38,14 +41,31 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
                 continue;
             }
         };
-        let transport: Arc<dyn Transport> = match &options.transport {
-            Some(t) => t.clone(),
-            None if uses_h1_client(&base, options.env.as_ref()) => Arc::new(H1Client::new(
+        let fp = fingerprint(ns, &base, api, &d.binds_values, &options.client);
+        let previous = b.previous.and_then(|p| p.get(&fp)).cloned();
+        let transport: Arc<dyn Transport> = match (&options.transport, &previous) {
+            (Some(t), _) => t.clone(),
+            (None, Some(kept)) => kept.transport.clone(),
+            (None, None) if uses_h1_client(&base, options.env.as_ref()) => Arc::new(H1Client::new(
                 options.client.connect_timeout,
                 crate::transport::USER_AGENT,
             )),
-            None => reqwest.clone(),
+            (None, None) => reqwest.clone(),
         };
+        if let (Auth::OAuth2(_), Some(token)) = (&auth, previous.and_then(|k| k.token)) {
+            auth = Auth::OAuth2(token);
+        }
+        let token = match &auth {
+            Auth::OAuth2(t) => Some(t.clone()),
+            _ => None,
+        };
+        b.kept.insert(
+            fp,
+            KeptUpstream {
+                transport: transport.clone(),
+                token,
+            },
+        );
         let upstream = Arc::new(Upstream {
             namespace: ns.clone(),
             base,

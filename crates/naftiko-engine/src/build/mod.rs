@@ -53,7 +53,34 @@ impl Runtime {
     /// Every problem at once: missing bound variables a template needs, base URIs that are
     /// not URLs, `--base-uri`/`--listen` for unknown namespaces, unsupported formats, …
     pub fn build(validation: &Validation, options: &BuildOptions) -> Result<Runtime, BuildError> {
+        Self::build_after(validation, options, None)
+    }
+
+    /// Builds the runtime that follows `previous` (a reload): as [`Runtime::build`], and it
+    /// keeps `previous`'s metrics (counts go on) and, for each consumed API whose block,
+    /// base URI, bound values and client settings did not change, its connection pool and
+    /// OAuth 2.0 token cache.
+    ///
+    /// # Errors
+    /// As [`Runtime::build`].
+    pub fn build_next(
+        validation: &Validation,
+        options: &BuildOptions,
+        previous: &Runtime,
+    ) -> Result<Runtime, BuildError> {
+        Self::build_after(validation, options, Some(previous))
+    }
+
+    fn build_after(
+        validation: &Validation,
+        options: &BuildOptions,
+        previous: Option<&Runtime>,
+    ) -> Result<Runtime, BuildError> {
         let mut b = Builder::new(options);
+        if let Some(p) = previous {
+            b.metrics = p.metrics.clone();
+            b.previous = Some(&p.kept);
+        }
         for (file, scope) in validation.files.iter().zip(&validation.scopes) {
             b.document(file, scope, &imported_texts(validation, scope));
         }
@@ -85,6 +112,8 @@ impl<'o> Builder<'o> {
             capabilities: Vec::new(),
             known_consumed: HashSet::new(),
             known_exposed: HashSet::new(),
+            previous: None,
+            kept: HashMap::new(),
         };
         if let Some((address, port)) = &options.control {
             b.warn_if_open("control", "control", address, *port, false);
@@ -197,6 +226,7 @@ impl<'o> Builder<'o> {
             notes: self.notes,
             secrets: self.secrets,
             metrics: self.metrics,
+            kept: self.kept,
         })
     }
 }

@@ -47,6 +47,10 @@ pub(super) struct Builder<'o> {
     pub(super) capabilities: Vec<CapabilityInfo>,
     pub(super) known_consumed: HashSet<String>,
     pub(super) known_exposed: HashSet<String>,
+    /// The consumed APIs of the runtime this build follows (a reload), by fingerprint.
+    pub(super) previous: Option<&'o crate::kept::Kept>,
+    /// This build's consumed APIs, by fingerprint (for the next one).
+    pub(super) kept: crate::kept::Kept,
 }
 
 /// Per-document build state: the names templates may use and what the document's
