@@ -11,16 +11,21 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod announce;
+mod args;
 mod create;
 mod exit;
 mod export;
 mod import;
+mod load;
 mod logs;
 mod migrate;
 mod overrides;
 mod probe;
+mod reload;
 mod run;
 mod version;
+mod watch;
 mod written;
 
 use std::io::{IsTerminal, Write};
@@ -60,7 +65,7 @@ enum Command {
     Validate(ValidateArgs),
     /// Validate, build and serve capability files (REST, MCP, skills, control) until
     /// SIGINT/SIGTERM.
-    Run(Box<run::RunArgs>),
+    Run(Box<args::RunArgs>),
     /// Print a JSON Schema of the capability document, generated from naftiko's model.
     Schema(SchemaArgs),
     /// List every rule id with its default severity and the versions it applies to.

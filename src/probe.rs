@@ -22,7 +22,7 @@ pub(crate) struct ControlArgs {
     )]
     control: String,
     /// Give up after this long (connecting and answering together).
-    #[arg(long, default_value = "5s", value_parser = crate::run::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "5s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
     timeout: Duration,
 }
 

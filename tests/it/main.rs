@@ -49,6 +49,7 @@ mod run_mcp_orchestration;
 mod run_mcp_replicas;
 mod run_oauth2;
 mod run_published;
+mod run_reload;
 mod run_requests;
 mod run_scripts;
 mod run_security;

@@ -19,6 +19,8 @@ pub(crate) struct Seen {
     pub(crate) target: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: String,
+    /// The client's address (its port tells connections apart).
+    pub(crate) peer: SocketAddr,
 }
 
 impl Seen {
@@ -140,7 +142,11 @@ impl Upstream {
         let script: Arc<Script> = Arc::new(script);
         let record = seen.clone();
         let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            move |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+                  method: Method,
+                  uri: Uri,
+                  headers: HeaderMap,
+                  body: Bytes| {
                 let record = record.clone();
                 let script = script.clone();
                 async move {
@@ -152,6 +158,7 @@ impl Upstream {
                             .unwrap_or_default(),
                         headers,
                         body: String::from_utf8_lossy(&body).into_owned(),
+                        peer,
                     };
                     let reply = script(&s);
                     record.lock().unwrap().push(s);
@@ -204,12 +211,15 @@ pub(crate) fn serve_app(app: axum::Router) -> (SocketAddr, tokio::sync::oneshot:
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
-                .await
-                .unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .await
+            .unwrap();
         });
     });
     (

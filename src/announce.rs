@@ -1,0 +1,28 @@
+//! What `naftiko run` logs about what it serves, at start and after each reload: where
+//! each listener listens and its routes, and what the build warns about and notes.
+
+use naftiko_engine::Runtime;
+
+/// Logs what the build warns about and notes.
+pub(crate) fn build_findings(runtime: &Runtime) {
+    for w in runtime.warnings() {
+        tracing::warn!(target: "naftiko", "{w}");
+    }
+    for n in runtime.notes() {
+        tracing::info!(target: "naftiko", "{n}");
+    }
+}
+
+/// Logs where a listener listens and its routes.
+pub(crate) fn listener(
+    kind: &str,
+    addr: std::net::SocketAddr,
+    namespaces: &[String],
+    routes: &[String],
+) {
+    let endpoint = if kind == "mcp" { " [mcp at /mcp]" } else { "" };
+    tracing::info!(target: "naftiko", "listening on http://{addr} ({}){endpoint}", namespaces.join(", "));
+    for r in routes {
+        tracing::info!(target: "naftiko", "  route {r}");
+    }
+}
