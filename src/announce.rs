@@ -14,14 +14,16 @@ pub(crate) fn build_findings(runtime: &Runtime) {
 }
 
 /// Logs where a listener listens and its routes.
-pub(crate) fn listener(
-    kind: &str,
-    addr: std::net::SocketAddr,
-    namespaces: &[String],
-    routes: &[String],
-) {
-    let endpoint = if kind == "mcp" { " [mcp at /mcp]" } else { "" };
-    tracing::info!(target: "naftiko", "listening on http://{addr} ({}){endpoint}", namespaces.join(", "));
+pub(crate) fn listener(l: &naftiko_server::ListenerInfo) {
+    let (addr, routes) = (l.local_addr, &l.routes);
+    let endpoint = if l.kind == "mcp" {
+        " [mcp at /mcp]"
+    } else {
+        ""
+    };
+    let scheme = if l.tls { "https" } else { "http" };
+    let namespaces = l.namespaces.join(", ");
+    tracing::info!(target: "naftiko", "listening on {scheme}://{addr} ({namespaces}){endpoint}");
     for r in routes {
         tracing::info!(target: "naftiko", "  route {r}");
     }

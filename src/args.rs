@@ -127,6 +127,25 @@ pub(crate) struct RunArgs {
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     #[arg(long, default_value = "10s", env = "NAFTIKO_SHUTDOWN_GRACE", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) shutdown_grace: Duration,
+    /// Serve TLS with this PEM certificate chain (repeatable; comma-separated in the
+    /// environment variable): `PATH` for every listener, `NAMESPACE=PATH` for the listener
+    /// of that exposes block (`control=PATH` for the control port). Each needs its
+    /// `--tls-key`. Read again at each reload.
+    #[arg(
+        long,
+        value_name = "[NAMESPACE=]PATH",
+        env = "NAFTIKO_TLS_CERT",
+        value_delimiter = ','
+    )]
+    pub(crate) tls_cert: Vec<String>,
+    /// The PEM private key of the `--tls-cert` with the same namespace (or none).
+    #[arg(
+        long,
+        value_name = "[NAMESPACE=]PATH",
+        env = "NAFTIKO_TLS_KEY",
+        value_delimiter = ','
+    )]
+    pub(crate) tls_key: Vec<String>,
     /// Reload when the capability files change (SIGHUP reloads with or without it): the
     /// files and directories named, and the files they import, are read every
     /// `--watch-interval`; a change is reloaded once it has stayed the same for one more.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use naftiko_engine::Runtime;
 use naftiko_server::generation::Generations;
+use naftiko_server::tls::Tls;
 use naftiko_server::{Reload, Reloaded};
 use naftiko_spec::Severity;
 use naftiko_validate::Validation;
@@ -90,7 +91,7 @@ async fn once(
         let g = generations.current();
         tracing::error!(target: "naftiko::reload", "reload failed: {why}; still serving generation {g}");
     };
-    let (runtime, files) = match build(args.clone(), current.clone()).await {
+    let (runtime, files, tls) = match build(args.clone(), current.clone()).await {
         Ok(built) => built,
         Err(why) => {
             fail(why);
@@ -100,6 +101,7 @@ async fn once(
     let (done, outcome) = oneshot::channel();
     let reload = Reload {
         runtime: runtime.clone(),
+        tls,
         done,
     };
     if reloads.send(reload).await.is_err() {
@@ -120,11 +122,12 @@ async fn once(
     }
 }
 
-/// Reads, validates and builds the files again, after `current`, on a blocking thread.
+/// Reads, validates and builds the files again (and reads the TLS certificates again),
+/// after `current`, on a blocking thread.
 async fn build(
     args: Arc<RunArgs>,
     current: Arc<Runtime>,
-) -> Result<(Arc<Runtime>, Vec<PathBuf>), String> {
+) -> Result<(Arc<Runtime>, Vec<PathBuf>, Tls), String> {
     let work = move || match load::load(&args) {
         Loaded::Usage(usage) => Err(usage.join("; ")),
         Loaded::Invalid(validation) => {
@@ -132,9 +135,9 @@ async fn build(
             let n = validation.count(Severity::Error);
             Err(format!("the capabilities have {n} error(s) (listed above)"))
         }
-        Loaded::Valid(validation, options) => {
+        Loaded::Valid(validation, options, tls) => {
             match Runtime::build_next(&validation, &options, &current) {
-                Ok(r) => Ok((Arc::new(r), watched_files(&validation))),
+                Ok(r) => Ok((Arc::new(r), watched_files(&validation), tls)),
                 Err(e) => {
                     for p in &e.problems {
                         eprintln!("error: {p}");
@@ -156,10 +159,12 @@ async fn build(
 fn log_reloaded(r: &Reloaded) {
     let g = r.generation;
     tracing::info!(target: "naftiko::reload", generation = g, "reloaded: serving generation {g}");
-    for (kind, addr, namespaces, routes) in &r.listeners {
-        if r.opened.contains(addr) {
-            crate::announce::listener(kind, *addr, namespaces, routes);
-        }
+    for l in r
+        .listeners
+        .iter()
+        .filter(|l| r.opened.contains(&l.local_addr))
+    {
+        crate::announce::listener(l);
     }
     for addr in &r.closed {
         tracing::info!(target: "naftiko::reload", "stopped listening on http://{addr} (draining)");

@@ -49,7 +49,7 @@ fn init_logs(format: LogFormat) -> Option<Arc<dyn AccessSink>> {
 /// Runs `naftiko run`; returns the exit status.
 pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
-    let (validation, options) = match load::load(args) {
+    let (validation, options, tls) = match load::load(args) {
         Loaded::Usage(usage) => {
             for u in &usage {
                 eprintln!("naftiko: {u}");
@@ -61,7 +61,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             eprintln!("naftiko: not starting: the capabilities have errors");
             return EXIT_INVALID;
         }
-        Loaded::Valid(validation, options) => (validation, options),
+        Loaded::Valid(validation, options, tls) => (validation, options, tls),
     };
     let warnings = validation.count(Severity::Warning);
     if warnings > 0 {
@@ -95,6 +95,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         serve_options(args, access),
         Arc::new(args.clone()),
         files,
+        tls,
     ))
 }
 
@@ -151,8 +152,9 @@ async fn serve(
     serve: ServeOptions,
     args: Arc<RunArgs>,
     files: Vec<std::path::PathBuf>,
+    tls: naftiko_server::tls::Tls,
 ) -> u8 {
-    let listeners = match naftiko_server::bind(runtime.clone(), &serve).await {
+    let listeners = match naftiko_server::bind(runtime.clone(), &serve, &tls).await {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(target: "naftiko", "{e}");
@@ -161,7 +163,13 @@ async fn serve(
         }
     };
     for l in &listeners.listeners {
-        announce::listener(l.kind, l.local_addr, &l.namespaces, &l.routes);
+        announce::listener(&naftiko_server::ListenerInfo {
+            kind: l.kind,
+            local_addr: l.local_addr,
+            namespaces: l.namespaces.clone(),
+            routes: l.routes.clone(),
+            tls: l.tls,
+        });
     }
     if let Some(i) = listeners.stdio {
         let ns = runtime_namespace(&listeners, i);

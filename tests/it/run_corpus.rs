@@ -548,6 +548,7 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
         let listeners = match tokio.block_on(naftiko_server::bind(
             runtime.clone(),
             &ServeOptions::default(),
+            &Default::default(),
         )) {
             Ok(l) => l,
             Err(e) => {

@@ -16,6 +16,7 @@ use crate::plan::{Plan, Plans, What};
 use crate::rest::RestApp;
 use crate::router::Router;
 use crate::served::Served;
+use crate::tls::Tls;
 use crate::{conn, control, guard, mcp, rest, skill};
 
 /// What every generation's apps share.
@@ -34,6 +35,8 @@ pub(crate) struct Context<'a> {
     pub(crate) started: Instant,
     /// The generation served and the last reload.
     pub(crate) generations: &'a Arc<Generations>,
+    /// Which listeners serve TLS.
+    pub(crate) tls: &'a Tls,
 }
 
 /// One listener's generation and its route lines for the log (`METHOD path → target`).
@@ -76,6 +79,7 @@ pub(crate) fn build(plans: &Plans, addrs: &[SocketAddr], cx: &Context<'_>) -> Ve
                 served: Served {
                     app: conn::cut_at_expiry(app, cx.expired.clone()),
                     rest,
+                    tls: cx.tls.of(&plan.namespaces),
                 },
                 routes,
             }

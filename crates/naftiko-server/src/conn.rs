@@ -16,6 +16,8 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::h1;
 use crate::limits::Limits;
 use crate::served::{self, Slot};
+use crate::stream::Stream;
+use tokio_rustls::TlsAcceptor;
 
 /// Serves what `slot` holds on `listener` until `stop` turns true, then waits for open
 /// connections to finish their in-flight requests (the caller bounds that wait). When
@@ -42,30 +44,57 @@ pub(crate) async fn serve(
         limits,
         expired,
     });
+    let slot = slot.as_ref();
     // Every REST connection task holds a sender; `recv` returns `None` once all are gone.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
     let graceful = GracefulShutdown::new();
-    while let Some(stream) = accept(&listener, &mut stop).await {
-        if slot.load().rest.is_some() {
-            tokio::spawn(h1::serve(
-                stream,
-                shared.clone(),
-                stop.clone(),
-                alive.clone(),
-            ));
-        } else {
-            let service = served::current(slot.clone());
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-        }
+    while let Some(tcp) = accept(&listener, &mut stop).await {
+        let tls = slot.load().tls.clone();
+        let (shared, builder) = (shared.clone(), builder.clone());
+        let (stop, alive, watcher) = (stop.clone(), alive.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let timeout = shared.limits.header_read_timeout;
+            let Some(stream) = handshake(tcp, tls, timeout).await else {
+                return;
+            };
+            if shared.slot.load().rest.is_some() {
+                h1::serve(stream, shared, stop, alive).await;
+            } else {
+                let service = served::current(shared.slot.clone());
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let _ = watcher.watch(conn).await;
+            }
+        });
     }
     drop(listener);
     drop(alive);
     let _ = all_done.recv().await;
     graceful.shutdown().await;
+}
+
+/// The connection, after its TLS handshake when the listener serves TLS; `None` when the
+/// handshake fails or does not end within `timeout` (the header-read timeout: a client
+/// that stalls it is a slow-loris like one that stalls its headers).
+async fn handshake(
+    tcp: TcpStream,
+    tls: Option<crate::tls::TlsConfig>,
+    timeout: Duration,
+) -> Option<Stream> {
+    let Some(config) = tls else {
+        return Some(Stream::Plain(tcp));
+    };
+    let accepted = tokio::time::timeout(timeout, TlsAcceptor::from(config).accept(tcp)).await;
+    match accepted {
+        Ok(Ok(tls)) => Some(Stream::Tls(Box::new(tls))),
+        Ok(Err(e)) => {
+            tracing::debug!(target: "naftiko::server", error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(target: "naftiko::server", "TLS handshake timed out");
+            None
+        }
+    }
 }
 
 /// `app`, answering 503 to the requests still in flight when `expired` turns true.

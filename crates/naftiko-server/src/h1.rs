@@ -26,6 +26,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::stream::Stream;
 use axum::response::Response;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{Method, StatusCode};
@@ -34,7 +35,6 @@ use hyper_util::rt::TokioIo;
 use naftiko_http1::fields::{push_content_length, push_header, push_status_line};
 use naftiko_http1::{Decoded, decode_head};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
 use crate::limits::Limits;
@@ -58,7 +58,7 @@ pub(crate) struct Shared {
 /// ends it. `stop` turns true when the server drains; `_alive` is dropped when the
 /// connection is done (the server waits for every one).
 pub(crate) async fn serve(
-    stream: TcpStream,
+    stream: Stream,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
@@ -122,7 +122,7 @@ pub(crate) async fn serve(
 
 /// One connection's state between requests.
 struct Conn<'s> {
-    stream: TcpStream,
+    stream: Stream,
     shared: &'s Shared,
     /// The REST state of the generation answering the current request.
     app: Arc<RestApp>,
@@ -303,7 +303,7 @@ pub(crate) async fn expiry(mut expired: watch::Receiver<bool>) {
 /// Writes a reply: an invocation's answer as it is, a built response through
 /// [`respond`].
 async fn reply(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     out: &mut Vec<u8>,
     reply: rest::Reply,
     close: bool,
@@ -332,7 +332,7 @@ async fn reply(
 /// Writes `response` (whose body is complete in memory, as every REST answer is) in one
 /// `write`, with `Content-Length`, `Date` and, when `close`, `Connection: close`.
 async fn respond(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     out: &mut Vec<u8>,
     response: Response,
     close: bool,
@@ -360,7 +360,7 @@ async fn respond(
 /// Ends the head (`Content-Length`, `Date`, `Connection: close`), adds the body and
 /// writes it all.
 async fn finish(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     out: &mut Vec<u8>,
     status: StatusCode,
     body: &[u8],
@@ -388,7 +388,7 @@ async fn finish(
 
 /// Hands the connection to hyper, with the bytes already read, for the rest of its life.
 async fn to_hyper(
-    stream: TcpStream,
+    stream: Stream,
     read: BytesMut,
     shared: &Shared,
     mut stop: watch::Receiver<bool>,
@@ -414,7 +414,7 @@ async fn to_hyper(
 /// A stream that first yields bytes already read from it.
 struct Prefixed {
     prefix: BytesMut,
-    inner: TcpStream,
+    inner: Stream,
 }
 
 impl AsyncRead for Prefixed {

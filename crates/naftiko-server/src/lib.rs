@@ -34,8 +34,10 @@ pub mod scripting;
 mod served;
 mod server;
 pub mod skill;
+mod stream;
+pub mod tls;
 
 pub use crate::error::ServeError;
 pub use crate::limits::Limits;
 pub use crate::options::ServeOptions;
-pub use crate::server::{Listener, Listeners, Reload, Reloaded, bind};
+pub use crate::server::{Listener, ListenerInfo, Listeners, Reload, Reloaded, bind};

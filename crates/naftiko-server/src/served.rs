@@ -20,6 +20,8 @@ pub(crate) struct Served {
     pub(crate) app: axum::Router,
     /// The REST handler's state, for REST listeners.
     pub(crate) rest: Option<Arc<RestApp>>,
+    /// The TLS connections are accepted with, when the listener serves TLS.
+    pub(crate) tls: Option<crate::tls::TlsConfig>,
 }
 
 /// A listener's current generation.

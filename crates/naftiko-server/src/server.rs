@@ -31,6 +31,7 @@ use crate::generation::Generations;
 use crate::options::ServeOptions;
 use crate::plan::{self, Plans};
 use crate::served::{self, Slot};
+use crate::tls::Tls;
 use crate::{conn, mcp};
 
 /// One open listener and what it serves.
@@ -44,6 +45,8 @@ pub struct Listener {
     pub namespaces: Vec<String>,
     /// Route lines for the startup log: `METHOD path → target`.
     pub routes: Vec<String>,
+    /// It serves TLS.
+    pub tls: bool,
     key: (String, u16),
     socket: TcpListener,
     slot: Arc<Slot>,
@@ -62,7 +65,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn context<'a>(&'a self, runtime: &'a Arc<Runtime>) -> Context<'a> {
+    fn context<'a>(&'a self, runtime: &'a Arc<Runtime>, tls: &'a Tls) -> Context<'a> {
         Context {
             runtime,
             options: &self.options,
@@ -71,6 +74,7 @@ impl Shared {
             ready: &self.ready,
             started: self.started,
             generations: &self.generations,
+            tls,
         }
     }
 }
@@ -91,8 +95,25 @@ pub struct Listeners {
 pub struct Reload {
     /// Its runtime (built from the previous one: `Runtime::build_next`).
     pub runtime: Arc<Runtime>,
+    /// Which listeners serve TLS (the certificate files read again).
+    pub tls: Tls,
     /// Where the outcome goes.
     pub done: oneshot::Sender<Result<Reloaded, ServeError>>,
+}
+
+/// A listener, as a reload reports it.
+#[derive(Debug)]
+pub struct ListenerInfo {
+    /// What it serves: `rest`, `mcp`, `skill` or `control`.
+    pub kind: &'static str,
+    /// Where it listens.
+    pub local_addr: SocketAddr,
+    /// The exposes namespaces it serves.
+    pub namespaces: Vec<String>,
+    /// Route lines.
+    pub routes: Vec<String>,
+    /// It serves TLS.
+    pub tls: bool,
 }
 
 /// A reload that took effect.
@@ -100,8 +121,8 @@ pub struct Reload {
 pub struct Reloaded {
     /// The generation now served.
     pub generation: u64,
-    /// Every listener now: kind, address, namespaces, route lines.
-    pub listeners: Vec<(&'static str, SocketAddr, Vec<String>, Vec<String>)>,
+    /// Every listener now.
+    pub listeners: Vec<ListenerInfo>,
     /// The listeners opened by the reload.
     pub opened: Vec<SocketAddr>,
     /// The listeners the reload stopped (they drain).
@@ -146,11 +167,16 @@ fn duplicate(plans: &Plans) -> Option<ServeError> {
 }
 
 /// Opens one listener per distinct `address:port` of the runtime's REST services, one per
-/// MCP service over HTTP, one per skill catalog, and the control port.
+/// MCP service over HTTP, one per skill catalog, and the control port; those `tls` names
+/// serve TLS.
 ///
 /// # Errors
 /// [`ServeError::Bind`] for the first address that cannot be bound.
-pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Listeners, ServeError> {
+pub async fn bind(
+    runtime: Arc<Runtime>,
+    options: &ServeOptions,
+    tls: &Tls,
+) -> Result<Listeners, ServeError> {
     let plans = plan::plan(&runtime)?;
     if let Some(e) = duplicate(&plans) {
         return Err(e);
@@ -170,7 +196,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
         expired,
     };
     let addrs: Vec<SocketAddr> = sockets.iter().map(|(_, a)| *a).collect();
-    let built = apps::build(&plans, &addrs, &shared.context(&runtime));
+    let built = apps::build(&plans, &addrs, &shared.context(&runtime, tls));
     let listeners = plans
         .listeners
         .iter()
@@ -181,6 +207,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             local_addr,
             namespaces: p.namespaces.clone(),
             routes: built.routes,
+            tls: built.served.tls.is_some(),
             key: p.key(),
             socket,
             slot: served::slot(built.served),
@@ -247,7 +274,7 @@ impl Listeners {
                 () = &mut shutdown => break,
                 () = &mut stdio_done => break,
                 Some(reload) = reloads.recv() => {
-                    let outcome = apply(&shared, &mut running, &mut draining, &reload.runtime).await;
+                    let outcome = apply(&shared, &mut running, &mut draining, &reload).await;
                     let _ = reload.done.send(outcome);
                 }
             }
@@ -316,9 +343,10 @@ async fn apply(
     shared: &Shared,
     running: &mut Vec<Running>,
     draining: &mut Vec<JoinHandle<()>>,
-    runtime: &Arc<Runtime>,
+    reload: &Reload,
 ) -> Result<Reloaded, ServeError> {
-    let outcome = prepare(shared, running, runtime).await;
+    let runtime = &reload.runtime;
+    let outcome = prepare(shared, running, runtime, &reload.tls).await;
     let (plans, addrs, mut opened, built) = match outcome {
         Ok(ready) => ready,
         Err(e) => {
@@ -334,7 +362,13 @@ async fn apply(
     let mut new_addrs = Vec::new();
     for ((plan, addr), built) in plans.listeners.iter().zip(&addrs).zip(built) {
         let key = plan.key();
-        listeners.push((plan.kind, *addr, plan.namespaces.clone(), built.routes));
+        listeners.push(ListenerInfo {
+            kind: plan.kind,
+            local_addr: *addr,
+            namespaces: plan.namespaces.clone(),
+            routes: built.routes,
+            tls: built.served.tls.is_some(),
+        });
         match running.iter().position(|r| r.key == key) {
             Some(at) => {
                 let r = running.swap_remove(at);
@@ -378,6 +412,7 @@ async fn prepare(
     shared: &Shared,
     running: &[Running],
     runtime: &Arc<Runtime>,
+    tls: &Tls,
 ) -> Result<
     (
         Plans,
@@ -403,6 +438,6 @@ async fn prepare(
             }
         }
     }
-    let built = apps::build(&plans, &addrs, &shared.context(runtime));
+    let built = apps::build(&plans, &addrs, &shared.context(runtime, tls));
     Ok((plans, addrs, opened, built))
 }

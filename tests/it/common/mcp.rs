@@ -82,6 +82,11 @@ impl std::fmt::Display for ClientRun {
 
 /// Runs `mcp_client.py ARGS COMMANDS` in the workspace root, killing it if it hangs.
 pub(crate) fn mcp_client(args: &[&str], commands: &Value) -> ClientRun {
+    mcp_client_with(args, commands, &[])
+}
+
+/// [`mcp_client`] with `env` added to the client's environment (e.g. `SSL_CERT_FILE`).
+pub(crate) fn mcp_client_with(args: &[&str], commands: &Value, env: &[(&str, &str)]) -> ClientRun {
     let root = super::root();
     let mut cmd = Command::new(root.join(".ci/mcp-tools/venv/bin/python"));
     cmd.arg(root.join(".ci/mcp-tools/mcp_client.py"))
@@ -95,6 +100,9 @@ pub(crate) fn mcp_client(args: &[&str], commands: &Value) -> ClientRun {
         .env_remove("NAFTIKO_MCP_ALLOWED_HOSTS")
         .env_remove("NAFTIKO_MCP_ALLOWED_ORIGINS")
         .env_remove("NAFTIKO_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let run = super::run_command(&mut cmd, CLIENT_WATCHDOG, "the MCP Python client");
     ClientRun {
         code: run.status.code(),

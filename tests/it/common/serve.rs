@@ -319,7 +319,9 @@ impl Naftiko {
             let left = deadline.saturating_duration_since(Instant::now());
             match line_rx.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(line) => {
-                    if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let rest = line.split("listening on http://").nth(1);
+                    if let Some(rest) = rest.or_else(|| line.split("listening on https://").nth(1))
+                    {
                         let (addr, ns) = rest.split_once(' ').unwrap_or((rest, ""));
                         let addr = addr.trim_end_matches(['"', ',']);
                         listeners.push((ns.to_owned(), addr.parse().unwrap()));
