@@ -18,13 +18,17 @@ pub mod control;
 mod forward;
 mod guard;
 pub mod h1;
+mod html;
 mod limits;
 pub mod mcp;
 pub mod problem;
 pub mod rest;
 pub mod router;
 pub mod scripting;
+mod served;
 pub mod skill;
+pub mod status;
+pub mod status_page;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -369,14 +373,7 @@ async fn control_listener(
         kind: "control",
         local_addr,
         namespaces,
-        routes: [
-            "GET /health/live",
-            "GET /health/ready",
-            "GET /status",
-            "GET /metrics",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        routes: served::CONTROL_ENDPOINTS.map(str::to_owned).to_vec(),
         listener,
         app: guard::protect(control::router(state), c.guard.clone()),
         rest: None,
