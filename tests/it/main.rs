@@ -55,6 +55,7 @@ mod run_scripts;
 mod run_security;
 mod run_seed;
 mod run_skill;
+mod run_status_page;
 mod run_steps;
 mod run_tls;
 mod run_tutorial;

@@ -1,7 +1,8 @@
 //! Prometheus metrics (`prometheus-client`, an explicit registry per runtime, no globals):
 //! requests, errors and latency per adapter and operation, in-flight requests, and upstream
 //! calls and latency per consumed namespace. Adapters record requests; the engine records
-//! upstream calls; the control adapter encodes the registry as Prometheus text.
+//! upstream calls; the control adapter encodes the registry as Prometheus text, and reads
+//! the same counts as plain numbers ([`Tally`]) for its status document and page.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -33,7 +34,32 @@ type ByOperation = HashMap<String, Arc<OperationHandles>>;
 #[derive(Debug)]
 struct OperationHandles {
     latency: Histogram,
-    outcomes: Mutex<Vec<Outcome>>,
+    outcomes: Mutex<Outcomes>,
+}
+
+/// The outcomes of one operation seen so far, and which were the last ones.
+#[derive(Debug, Default)]
+struct Outcomes {
+    list: Vec<Outcome>,
+    /// Index in `list` of the last request's outcome.
+    last: Option<usize>,
+    /// Index in `list` of the last failed request's outcome.
+    last_error: Option<usize>,
+}
+
+/// What has been recorded of one operation (or one consumed API's calls), as plain numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Requests (calls) recorded.
+    pub requests: u64,
+    /// Those that failed (recorded with an error kind).
+    pub errors: u64,
+    /// Requests by status, in status order (0: no answer).
+    pub statuses: Vec<(u16, u64)>,
+    /// The status of the last one (0: no answer).
+    pub last_status: Option<u16>,
+    /// The error kind of the last one that failed.
+    pub last_error: Option<String>,
 }
 
 impl OperationHandles {
@@ -46,26 +72,54 @@ impl OperationHandles {
     ) {
         let mut outcomes = self.outcomes.lock().unwrap_or_else(|e| e.into_inner());
         let at = match outcomes
+            .list
             .iter()
             .position(|o| o.status == status && o.kind.as_deref() == kind)
         {
             Some(at) => at,
             None => {
                 let (requests, errors) = make();
-                outcomes.push(Outcome {
+                outcomes.list.push(Outcome {
                     status,
                     kind: kind.map(str::to_owned),
                     requests,
                     errors,
+                    count: 0,
                 });
-                outcomes.len() - 1
+                outcomes.list.len() - 1
             }
         };
-        let outcome = &outcomes[at];
+        outcomes.last = Some(at);
+        if kind.is_some() {
+            outcomes.last_error = Some(at);
+        }
+        let outcome = &mut outcomes.list[at];
+        outcome.count += 1;
         outcome.requests.inc();
         if let Some(errors) = &outcome.errors {
             errors.inc();
         }
+    }
+
+    /// The counts recorded so far.
+    fn tally(&self) -> Tally {
+        let outcomes = self.outcomes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tally = Tally::default();
+        for o in &outcomes.list {
+            tally.requests += o.count;
+            if o.kind.is_some() {
+                tally.errors += o.count;
+            }
+            match tally.statuses.iter_mut().find(|(s, _)| *s == o.status) {
+                Some((_, n)) => *n += o.count,
+                None => tally.statuses.push((o.status, o.count)),
+            }
+        }
+        tally.statuses.sort_unstable();
+        let at = |i: Option<usize>| i.and_then(|i| outcomes.list.get(i));
+        tally.last_status = at(outcomes.last).map(|o| o.status);
+        tally.last_error = at(outcomes.last_error).and_then(|o| o.kind.clone());
+        tally
     }
 }
 
@@ -98,6 +152,8 @@ struct Outcome {
     kind: Option<String>,
     requests: Counter,
     errors: Option<Counter>,
+    /// Requests with this outcome (`requests` is shared by the kinds of one status).
+    count: u64,
 }
 
 /// The runtime's metrics.
@@ -280,7 +336,7 @@ impl Metrics {
         ];
         let handles = Arc::new(OperationHandles {
             latency: self.latency.get_or_create(&labels).clone(),
-            outcomes: Mutex::new(Vec::new()),
+            outcomes: Mutex::default(),
         });
         let mut cache = self.handles.write().unwrap_or_else(|e| e.into_inner());
         let ops = match cache.iter().position(|(a, _)| key(a)) {
@@ -294,9 +350,16 @@ impl Metrics {
         ops.entry(operation.to_owned()).or_insert(handles).clone()
     }
 
-    /// Records a call to a consumed API (`status` `None` when it did not answer).
-    pub fn upstream(&self, namespace: &str, status: Option<u16>, elapsed: Duration) {
-        self.record_upstream(&self.upstream_of(namespace), status, elapsed);
+    /// Records a call to a consumed API (`status` `None` when it did not answer; `error`
+    /// the kind of its failure, see [`Metrics::record_upstream`]).
+    pub fn upstream(
+        &self,
+        namespace: &str,
+        status: Option<u16>,
+        error: Option<&str>,
+        elapsed: Duration,
+    ) {
+        self.record_upstream(&self.upstream_of(namespace), status, error, elapsed);
     }
 
     /// The handles of one consumed API's calls, for [`Metrics::record_upstream`].
@@ -314,7 +377,7 @@ impl Metrics {
                 let labels: Labels = vec![("namespace", namespace.to_owned())];
                 let made = Arc::new(OperationHandles {
                     latency: self.upstream_latency.get_or_create(&labels).clone(),
-                    outcomes: Mutex::new(Vec::new()),
+                    outcomes: Mutex::default(),
                 });
                 self.upstream_handles
                     .write()
@@ -330,23 +393,58 @@ impl Metrics {
         }
     }
 
-    /// Records a call of `upstream` (`status` `None` when it did not answer).
+    /// Records a call of `upstream` (`status` `None` when it did not answer). A call
+    /// failed when `error` names why (the call's error kind: `upstream-unreachable`,
+    /// `upstream-timeout`, …) or when the answer is a 5xx (`upstream-error`); the kind only
+    /// reaches [`Metrics::upstreams`], never a metric label.
     pub fn record_upstream(
         &self,
         upstream: &UpstreamMetrics,
         status: Option<u16>,
+        error: Option<&str>,
         elapsed: Duration,
     ) {
         let status = status.unwrap_or(0);
+        let error = error.or((status >= 500).then_some("upstream-error"));
         let handles = &upstream.handles;
         handles.latency.observe(elapsed.as_secs_f64());
-        handles.count(status, None, || {
+        handles.count(status, error, || {
             let labels: Labels = vec![
                 ("namespace", upstream.namespace.to_string()),
                 ("status", status.to_string()),
             ];
             (self.upstream.get_or_create(&labels).clone(), None)
         });
+    }
+
+    /// The counts of every operation that has been asked for, by adapter then operation
+    /// label, in that order.
+    pub fn operations(&self) -> Vec<(&'static str, String, Tally)> {
+        let cache = self.handles.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(&'static str, String, Tally)> = cache
+            .iter()
+            .flat_map(|(adapter, ops)| {
+                ops.iter()
+                    .map(|(name, h)| (*adapter, name.clone(), h.tally()))
+            })
+            .collect();
+        all.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        all
+    }
+
+    /// The counts of every consumed API that has been called, by namespace, in namespace
+    /// order.
+    pub fn upstreams(&self) -> Vec<(String, Tally)> {
+        let cache = self
+            .upstream_handles
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(String, Tally)> = cache
+            .iter()
+            .map(|(ns, h)| (ns.clone(), h.tally()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// The registry in Prometheus text format (OpenMetrics).
@@ -377,7 +475,7 @@ mod tests {
             Some("upstream-unreachable"),
             Duration::from_millis(1),
         );
-        m.upstream("oauth2-tokens", Some(200), Duration::from_millis(2));
+        m.upstream("oauth2-tokens", Some(200), None, Duration::from_millis(2));
         let text = m.encode();
         assert!(
             text.contains(
@@ -417,9 +515,14 @@ mod tests {
             Duration::from_millis(1),
         );
         m.request("mcp", "POST /t", 200, None, Duration::from_millis(1));
-        m.upstream("ns", Some(200), Duration::from_millis(1));
-        m.upstream("ns", Some(200), Duration::from_millis(1));
-        m.upstream("ns", None, Duration::from_millis(1));
+        m.upstream("ns", Some(200), None, Duration::from_millis(1));
+        m.upstream("ns", Some(200), None, Duration::from_millis(1));
+        m.upstream(
+            "ns",
+            None,
+            Some("upstream-unreachable"),
+            Duration::from_millis(1),
+        );
         let text = m.encode();
         for expected in [
             r#"naftiko_requests_total{adapter="rest",operation="POST /t",status="200"} 3"#,
@@ -434,5 +537,60 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected}\n{text}");
         }
+    }
+
+    /// The plain counts add up like the Prometheus ones, and remember the last status and
+    /// the last error's kind.
+    #[test]
+    fn tallies_count_requests_errors_and_the_last_outcome() {
+        let m = Metrics::default();
+        let ms = Duration::from_millis(1);
+        m.request("rest", "POST /t", 200, None, ms);
+        m.request("rest", "POST /t", 502, Some("upstream-unreachable"), ms);
+        m.request("rest", "POST /t", 502, Some("upstream-invalid-body"), ms);
+        m.request("rest", "POST /t", 200, None, ms);
+        m.request("mcp", "t", 500, Some("tool-error"), ms);
+        let ops = m.operations();
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        let (adapter, name, rest) = &ops[1];
+        assert_eq!((*adapter, name.as_str()), ("rest", "POST /t"));
+        assert_eq!(
+            *rest,
+            Tally {
+                requests: 4,
+                errors: 2,
+                statuses: vec![(200, 2), (502, 2)],
+                last_status: Some(200),
+                last_error: Some("upstream-invalid-body".to_owned()),
+            }
+        );
+        assert_eq!(ops[0].2.last_error.as_deref(), Some("tool-error"));
+
+        m.upstream("b", Some(200), None, ms);
+        m.upstream("b", Some(503), None, ms);
+        m.upstream("b", Some(404), None, ms);
+        m.upstream("a", None, Some("upstream-timeout"), ms);
+        let ups = m.upstreams();
+        let names: Vec<&str> = ups.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(
+            ups[1].1,
+            Tally {
+                requests: 3,
+                errors: 1,
+                statuses: vec![(200, 1), (404, 1), (503, 1)],
+                last_status: Some(404),
+                last_error: Some("upstream-error".to_owned()),
+            }
+        );
+        assert_eq!(ups[0].1.last_status, Some(0));
+        assert_eq!(ups[0].1.errors, 1);
+        // Error kinds never become labels of the upstream counters.
+        let text = m.encode();
+        assert!(!text.contains("upstream-timeout"), "{text}");
+        assert!(
+            text.contains(r#"naftiko_upstream_requests_total{namespace="b",status="503"} 1"#),
+            "{text}"
+        );
     }
 }

@@ -35,6 +35,8 @@ pub struct CapabilityInfo {
     pub label: Option<String>,
     /// The `naftiko` version the file declares.
     pub naftiko: Option<String>,
+    /// The namespaces of the consumed APIs it can call (its own and those it imports).
+    pub consumes: Vec<String>,
     /// Its `management.scripting` settings.
     pub(crate) scripting: naftiko_spec::model::ScriptingDefaults,
     /// The execution counts of its script steps.

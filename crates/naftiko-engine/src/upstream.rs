@@ -99,30 +99,41 @@ impl Upstream {
         struct Count<'a> {
             upstream: &'a Upstream,
             started: std::time::Instant,
-            status: Option<Option<u16>>,
+            status: Option<u16>,
+            error: Option<&'static str>,
         }
         impl Drop for Count<'_> {
             fn drop(&mut self) {
                 self.upstream
-                    .record(self.status.flatten(), self.started.elapsed());
+                    .record(self.status, self.error, self.started.elapsed());
             }
         }
         let mut count = Count {
             upstream: self,
             started: std::time::Instant::now(),
             status: None,
+            error: None,
         };
         let result = exchange.await;
-        count.status = Some(result.as_ref().ok().map(|(a, _)| a.status));
+        match &result {
+            Ok((answer, _)) => count.status = Some(answer.status),
+            Err(e) => count.error = Some(e.kind()),
+        }
         result
     }
 
-    /// Records one exchange in this API's metrics (`None`: no answer).
-    pub(crate) fn record(&self, status: Option<u16>, elapsed: std::time::Duration) {
+    /// Records one exchange in this API's metrics (`status` `None`: no answer; `error`:
+    /// why it failed).
+    pub(crate) fn record(
+        &self,
+        status: Option<u16>,
+        error: Option<&str>,
+        elapsed: std::time::Duration,
+    ) {
         let calls = self
             .calls
             .get_or_init(|| self.metrics.upstream_of(&self.namespace));
-        self.metrics.record_upstream(calls, status, elapsed);
+        self.metrics.record_upstream(calls, status, error, elapsed);
     }
 
     /// One exchange on the transport under the total timeout, its failures as

@@ -17,7 +17,7 @@ use crate::rest::RestApp;
 use crate::router::Router;
 use crate::served::Served;
 use crate::tls::Tls;
-use crate::{conn, control, guard, mcp, rest, skill};
+use crate::{conn, control, guard, mcp, offered, rest, skill};
 
 /// What every generation's apps share.
 pub(crate) struct Context<'a> {
@@ -72,7 +72,11 @@ pub(crate) fn build(plans: &Plans, addrs: &[SocketAddr], cx: &Context<'_>) -> Ve
                 What::Skill(i) => skill_app(*i, &bound, cx),
                 What::Control => {
                     let app = control_app(plans, addrs, *addr, plan, cx);
-                    (app, None, control::ROUTES.map(str::to_owned).to_vec())
+                    (
+                        app,
+                        None,
+                        offered::CONTROL_ENDPOINTS.map(str::to_owned).to_vec(),
+                    )
                 }
             };
             Built {

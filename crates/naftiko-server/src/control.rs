@@ -1,46 +1,28 @@
-//! The control port: `/health/live`, `/health/ready`, `/status`, `/metrics` (Prometheus
-//! text from the runtime's registry) and `/scripting` (`scripting.rs`). Ready means every listener is bound and serving and
-//! the bindings resolved (a runtime only exists when they did); it turns false again while
-//! shutting down, so a load balancer stops sending traffic before connections drain.
+//! The control port's router: `/` (the page for people, `status_page.rs`), `/health/live`,
+//! `/health/ready`, `/status` (the status document, `status.rs`), `/metrics` (Prometheus
+//! text from the runtime's registry) and `/scripting` (`scripting.rs`). Ready means every
+//! listener is bound and serving and the bindings resolved (a runtime only exists when they
+//! did); it turns false again while shutting down, so a load balancer stops sending traffic
+//! before connections drain.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::atomic::Ordering;
 
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::StatusCode;
-use http::header::{CONTENT_TYPE, HeaderValue};
-use naftiko_engine::Runtime;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
 
-/// Shared facts the control port reports.
-#[derive(Debug)]
-pub struct ControlState {
-    /// The runtime.
-    pub runtime: Arc<Runtime>,
-    /// True while every listener serves.
-    pub ready: Arc<AtomicBool>,
-    /// When serving started.
-    pub started: Instant,
-    /// `(kind, namespaces, address)` of every listener.
-    pub listeners: Vec<(String, Vec<String>, String)>,
-    /// The generation served and the last reload.
-    pub generations: Arc<crate::generation::Generations>,
-}
+pub use crate::status::ControlState;
 
-/// The control port's routes, for the start-up log.
-pub const ROUTES: [&str; 5] = [
-    "GET /health/live",
-    "GET /health/ready",
-    "GET /status",
-    "GET /metrics",
-    "GET /scripting",
-];
+/// The page's policy: nothing loads, nothing runs; only its own inline style applies.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 /// The axum router of the control port.
 pub fn router(state: Arc<ControlState>) -> axum::Router {
     axum::Router::new()
+        .route("/", get(page))
         .route(
             "/health/live",
             get(|| async { json_response(StatusCode::OK, json!({"status": "UP"})) }),
@@ -53,7 +35,7 @@ pub fn router(state: Arc<ControlState>) -> axum::Router {
             crate::problem::problem(
                 StatusCode::NOT_FOUND,
                 "not-found",
-                "the control port serves /health/live, /health/ready, /status, /metrics and /scripting",
+                "the control port serves /, /health/live, /health/ready, /status, /metrics and /scripting",
                 serde_json::Map::new(),
             )
         })
@@ -67,46 +49,44 @@ fn json_response(status: StatusCode, body: Value) -> Response {
     r
 }
 
-fn listeners(state: &ControlState) -> Vec<Value> {
-    state
-        .listeners
-        .iter()
-        .map(|(kind, ns, addr)| json!({"kind": kind, "namespaces": ns, "address": addr}))
-        .collect()
-}
-
 async fn ready(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
     if state.ready.load(Ordering::Acquire) {
         json_response(
             StatusCode::OK,
-            json!({"status": "UP", "listeners": listeners(&state)}),
+            json!({"status": "UP", "listeners": crate::status::listeners(&state)}),
         )
     } else {
         json_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"status": "DOWN", "listeners": listeners(&state)}),
+            json!({"status": "DOWN", "listeners": crate::status::listeners(&state)}),
         )
     }
 }
 
 async fn status(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
-    let capabilities: Vec<Value> = state
-        .runtime
-        .capabilities()
-        .iter()
-        .map(|c| json!({"file": c.file.display().to_string(), "label": c.label, "naftiko": c.naftiko}))
-        .collect();
-    json_response(
-        StatusCode::OK,
-        json!({
-            "status": if state.ready.load(Ordering::Acquire) { "UP" } else { "DOWN" },
-            "version": env!("CARGO_PKG_VERSION"),
-            "capabilities": capabilities,
-            "listeners": listeners(&state),
-            "uptimeSeconds": state.started.elapsed().as_secs_f64(),
-            "reload": reload(&state.generations),
-        }),
-    )
+    json_response(StatusCode::OK, crate::status::document(&state))
+}
+
+/// `GET /` (and `HEAD /`): the status document as a page, never cached, with a policy that
+/// lets no script run.
+async fn page(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {
+    let body = crate::status_page::render(&crate::status::document(&state));
+    let mut r = (StatusCode::OK, body).into_response();
+    let headers = r.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }
 
 async fn scripting(
@@ -134,25 +114,6 @@ async fn read_only() -> Response {
     r.headers_mut()
         .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     r
-}
-
-/// The generation served and the last reload (`/status`'s `reload`).
-fn reload(generations: &crate::generation::Generations) -> Value {
-    let mut out = json!({"generation": generations.current()});
-    if let Some(last) = generations.last() {
-        let mut at = String::new();
-        crate::clock::push_rfc3339_micros(&mut at, last.at);
-        out["at"] = json!(at);
-        out["outcome"] = json!(if last.generation.is_some() {
-            "ok"
-        } else {
-            "failed"
-        });
-        if let Some(e) = last.error {
-            out["error"] = json!(e);
-        }
-    }
-    out
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<Arc<ControlState>>) -> Response {

@@ -141,6 +141,7 @@ impl<'o> Builder<'o> {
                 .and_then(|i| i.label.as_ref())
                 .map(|l| l.value.clone()),
             naftiko: doc.naftiko.as_ref().map(|n| n.value.clone()),
+            consumes: scope.consumes.iter().map(|(ns, _)| ns.clone()).collect(),
         });
         let mut binds =
             BindTable::resolve(doc, &file.path, self.options.env.as_ref(), &self.secrets);

@@ -233,8 +233,13 @@ impl Forward {
     ) -> Result<reqwest::Response, ForwardError> {
         let started = Instant::now();
         let sent = self.send(prepared, body, state).await;
-        let status = sent.as_ref().ok().map(|r| r.status().as_u16());
-        self.upstream.record(status, started.elapsed());
+        let (status, error) = match &sent {
+            Ok(r) => (Some(r.status().as_u16()), None),
+            Err(ForwardError::Invoke(e)) => (None, Some(e.kind())),
+            // The caller's body failed: nothing to hold against the upstream.
+            Err(ForwardError::Body(_)) => (None, None),
+        };
+        self.upstream.record(status, error, started.elapsed());
         sent
     }
 
