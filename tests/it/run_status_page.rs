@@ -316,7 +316,7 @@ fn assert_status(status: &Value) {
     assert_eq!(serves[1]["auth"], "bearer", "{status}");
     assert_eq!(status["capabilities"][0]["label"], LABEL);
     assert_eq!(status["capabilities"][0]["consumes"], json!(["fleet-api"]));
-    assert!(status.get("reload").is_none(), "{status}");
+    assert_eq!(status["reload"], json!({"generation": 1}), "{status}");
 }
 
 /// With the fixture's control block (and no `--control`), its bearer authentication guards
