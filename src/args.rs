@@ -146,6 +146,16 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     pub(crate) tls_key: Vec<String>,
+    /// Trust the certificate authorities of this PEM bundle for upstream HTTPS, beside the
+    /// system's roots (repeatable; comma-separated in the environment variable): `PATH` for
+    /// every consumed API, `NAMESPACE=PATH` for one.
+    #[arg(
+        long,
+        value_name = "[NAMESPACE=]PATH",
+        env = "NAFTIKO_CA_BUNDLE",
+        value_delimiter = ','
+    )]
+    pub(crate) ca_bundle: Vec<String>,
     /// Reload when the capability files change (SIGHUP reloads with or without it): the
     /// files and directories named, and the files they import, are read every
     /// `--watch-interval`; a change is reloaded once it has stayed the same for one more.

@@ -14,6 +14,7 @@ use naftiko_validate::{Options, Validation, validate_paths_at};
 use naftiko_server::tls::Tls;
 
 use crate::args::RunArgs;
+use crate::certs;
 
 /// What reading the files came to.
 pub(crate) enum Loaded {
@@ -36,83 +37,21 @@ pub(crate) fn load(args: &RunArgs) -> Loaded {
     if validation.has_errors() {
         return Loaded::Invalid(validation);
     }
-    let tls = match tls(args, &validation) {
-        Ok(tls) => tls,
-        Err(problems) => return Loaded::Usage(problems),
+    let (tls, roots) = match (
+        certs::tls(args, &validation),
+        certs::ca_bundles(args, &validation),
+    ) {
+        (Ok(tls), Ok(roots)) => (tls, roots),
+        (tls, roots) => {
+            let mut problems = tls.err().unwrap_or_default();
+            problems.extend(roots.err().unwrap_or_default());
+            return Loaded::Usage(problems);
+        }
     };
-    let options = overrides.build_options(args);
+    let mut options = overrides.build_options(args);
+    options.client.extra_roots = roots.all;
+    options.ca_bundles = roots.namespaces;
     Loaded::Valid(Box::new(validation), Box::new(options), tls)
-}
-
-/// `--tls-cert` and `--tls-key`, paired by namespace and read; every problem at once
-/// (a flag without its pair, a namespace naming no block, a file that cannot be used).
-fn tls(args: &RunArgs, validation: &Validation) -> Result<Tls, Vec<String>> {
-    let split = |flag: &str, value: &str| match value.split_once('=') {
-        Some((ns, path)) if !ns.is_empty() && !path.is_empty() => {
-            Ok((Some(ns.to_owned()), path.to_owned()))
-        }
-        Some(_) => Err(format!("{flag} `{value}`: expected PATH or NAMESPACE=PATH")),
-        None if value.is_empty() => Err(format!("{flag}: the path is empty")),
-        None => Ok((None, value.to_owned())),
-    };
-    let mut problems = Vec::new();
-    let certs: Vec<_> = args
-        .tls_cert
-        .iter()
-        .filter_map(|c| split("--tls-cert", c).map_err(|e| problems.push(e)).ok())
-        .collect();
-    let keys: Vec<_> = args
-        .tls_key
-        .iter()
-        .filter_map(|k| split("--tls-key", k).map_err(|e| problems.push(e)).ok())
-        .collect();
-    let known = crate::overrides::Known::of(validation);
-    let mut tls = Tls::default();
-    for (ns, cert) in &certs {
-        let Some((_, key)) = keys.iter().find(|(k, _)| k == ns) else {
-            problems.push(format!(
-                "--tls-cert `{cert}` has no --tls-key{}",
-                for_namespace(ns)
-            ));
-            continue;
-        };
-        if let Some(ns) = ns
-            && ns != "control"
-            && !known.exposed.contains(ns)
-        {
-            problems.push(format!(
-                "--tls-cert `{ns}=…`: no exposes block `{ns}` (known: {}, control)",
-                known.exposed.join(", ")
-            ));
-            continue;
-        }
-        match naftiko_server::tls::server_config(cert.as_ref(), key.as_ref()) {
-            Ok(config) => match ns {
-                Some(ns) => tls.namespaces.push((ns.clone(), config)),
-                None => tls.all = Some(config),
-            },
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    for (ns, key) in &keys {
-        if !certs.iter().any(|(c, _)| c == ns) {
-            problems.push(format!(
-                "--tls-key `{key}` has no --tls-cert{}",
-                for_namespace(ns)
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(tls)
-    } else {
-        Err(problems)
-    }
-}
-
-fn for_namespace(ns: &Option<String>) -> String {
-    ns.as_ref()
-        .map(|n| format!(" for `{n}`"))
-        .unwrap_or_default()
 }
 
 /// What `--expose` asks for.
@@ -276,6 +215,7 @@ impl Overrides {
                 connect_timeout: args.connect_timeout,
                 total_timeout: args.upstream_timeout,
                 max_response_bytes: args.max_upstream_body,
+                extra_roots: None,
             },
             env: Arc::new(ProcessEnv),
             expose_mcp: self.expose_mcp,
@@ -283,6 +223,7 @@ impl Overrides {
             control: self.control,
             general_only: args.general_path,
             transport: None,
+            ca_bundles: Vec::new(),
         }
     }
 }

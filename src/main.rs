@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod announce;
 mod args;
+mod certs;
 mod create;
 mod exit;
 mod export;

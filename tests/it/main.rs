@@ -59,6 +59,7 @@ mod run_status_page;
 mod run_steps;
 mod run_tls;
 mod run_tutorial;
+mod run_upstream_tls;
 mod run_vectara;
 mod run_wire;
 mod run_xml;

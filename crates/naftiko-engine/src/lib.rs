@@ -18,6 +18,7 @@ mod auth;
 mod binary;
 pub mod bindings;
 mod build;
+mod ca_bundle;
 pub mod catalog;
 mod digest;
 mod direct;
@@ -50,6 +51,7 @@ mod upstream;
 mod url;
 
 pub use build::BuildOptions;
+pub use ca_bundle::CaBundle;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
 pub use forward::{

@@ -64,6 +64,10 @@ fn client(options: &ClientOptions, streaming: bool) -> Result<reqwest::Client, S
     if !streaming {
         builder = builder.timeout(options.total_timeout);
     }
+    if let Some(bundle) = &options.extra_roots {
+        // Added to the platform verifier's roots, not in place of them.
+        builder = builder.tls_certs_merge(bundle.certificates());
+    }
     builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", describe(&e)))

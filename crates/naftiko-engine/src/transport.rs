@@ -29,6 +29,9 @@ pub struct ClientOptions {
     pub total_timeout: Duration,
     /// Largest upstream answer read, in bytes.
     pub max_response_bytes: usize,
+    /// Certificate authorities trusted beside the system's roots for HTTPS upstreams
+    /// (`--ca-bundle PATH`).
+    pub extra_roots: Option<std::sync::Arc<crate::ca_bundle::CaBundle>>,
 }
 
 impl Default for ClientOptions {
@@ -37,6 +40,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(30),
             max_response_bytes: 16 * 1024 * 1024,
+            extra_roots: None,
         }
     }
 }

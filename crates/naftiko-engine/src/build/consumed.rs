@@ -33,7 +33,11 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             d.unusable.insert(ns.clone());
             continue;
         };
-        let mut auth = match auth(d, api, &b.secrets, &reqwest, &options.client) {
+        // A consumed API with CAs of its own (`--ca-bundle NS=PATH`) gets clients of its own.
+        let own = own_client(options, ns);
+        let client = own.as_ref().map_or(&options.client, |(c, _)| c);
+        let reqwest = own.as_ref().map_or(&reqwest, |(_, t)| t);
+        let mut auth = match auth(d, api, &b.secrets, reqwest, client) {
             Ok(a) => a,
             Err(p) => {
                 b.problems.push(p);
@@ -41,7 +45,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
                 continue;
             }
         };
-        let fp = fingerprint(ns, &base, api, &d.binds_values, &options.client);
+        let fp = fingerprint(ns, &base, api, &d.binds_values, client);
         let previous = b.previous.and_then(|p| p.get(&fp)).cloned();
         let transport: Arc<dyn Transport> = match (&options.transport, &previous) {
             (Some(t), _) => t.clone(),
@@ -71,7 +75,7 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             base,
             transport,
             auth,
-            options: options.client.clone(),
+            options: client.clone(),
             secrets: b.secrets.clone(),
             metrics: b.metrics.clone(),
             calls: std::sync::OnceLock::new(),
@@ -79,6 +83,25 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
         operations(b, d, ns, api, &upstream);
         d.upstreams.insert(ns.clone(), upstream);
     }
+}
+
+/// The client settings and HTTPS client of consumed API `ns` when `--ca-bundle NS=PATH`
+/// gives it certificate authorities of its own (added to the global ones).
+fn own_client(
+    options: &crate::build::BuildOptions,
+    ns: &str,
+) -> Option<(ClientOptions, Arc<dyn Transport>)> {
+    let (_, bundle) = options.ca_bundles.iter().find(|(n, _)| n == ns)?;
+    let mut client = options.client.clone();
+    client.extra_roots = Some(match &options.client.extra_roots {
+        Some(global) => Arc::new(global.merged(bundle)),
+        None => bundle.clone(),
+    });
+    let transport: Arc<dyn Transport> = match &options.transport {
+        Some(t) => t.clone(),
+        None => Arc::new(LazyClient::new(&client)),
+    };
+    Some((client, transport))
 }
 
 /// The base URI of consumed API `ns`: its `--base-uri`, else its rendered `baseUri`; `None`

@@ -1,6 +1,7 @@
 //! The `forward` resources of REST blocks (docs/semantics.md §5): each one becomes a
 //! [`Forward`] of the runtime (the consumed API it passes requests on to, with its
-//! authentication, fixed parameters and the document's streaming client) and a
+//! authentication, fixed parameters and the document's streaming client, or one of its own
+//! when `--ca-bundle` gives the API certificate authorities of its own) and a
 //! [`ForwardRoute`] of its block.
 
 use std::sync::Arc;
@@ -43,7 +44,7 @@ pub(super) fn build(
         })
         .ok()?;
     let parts = ForwardParts {
-        upstream,
+        upstream: upstream.clone(),
         capture: capture.clone(),
         trusted: spec
             .trusted_headers
@@ -52,7 +53,12 @@ pub(super) fn build(
             .collect(),
         fixed,
         binds: d.binds_values.clone(),
-        client: d.streaming.clone(),
+        // A consumed API with CAs of its own streams through a client that trusts them.
+        client: if b.options.ca_bundles.iter().any(|(ns, _)| ns == target) {
+            crate::reqwest_client::LazyClient::streaming(&upstream.options)
+        } else {
+            d.streaming.clone()
+        },
     };
     let (forward, ignored) = Forward::new(parts)
         .map_err(|e| {

@@ -30,6 +30,10 @@ pub struct BuildOptions {
     /// The transport of every upstream request, instead of the h1 client and reqwest (for
     /// benchmarks and tests: a double that answers from memory).
     pub transport: Option<Arc<dyn Transport>>,
+    /// `--ca-bundle NAMESPACE=PATH`: certificate authorities a consumed API's HTTPS client
+    /// (and its token endpoint and forwards) trusts beside the system's roots and beside
+    /// `client.extra_roots`.
+    pub ca_bundles: Vec<(String, Arc<crate::ca_bundle::CaBundle>)>,
 }
 
 impl BuildOptions {
@@ -46,6 +50,7 @@ impl BuildOptions {
             control: None,
             general_only: false,
             transport: None,
+            ca_bundles: Vec::new(),
         }
     }
 
