@@ -4,7 +4,7 @@
 //! the clients are real: curl, Python's httpx (the MCP SDK's HTTP client) and the MCP SDK.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -12,25 +12,6 @@ use serde_json::json;
 
 use crate::common;
 use common::serve::{Naftiko, token_endpoint};
-
-/// Writes a certificate authority and a server certificate for 127.0.0.1/localhost into
-/// `dir` as `NAME-ca.pem`, `NAME-cert.pem`, `NAME-key.pem`; `None` after
-/// [`common::skip_or_fail`] without the venv.
-fn certificates(dir: &Path, name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let python = common::root().join(".ci/mcp-tools/venv/bin/python");
-    if !python.exists() {
-        common::skip_or_fail("the venv is missing: run .ci/mcp-tools/install.sh");
-        return None;
-    }
-    let mut cmd = Command::new(python);
-    cmd.arg(common::root().join(".ci/mcp-tools/tls_certs.py"))
-        .arg(dir)
-        .arg(name);
-    let run = common::run_command(&mut cmd, Duration::from_secs(60), "tls_certs.py");
-    assert!(run.status.success(), "tls_certs.py: {run}");
-    let file = |kind: &str| dir.join(format!("{name}-{kind}.pem"));
-    Some((file("ca"), file("cert"), file("key")))
-}
 
 fn curl(args: &[&str]) -> (bool, String, String) {
     let out = Command::new("curl")
@@ -69,7 +50,7 @@ const FORM: &str = "grant_type=client_credentials&client_id=tls-client&client_se
 #[test]
 fn every_listener_serves_tls_to_curl_httpx_and_the_mcp_sdk() {
     let dir = common::Scratch::new("tls-all");
-    let Some((ca, cert, key)) = certificates(dir.path(), "server") else {
+    let Some((ca, cert, key)) = common::tls::certificates(dir.path(), "server") else {
         return;
     };
     let up = token_endpoint("tls-token");
@@ -145,7 +126,7 @@ fn every_listener_serves_tls_to_curl_httpx_and_the_mcp_sdk() {
 #[test]
 fn a_namespace_can_serve_tls_alone_and_plain_http_or_a_stalled_handshake_is_dropped() {
     let dir = common::Scratch::new("tls-one");
-    let Some((ca, cert, key)) = certificates(dir.path(), "rest") else {
+    let Some((ca, cert, key)) = common::tls::certificates(dir.path(), "rest") else {
         return;
     };
     let up = token_endpoint("tls-one-token");
@@ -208,10 +189,10 @@ fn client_get(url: &str) -> u16 {
 #[test]
 fn certificates_are_read_again_on_sighup() {
     let dir = common::Scratch::new("tls-reload");
-    let Some((old_ca, cert, key)) = certificates(dir.path(), "first") else {
+    let Some((old_ca, cert, key)) = common::tls::certificates(dir.path(), "first") else {
         return;
     };
-    let Some((new_ca, new_cert, new_key)) = certificates(dir.path(), "second") else {
+    let Some((new_ca, new_cert, new_key)) = common::tls::certificates(dir.path(), "second") else {
         return;
     };
     let up = token_endpoint("tls-reload-token");

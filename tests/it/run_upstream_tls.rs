@@ -5,34 +5,11 @@
 //! `trustme`: one plays the system's roots (`SSL_CERT_FILE`), the other the private CA.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use crate::common;
 use common::serve::{Naftiko, client};
-
-fn python() -> Option<PathBuf> {
-    let python = common::root().join(".ci/mcp-tools/venv/bin/python");
-    if python.exists() {
-        Some(python)
-    } else {
-        common::skip_or_fail("the venv is missing: run .ci/mcp-tools/install.sh");
-        None
-    }
-}
-
-/// `(ca, cert, key)` of a new authority and its certificate for 127.0.0.1, named `name`.
-fn authority(python: &Path, dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
-    let mut cmd = Command::new(python);
-    cmd.arg(common::root().join(".ci/mcp-tools/tls_certs.py"))
-        .arg(dir)
-        .arg(name);
-    let run = common::run_command(&mut cmd, Duration::from_secs(60), "tls_certs.py");
-    assert!(run.status.success(), "{run}");
-    let file = |kind: &str| dir.join(format!("{name}-{kind}.pem"));
-    (file("ca"), file("cert"), file("key"))
-}
 
 /// An HTTPS upstream answering `token`; killed when dropped.
 struct TlsUpstream(Child, u16);
@@ -94,10 +71,20 @@ fn token_via(upstream: &str, system: &Path, extra: &[&str]) -> (u16, String) {
 
 #[test]
 fn a_ca_bundle_adds_to_the_system_roots_for_all_or_one_namespace() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::tls::python() else {
+        return;
+    };
     let dir = common::Scratch::new("upstream-tls");
-    let (system_ca, system_cert, system_key) = authority(&python, dir.path(), "system");
-    let (private_ca, private_cert, private_key) = authority(&python, dir.path(), "private");
+    let Some((system_ca, system_cert, system_key)) =
+        common::tls::certificates(dir.path(), "system")
+    else {
+        return;
+    };
+    let Some((private_ca, private_cert, private_key)) =
+        common::tls::certificates(dir.path(), "private")
+    else {
+        return;
+    };
     let public = TlsUpstream::start(&python, &system_cert, &system_key, "from-public");
     let private = TlsUpstream::start(&python, &private_cert, &private_key, "from-private");
     let bundle = private_ca.to_str().unwrap();

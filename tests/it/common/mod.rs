@@ -6,6 +6,7 @@ pub(crate) mod digest;
 pub(crate) mod mcp;
 pub(crate) mod prism;
 pub(crate) mod serve;
+pub(crate) mod tls;
 
 use std::collections::BTreeSet;
 use std::io::Read;
