@@ -297,3 +297,59 @@ fn watch_reloads_changed_files_and_opens_and_drains_listeners() {
     );
     assert_eq!(reload_status(&n)["generation"], 3);
 }
+
+/// POSTs one JSON-RPC message to an MCP endpoint, with `session` when given.
+fn mcp_post(url: &str, body: &Value, session: Option<&str>) -> reqwest::blocking::Response {
+    let mut req = client()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(id) = session {
+        req = req
+            .header("mcp-session-id", id)
+            .header("mcp-protocol-version", "2025-11-25");
+    }
+    req.send().unwrap()
+}
+
+#[test]
+fn mcp_sessions_of_a_block_that_stays_survive_a_reload() {
+    let (orders, tokens) = (orders(), tokens());
+    let dir = common::Scratch::new("reload-mcp");
+    let file = dir.write("orders.yaml", fixture());
+    let n = start(&file, &orders, &tokens, &["--expose", "mcp=127.0.0.1:0"]);
+    let url = format!("{}/mcp", n.url_of("[mcp at /mcp]"));
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "reload-test", "version": "1"}}});
+    let r = mcp_post(&url, &init, None);
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert!(
+        mcp_post(&url, &initialized, Some(&session))
+            .status()
+            .is_success()
+    );
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let tools = |n: &Naftiko| -> Vec<String> {
+        let r = mcp_post(&url, &list, Some(&session));
+        assert_eq!(r.status(), 200, "{}", n.logs());
+        let body: Value = r.json().unwrap();
+        body["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(tools(&n), ["get-order"]);
+    std::fs::write(&file, with_copy()).unwrap();
+    hangup(&n);
+    wait_until(&n, "the reload", || reload_status(&n)["generation"] == 2);
+    // The same session, the new generation's tools.
+    assert_eq!(tools(&n), ["get-copy", "get-order"]);
+    // An unknown session is still refused.
+    assert_eq!(mcp_post(&url, &list, Some("not-a-session")).status(), 404);
+}

@@ -37,6 +37,8 @@ pub(crate) struct Context<'a> {
     pub(crate) generations: &'a Arc<Generations>,
     /// Which listeners serve TLS.
     pub(crate) tls: &'a Tls,
+    /// The live MCP sessions of each MCP namespace, kept across reloads.
+    pub(crate) sessions: &'a std::sync::Mutex<Vec<(String, mcp::SessionIds)>>,
 }
 
 /// One listener's generation and its route lines for the log (`METHOD path → target`).
@@ -158,7 +160,27 @@ type App = (axum::Router, Option<Arc<RestApp>>, Vec<String>);
 fn mcp_app(i: usize, cx: &Context<'_>) -> App {
     let s = &cx.runtime.mcp_services()[i];
     let routes = s.tools.iter().map(|t| format!("tool {}", t.name)).collect();
-    let app = mcp::router(cx.runtime.clone(), i, &cx.options.mcp, cx.limit.clone());
+    let live = {
+        let mut all = cx
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match all.iter().find(|(ns, _)| *ns == s.namespace) {
+            Some((_, live)) => live.clone(),
+            None => {
+                let live = mcp::SessionIds::default();
+                all.push((s.namespace.clone(), live.clone()));
+                live
+            }
+        }
+    };
+    let app = mcp::router(
+        cx.runtime.clone(),
+        i,
+        &cx.options.mcp,
+        cx.limit.clone(),
+        live,
+    );
     (guard::protect(app, s.guard.clone()), None, routes)
 }
 

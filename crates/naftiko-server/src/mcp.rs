@@ -513,12 +513,20 @@ pub async fn serve_stdio(runtime: Arc<Runtime>, service: usize) -> Result<(), St
     Ok(())
 }
 
-/// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`).
+/// The ids of the live 2025-revision sessions of one MCP endpoint. A reload hands them to
+/// the next generation of an MCP block that stays, so its clients keep their sessions (the
+/// handler keeps nothing else per session).
+#[derive(Debug, Clone, Default)]
+pub struct SessionIds(Arc<Mutex<HashSet<String>>>);
+
+/// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`), its sessions
+/// in `live`.
 pub fn router(
     runtime: Arc<Runtime>,
     service: usize,
     options: &McpHttpOptions,
     limit: Arc<tokio::sync::Semaphore>,
+    live: SessionIds,
 ) -> axum::Router {
     let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -536,8 +544,8 @@ pub fn router(
         config,
     );
     let sessions = Sessions {
+        live: live.0,
         prefix: options.session_prefix.as_str().into(),
-        ..Sessions::default()
     };
     let endpoint = axum::routing::any(move |request: Request<Body>| {
         let mcp = mcp.clone();

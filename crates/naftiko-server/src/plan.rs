@@ -36,10 +36,19 @@ pub(crate) struct Plan {
     pub(crate) what: What,
 }
 
+/// A listener's identity across reloads: the address and port asked for; for port 0 (any
+/// free port: several listeners may ask for it) also its kind and namespaces.
+pub(crate) type Key = (String, u16, String);
+
 impl Plan {
-    /// The listener's identity across reloads: the address and port asked for.
-    pub(crate) fn key(&self) -> (String, u16) {
-        (self.address.clone(), self.port)
+    /// The listener's identity across reloads.
+    pub(crate) fn key(&self) -> Key {
+        let who = if self.port == 0 {
+            format!("{} {}", self.kind, self.namespaces.join(","))
+        } else {
+            String::new()
+        };
+        (self.address.clone(), self.port, who)
     }
 }
 

@@ -47,7 +47,7 @@ pub struct Listener {
     pub routes: Vec<String>,
     /// It serves TLS.
     pub tls: bool,
-    key: (String, u16),
+    key: crate::plan::Key,
     socket: TcpListener,
     slot: Arc<Slot>,
 }
@@ -62,6 +62,8 @@ struct Shared {
     generations: Arc<Generations>,
     expired_tx: watch::Sender<bool>,
     expired: watch::Receiver<bool>,
+    /// The live MCP sessions, by MCP namespace (they outlive generations).
+    sessions: std::sync::Mutex<Vec<(String, crate::mcp::SessionIds)>>,
 }
 
 impl Shared {
@@ -75,6 +77,7 @@ impl Shared {
             started: self.started,
             generations: &self.generations,
             tls,
+            sessions: &self.sessions,
         }
     }
 }
@@ -157,7 +160,7 @@ fn duplicate(plans: &Plans) -> Option<ServeError> {
     plans.listeners.iter().enumerate().find_map(|(i, p)| {
         plans.listeners[..i]
             .iter()
-            .any(|q| q.key() == p.key() && p.port != 0)
+            .any(|q| q.address == p.address && q.port == p.port && p.port != 0)
             .then(|| ServeError::Bind {
                 address: format!("{}:{}", p.address, p.port),
                 namespaces: p.namespaces.join(", "),
@@ -194,6 +197,7 @@ pub async fn bind(
         generations: Arc::new(Generations::default()),
         expired_tx,
         expired,
+        sessions: std::sync::Mutex::default(),
     };
     let addrs: Vec<SocketAddr> = sockets.iter().map(|(_, a)| *a).collect();
     let built = apps::build(&plans, &addrs, &shared.context(&runtime, tls));
@@ -223,7 +227,7 @@ pub async fn bind(
 
 /// A listener being served.
 struct Running {
-    key: (String, u16),
+    key: crate::plan::Key,
     local_addr: SocketAddr,
     slot: Arc<Slot>,
     stop: watch::Sender<bool>,
@@ -302,7 +306,7 @@ impl Listeners {
 /// Starts serving `socket` with what `slot` holds.
 fn start(
     shared: &Shared,
-    key: (String, u16),
+    key: crate::plan::Key,
     local_addr: SocketAddr,
     socket: TcpListener,
     slot: Arc<Slot>,
@@ -356,6 +360,13 @@ async fn apply(
         }
     };
     let generation = shared.generations.advanced();
+    // The sessions of MCP blocks that are gone go with them.
+    let mcp = runtime.mcp_services();
+    shared
+        .sessions
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .retain(|(ns, _)| mcp.iter().any(|s| s.namespace == *ns));
     runtime.metrics().reload(Some(generation));
     let mut next = Vec::new();
     let mut listeners = Vec::new();
@@ -417,7 +428,7 @@ async fn prepare(
     (
         Plans,
         Vec<SocketAddr>,
-        Vec<((String, u16), TcpListener)>,
+        Vec<(crate::plan::Key, TcpListener)>,
         Vec<apps::Built>,
     ),
     ServeError,
