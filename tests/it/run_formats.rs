@@ -238,11 +238,18 @@ fn avro_container_files_are_read_in_every_codec() {
             "{codec} is named in the file's metadata"
         );
         std::fs::write(dir.path().join("records-file.avro"), bytes).unwrap();
-        let r = client().get(format!("{}/avro-file", n.url())).send().unwrap();
+        let r = client()
+            .get(format!("{}/avro-file", n.url()))
+            .send()
+            .unwrap();
         let status = r.status();
         let body: Value = r.json().unwrap();
         assert_eq!(status, 200, "{codec}: {body}");
-        assert_eq!(body, json!([first.clone(), second.clone(), first.clone()]), "{codec}");
+        assert_eq!(
+            body,
+            json!([first.clone(), second.clone(), first.clone()]),
+            "{codec}"
+        );
     }
 }
 
