@@ -527,6 +527,7 @@ fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOp
             max_concurrency: args.max_concurrency,
         },
         access,
+        spans: None,
     }
 }
 

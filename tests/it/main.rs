@@ -55,6 +55,7 @@ mod run_security;
 mod run_seed;
 mod run_skill;
 mod run_steps;
+mod run_trace;
 mod run_tutorial;
 mod run_vectara;
 mod run_wire;

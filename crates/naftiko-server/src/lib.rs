@@ -25,6 +25,7 @@ pub mod rest;
 pub mod router;
 pub mod scripting;
 pub mod skill;
+mod traced;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,6 +52,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Where REST access lines go (`tracing` events when `None`).
     pub access: Option<Arc<dyn access::AccessSink>>,
+    /// Where spans go (`naftiko run --otlp-endpoint`); none are recorded when `None`.
+    pub spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
 }
 
 impl Default for ServeOptions {
@@ -61,6 +64,7 @@ impl Default for ServeOptions {
             mcp: McpHttpOptions::default(),
             limits: Limits::default(),
             access: None,
+            spans: None,
         }
     }
 }
@@ -154,7 +158,7 @@ pub async fn bind(runtime: Arc<Runtime>, options: &ServeOptions) -> Result<Liste
             .flat_map(|l| l.namespaces.iter().map(|n| (n.clone(), l.local_addr)))
             .collect(),
     ));
-    skill_listeners(&runtime, &bound, &mut listeners).await?;
+    skill_listeners(&runtime, options, &bound, &mut listeners).await?;
     let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(c) = runtime.control_service() {
         let control = control_listener(&runtime, c, &listeners, stdio, &ready).await?;
@@ -244,6 +248,7 @@ async fn rest_listeners(
             body_timeout: options.limits.body_read_timeout,
             limit: limit.clone(),
             access: options.access.clone(),
+            spans: options.spans.clone(),
         });
         listeners.push(Listener {
             kind: "rest",
@@ -283,9 +288,14 @@ async fn mcp_listeners(
                     namespaces,
                     routes,
                     listener,
-                    app: guard::protect(
-                        mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
-                        s.guard.clone(),
+                    app: traced::layer(
+                        guard::protect(
+                            mcp::router(runtime.clone(), i, &options.mcp, limit.clone()),
+                            s.guard.clone(),
+                        ),
+                        "mcp",
+                        options.spans.clone(),
+                        runtime.secrets().clone(),
                     ),
                     rest: None,
                 });
@@ -298,6 +308,7 @@ async fn mcp_listeners(
 /// One listener per skill catalog.
 async fn skill_listeners(
     runtime: &Arc<Runtime>,
+    options: &ServeOptions,
     bound: &Arc<skill::BoundAddresses>,
     listeners: &mut Vec<Listener>,
 ) -> Result<(), ServeError> {
@@ -315,9 +326,14 @@ async fn skill_listeners(
             namespaces,
             routes,
             listener,
-            app: guard::protect(
-                skill::router(runtime.clone(), i, bound.clone()),
-                s.guard.clone(),
+            app: traced::layer(
+                guard::protect(
+                    skill::router(runtime.clone(), i, bound.clone()),
+                    s.guard.clone(),
+                ),
+                "skill",
+                options.spans.clone(),
+                runtime.secrets().clone(),
             ),
             rest: None,
         });
@@ -378,7 +394,13 @@ async fn control_listener(
         .map(str::to_owned)
         .to_vec(),
         listener,
-        app: guard::protect(control::router(state), c.guard.clone()),
+        // Request ids on its answers; no spans (health probes would flood the traces).
+        app: traced::layer(
+            guard::protect(control::router(state), c.guard.clone()),
+            "control",
+            None,
+            runtime.secrets().clone(),
+        ),
         rest: None,
     })
 }
