@@ -17,9 +17,12 @@ mod export;
 mod import;
 mod logs;
 mod migrate;
+#[cfg(feature = "otlp")]
+mod otlp;
 mod overrides;
 mod probe;
 mod run;
+mod telemetry;
 mod version;
 mod written;
 

@@ -96,6 +96,11 @@ pub(crate) struct RunArgs {
     /// HOST:PORT (overrides an `exposes: type: control` block's address).
     #[arg(long, value_name = "HOST:PORT", env = "NAFTIKO_CONTROL")]
     control: Option<String>,
+    /// Export traces as OTLP/HTTP protobuf to this collector (`URL/v1/traces`): a SERVER
+    /// span per request, a CLIENT span per upstream call, one per step. Needs a binary built
+    /// with `--features otlp`; refused (usage error) without it.
+    #[arg(long, value_name = "URL", env = "NAFTIKO_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
     /// Log format (logs go to stderr).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "NAFTIKO_LOG_FORMAT", value_name = "FORMAT")]
     log_format: LogFormat,
@@ -289,6 +294,13 @@ fn parse_listen(text: &str) -> Result<(String, String, u16), String> {
 pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
     let mut usage = Vec::new();
+    let otlp = match crate::telemetry::endpoint(args.otlp_endpoint.as_deref()) {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            usage.push(e);
+            None
+        }
+    };
     let mut overrides = Overrides::parse(args, &mut usage);
     let validation = validate_placed(args, &mut overrides, &mut usage);
     if !usage.is_empty() {
@@ -333,7 +345,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             return EXIT_RUNTIME;
         }
     };
-    tokio.block_on(serve(runtime, serve_options(args, access)))
+    tokio.block_on(serve(runtime, serve_options(args, access), otlp.as_deref()))
 }
 
 /// Validates the files, with ports and routes checked where `--listen` puts the blocks (not
@@ -531,9 +543,25 @@ fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOp
     }
 }
 
+/// Starts the span exporter when `otlp` names a collector, binds every listener, logs where
+/// each one is, serves until SIGINT or SIGTERM, then sends the last spans.
+async fn serve(runtime: Arc<Runtime>, mut serve: ServeOptions, otlp: Option<&str>) -> u8 {
+    let telemetry = match crate::telemetry::Telemetry::start(otlp) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("naftiko: {e}");
+            return EXIT_RUNTIME;
+        }
+    };
+    serve.spans = telemetry.spans();
+    let code = serve_listeners(runtime, &serve).await;
+    telemetry.shutdown().await;
+    code
+}
+
 /// Binds every listener, logs where each one is, and serves until SIGINT or SIGTERM.
-async fn serve(runtime: Arc<Runtime>, serve: ServeOptions) -> u8 {
-    let listeners = match naftiko_server::bind(runtime, &serve).await {
+async fn serve_listeners(runtime: Arc<Runtime>, serve: &ServeOptions) -> u8 {
+    let listeners = match naftiko_server::bind(runtime, serve).await {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(target: "naftiko", "{e}");

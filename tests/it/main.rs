@@ -48,6 +48,8 @@ mod run_mcp_conformance;
 mod run_mcp_orchestration;
 mod run_mcp_replicas;
 mod run_oauth2;
+#[cfg(feature = "otlp")]
+mod run_otlp;
 mod run_published;
 mod run_requests;
 mod run_scripts;

@@ -490,3 +490,19 @@ fn skill_and_control_answers_carry_a_request_id() {
         "{line}"
     );
 }
+
+/// Without the `otlp` feature, `--otlp-endpoint` is refused as a usage error (exit 2) that
+/// says how to build a binary that has it.
+#[cfg(not(feature = "otlp"))]
+#[test]
+fn otlp_export_is_refused_by_a_binary_built_without_it() {
+    let run = common::naftiko(&[
+        "run",
+        FIXTURE,
+        "--check",
+        "--otlp-endpoint",
+        "http://127.0.0.1:4318",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--features otlp"), "{}", run.stderr);
+}
