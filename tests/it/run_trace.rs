@@ -137,7 +137,13 @@ fn the_seed_passes_ids_upstream_and_back_on_both_paths() {
         for (r, s) in [(&a, &seen[1]), (&b, &seen[2])] {
             let id = answer_id(r);
             assert!(is_made_up(&id), "{path}: {id}");
-            assert_eq!(s.header("x-request-id"), Some(id), "{path}");
+            assert_eq!(
+                s.header("x-request-id").as_deref(),
+                Some(id.as_str()),
+                "{path}"
+            );
+            // A trace that starts with the request: its id is the request id.
+            assert_eq!(parent_of(s).trace_id, id, "{path}");
             assert_eq!(parent_of(s).flags, "01");
             assert_eq!(s.header("tracestate"), None, "{path}");
         }

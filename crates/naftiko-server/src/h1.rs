@@ -309,13 +309,19 @@ async fn reply(
     out.clear();
     push_status_line(out, a.status);
     for (name, value) in [
-        ("content-type", a.content_type.as_deref()),
-        ("location", a.location.as_deref()),
-        ("cache-control", a.cache_control.as_deref()),
-        ("x-request-id", a.request_id.as_ref().map(RequestId::as_str)),
+        ("content-type", a.content_type.as_deref().map(str::as_bytes)),
+        ("location", a.location.as_deref().map(str::as_bytes)),
+        (
+            "cache-control",
+            a.cache_control.as_deref().map(str::as_bytes),
+        ),
+        (
+            "x-request-id",
+            a.request_id.as_ref().map(RequestId::as_bytes),
+        ),
     ] {
         if let Some(value) = value {
-            push_header(out, name.as_bytes(), value.as_bytes());
+            push_header(out, name.as_bytes(), value);
         }
     }
     finish(stream, out, a.status, &a.body, close, is_head).await

@@ -279,7 +279,7 @@ impl ServerHandler for Handler {
             tool = %tool.name,
             is_error = result.is_error,
             request_id = %trace.request_id().as_str(),
-            trace_id = %trace.trace_id().hex().as_str(),
+            trace_id = %trace.trace_hex().as_str(),
             "tool call"
         );
         serde_json::from_value::<CallToolResult>(completed(v))
@@ -685,7 +685,7 @@ impl Sessions {
         let ids = request
             .extensions()
             .get::<Trace>()
-            .map(|t| (t.request_id().as_str().to_owned(), t.trace_id().hex()));
+            .map(|t| (t.request_id().as_str().to_owned(), *t.trace_hex()));
         let session = request
             .headers()
             .get(SESSION_HEADER)

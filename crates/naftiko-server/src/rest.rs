@@ -75,7 +75,7 @@ impl Drop for Unanswered<'_> {
             Some("client-closed"),
             self.started.elapsed(),
         );
-        let trace_id = self.trace.trace_id().hex();
+        let (request_id, trace_id) = self.trace.log_ids();
         access::record(
             self.app.access.as_deref(),
             AccessLine {
@@ -85,8 +85,8 @@ impl Drop for Unanswered<'_> {
                 upstream_status: -1,
                 latency_ms: access::millis(self.started.elapsed()),
                 message: "request abandoned by the client",
-                request_id: self.trace.request_id().as_str(),
-                trace_id: trace_id.as_str(),
+                request_id,
+                trace_id,
             },
         );
         server_span(
@@ -196,7 +196,10 @@ impl Incoming {
             Incoming::Raw { head, bytes } => {
                 let mut noted = TraceHeaders::default();
                 for (name, value) in &head.headers {
-                    noted.note(&bytes[name.clone()], &bytes[value.clone()]);
+                    // Only names of 10 to 12 bytes can be one of the three.
+                    if (10..=12).contains(&name.len()) {
+                        noted.note(&bytes[name.clone()], &bytes[value.clone()]);
+                    }
                 }
                 noted
             }
@@ -251,7 +254,9 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
     let Ok(_permit) = app.limit.try_acquire() else {
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
         server_span(app, &trace, &method, "-", &seen, 503);
-        return Reply::Response(problem::overloaded()).identified(trace.into_request_id());
+        let mut reply = Reply::Response(problem::overloaded());
+        reply.identify(trace.into_request_id());
+        return reply;
     };
     let found = app.router.find(&method, incoming.uri().path());
     let (route, operation): (&str, Cow<'_, OperationMetrics>) = match &found {
@@ -279,7 +284,7 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
         answered: false,
     };
     let in_flight = metrics.start();
-    let (reply, upstream) = respond(app, incoming, body, found, &trace).await;
+    let (mut reply, upstream) = respond(app, incoming, body, found, &trace).await;
     record.answered = true;
     drop(in_flight);
     let status = reply.status().as_u16();
@@ -288,7 +293,7 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
         .or((status >= 400).then_some("upstream-status"));
     let elapsed = started.elapsed();
     metrics.record(&operation, status, kind, elapsed);
-    let trace_id = trace.trace_id().hex();
+    let (request_id, trace_id) = trace.log_ids();
     access::record(
         app.access.as_deref(),
         AccessLine {
@@ -298,13 +303,14 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
             upstream_status: upstream.map(i64::from).unwrap_or(-1),
             latency_ms: access::millis(elapsed),
             message: "request",
-            request_id: trace.request_id().as_str(),
-            trace_id: trace_id.as_str(),
+            request_id,
+            trace_id,
         },
     );
     server_span(app, &trace, &method, route, &seen, status);
     drop(record);
-    reply.identified(trace.into_request_id())
+    reply.identify(trace.into_request_id());
+    reply
 }
 
 /// 413: the body is larger than the limit.
@@ -553,7 +559,7 @@ pub(crate) struct Answered {
     pub(crate) cache_control: Option<String>,
     /// Empty for `HEAD` requests.
     pub(crate) body: bytes::Bytes,
-    /// The request's id, for `X-Request-Id` ([`Reply::identified`]).
+    /// The request's id, for `X-Request-Id` ([`Reply::identify`]).
     pub(crate) request_id: Option<RequestId>,
 }
 
@@ -577,18 +583,12 @@ impl Reply {
         }
     }
 
-    /// The reply with the request's id: noted for the h1 loop to write, or set on the
-    /// response.
-    pub(crate) fn identified(self, id: RequestId) -> Reply {
+    /// Gives the reply the request's id: noted for the h1 loop to write, or set on the
+    /// response (in place: a reply is large to move).
+    pub(crate) fn identify(&mut self, id: RequestId) {
         match self {
-            Reply::Answered(mut a) => {
-                a.request_id = Some(id);
-                Reply::Answered(a)
-            }
-            Reply::Response(mut r) => {
-                set_request_id(r.headers_mut(), &id);
-                Reply::Response(r)
-            }
+            Reply::Answered(a) => a.request_id = Some(id),
+            Reply::Response(r) => set_request_id(r.headers_mut(), &id),
         }
     }
 

@@ -131,7 +131,7 @@ async fn handle(State(app): State<Arc<SkillApp>>, request: Request<Body>) -> Res
     let method = request.method().clone();
     let trace = request.extensions().get::<Trace>();
     let request_id = trace.map_or("-", |t| t.request_id().as_str()).to_owned();
-    let trace_id = trace.map(|t| t.trace_id().hex());
+    let trace_id = trace.map(|t| *t.trace_hex());
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
     let (mut response, route) = match endpoint(&segments) {

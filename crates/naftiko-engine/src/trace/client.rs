@@ -62,7 +62,7 @@ impl<'a> ClientCall<'a> {
 
     fn traceparent(&self) -> [u8; TRACEPARENT_LEN] {
         let trace = self.parent.trace;
-        traceparent(&trace.trace_id().0, &self.span_id.0, trace.flags())
+        traceparent(trace.trace_hex().as_bytes(), &self.span_id.0, trace.flags())
     }
 
     /// Appends the three header lines to a request being written.
@@ -72,7 +72,7 @@ impl<'a> ClientCall<'a> {
         if let Some(state) = trace.tracestate() {
             push_header(out, b"tracestate", state.as_bytes());
         }
-        push_header(out, b"x-request-id", trace.request_id().as_str().as_bytes());
+        push_header(out, b"x-request-id", trace.request_id().as_bytes());
     }
 
     /// Sets the three headers in `headers` (a `tracestate` there is removed when the

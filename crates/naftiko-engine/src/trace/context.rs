@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use naftiko_http1::trace_context::{SAMPLED, is_tracestate, parse_traceparent};
 
-use crate::trace::ids::{RequestId, SpanId, TraceId};
+use crate::trace::ids::{Hex32, RequestId, SpanId, TraceId};
 use crate::trace::span::{Attributes, SpanKind, SpanRecord, SpanSink, unix_nanos};
 
 /// What a request's headers say of its trace and request id, noted in one pass over them
@@ -66,6 +66,8 @@ impl<'a> TraceHeaders<'a> {
 #[derive(Debug, Clone)]
 pub struct Trace {
     trace_id: TraceId,
+    /// The trace id's digits, made once (access lines and every `traceparent` use them).
+    trace_hex: Hex32,
     /// The span naftiko serves the request in: the parent of its steps and upstream calls.
     span_id: SpanId,
     /// The caller's span ([`SpanId::NONE`] when the trace starts here).
@@ -110,11 +112,18 @@ impl Trace {
             ),
             None => (TraceId::random(), SpanId::NONE, SAMPLED, None),
         };
-        let request_id = RequestId::from_header(headers.request_id);
+        let trace_hex = trace_id.hex();
+        let request_id = match RequestId::given(headers.request_id) {
+            Some(given) => given,
+            // A trace that starts here is this request's alone: its id serves as both.
+            None if parent.is_none() => RequestId::Generated(trace_hex),
+            None => RequestId::random(),
+        };
         let sink = sink.filter(|_| flags & SAMPLED != 0).cloned();
         let started = if sink.is_some() { unix_nanos() } else { 0 };
         Trace {
             trace_id,
+            trace_hex,
             span_id: SpanId::random(),
             remote_parent,
             flags,
@@ -137,6 +146,21 @@ impl Trace {
     /// The trace id.
     pub fn trace_id(&self) -> TraceId {
         self.trace_id
+    }
+
+    /// The trace id in hex.
+    pub fn trace_hex(&self) -> &Hex32 {
+        &self.trace_hex
+    }
+
+    /// The request id and the trace id as text, for a log line (one UTF-8 check when the
+    /// request id is the trace id).
+    pub fn log_ids(&self) -> (&str, &str) {
+        let trace = self.trace_hex.as_str();
+        match &self.request_id {
+            RequestId::Generated(hex) if *hex == self.trace_hex => (trace, trace),
+            other => (other.as_str(), trace),
+        }
     }
 
     /// The span naftiko serves the request in.

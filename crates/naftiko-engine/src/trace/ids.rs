@@ -62,10 +62,16 @@ impl Hex32 {
         // Hex digits are ASCII: the conversion cannot fail.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The digits (what headers are written from, without a UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 /// A request's id: the caller's `X-Request-Id` when it was acceptable, else one naftiko
-/// made (32 lowercase hex digits, from 16 random bytes).
+/// made: 32 lowercase hex digits, the request's trace id when the trace starts with it (one
+/// id to search logs and traces by), else 16 new random bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestId {
     /// Made by naftiko.
@@ -83,13 +89,15 @@ impl RequestId {
     /// The id of a request whose first `X-Request-Id` is `value`: that value when it is
     /// acceptable ([`is_request_id`]), else a new one.
     pub fn from_header(value: Option<&[u8]>) -> RequestId {
-        match value
+        RequestId::given(value).unwrap_or_else(RequestId::random)
+    }
+
+    /// The caller's id, when `value` is acceptable.
+    pub(crate) fn given(value: Option<&[u8]>) -> Option<RequestId> {
+        value
             .filter(|v| is_request_id(v))
             .and_then(|v| std::str::from_utf8(v).ok())
-        {
-            Some(given) => RequestId::Given(given.into()),
-            None => RequestId::random(),
-        }
+            .map(|given| RequestId::Given(given.into()))
     }
 
     /// The id as text.
@@ -97,6 +105,14 @@ impl RequestId {
         match self {
             RequestId::Generated(hex) => hex.as_str(),
             RequestId::Given(text) => text,
+        }
+    }
+
+    /// The id's bytes (visible ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            RequestId::Generated(hex) => hex.as_bytes(),
+            RequestId::Given(text) => text.as_bytes(),
         }
     }
 }
