@@ -156,6 +156,11 @@ pub(crate) struct RunArgs {
         value_delimiter = ','
     )]
     pub(crate) ca_bundle: Vec<String>,
+    /// Export traces as OTLP/HTTP protobuf to this collector (`URL/v1/traces`): a SERVER
+    /// span per request, a CLIENT span per upstream call, one per step. Needs a binary built
+    /// with `--features otlp`; refused (usage error) without it.
+    #[arg(long, value_name = "URL", env = "NAFTIKO_OTLP_ENDPOINT")]
+    pub(crate) otlp_endpoint: Option<String>,
     /// Reload when the capability files change (SIGHUP reloads with or without it): the
     /// files and directories named, and the files they import, are read every
     /// `--watch-interval`; a change is reloaded once it has stayed the same for one more.

@@ -164,6 +164,10 @@ impl AccessWriter {
             text.push_str(n.format(line.upstream_status));
             text.push_str(",\"latency_ms\":");
             push_f64(text, line.latency_ms);
+            text.push_str(",\"request_id\":");
+            push_json_string(text, line.request_id);
+            text.push_str(",\"trace_id\":");
+            push_json_string(text, line.trace_id);
             text.push_str(",\"target\":\"");
             text.push_str(ACCESS_TARGET);
             text.push_str("\"}\n");
@@ -183,6 +187,10 @@ impl AccessWriter {
             text.push_str(n.format(line.upstream_status));
             text.push_str(" latency_ms=");
             push_f64(text, line.latency_ms);
+            text.push_str(" request_id=");
+            text.push_str(line.request_id);
+            text.push_str(" trace_id=");
+            text.push_str(line.trace_id);
             text.push('\n');
         }
     }
@@ -290,6 +298,8 @@ mod tests {
                 upstream_status: 200,
                 latency_ms: 1.0,
                 message: "request",
+                request_id: "0af7651916cd43dd8448eb211c80319c",
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
             },
             AccessLine {
                 method: "GET",
@@ -298,6 +308,8 @@ mod tests {
                 upstream_status: -1,
                 latency_ms: 0.123,
                 message: "request abandoned by the client",
+                request_id: "caller's-\"id\"\\x",
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
             },
         ];
         let stamp = |text: &str| {

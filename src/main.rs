@@ -21,10 +21,13 @@ mod import;
 mod load;
 mod logs;
 mod migrate;
+#[cfg(feature = "otlp")]
+mod otlp;
 mod overrides;
 mod probe;
 mod reload;
 mod run;
+mod telemetry;
 mod version;
 mod watch;
 mod written;

@@ -49,6 +49,13 @@ fn init_logs(format: LogFormat) -> Option<Arc<dyn AccessSink>> {
 /// Runs `naftiko run`; returns the exit status.
 pub(crate) fn run(args: &RunArgs) -> u8 {
     let access = init_logs(args.log_format);
+    let otlp = match crate::telemetry::endpoint(args.otlp_endpoint.as_deref()) {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            eprintln!("naftiko: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let (validation, options, tls) = match load::load(args) {
         Loaded::Usage(usage) => {
             for u in &usage {
@@ -96,6 +103,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
         Arc::new(args.clone()),
         files,
         tls,
+        otlp.as_deref(),
     ))
 }
 
@@ -142,12 +150,36 @@ fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOp
             max_concurrency: args.max_concurrency,
         },
         access,
+        spans: None,
     }
+}
+
+/// Starts the span exporter when `otlp` names a collector, serves (`serve_listeners`),
+/// then sends the last spans.
+async fn serve(
+    runtime: Arc<Runtime>,
+    mut serve: ServeOptions,
+    args: Arc<RunArgs>,
+    files: Vec<std::path::PathBuf>,
+    tls: naftiko_server::tls::Tls,
+    otlp: Option<&str>,
+) -> u8 {
+    let telemetry = match crate::telemetry::Telemetry::start(otlp) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("naftiko: {e}");
+            return EXIT_RUNTIME;
+        }
+    };
+    serve.spans = telemetry.spans();
+    let code = serve_listeners(runtime, serve, args, files, tls).await;
+    telemetry.shutdown().await;
+    code
 }
 
 /// Binds every listener, logs where each one is, and serves until SIGINT or SIGTERM,
 /// reloading on SIGHUP (and, with `--watch`, when the files change).
-async fn serve(
+async fn serve_listeners(
     runtime: Arc<Runtime>,
     serve: ServeOptions,
     args: Arc<RunArgs>,

@@ -48,6 +48,8 @@ mod run_mcp_conformance;
 mod run_mcp_orchestration;
 mod run_mcp_replicas;
 mod run_oauth2;
+#[cfg(feature = "otlp")]
+mod run_otlp;
 mod run_published;
 mod run_reload;
 mod run_requests;
@@ -58,6 +60,7 @@ mod run_skill;
 mod run_status_page;
 mod run_steps;
 mod run_tls;
+mod run_trace;
 mod run_tutorial;
 mod run_upstream_tls;
 mod run_vectara;

@@ -661,7 +661,8 @@ fn every_valid_corpus_file_builds_serves_and_answers_without_a_5xx_of_its_own() 
             for tool in &service.tools {
                 let args = made_up_arguments(&tool.input_schema);
                 let before = up.seen().len();
-                let result = tokio.block_on(runtime.call_tool(tool, args));
+                let trace = naftiko_engine::trace::Trace::default();
+                let result = tokio.block_on(runtime.call_tool(tool, args, &trace));
                 t.tools += 1;
                 let label = format!("{shown}: MCP tool {}.{}", service.namespace, tool.name);
                 if result.is_error && result.text.starts_with("output `") {

@@ -6,7 +6,9 @@
 //! mistyped fields, non-JSON, empty, error statuses, passed-on headers) the two answers must
 //! match byte for byte (status line, every header but `Date`, in order, and the body), the
 //! upstream must have received the same requests (method, target, headers, body), and the
-//! access and error log lines must match.
+//! access and error log lines must match. Every request carries the same `traceparent` and
+//! `X-Request-Id`, so both paths send the same trace and request ids upstream; only the
+//! span id of each upstream call's `traceparent` is new every time (and masked here).
 
 use crate::common;
 
@@ -23,6 +25,9 @@ const FORM: &str = "application/x-www-form-urlencoded";
 const GOOD: &str = "grant_type=client_credentials&client_id=id-1&client_secret=s3cr3t-1";
 const TOKEN: &str =
     r#"{"access_token":"eyJ.upstream.token","expires_in":3600,"token_type":"Bearer"}"#;
+/// The trace context and request id every request of these tests carries.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const REQUEST_ID: &str = "direct-vs-general";
 
 /// One upstream whose answer is chosen by the test, and two instances of the seed on it.
 struct Pair {
@@ -170,7 +175,10 @@ fn token() -> Reply {
 
 /// A raw POST to the token route with `headers` (written as given) and `body`.
 fn post(target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("POST {target} HTTP/1.1\r\nHost: naftiko.test\r\n").into_bytes();
+    let mut out = format!(
+        "POST {target} HTTP/1.1\r\nHost: naftiko.test\r\ntraceparent: {TRACEPARENT}\r\nX-Request-Id: {REQUEST_ID}\r\n"
+    )
+    .into_bytes();
     for (name, value) in headers {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
@@ -277,7 +285,10 @@ impl Upstreamed {
                 .headers
                 .iter()
                 .map(|(k, v)| {
-                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    let mut v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    if k == "traceparent" {
+                        v = mask_span_id(&v);
+                    }
                     (k.as_str().to_owned(), v)
                 })
                 .collect(),
@@ -286,8 +297,26 @@ impl Upstreamed {
     }
 }
 
-/// The access lines (method, route, status, upstream status, message) and the error lines
-/// (every field but the timestamp) of JSON logs.
+/// A `traceparent` with its span id (new for every upstream call) masked; the caller's
+/// trace id must be in it.
+fn mask_span_id(value: &str) -> String {
+    let fields: Vec<&str> = value.split('-').collect();
+    assert_eq!(fields.len(), 4, "{value}");
+    assert_eq!(
+        fields[1],
+        &TRACEPARENT[3..35],
+        "the caller's trace id: {value}"
+    );
+    assert_ne!(
+        fields[2],
+        &TRACEPARENT[36..52],
+        "a span id of naftiko's own: {value}"
+    );
+    format!("{}-{}-(span)-{}", fields[0], fields[1], fields[3])
+}
+
+/// The access lines (method, route, status, upstream status, message, request and trace
+/// ids) and the error lines (every field but the timestamp) of JSON logs.
 fn log_lines(logs: &str) -> (Vec<String>, Vec<String>) {
     let lines: Vec<Value> = logs
         .lines()
@@ -298,8 +327,14 @@ fn log_lines(logs: &str) -> (Vec<String>, Vec<String>) {
         .filter(|v| v["target"] == "naftiko::access")
         .map(|v| {
             format!(
-                "{} {} {} {} {}",
-                v["method"], v["route"], v["status"], v["upstream_status"], v["message"]
+                "{} {} {} {} {} {} {}",
+                v["method"],
+                v["route"],
+                v["status"],
+                v["upstream_status"],
+                v["message"],
+                v["request_id"],
+                v["trace_id"]
             )
         })
         .collect();
@@ -547,7 +582,7 @@ fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_b
     );
     // A chunked body (served by the hyper fall-back, not the own HTTP/1 loop).
     let chunked = format!(
-        "POST {ROUTE} HTTP/1.1\r\nHost: naftiko.test\r\nContent-Type: {FORM}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{GOOD}\r\n0\r\n\r\n",
+        "POST {ROUTE} HTTP/1.1\r\nHost: naftiko.test\r\ntraceparent: {TRACEPARENT}\r\nX-Request-Id: {REQUEST_ID}\r\nContent-Type: {FORM}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{GOOD}\r\n0\r\n\r\n",
         GOOD.len()
     )
     .into_bytes();
@@ -556,11 +591,14 @@ fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_b
     let http = client();
     for _ in 0..2 {
         p.check_with_client("reqwest form", |base| {
-            http.post(format!("{base}{ROUTE}")).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "id é"),
-                ("client_secret", "s&=+"),
-            ])
+            http.post(format!("{base}{ROUTE}"))
+                .header("traceparent", TRACEPARENT)
+                .header("x-request-id", REQUEST_ID)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "id é"),
+                    ("client_secret", "s&=+"),
+                ])
         });
     }
     assert_eq!(p.finish(), 0, "no request here fails upstream");

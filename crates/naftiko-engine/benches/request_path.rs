@@ -142,8 +142,15 @@ fn request_building(c: &mut Criterion) {
         .build()
         .unwrap();
     let mut group = c.benchmark_group("seed");
+    let trace = naftiko_engine::trace::Trace::default();
     group.bench_function("general_invocation", |b| {
-        b.iter(|| black_box(tokio.block_on(runtime.invoke(op, &inbound)).unwrap()))
+        b.iter(|| {
+            black_box(
+                tokio
+                    .block_on(runtime.invoke(op, &inbound, &trace))
+                    .unwrap(),
+            )
+        })
     });
     let form = b"grant_type=client_credentials&client_id=demo&client_secret=s3cret";
     let no_headers = http::HeaderMap::new();
@@ -155,11 +162,13 @@ fn request_building(c: &mut Criterion) {
         body: form,
     };
     assert!(
-        tokio.block_on(runtime.invoke_direct(op, &view)).is_some(),
+        tokio
+            .block_on(runtime.invoke_direct(op, &view, &trace))
+            .is_some(),
         "the seed has a direct plan"
     );
     group.bench_function("direct_invocation", |b| {
-        b.iter(|| black_box(tokio.block_on(runtime.invoke_direct(op, black_box(&view)))))
+        b.iter(|| black_box(tokio.block_on(runtime.invoke_direct(op, black_box(&view), &trace))))
     });
     group.bench_function("inbound_form_parse", |b| {
         b.iter(|| {

@@ -34,6 +34,7 @@ use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::{Outputs, coerce};
 use crate::request::ConsumedOp;
 use crate::scope::Resolve;
+use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
 /// Most form fields a request may have to stay on the direct path.
@@ -182,16 +183,32 @@ impl DirectPlan {
     pub(crate) async fn run(
         &self,
         req: &DirectRequest<'_>,
+        trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
-        let request = self.request(req)?;
-        Some(match self.op.api.send_written(&self.url, &request).await {
-            Ok(answer) => self.shape(answer),
-            Err(e) => Err(e),
-        })
+        let call = ClientCall::start(Parent {
+            trace,
+            span: trace.span_id(),
+        });
+        let request = self.request(req, &call)?;
+        let api = &self.op.api;
+        Some(
+            match api
+                .send_written(&self.method, &self.url, &request, call)
+                .await
+            {
+                Ok(answer) => self.shape(answer),
+                Err(e) => Err(e),
+            },
+        )
     }
 
-    /// The whole upstream request, or `None` to decline.
-    pub(crate) fn request(&self, req: &DirectRequest<'_>) -> Option<Vec<u8>> {
+    /// The whole upstream request, with `call`'s trace headers after the plan's own, or
+    /// `None` to decline.
+    pub(crate) fn request(
+        &self,
+        req: &DirectRequest<'_>,
+        call: &ClientCall<'_>,
+    ) -> Option<Vec<u8>> {
         if req.has_query
             || req.has_path_params
             || (self.forward_rest && req.has_body_header)
@@ -225,8 +242,9 @@ impl DirectPlan {
                 None => {}
             }
         }
-        let mut out = Vec::with_capacity(self.head.len() + 24 + body.len());
+        let mut out = Vec::with_capacity(self.head.len() + 160 + body.len());
         out.extend_from_slice(&self.head);
+        call.push_headers(&mut out);
         finish_request(&mut out, &self.method, Some(&body));
         Some(out)
     }
@@ -568,6 +586,35 @@ capability:
         (runtime, op)
     }
 
+    /// One trace for every request of these tests, so that both paths send the same
+    /// trace id and request id.
+    fn trace() -> &'static Trace {
+        static TRACE: std::sync::OnceLock<Trace> = std::sync::OnceLock::new();
+        TRACE.get_or_init(Trace::default)
+    }
+
+    /// The direct request for `req` in [`trace`]'s trace.
+    fn direct_request(plan: &DirectPlan, req: &DirectRequest<'_>) -> Option<Vec<u8>> {
+        let t = trace();
+        plan.request(
+            req,
+            &ClientCall::start(Parent {
+                trace: t,
+                span: t.span_id(),
+            }),
+        )
+    }
+
+    /// A request's bytes as text, its `traceparent`'s span id (new for every call) masked.
+    fn masked(request: &[u8]) -> String {
+        let text = String::from_utf8_lossy(request).into_owned();
+        let Some(at) = text.find("traceparent: 00-") else {
+            return text;
+        };
+        let span = at + "traceparent: 00-".len() + 33;
+        format!("{}{}{}", &text[..span], "x".repeat(16), &text[span + 16..])
+    }
+
     fn runtimes() -> &'static [(Runtime, OpId)] {
         static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
         BUILT.get_or_init(|| vec![build("seed", SEED), build("variant", VARIANT)])
@@ -639,7 +686,7 @@ capability:
         inbound: &Inbound,
     ) -> Result<Vec<u8>, InvokeError> {
         SENT.with_borrow_mut(Vec::clear);
-        let outcome = TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound)));
+        let outcome = TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound, trace())));
         match SENT.with_borrow_mut(std::mem::take).pop() {
             Some(sent) => Ok(sent),
             None => Err(outcome
@@ -658,7 +705,7 @@ capability:
         body: Bytes,
     ) -> Result<Outcome, InvokeError> {
         ANSWER.with_borrow_mut(|a| *a = (status, body));
-        TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound)))
+        TOKIO.with(|t| t.block_on(runtime.invoke(op, inbound, trace())))
     }
 
     /// An outcome as the REST adapter writes it: status, content type, body bytes and the
@@ -826,15 +873,13 @@ capability:
                 has_body_header: false,
                 body: body.as_bytes(),
             };
-            if let Some(direct) = plan.request(&req) {
+            if let Some(direct) = direct_request(plan, &req) {
                 let general = inbound(ct.as_deref(), body.as_bytes())
                     .and_then(|i| general_request(runtime, *op, &i));
                 prop_assert!(general.is_ok(), "general failed where direct served: {general:?}");
                 let general = general.unwrap();
-                prop_assert_eq!(
-                    String::from_utf8_lossy(&direct),
-                    String::from_utf8_lossy(&general)
-                );
+                prop_assert!(masked(&direct).contains("\r\nx-request-id: "));
+                prop_assert_eq!(masked(&direct), masked(&general));
             }
         }
 
@@ -880,39 +925,39 @@ capability:
             body: body.as_bytes(),
         };
         let form_ct = Some("application/x-www-form-urlencoded");
-        let sent = String::from_utf8(plan.request(&req(form_ct, form)).unwrap()).unwrap();
+        let sent = String::from_utf8(direct_request(plan, &req(form_ct, form)).unwrap()).unwrap();
         assert!(
             sent.starts_with("POST /oauth2/token HTTP/1.1\r\n"),
             "{sent}"
         );
         assert!(sent.ends_with(&format!("\r\n\r\n{form}")), "{sent}");
         // Declined: the general path answers these (and explains the errors).
+        assert!(direct_request(plan, &req(form_ct, "grant_type=a&client_id=b")).is_none());
         assert!(
-            plan.request(&req(form_ct, "grant_type=a&client_id=b"))
-                .is_none()
-        );
-        assert!(
-            plan.request(&req(
-                form_ct,
-                "client_id=a&client_id=b&grant_type=c&client_secret=d"
-            ))
+            direct_request(
+                plan,
+                &req(
+                    form_ct,
+                    "client_id=a&client_id=b&grant_type=c&client_secret=d"
+                )
+            )
             .is_none()
         );
         assert!(
-            plan.request(&req(
-                form_ct,
-                "body=x&grant_type=a&client_id=b&client_secret=c"
-            ))
+            direct_request(
+                plan,
+                &req(form_ct, "body=x&grant_type=a&client_id=b&client_secret=c")
+            )
             .is_none()
         );
-        assert!(plan.request(&req(Some("application/json"), "{}")).is_none());
-        assert!(plan.request(&req(form_ct, "  ")).is_none());
+        assert!(direct_request(plan, &req(Some("application/json"), "{}")).is_none());
+        assert!(direct_request(plan, &req(form_ct, "  ")).is_none());
         let mut with_query = req(form_ct, form);
         with_query.has_query = true;
-        assert!(plan.request(&with_query).is_none());
+        assert!(direct_request(plan, &with_query).is_none());
         let mut body_header = req(form_ct, form);
         body_header.has_body_header = true;
-        assert!(plan.request(&body_header).is_none());
+        assert!(direct_request(plan, &body_header).is_none());
 
         // A token answer is written by the plan itself (not the general `Value` path).
         let answer = |body: &'static str| Answer {

@@ -183,6 +183,10 @@ fn loose(name: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct Args<'a> {
     pub(crate) inbound: &'a Inbound,
+    /// The request's trace.
+    pub(crate) trace: &'a crate::trace::Trace,
+    /// The span upstream calls are made from: the request's, or the running step's.
+    pub(crate) span: crate::trace::SpanId,
     pub(crate) declared: Map<String, Value>,
     /// Step outputs and other values added while the invocation runs.
     pub(crate) extra: Map<String, Value>,
@@ -191,20 +195,32 @@ pub(crate) struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    pub(crate) fn new(inbound: &'a Inbound) -> Self {
+    pub(crate) fn new(inbound: &'a Inbound, trace: &'a crate::trace::Trace) -> Self {
         Args {
             inbound,
+            trace,
+            span: trace.span_id(),
             declared: Map::new(),
             extra: Map::new(),
             exposure: crate::binary::Exposure::default(),
         }
     }
 
+    /// Where an upstream call made now stands in the request's trace.
+    pub(crate) fn parent(&self) -> crate::trace::Parent<'a> {
+        crate::trace::Parent {
+            trace: self.trace,
+            span: self.span,
+        }
+    }
+
     /// A copy for a nested run (steps, an aggregate function): the same inbound request,
-    /// arguments and exposure.
+    /// trace, arguments and exposure.
     pub(crate) fn nested(&self) -> Args<'a> {
         Args {
             inbound: self.inbound,
+            trace: self.trace,
+            span: self.span,
             declared: self.declared.clone(),
             extra: self.extra.clone(),
             exposure: self.exposure.clone(),
@@ -339,7 +355,8 @@ mod tests {
         inbound
             .headers
             .insert("x-h", http::HeaderValue::from_static("h"));
-        let args = Args::new(&inbound);
+        let trace = crate::trace::Trace::default();
+        let args = Args::new(&inbound, &trace);
         assert_eq!(args.get("id", true).unwrap().as_ref(), &json!("p"));
         assert_eq!(args.get("q", true).unwrap().as_ref(), &json!("1"));
         assert_eq!(args.get("f", true).unwrap().as_ref(), &json!(2));

@@ -18,6 +18,7 @@ use crate::outputs::Outputs;
 use crate::request::{CallScope, ConsumedOp, Resolved};
 use crate::scope::scalar_text;
 use crate::scope::{Names, Resolve, Tpl};
+use crate::trace::{SpanKind, Trace};
 
 /// The result of an invocation.
 #[derive(Debug, Clone)]
@@ -469,8 +470,12 @@ impl Invocable {
     }
 
     /// Validates inputs and runs.
-    pub(crate) async fn invoke(&self, inbound: &Inbound) -> Result<Outcome, InvokeError> {
-        let mut args = Args::new(inbound);
+    pub(crate) async fn invoke(
+        &self,
+        inbound: &Inbound,
+        trace: &Trace,
+    ) -> Result<Outcome, InvokeError> {
+        let mut args = Args::new(inbound, trace);
         if let Some(e) = &self.exposure {
             args.exposure = e.clone();
         }
@@ -581,7 +586,7 @@ async fn call(
     };
     let prepared = op.prepare(&mut scope)?;
     let limit = op.binary_limit(&args.exposure);
-    let answer = op.api.call(prepared, &scope, limit).await?;
+    let answer = op.api.call(prepared, &scope, limit, args.parent()).await?;
     Ok((answer, scope.resolved))
 }
 
@@ -745,6 +750,96 @@ pub(crate) struct Steps {
     pub(crate) mappings: Vec<(String, Vec<String>)>,
 }
 
+impl Step {
+    /// Runs the step; `Some` when it ends the sequence (a failing call's answer).
+    async fn run(
+        &self,
+        local: &mut Args<'_>,
+        binds: &[Option<String>],
+        last: &mut Option<(Value, u16)>,
+    ) -> Result<Option<Outcome>, InvokeError> {
+        match self {
+            Step::Call { name, op, with } => {
+                let step_with = with.eval(local, binds);
+                let (answer, _) = call(op, local, &step_with, binds).await?;
+                let status = answer.status;
+                let scope = ArgScope {
+                    args: local,
+                    binds,
+                    with: &step_with,
+                };
+                if status >= 400 {
+                    // A failing step stops the sequence: 4xx pass through, 5xx are errors.
+                    let outputs = Outputs::default();
+                    return shape_answer(op, &outputs, answer, &scope, &local.exposure).map(Some);
+                }
+                // An empty answer (a 204 from a DELETE, say) is a step result of null.
+                let doc = if answer.body.is_empty() {
+                    Value::Null
+                } else {
+                    answer_json(op, &answer)?
+                };
+                let result = if op.outputs.is_empty() {
+                    doc
+                } else {
+                    op.outputs.step_result(doc, &scope)?
+                };
+                local.extra.insert(name.clone(), result.clone());
+                *last = Some((result, status));
+            }
+            Step::Lookup {
+                name,
+                index,
+                match_field,
+                value,
+                fields,
+            } => {
+                let scope = ArgScope {
+                    args: local,
+                    binds,
+                    with: &Map::new(),
+                };
+                let wanted = value.render_value(&scope).unwrap_or(Value::Null);
+                let table = local.extra.get(index).cloned().unwrap_or(Value::Null);
+                let result = lookup(&table, match_field, &wanted, fields);
+                local.extra.insert(name.clone(), result);
+            }
+            Step::Script { name, script, with } => {
+                let context = crate::script::context(local, with.eval(local, binds));
+                let result = script.run(name, &context).await?;
+                local.extra.insert(name.clone(), result.clone());
+                *last = Some((result, last.as_ref().map_or(200, |l| l.1)));
+            }
+            Step::Unsupported { name, why } => {
+                return Err(InvokeError::Unsupported(format!("step `{name}`: {why}")));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The name and attributes of the step's span (`step.call`, `step.lookup`,
+    /// `step.script`, as the reference engine names them).
+    fn span(&self, index: usize) -> (String, crate::trace::Attributes) {
+        let (kind, name) = match self {
+            Step::Call { name, .. } => ("step.call", name),
+            Step::Lookup { name, .. } => ("step.lookup", name),
+            Step::Script { name, .. } => ("step.script", name),
+            Step::Unsupported { name, .. } => ("step.unsupported", name),
+        };
+        let mut attributes: crate::trace::Attributes = vec![
+            (
+                "naftiko.step.index",
+                i64::try_from(index).unwrap_or(i64::MAX).into(),
+            ),
+            ("naftiko.step.name", name.clone().into()),
+        ];
+        if let Step::Call { op, .. } = self {
+            attributes.push(("naftiko.namespace", op.api.namespace.clone().into()));
+        }
+        (kind.to_owned(), attributes)
+    }
+}
+
 impl Steps {
     async fn run(
         &self,
@@ -756,72 +851,25 @@ impl Steps {
         let mut local = args.nested();
         local.extra.extend(with.clone());
         let mut last: Option<(Value, u16)> = None;
-        for step in &self.steps {
-            match step {
-                Step::Call { name, op, with } => {
-                    let step_with = with.eval(&local, binds);
-                    let (answer, _) = call(op, &local, &step_with, binds).await?;
-                    let status = answer.status;
-                    if status >= 400 {
-                        // A failing step stops the sequence: 4xx pass through, 5xx are errors.
-                        let scope = ArgScope {
-                            args: &local,
-                            binds,
-                            with: &step_with,
-                        };
-                        return shape_answer(
-                            op,
-                            &Outputs::default(),
-                            answer,
-                            &scope,
-                            &local.exposure,
-                        );
-                    }
-                    // An empty answer (a 204 from a DELETE, say) is a step result of null.
-                    let doc = if answer.body.is_empty() {
-                        Value::Null
-                    } else {
-                        answer_json(op, &answer)?
-                    };
-                    let scope = ArgScope {
-                        args: &local,
-                        binds,
-                        with: &step_with,
-                    };
-                    let result = if op.outputs.is_empty() {
-                        doc
-                    } else {
-                        op.outputs.step_result(doc, &scope)?
-                    };
-                    local.extra.insert(name.clone(), result.clone());
-                    last = Some((result, status));
-                }
-                Step::Lookup {
-                    name,
-                    index,
-                    match_field,
-                    value,
-                    fields,
-                } => {
-                    let scope = ArgScope {
-                        args: &local,
-                        binds,
-                        with: &Map::new(),
-                    };
-                    let wanted = value.render_value(&scope).unwrap_or(Value::Null);
-                    let table = local.extra.get(index).cloned().unwrap_or(Value::Null);
-                    let result = lookup(&table, match_field, &wanted, fields);
-                    local.extra.insert(name.clone(), result);
-                }
-                Step::Script { name, script, with } => {
-                    let context = crate::script::context(&local, with.eval(&local, binds));
-                    let result = script.run(name, &context).await?;
-                    local.extra.insert(name.clone(), result.clone());
-                    last = Some((result, last.as_ref().map_or(200, |l| l.1)));
-                }
-                Step::Unsupported { name, why } => {
-                    return Err(InvokeError::Unsupported(format!("step `{name}`: {why}")));
-                }
+        for (index, step) in self.steps.iter().enumerate() {
+            // Each step is an INTERNAL span when spans are recorded; its upstream calls are
+            // made from it.
+            let open = local.trace.open(local.span);
+            let outer = local.span;
+            if let Some(o) = &open {
+                local.span = o.span_id;
+            }
+            let done = step.run(&mut local, binds, &mut last).await;
+            local.span = outer;
+            if let Some(open) = open {
+                let (name, attributes) = step.span(index);
+                let error = done.is_err();
+                local
+                    .trace
+                    .close(open, SpanKind::Internal, name, attributes, error);
+            }
+            if let Some(outcome) = done? {
+                return Ok(outcome);
             }
         }
         if !self.mappings.is_empty() {

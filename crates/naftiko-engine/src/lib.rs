@@ -46,6 +46,7 @@ pub mod secrets;
 mod services;
 pub mod skills;
 mod tools;
+pub mod trace;
 pub mod transport;
 mod upstream;
 mod url;

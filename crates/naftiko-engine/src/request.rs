@@ -282,7 +282,9 @@ impl FixedParams {
             return Ok(());
         }
         let nothing = crate::inbound::Inbound::default();
-        let args = Args::new(&nothing);
+        // Fixed parameters read only bound values: nothing of a request or its trace.
+        let trace = crate::trace::Trace::detached();
+        let args = Args::new(&nothing, &trace);
         let with = Map::new();
         let mut scope = CallScope {
             binds,

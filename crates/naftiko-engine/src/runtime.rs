@@ -1,5 +1,6 @@
 //! A built [`Runtime`]: the operations, what each adapter serves, and the entry points
-//! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`, `forward`).
+//! adapters call (`invoke`, `invoke_direct`, `call_tool`, `read_resource`, `forward`), each
+//! with the request's [`Trace`].
 //! `build/` makes it; nothing changes it afterwards.
 
 use crate::catalog::Contents;
@@ -12,6 +13,7 @@ use crate::secrets::Secrets;
 use crate::services::{CapabilityInfo, ControlService, McpService, OperationInfo, RestService};
 use crate::skills::SkillService;
 use crate::tools::{ToolResult, ToolSpec, tool_result};
+use crate::trace::Trace;
 
 /// Built capabilities, ready to serve. Immutable; share it in an `Arc`.
 #[derive(Debug)]
@@ -92,12 +94,13 @@ impl Runtime {
         &self,
         tool: &ToolSpec,
         arguments: serde_json::Map<String, serde_json::Value>,
+        trace: &Trace,
     ) -> ToolResult {
         if let Err(e) = crate::tools::check_arguments(&tool.input_schema, &arguments) {
             return tool_result(Err(e), |t| self.secrets.redact(t));
         }
         let inbound = tool.args.inbound(arguments);
-        let outcome = self.invoke(tool.op, &inbound).await;
+        let outcome = self.invoke(tool.op, &inbound, trace).await;
         tool_result(outcome, |t| self.secrets.redact(t))
     }
 
@@ -111,6 +114,7 @@ impl Runtime {
         &self,
         service: &McpService,
         uri: &str,
+        trace: &Trace,
     ) -> Result<Option<Contents>, String> {
         let limit = service.max_binary.unwrap_or(crate::binary::DEFAULT_LIMIT);
         for r in &service.resources {
@@ -124,8 +128,8 @@ impl Runtime {
                         body: crate::inbound::InboundBody::Json(serde_json::Value::Object(args)),
                         ..Inbound::default()
                     };
-                    let result =
-                        tool_result(self.invoke(op, &inbound).await, |t| self.secrets.redact(t));
+                    let outcome = self.invoke(op, &inbound, trace).await;
+                    let result = tool_result(outcome, |t| self.secrets.redact(t));
                     if result.is_error {
                         return Err(result.text);
                     }
@@ -204,9 +208,10 @@ impl Runtime {
         &self,
         op: OpId,
         request: &RequestView<'_>,
+        trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
         let plan = self.direct.get(op.0)?.as_ref()?;
-        plan.run(&DirectRequest::of(request)).await
+        plan.run(&DirectRequest::of(request), trace).await
     }
 
     /// Passes one request on to the consumed API of a `forward` resource; the answer's
@@ -218,6 +223,7 @@ impl Runtime {
         &self,
         id: crate::ForwardId,
         request: crate::ForwardRequest<S>,
+        trace: &Trace,
     ) -> Result<crate::ForwardAnswer, crate::ForwardError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
@@ -227,19 +233,25 @@ impl Runtime {
             .forwards
             .get(id.0)
             .ok_or_else(|| InvokeError::Internal(format!("unknown forward {}", id.0)))?;
-        forward.run(request).await
+        forward.run(request, trace).await
     }
 
-    /// Runs an operation for one inbound request.
+    /// Runs an operation for one inbound request, in its trace (every upstream call
+    /// carries it).
     ///
     /// # Errors
     /// See [`InvokeError`]; [`InvokeError::fault`] says whose fault it is.
-    pub async fn invoke(&self, op: OpId, inbound: &Inbound) -> Result<Outcome, InvokeError> {
+    pub async fn invoke(
+        &self,
+        op: OpId,
+        inbound: &Inbound,
+        trace: &Trace,
+    ) -> Result<Outcome, InvokeError> {
         let (_, inv) = self
             .ops
             .get(op.0)
             .ok_or_else(|| InvokeError::Internal(format!("unknown operation {}", op.0)))?;
-        inv.invoke(inbound)
+        inv.invoke(inbound, trace)
             .await
             .map_err(|e| foreign_body(e, inbound))
     }

@@ -1,6 +1,6 @@
 //! One consumed API at run time: its transport, base URI, authentication, timeouts and the
 //! call itself (send, authenticate, retry once on 401 where that helps, read the answer
-//! within a size limit, count it in the metrics).
+//! within a size limit, count it in the metrics, carry the trace and record its span).
 
 use crate::answer::Answer;
 use crate::auth::Auth;
@@ -8,7 +8,16 @@ use crate::error::InvokeError;
 use crate::prepared::Prepared;
 use crate::scope::Resolve;
 use crate::secrets::Secrets;
+use crate::trace::{Called, ClientCall, Parent};
 use crate::transport::{ClientOptions, Outgoing, Transport, TransportError};
+
+/// What a CLIENT span records of an exchange's result: the status, or the failure's kind.
+fn status_of(result: &Result<(Answer, Option<String>), InvokeError>) -> Result<u16, &'static str> {
+    result
+        .as_ref()
+        .map(|(a, _)| a.status)
+        .map_err(InvokeError::kind)
+}
 
 /// A consumed API, built.
 #[derive(Debug)]
@@ -35,9 +44,10 @@ impl Upstream {
         mut req: Prepared,
         scope: &dyn Resolve,
         limit: Option<usize>,
+        parent: Parent<'_>,
     ) -> Result<Answer, InvokeError> {
         let applied = self.auth.apply(&mut req, scope, &self.namespace).await?;
-        let (answer, challenge) = self.send(&req, limit).await?;
+        let (answer, challenge) = self.send(&mut req, limit, parent).await?;
         if answer.status != 401 || !self.auth.retries_on_401() {
             return Ok(answer);
         }
@@ -53,21 +63,41 @@ impl Upstream {
         if matches!(self.auth, Auth::OAuth2(_)) {
             self.auth.apply(&mut req, scope, &self.namespace).await?;
         }
-        Ok(self.send(&req, limit).await?.0)
+        Ok(self.send(&mut req, limit, parent).await?.0)
     }
 
+    /// Sends `req` once, as a call of its own in the trace (its headers set here).
     async fn send(
         &self,
-        req: &Prepared,
+        req: &mut Prepared,
         limit: Option<usize>,
+        parent: Parent<'_>,
     ) -> Result<(Answer, Option<String>), InvokeError> {
+        let call = ClientCall::start(parent);
+        call.insert_headers(&mut req.headers);
         let outgoing = Outgoing::Request {
             method: &req.method,
             url: &req.url,
             headers: &req.headers,
             body: req.body.as_ref(),
         };
-        self.counted(self.exchange(outgoing, limit)).await
+        let result = self.counted(self.exchange(outgoing, limit)).await;
+        call.finish(&self.called(&req.method, &req.url), status_of(&result));
+        result
+    }
+
+    /// What this API's CLIENT spans say of a request to `url`.
+    pub(crate) fn called<'u>(
+        &'u self,
+        method: &'u http::Method,
+        url: &'u reqwest::Url,
+    ) -> Called<'u> {
+        Called {
+            method,
+            url,
+            namespace: &self.namespace,
+            secrets: &self.secrets,
+        }
     }
 
     /// True when the transport takes requests written out in full (the direct path).
@@ -75,19 +105,23 @@ impl Upstream {
         self.transport.takes_written()
     }
 
-    /// Sends a request already written out in full (see [`crate::direct`]), counted and
-    /// limited like any other call.
+    /// Sends a request already written out in full (see [`crate::direct`]; `call` wrote its
+    /// trace headers), counted and limited like any other call.
     pub(crate) async fn send_written(
         &self,
+        method: &http::Method,
         url: &reqwest::Url,
         request: &[u8],
+        call: ClientCall<'_>,
     ) -> Result<Answer, InvokeError> {
         let outgoing = Outgoing::Written {
             url,
             bytes: request,
             is_head: false,
         };
-        Ok(self.counted(self.exchange(outgoing, None)).await?.0)
+        let result = self.counted(self.exchange(outgoing, None)).await;
+        call.finish(&self.called(method, url), status_of(&result));
+        Ok(result?.0)
     }
 
     /// Runs one upstream exchange, recording it in the metrics.

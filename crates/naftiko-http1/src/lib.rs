@@ -10,6 +10,7 @@
 //! - [`request`]: request heads, decoded in place for the server.
 //! - [`response`]: answer heads, parsed in place for the client.
 //! - [`write`]: writing requests for the client.
+//! - [`trace_context`]: `traceparent`, `tracestate` and `X-Request-Id`, read and written.
 //!
 //! Nothing here does I/O: callers read and write, these functions decide. Every decoder is
 //! fuzzed (`fuzz/`).
@@ -19,6 +20,7 @@ pub mod fields;
 pub mod framing;
 pub mod request;
 pub mod response;
+pub mod trace_context;
 pub mod write;
 
 pub use chunked::{ChunkError, Chunked};

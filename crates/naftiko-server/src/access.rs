@@ -1,5 +1,6 @@
 //! The access log: one line per REST request, at target `naftiko::access` (method, route
-//! as written in the capability, status, upstream status, latency; never values).
+//! as written in the capability, status, upstream status, latency, request id and trace id;
+//! never values).
 //!
 //! By default a line is a `tracing` event. A server may instead be given an
 //! [`AccessSink`] that writes the same fields itself: `naftiko run` does, because
@@ -23,6 +24,10 @@ pub struct AccessLine<'a> {
     pub latency_ms: f64,
     /// The event's message: `request`, or `request abandoned by the client`.
     pub message: &'static str,
+    /// The request id (the caller's `X-Request-Id`, or the one naftiko made).
+    pub request_id: &'a str,
+    /// The trace id, 32 lowercase hex digits.
+    pub trace_id: &'a str,
 }
 
 /// Writes access lines (instead of `tracing` events).
@@ -53,6 +58,8 @@ pub fn emit(line: &AccessLine<'_>) {
         status = line.status,
         upstream_status = line.upstream_status,
         latency_ms = line.latency_ms,
+        request_id = %line.request_id,
+        trace_id = %line.trace_id,
         "{}",
         line.message
     );

@@ -17,7 +17,7 @@ use crate::rest::RestApp;
 use crate::router::Router;
 use crate::served::Served;
 use crate::tls::Tls;
-use crate::{conn, control, guard, mcp, offered, rest, skill};
+use crate::{conn, control, guard, mcp, offered, rest, skill, traced};
 
 /// What every generation's apps share.
 pub(crate) struct Context<'a> {
@@ -150,6 +150,7 @@ fn rest_app(members: &[usize], cx: &Context<'_>) -> (Arc<RestApp>, Vec<String>) 
         body_timeout: cx.options.limits.body_read_timeout,
         limit: cx.limit.clone(),
         access: cx.options.access.clone(),
+        spans: cx.options.spans.clone(),
     });
     (app, routes)
 }
@@ -181,7 +182,10 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
         cx.limit.clone(),
         live,
     );
-    (guard::protect(app, s.guard.clone()), None, routes)
+    let app = guard::protect(app, s.guard.clone());
+    let spans = cx.options.spans.clone();
+    let app = traced::layer(app, "mcp", spans, cx.runtime.secrets().clone());
+    (app, None, routes)
 }
 
 /// Skill catalog `i`, behind its block's authentication.
@@ -193,7 +197,10 @@ fn skill_app(i: usize, bound: &Arc<skill::BoundAddresses>, cx: &Context<'_>) -> 
         .map(|k| format!("skill {}", k.name))
         .collect();
     let app = skill::router(cx.runtime.clone(), i, bound.clone());
-    (guard::protect(app, s.guard.clone()), None, routes)
+    let app = guard::protect(app, s.guard.clone());
+    let spans = cx.options.spans.clone();
+    let app = traced::layer(app, "skill", spans, cx.runtime.secrets().clone());
+    (app, None, routes)
 }
 
 /// The control port; its `/status` lists every listener (and the stdio MCP service).
@@ -231,5 +238,7 @@ fn control_app(
         generations: cx.generations.clone(),
     });
     let guard = cx.runtime.control_service().and_then(|c| c.guard.clone());
-    guard::protect(control::router(state), guard)
+    // Request ids on its answers; no spans (health probes would flood the traces).
+    let app = guard::protect(control::router(state), guard);
+    traced::layer(app, "control", None, cx.runtime.secrets().clone())
 }

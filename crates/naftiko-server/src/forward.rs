@@ -34,6 +34,7 @@ pub(crate) async fn forward(
     parts: http::request::Parts,
     body: Inbound,
     limits: InboundLimits,
+    trace: &naftiko_engine::trace::Trace,
 ) -> Result<(Response, u16), ForwardError> {
     let request = ForwardRequest {
         method: parts.method,
@@ -43,7 +44,7 @@ pub(crate) async fn forward(
         body,
         limits,
     };
-    let answer = runtime.forward(to.forward, request).await?;
+    let answer = runtime.forward(to.forward, request, trace).await?;
     let status = answer.status.as_u16();
     Ok((streamed(answer), status))
 }

@@ -40,6 +40,8 @@ use tokio::sync::{mpsc, watch};
 use crate::limits::Limits;
 use crate::rest::{self, RestApp};
 use crate::served::Slot;
+use crate::traced::set_request_id;
+use naftiko_engine::trace::RequestId;
 
 /// What a connection task needs, shared by every connection of a listener.
 pub(crate) struct Shared {
@@ -95,7 +97,7 @@ pub(crate) async fn serve(
         let head_bytes = conn.buf.split_to(head.len).freeze();
         let is_head = head.method == Method::HEAD;
         // 2. The body, within the body limit and timeout.
-        let Some(body) = conn.read_body(head.body_len, is_head).await else {
+        let Some(body) = conn.read_body(&head, &head_bytes).await else {
             return;
         };
         // 3. The answer.
@@ -224,20 +226,25 @@ impl Conn<'_> {
         }
     }
 
-    /// Answers a problem and closes the connection.
+    /// Answers a problem (with a new request id: the head could not be read) and closes
+    /// the connection.
     async fn refuse(&mut self, status: StatusCode, kind: &str, detail: &str) -> HeadRead {
-        let response = crate::problem::problem(status, kind, detail, serde_json::Map::new());
+        let mut response = crate::problem::problem(status, kind, detail, serde_json::Map::new());
+        set_request_id(response.headers_mut(), &RequestId::random());
         let _ = respond(&mut self.stream, &mut self.out, response, true, false).await;
         HeadRead::Over
     }
 
-    /// Reads a body of `len` bytes within the body limit and timeout; `None` when the
-    /// connection is over (answered with 413 or 408 where due).
-    async fn read_body(&mut self, len: u64, is_head: bool) -> Option<Bytes> {
+    /// Reads the body `head` announces within the body limit and timeout; `None` when the
+    /// connection is over (answered with 413 or 408 where due, with the request's id).
+    async fn read_body(&mut self, head: &naftiko_http1::Head, bytes: &[u8]) -> Option<Bytes> {
+        let (len, is_head) = (head.body_len, head.method == Method::HEAD);
+        let request_id = || RequestId::from_header(head.header(bytes, "x-request-id"));
         let limits = &self.shared.limits;
         let max_body = self.app.max_body_bytes;
         if len > max_body as u64 {
-            let response = rest::body_too_large(max_body);
+            let mut response = rest::body_too_large(max_body);
+            set_request_id(response.headers_mut(), &request_id());
             let _ = respond(&mut self.stream, &mut self.out, response, true, is_head).await;
             return None;
         }
@@ -253,7 +260,8 @@ impl Conn<'_> {
                     Ok(Ok(0)) | Ok(Err(_)) => return None,
                     Ok(Ok(_)) => {}
                     Err(_) => {
-                        let response = rest::body_timeout(limits.body_read_timeout);
+                        let mut response = rest::body_timeout(limits.body_read_timeout);
+                        set_request_id(response.headers_mut(), &request_id());
                         let out = &mut self.out;
                         let _ = respond(&mut self.stream, out, response, true, is_head).await;
                         return None;
@@ -318,12 +326,19 @@ async fn reply(
     out.clear();
     push_status_line(out, a.status);
     for (name, value) in [
-        ("content-type", a.content_type.as_deref()),
-        ("location", a.location.as_deref()),
-        ("cache-control", a.cache_control.as_deref()),
+        ("content-type", a.content_type.as_deref().map(str::as_bytes)),
+        ("location", a.location.as_deref().map(str::as_bytes)),
+        (
+            "cache-control",
+            a.cache_control.as_deref().map(str::as_bytes),
+        ),
+        (
+            "x-request-id",
+            a.request_id.as_ref().map(RequestId::as_bytes),
+        ),
     ] {
         if let Some(value) = value {
-            push_header(out, name.as_bytes(), value.as_bytes());
+            push_header(out, name.as_bytes(), value);
         }
     }
     finish(stream, out, a.status, &a.body, close, is_head).await

@@ -40,6 +40,7 @@ pub mod status;
 pub mod status_page;
 mod stream;
 pub mod tls;
+mod traced;
 
 pub use crate::error::ServeError;
 pub use crate::limits::Limits;

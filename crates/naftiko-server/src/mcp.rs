@@ -26,7 +26,9 @@
 //! Binary content (`outputRawFormat: binary`) is a tool's `image` or `audio` block by its
 //! media type, else an embedded `resource` with a `blob`; a resource read answers it as
 //! blob contents (base64).
-//! Each request over HTTP gets an access line (`mcp request`: method, revision, status).
+//! Each request over HTTP gets an access line (`mcp request`: method, revision, status,
+//! request and trace ids); tool calls carry the request's trace upstream (`traced.rs` puts
+//! it in the request's extensions, which rmcp hands to the handler).
 //! `Host` and `Origin` are validated (loopback by default; see [`McpHttpOptions`]).
 
 use std::borrow::Cow;
@@ -38,6 +40,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use http::{Method, Request, StatusCode};
 use naftiko_engine::catalog::Contents;
+use naftiko_engine::trace::Trace;
 use naftiko_engine::{Blob, McpService, Runtime, ToolSpec};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, GetPromptRequestParams,
@@ -50,6 +53,8 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
+
+use crate::traced::SpanNote;
 
 /// Header carrying the MCP session id.
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -151,6 +156,17 @@ fn binary_block(namespace: &str, tool: &str, blob: &Blob) -> Value {
     }
 }
 
+/// The trace of the HTTP request a handler answers (`traced.rs` made it); over stdio,
+/// where no request carries one, a trace of its own.
+fn trace_of(context: &RequestContext<RoleServer>) -> Trace {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Trace>())
+        .cloned()
+        .unwrap_or_else(Trace::detached)
+}
+
 /// True when the request speaks MCP 2026-07-28 (or later), whose cacheable results carry
 /// caching hints.
 fn hints_wanted(context: &RequestContext<RoleServer>) -> bool {
@@ -225,7 +241,7 @@ impl ServerHandler for Handler {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let Some(tool) = self.tool(&request.name) else {
             return Err(McpError::invalid_params(
@@ -234,9 +250,10 @@ impl ServerHandler for Handler {
             ));
         };
         let args = request.arguments.unwrap_or_default();
+        let trace = trace_of(&context);
         let started = std::time::Instant::now();
         let in_flight = self.runtime.metrics().start();
-        let result = self.runtime.call_tool(tool, args).await;
+        let result = self.runtime.call_tool(tool, args, &trace).await;
         drop(in_flight);
         self.runtime.metrics().request(
             "mcp",
@@ -261,6 +278,8 @@ impl ServerHandler for Handler {
             adapter = "mcp",
             tool = %tool.name,
             is_error = result.is_error,
+            request_id = %trace.request_id().as_str(),
+            trace_id = %trace.trace_hex().as_str(),
             "tool call"
         );
         serde_json::from_value::<CallToolResult>(completed(v))
@@ -415,7 +434,8 @@ impl Handler {
                 None,
             ));
         };
-        match self.runtime.read_resource(service, uri).await {
+        let trace = trace_of(context);
+        match self.runtime.read_resource(service, uri, &trace).await {
             Ok(Some(Contents::Text { mime_type, text })) => self.cacheable(
                 json!({"contents": [{"uri": uri, "mimeType": mime_type, "text": text}]}),
                 context,
@@ -588,6 +608,8 @@ struct Peek {
     version: Option<String>,
     /// True when the version came from `_meta`: a stateless request, which has no session.
     stateless: bool,
+    /// The tool a `tools/call` names.
+    tool: Option<String>,
 }
 
 impl Peek {
@@ -606,10 +628,15 @@ impl Peek {
         let header = headers
             .get("mcp-protocol-version")
             .and_then(|h| h.to_str().ok());
+        let tool = params
+            .filter(|_| method == Some("tools/call"))
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str);
         Peek {
             method: method.map(|m| short(m).to_owned()),
             version: meta.or(init).or(header).map(|v| short(v).to_owned()),
             stateless: meta.is_some(),
+            tool: tool.map(|t| short(t).to_owned()),
         }
     }
 }
@@ -653,26 +680,43 @@ impl Sessions {
         }
     }
 
-    /// Answers one request to `/mcp` and writes its access line.
+    /// Answers one request to `/mcp` and writes its access line; notes its route and
+    /// JSON-RPC method for its span.
     async fn handle(&self, mcp: Mcp, request: Request<Body>) -> Response {
         let started = std::time::Instant::now();
         let http_method = request.method().clone();
+        let route: &'static str = if request.uri().path() == "/" {
+            "/"
+        } else {
+            "/mcp"
+        };
+        let ids = request
+            .extensions()
+            .get::<Trace>()
+            .map(|t| (t.request_id().as_str().to_owned(), *t.trace_hex()));
         let session = request
             .headers()
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let mut peek = Peek::default();
-        let response = self
+        let mut response = self
             .answer(mcp, request, session.as_deref(), &mut peek)
             .await;
-        log_request(
-            &http_method,
-            &peek,
-            session.is_some(),
-            response.status(),
+        let (request_id, trace_id) = match &ids {
+            Some((r, t)) => (r.as_str(), t.as_str()),
+            None => ("-", "-"),
+        };
+        let logged = Logged {
+            http_method: &http_method,
+            session: session.is_some(),
+            status: response.status(),
             started,
-        );
+            request_id,
+            trace_id,
+        };
+        log_request(&peek, &logged);
+        response.extensions_mut().insert(span_note(route, peek));
         response
     }
 
@@ -763,27 +807,50 @@ fn check_post(bytes: &[u8], headers: &http::HeaderMap) -> Result<Peek, Box<Respo
     Ok(peek)
 }
 
-/// One access line per MCP request over HTTP (target `naftiko::access`, `adapter=mcp`):
-/// the HTTP and JSON-RPC methods, the protocol revision it named, whether it carried a session, the
-/// HTTP status and the latency; never parameters.
-fn log_request(
-    http_method: &Method,
-    peek: &Peek,
+/// What an MCP request's access line says beside what was read of its body.
+struct Logged<'a> {
+    http_method: &'a Method,
+    /// It carried an `Mcp-Session-Id`.
     session: bool,
     status: StatusCode,
     started: std::time::Instant,
-) {
+    request_id: &'a str,
+    trace_id: &'a str,
+}
+
+/// One access line per MCP request over HTTP (target `naftiko::access`, `adapter=mcp`):
+/// the HTTP and JSON-RPC methods, the protocol revision it named, whether it carried a session, the
+/// HTTP status, the latency, the request and trace ids; never parameters.
+fn log_request(peek: &Peek, logged: &Logged<'_>) {
     tracing::info!(
         target: "naftiko::access",
         adapter = "mcp",
-        method = %http_method,
+        method = %logged.http_method,
         rpc_method = peek.method.as_deref().unwrap_or("-"),
         protocol_version = peek.version.as_deref().unwrap_or("-"),
-        session,
-        status = status.as_u16(),
-        latency_ms = crate::access::millis(started.elapsed()),
+        session = logged.session,
+        status = logged.status.as_u16(),
+        latency_ms = crate::access::millis(logged.started.elapsed()),
+        request_id = %logged.request_id,
+        trace_id = %logged.trace_id,
         "mcp request"
     );
+}
+
+/// What an MCP request's SERVER span says beside the HTTP attributes: its JSON-RPC method
+/// (`mcp.method.name`) and, for a tool call, the tool (`naftiko.operation.id`).
+fn span_note(route: &'static str, peek: Peek) -> SpanNote {
+    let mut attributes = Vec::new();
+    if let Some(method) = peek.method {
+        attributes.push(("mcp.method.name", method.into()));
+    }
+    if let Some(tool) = peek.tool {
+        attributes.push(("naftiko.operation.id", tool.into()));
+    }
+    SpanNote {
+        route: Some(route),
+        attributes,
+    }
 }
 
 #[cfg(test)]

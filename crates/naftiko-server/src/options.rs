@@ -21,6 +21,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Where REST access lines go (`tracing` events when `None`).
     pub access: Option<Arc<dyn AccessSink>>,
+    /// Where spans go (`naftiko run --otlp-endpoint`); none are recorded when `None`.
+    pub spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
 }
 
 impl Default for ServeOptions {
@@ -31,6 +33,7 @@ impl Default for ServeOptions {
             mcp: McpHttpOptions::default(),
             limits: Limits::default(),
             access: None,
+            spans: None,
         }
     }
 }

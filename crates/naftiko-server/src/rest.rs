@@ -1,6 +1,7 @@
 //! The REST adapter: one generic handler that matches the route, reads the request into an
 //! engine [`Inbound`], calls [`Runtime::invoke`] and writes the outcome or a problem, logging
-//! one line per request (method, route, status, upstream status, latency; never values).
+//! one line per request (method, route, status, upstream status, latency, request and trace
+//! ids; never values) and, when spans are recorded, its SERVER span.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ use serde_json::Map;
 use crate::access::{self, AccessLine, AccessSink};
 use crate::problem::{self, from_error};
 use crate::router::{Match, Router};
+use crate::traced::{Served, finish_server, set_request_id};
+use naftiko_engine::trace::{RequestId, SpanSink, Trace, TraceHeaders};
 
 /// What the handler of one listener needs.
 #[derive(Debug)]
@@ -38,6 +41,8 @@ pub struct RestApp {
     pub access: Option<Arc<dyn AccessSink>>,
     /// The protected-resource metadata of the listener's `oauth2` blocks.
     pub metadata: Vec<naftiko_engine::guard::oauth2::ProtectedResource>,
+    /// Where SERVER, CLIENT and step spans go (none: not recorded).
+    pub spans: Option<Arc<dyn SpanSink>>,
 }
 
 /// An axum router serving `app` for every path.
@@ -48,10 +53,12 @@ pub fn router(app: Arc<RestApp>) -> axum::Router {
 /// Records a request that ends without an answer (the caller went away and its future was
 /// dropped) as status 499, in the access log and the metrics.
 struct Unanswered<'a> {
-    metrics: &'a naftiko_engine::metrics::Metrics,
-    access: Option<&'a dyn AccessSink>,
+    app: &'a RestApp,
+    trace: &'a Trace,
     method: http::Method,
     route: &'a str,
+    /// The request's path and `Host`, when its span is recorded.
+    seen: &'a Option<(String, Option<Vec<u8>>)>,
     operation: &'a OperationMetrics,
     started: Instant,
     answered: bool,
@@ -62,14 +69,15 @@ impl Drop for Unanswered<'_> {
         if self.answered {
             return;
         }
-        self.metrics.record(
+        self.app.runtime.metrics().record(
             self.operation,
             499,
             Some("client-closed"),
             self.started.elapsed(),
         );
+        let (request_id, trace_id) = self.trace.log_ids();
         access::record(
-            self.access,
+            self.app.access.as_deref(),
             AccessLine {
                 method: self.method.as_str(),
                 route: self.route,
@@ -77,9 +85,42 @@ impl Drop for Unanswered<'_> {
                 upstream_status: -1,
                 latency_ms: access::millis(self.started.elapsed()),
                 message: "request abandoned by the client",
+                request_id,
+                trace_id,
             },
         );
+        server_span(
+            self.app,
+            self.trace,
+            &self.method,
+            self.route,
+            self.seen,
+            499,
+        );
     }
+}
+
+/// Records the SERVER span of a REST request (`seen`: its path and `Host`, kept when its
+/// span is recorded).
+fn server_span(
+    app: &RestApp,
+    trace: &Trace,
+    method: &http::Method,
+    route: &str,
+    seen: &Option<(String, Option<Vec<u8>>)>,
+    status: u16,
+) {
+    let Some((path, host)) = seen else { return };
+    let served = Served {
+        adapter: "rest",
+        method,
+        route: (route != "-").then_some(route),
+        path,
+        host: host.as_deref(),
+        status,
+        attributes: Vec::new(),
+    };
+    finish_server(trace, served, app.runtime.secrets());
 }
 
 /// The metrics label of a request to `route` whose method the route does not serve as
@@ -148,6 +189,24 @@ impl Incoming {
         naftiko_http1::fields::visible_text(value)
     }
 
+    /// The request's trace context ([`Trace::start`]), its headers read in one pass.
+    fn trace(&self, spans: Option<&Arc<dyn SpanSink>>) -> Trace {
+        let noted = match self {
+            Incoming::Parts(p) => TraceHeaders::of_map(&p.headers),
+            Incoming::Raw { head, bytes } => {
+                let mut noted = TraceHeaders::default();
+                for (name, value) in &head.headers {
+                    // Only names of 10 to 12 bytes can be one of the three.
+                    if (10..=12).contains(&name.len()) {
+                        noted.note(&bytes[name.clone()], &bytes[value.clone()]);
+                    }
+                }
+                noted
+            }
+        };
+        Trace::start(&noted, spans)
+    }
+
     fn into_parts(self) -> http::request::Parts {
         match self {
             Incoming::Parts(p) => p,
@@ -181,14 +240,23 @@ pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Bod
         .into_response()
 }
 
-/// Answers one request (the hyper path and [`crate::h1`] both come here).
+/// Answers one request (the hyper path and [`crate::h1`] both come here), in its trace:
+/// the answer carries its request id, the access line its request and trace ids.
 pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) -> Reply {
     let started = Instant::now();
+    let trace = incoming.trace(app.spans.as_ref());
     let method = incoming.method().clone();
+    let seen = trace.recording().then(|| {
+        let host = incoming.header("host").map(<[u8]>::to_vec);
+        (incoming.uri().path().to_owned(), host)
+    });
     let metrics = app.runtime.metrics();
     let Ok(_permit) = app.limit.try_acquire() else {
         metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
-        return Reply::Response(problem::overloaded());
+        server_span(app, &trace, &method, "-", &seen, 503);
+        let mut reply = Reply::Response(problem::overloaded());
+        reply.identify(trace.into_request_id());
+        return reply;
     };
     let found = app.router.find(&method, incoming.uri().path());
     let (route, operation): (&str, Cow<'_, OperationMetrics>) = match &found {
@@ -206,16 +274,17 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
         Match::BadPath | Match::NotFound => ("-", Cow::Owned(metrics.operation("rest", "-"))),
     };
     let mut record = Unanswered {
-        metrics,
-        access: app.access.as_deref(),
+        app,
+        trace: &trace,
         method: method.clone(),
         route,
+        seen: &seen,
         operation: &operation,
         started,
         answered: false,
     };
     let in_flight = metrics.start();
-    let (reply, upstream) = respond(app, incoming, body, found).await;
+    let (mut reply, upstream) = respond(app, incoming, body, found, &trace).await;
     record.answered = true;
     drop(in_flight);
     let status = reply.status().as_u16();
@@ -224,6 +293,7 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
         .or((status >= 400).then_some("upstream-status"));
     let elapsed = started.elapsed();
     metrics.record(&operation, status, kind, elapsed);
+    let (request_id, trace_id) = trace.log_ids();
     access::record(
         app.access.as_deref(),
         AccessLine {
@@ -233,8 +303,13 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
             upstream_status: upstream.map(i64::from).unwrap_or(-1),
             latency_ms: access::millis(elapsed),
             message: "request",
+            request_id,
+            trace_id,
         },
     );
+    server_span(app, &trace, &method, route, &seen, status);
+    drop(record);
+    reply.identify(trace.into_request_id());
     reply
 }
 
@@ -311,6 +386,7 @@ async fn respond(
     incoming: Incoming,
     body: RequestBody,
     found: Match<'_>,
+    trace: &Trace,
 ) -> (Reply, Option<u16>) {
     if let Match::Found {
         guard: Some(guard), ..
@@ -337,7 +413,7 @@ async fn respond(
             ..
         } => {
             let to = crate::forward::Target { forward, remainder };
-            return pass_on(app, incoming, body, to, route).await;
+            return pass_on(app, incoming, body, to, route, trace).await;
         }
         Match::MethodNotAllowed { allow, .. } => {
             return (
@@ -398,7 +474,7 @@ async fn respond(
             headers: &incoming,
             body: &bytes,
         };
-        if let Some(result) = app.runtime.invoke_direct(op, &view).await {
+        if let Some(result) = app.runtime.invoke_direct(op, &view, trace).await {
             return answer(app, result, incoming.method(), route);
         }
     }
@@ -423,7 +499,7 @@ async fn respond(
         headers: parts.headers,
         body,
     };
-    let result = app.runtime.invoke(op, &inbound).await;
+    let result = app.runtime.invoke(op, &inbound, trace).await;
     answer(app, result, &method, route)
 }
 
@@ -435,6 +511,7 @@ async fn pass_on(
     body: RequestBody,
     to: crate::forward::Target,
     route: &str,
+    trace: &Trace,
 ) -> (Reply, Option<u16>) {
     use futures_util::StreamExt;
     let body: crate::forward::Inbound = match body {
@@ -450,7 +527,8 @@ async fn pass_on(
         body_timeout: app.body_timeout,
     };
     let parts = incoming.into_parts();
-    let refused = match crate::forward::forward(&app.runtime, to, parts, body, limits).await {
+    let forwarded = crate::forward::forward(&app.runtime, to, parts, body, limits, trace);
+    let refused = match forwarded.await {
         Ok((response, status)) => return (Reply::Response(response), Some(status)),
         Err(naftiko_engine::ForwardError::Body(failure)) => match &failure {
             BodyFailure::TooLarge(limit) => body_too_large(*limit),
@@ -481,6 +559,8 @@ pub(crate) struct Answered {
     pub(crate) cache_control: Option<String>,
     /// Empty for `HEAD` requests.
     pub(crate) body: bytes::Bytes,
+    /// The request's id, for `X-Request-Id` ([`Reply::identify`]).
+    pub(crate) request_id: Option<RequestId>,
 }
 
 impl Reply {
@@ -503,6 +583,15 @@ impl Reply {
         }
     }
 
+    /// Gives the reply the request's id: noted for the h1 loop to write, or set on the
+    /// response (in place: a reply is large to move).
+    pub(crate) fn identify(&mut self, id: RequestId) {
+        match self {
+            Reply::Answered(a) => a.request_id = Some(id),
+            Reply::Response(r) => set_request_id(r.headers_mut(), &id),
+        }
+    }
+
     /// As a `Response`.
     pub(crate) fn into_response(self) -> Response {
         let a = match self {
@@ -520,6 +609,9 @@ impl Reply {
             if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
                 headers.insert(name, v);
             }
+        }
+        if let Some(id) = &a.request_id {
+            set_request_id(headers, id);
         }
         response
     }
@@ -577,6 +669,7 @@ fn answer(
                 } else {
                     body
                 },
+                request_id: None,
             };
             (Reply::Answered(answered), outcome.upstream_status)
         }

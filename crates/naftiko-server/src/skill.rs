@@ -40,11 +40,13 @@ use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue, X_CONTENT_TYP
 use http::{Method, Request, StatusCode};
 use naftiko_engine::catalog::{mime_of, safe_segment};
 use naftiko_engine::skills::{RestCall, SkillService, SkillSpec, SkillTool, SkillToolKind};
+use naftiko_engine::trace::Trace;
 use naftiko_engine::{McpListen, Runtime, ToolSpec};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::problem;
+use crate::traced::SpanNote;
 
 /// Largest size of a skill download (all its files together), and of one file served.
 pub const MAX_SKILL_BYTES: u64 = 32 * 1024 * 1024;
@@ -127,9 +129,12 @@ fn endpoint<'a>(segments: &'a [&'a str]) -> Option<Endpoint<'a>> {
 async fn handle(State(app): State<Arc<SkillApp>>, request: Request<Body>) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
+    let trace = request.extensions().get::<Trace>();
+    let request_id = trace.map_or("-", |t| t.request_id().as_str()).to_owned();
+    let trace_id = trace.map(|t| *t.trace_hex());
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
-    let (response, route) = match endpoint(&segments) {
+    let (mut response, route) = match endpoint(&segments) {
         None => (
             problem::problem(
                 StatusCode::NOT_FOUND,
@@ -153,8 +158,15 @@ async fn handle(State(app): State<Arc<SkillApp>>, request: Request<Body>) -> Res
         route = %route,
         status,
         latency_ms = (latency_ms * 1000.0).round() / 1000.0,
+        request_id = %request_id,
+        trace_id = %trace_id.as_ref().map_or("-", |t| t.as_str()),
         "request"
     );
+    let route = (route != "-").then_some(route);
+    response.extensions_mut().insert(SpanNote {
+        route,
+        attributes: Vec::new(),
+    });
     response
 }
 

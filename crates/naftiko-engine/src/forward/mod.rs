@@ -9,7 +9,8 @@
 //! with the consumed API's connect timeout, TLS roots and proxies). The bodies' limits and
 //! timeouts are in `upload.rs` and `answer.rs`, both read through `limited.rs`. A streamed
 //! body cannot be sent twice, so there is no retry after a 401 (an OAuth 2.0 token refused
-//! is forgotten for the next request); Digest gets its challenge first (`digest.rs`).
+//! is forgotten for the next request); Digest gets its challenge first (`digest.rs`). Each
+//! request sent carries the caller's trace and request id as any upstream call does.
 
 mod answer;
 mod digest;
@@ -35,6 +36,7 @@ use crate::prepared::Prepared;
 use crate::request::FixedParams;
 use crate::reqwest_client::LazyClient;
 use crate::scope::BindsOnly;
+use crate::trace::{ClientCall, Parent, Trace};
 use crate::transport::TransportError;
 use crate::upstream::Upstream;
 use answer::AnswerLimits;
@@ -147,6 +149,7 @@ impl Forward {
     pub(crate) async fn run<S, E>(
         &self,
         req: ForwardRequest<S>,
+        trace: &Trace,
     ) -> Result<ForwardAnswer, ForwardError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
@@ -174,7 +177,7 @@ impl Forward {
             let bodiless = !matches!(announced, Announced::Stream(_));
             let (probe, probe_body) = digest::probe(&prepared, bodiless);
             let none = BodyState::new(None, 0, Duration::ZERO);
-            let response = self.send_recorded(probe, probe_body, &none).await?;
+            let response = self.send_recorded(probe, probe_body, &none, trace).await?;
             let upstream = &self.upstream;
             let (auth, namespace) = (&upstream.auth, &upstream.namespace);
             let probed = digest::challenged(
@@ -190,7 +193,7 @@ impl Forward {
             }
         }
         let body = announced.body(&state, &mut prepared.headers);
-        let response = self.send_recorded(prepared, body, &state).await?;
+        let response = self.send_recorded(prepared, body, &state, trace).await?;
         if response.status() == http::StatusCode::UNAUTHORIZED {
             self.upstream.auth.forget(applied);
         }
@@ -224,13 +227,25 @@ impl Forward {
         Ok((prepared, applied))
     }
 
-    /// [`Forward::send`], its outcome counted in the consumed API's metrics.
+    /// [`Forward::send`] as a call of its own in the request's trace (its trace headers
+    /// replace any the caller's trusted headers brought), its outcome counted in the
+    /// consumed API's metrics and recorded as a CLIENT span (ending with the answer's head).
     async fn send_recorded(
         &self,
-        prepared: Prepared,
+        mut prepared: Prepared,
         body: Option<reqwest::Body>,
         state: &BodyState,
+        trace: &Trace,
     ) -> Result<reqwest::Response, ForwardError> {
+        let call = ClientCall::start(Parent {
+            trace,
+            span: trace.span_id(),
+        });
+        call.insert_headers(&mut prepared.headers);
+        // What the span shows of the request, kept only when spans are recorded.
+        let shown = trace
+            .recording()
+            .then(|| (prepared.method.clone(), prepared.url.clone()));
         let started = Instant::now();
         let sent = self.send(prepared, body, state).await;
         let (status, error) = match &sent {
@@ -240,6 +255,14 @@ impl Forward {
             Err(ForwardError::Body(_)) => (None, None),
         };
         self.upstream.record(status, error, started.elapsed());
+        if let Some((method, url)) = shown {
+            let outcome = match &sent {
+                Ok(r) => Ok(r.status().as_u16()),
+                Err(ForwardError::Body(_)) => Err("invalid-body"),
+                Err(ForwardError::Invoke(e)) => Err(e.kind()),
+            };
+            call.finish(&self.upstream.called(&method, &url), outcome);
+        }
         sent
     }
 
