@@ -31,18 +31,9 @@ fn https(n: &Naftiko, namespace: &str) -> String {
 }
 
 fn seed(up: &str, extra: &[&str]) -> Naftiko {
-    let base = format!("oauth2-tokens={up}");
-    let mut args = vec![
-        "capabilities/oauth2-tokens.yaml",
-        "--base-uri",
-        &base,
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-        "--control",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    Naftiko::start(&args, &[])
+    let mut extra = extra.to_vec();
+    extra.extend(["--control", "127.0.0.1:0"]);
+    common::serve::start_seed(up, &extra)
 }
 
 const FORM: &str = "grant_type=client_credentials&client_id=tls-client&client_secret=tls-secret";

@@ -47,15 +47,8 @@ impl Drop for TlsUpstream {
 /// The seed against `upstream`, with `SSL_CERT_FILE=system` and `extra` flags; the status
 /// and body of one token request.
 fn token_via(upstream: &str, system: &Path, extra: &[&str]) -> (u16, String) {
-    let base = format!("oauth2-tokens={upstream}");
-    let mut args = vec![
-        "capabilities/oauth2-tokens.yaml",
-        "--base-uri",
-        &base,
-        "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
+    let owned = common::serve::seed_args(upstream, extra);
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let n = Naftiko::start(&args, &[("SSL_CERT_FILE", system.to_str().unwrap())]);
     let r = client()
         .post(format!("{}/v1/oauth2/token", n.url()))
