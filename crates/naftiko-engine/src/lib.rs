@@ -34,6 +34,7 @@ mod ids;
 pub mod inbound;
 mod invoke;
 mod kept;
+mod markup;
 pub mod metrics;
 mod outputs;
 mod prepared;
@@ -62,6 +63,7 @@ pub use forward::{
 pub use ids::{ForwardId, OpId};
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
+pub use markup::escape_markup;
 pub use runtime::Runtime;
 pub use script::ScriptingReport;
 pub use secrets::Secrets;

@@ -5,23 +5,9 @@
 use std::borrow::Cow;
 
 /// `text` safe as element content and as a quoted attribute value: `&`, `<`, `>`, `"` and
-/// `'` become character references.
+/// `'` become character references (the engine's one rule for markup).
 pub(crate) fn escape(text: &str) -> Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    naftiko_engine::escape_markup(text)
 }
 
 /// Appends a `<table>` with a header row of `headers` and one row per item of `rows`, every
