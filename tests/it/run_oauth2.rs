@@ -119,12 +119,7 @@ fn bearer(seen: &Seen) -> String {
 /// An API upstream that answers `{"id": …, "status": "shipped"}` for `/orders/{id}`.
 fn orders_api() -> Upstream {
     Upstream::start(|seen| {
-        let id = seen
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let id = seen.last_segment().to_owned();
         Reply::json(json!({"id": id, "status": "shipped"}))
     })
 }

@@ -21,12 +21,7 @@ const FIXTURE: &str = "tests/fixtures/run/oauth2-client-credentials.yaml";
 /// The orders API: `{"id", "status": "open"}`, an order `slow` after 1.5 s.
 fn orders() -> Upstream {
     Upstream::start(|seen| {
-        let id = seen
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let id = seen.last_segment().to_owned();
         let reply = Reply::json(json!({"id": id, "status": "open"}));
         if id == "slow" {
             reply.after(Duration::from_millis(1500))
@@ -248,12 +243,6 @@ fn in_flight_requests_finish_on_the_generation_they_started_with() {
     );
 }
 
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 #[test]
 fn watch_reloads_changed_files_and_opens_and_drains_listeners() {
     let (orders, tokens) = (orders(), tokens());
@@ -265,7 +254,7 @@ fn watch_reloads_changed_files_and_opens_and_drains_listeners() {
         &tokens,
         &["--watch", "--watch-interval", "100ms"],
     );
-    let port = free_port();
+    let port = common::free_port();
     let second = format!(
         "{}  - type: rest\n    namespace: orders-extra\n    address: 127.0.0.1\n    port: {port}\n    resources:\n    - path: /extra/{{id}}\n      name: extra\n      description: Another listener.\n      inputParameters:\n      - name: id\n        in: path\n        type: string\n        description: The order id.\n      operations:\n      - method: GET\n        name: get-extra\n        description: An order.\n        call: orders-api.get-order\n        with:\n          id: '{{{{id}}}}'\n",
         fixture()

@@ -105,20 +105,24 @@ fn assert_row(rows: &[Vec<String>], start: &[&str]) {
 }
 
 fn start(up: &Upstream) -> Naftiko {
+    let base = format!("fleet-api={}/api", up.url());
+    start_file(FIXTURE, &["--base-uri", &base, "--control", "127.0.0.1:0"])
+}
+
+/// `file` with its three blocks on free ports, the bound tokens set, and `extra` flags.
+fn start_file(file: &str, extra: &[&str]) -> Naftiko {
+    let mut args = vec![
+        file,
+        "--listen",
+        "fleet-rest=127.0.0.1:0",
+        "--listen",
+        "fleet-admin=127.0.0.1:0",
+        "--listen",
+        "fleet-mcp=127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
     Naftiko::start(
-        &[
-            FIXTURE,
-            "--base-uri",
-            &format!("fleet-api={}/api", up.url()),
-            "--listen",
-            "fleet-rest=127.0.0.1:0",
-            "--listen",
-            "fleet-admin=127.0.0.1:0",
-            "--listen",
-            "fleet-mcp=127.0.0.1:0",
-            "--control",
-            "127.0.0.1:0",
-        ],
+        &args,
         &[
             ("PAGE_TOKEN", TOKEN),
             ("PAGE_UPSTREAM_TOKEN", UPSTREAM_TOKEN),
@@ -329,21 +333,7 @@ fn the_page_is_guarded_by_the_control_blocks_authentication_and_answers_head() {
         .unwrap()
         .replace("port: 9100", &format!("port: {port}"));
     let path = dir.write("status-page.yaml", text);
-    let n = Naftiko::start(
-        &[
-            path.to_str().unwrap(),
-            "--listen",
-            "fleet-rest=127.0.0.1:0",
-            "--listen",
-            "fleet-admin=127.0.0.1:0",
-            "--listen",
-            "fleet-mcp=127.0.0.1:0",
-        ],
-        &[
-            ("PAGE_TOKEN", TOKEN),
-            ("PAGE_UPSTREAM_TOKEN", UPSTREAM_TOKEN),
-        ],
-    );
+    let n = start_file(path.to_str().unwrap(), &[]);
     let page = format!("http://127.0.0.1:{port}/");
     let c = client();
     assert_eq!(c.get(&page).send().unwrap().status(), 401);

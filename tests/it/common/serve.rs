@@ -42,6 +42,10 @@ impl Seen {
     pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap()
     }
+    /// The path's last segment (`123` of `/orders/123?x=1`).
+    pub(crate) fn last_segment(&self) -> &str {
+        self.path().rsplit('/').next().unwrap_or_default()
+    }
 }
 
 fn url_pairs(s: &str) -> Vec<(String, String)> {
