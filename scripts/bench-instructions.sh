@@ -8,7 +8,9 @@
 # Needs valgrind, wrk and the kit (`../shared/bench`, built by its run.sh).
 # Usage: scripts/bench-instructions.sh [OUT] [extra naftiko run flags…]
 # NAFTIKO_BIN=path measures that binary instead of building target/release/naftiko (to
-# compare two builds in one sitting).
+# compare two builds in one sitting). SHAPE=items measures the kit's items shape instead
+# (`GET /v1/items/{id}?q=`, an API key upstream, nested and array outputs:
+# ../shared/bench/capabilities/items.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/callgrind.out}"
@@ -22,19 +24,30 @@ done
 [[ -x $kit/target/release/bench-upstream ]] || (cd "$kit" && cargo build --release --quiet -p bench-upstream)
 bin="${NAFTIKO_BIN:-target/release/naftiko}"
 [[ -n ${NAFTIKO_BIN:-} ]] || cargo build --release --quiet
-taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" >/dev/null 2>&1 &
+shape="${SHAPE:-token}"
+case $shape in
+  token)
+    file=capabilities/oauth2-tokens.yaml ns=oauth2-tokens path=/v1/oauth2/token
+    script=post_form.lua probe=(-X POST -d x=1) ;;
+  items)
+    file=$kit/capabilities/items.yaml ns=items path=/v1/items/
+    script=get_items.lua probe=() ;;
+  *) echo "SHAPE must be token or items" >&2; exit 2 ;;
+esac
+api_key=bench-api-key-2f6c1e9a
+taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" --api-key "$api_key" >/dev/null 2>&1 &
 up=$!
-taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
-  capabilities/oauth2-tokens.yaml --base-uri "oauth2-tokens=http://127.0.0.1:$upstream_port" \
-  --listen "oauth2-tokens-rest=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+BENCH_API_KEY=$api_key taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
+  "$file" --base-uri "$ns=http://127.0.0.1:$upstream_port" \
+  --listen "$ns-rest=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
 vg=$!
 trap 'kill $vg $up 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null -X POST "127.0.0.1:$port/v1/oauth2/token" -d x=1 && break
+  curl -s -o /dev/null "${probe[@]}" "127.0.0.1:$port${path}x" && break
   sleep 0.2
 done
 load() {
-  taskset -c 1 wrk -t1 -c8 -d"$1" -s "$kit/wrk/post_form.lua" "http://127.0.0.1:$port/v1/oauth2/token"
+  taskset -c 1 wrk -t1 -c8 -d"$1" -s "$kit/wrk/$script" "http://127.0.0.1:$port$path"
 }
 load 3s >/dev/null
 callgrind_control -z "$vg" >/dev/null 2>&1

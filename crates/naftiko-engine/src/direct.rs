@@ -34,6 +34,7 @@ use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::{Outputs, coerce};
 use crate::request::ConsumedOp;
 use crate::scope::Resolve;
+use crate::select::Discard;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
@@ -427,66 +428,6 @@ impl<'de> de::Deserialize<'de> for Captured<'de> {
             }
         }
         d.deserialize_any(V)
-    }
-}
-
-/// A value parsed in full and dropped. Unlike [`serde::de::IgnoredAny`] through `serde_json`'s
-/// `deserialize_ignored_any` (which skims), this goes through `deserialize_any`: numbers,
-/// strings, escapes and nesting are checked exactly as for a `Value`.
-struct Discard;
-
-impl<'de> de::Deserialize<'de> for Discard {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DiscardVisitor)
-    }
-}
-
-struct DiscardVisitor;
-
-impl<'de> Visitor<'de> for DiscardVisitor {
-    type Value = Discard;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_unit<E>(self) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_none<E>(self) -> Result<Discard, E> {
-        Ok(Discard)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Discard, A::Error> {
-        while seq.next_element::<Discard>()?.is_some() {}
-        Ok(Discard)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Discard, A::Error> {
-        while map.next_key::<IgnoredKey>()?.is_some() {
-            map.next_value::<Discard>()?;
-        }
-        Ok(Discard)
-    }
-}
-
-/// An object key parsed in full (as a `Value`'s `String` key would be) and dropped.
-struct IgnoredKey;
-
-impl<'de> de::Deserialize<'de> for IgnoredKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(DiscardVisitor).map(|_| IgnoredKey)
     }
 }
 

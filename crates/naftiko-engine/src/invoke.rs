@@ -590,6 +590,19 @@ async fn call(
     Ok((answer, scope.resolved))
 }
 
+/// What `outputs` read of the upstream body: for JSON only the parts they can reach
+/// (`select.rs`), else the whole body as JSON ([`answer_json`], which also explains a
+/// body that is not what it should be).
+fn answer_doc(op: &ConsumedOp, outputs: &Outputs, answer: &Answer) -> Result<Value, InvokeError> {
+    if op.format == RawFormat::Json
+        && !answer.body.is_empty()
+        && let Some(doc) = crate::select::parse(&answer.body, outputs.selection())
+    {
+        return Ok(doc);
+    }
+    answer_json(op, answer)
+}
+
 /// The upstream body as JSON per `outputRawFormat`.
 fn answer_json(op: &ConsumedOp, answer: &Answer) -> Result<Value, InvokeError> {
     let bad = |detail: String| InvokeError::UpstreamBody {
@@ -670,7 +683,7 @@ pub(crate) fn shape_answer(
         && !matches!(op.format, RawFormat::Binary);
     if shaped {
         let doc = if outputs.reads_document() {
-            answer_json(op, &answer)?
+            answer_doc(op, outputs, &answer)?
         } else {
             Value::Null
         };

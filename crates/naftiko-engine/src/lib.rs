@@ -44,6 +44,7 @@ mod runtime;
 mod scope;
 mod script;
 pub mod secrets;
+mod select;
 mod services;
 pub mod skills;
 mod tools;

@@ -12,6 +12,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::InvokeError;
 use crate::scope::{Names, Resolve, Tpl};
+use crate::select::Selection;
 
 /// A compiled output parameter.
 #[derive(Debug, Clone)]
@@ -27,9 +28,20 @@ pub(crate) struct Output {
 }
 
 /// The outputs of one operation and how they combine.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Outputs {
     list: Vec<Output>,
+    /// What the outputs can reach of a JSON document (`select.rs`).
+    selection: Selection,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs {
+            list: Vec::new(),
+            selection: Selection::none(),
+        }
+    }
 }
 
 impl Outputs {
@@ -39,7 +51,20 @@ impl Outputs {
             .iter()
             .map(|p| Output::compile(p, names))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Outputs { list })
+        let mut selection = Selection::none();
+        for o in &list {
+            o.select(&mut selection);
+        }
+        Ok(Outputs {
+            list,
+            selection: selection.finish(),
+        })
+    }
+
+    /// What the outputs can reach of a JSON document: [`crate::select::parse`] keeps only
+    /// that.
+    pub(crate) fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// True when there is nothing to shape (the answer passes through).
@@ -218,6 +243,46 @@ impl Output {
         }
         (!self.properties.is_empty() && self.properties.iter().all(|(_, p)| p.is_static()))
             || self.items.as_deref().is_some_and(Output::is_static)
+    }
+
+    /// Adds to `at` (the parent's node) what shaping this output reads of it, mirroring
+    /// [`Output::shape`]: the node its path selects, then what its properties or items
+    /// read of that, or all of it when it is taken whole.
+    fn select(&self, at: &mut Selection) {
+        if self.constant.is_some() || self.fixed.is_some() {
+            return;
+        }
+        let structured = !self.properties.is_empty() || self.items.is_some();
+        let target = match &self.path {
+            Some(p) => {
+                let (steps, complete) = p.steps();
+                let Some(target) = at.descend(&steps) else {
+                    return;
+                };
+                if !complete {
+                    target.keep_all();
+                    return;
+                }
+                target
+            }
+            None if structured => at,
+            None => return,
+        };
+        match (self.ty, self.items.as_deref()) {
+            (Some(OutputType::Object), _) if !self.properties.is_empty() => {
+                for (_, p) in &self.properties {
+                    p.select(target);
+                }
+            }
+            (Some(OutputType::Array), Some(items)) => {
+                // Each element of an array, or an object taken as a list of one.
+                if let Some(elements) = target.elements() {
+                    items.select(elements);
+                }
+                items.select(target);
+            }
+            _ => target.keep_all(),
+        }
     }
 
     fn reads_document(&self) -> bool {

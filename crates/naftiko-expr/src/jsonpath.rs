@@ -173,6 +173,12 @@ impl JsonPathExpr {
         None
     }
 
+    /// The member names, indices and wildcards the query descends through, and whether
+    /// they are the whole query (see [`crate::path_steps`]).
+    pub fn steps(&self) -> (Vec<crate::PathStep<'_>>, bool) {
+        crate::path_steps::steps(self.canonical())
+    }
+
     /// The underlying compiled [`serde_json_path::JsonPath`].
     pub fn as_json_path(&self) -> &JsonPath {
         &self.path

@@ -10,7 +10,9 @@
 //!   [`JsonPathExpr`].
 
 pub mod jsonpath;
+pub mod path_steps;
 pub mod template;
 
 pub use jsonpath::{JsonPathError, JsonPathExpr};
+pub use path_steps::PathStep;
 pub use template::{Lookup, Template, TemplateError, TemplateErrorKind, VarRef};
