@@ -68,7 +68,9 @@ impl Selection {
                     };
                     &mut node.members[i].1
                 }
-                naftiko_expr::PathStep::Index => node.elements.get_or_insert_with(Selection::none),
+                naftiko_expr::PathStep::Index(_) => {
+                    node.elements.get_or_insert_with(Selection::none)
+                }
                 naftiko_expr::PathStep::Wildcard => node.every.get_or_insert_with(Selection::none),
             };
             at = slot;

@@ -44,6 +44,8 @@ pub struct JsonPathExpr {
     normalized: Option<String>,
     path: JsonPath,
     definite: bool,
+    /// The query evaluated step by step, when it is simple (names, indices, wildcards).
+    walk: Option<crate::path_steps::Walk>,
 }
 
 /// A JSONPath that could not be compiled.
@@ -94,12 +96,14 @@ impl JsonPathExpr {
         let path = compile(&scan.out)
             .map_err(|(at, message)| error(text, &scan, scan.source_offset(at), &message))?;
         let definite = scan.definite;
+        let walk = crate::path_steps::Walk::of(&scan.out);
         let normalized = (scan.out != text).then_some(scan.out);
         Ok(JsonPathExpr {
             source: text.to_owned(),
             normalized,
             path,
             definite,
+            walk,
         })
     }
 
@@ -114,6 +118,7 @@ impl JsonPathExpr {
             normalized: None,
             path,
             definite: scan.definite,
+            walk: crate::path_steps::Walk::of(text),
         })
     }
 
@@ -193,6 +198,14 @@ impl JsonPathExpr {
     /// or `null` when nothing matches; otherwise an array of all selected values (possibly
     /// empty).
     pub fn extract(&self, doc: &Value) -> Value {
+        if let Some(walk) = &self.walk {
+            if self.definite {
+                return walk.node(doc).cloned().unwrap_or(Value::Null);
+            }
+            let mut nodes = Vec::new();
+            walk.nodes(doc, &mut nodes);
+            return Value::Array(nodes.into_iter().cloned().collect());
+        }
         let nodes = self.path.query(doc);
         if self.definite {
             nodes.first().cloned().unwrap_or(Value::Null)

@@ -3,15 +3,19 @@
 //! not follow (descendants `..`, filters, slices, lists of selectors, escaped names).
 //!
 //! A caller uses them to know which parts of a document a query can reach (the engine
-//! parses only those parts of an upstream answer); evaluation stays `serde_json_path`'s.
+//! parses only those parts of an upstream answer). [`Walk`] evaluates such a query
+//! without `serde_json_path`'s general machinery (a node list per segment), with the same
+//! results: a property test holds the two to the same nodes.
+
+use serde_json::Value;
 
 /// One step of a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathStep<'q> {
     /// `.name`, `['name']`: one member of an object.
     Member(&'q str),
-    /// `[3]`, `[-1]`: one element of an array.
-    Index,
+    /// `[3]`, `[-1]`: one element of an array (from the end when negative).
+    Index(i64),
     /// `.*`, `[*]`: every member of an object or element of an array.
     Wildcard,
 }
@@ -21,7 +25,10 @@ pub enum PathStep<'q> {
 /// then reach anything below the last step read.
 pub fn steps(query: &str) -> (Vec<PathStep<'_>>, bool) {
     let mut out = Vec::new();
-    let Some(mut rest) = query.trim().strip_prefix('$') else {
+    let Some(mut rest) = query
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .strip_prefix('$')
+    else {
         return (out, false);
     };
     while !rest.is_empty() {
@@ -56,7 +63,7 @@ fn step(text: &str) -> Option<(PathStep<'_>, &str)> {
     }
     let digits = selector.strip_prefix('-').unwrap_or(selector);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Some((PathStep::Index, after));
+        return Some((PathStep::Index(selector.parse().ok()?), after));
     }
     for quote in ['\'', '"'] {
         if let Some(name) = selector
@@ -69,6 +76,87 @@ fn step(text: &str) -> Option<(PathStep<'_>, &str)> {
         }
     }
     None
+}
+
+/// A simple query, compiled for evaluation: its steps, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Walk(Vec<Owned>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owned {
+    Member(String),
+    Index(i64),
+    Wildcard,
+}
+
+impl Walk {
+    /// The walk of `query`, when every step of it is simple.
+    pub(crate) fn of(query: &str) -> Option<Walk> {
+        let (steps, complete) = steps(query);
+        complete.then(|| {
+            Walk(
+                steps
+                    .into_iter()
+                    .map(|s| match s {
+                        PathStep::Member(n) => Owned::Member(n.to_owned()),
+                        PathStep::Index(i) => Owned::Index(i),
+                        PathStep::Wildcard => Owned::Wildcard,
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Appends the nodes the query selects in `doc` to `out`, in RFC 9535 order.
+    pub(crate) fn nodes<'v>(&self, doc: &'v Value, out: &mut Vec<&'v Value>) {
+        walk(&self.0, doc, out);
+    }
+
+    /// The one node a query without wildcards selects, if any.
+    pub(crate) fn node<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
+        let mut at = doc;
+        for step in &self.0 {
+            at = match step {
+                Owned::Member(name) => at.as_object()?.get(name)?,
+                Owned::Index(i) => element(at.as_array()?, *i)?,
+                Owned::Wildcard => return None,
+            };
+        }
+        Some(at)
+    }
+}
+
+fn walk<'v>(steps: &[Owned], doc: &'v Value, out: &mut Vec<&'v Value>) {
+    let Some((step, rest)) = steps.split_first() else {
+        out.push(doc);
+        return;
+    };
+    match (step, doc) {
+        (Owned::Member(name), Value::Object(m)) => {
+            if let Some(v) = m.get(name) {
+                walk(rest, v, out);
+            }
+        }
+        (Owned::Index(i), Value::Array(a)) => {
+            if let Some(v) = element(a, *i) {
+                walk(rest, v, out);
+            }
+        }
+        (Owned::Wildcard, Value::Object(m)) => m.values().for_each(|v| walk(rest, v, out)),
+        (Owned::Wildcard, Value::Array(a)) => a.iter().for_each(|v| walk(rest, v, out)),
+        _ => {}
+    }
+}
+
+/// Element `i` of `a`, counted from the end when negative.
+fn element(a: &[Value], i: i64) -> Option<&Value> {
+    let at = if i < 0 {
+        a.len()
+            .checked_sub(usize::try_from(i.unsigned_abs()).ok()?)?
+    } else {
+        usize::try_from(i).ok()?
+    };
+    a.get(at)
 }
 
 /// An RFC 9535 member-name shorthand: a letter, `_` or non-ASCII character, then those or
@@ -85,6 +173,7 @@ fn shorthand(name: &str) -> bool {
 mod tests {
     use super::*;
     use PathStep::*;
+    use proptest::prelude::*;
 
     #[test]
     fn simple_queries_are_read_to_their_end() {
@@ -103,14 +192,56 @@ mod tests {
                 vec![
                     Member("get-ship"),
                     Member("a"),
-                    Index,
+                    Index(0),
                     Wildcard,
                     Member("b c"),
-                    Index
+                    Index(-2)
                 ],
                 true
             )
         );
+    }
+
+    /// Documents of a few member names, and queries over those names.
+    fn document() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<i32>().prop_map(Value::from),
+            "[a-c]{0,2}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec(("[abc]", inner), 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn query() -> impl Strategy<Value = String> {
+        let step = prop_oneof![
+            "[abc]".prop_map(|n| format!(".{n}")),
+            "[abc]".prop_map(|n| format!("['{n}']")),
+            (-4i64..5).prop_map(|i| format!("[{i}]")),
+            Just(".*".to_owned()),
+            Just("[*]".to_owned()),
+        ];
+        prop::collection::vec(step, 0..5).prop_map(|s| format!("${}", s.concat()))
+    }
+
+    proptest! {
+        #[test]
+        fn a_walk_selects_what_serde_json_path_selects(doc in document(), q in query()) {
+            let walk = Walk::of(&q).expect("a simple query");
+            let path = serde_json_path::JsonPath::parse(&q).expect("a valid query");
+            let mut nodes = Vec::new();
+            walk.nodes(&doc, &mut nodes);
+            let expected = path.query(&doc).all();
+            prop_assert_eq!(&nodes, &expected);
+            if !q.contains('*') {
+                prop_assert_eq!(walk.node(&doc), expected.first().copied());
+            }
+        }
     }
 
     #[test]
