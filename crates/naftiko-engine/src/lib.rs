@@ -33,6 +33,7 @@ mod h1_client;
 mod ids;
 pub mod inbound;
 mod invoke;
+mod json_text;
 mod kept;
 mod markup;
 pub mod metrics;
@@ -57,6 +58,7 @@ pub use build::BuildOptions;
 pub use ca_bundle::CaBundle;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
+pub use json_text::json_bytes;
 pub use forward::{
     AnswerBody, AnswerFailure, BodyFailure, ForwardAnswer, ForwardError, ForwardRequest,
     InboundLimits,

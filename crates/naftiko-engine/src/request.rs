@@ -537,7 +537,7 @@ impl ConsumedOp {
                 HeaderValue::from_static("text/plain; charset=utf-8"),
             ),
             doc => (
-                Bytes::from(doc.to_string()),
+                Bytes::from(crate::json_text::json_bytes(&doc)),
                 HeaderValue::from_static("application/json"),
             ),
         }))
@@ -567,7 +567,7 @@ impl ConsumedOp {
             BodyTpl::Json(data) => {
                 let v = render_json(data, &self.json_templates, scope);
                 (
-                    Bytes::from(v.to_string()),
+                    Bytes::from(crate::json_text::json_bytes(&v)),
                     HeaderValue::from_static("application/json"),
                 )
             }

@@ -281,7 +281,7 @@ pub(crate) fn tool_result(
     };
     match o.body {
         OutcomeBody::Json(v) => {
-            let t = text(v.to_string());
+            let t = text(crate::json_text::json_string(&v));
             ToolResult::new(is_error, t, (!is_error).then(|| as_object(v)))
         }
         OutcomeBody::Raw { bytes, .. } => {

@@ -622,14 +622,6 @@ fn header_text<T: AsRef<str>>(text: T) -> Option<T> {
     naftiko_http1::fields::is_field_value(text.as_ref().as_bytes()).then_some(text)
 }
 
-/// `v` as compact JSON text (what its `Display` writes), written straight into bytes.
-fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    // Writing a `Value` into a `Vec` cannot fail: its keys are strings, its numbers finite.
-    let _ = serde_json::to_writer(&mut out, v);
-    out
-}
-
 /// The reply to an invocation's result.
 fn answer(
     app: &RestApp,
@@ -643,7 +635,7 @@ fn answer(
             let (content_type, body) = match outcome.body {
                 OutcomeBody::Json(v) => (
                     Some(Cow::Borrowed("application/json")),
-                    bytes::Bytes::from(json_bytes(&v)),
+                    bytes::Bytes::from(naftiko_engine::json_bytes(&v)),
                 ),
                 OutcomeBody::Raw {
                     content_type,
