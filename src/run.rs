@@ -107,16 +107,45 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     ))
 }
 
-/// The async runtime: on one core, a single-threaded scheduler (the same work without
-/// cross-thread wake-ups and work-stealing bookkeeping).
+/// The async runtime: a single-threaded scheduler. With more cores, each further one gets
+/// a single-threaded runtime of its own ([`worker_runtimes`]) that connections are dealt
+/// to: thread-per-core, without work stealing's cross-thread wake-ups.
 fn async_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let one_core = std::thread::available_parallelism().map_or(true, |n| n.get() == 1);
-    let mut builder = if one_core {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    builder.enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// One single-threaded runtime per core beyond the first (as many cores as the process
+/// may run on: its CPU affinity and cgroup quota), each running on a thread of its own
+/// until the process ends. A runtime that cannot be started is left out (its connections
+/// are served by the others).
+fn worker_runtimes() -> Vec<tokio::runtime::Handle> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    (1..cores)
+        .filter_map(|i| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name(format!("naftiko-core-{i}"))
+                .spawn(move || {
+                    let built = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    match built {
+                        Ok(rt) => {
+                            let _ = tx.send(Some(rt.handle().clone()));
+                            rt.block_on(std::future::pending::<()>());
+                        }
+                        Err(e) => {
+                            tracing::warn!(target: "naftiko", error = %e, "cannot start a runtime for core {i}");
+                            let _ = tx.send(None);
+                        }
+                    }
+                });
+            spawned.ok()?;
+            rx.recv().ok().flatten()
+        })
+        .collect()
 }
 
 /// How to serve: body and header limits, MCP host and origin checks, the access log.
@@ -151,6 +180,7 @@ fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOp
         },
         access,
         spans: None,
+        workers: worker_runtimes(),
     }
 }
 

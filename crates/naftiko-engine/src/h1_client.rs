@@ -15,6 +15,10 @@
 //! are skipped. Heads are limited to 64 KiB and 100 headers, bodies to the caller's limit. A connection is
 //! reused only after a complete, framed answer without `Connection: close`; an idle one is
 //! checked for a close by the server before it is reused, and dropped after 90 s.
+//!
+//! A connection is reused only on the thread that opened it: its socket is registered with
+//! that thread's runtime (one per core, see the server's `conn.rs`), so using it elsewhere
+//! would have each readiness event cross threads.
 
 use std::io;
 use std::sync::Mutex;
@@ -80,6 +84,18 @@ struct Conn {
 struct Idle {
     conn: Conn,
     since: Instant,
+    /// The thread that opened it ([`thread_number`]).
+    thread: usize,
+}
+
+/// A number for the calling thread, unique in the process.
+fn thread_number() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static NUMBER: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    NUMBER.with(|n| *n)
 }
 
 /// The client of one consumed API: settings and idle connections.
@@ -185,11 +201,11 @@ impl H1Client {
 
     /// The most recently used idle connection to the target that is still open.
     fn checkout(&self, target: &Target<'_>, now: Instant) -> Option<Conn> {
+        let thread = thread_number();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(i) = idle
-            .iter()
-            .rposition(|c| c.conn.port == target.port && c.conn.host == target.host)
-        {
+        while let Some(i) = idle.iter().rposition(|c| {
+            c.thread == thread && c.conn.port == target.port && c.conn.host == target.host
+        }) {
             let c = idle.swap_remove(i);
             if now.saturating_duration_since(c.since) < IDLE_TIMEOUT && still_open(&c.conn.stream) {
                 return Some(c.conn);
@@ -203,7 +219,11 @@ impl H1Client {
         if idle.len() >= MAX_IDLE {
             idle.remove(0);
         }
-        idle.push(Idle { conn, since });
+        idle.push(Idle {
+            conn,
+            since,
+            thread: thread_number(),
+        });
     }
 }
 

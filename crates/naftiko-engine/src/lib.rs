@@ -58,7 +58,6 @@ pub use build::BuildOptions;
 pub use ca_bundle::CaBundle;
 pub use env::{EnvSource, FakeEnv, MapEnv, ProcessEnv};
 pub use error::{BuildError, BuildProblem, Fault, InvokeError, ScriptFailure};
-pub use json_text::json_bytes;
 pub use forward::{
     AnswerBody, AnswerFailure, BodyFailure, ForwardAnswer, ForwardError, ForwardRequest,
     InboundLimits,
@@ -66,6 +65,7 @@ pub use forward::{
 pub use ids::{ForwardId, OpId};
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
+pub use json_text::json_bytes;
 pub use markup::escape_markup;
 pub use runtime::Runtime;
 pub use script::ScriptingReport;

@@ -1,5 +1,12 @@
 //! Accepting connections with naftiko's limits: header read timeout (slow-loris), header
-//! count and size, keep-alive, and graceful draining. Connections of a listener that serves
+//! count and size, keep-alive, and graceful draining.
+//!
+//! With more than one core, connections are dealt round-robin to one single-threaded
+//! runtime per core (`ServeOptions::workers` beside the accepting one): a connection is
+//! served from its first byte to its last on one thread, with that thread's timers and
+//! upstream connections, like a worker process of nginx, and without work stealing's
+//! cross-thread wake-ups. Accepting on one thread keeps the deal even (listeners sharing
+//! a port with `SO_REUSEPORT` would also let another process join the port). Connections of a listener that serves
 //! REST run [`crate::h1`] (which hands unusual requests to hyper); the other listeners'
 //! (MCP, skills, control) are driven entirely by hyper. Either way each request is answered
 //! by the listener's generation current when it arrives (`served.rs`). axum's `serve` does not expose these
@@ -28,6 +35,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     slot: Arc<Slot>,
     limits: Limits,
+    workers: Vec<tokio::runtime::Handle>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     expired: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -48,28 +56,73 @@ pub(crate) async fn serve(
     // Every REST connection task holds a sender; `recv` returns `None` once all are gone.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
     let graceful = GracefulShutdown::new();
+    let mut turn = 0usize;
     while let Some(tcp) = accept(&listener, &mut stop).await {
         let tls = slot.load().tls.clone();
         let (shared, builder) = (shared.clone(), builder.clone());
         let (stop, alive, watcher) = (stop.clone(), alive.clone(), graceful.watcher());
-        tokio::spawn(async move {
-            let timeout = shared.limits.header_read_timeout;
-            let Some(stream) = handshake(tcp, tls, timeout).await else {
-                return;
-            };
-            if shared.slot.load().rest.is_some() {
-                h1::serve(stream, shared, stop, alive).await;
-            } else {
-                let service = served::current(shared.slot.clone());
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
-                let _ = watcher.watch(conn).await;
+        let served = move |tcp| connection(tcp, tls, shared, builder, stop, alive, watcher);
+        turn = (turn + 1) % (workers.len() + 1);
+        match workers.get(turn.wrapping_sub(1)) {
+            None => {
+                tokio::spawn(served(tcp));
             }
-        });
+            Some(worker) => hand_over(worker, tcp, served),
+        }
     }
     drop(listener);
     drop(alive);
     let _ = all_done.recv().await;
     graceful.shutdown().await;
+}
+
+/// Serves one connection: its TLS handshake, then [`h1::serve`] when its listener serves
+/// REST, else hyper.
+async fn connection(
+    tcp: TcpStream,
+    tls: Option<crate::tls::TlsConfig>,
+    shared: Arc<h1::Shared>,
+    builder: http1::Builder,
+    stop: tokio::sync::watch::Receiver<bool>,
+    alive: tokio::sync::mpsc::Sender<()>,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let timeout = shared.limits.header_read_timeout;
+    let Some(stream) = handshake(tcp, tls, timeout).await else {
+        return;
+    };
+    if shared.slot.load().rest.is_some() {
+        h1::serve(stream, shared, stop, alive).await;
+    } else {
+        let service = served::current(shared.slot.clone());
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let _ = watcher.watch(conn).await;
+    }
+}
+
+/// Serves `tcp` on `worker`'s thread: its socket leaves this runtime's reactor and joins
+/// that one's. When it cannot be moved it is dropped (the client sees a reset, as for a
+/// connection refused for lack of resources).
+fn hand_over<F, S>(worker: &tokio::runtime::Handle, tcp: TcpStream, served: S)
+where
+    S: FnOnce(TcpStream) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let std = match tcp.into_std() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(target: "naftiko::server", error = %e, "cannot hand a connection over");
+            return;
+        }
+    };
+    worker.spawn(async move {
+        match TcpStream::from_std(std) {
+            Ok(tcp) => served(tcp).await,
+            Err(e) => {
+                tracing::warn!(target: "naftiko::server", error = %e, "cannot serve a handed-over connection");
+            }
+        }
+    });
 }
 
 /// The connection, after its TLS handshake when the listener serves TLS; `None` when the

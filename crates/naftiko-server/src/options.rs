@@ -23,6 +23,10 @@ pub struct ServeOptions {
     pub access: Option<Arc<dyn AccessSink>>,
     /// Where spans go (`naftiko run --otlp-endpoint`); none are recorded when `None`.
     pub spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
+    /// More single-threaded runtimes to serve connections on, beside the one serving
+    /// (one per further core: see `conn.rs`). Empty: every connection is served where
+    /// it is accepted.
+    pub workers: Vec<tokio::runtime::Handle>,
 }
 
 impl Default for ServeOptions {
@@ -34,6 +38,7 @@ impl Default for ServeOptions {
             limits: Limits::default(),
             access: None,
             spans: None,
+            workers: Vec::new(),
         }
     }
 }

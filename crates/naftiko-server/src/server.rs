@@ -316,6 +316,7 @@ fn start(
         socket,
         slot.clone(),
         shared.options.limits.clone(),
+        shared.options.workers.clone(),
         stop_rx,
         shared.expired.clone(),
     ));
