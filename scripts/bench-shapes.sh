@@ -116,13 +116,30 @@ OUT_ROOT=$(cd "$OUT_ROOT" && pwd)
 # ---------------------------------------------------------------- child processes
 CHILD=""     # the running kit run.sh / harness.sh
 WATCHER=""   # the idle-RSS watcher of a kit run
+# descendants PID : the PIDs below PID (children, theirs, ...; depth-bounded).
+descendants() {
+  local frontier=("$1") next p c depth
+  for ((depth = 0; depth < 8 && ${#frontier[@]} > 0; depth++)); do
+    next=()
+    for p in "${frontier[@]}"; do
+      for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do next+=("$c"); echo "$c"; done
+    done
+    frontier=("${next[@]}")
+  done
+}
+
 cleanup() {
-  local p i
+  local p i d c
   for p in "$CHILD" "$WATCHER"; do
     [[ -n $p ]] || continue
+    # Everything below it too, by PID: the kit's run.sh and the harness handle TERM only
+    # after their foreground command (wrk, in a command substitution) ends, so wrk is ended
+    # here; the servers get TERM from here and from their own script's stop (by PID/process
+    # group, then KILL after 5 s).
+    d=$(descendants "$p")
     kill -TERM "$p" 2>/dev/null || true
-    # the kit and the harness stop their servers on TERM (up to 5 s each, then KILL)
-    for ((i = 0; i < 300; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for c in $d; do kill -TERM "$c" 2>/dev/null || true; done
+    for ((i = 0; i < 600; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
