@@ -175,7 +175,7 @@ prepare_kit() {
     log "using the kit's prebuilt binaries"
     cp -p "$BENCH_KIT/target/release/bench-upstream" "$BENCH_KIT/target/release/bench-miniproxy" "$KIT/target/release/"
   else
-    log "building the kit's bench-upstream and bench-miniproxy in $KIT (first time: a few minutes)"
+    log "building the kit's bench-upstream and bench-miniproxy in $KIT (a few minutes the first time)"
     (cd "$KIT" && CARGO_TARGET_DIR="$KIT/target" cargo build --release --quiet -p bench-upstream -p bench-miniproxy) \
       || die "building the kit failed"
   fi
