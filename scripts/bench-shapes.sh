@@ -265,7 +265,7 @@ run_kit() {
   wait "$WATCHER" 2>/dev/null || true
   WATCHER=""
   if ((rc != 0)); then
-    set_status "$dir" "failed (exit $rc)"; FAILED+=("$num:$kshape")
+    set_status "$dir" "exit $rc"; FAILED+=("$num:$kshape")
   elif awk -F'\t' '$3 == "FAILED" {f = 1} END {exit !f}' "$dir/results.tsv" 2>/dev/null; then
     set_status "$dir" "a target failed its check or its load"; FAILED+=("$num:$kshape")
   else
@@ -282,7 +282,7 @@ run_harness() {
   run_child env SUITE_SHAPE="$sshape" PIN="$pin" ${workers:+NGINX_WORKERS="$workers"} TARGETS="$targets" \
     OUT_DIR="$dir" NAFTIKO="$NAFTIKO" KIT_DIR="$KIT" SHAPES_UPSTREAM_BIN="$SHAPES_UPSTREAM_BIN" PY="$PY" \
     "$SUITE/harness.sh" || rc=$?
-  if ((rc != 0)); then set_status "$dir" "failed (exit $rc)"; FAILED+=("$num:$sshape"); else set_status "$dir" ok; fi
+  if ((rc != 0)); then set_status "$dir" "exit $rc"; FAILED+=("$num:$sshape"); else set_status "$dir" ok; fi
 }
 
 T1="the seed, POST form -> upstream token endpoint, JSON mapped"

@@ -465,6 +465,12 @@ run_load() {
 
 printf 'round\ttarget\trps\tp50_us\tp90_us\tp99_us\tp999_us\terrors\tsrv_cpu_us_req\thop_cpu_us_req\tlg_cpu_pct\tcpu_busy_pct\tsteal_pct\tlat1_rps\tlat1_p50_us\tlat1_p99_us\tother_cpu_pct\tpre_busy_pct\tpost_check\n' >"$RESULTS"
 
+# fail ROUND TARGET WHY : records the target as FAILED (not measured) and aborts the run.
+fail() {
+  printf '%s\t%s\tFAILED\n' "$1" "$2" >>"$RESULTS"
+  die "round $1 $2: $3"
+}
+
 measure() {
   local round=$1 t=$2
   local hop=${HOP[$t]} pre="$OUT_DIR/r${round}_$t"
@@ -476,12 +482,12 @@ measure() {
     direct) if [[ $SUITE_SHAPE == mcp ]]; then LOAD_ENV=("BENCH_WRK_API_KEY=$BENCH_API_KEY"); fi;;
     mcp-2025|fastmcp-2025)
       # a fresh session for each measurement (a server may end idle sessions between rounds)
-      mcp_session "$t" || die "round $round $t: initialize failed: $(tail -2 "$CHECKS" | tr '\n' ' ')"
+      mcp_session "$t" || fail "$round" "$t" "initialize failed: $(tail -2 "$CHECKS" | tr '\n' ' ')"
       LOAD_ENV=("BENCH_MCP_ERA=2025" "BENCH_MCP_SESSION=$SESSION" "BENCH_MCP_VERSION=$MCP_2025_VERSION" "BENCH_MCP_TOOL=${TOOL[$t]}");;
     mcp-2026|fastmcp-2026) LOAD_ENV=("BENCH_MCP_ERA=2026" "BENCH_MCP_TOOL=${TOOL[$t]}");;
   esac
   # A wrong answer aborts the run: nothing is measured against a target that answers wrongly.
-  check_target "$t" before || die "round $round $t: functional check FAILED: $(tail -1 "$CHECKS")"
+  check_target "$t" before || fail "$round" "$t" "functional check FAILED: $(tail -1 "$CHECKS")"
   wait_quiet
   if ((WARMUP > 0)); then run_load "$t" "$WARMUP" "$CONNS" "$THREADS" "$pre.warmup.txt" >/dev/null; fi
 
@@ -489,7 +495,7 @@ measure() {
   s0=$(stat_snap); c0=$(cpu_ticks "${names[@]}"); h0=$(cpu_ticks "$hop")
   res=$(run_load "$t" "$DURATION" "$CONNS" "$THREADS" "$pre.load.txt")
   s1=$(stat_snap); c1=$(cpu_ticks "${names[@]}"); h1=$(cpu_ticks "$hop")
-  [[ $res != FAILED ]] || die "round $round $t: wrk produced no result (see $pre.load.txt)"
+  [[ $res != FAILED ]] || fail "$round" "$t" "wrk produced no result (see $pre.load.txt)"
   if ((LAT_DURATION > 0)); then lat=$(run_load "$t" "$LAT_DURATION" 1 1 "$pre.lat1.txt"); fi
   # The same answer after the load (a target that broke under load is flagged in the table).
   if ! check_target "$t" after; then post=FAILED; log "round $round $t: check after the load FAILED: $(tail -1 "$CHECKS")"; fi
