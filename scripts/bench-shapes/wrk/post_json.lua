@@ -1,0 +1,46 @@
+-- wrk script for scripts/bench-shapes.sh, shape 4: POST a JSON body, cycling over a few
+-- orders, and print the measurement kit's machine-readable BENCH_RESULT line.
+--   BENCH_ORDERS  optional: newline-separated JSON bodies replacing the default cycle below
+-- The requests are formatted once per thread in init(); request() only picks the next one,
+-- so the generator's cost per request stays small (as the kit's get_items.lua).
+local bodies = {
+   '{"customer":"c-42","sku":"A-1","quantity":3,"note":"rush"}',
+   '{"customer":"c-7","sku":"B-22","quantity":1,"note":"gift wrap"}',
+   '{"customer":"acme-corp","sku":"SKU-9000","quantity":12,"note":"dock 4"}',
+   '{"customer":"c-1001","sku":"C-3","quantity":2,"note":"caf\\u00e9 order"}',
+   '{"customer":"zed","sku":"Z-1","quantity":7,"note":"\\"quoted\\" note"}',
+   '{"customer":"c-42","sku":"D-4","quantity":5,"note":"none"}',
+   '{"customer":"k3","sku":"E-55","quantity":9,"note":"leave at door"}',
+   '{"customer":"m-9","sku":"F-6","quantity":4,"note":"x"}',
+}
+local custom = os.getenv("BENCH_ORDERS")
+if custom and custom ~= "" then
+   bodies = {}
+   for b in custom:gmatch("[^\n]+") do bodies[#bodies + 1] = b end
+end
+
+local reqs, n, i = {}, 0, 0
+
+function init(args)
+   local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
+   for _, b in ipairs(bodies) do
+      n = n + 1
+      reqs[n] = wrk.format("POST", wrk.path, headers, b)
+   end
+end
+
+function request()
+   i = i % n + 1
+   return reqs[i]
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      "BENCH_RESULT requests=%d duration_us=%d bytes=%d err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d " ..
+      "p50_us=%d p90_us=%d p99_us=%d p999_us=%d mean_us=%.1f max_us=%d\n",
+      summary.requests, summary.duration, summary.bytes,
+      e.connect, e.read, e.write, e.status, e.timeout,
+      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
+      latency.mean, latency.max))
+end
