@@ -21,8 +21,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
-use naftiko_spec::model::{OutputType, ParamLocation, RawFormat};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use naftiko_spec::model::{ParamLocation, RawFormat};
 use serde_json::Value;
 
 use crate::answer::Answer;
@@ -31,10 +30,9 @@ use crate::error::InvokeError;
 use crate::form::{FormField, form_fields};
 use crate::inbound::RequestView;
 use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
-use crate::outputs::{Outputs, coerce};
+use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::Resolve;
-use crate::select::Discard;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
@@ -69,17 +67,6 @@ impl<'a> DirectRequest<'a> {
     }
 }
 
-/// One output: a top-level member of the answer, written under a name.
-#[derive(Debug)]
-struct Field {
-    /// `"name":`, JSON-encoded.
-    key: Vec<u8>,
-    /// The name, for errors.
-    name: String,
-    member: String,
-    ty: Option<OutputType>,
-}
-
 /// An operation compiled for the direct path.
 #[derive(Debug)]
 pub(crate) struct DirectPlan {
@@ -93,7 +80,6 @@ pub(crate) struct DirectPlan {
     params: Vec<(String, bool)>,
     /// `with: {body: rest.body}`: the caller's other fields go upstream too, first.
     forward_rest: bool,
-    fields: Vec<Field>,
 }
 
 /// A scope with nothing in it: the plan's outputs read only the answer.
@@ -138,20 +124,8 @@ impl DirectPlan {
             return None;
         }
         let outputs = inv.outputs_of(op);
-        let fields = outputs
-            .top_level_fields()?
-            .into_iter()
-            .map(|(name, member, ty)| {
-                let mut key = serde_json::to_vec(name).ok()?;
-                key.push(b':');
-                Some(Field {
-                    key,
-                    name: name.to_owned(),
-                    member: member.to_owned(),
-                    ty,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+        // The answer is shaped without a `Value` tree (`capture.rs`).
+        outputs.capture()?;
         let mut url = op.url.render(&Nothing).ok()?;
         if url.query() == Some("") {
             url.set_query(None);
@@ -175,7 +149,6 @@ impl DirectPlan {
                 .map(|p| (p.name.clone(), p.required))
                 .collect(),
             forward_rest,
-            fields,
         })
     }
 
@@ -254,20 +227,19 @@ impl DirectPlan {
     /// general shaping.
     pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
         let status = answer.status;
-        if (200..300).contains(&status) && status != 204 && !answer.body.is_empty() {
-            let mut out = Vec::with_capacity(64 + answer.body.len() / 2);
-            if self.write_fields(&answer.body, &mut out)? {
-                return Ok(Outcome {
-                    status,
-                    body: OutcomeBody::Raw {
-                        content_type: Some("application/json".to_owned()),
-                        bytes: Bytes::from(out),
-                    },
-                    upstream_status: Some(status),
-                    cache_control: answer.cache_control,
-                    location: answer.location,
-                });
-            }
+        if (200..300).contains(&status)
+            && status != 204
+            && !answer.body.is_empty()
+            && let Some(capture) = self.outputs.capture()
+            && let Some(out) = capture.write(&answer.body)?
+        {
+            return Ok(Outcome {
+                status,
+                body: OutcomeBody::JsonText(Bytes::from(out)),
+                upstream_status: Some(status),
+                cache_control: answer.cache_control,
+                location: answer.location,
+            });
         }
         shape_answer(
             &self.op,
@@ -276,158 +248,6 @@ impl DirectPlan {
             &Nothing,
             &crate::binary::Exposure::default(),
         )
-    }
-
-    /// Writes `{"name":value,…}` from the members of `doc`; `Ok(false)` when `doc` is not
-    /// a JSON object (the general path then says why).
-    fn write_fields(&self, doc: &[u8], out: &mut Vec<u8>) -> Result<bool, InvokeError> {
-        let mut found: Vec<Option<Captured<'_>>> = self.fields.iter().map(|_| None).collect();
-        let seed = Members {
-            fields: &self.fields,
-            found: &mut found,
-        };
-        // One UTF-8 check for the whole document rather than one per string (a document
-        // that is not UTF-8 is refused by the general path, which says where).
-        let Ok(doc) = std::str::from_utf8(doc) else {
-            return Ok(false);
-        };
-        let mut de = serde_json::Deserializer::from_str(doc);
-        if seed.deserialize(&mut de).is_err() || de.end().is_err() {
-            return Ok(false);
-        }
-        out.push(b'{');
-        for (i, (field, value)) in self.fields.iter().zip(found).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(&field.key);
-            let written = match (value, field.ty) {
-                // A string kept as a string: written as `Value::String` would be.
-                (Some(Captured::Str(text)), None | Some(OutputType::String)) => {
-                    serde_json::to_writer(&mut *out, text.as_ref())
-                }
-                (value, ty) => {
-                    let value = match value {
-                        Some(Captured::Str(text)) => Value::String(text.into_owned()),
-                        Some(Captured::Value(v)) => v,
-                        None => Value::Null,
-                    };
-                    serde_json::to_writer(&mut *out, &coerce(value, ty, &field.name)?)
-                }
-            };
-            written.map_err(|e| InvokeError::Internal(format!("writing the answer: {e}")))?;
-        }
-        out.push(b'}');
-        Ok(true)
-    }
-}
-
-/// Reads a JSON object keeping the wanted members (the last of duplicates, as a `Map`
-/// does). Every other value is parsed exactly as a `Value` would be (same checks, same
-/// nesting limit), without being kept.
-struct Members<'p, 'd> {
-    fields: &'p [Field],
-    found: &'p mut [Option<Captured<'d>>],
-}
-
-impl<'de> DeserializeSeed<'de> for Members<'_, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Members<'_, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // A key is read as a kept string (borrowed unless it has escapes).
-        while let Some(key) = map.next_key::<Captured<'de>>()? {
-            let Captured::Str(key) = key else {
-                return Err(de::Error::custom("an object key that is not a string"));
-            };
-            let mut first: Option<usize> = None;
-            for (i, field) in self.fields.iter().enumerate() {
-                if field.member != key.as_ref() {
-                    continue;
-                }
-                let value = match first.and_then(|f| self.found.get(f)) {
-                    Some(kept) => kept.clone(),
-                    None => {
-                        first = Some(i);
-                        Some(map.next_value::<Captured<'de>>()?)
-                    }
-                };
-                if let Some(slot) = self.found.get_mut(i) {
-                    *slot = value;
-                }
-            }
-            if first.is_none() {
-                map.next_value::<Discard>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A kept member or an object key: a string (borrowed unless it has escapes), else the
-/// `Value` a `Value` tree would hold there.
-#[derive(Debug, Clone)]
-enum Captured<'de> {
-    Str(Cow<'de, str>),
-    Value(Value),
-}
-
-impl<'de> de::Deserialize<'de> for Captured<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Captured<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Captured<'de>, E> {
-                Ok(Captured::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Captured<'de>, E> {
-                Ok(Captured::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Captured<'de>, E> {
-                Ok(Captured::Str(Cow::Owned(v)))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Bool(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Captured<'de>, E> {
-                // As `Value`'s own visitor: a non-finite number becomes `null`.
-                Ok(Captured::Value(
-                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                ))
-            }
-            fn visit_unit<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
-            }
-            fn visit_none<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(Captured::Value)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Captured::Value)
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -656,6 +476,10 @@ capability:
             Ok(o) => {
                 let (ct, body) = match o.body {
                     OutcomeBody::Json(v) => (Some("application/json".to_owned()), v.to_string()),
+                    OutcomeBody::JsonText(text) => (
+                        Some("application/json".to_owned()),
+                        String::from_utf8_lossy(&text).into_owned(),
+                    ),
                     OutcomeBody::Raw {
                         content_type,
                         bytes,
@@ -915,18 +739,17 @@ capability:
             .unwrap();
         assert_eq!(outcome.cache_control.as_deref(), Some("no-store"));
         match outcome.body {
-            OutcomeBody::Raw {
-                content_type,
-                bytes,
-            } => {
-                assert_eq!(content_type.as_deref(), Some("application/json"));
+            OutcomeBody::JsonText(bytes) => {
                 assert_eq!(&bytes[..], br#"{"access_token":"abc","expires_in":3600}"#);
             }
             other => panic!("not written directly: {other:?}"),
         }
-        // An answer that is not an object is shaped by the general code.
+        // An answer that is not an object has nothing where the outputs look.
         let outcome = plan.shape(answer("[1]")).unwrap();
-        assert!(matches!(outcome.body, OutcomeBody::Json(_)), "{outcome:?}");
+        assert!(
+            matches!(&outcome.body, OutcomeBody::JsonText(b) if &b[..] == br#"{"access_token":null,"expires_in":null}"#),
+            "{outcome:?}"
+        );
         // So is one that is not UTF-8, with the general path's error.
         let bad: &[u8] = b"{\"access_token\":\"\xff\",\"expires_in\":1}";
         let form = inbound(form_ct, form.as_bytes()).unwrap();
@@ -949,9 +772,9 @@ capability:
             runtime.plan(op).is_none(),
             "a `with` value other than the body"
         );
-        let nested = VARIANT.replace("value: $['token-type']", "value: $.token.type");
+        let nested = VARIANT.replace("value: $['token-type']", "value: $..type");
         let (runtime, op) = build("nested", &nested);
-        assert!(runtime.plan(op).is_none(), "a nested output");
+        assert!(runtime.plan(op).is_none(), "an output read by descendants");
         let query = VARIANT.replace(
             "in: form\n          type: string\n          required: true",
             "in: query\n          type: string\n          required: true",

@@ -40,6 +40,9 @@ pub struct Outcome {
 pub enum OutcomeBody {
     /// A JSON value naftiko produced.
     Json(Value),
+    /// A JSON value naftiko produced, already written as compact JSON text: the bytes
+    /// `Json`'s value is written as (outputs shaped without a `Value` tree, `capture.rs`).
+    JsonText(Bytes),
     /// Binary content (`outputRawFormat: binary`): the upstream's bytes and the media type
     /// they are served with.
     Binary {
@@ -57,6 +60,19 @@ pub enum OutcomeBody {
     },
     /// No body.
     Empty,
+}
+
+impl OutcomeBody {
+    /// The JSON value naftiko produced, if it is one (`None` for the upstream's bytes).
+    fn json(&self) -> Result<Option<Cow<'_, Value>>, InvokeError> {
+        match self {
+            OutcomeBody::Json(v) => Ok(Some(Cow::Borrowed(v))),
+            OutcomeBody::JsonText(text) => serde_json::from_slice(text)
+                .map(|v| Some(Cow::Owned(v)))
+                .map_err(|e| InvokeError::Internal(format!("reading a shaped answer: {e}"))),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// One `with` entry, compiled.
@@ -553,14 +569,14 @@ impl Invocable {
                         *media_type = m.to_string();
                     }
                     if !self.outputs.is_empty()
-                        && let OutcomeBody::Json(v) = &outcome.body
+                        && let Some(v) = outcome.body.json()?
                     {
                         let scope = ArgScope {
                             args,
                             binds: &self.binds,
                             with: &Map::new(),
                         };
-                        outcome.body = OutcomeBody::Json(self.outputs.shape(v, &scope)?);
+                        outcome.body = OutcomeBody::Json(self.outputs.shape(&v, &scope)?);
                     }
                     Ok(outcome)
                 }
@@ -682,6 +698,19 @@ pub(crate) fn shape_answer(
         && !outputs.is_empty()
         && !matches!(op.format, RawFormat::Binary);
     if shaped {
+        if op.format == RawFormat::Json
+            && !answer.body.is_empty()
+            && let Some(capture) = outputs.capture()
+            && let Some(text) = capture.write(&answer.body)?
+        {
+            return Ok(Outcome {
+                status,
+                body: OutcomeBody::JsonText(Bytes::from(text)),
+                upstream_status: Some(status),
+                cache_control: answer.cache_control,
+                location: answer.location,
+            });
+        }
         let doc = if outputs.reads_document() {
             answer_doc(op, outputs, &answer)?
         } else {

@@ -19,7 +19,9 @@ mod binary;
 pub mod bindings;
 mod build;
 mod ca_bundle;
+mod capture;
 pub mod catalog;
+mod coerce;
 mod digest;
 mod direct;
 mod dns;
@@ -38,6 +40,8 @@ mod kept;
 mod markup;
 pub mod metrics;
 mod outputs;
+#[cfg(test)]
+mod outputs_corpus;
 mod prepared;
 mod request;
 mod reqwest_client;

@@ -8,8 +8,10 @@
 
 use naftiko_expr::JsonPathExpr;
 use naftiko_spec::model::{OutputItems, OutputParameter, OutputType};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
+use crate::capture::Capture;
+use crate::coerce::{coerce, mapping};
 use crate::error::InvokeError;
 use crate::scope::{Names, Resolve, Tpl};
 use crate::select::Selection;
@@ -33,6 +35,9 @@ pub(crate) struct Outputs {
     list: Vec<Output>,
     /// What the outputs can reach of a JSON document (`select.rs`).
     selection: Selection,
+    /// The outputs compiled for shaping without a `Value` tree, when they can be
+    /// (`capture.rs`).
+    capture: Option<std::sync::Arc<Capture>>,
 }
 
 impl Default for Outputs {
@@ -40,6 +45,7 @@ impl Default for Outputs {
         Outputs {
             list: Vec::new(),
             selection: Selection::none(),
+            capture: None,
         }
     }
 }
@@ -55,10 +61,20 @@ impl Outputs {
         for o in &list {
             o.select(&mut selection);
         }
+        let capture = simple_fields(&list)
+            .and_then(Capture::of)
+            .map(std::sync::Arc::new);
         Ok(Outputs {
             list,
             selection: selection.finish(),
+            capture,
         })
+    }
+
+    /// The outputs compiled for shaping a JSON answer without a `Value` tree, when each
+    /// is a named output read by one path (`capture.rs`).
+    pub(crate) fn capture(&self) -> Option<&Capture> {
+        self.capture.as_deref()
     }
 
     /// What the outputs can reach of a JSON document: [`crate::select::parse`] keeps only
@@ -77,33 +93,18 @@ impl Outputs {
         !self.list.is_empty() && self.list.iter().all(Output::is_static)
     }
 
-    /// `(name, member, type)` of every output when each is a named scalar read from one
-    /// top-level member of the document (`$.name`), with distinct names: the shape the
-    /// direct path ([`crate::direct`]) writes without a `Value` tree. `None` otherwise.
-    pub(crate) fn top_level_fields(&self) -> Option<Vec<(&str, &str, Option<OutputType>)>> {
-        let mut fields: Vec<(&str, &str, Option<OutputType>)> = Vec::new();
-        for o in &self.list {
-            let name = o.name.as_deref()?;
-            let member = o.path.as_ref()?.top_level_member()?;
-            let scalar = matches!(
-                o.ty,
-                None | Some(
-                    OutputType::String
-                        | OutputType::Integer
-                        | OutputType::Number
-                        | OutputType::Boolean
-                )
-            );
-            let plain = o.fixed.is_none()
-                && o.constant.is_none()
-                && o.properties.is_empty()
-                && o.items.is_none();
-            if !scalar || !plain || fields.iter().any(|(n, _, _)| *n == name) {
-                return None;
-            }
-            fields.push((name, member, o.ty));
+    /// Every JSONPath of the outputs, nested ones too (for tests that make documents the
+    /// paths find something in).
+    #[cfg(test)]
+    pub(crate) fn queries(&self) -> Vec<&JsonPathExpr> {
+        fn all<'o>(o: &'o Output, out: &mut Vec<&'o JsonPathExpr>) {
+            out.extend(o.path.as_ref());
+            o.properties.iter().for_each(|(_, p)| all(p, out));
+            o.items.iter().for_each(|i| all(i, out));
         }
-        (!fields.is_empty()).then_some(fields)
+        let mut out = Vec::new();
+        self.list.iter().for_each(|o| all(o, &mut out));
+        out
     }
 
     /// True when some output reads the document with a JSONPath.
@@ -176,6 +177,26 @@ impl Outputs {
             }
         }
     }
+}
+
+/// `(name, path, type)` of every output when each is named (distinctly), read by a
+/// JSONPath, and neither a template, a constant, nor made of `properties` or `items`:
+/// what [`Capture`] can shape. `None` otherwise.
+fn simple_fields(list: &[Output]) -> Option<Vec<(&str, &JsonPathExpr, Option<OutputType>)>> {
+    let mut fields: Vec<(&str, &JsonPathExpr, Option<OutputType>)> = Vec::new();
+    for o in list {
+        let name = o.name.as_deref()?;
+        let path = o.path.as_ref()?;
+        let plain = o.fixed.is_none()
+            && o.constant.is_none()
+            && o.properties.is_empty()
+            && o.items.is_none();
+        if !plain || fields.iter().any(|(n, _, _)| *n == name) {
+            return None;
+        }
+        fields.push((name, path, o.ty));
+    }
+    (!fields.is_empty()).then_some(fields)
 }
 
 impl Output {
@@ -355,122 +376,5 @@ impl Output {
             }
             ty => coerce(selected, ty, label),
         }
-    }
-}
-
-fn mapping(label: &str, reason: impl Into<String>) -> InvokeError {
-    InvokeError::Mapping {
-        output: label.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-/// The JSON kind of a value, for messages (never the value itself: it may be a secret).
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Converts `v` to `ty` when no information is lost; `null` stays `null`.
-pub(crate) fn coerce(v: Value, ty: Option<OutputType>, label: &str) -> Result<Value, InvokeError> {
-    let Some(ty) = ty else { return Ok(v) };
-    if v.is_null() {
-        return Ok(v);
-    }
-    let fail = |v: &Value| mapping(label, format!("expected {}, got {}", ty.as_str(), kind(v)));
-    match ty {
-        OutputType::String => match v {
-            Value::String(_) => Ok(v),
-            Value::Number(n) => Ok(Value::String(n.to_string())),
-            Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(fail(&other)),
-        },
-        OutputType::Integer => match &v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(v),
-            Value::Number(n) => match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => {
-                    // Exactly representable: lossless.
-                    #[allow(clippy::cast_possible_truncation)]
-                    Ok(Value::from(f as i64))
-                }
-                _ => Err(mapping(
-                    label,
-                    "expected integer, got a number with a fraction",
-                )),
-            },
-            Value::String(s) => s
-                .trim()
-                .parse::<i64>()
-                .map(Value::from)
-                .or_else(|_| s.trim().parse::<u64>().map(Value::from))
-                .map_err(|_| mapping(label, "expected integer, got a string that is not one")),
-            other => Err(fail(other)),
-        },
-        OutputType::Number => match &v {
-            Value::Number(_) => Ok(v),
-            Value::String(s) => {
-                let t = s.trim();
-                if let Ok(i) = t.parse::<i64>() {
-                    return Ok(Value::from(i));
-                }
-                t.parse::<f64>()
-                    .ok()
-                    .and_then(Number::from_f64)
-                    .map(Value::Number)
-                    .ok_or_else(|| mapping(label, "expected number, got a string that is not one"))
-            }
-            other => Err(fail(other)),
-        },
-        OutputType::Boolean => match &v {
-            Value::Bool(_) => Ok(v),
-            Value::String(s) if s == "true" => Ok(Value::Bool(true)),
-            Value::String(s) if s == "false" => Ok(Value::Bool(false)),
-            other => Err(fail(other)),
-        },
-        OutputType::Object => match v {
-            Value::Object(_) => Ok(v),
-            other => Err(fail(&other)),
-        },
-        OutputType::Array => match v {
-            Value::Array(_) => Ok(v),
-            other => Err(fail(&other)),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn coercion_is_lossless_or_an_error_naming_the_output() {
-        let i = Some(OutputType::Integer);
-        assert_eq!(coerce(json!("3600"), i, "x").unwrap(), json!(3600));
-        assert_eq!(coerce(json!(3600.0), i, "x").unwrap(), json!(3600));
-        assert_eq!(coerce(json!(null), i, "x").unwrap(), json!(null));
-        let e = coerce(json!("soon"), i, "expires_in").unwrap_err();
-        assert!(e.to_string().contains("expires_in"), "{e}");
-        assert!(!e.to_string().contains("soon"), "values never appear: {e}");
-        assert!(coerce(json!(1.5), i, "x").is_err());
-        assert_eq!(
-            coerce(json!(7), Some(OutputType::String), "x").unwrap(),
-            json!("7")
-        );
-        assert_eq!(
-            coerce(json!("2.5"), Some(OutputType::Number), "x").unwrap(),
-            json!(2.5)
-        );
-        assert_eq!(
-            coerce(json!("true"), Some(OutputType::Boolean), "x").unwrap(),
-            json!(true)
-        );
-        assert!(coerce(json!({"a": 1}), Some(OutputType::String), "x").is_err());
     }
 }

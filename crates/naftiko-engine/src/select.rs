@@ -323,25 +323,9 @@ mod tests {
 
     use super::*;
     use crate::outputs::Outputs;
-    use crate::scope::Resolve;
+    use crate::outputs_corpus::{Nothing, along_queries, corpus_outputs, documents, names_of};
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
-    use std::borrow::Cow;
-
-    /// A scope with nothing in it.
-    struct Nothing;
-
-    impl Resolve for Nothing {
-        fn bind(&self, _: usize) -> Option<&str> {
-            None
-        }
-        fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
-            None
-        }
-        fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
-            None
-        }
-    }
 
     /// The document parsed whole and parsed with the selection, shaped, as comparable text (errors too).
     fn both(outputs: &Outputs, doc: &Value) -> (String, String) {
@@ -352,110 +336,6 @@ mod tests {
             format!("{:?}", outputs.shape(&full, &Nothing)),
             format!("{:?}", outputs.shape(&kept, &Nothing)),
         )
-    }
-
-    /// Documents whose members are named from `names` (and two names no query uses).
-    fn documents(names: Vec<String>) -> impl Strategy<Value = Value> {
-        let mut names = names;
-        names.extend(["zz".to_owned(), "0".to_owned()]);
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            (-1e6f64..1e6).prop_map(Value::from),
-            "[a-z0-9 ]{0,6}".prop_map(Value::String),
-            Just(Value::String("42".to_owned())),
-            Just(Value::String("true".to_owned())),
-        ];
-        leaf.prop_recursive(5, 48, 6, move |inner| {
-            let names = names.clone();
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                prop::collection::vec((prop::sample::select(names), inner), 0..6)
-                    .prop_map(|members| Value::Object(members.into_iter().collect())),
-            ]
-        })
-    }
-
-    /// The member names the queries of `outputs` descend through.
-    fn names_of(outputs: &Outputs) -> Vec<String> {
-        let text = format!("{outputs:?}");
-        let mut names: Vec<String> = Vec::new();
-        // Every quoted word of the compiled outputs' debug text: the queries' names are
-        // among them (so are a few other words, which only widen the documents).
-        for piece in text.split('"').skip(1).step_by(2) {
-            for part in piece.split(['.', '[', ']', '\'', '$', '*']) {
-                if !part.is_empty() && part.len() < 40 && !names.iter().any(|n| n == part) {
-                    names.push(part.to_owned());
-                }
-            }
-        }
-        names
-    }
-
-    /// Every outputs list (of consumed operations, exposed operations, MCP tools) that
-    /// reads the document, in the corpus, the official tutorial, the project's
-    /// capabilities and its test fixtures.
-    fn corpus_outputs() -> Vec<(String, Outputs)> {
-        use naftiko_spec::model::{Consumes, Exposes, OutputParameter};
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        let mut dirs = vec![
-            root.join("../shared/corpus"),
-            root.join("../shared/reference/ikanos-beta5"),
-            root.join("capabilities"),
-            root.join("tests/fixtures"),
-        ];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).expect("the directory is there") {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-                    files.push(path);
-                }
-            }
-        }
-        files.sort();
-        let validation =
-            naftiko_validate::validate_paths(&files, &naftiko_validate::Options::default());
-        let mut out = Vec::new();
-        for file in &validation.files {
-            let Some(doc) = &file.document else { continue };
-            let mut lists: Vec<&Vec<OutputParameter>> = Vec::new();
-            for c in doc.all_consumes() {
-                if let Consumes::Http(api) = c {
-                    for r in &api.resources {
-                        lists.extend(r.operations.iter().map(|o| &o.output_parameters));
-                    }
-                }
-            }
-            for e in doc.all_exposes() {
-                match e {
-                    Exposes::Rest(rest) => {
-                        for r in &rest.resources {
-                            lists.extend(
-                                r.operations.iter().map(|o| &o.invocation.output_parameters),
-                            );
-                        }
-                    }
-                    Exposes::Mcp(mcp) => {
-                        lists.extend(mcp.tools.iter().map(|t| &t.invocation.output_parameters));
-                    }
-                    _ => {}
-                }
-            }
-            for params in lists {
-                let compiled =
-                    crate::scope::testing::with_plain_names(|n| Outputs::compile(params, n));
-                if let Ok(outputs) = compiled
-                    && outputs.reads_document()
-                {
-                    out.push((file.path.display().to_string(), outputs));
-                }
-            }
-        }
-        out
     }
 
     #[test]
@@ -476,11 +356,14 @@ mod tests {
                 failure_persistence: None,
                 ..Config::default()
             });
-            let result = runner.run(&documents(names_of(outputs)), |doc| {
-                let (whole, kept) = both(outputs, &doc);
-                prop_assert_eq!(whole, kept);
-                Ok(())
-            });
+            let result = runner.run(
+                &prop_oneof![documents(names_of(outputs)), along_queries(outputs)],
+                |doc| {
+                    let (whole, kept) = both(outputs, &doc);
+                    prop_assert_eq!(whole, kept);
+                    Ok(())
+                },
+            );
             if let Err(e) = result {
                 panic!("{file}: {e}\n{outputs:?}");
             }

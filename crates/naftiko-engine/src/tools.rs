@@ -284,7 +284,7 @@ pub(crate) fn tool_result(
             let t = text(crate::json_text::json_string(&v));
             ToolResult::new(is_error, t, (!is_error).then(|| as_object(v)))
         }
-        OutcomeBody::Raw { bytes, .. } => {
+        OutcomeBody::JsonText(bytes) | OutcomeBody::Raw { bytes, .. } => {
             let raw = String::from_utf8_lossy(&bytes).into_owned();
             let structured = (!is_error)
                 .then(|| serde_json::from_str::<Value>(&raw).ok().map(as_object))

@@ -637,6 +637,7 @@ fn answer(
                     Some(Cow::Borrowed("application/json")),
                     bytes::Bytes::from(naftiko_engine::json_bytes(&v)),
                 ),
+                OutcomeBody::JsonText(text) => (Some(Cow::Borrowed("application/json")), text),
                 OutcomeBody::Raw {
                     content_type,
                     bytes,

@@ -1,0 +1,504 @@
+//! Shaping a JSON answer without a `Value` tree, for the commonest outputs: named
+//! outputs each read by one simple JSONPath (member names, indices, wildcards), such as
+//! `$.access_token`, `$.item.owner.login` or `$.related[*].id`.
+//!
+//! A [`Capture`] is compiled once from the outputs: a tree of the members and elements
+//! their paths descend through, with each output at the node its path ends on. The
+//! answer is then read once: what leads nowhere is checked as a full parse would check
+//! it and dropped, each output's nodes are kept as they come (strings borrowed from the
+//! answer), and `{"name":value,…}` is written straight out, with each value converted
+//! exactly as `Outputs::shape` converts it (`outputs::coerce`).
+//!
+//! It gives the same bytes as parsing the answer and shaping it, or declines: an answer
+//! that is not JSON, or with a member written twice on the way to an output (a full
+//! parse keeps the last value in the first one's place, which streaming cannot see), is
+//! left to the general shaping, which says what is wrong or does what a full parse does.
+//! The engine's tests hold the two to the same bytes.
+
+use std::borrow::Cow;
+
+use naftiko_expr::PathStep;
+use naftiko_spec::model::OutputType;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::coerce::coerce;
+use crate::error::InvokeError;
+use crate::select::Discard;
+
+/// One output: where its value goes and how it is converted.
+#[derive(Debug)]
+struct Field {
+    /// `"name":`, JSON-encoded.
+    key: Vec<u8>,
+    /// The name, for errors.
+    name: String,
+    ty: Option<OutputType>,
+    /// Its path selects at most one node (else a list of every node it selects).
+    definite: bool,
+}
+
+/// The members and elements the outputs' paths descend through.
+#[derive(Debug, Default)]
+struct Node {
+    members: Vec<(String, Node)>,
+    /// Elements by position (non-negative indices).
+    elements: Vec<(usize, Node)>,
+    every: Option<Box<Node>>,
+    /// The outputs whose paths end here (a node with outputs has no children).
+    ends: Vec<usize>,
+}
+
+impl Node {
+    fn is_inner(&self) -> bool {
+        !self.members.is_empty() || !self.elements.is_empty() || self.every.is_some()
+    }
+
+    /// The node `steps` lead to, made as needed; `None` for a step this reader does not
+    /// follow (a negative index).
+    fn descend(&mut self, steps: &[PathStep<'_>]) -> Option<&mut Node> {
+        let mut at = self;
+        for step in steps {
+            at = match *step {
+                PathStep::Member(name) => {
+                    let i = match at.members.iter().position(|(n, _)| n == name) {
+                        Some(i) => i,
+                        None => {
+                            at.members.push((name.to_owned(), Node::default()));
+                            at.members.len() - 1
+                        }
+                    };
+                    &mut at.members[i].1
+                }
+                PathStep::Index(i) => {
+                    let i = usize::try_from(i).ok()?;
+                    let at_i = match at.elements.iter().position(|(n, _)| *n == i) {
+                        Some(p) => p,
+                        None => {
+                            at.elements.push((i, Node::default()));
+                            at.elements.len() - 1
+                        }
+                    };
+                    &mut at.elements[at_i].1
+                }
+                PathStep::Wildcard => at.every.get_or_insert_with(Box::default),
+            };
+        }
+        Some(at)
+    }
+
+    /// True when no node is both an output's end and on the way to another's, and no
+    /// wildcard sits beside names or indices (whose nodes it would also reach).
+    fn is_plain(&self) -> bool {
+        if !self.ends.is_empty() && self.is_inner() {
+            return false;
+        }
+        if self.every.is_some() && (!self.members.is_empty() || !self.elements.is_empty()) {
+            return false;
+        }
+        self.members.iter().all(|(_, n)| n.is_plain())
+            && self.elements.iter().all(|(_, n)| n.is_plain())
+            && self.every.as_deref().is_none_or(Node::is_plain)
+    }
+}
+
+/// Outputs compiled for shaping without a `Value` tree.
+#[derive(Debug)]
+pub(crate) struct Capture {
+    fields: Vec<Field>,
+    root: Node,
+}
+
+impl Capture {
+    /// The capture of named outputs `(name, path, type)`, when each path is simple.
+    pub(crate) fn of(
+        outputs: Vec<(&str, &naftiko_expr::JsonPathExpr, Option<OutputType>)>,
+    ) -> Option<Capture> {
+        let mut root = Node::default();
+        let mut fields = Vec::new();
+        for (i, (name, path, ty)) in outputs.into_iter().enumerate() {
+            let (steps, complete) = path.steps();
+            if !complete {
+                return None;
+            }
+            root.descend(&steps)?.ends.push(i);
+            let mut key = serde_json::to_vec(name).ok()?;
+            key.push(b':');
+            fields.push(Field {
+                key,
+                name: name.to_owned(),
+                ty,
+                definite: path.is_definite(),
+            });
+        }
+        root.is_plain().then_some(Capture { fields, root })
+    }
+
+    /// `{"name":value,…}` of the JSON document `doc`; `Ok(None)` when the general shaping
+    /// must do it (see the module). A value that does not convert is the error the
+    /// general shaping gives.
+    pub(crate) fn write(&self, doc: &[u8]) -> Result<Option<Vec<u8>>, InvokeError> {
+        // One UTF-8 check for the whole document rather than one per string (a document
+        // that is not UTF-8 is refused by the general path, which says where).
+        let Ok(text) = std::str::from_utf8(doc) else {
+            return Ok(None);
+        };
+        let mut found: Vec<Vec<Captured<'_>>> = self.fields.iter().map(|_| Vec::new()).collect();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let seed = At {
+            node: &self.root,
+            found: &mut found,
+        };
+        if seed.deserialize(&mut de).is_err() || de.end().is_err() {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(64 + doc.len() / 4);
+        out.push(b'{');
+        for (i, (field, values)) in self.fields.iter().zip(found).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&field.key);
+            field.write(values, &mut out)?;
+        }
+        out.push(b'}');
+        Ok(Some(out))
+    }
+}
+
+impl Field {
+    /// Writes this output's value from the nodes its path selected.
+    fn write(&self, mut values: Vec<Captured<'_>>, out: &mut Vec<u8>) -> Result<(), InvokeError> {
+        let value = if self.definite {
+            match (values.pop(), self.ty) {
+                // A string kept as a string: written as `Value::String` would be.
+                (Some(Captured::Str(text)), None | Some(OutputType::String)) => {
+                    return serde_json::to_writer(&mut *out, text.as_ref()).map_err(written);
+                }
+                (Some(v), _) => v.into_value(),
+                (None, _) => Value::Null,
+            }
+        } else {
+            Value::Array(values.into_iter().map(Captured::into_value).collect())
+        };
+        serde_json::to_writer(&mut *out, &coerce(value, self.ty, &self.name)?).map_err(written)
+    }
+}
+
+fn written(e: serde_json::Error) -> InvokeError {
+    InvokeError::Internal(format!("writing the answer: {e}"))
+}
+
+/// A value at `node`: captured for the outputs ending there, else read for its children.
+struct At<'p, 'de> {
+    node: &'p Node,
+    found: &'p mut [Vec<Captured<'de>>],
+}
+
+impl<'de> DeserializeSeed<'de> for At<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.node.ends.is_empty() {
+            return d.deserialize_any(self);
+        }
+        let value = <Captured<'de> as de::Deserialize>::deserialize(d)?;
+        let (last, others) = self
+            .node
+            .ends
+            .split_last()
+            .ok_or_else(|| de::Error::custom("no output"))?;
+        for &i in others {
+            if let Some(slot) = self.found.get_mut(i) {
+                slot.push(value.clone());
+            }
+        }
+        if let Some(slot) = self.found.get_mut(*last) {
+            slot.push(value);
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for At<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    // A scalar where the paths go on selects nothing.
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        loop {
+            let next = match (
+                &self.node.every,
+                self.node.elements.iter().find(|(n, _)| *n == i),
+            ) {
+                (Some(every), _) => Some(&**every),
+                (None, Some((_, node))) => Some(node),
+                (None, None) => None,
+            };
+            let more = match next {
+                Some(node) => seq
+                    .next_element_seed(At {
+                        node,
+                        found: &mut *self.found,
+                    })?
+                    .is_some(),
+                None => seq.next_element::<Discard>()?.is_some(),
+            };
+            if !more {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut taken: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key::<Captured<'de>>()? {
+            let Captured::Str(key) = key else {
+                return Err(de::Error::custom("an object key that is not a string"));
+            };
+            let node = match &self.node.every {
+                Some(every) => Some(&**every),
+                None => self
+                    .node
+                    .members
+                    .iter()
+                    .find(|(n, _)| *n == key)
+                    .map(|(_, n)| n),
+            };
+            let Some(node) = node else {
+                map.next_value::<Discard>()?;
+                continue;
+            };
+            if taken.contains(&key) {
+                // Written twice: a full parse keeps the last value in the first place.
+                return Err(de::Error::custom("a member written twice"));
+            }
+            map.next_value_seed(At {
+                node,
+                found: &mut *self.found,
+            })?;
+            taken.push(key);
+        }
+        Ok(())
+    }
+}
+
+/// A captured node or an object key: a string (borrowed unless it has escapes), else the
+/// `Value` a `Value` tree would hold there.
+#[derive(Debug, Clone)]
+pub(crate) enum Captured<'de> {
+    Str(Cow<'de, str>),
+    Value(Value),
+}
+
+impl Captured<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Captured::Str(text) => Value::String(text.into_owned()),
+            Captured::Value(v) => v,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Captured<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Captured<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Captured<'de>, E> {
+                Ok(Captured::Str(Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Captured<'de>, E> {
+                // As `Value`'s own visitor: a non-finite number becomes `null`.
+                Ok(Captured::Value(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_unit<E>(self) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Captured<'de>, E> {
+                Ok(Captured::Value(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Captured<'de>, A::Error> {
+                de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Captured::Value)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Captured<'de>, A::Error> {
+                de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Captured::Value)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A capture writes what shaping the whole parsed document writes, byte for byte,
+    //! errors included: for the outputs of every operation of the corpus, the tutorial,
+    //! the capabilities and the fixtures, on generated documents.
+
+    use super::*;
+    use crate::outputs::Outputs;
+    use crate::outputs_corpus::{Nothing, along_queries, corpus_outputs, documents, names_of};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    /// The capture's answer and the general shaping's, as comparable text.
+    fn both(capture: &Capture, outputs: &Outputs, text: &[u8]) -> (String, String) {
+        let full = crate::inbound::parse_json(text).unwrap();
+        let general = match outputs.shape(&full, &Nothing) {
+            Ok(v) => String::from_utf8(crate::json_text::json_bytes(&v)).unwrap(),
+            Err(e) => format!("{e:?}"),
+        };
+        let captured = match capture.write(text) {
+            Ok(Some(bytes)) => String::from_utf8(bytes).unwrap(),
+            Ok(None) => "declined".to_owned(),
+            Err(e) => format!("{e:?}"),
+        };
+        (general, captured)
+    }
+
+    #[test]
+    fn every_corpus_operation_captures_what_shaping_the_whole_document_gives() {
+        let mut captured = 0;
+        for (file, outputs) in corpus_outputs() {
+            let Some(capture) = outputs.capture() else {
+                continue;
+            };
+            captured += 1;
+            let mut runner = TestRunner::new(Config {
+                cases: 32,
+                failure_persistence: None,
+                ..Config::default()
+            });
+            let result = runner.run(
+                &prop_oneof![documents(names_of(&outputs)), along_queries(&outputs)],
+                |doc| {
+                    let text = serde_json::to_vec(&doc).unwrap();
+                    let (general, captured) = both(capture, &outputs, &text);
+                    prop_assert_eq!(general, captured);
+                    Ok(())
+                },
+            );
+            if let Err(e) = result {
+                panic!("{file}: {e}\n{outputs:?}");
+            }
+        }
+        assert!(captured >= 20, "only {captured} outputs lists are captured");
+    }
+
+    fn capture_of(paths: &[(&str, &str, Option<OutputType>)]) -> Capture {
+        let parsed: Vec<naftiko_expr::JsonPathExpr> = paths
+            .iter()
+            .map(|(_, p, _)| naftiko_expr::JsonPathExpr::parse(p).unwrap())
+            .collect();
+        Capture::of(
+            paths
+                .iter()
+                .zip(&parsed)
+                .map(|((n, _, t), p)| (*n, p, *t))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn nested_members_arrays_and_indices_are_written_in_output_order() {
+        let c = capture_of(&[
+            ("owner", "$.item.owner.login", Some(OutputType::String)),
+            ("ids", "$.related[*].id", Some(OutputType::Array)),
+            ("second", "$.scores[1]", Some(OutputType::Integer)),
+            ("all", "$.meta.*", None),
+            ("missing", "$.nope.x", None),
+        ]);
+        let doc = br#"{"item":{"id":"a","owner":{"login":"o\u00e9","x":[1]}},
+            "related":[{"id":"r1","score":1},{"id":"r2"},3],"scores":[1,"2",3],
+            "meta":{"q":"x","n":null}}"#;
+        let out = c.write(doc).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"owner":"oé","ids":["r1","r2"],"second":2,"all":["x",null],"missing":null}"#
+        );
+    }
+
+    #[test]
+    fn a_member_written_twice_on_the_way_or_a_document_that_is_not_json_is_declined() {
+        let c = capture_of(&[("a", "$.a.b", None)]);
+        assert!(c.write(br#"{"a":{"b":1},"a":{"b":2}}"#).unwrap().is_none());
+        assert!(c.write(br#"{"a":{"b":1,"b":2}}"#).unwrap().is_none());
+        // Written twice off the way: kept as a full parse keeps it.
+        assert_eq!(
+            c.write(br#"{"x":1,"a":{"b":1},"x":2}"#).unwrap().unwrap(),
+            br#"{"a":1}"#
+        );
+        for bad in [&b"{\"a\":1,}"[..], b"{\"a\":\"\xff\"}", b"[1", b"{} x"] {
+            assert!(c.write(bad).unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn an_output_on_the_way_to_another_or_a_negative_index_has_no_capture() {
+        let paths = |list: &[&str]| {
+            let parsed: Vec<_> = list
+                .iter()
+                .map(|p| naftiko_expr::JsonPathExpr::parse(p).unwrap())
+                .collect();
+            let names = ["x", "y"];
+            Capture::of(
+                parsed
+                    .iter()
+                    .zip(names)
+                    .map(|(p, n)| (n, p, None))
+                    .collect(),
+            )
+            .is_some()
+        };
+        assert!(!paths(&["$.a", "$.a.b"]));
+        assert!(!paths(&["$.a[-1]"]));
+        assert!(!paths(&["$.a[*]", "$.a[0]"]));
+        assert!(!paths(&["$..a"]));
+        assert!(paths(&["$.a.b", "$.a.c"]));
+    }
+}
