@@ -9,6 +9,13 @@ use common::serve::{Naftiko, Reply, Upstream, client};
 use serde_json::{Value, json};
 
 fn start(up: &Upstream) -> (Naftiko, SocketAddr, SocketAddr, SocketAddr) {
+    start_with(up, &[])
+}
+
+fn start_with(
+    up: &Upstream,
+    env: &[(&str, &str)],
+) -> (Naftiko, SocketAddr, SocketAddr, SocketAddr) {
     let base = format!("oauth2-tokens={}", up.url());
     let n = Naftiko::start(
         &[
@@ -22,7 +29,7 @@ fn start(up: &Upstream) -> (Naftiko, SocketAddr, SocketAddr, SocketAddr) {
             "--control",
             "127.0.0.1:0",
         ],
-        &[],
+        env,
     );
     let find = |ns: &str| {
         n.listeners
@@ -290,4 +297,58 @@ fn the_control_clients_report_health_status_and_metrics_with_exit_codes() {
     let bad = common::naftiko(&["health", "--control", "nowhere"]);
     assert_eq!(bad.code(), 2, "{bad}");
     assert!(bad.stderr.contains("--control"), "{bad}");
+}
+
+/// Idle keep-alive connections to every listener (REST, MCP, control), dealt to every
+/// core's runtime, do not hold up shutdown: each closes at once, and naftiko exits 0
+/// (drained) instead of waiting out the grace period (shorter here than the 10 s an idle
+/// connection may wait for its next request) and exiting 4.
+#[test]
+fn idle_connections_on_every_core_do_not_hold_up_shutdown() {
+    let up = Upstream::start(|_| Reply::json(json!({"access_token": "t"})));
+    let (n, rest, mcp, control) = start_with(&up, &[("NAFTIKO_SHUTDOWN_GRACE", "3s")]);
+    // A client per connection: enough connections for every core to hold some.
+    let mut kept = Vec::new();
+    for _ in 0..4 {
+        let c = client();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", "id"),
+            ("client_secret", "s"),
+        ];
+        let r = c
+            .post(format!("http://{rest}/v1/oauth2/token"))
+            .form(&form)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        kept.push(c);
+        let c = client();
+        assert_eq!(
+            c.get(format!("http://{control}/health/ready"))
+                .send()
+                .unwrap()
+                .status(),
+            200
+        );
+        kept.push(c);
+        let c = client();
+        let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+        let r = c
+            .post(format!("http://{mcp}/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .json(&ping)
+            .send()
+            .unwrap();
+        assert!(
+            r.status().is_success() || r.status().is_client_error(),
+            "{}",
+            r.status()
+        );
+        kept.push(c);
+    }
+    let (code, log) = n.stop();
+    assert_eq!(code, 0, "drained: {log}");
+    drop(kept);
 }

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::h1;
@@ -55,13 +54,12 @@ pub(crate) async fn serve(
     let slot = slot.as_ref();
     // Every REST connection task holds a sender; `recv` returns `None` once all are gone.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
-    let graceful = GracefulShutdown::new();
     let mut turn = 0usize;
     while let Some(tcp) = accept(&listener, &mut stop).await {
         let tls = slot.load().tls.clone();
         let (shared, builder) = (shared.clone(), builder.clone());
-        let (stop, alive, watcher) = (stop.clone(), alive.clone(), graceful.watcher());
-        let served = move |tcp| connection(tcp, tls, shared, builder, stop, alive, watcher);
+        let (stop, alive) = (stop.clone(), alive.clone());
+        let served = move |tcp| connection(tcp, tls, shared, builder, stop, alive);
         turn = (turn + 1) % (workers.len() + 1);
         match workers.get(turn.wrapping_sub(1)) {
             None => {
@@ -73,7 +71,6 @@ pub(crate) async fn serve(
     drop(listener);
     drop(alive);
     let _ = all_done.recv().await;
-    graceful.shutdown().await;
 }
 
 /// Serves one connection: its TLS handshake, then [`h1::serve`] when its listener serves
@@ -85,7 +82,6 @@ async fn connection(
     builder: http1::Builder,
     stop: tokio::sync::watch::Receiver<bool>,
     alive: tokio::sync::mpsc::Sender<()>,
-    watcher: hyper_util::server::graceful::Watcher,
 ) {
     let timeout = shared.limits.header_read_timeout;
     let Some(stream) = handshake(tcp, tls, timeout).await else {
@@ -96,8 +92,27 @@ async fn connection(
     } else {
         let service = served::current(shared.slot.clone());
         let conn = builder.serve_connection(TokioIo::new(stream), service);
-        let _ = watcher.watch(conn).await;
+        drain_on_stop(conn, stop).await;
+        drop(alive);
     }
+}
+
+/// Drives a hyper connection; once `stop` turns true, asks it to finish the request in
+/// flight and close (at once when it is idle).
+async fn drain_on_stop<C>(conn: C, mut stop: tokio::sync::watch::Receiver<bool>)
+where
+    C: hyper_util::server::graceful::GracefulConnection,
+{
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        () = async {
+            // Drop the watch guard at once: it must not live in the (Send) future.
+            let _ = stop.wait_for(|s| *s).await;
+        } => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
 /// Serves `tcp` on `worker`'s thread: its socket leaves this runtime's reactor and joins
