@@ -9,6 +9,10 @@
 //! access and error log lines must match. Every request carries the same `traceparent` and
 //! `X-Request-Id`, so both paths send the same trace and request ids upstream; only the
 //! span id of each upstream call's `traceparent` is new every time (and masked here).
+//!
+//! Each comparison runs twice: with the upstream on `http://`, and behind an HTTPS front
+//! (`common::tls_front`, a private CA passed with `--ca-bundle`): HTTPS upstreams take the
+//! direct path too.
 
 use crate::common;
 
@@ -18,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::serve::{Naftiko, RAW_GUARD, Reply, Seen, Upstream, client, seed_args};
+use common::tls_front::{AfterAnswer, TlsFront};
 use serde_json::Value;
 
 const ROUTE: &str = "/v1/oauth2/token";
@@ -29,9 +34,18 @@ const TOKEN: &str =
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const REQUEST_ID: &str = "direct-vs-general";
 
+/// How the seed reaches the upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    Http,
+    Https,
+}
+
 /// One upstream whose answer is chosen by the test, and two instances of the seed on it.
 struct Pair {
     up: Upstream,
+    /// The HTTPS front to the upstream and its certificates' directory, when over HTTPS.
+    _front: Option<(TlsFront, common::Scratch)>,
     mode: Arc<Mutex<Reply>>,
     direct: Naftiko,
     general: Naftiko,
@@ -42,15 +56,31 @@ struct Pair {
 }
 
 impl Pair {
-    fn start() -> Pair {
+    /// The pair, or `None` (skipped) over HTTPS without the Python venv for certificates.
+    fn start(over: Over) -> Option<Pair> {
         let mode = Arc::new(Mutex::new(token()));
         let script = mode.clone();
         let up = Upstream::start(move |_| script.lock().unwrap().clone());
         // The timeout only matters to the one slow answer below (a hang guard elsewhere).
-        let owned = seed_args(
-            &up.url(),
-            &["--log-format", "json", "--upstream-timeout", "2s"],
-        );
+        let mut extra = vec![
+            "--log-format".to_owned(),
+            "json".to_owned(),
+            "--upstream-timeout".to_owned(),
+            "2s".to_owned(),
+        ];
+        let (base, front) = match over {
+            Over::Http => (up.url(), None),
+            Over::Https => {
+                let dir = common::Scratch::new("direct-https");
+                let (ca, cert, key) = common::tls::certificates(dir.path(), "upstream")?;
+                let front = TlsFront::start(&cert, &key, up.addr, AfterAnswer::Nothing);
+                extra.push("--ca-bundle".to_owned());
+                extra.push(ca.to_str().unwrap().to_owned());
+                (front.url(), Some((front, dir)))
+            }
+        };
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let owned = seed_args(&base, &extra);
         let args: Vec<&str> = owned.iter().map(String::as_str).collect();
         assert!(
             std::env::var_os("NAFTIKO_GENERAL_PATH").is_none(),
@@ -60,14 +90,15 @@ impl Pair {
         let mut general_args = args.clone();
         general_args.push("--general-path");
         let general = Naftiko::start(&general_args, &[]);
-        Pair {
+        Some(Pair {
             up,
+            _front: front,
             mode,
             direct,
             general,
             cases: 0,
             diffs: Vec::new(),
-        }
+        })
     }
 
     /// Sets what the upstream answers from now on.
@@ -354,7 +385,18 @@ fn log_lines(logs: &str) -> (Vec<String>, Vec<String>) {
 
 #[test]
 fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_both_paths() {
-    let mut p = Pair::start();
+    request_variants(Over::Http);
+}
+
+#[test]
+fn every_request_variant_gets_the_same_answer_on_both_paths_over_https() {
+    request_variants(Over::Https);
+}
+
+fn request_variants(over: Over) {
+    let Some(mut p) = Pair::start(over) else {
+        return;
+    };
     // The token request, as a form, in its spellings.
     let (answer, seen) = p.check("form", &post_as(FORM, GOOD.as_bytes()));
     // Not vacuous: the token request is answered, and forwarded as a form.
@@ -606,7 +648,18 @@ fn every_request_variant_gets_the_same_answer_and_the_same_upstream_request_on_b
 
 #[test]
 fn every_upstream_answer_is_shaped_the_same_on_both_paths() {
-    let mut p = Pair::start();
+    upstream_answers(Over::Http);
+}
+
+#[test]
+fn every_upstream_answer_is_shaped_the_same_on_both_paths_over_https() {
+    upstream_answers(Over::Https);
+}
+
+fn upstream_answers(over: Over) {
+    let Some(mut p) = Pair::start(over) else {
+        return;
+    };
     let json = |body: &str| Reply::raw(200, "application/json", body.to_owned());
     let deep = format!(
         r#"{{"access_token":"t","expires_in":1,"deep":{}{}}}"#,

@@ -782,4 +782,31 @@ capability:
         let (runtime, op) = build("query", &query);
         assert!(runtime.plan(op).is_none(), "a query parameter");
     }
+
+    #[test]
+    fn http_and_https_upstreams_without_a_proxy_get_a_plan() {
+        // The transports naftiko picks itself (no test transport): the h1 client, which
+        // takes written requests, unless a proxy sends the call through reqwest.
+        let plan_for = |base: &str, env: &[(&str, &str)]| {
+            let dir = std::env::temp_dir().join(format!("naftiko-direct-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let file = dir.join("seed-own-transport.yaml");
+            std::fs::write(&file, SEED).unwrap();
+            let validation =
+                naftiko_validate::validate_paths(&[file], &naftiko_validate::Options::default());
+            let options = BuildOptions {
+                base_uris: vec![("oauth2-tokens".into(), base.into())],
+                ..BuildOptions::new(Arc::new(crate::MapEnv::new(env.iter().copied())))
+            };
+            let runtime = Runtime::build(&validation, &options).expect("builds");
+            let op = runtime.rest_services()[0].routes[0].op;
+            runtime.plan(op).is_some()
+        };
+        assert!(plan_for("http://127.0.0.1:9", &[]));
+        assert!(plan_for("https://127.0.0.1:9", &[]));
+        assert!(plan_for("https://auth.example.com", &[]));
+        let proxy = [("HTTPS_PROXY", "http://127.0.0.1:3128")];
+        assert!(!plan_for("https://auth.example.com", &proxy));
+        assert!(plan_for("http://127.0.0.1:9", &proxy));
+    }
 }

@@ -1,5 +1,6 @@
-//! naftiko's own HTTP/1.1 client for `http://` upstreams reached without a proxy (the "h1
-//! client"; HTTPS, proxies and token endpoints go through reqwest).
+//! naftiko's own HTTP/1.1 client for `http://` and `https://` upstreams reached without a
+//! proxy (the "h1 client"; proxies, OAuth 2.0 token endpoints and `forward` resources go
+//! through reqwest).
 //!
 //! hyper-util's pooled client ran every upstream connection as a task of its own, with a
 //! channel hop, a pool behind a lock and `Request`/`Response` plumbing around each call: a
@@ -19,22 +20,26 @@
 //! A connection is reused only on the thread that opened it: its socket is registered with
 //! that thread's runtime (one per core, see the server's `conn.rs`), so using it elsewhere
 //! would have each readiness event cross threads.
+//!
+//! HTTPS is rustls over the same exchange (`h1_stream.rs`), with the certificate
+//! verification reqwest does (`upstream_tls.rs`); the connect timeout covers the TCP
+//! connection and the TLS handshake, and a refused certificate is a connection failure.
 
-use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use naftiko_http1::response::{AnswerHeadError, Framing, parse_answer_head};
 use naftiko_http1::write::{finish_request, is_framing_header, push_request_line};
 use naftiko_http1::{ChunkError, Chunked, fields};
 
 use crate::answer::Head;
+use crate::h1_stream::Stream;
 use crate::transport::{Outgoing, Received, Sending, Transport, TransportError};
+use crate::upstream_tls::{LazyTls, server_name};
 
 /// Largest answer head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -45,6 +50,8 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Where a request goes, from its URL.
 struct Target<'u> {
+    /// `https`.
+    tls: bool,
     host: &'u str,
     port: u16,
     /// The port is written in the URL (so it belongs in the `Host` header).
@@ -59,8 +66,12 @@ impl<'u> Target<'u> {
         let host = url
             .host_str()
             .ok_or_else(|| TransportError::Connect("the URL has no host".into()))?;
-        let port = url.port_or_known_default().unwrap_or(80);
+        let tls = url.scheme() == "https";
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
         Ok(Target {
+            tls,
             host,
             port,
             explicit_port: url.port().is_some(),
@@ -74,9 +85,16 @@ impl<'u> Target<'u> {
 /// allocates nothing).
 #[derive(Debug)]
 struct Conn {
+    tls: bool,
     host: String,
     port: u16,
-    stream: TcpStream,
+    stream: Stream,
+}
+
+impl Conn {
+    fn goes_to(&self, target: &Target<'_>) -> bool {
+        self.port == target.port && self.tls == target.tls && self.host == target.host
+    }
 }
 
 /// An idle connection.
@@ -103,15 +121,24 @@ fn thread_number() -> usize {
 pub(crate) struct H1Client {
     connect_timeout: Duration,
     user_agent: HeaderValue,
+    /// The TLS settings of `https://` connections (shared with the document's other h1
+    /// clients that trust the same certificate authorities), built on the first one.
+    tls: Arc<LazyTls>,
     idle: Mutex<Vec<Idle>>,
 }
 
 impl H1Client {
-    /// A client with this connect timeout and default `User-Agent`.
-    pub(crate) fn new(connect_timeout: Duration, user_agent: &'static str) -> Self {
+    /// A client with this connect timeout (TCP and TLS), default `User-Agent` and TLS
+    /// settings.
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        user_agent: &'static str,
+        tls: Arc<LazyTls>,
+    ) -> Self {
         H1Client {
             connect_timeout,
             user_agent: HeaderValue::from_static(user_agent),
+            tls,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -152,6 +179,7 @@ impl H1Client {
                 // every exchange's future (moved several times per request) larger.
                 let stream = Box::pin(self.connect(&target)).await?;
                 let conn = Conn {
+                    tls: target.tls,
                     host: target.host.to_owned(),
                     port: target.port,
                     stream,
@@ -159,19 +187,14 @@ impl H1Client {
                 (conn, false)
             }
         };
-        if let Err(e) = conn.stream.write_all(request).await {
+        if let Err(e) = write_request(&mut conn.stream, request).await {
             if !reused {
-                return Err(TransportError::Broken(format!(
-                    "sending the request failed: {e}"
-                )));
+                return Err(e);
             }
             // The server closed the kept-alive connection before reading anything: the
             // request did not reach it, so send it once more on a new connection.
             conn.stream = Box::pin(self.connect(&target)).await?;
-            conn.stream
-                .write_all(request)
-                .await
-                .map_err(|e| TransportError::Broken(format!("sending the request failed: {e}")))?;
+            write_request(&mut conn.stream, request).await?;
         }
         let (answer, reusable) = read_answer(&mut conn.stream, is_head, max_body).await?;
         if reusable {
@@ -180,38 +203,57 @@ impl H1Client {
         Ok(answer)
     }
 
-    async fn connect(&self, target: &Target<'_>) -> Result<TcpStream, TransportError> {
+    /// A new connection to the target: TCP, then the TLS handshake for `https`, both
+    /// within the connect timeout.
+    async fn connect(&self, target: &Target<'_>) -> Result<Stream, TransportError> {
+        let tls = if target.tls {
+            let config = self.tls.get().map_err(TransportError::Unavailable)?;
+            let name = server_name(target.host).map_err(TransportError::Connect)?;
+            Some((tokio_rustls::TlsConnector::from(config), name))
+        } else {
+            None
+        };
         let connecting = async {
             // An IP literal needs no lookup; a name goes through naftiko's resolver.
-            crate::dns::connect(target.host, target.port).await
+            let tcp = crate::dns::connect(target.host, target.port)
+                .await
+                .map_err(|e| TransportError::Connect(format!("connection failed: {e}")))?;
+            let _ = tcp.set_nodelay(true);
+            let Some((connector, name)) = tls else {
+                return Ok(Stream::Plain(tcp));
+            };
+            // A refused certificate is rustls's error, which names what is wrong with it
+            // (never key material).
+            let tls = connector.connect(name, tcp).await.map_err(|e| {
+                TransportError::Connect(format!("connection failed: TLS handshake: {e}"))
+            })?;
+            Ok(Stream::Tls(Box::new(tls)))
         };
-        let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Err(TransportError::Connect(format!("connection failed: {e}"))),
-            Err(_) => {
-                return Err(TransportError::Connect(format!(
-                    "connection failed: no connection within {} ms",
-                    self.connect_timeout.as_millis()
-                )));
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
+        match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Connect(format!(
+                "connection failed: no connection within {} ms",
+                self.connect_timeout.as_millis()
+            ))),
+        }
     }
 
-    /// The most recently used idle connection to the target that is still open.
+    /// The most recently used idle connection to the target that is still open (checked
+    /// outside the lock: on TLS the check decrypts whatever records arrived).
     fn checkout(&self, target: &Target<'_>, now: Instant) -> Option<Conn> {
         let thread = thread_number();
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(i) = idle.iter().rposition(|c| {
-            c.thread == thread && c.conn.port == target.port && c.conn.host == target.host
-        }) {
-            let c = idle.swap_remove(i);
-            if now.saturating_duration_since(c.since) < IDLE_TIMEOUT && still_open(&c.conn.stream) {
+        loop {
+            let mut c = {
+                let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                let i = idle
+                    .iter()
+                    .rposition(|c| c.thread == thread && c.conn.goes_to(target))?;
+                idle.swap_remove(i)
+            };
+            if now.saturating_duration_since(c.since) < IDLE_TIMEOUT && c.conn.stream.still_open() {
                 return Some(c.conn);
             }
         }
-        None
     }
 
     fn checkin(&self, conn: Conn, since: Instant) {
@@ -227,14 +269,18 @@ impl H1Client {
     }
 }
 
-/// True when nothing was received on an idle connection: no close, no reset, no stray
-/// bytes (any of which makes it unusable).
-fn still_open(stream: &TcpStream) -> bool {
-    let mut probe = [0u8; 1];
-    matches!(stream.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+/// Writes a whole request (and flushes it: TLS may hold back what the socket did not take).
+async fn write_request(stream: &mut Stream, request: &[u8]) -> Result<(), TransportError> {
+    let written = async {
+        stream.write_all(request).await?;
+        stream.flush().await
+    };
+    written
+        .await
+        .map_err(|e| TransportError::Broken(format!("sending the request failed: {e}")))
 }
 
-async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, TransportError> {
+async fn read_more(stream: &mut Stream, buf: &mut BytesMut) -> Result<usize, TransportError> {
     if buf.capacity() - buf.len() < 4096 {
         buf.reserve(8192);
     }
@@ -246,7 +292,7 @@ async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, 
 
 /// Reads one answer; also says whether the connection can be reused.
 async fn read_answer(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     is_head: bool,
     max_body: usize,
 ) -> Result<(Received, bool), TransportError> {
@@ -425,7 +471,11 @@ mod tests {
 
     #[test]
     fn requests_carry_the_url_authority_as_host_and_their_length() {
-        let client = H1Client::new(Duration::from_secs(1), "naftiko/test");
+        let client = H1Client::new(
+            Duration::from_secs(1),
+            "naftiko/test",
+            Arc::new(LazyTls::default()),
+        );
         let head = |url: &str, method: Method, body: Option<&Bytes>| {
             let url = reqwest::Url::parse(url).unwrap();
             let mut out =

@@ -32,6 +32,7 @@ pub mod formats;
 mod forward;
 pub mod guard;
 mod h1_client;
+mod h1_stream;
 mod ids;
 pub mod inbound;
 mod invoke;
@@ -56,6 +57,7 @@ mod tools;
 pub mod trace;
 pub mod transport;
 mod upstream;
+mod upstream_tls;
 mod url;
 
 pub use build::BuildOptions;

@@ -1,6 +1,8 @@
-//! The reqwest transport: HTTPS (rustls), proxies and OAuth 2.0 token endpoints. Its
-//! client is built on first use: `http://` upstreams on the h1 client never need it, and
-//! building it pages in the TLS stack (about 2 MiB of resident code).
+//! The reqwest transport: proxied upstreams and OAuth 2.0 token endpoints (`forward`
+//! resources use a streaming reqwest client of their own). Its client is built on first
+//! use: upstreams on the h1 client never need it, and building it pages in the TLS stack
+//! (about 2 MiB of resident code). Its TLS settings are the ones `upstream_tls.rs` gives
+//! the h1 client.
 
 use std::time::Duration;
 
@@ -11,8 +13,8 @@ use crate::transport::{
     ClientOptions, Outgoing, Received, Sending, Transport, TransportError, USER_AGENT,
 };
 
-/// The reqwest client of a document's consumed APIs (HTTPS, proxies, token endpoints),
-/// built on first use:
+/// The reqwest client of a document's consumed APIs (proxies, token endpoints), built on
+/// first use.
 #[derive(Debug, Clone)]
 pub(crate) struct LazyClient {
     options: ClientOptions,

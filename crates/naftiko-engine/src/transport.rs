@@ -1,9 +1,9 @@
 //! The upstream transport seam: every request the engine sends upstream (consumed
 //! operations, OAuth 2.0 token requests) goes through one [`Transport`].
 //!
-//! Two ship with naftiko: the h1 client (`h1_client.rs`, `http://` without a proxy; it also
-//! takes requests written out in full, which the direct path sends) and reqwest
-//! (`reqwest_client.rs`: HTTPS, proxies, token endpoints). Benchmarks and tests plug in
+//! Two ship with naftiko: the h1 client (`h1_client.rs`, `http://` and `https://` without a
+//! proxy; it also takes requests written out in full, which the direct path sends) and
+//! reqwest (`reqwest_client.rs`: proxies, token endpoints). Benchmarks and tests plug in
 //! their own through [`crate::BuildOptions::transport`]. A transport only moves bytes:
 //! credentials, retries, the total timeout, metrics and error wording are the engine's
 //! (`upstream.rs`), the same whatever the transport.

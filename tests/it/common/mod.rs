@@ -7,6 +7,7 @@ pub(crate) mod mcp;
 pub(crate) mod prism;
 pub(crate) mod serve;
 pub(crate) mod tls;
+pub(crate) mod tls_front;
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -1,5 +1,6 @@
 //! Consumed APIs: each one's base URI (or its `--base-uri`), authentication, client (the
-//! h1 client for `http://` or reqwest) and compiled operations, keyed `namespace.operation`.
+//! h1 client for `http://` and `https://` without a proxy, else reqwest) and compiled
+//! operations, keyed `namespace.operation`.
 //! After a reload, a consumed API that did not change keeps its client and token source
 //! (`kept.rs`).
 
@@ -19,15 +20,18 @@ use crate::scope::Tpl;
 use crate::secrets::Secrets;
 use crate::transport::{ClientOptions, Transport};
 use crate::upstream::Upstream;
+use crate::upstream_tls::LazyTls;
 
 /// Builds every consumed API the document can call into `d.consumed`.
 pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
     let options = b.options;
-    // One reqwest client per document (HTTPS, proxies, token endpoints), built on first use.
+    // One reqwest client per document (proxies, token endpoints), built on first use; and
+    // one set of TLS settings for the h1 clients, built on the first HTTPS connection.
     let reqwest: Arc<dyn Transport> = match &options.transport {
         Some(t) => t.clone(),
         None => Arc::new(LazyClient::new(&options.client)),
     };
+    let tls = Arc::new(LazyTls::new(options.client.extra_roots.clone()));
     for (ns, api) in &d.scope.consumes {
         let Some(base) = base_uri(b, d, ns, api) else {
             d.unusable.insert(ns.clone());
@@ -35,8 +39,9 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
         };
         // A consumed API with CAs of its own (`--ca-bundle NS=PATH`) gets clients of its own.
         let own = own_client(options, ns);
-        let client = own.as_ref().map_or(&options.client, |(c, _)| c);
-        let reqwest = own.as_ref().map_or(&reqwest, |(_, t)| t);
+        let client = own.as_ref().map_or(&options.client, |o| &o.options);
+        let reqwest = own.as_ref().map_or(&reqwest, |o| &o.reqwest);
+        let tls = own.as_ref().map_or(&tls, |o| &o.tls);
         let mut auth = match auth(d, api, &b.secrets, reqwest, client) {
             Ok(a) => a,
             Err(p) => {
@@ -51,8 +56,9 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
             (Some(t), _) => t.clone(),
             (None, Some(kept)) => kept.transport.clone(),
             (None, None) if uses_h1_client(&base, options.env.as_ref()) => Arc::new(H1Client::new(
-                options.client.connect_timeout,
+                client.connect_timeout,
                 crate::transport::USER_AGENT,
+                tls.clone(),
             )),
             (None, None) => reqwest.clone(),
         };
@@ -85,23 +91,35 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
     }
 }
 
-/// The client settings and HTTPS client of consumed API `ns` when `--ca-bundle NS=PATH`
+/// The clients of a consumed API with certificate authorities of its own.
+struct OwnClient {
+    /// Its settings: the global ones, its CAs added to the global ones.
+    options: ClientOptions,
+    /// Its reqwest client.
+    reqwest: Arc<dyn Transport>,
+    /// Its h1 client's TLS settings.
+    tls: Arc<LazyTls>,
+}
+
+/// The client settings and HTTPS clients of consumed API `ns` when `--ca-bundle NS=PATH`
 /// gives it certificate authorities of its own (added to the global ones).
-fn own_client(
-    options: &crate::build::BuildOptions,
-    ns: &str,
-) -> Option<(ClientOptions, Arc<dyn Transport>)> {
+fn own_client(options: &crate::build::BuildOptions, ns: &str) -> Option<OwnClient> {
     let (_, bundle) = options.ca_bundles.iter().find(|(n, _)| n == ns)?;
     let mut client = options.client.clone();
     client.extra_roots = Some(match &options.client.extra_roots {
         Some(global) => Arc::new(global.merged(bundle)),
         None => bundle.clone(),
     });
-    let transport: Arc<dyn Transport> = match &options.transport {
+    let reqwest: Arc<dyn Transport> = match &options.transport {
         Some(t) => t.clone(),
         None => Arc::new(LazyClient::new(&client)),
     };
-    Some((client, transport))
+    let tls = Arc::new(LazyTls::new(client.extra_roots.clone()));
+    Some(OwnClient {
+        options: client,
+        reqwest,
+        tls,
+    })
 }
 
 /// The base URI of consumed API `ns`: its `--base-uri`, else its rendered `baseUri`; `None`
@@ -302,10 +320,44 @@ fn token_source(
     ))
 }
 
-/// True when calls to `base` can skip reqwest: plain HTTP and no proxy configured.
+/// True when calls to `base` can skip reqwest: HTTP or HTTPS with no proxy configured for
+/// its scheme (the variables reqwest reads; `NO_PROXY` aside: any proxy setting for the
+/// scheme leaves the choice to reqwest).
 fn uses_h1_client(base: &str, env: &dyn EnvSource) -> bool {
-    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    let proxies: [&str; 4] = if base.starts_with("http://") {
+        ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    } else if base.starts_with("https://") {
+        ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        return false;
+    };
+    !proxies
         .iter()
-        .any(|v| env.var(v).is_some_and(|p| !p.trim().is_empty()));
-    base.starts_with("http://") && !proxied
+        .any(|v| env.var(v).is_some_and(|p| !p.trim().is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::MapEnv;
+
+    #[test]
+    fn http_and_https_without_a_proxy_for_their_scheme_take_the_h1_client() {
+        let none = MapEnv::new::<&str, &str>([]);
+        assert!(uses_h1_client("http://127.0.0.1:9", &none));
+        assert!(uses_h1_client("https://api.example.com/v1", &none));
+        let https_proxy = MapEnv::new([("HTTPS_PROXY", "http://proxy:3128")]);
+        assert!(uses_h1_client("http://127.0.0.1:9", &https_proxy));
+        assert!(!uses_h1_client("https://api.example.com", &https_proxy));
+        let lower = MapEnv::new([("https_proxy", "http://proxy:3128")]);
+        assert!(!uses_h1_client("https://api.example.com", &lower));
+        let http_proxy = MapEnv::new([("http_proxy", "http://proxy:3128")]);
+        assert!(!uses_h1_client("http://127.0.0.1:9", &http_proxy));
+        assert!(uses_h1_client("https://api.example.com", &http_proxy));
+        let all = MapEnv::new([("ALL_PROXY", "socks5://proxy:1080")]);
+        assert!(!uses_h1_client("http://127.0.0.1:9", &all));
+        assert!(!uses_h1_client("https://api.example.com", &all));
+        let blank = MapEnv::new([("HTTPS_PROXY", " ")]);
+        assert!(uses_h1_client("https://api.example.com", &blank));
+    }
 }
