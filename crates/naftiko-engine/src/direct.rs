@@ -16,13 +16,11 @@
 //! 2xx JSON object, a value to convert) is shaped by the general code. The engine's tests
 //! hold both paths to the same bytes for every request and answer they try.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use naftiko_spec::model::{ParamLocation, RawFormat};
-use serde_json::Value;
 
 use crate::answer::Answer;
 use crate::auth::Auth;
@@ -32,7 +30,7 @@ use crate::inbound::RequestView;
 use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
-use crate::scope::Resolve;
+use crate::scope::Nothing;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
@@ -80,21 +78,6 @@ pub(crate) struct DirectPlan {
     params: Vec<(String, bool)>,
     /// `with: {body: rest.body}`: the caller's other fields go upstream too, first.
     forward_rest: bool,
-}
-
-/// A scope with nothing in it: the plan's outputs read only the answer.
-struct Nothing;
-
-impl Resolve for Nothing {
-    fn bind(&self, _: usize) -> Option<&str> {
-        None
-    }
-    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
-        None
-    }
-    fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
-        None
-    }
 }
 
 impl DirectPlan {

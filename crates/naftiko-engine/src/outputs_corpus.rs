@@ -2,28 +2,11 @@
 //! outputs list of the corpus, the official tutorial, the benchmarks' capabilities, the
 //! project's capabilities and its test fixtures, and generated documents made of the member names their queries use.
 
-use std::borrow::Cow;
-
 use proptest::prelude::*;
 use serde_json::Value;
 
 use crate::outputs::Outputs;
-use crate::scope::Resolve;
-
-/// A scope with nothing in it.
-pub(crate) struct Nothing;
-
-impl Resolve for Nothing {
-    fn bind(&self, _: usize) -> Option<&str> {
-        None
-    }
-    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
-        None
-    }
-    fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
-        None
-    }
-}
+pub(crate) use crate::scope::Nothing;
 
 /// Documents whose members are named from `names` (and two names no query uses).
 pub(crate) fn documents(names: Vec<String>) -> impl Strategy<Value = Value> {

@@ -56,6 +56,22 @@ impl Names<'_> {
 }
 
 /// Values a compiled template can read.
+/// A scope with nothing in it: for what reads only an upstream answer (outputs without
+/// templates), or nothing at all.
+pub(crate) struct Nothing;
+
+impl Resolve for Nothing {
+    fn bind(&self, _: usize) -> Option<&str> {
+        None
+    }
+    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<Cow<'_, Value>> {
+        None
+    }
+}
+
 pub(crate) trait Resolve: Sync {
     /// A bound value.
     fn bind(&self, index: usize) -> Option<&str>;
