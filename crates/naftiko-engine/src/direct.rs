@@ -18,7 +18,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use naftiko_spec::model::{ParamLocation, RawFormat};
 
@@ -27,7 +26,7 @@ use crate::auth::Auth;
 use crate::error::InvokeError;
 use crate::form::{FormField, form_fields};
 use crate::inbound::RequestView;
-use crate::invoke::{Invocable, Outcome, OutcomeBody, Target, shape_answer};
+use crate::invoke::{Invocable, Outcome, Target, shape_answer};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::Nothing;
@@ -206,24 +205,9 @@ impl DirectPlan {
         Some(out)
     }
 
-    /// The outcome of `answer`: mapped here when it is a 2xx JSON object, else by the
-    /// general shaping.
+    /// The outcome of `answer`: the general shaping's, which writes the plan's outputs
+    /// straight from the answer's bytes (`capture.rs`: a direct plan always has a capture).
     pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
-        let status = answer.status;
-        if (200..300).contains(&status)
-            && status != 204
-            && !answer.body.is_empty()
-            && let Some(capture) = self.outputs.capture()
-            && let Some(out) = capture.write(&answer.body)?
-        {
-            return Ok(Outcome {
-                status,
-                body: OutcomeBody::JsonText(Bytes::from(out)),
-                upstream_status: Some(status),
-                cache_control: answer.cache_control,
-                location: answer.location,
-            });
-        }
         shape_answer(
             &self.op,
             &self.outputs,
@@ -241,7 +225,9 @@ mod tests {
 
     use super::*;
     use crate::inbound::{Inbound, InboundBody};
+    use crate::invoke::OutcomeBody;
     use crate::{BuildOptions, OpId, Runtime};
+    use bytes::Bytes;
     use proptest::prelude::*;
     use proptest::sample::select;
     use std::path::PathBuf;

@@ -1,23 +1,17 @@
 //! An upstream connection of the h1 client: plain TCP (`http://`) or TLS over TCP
-//! (`https://`, rustls through tokio-rustls), read and written through one type, and the
-//! check that an idle one is still usable.
+//! (`https://`, rustls through tokio-rustls), read and written through one type
+//! (`tcp_or_tls.rs`), and the check that an idle one is still usable.
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// A connection to an upstream.
-#[derive(Debug)]
-pub(crate) enum Stream {
-    /// Plain TCP.
-    Plain(TcpStream),
-    /// TLS (boxed: its state is large, and plain connections should not carry it).
-    Tls(Box<TlsStream<TcpStream>>),
-}
+pub(crate) type Stream = crate::tcp_or_tls::TcpOrTls<TlsStream<TcpStream>>;
 
 impl Stream {
     /// True when nothing was received on an idle connection: no close, no reset, no stray
@@ -42,46 +36,6 @@ impl Stream {
                     .poll_read(&mut cx, &mut buf)
                     .is_pending()
             }
-        }
-    }
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

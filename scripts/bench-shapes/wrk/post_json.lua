@@ -19,7 +19,8 @@ if custom and custom ~= "" then
    for b in custom:gmatch("[^\n]+") do bodies[#bodies + 1] = b end
 end
 
-local reqs, n, i = {}, 0, 0
+-- request() and done(): cycle.lua, beside this script.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "cycle.lua")
 
 function init(args)
    local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
@@ -27,20 +28,4 @@ function init(args)
       n = n + 1
       reqs[n] = wrk.format("POST", wrk.path, headers, b)
    end
-end
-
-function request()
-   i = i % n + 1
-   return reqs[i]
-end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      "BENCH_RESULT requests=%d duration_us=%d bytes=%d err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d " ..
-      "p50_us=%d p90_us=%d p99_us=%d p999_us=%d mean_us=%.1f max_us=%d\n",
-      summary.requests, summary.duration, summary.bytes,
-      e.connect, e.read, e.write, e.status, e.timeout,
-      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
-      latency.mean, latency.max))
 end

@@ -204,6 +204,23 @@ impl Upstream {
 /// Serves `app` on a free loopback port, on a runtime of its own, until the returned
 /// sender is dropped; the address.
 pub(crate) fn serve_app(app: axum::Router) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    serve_listener(|listener| async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    })
+}
+
+/// Binds a free loopback port and runs `serve` on it, on a runtime of its own (two
+/// worker threads), until the returned sender is dropped; the address.
+pub(crate) fn serve_listener<F, Fut>(serve: F) -> (SocketAddr, tokio::sync::oneshot::Sender<()>)
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -215,15 +232,10 @@ pub(crate) fn serve_app(app: axum::Router) -> (SocketAddr, tokio::sync::oneshot:
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
-            .unwrap();
+            tokio::select! {
+                () = serve(listener) => {}
+                _ = stop_rx => {}
+            }
         });
     });
     (

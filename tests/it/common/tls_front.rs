@@ -15,7 +15,7 @@ use std::time::Duration;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -49,41 +49,24 @@ impl TlsFront {
         let acceptor = acceptor(cert, key);
         let accepted = Arc::new(AtomicUsize::new(0));
         let counted = accepted.clone();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let accepting = async {
-                    loop {
-                        let Ok((tcp, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        counted.fetch_add(1, Ordering::SeqCst);
-                        let acceptor = acceptor.clone();
-                        tokio::spawn(async move {
-                            if let Ok(tls) = acceptor.accept(tcp).await {
-                                let _ = relay(tls, upstream, after).await;
-                            }
-                        });
-                    }
+        let (addr, stop) = super::serve::serve_listener(move |listener| async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    () = accepting => {}
-                    _ = stop_rx => {}
-                }
-            });
+                counted.fetch_add(1, Ordering::SeqCst);
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(tcp).await {
+                        let _ = relay(tls, upstream, after).await;
+                    }
+                });
+            }
         });
         TlsFront {
-            addr: addr_rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            addr,
             accepted,
-            _stop: stop_tx,
+            _stop: stop,
         }
     }
 
