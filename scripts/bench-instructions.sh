@@ -10,7 +10,9 @@
 # NAFTIKO_BIN=path measures that binary instead of building target/release/naftiko (to
 # compare two builds in one sitting). SHAPE=items measures the kit's items shape instead
 # (`GET /v1/items/{id}?q=`, an API key upstream, nested and array outputs:
-# ../shared/bench/capabilities/items.yaml).
+# ../shared/bench/capabilities/items.yaml); SHAPE=items-mcp and SHAPE=items-mcp-2026 the same
+# operation as an MCP tools/call (scripts/bench-shapes' items-mcp.yaml and mcp_call.lua, MCP
+# 2025-06-18 without a session, or 2026-07-28).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/callgrind.out}"
@@ -28,18 +30,23 @@ shape="${SHAPE:-token}"
 case $shape in
   token)
     file=capabilities/oauth2-tokens.yaml ns=oauth2-tokens path=/v1/oauth2/token
-    script=post_form.lua probe=(-X POST -d x=1) ;;
+    script=$kit/wrk/post_form.lua probe=(-X POST -d x=1) listener=oauth2-tokens-rest ;;
   items)
     file=$kit/capabilities/items.yaml ns=items path=/v1/items/
-    script=get_items.lua probe=() ;;
-  *) echo "SHAPE must be token or items" >&2; exit 2 ;;
+    script=$kit/wrk/get_items.lua probe=() listener=items-rest ;;
+  items-mcp|items-mcp-2026)
+    file=scripts/bench-shapes/capabilities/items-mcp.yaml ns=items path=/mcp
+    script=scripts/bench-shapes/wrk/mcp_call.lua probe=() listener=items-mcp
+    export BENCH_MCP_ERA=2025
+    [[ $shape == items-mcp-2026 ]] && BENCH_MCP_ERA=2026 ;;
+  *) echo "SHAPE must be token, items, items-mcp or items-mcp-2026" >&2; exit 2 ;;
 esac
 api_key=bench-api-key-2f6c1e9a
 taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" --api-key "$api_key" >/dev/null 2>&1 &
 up=$!
 BENCH_API_KEY=$api_key taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
   "$file" --base-uri "$ns=http://127.0.0.1:$upstream_port" \
-  --listen "$ns-rest=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+  --listen "$listener=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
 vg=$!
 trap 'kill $vg $up 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -47,7 +54,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 load() {
-  taskset -c 1 wrk -t1 -c8 -d"$1" -s "$kit/wrk/$script" "http://127.0.0.1:$port$path"
+  taskset -c 1 wrk -t1 -c8 -d"$1" -s "$script" "http://127.0.0.1:$port$path"
 }
 load 3s >/dev/null
 callgrind_control -z "$vg" >/dev/null 2>&1

@@ -173,8 +173,8 @@ pub(crate) struct RunArgs {
     /// exit without listening: 0 when `run` would start, 1 when it would refuse.
     #[arg(long)]
     pub(crate) check: bool,
-    /// Serve every operation on the general path (no direct plans). The answers are the
-    /// same; this is for comparing the two paths.
+    /// Serve every operation on the general path (no direct plans, every MCP request
+    /// through rmcp). The answers are the same; this is for comparing the two paths.
     #[arg(
         long,
         hide = true,

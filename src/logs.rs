@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::sync::{Mutex, MutexGuard, Once};
 use std::time::{Duration, SystemTime};
 
-use naftiko_server::access::{AccessLine, AccessSink};
+use naftiko_server::access::{AccessLine, AccessSink, McpLine, ToolCallLine};
 use naftiko_server::clock::push_rfc3339_micros;
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
@@ -123,6 +123,71 @@ pub(crate) struct AccessWriter {
 
 impl AccessSink for AccessWriter {
     fn write(&self, line: &AccessLine<'_>) {
+        self.write_fields(line.message, &rest_fields(line));
+    }
+    fn write_mcp(&self, line: &McpLine<'_>) {
+        self.write_fields("mcp request", &mcp_fields(line));
+    }
+    fn write_tool_call(&self, line: &ToolCallLine<'_>) {
+        self.write_fields("tool call", &tool_call_fields(line));
+    }
+}
+
+/// One field's value, as `tracing` records it.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    /// Recorded with `%` (its `Display`): bare in text lines.
+    Shown(&'a str),
+    /// Recorded as a `&str`: quoted (its `Debug`) in text lines.
+    Text(&'a str),
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+/// A REST request's fields, in the order `access::emit` records them.
+fn rest_fields<'a>(line: &AccessLine<'a>) -> [(&'static str, Field<'a>); 7] {
+    [
+        ("method", Field::Shown(line.method)),
+        ("route", Field::Shown(line.route)),
+        ("status", Field::U64(line.status.into())),
+        ("upstream_status", Field::I64(line.upstream_status)),
+        ("latency_ms", Field::F64(line.latency_ms)),
+        ("request_id", Field::Shown(line.request_id)),
+        ("trace_id", Field::Shown(line.trace_id)),
+    ]
+}
+
+/// An MCP request's fields, in the order `access::emit_mcp` records them.
+fn mcp_fields<'a>(line: &McpLine<'a>) -> [(&'static str, Field<'a>); 9] {
+    [
+        ("adapter", Field::Text("mcp")),
+        ("method", Field::Shown(line.method)),
+        ("rpc_method", Field::Text(line.rpc_method)),
+        ("protocol_version", Field::Text(line.protocol_version)),
+        ("session", Field::Bool(line.session)),
+        ("status", Field::U64(line.status.into())),
+        ("latency_ms", Field::F64(line.latency_ms)),
+        ("request_id", Field::Shown(line.request_id)),
+        ("trace_id", Field::Shown(line.trace_id)),
+    ]
+}
+
+/// A tool call's fields, in the order `access::emit_tool_call` records them.
+fn tool_call_fields<'a>(line: &ToolCallLine<'a>) -> [(&'static str, Field<'a>); 5] {
+    [
+        ("adapter", Field::Text("mcp")),
+        ("tool", Field::Shown(line.tool)),
+        ("is_error", Field::Bool(line.is_error)),
+        ("request_id", Field::Shown(line.request_id)),
+        ("trace_id", Field::Shown(line.trace_id)),
+    ]
+}
+
+impl AccessWriter {
+    /// Writes one line of `fields` (batched with the others).
+    fn write_fields(&self, message: &str, fields: &[(&str, Field<'_>)]) {
         thread_local! {
             /// The line being written, its allocation reused from line to line.
             static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -130,44 +195,40 @@ impl AccessSink for AccessWriter {
         start_flusher();
         TEXT.with_borrow_mut(|text| {
             text.clear();
-            self.render_into(line, SystemTime::now(), text);
+            self.render_into(message, fields, SystemTime::now(), text);
             let _ = Line::Batched.write(text.as_bytes());
         });
     }
-}
 
-impl AccessWriter {
     /// One line, with its line break.
     #[cfg(test)]
-    fn render(&self, line: &AccessLine<'_>, now: SystemTime) -> String {
+    fn render(&self, message: &str, fields: &[(&str, Field<'_>)], now: SystemTime) -> String {
         let mut text = String::new();
-        self.render_into(line, now, &mut text);
+        self.render_into(message, fields, now, &mut text);
         text
     }
 
-    /// Appends one line, with its line break, to `text`.
-    fn render_into(&self, line: &AccessLine<'_>, now: SystemTime, text: &mut String) {
+    /// Appends one line, with its line break, to `text`: what `tracing-subscriber`'s text or
+    /// JSON formatter writes for an event with this message and these fields.
+    fn render_into(
+        &self,
+        message: &str,
+        fields: &[(&str, Field<'_>)],
+        now: SystemTime,
+        text: &mut String,
+    ) {
         // Appended piece by piece: `format!` machinery was most of this line's cost.
-        let mut n = itoa::Buffer::new();
         if self.json {
             text.push_str("{\"timestamp\":\"");
             push_rfc3339_micros(text, now);
             text.push_str("\",\"level\":\"INFO\",\"message\":");
-            push_json_string(text, line.message);
-            text.push_str(",\"method\":");
-            push_json_string(text, line.method);
-            text.push_str(",\"route\":");
-            push_json_string(text, line.route);
-            text.push_str(",\"status\":");
-            text.push_str(n.format(line.status));
-            text.push_str(",\"upstream_status\":");
-            text.push_str(n.format(line.upstream_status));
-            text.push_str(",\"latency_ms\":");
-            push_f64(text, line.latency_ms);
-            text.push_str(",\"request_id\":");
-            push_json_string(text, line.request_id);
-            text.push_str(",\"trace_id\":");
-            push_json_string(text, line.trace_id);
+            push_json_string(text, message);
+            for (name, value) in fields {
+                text.push_str(",\"");
+                text.push_str(name);
+                text.push_str("\":");
+                push_value(text, *value, true);
+            }
             text.push_str(",\"target\":\"");
             text.push_str(ACCESS_TARGET);
             text.push_str("\"}\n");
@@ -176,23 +237,44 @@ impl AccessWriter {
             text.push_str("  INFO ");
             text.push_str(ACCESS_TARGET);
             text.push_str(": ");
-            text.push_str(line.message);
-            text.push_str(" method=");
-            text.push_str(line.method);
-            text.push_str(" route=");
-            text.push_str(line.route);
-            text.push_str(" status=");
-            text.push_str(n.format(line.status));
-            text.push_str(" upstream_status=");
-            text.push_str(n.format(line.upstream_status));
-            text.push_str(" latency_ms=");
-            push_f64(text, line.latency_ms);
-            text.push_str(" request_id=");
-            text.push_str(line.request_id);
-            text.push_str(" trace_id=");
-            text.push_str(line.trace_id);
+            text.push_str(message);
+            for (name, value) in fields {
+                text.push(' ');
+                text.push_str(name);
+                text.push('=');
+                push_value(text, *value, false);
+            }
             text.push('\n');
         }
+    }
+}
+
+/// One field's value, in a JSON line or a text line.
+fn push_value(out: &mut String, value: Field<'_>, json: bool) {
+    let mut n = itoa::Buffer::new();
+    match value {
+        Field::Shown(s) | Field::Text(s) if json => push_json_string(out, s),
+        Field::Shown(s) => out.push_str(s),
+        Field::Text(s) => push_debug_string(out, s),
+        Field::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Field::U64(v) => out.push_str(n.format(v)),
+        Field::I64(v) => out.push_str(n.format(v)),
+        Field::F64(v) => push_f64(out, v),
+    }
+}
+
+/// `text` as `Debug` writes a string (quoted, escaped).
+fn push_debug_string(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    let plain = text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{text:?}");
     }
 }
 
@@ -287,6 +369,42 @@ mod tests {
         }
     }
 
+    /// What `tracing-subscriber` writes for the event `emit` sends, as text then as JSON.
+    fn written_by_tracing(emit: impl Fn()) -> (String, String) {
+        let text_out = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(text_out.clone())
+            .with_target(true)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, &emit);
+        let json_out = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(json_out.clone())
+            .with_target(true)
+            .json()
+            .flatten_event(true)
+            .finish();
+        tracing::subscriber::with_default(subscriber, &emit);
+        let read = |c: Captured| String::from_utf8(c.0.lock().unwrap().clone()).unwrap();
+        (read(text_out), read(json_out))
+    }
+
+    /// Checks the writer's two renderings of `fields` against `tracing-subscriber`'s of
+    /// what `emit` sends, timestamps aside.
+    fn assert_same(message: &str, fields: &[(&str, Field<'_>)], emit: impl Fn()) {
+        let stamp = |text: &str| {
+            text.split_once('Z')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap()
+        };
+        let (text, json) = written_by_tracing(emit);
+        let ours = AccessWriter { json: false }.render(message, fields, SystemTime::now());
+        assert_eq!(stamp(&ours), stamp(&text));
+        let ours = AccessWriter { json: true }.render(message, fields, SystemTime::now());
+        assert_eq!(stamp(&ours), stamp(&json));
+    }
+
     /// The access writer's lines are exactly `tracing-subscriber`'s, timestamps aside.
     #[test]
     fn access_lines_are_what_tracing_subscriber_writes() {
@@ -312,34 +430,46 @@ mod tests {
                 trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
             },
         ];
-        let stamp = |text: &str| {
-            text.split_once('Z')
-                .map(|(_, rest)| rest.to_owned())
-                .unwrap()
-        };
         for line in &lines {
-            let text_out = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(text_out.clone())
-                .with_target(true)
-                .with_ansi(false)
-                .finish();
-            tracing::subscriber::with_default(subscriber, || naftiko_server::access::emit(line));
-            let theirs = String::from_utf8(text_out.0.lock().unwrap().clone()).unwrap();
-            let ours = AccessWriter { json: false }.render(line, SystemTime::now());
-            assert_eq!(stamp(&ours), stamp(&theirs));
+            assert_same(line.message, &rest_fields(line), || {
+                naftiko_server::access::emit(line);
+            });
+        }
+    }
 
-            let json_out = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(json_out.clone())
-                .with_target(true)
-                .json()
-                .flatten_event(true)
-                .finish();
-            tracing::subscriber::with_default(subscriber, || naftiko_server::access::emit(line));
-            let theirs = String::from_utf8(json_out.0.lock().unwrap().clone()).unwrap();
-            let ours = AccessWriter { json: true }.render(line, SystemTime::now());
-            assert_eq!(stamp(&ours), stamp(&theirs));
+    /// MCP requests' and tool calls' lines too, with what a client sent (methods and
+    /// revisions with quotes, backslashes, control characters and non-ASCII letters).
+    #[test]
+    fn mcp_and_tool_call_lines_are_what_tracing_subscriber_writes() {
+        for (rpc_method, version) in [
+            ("tools/call", "2025-06-18"),
+            ("-", "-"),
+            ("a\"b\\c\u{7}é\t", "2026-07-28\n"),
+        ] {
+            let line = McpLine {
+                method: "POST",
+                rpc_method,
+                protocol_version: version,
+                session: rpc_method == "-",
+                status: 200,
+                latency_ms: 0.25,
+                request_id: "caller's-\"id\"",
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+            };
+            assert_same("mcp request", &mcp_fields(&line), || {
+                naftiko_server::access::emit_mcp(&line);
+            });
+        }
+        for (tool, is_error) in [("get-item", false), ("t\"ool é", true)] {
+            let line = ToolCallLine {
+                tool,
+                is_error,
+                request_id: "0af7651916cd43dd8448eb211c80319c",
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+            };
+            assert_same("tool call", &tool_call_fields(&line), || {
+                naftiko_server::access::emit_tool_call(&line);
+            });
         }
     }
 

@@ -152,6 +152,7 @@ fn worker_runtimes() -> Vec<tokio::runtime::Handle> {
 fn serve_options(args: &RunArgs, access: Option<Arc<dyn AccessSink>>) -> ServeOptions {
     let mut mcp = McpHttpOptions {
         max_body_bytes: args.max_body,
+        direct_calls: !args.general_path,
         ..McpHttpOptions::default()
     };
     if !args.mcp_allowed_hosts.is_empty() {

@@ -45,6 +45,7 @@ mod run_listen;
 mod run_mcp;
 mod run_mcp_2026;
 mod run_mcp_conformance;
+mod run_mcp_direct;
 mod run_mcp_orchestration;
 mod run_mcp_replicas;
 mod run_oauth2;

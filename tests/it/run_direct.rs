@@ -16,12 +16,11 @@
 
 use crate::common;
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::serve::{Naftiko, RAW_GUARD, Reply, Seen, Upstream, client, seed_args};
+use common::answer::{Answer, exchange};
+use common::serve::{Naftiko, Reply, Seen, Upstream, client, seed_args};
 use common::tls_front::{AfterAnswer, TlsFront};
 use serde_json::Value;
 
@@ -230,52 +229,6 @@ fn post(target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
 /// A raw POST of `body` as `content_type` to the token route.
 fn post_as(content_type: &str, body: &[u8]) -> Vec<u8> {
     post(ROUTE, &[("Content-Type", content_type.as_bytes())], body)
-}
-
-/// An answer as compared: the status line, every header line but `Date` (as written, in
-/// order) and the body bytes.
-#[derive(Debug, PartialEq, Eq)]
-struct Answer {
-    status: String,
-    headers: Vec<String>,
-    body: Vec<u8>,
-}
-
-impl std::fmt::Display for Answer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {:?} {:?}",
-            self.status,
-            self.headers,
-            String::from_utf8_lossy(&self.body)
-        )
-    }
-}
-
-/// Sends `request` and reads until the server closes the connection.
-fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&out)));
-    let head = String::from_utf8_lossy(&out[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or_default().to_owned();
-    let headers = lines
-        .filter(|l| !l.to_ascii_lowercase().starts_with("date:"))
-        .map(str::to_owned)
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: out[split + 4..].to_vec(),
-    }
 }
 
 /// Sends a reqwest request; the answer as [`exchange`] gives it (headers lower-cased).

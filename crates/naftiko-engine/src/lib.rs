@@ -81,6 +81,6 @@ pub use services::{
     CacheHints, CapabilityInfo, ControlService, EXPOSED_MCP_NAMESPACE, EXPOSED_SKILL_NAMESPACE,
     ForwardRoute, McpListen, McpService, OperationInfo, RestService, Route, Segment, segments,
 };
-pub use tools::{Blob, ToolResult, ToolSpec};
+pub use tools::{Blob, Structured, ToolResult, ToolSpec};
 pub use transport::ClientOptions;
 pub use url::base_uri_problem;

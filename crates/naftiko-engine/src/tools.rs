@@ -56,9 +56,19 @@ pub struct ToolResult {
     /// The text content: the JSON result, the upstream's text, or the error message.
     pub text: String,
     /// The structured result (always an object), when the result is JSON.
-    pub structured: Option<Value>,
+    pub structured: Option<Structured>,
     /// Binary content (`outputRawFormat: binary`); `text` then only describes it.
     pub binary: Option<Blob>,
+}
+
+/// A tool call's structured result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Structured {
+    /// This object.
+    Value(Value),
+    /// The result's `text` itself, which is then the compact JSON text of an object (the
+    /// outputs shaped straight from the answer's bytes): written as it is, not parsed again.
+    Text,
 }
 
 /// Bytes with their media type: a binary tool result or resource content.
@@ -97,7 +107,7 @@ impl ToolSpec {
 }
 
 impl ToolResult {
-    fn new(is_error: bool, text: String, structured: Option<Value>) -> Self {
+    fn new(is_error: bool, text: String, structured: Option<Structured>) -> Self {
         ToolResult {
             is_error,
             text,
@@ -282,13 +292,20 @@ pub(crate) fn tool_result(
     match o.body {
         OutcomeBody::Json(v) => {
             let t = text(crate::json_text::json_string(&v));
-            ToolResult::new(is_error, t, (!is_error).then(|| as_object(v)))
+            let structured = (!is_error).then(|| Structured::Value(as_object(v)));
+            ToolResult::new(is_error, t, structured)
+        }
+        // Compact JSON text, so an object's text is its structured form as it is.
+        OutcomeBody::JsonText(bytes) if !is_error && bytes.first() == Some(&b'{') => {
+            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            ToolResult::new(is_error, raw, Some(Structured::Text))
         }
         OutcomeBody::JsonText(bytes) | OutcomeBody::Raw { bytes, .. } => {
             let raw = String::from_utf8_lossy(&bytes).into_owned();
             let structured = (!is_error)
-                .then(|| serde_json::from_str::<Value>(&raw).ok().map(as_object))
-                .flatten();
+                .then(|| serde_json::from_str::<Value>(&raw).ok())
+                .flatten()
+                .map(|v| Structured::Value(as_object(v)));
             ToolResult::new(is_error, text(raw), structured)
         }
         OutcomeBody::Binary { media_type, bytes } => ToolResult {

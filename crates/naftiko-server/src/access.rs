@@ -1,6 +1,6 @@
 //! The access log: one line per REST request, at target `naftiko::access` (method, route
 //! as written in the capability, status, upstream status, latency, request id and trace id;
-//! never values).
+//! never values), and per MCP request over HTTP (`mcp request`) and tool call (`tool call`).
 //!
 //! By default a line is a `tracing` event. A server may instead be given an
 //! [`AccessSink`] that writes the same fields itself: `naftiko run` does, because
@@ -30,10 +30,104 @@ pub struct AccessLine<'a> {
     pub trace_id: &'a str,
 }
 
+/// The fields of one MCP request's access line (`mcp request`, `adapter="mcp"`).
+#[derive(Debug, Clone, Copy)]
+pub struct McpLine<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The JSON-RPC method (`-` when none was read).
+    pub rpc_method: &'a str,
+    /// The protocol revision the request named (`-` when none).
+    pub protocol_version: &'a str,
+    /// It carried an `Mcp-Session-Id`.
+    pub session: bool,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// Time to answer, in milliseconds, rounded to the microsecond.
+    pub latency_ms: f64,
+    /// The request id.
+    pub request_id: &'a str,
+    /// The trace id.
+    pub trace_id: &'a str,
+}
+
+/// The fields of one tool call's line (`tool call`, `adapter="mcp"`).
+#[derive(Debug, Clone, Copy)]
+pub struct ToolCallLine<'a> {
+    /// The tool's name.
+    pub tool: &'a str,
+    /// The result is an error.
+    pub is_error: bool,
+    /// The request id.
+    pub request_id: &'a str,
+    /// The trace id.
+    pub trace_id: &'a str,
+}
+
 /// Writes access lines (instead of `tracing` events).
 pub trait AccessSink: Send + Sync + Debug {
     /// Writes one line.
     fn write(&self, line: &AccessLine<'_>);
+    /// Writes one MCP request's line.
+    fn write_mcp(&self, line: &McpLine<'_>);
+    /// Writes one tool call's line.
+    fn write_tool_call(&self, line: &ToolCallLine<'_>);
+}
+
+/// Records one MCP request's line through `sink`, or as a `tracing` event without one.
+pub(crate) fn record_mcp(sink: Option<&dyn AccessSink>, line: &McpLine<'_>) {
+    match sink {
+        Some(sink) => {
+            if tracing::enabled!(target: "naftiko::access", tracing::Level::INFO) {
+                sink.write_mcp(line);
+            }
+        }
+        None => emit_mcp(line),
+    }
+}
+
+/// Records one tool call's line through `sink`, or as a `tracing` event without one.
+pub(crate) fn record_tool_call(sink: Option<&dyn AccessSink>, line: &ToolCallLine<'_>) {
+    match sink {
+        Some(sink) => {
+            if tracing::enabled!(target: "naftiko::access", tracing::Level::INFO) {
+                sink.write_tool_call(line);
+            }
+        }
+        None => emit_tool_call(line),
+    }
+}
+
+/// An MCP request's line as a `tracing` event (public so that a sink can be checked
+/// against it).
+pub fn emit_mcp(line: &McpLine<'_>) {
+    tracing::info!(
+        target: "naftiko::access",
+        adapter = "mcp",
+        method = %line.method,
+        rpc_method = line.rpc_method,
+        protocol_version = line.protocol_version,
+        session = line.session,
+        status = line.status,
+        latency_ms = line.latency_ms,
+        request_id = %line.request_id,
+        trace_id = %line.trace_id,
+        "mcp request"
+    );
+}
+
+/// A tool call's line as a `tracing` event (public so that a sink can be checked
+/// against it).
+pub fn emit_tool_call(line: &ToolCallLine<'_>) {
+    tracing::info!(
+        target: "naftiko::access",
+        adapter = "mcp",
+        tool = %line.tool,
+        is_error = line.is_error,
+        request_id = %line.request_id,
+        trace_id = %line.trace_id,
+        "tool call"
+    );
 }
 
 /// Records one access line through `sink`, or as a `tracing` event without one.

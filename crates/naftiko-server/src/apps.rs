@@ -181,6 +181,7 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
         &cx.options.mcp,
         cx.limit.clone(),
         live,
+        cx.options.access.clone(),
     );
     let app = guard::protect(app, s.guard.clone());
     let spans = cx.options.spans.clone();

@@ -26,6 +26,8 @@ pub mod h1;
 mod html;
 mod limits;
 pub mod mcp;
+mod mcp_direct;
+mod mcp_tool;
 mod offered;
 mod options;
 mod plan;

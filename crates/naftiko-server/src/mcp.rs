@@ -1,10 +1,11 @@
-//! The MCP adapter (the only module that knows the `rmcp` crate): one [`ServerHandler`] per
-//! MCP service of the runtime, served over Streamable HTTP at `/mcp` and `/` (plain JSON answers)
-//! or over stdio.
+//! The MCP adapter (with `mcp_direct.rs`, the only modules that know the `rmcp` crate): one
+//! [`ServerHandler`] per MCP service of the runtime, served over Streamable HTTP at `/mcp` and
+//! `/` (plain JSON answers) or over stdio.
 //!
-//! Tools are the engine's [`ToolSpec`]s; `tools/call` runs [`Runtime::call_tool`], so a bad
-//! argument, an upstream error status or a timeout is a tool result with `isError: true`,
-//! never a dropped connection.
+//! Tools are the engine's [`ToolSpec`]s; `tools/call` runs [`Runtime::call_tool`] (through
+//! `mcp_tool.rs`), so a bad argument, an upstream error status or a timeout is a tool result
+//! with `isError: true`, never a dropped connection. Over HTTP, a well-formed call of a known
+//! tool takes the direct path (`mcp_direct.rs`) and never reaches rmcp.
 //!
 //! Protocol revisions: 2025-03-26, 2025-06-18 and 2025-11-25 are negotiated from the
 //! client's `initialize` (an `initialize` naming 2026-07-28 is answered 2025-11-25);
@@ -41,7 +42,7 @@ use base64::Engine as _;
 use http::{Method, Request, StatusCode};
 use naftiko_engine::catalog::Contents;
 use naftiko_engine::trace::Trace;
-use naftiko_engine::{Blob, McpService, Runtime, ToolSpec};
+use naftiko_engine::{McpService, Runtime, ToolSpec};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, GetPromptRequestParams,
     GetPromptResponse, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
@@ -54,6 +55,9 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
+use crate::access::{self, AccessSink, McpLine};
+use crate::mcp_direct::{self, Call};
+use crate::mcp_tool;
 use crate::traced::SpanNote;
 
 /// Header carrying the MCP session id.
@@ -72,6 +76,9 @@ pub struct McpHttpOptions {
     /// the replica, so that a proxy can send a 2025 session's requests to the replica that
     /// knows it (`docs/run.md`, replicas). `[A-Za-z0-9._-]`, checked by the command line.
     pub session_prefix: String,
+    /// Well-formed tool calls take the direct path (`mcp_direct.rs`); `false` sends every
+    /// request through rmcp (`--general-path`, to compare the two).
+    pub direct_calls: bool,
 }
 
 impl Default for McpHttpOptions {
@@ -85,6 +92,7 @@ impl Default for McpHttpOptions {
                 .to_vec(),
             max_body_bytes: 1024 * 1024,
             session_prefix: String::new(),
+            direct_calls: true,
         }
     }
 }
@@ -94,12 +102,18 @@ impl Default for McpHttpOptions {
 pub struct Handler {
     runtime: Arc<Runtime>,
     service: usize,
+    /// Where tool calls' lines go (`tracing` events when `None`).
+    access: Option<Arc<dyn AccessSink>>,
 }
 
 impl Handler {
     /// The handler of `runtime.mcp_services()[service]`.
     pub fn new(runtime: Arc<Runtime>, service: usize) -> Self {
-        Handler { runtime, service }
+        Handler {
+            runtime,
+            service,
+            access: None,
+        }
     }
 
     fn service(&self) -> Option<&McpService> {
@@ -134,26 +148,6 @@ fn tool_json(t: &ToolSpec) -> Value {
         v["annotations"] = a.clone();
     }
     v
-}
-
-/// A binary tool result as an MCP content block: `image` or `audio` by its media type,
-/// else an embedded resource holding the bytes under a URI naming the tool call.
-fn binary_block(namespace: &str, tool: &str, blob: &Blob) -> Value {
-    let data = base64::engine::general_purpose::STANDARD.encode(&blob.bytes);
-    let kind = blob
-        .media_type
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match kind.as_str() {
-        "image" | "audio" => json!({"type": kind, "data": data, "mimeType": blob.media_type}),
-        _ => json!({"type": "resource", "resource": {
-            "uri": format!("naftiko://transient/{namespace}/{tool}/{}", uuid::Uuid::new_v4()),
-            "mimeType": blob.media_type,
-            "blob": data,
-        }}),
-    }
 }
 
 /// The trace of the HTTP request a handler answers (`traced.rs` made it); over stdio,
@@ -251,38 +245,11 @@ impl ServerHandler for Handler {
         };
         let args = request.arguments.unwrap_or_default();
         let trace = trace_of(&context);
-        let started = std::time::Instant::now();
-        let in_flight = self.runtime.metrics().start();
-        let result = self.runtime.call_tool(tool, args, &trace).await;
-        drop(in_flight);
-        self.runtime.metrics().request(
-            "mcp",
-            &tool.name,
-            if result.is_error { 500 } else { 200 },
-            result.is_error.then_some("tool-error"),
-            started.elapsed(),
-        );
-        let block = match &result.binary {
-            Some(blob) => {
-                let namespace = self.service().map_or("", |s| s.namespace.as_str());
-                binary_block(namespace, &tool.name, blob)
-            }
-            None => json!({"type": "text", "text": result.text}),
-        };
-        let mut v = json!({"content": [block], "isError": result.is_error});
-        if let Some(s) = result.structured {
-            v["structuredContent"] = s;
-        }
-        tracing::info!(
-            target: "naftiko::access",
-            adapter = "mcp",
-            tool = %tool.name,
-            is_error = result.is_error,
-            request_id = %trace.request_id().as_str(),
-            trace_id = %trace.trace_hex().as_str(),
-            "tool call"
-        );
-        serde_json::from_value::<CallToolResult>(completed(v))
+        let namespace = self.service().map_or("", |s| s.namespace.as_str());
+        let access = self.access.as_deref();
+        let called = mcp_tool::call(&self.runtime, namespace, tool, args, &trace, access).await;
+        // With `resultType` whatever the revision: rmcp drops it for an older peer.
+        serde_json::from_value::<CallToolResult>(called.to_value(true))
             .map(CallToolResponse::from)
             .map_err(internal)
     }
@@ -540,13 +507,14 @@ pub async fn serve_stdio(runtime: Arc<Runtime>, service: usize) -> Result<(), St
 pub struct SessionIds(Arc<Mutex<HashSet<String>>>);
 
 /// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`), its sessions
-/// in `live`.
+/// in `live`, its access lines through `access` (`tracing` events when `None`).
 pub fn router(
     runtime: Arc<Runtime>,
     service: usize,
     options: &McpHttpOptions,
     limit: Arc<tokio::sync::Semaphore>,
     live: SessionIds,
+    access: Option<Arc<dyn AccessSink>>,
 ) -> axum::Router {
     let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -558,15 +526,33 @@ pub fn router(
     if options.allowed_hosts.is_empty() {
         config = config.disable_allowed_hosts();
     }
-    let mcp = StreamableHttpService::new(
-        move || Ok(Handler::new(runtime.clone(), service)),
-        Arc::new(NeverSessionManager::default()),
-        config,
-    );
+    let direct = runtime
+        .mcp_services()
+        .get(service)
+        .filter(|_| options.direct_calls)
+        .map(|s| {
+            let tools = s.tools.iter().map(|t| (t.name.as_str(), &t.input_schema));
+            Arc::new(mcp_direct::Rules::new(&options.allowed_hosts, tools))
+        });
+    let handler = Handler {
+        runtime,
+        service,
+        access,
+    };
     let sessions = Sessions {
         live: live.0,
         prefix: options.session_prefix.as_str().into(),
+        handler: handler.clone(),
+        direct,
     };
+    let mcp = StreamableHttpService::new(
+        move || Ok(handler.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    // Shared, not cloned per request: rmcp's service (its settings' lists) is cloned only
+    // for a request that goes to it.
+    let (mcp, sessions) = (Arc::new(mcp), Arc::new(sessions));
     let endpoint = axum::routing::any(move |request: Request<Body>| {
         let mcp = mcp.clone();
         let sessions = sessions.clone();
@@ -613,6 +599,16 @@ struct Peek {
 }
 
 impl Peek {
+    /// What a direct call says (as [`Peek::new`] reads it from the same message).
+    fn of_call(call: &Call) -> Peek {
+        Peek {
+            method: Some("tools/call".to_owned()),
+            version: Some(short(&call.version).to_owned()),
+            stateless: call.stateless,
+            tool: Some(short(&call.name).to_owned()),
+        }
+    }
+
     /// Reads `v` (a parsed POST body) and the request's headers.
     fn new(v: &Value, headers: &http::HeaderMap) -> Peek {
         let method = v.get("method").and_then(Value::as_str);
@@ -655,11 +651,15 @@ fn short(s: &str) -> &str {
 ///
 /// Only the 2025 revisions have sessions: a request whose `_meta` names its revision
 /// (2026-07-28) is served statelessly by rmcp whatever `Mcp-Session-Id` it carries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Sessions {
     live: Arc<Mutex<HashSet<String>>>,
     /// Put before each new session id ([`McpHttpOptions::session_prefix`]).
     prefix: Arc<str>,
+    /// The service's handler (direct calls run its tools, and write its access lines).
+    handler: Handler,
+    /// What a call must be to take the direct path; `None`: every call goes to rmcp.
+    direct: Option<Arc<mcp_direct::Rules>>,
 }
 
 type Mcp = StreamableHttpService<Handler, NeverSessionManager>;
@@ -682,7 +682,7 @@ impl Sessions {
 
     /// Answers one request to `/mcp` and writes its access line; notes its route and
     /// JSON-RPC method for its span.
-    async fn handle(&self, mcp: Mcp, request: Request<Body>) -> Response {
+    async fn handle(&self, mcp: Arc<Mcp>, request: Request<Body>) -> Response {
         let started = std::time::Instant::now();
         let http_method = request.method().clone();
         let route: &'static str = if request.uri().path() == "/" {
@@ -715,7 +715,7 @@ impl Sessions {
             request_id,
             trace_id,
         };
-        log_request(&peek, &logged);
+        log_request(self.handler.access.as_deref(), &peek, &logged);
         response.extensions_mut().insert(span_note(route, peek));
         response
     }
@@ -723,7 +723,7 @@ impl Sessions {
     /// The answer to one request; `peek` gets what was read of its body.
     async fn answer(
         &self,
-        mcp: Mcp,
+        mcp: Arc<Mcp>,
         request: Request<Body>,
         session: Option<&str>,
         peek: &mut Peek,
@@ -736,7 +736,13 @@ impl Sessions {
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        if parts.method == Method::POST {
+        let direct = match &self.direct {
+            Some(rules) if parts.method == Method::POST => rules.call(&bytes, &parts.headers),
+            _ => None,
+        };
+        if let Some(call) = &direct {
+            *peek = Peek::of_call(call);
+        } else if parts.method == Method::POST {
             match check_post(&bytes, &parts.headers) {
                 Ok(p) => *peek = p,
                 Err(answer) => return *answer,
@@ -748,8 +754,12 @@ impl Sessions {
         {
             return (StatusCode::NOT_FOUND, "Not Found: session not found").into_response();
         }
+        if let Some(call) = direct {
+            let trace = parts.extensions.get::<Trace>();
+            return self.call_directly(call, trace).await;
+        }
         let request = Request::from_parts(parts, Body::from(bytes));
-        let mut response = match tower::ServiceExt::oneshot(mcp, request).await {
+        let mut response = match tower::ServiceExt::oneshot(Mcp::clone(&mcp), request).await {
             Ok(r) => r.map(Body::new),
             Err(never) => match never {},
         };
@@ -757,6 +767,40 @@ impl Sessions {
             self.open(&mut response);
         }
         response
+    }
+
+    /// Answers a tool call on the direct path: rmcp's answer, without rmcp.
+    async fn call_directly(&self, call: Call, trace: Option<&Trace>) -> Response {
+        let h = &self.handler;
+        let tool = h.tool(&call.name);
+        let (Some(service), Some(tool)) = (h.service(), tool) else {
+            // `Rules` names only the service's tools.
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let detached;
+        let trace = match trace {
+            Some(t) => t,
+            None => {
+                detached = Trace::detached();
+                &detached
+            }
+        };
+        let access = h.access.as_deref();
+        let ns = service.namespace.as_str();
+        let called = mcp_tool::call(&h.runtime, ns, tool, call.arguments, trace, access).await;
+        let mut body = Vec::with_capacity(512);
+        body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        // An id is a string or an integer: writing it cannot fail.
+        let _ = serde_json::to_writer(&mut body, &call.id);
+        body.extend_from_slice(br#","result":"#);
+        called.write(call.stateless, &mut body);
+        body.push(b'}');
+        let mut r = (StatusCode::OK, body).into_response();
+        r.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        r
     }
 
     /// Gives a successful `initialize` answer a new session.
@@ -770,7 +814,8 @@ impl Sessions {
 }
 
 /// Checks a POST body before rmcp sees it: one JSON-RPC message (no batch), and a
-/// `tools/call` whose `arguments` is an object. The answer to give instead, when not.
+/// `tools/call` whose `arguments` is an object: what was read of it. The answer to give
+/// instead, when not.
 fn check_post(bytes: &[u8], headers: &http::HeaderMap) -> Result<Peek, Box<Response>> {
     let v = match serde_json::from_slice::<Value>(bytes) {
         Err(e) => {
@@ -821,20 +866,18 @@ struct Logged<'a> {
 /// One access line per MCP request over HTTP (target `naftiko::access`, `adapter=mcp`):
 /// the HTTP and JSON-RPC methods, the protocol revision it named, whether it carried a session, the
 /// HTTP status, the latency, the request and trace ids; never parameters.
-fn log_request(peek: &Peek, logged: &Logged<'_>) {
-    tracing::info!(
-        target: "naftiko::access",
-        adapter = "mcp",
-        method = %logged.http_method,
-        rpc_method = peek.method.as_deref().unwrap_or("-"),
-        protocol_version = peek.version.as_deref().unwrap_or("-"),
-        session = logged.session,
-        status = logged.status.as_u16(),
-        latency_ms = crate::access::millis(logged.started.elapsed()),
-        request_id = %logged.request_id,
-        trace_id = %logged.trace_id,
-        "mcp request"
-    );
+fn log_request(sink: Option<&dyn AccessSink>, peek: &Peek, logged: &Logged<'_>) {
+    let line = McpLine {
+        method: logged.http_method.as_str(),
+        rpc_method: peek.method.as_deref().unwrap_or("-"),
+        protocol_version: peek.version.as_deref().unwrap_or("-"),
+        session: logged.session,
+        status: logged.status.as_u16(),
+        latency_ms: access::millis(logged.started.elapsed()),
+        request_id: logged.request_id,
+        trace_id: logged.trace_id,
+    };
+    access::record_mcp(sink, &line);
 }
 
 /// What an MCP request's SERVER span says beside the HTTP attributes: its JSON-RPC method

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: running the `naftiko` binary under a watchdog,
 //! and scratch directories that clean up after themselves.
 
+pub(crate) mod answer;
 pub(crate) mod auth_server;
 pub(crate) mod digest;
 pub(crate) mod mcp;
