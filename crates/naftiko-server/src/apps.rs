@@ -15,7 +15,7 @@ use crate::options::ServeOptions;
 use crate::plan::{Plan, Plans, What};
 use crate::rest::RestApp;
 use crate::router::Router;
-use crate::served::Served;
+use crate::served::{Edge, Served};
 use crate::tls::Tls;
 use crate::{conn, control, guard, mcp, offered, rest, skill, traced};
 
@@ -65,10 +65,10 @@ pub(crate) fn build(plans: &Plans, addrs: &[SocketAddr], cx: &Context<'_>) -> Ve
         .iter()
         .zip(addrs)
         .map(|(plan, addr)| {
-            let (app, rest, routes) = match &plan.what {
+            let (app, edge, routes) = match &plan.what {
                 What::Rest(members) => {
                     let (app, routes) = rest_app(members, cx);
-                    (rest::router(app.clone()), Some(app), routes)
+                    (rest::router(app.clone()), Some(Edge::Rest(app)), routes)
                 }
                 What::Mcp(i) => mcp_app(*i, cx),
                 What::Skill(i) => skill_app(*i, &bound, cx),
@@ -84,7 +84,7 @@ pub(crate) fn build(plans: &Plans, addrs: &[SocketAddr], cx: &Context<'_>) -> Ve
             Built {
                 served: Served {
                     app: conn::cut_at_expiry(app, cx.expired.clone()),
-                    rest,
+                    edge,
                     tls: cx.tls.of(&plan.namespaces),
                 },
                 routes,
@@ -155,7 +155,7 @@ fn rest_app(members: &[usize], cx: &Context<'_>) -> (Arc<RestApp>, Vec<String>) 
     (app, routes)
 }
 
-type App = (axum::Router, Option<Arc<RestApp>>, Vec<String>);
+type App = (axum::Router, Option<Edge>, Vec<String>);
 
 /// MCP service `i` over HTTP, behind its block's authentication.
 fn mcp_app(i: usize, cx: &Context<'_>) -> App {
@@ -175,7 +175,9 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
             }
         }
     };
-    let app = mcp::router(
+    let spans = cx.options.spans.clone();
+    let secrets = cx.runtime.secrets().clone();
+    let endpoint = mcp::Endpoint::new(
         cx.runtime.clone(),
         i,
         &cx.options.mcp,
@@ -183,10 +185,15 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
         live,
         cx.options.access.clone(),
     );
-    let app = guard::protect(app, s.guard.clone());
-    let spans = cx.options.spans.clone();
-    let app = traced::layer(app, "mcp", spans, cx.runtime.secrets().clone());
-    (app, None, routes)
+    // The own HTTP/1 loop serves the endpoint's POSTs, unless the block has authentication
+    // (checked in the axum stack) or `--general-path` sends everything through rmcp.
+    let edge = (s.guard.is_none() && cx.options.mcp.direct_calls).then(|| {
+        let edge = mcp::McpEdge::new(endpoint.clone(), &cx.options.mcp, spans.clone(), &secrets);
+        Edge::Mcp(Arc::new(edge))
+    });
+    let app = guard::protect(endpoint.router(), s.guard.clone());
+    let app = traced::layer(app, "mcp", spans, secrets);
+    (app, edge, routes)
 }
 
 /// Skill catalog `i`, behind its block's authentication.

@@ -87,7 +87,7 @@ async fn connection(
     let Some(stream) = handshake(tcp, tls, timeout).await else {
         return;
     };
-    if shared.slot.load().rest.is_some() {
+    if shared.slot.load().edge.is_some() {
         h1::serve(stream, shared, stop, alive).await;
     } else {
         let service = served::current(shared.slot.clone());

@@ -1,4 +1,5 @@
-//! naftiko's own HTTP/1.1 connection loop for REST listeners, with hyper as the fall-back.
+//! naftiko's own HTTP/1.1 connection loop for REST listeners and MCP endpoints' POSTs, with
+//! hyper as the fall-back.
 //!
 //! hyper's general machinery (dispatcher state machines, body frames, header maps built
 //! twice) was the largest single cost of a REST request. This loop serves the plain,
@@ -38,8 +39,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{mpsc, watch};
 
 use crate::limits::Limits;
-use crate::rest::{self, RestApp};
-use crate::served::Slot;
+use crate::rest;
+use crate::served::{Edge, Slot};
 use crate::traced::set_request_id;
 use naftiko_engine::trace::RequestId;
 
@@ -66,13 +67,13 @@ pub(crate) async fn serve(
     _alive: mpsc::Sender<()>,
 ) {
     // The generation the connection began with: each request takes the current one.
-    let Some(app) = shared.slot.load().rest.clone() else {
+    let Some(edge) = shared.slot.load().edge.clone() else {
         return to_hyper(stream, BytesMut::new(), &shared, stop).await;
     };
     let mut conn = Conn {
         stream,
         shared: &shared,
-        app,
+        edge,
         buf: BytesMut::with_capacity(4096),
         out: Vec::with_capacity(1024),
         max_head: shared.limits.max_header_bytes.max(8192),
@@ -87,7 +88,8 @@ pub(crate) async fn serve(
     loop {
         // 1. A complete head, within the header timeout (idle keep-alive time included).
         let head = match conn.read_head(timer.as_mut(), &mut stop).await {
-            // A `forward` route streams its body: hyper reads it, as it comes.
+            // A `forward` route streams its body: hyper reads it, as it comes (and an MCP
+            // endpoint's requests but POSTs).
             HeadRead::Ready(head) if conn.take_current(&head) => head,
             HeadRead::Ready(_) | HeadRead::Fallback => {
                 return to_hyper(conn.stream, conn.buf, &shared, stop).await;
@@ -126,8 +128,8 @@ pub(crate) async fn serve(
 struct Conn<'s> {
     stream: Stream,
     shared: &'s Shared,
-    /// The REST state of the generation answering the current request.
-    app: Arc<RestApp>,
+    /// What the generation answering the current request serves here.
+    edge: Edge,
     /// Bytes read and not yet used (pipelined requests among them).
     buf: BytesMut,
     /// The answer being written (reused).
@@ -157,14 +159,25 @@ enum HeadRead {
 impl Conn<'_> {
     /// Takes the listener's current generation for the request `head` begins; false when
     /// hyper must answer it: a `forward` route takes it (its body is streamed as it comes),
-    /// or the listener no longer serves REST.
+    /// an MCP endpoint's request that is not a POST within the body limit, or the listener
+    /// is no longer served here.
     fn take_current(&mut self, head: &naftiko_http1::Head) -> bool {
-        match self.shared.slot.load().rest.clone() {
-            Some(app) => {
-                self.app = app;
-                !self.app.router.forwards(&head.method, head.uri.path())
-            }
-            None => false,
+        let Some(edge) = self.shared.slot.load().edge.clone() else {
+            return false;
+        };
+        let takes = match &edge {
+            Edge::Rest(app) => !app.router.forwards(&head.method, head.uri.path()),
+            Edge::Mcp(mcp) => mcp.takes(&head.method, head.uri.path(), head.body_len),
+        };
+        self.edge = edge;
+        takes
+    }
+
+    /// The largest request body the current generation reads.
+    fn max_body(&self) -> usize {
+        match &self.edge {
+            Edge::Rest(app) => app.max_body_bytes,
+            Edge::Mcp(mcp) => mcp.max_body_bytes,
         }
     }
 
@@ -241,7 +254,7 @@ impl Conn<'_> {
         let (len, is_head) = (head.body_len, head.method == Method::HEAD);
         let request_id = || RequestId::from_header(head.header(bytes, "x-request-id"));
         let limits = &self.shared.limits;
-        let max_body = self.app.max_body_bytes;
+        let max_body = self.max_body();
         if len > max_body as u64 {
             let mut response = rest::body_too_large(max_body);
             set_request_id(response.headers_mut(), &request_id());
@@ -272,15 +285,23 @@ impl Conn<'_> {
         Some(self.buf.split_to(len).freeze())
     }
 
-    /// Runs the REST handler. A client that closes its side meanwhile abandons the
+    /// Runs the REST or MCP handler. A client that closes its side meanwhile abandons the
     /// request (the handler is dropped and logs 499; `None`), unless it has pipelined on
     /// this connection: then it only half-closed, and every request it sent is answered
     /// (as hyper answers them). Pipelined bytes are kept, up to a bound.
     async fn answer(&mut self, incoming: rest::Incoming, body: Bytes) -> Option<rest::Reply> {
         self.pipelined |= !self.buf.is_empty();
-        let handler = rest::serve(&self.app, incoming, rest::RequestBody::Read(body));
+        let edge = self.edge.clone();
+        let handler = async move {
+            match &edge {
+                Edge::Rest(app) => rest::serve(app, incoming, rest::RequestBody::Read(body)).await,
+                Edge::Mcp(mcp) => {
+                    rest::Reply::Response(mcp.serve(incoming.into_parts(), body).await)
+                }
+            }
+        };
         tokio::pin!(handler);
-        let bound = self.max_head + self.app.max_body_bytes;
+        let bound = self.max_head + self.max_body();
         let expiry = expiry(self.shared.expired.clone());
         tokio::pin!(expiry);
         loop {

@@ -506,68 +506,152 @@ pub async fn serve_stdio(runtime: Arc<Runtime>, service: usize) -> Result<(), St
 #[derive(Debug, Clone, Default)]
 pub struct SessionIds(Arc<Mutex<HashSet<String>>>);
 
-/// The axum router of one MCP service over Streamable HTTP (endpoint `/mcp`), its sessions
-/// in `live`, its access lines through `access` (`tracing` events when `None`).
-pub fn router(
-    runtime: Arc<Runtime>,
-    service: usize,
-    options: &McpHttpOptions,
+/// One MCP service's endpoint over Streamable HTTP (`/mcp`, and `/`): its sessions, rmcp's
+/// service behind them and the listener's request limit. Served by axum ([`Endpoint::router`])
+/// and, for its POSTs, by naftiko's own HTTP/1 loop ([`McpEdge`]).
+#[derive(Clone)]
+pub struct Endpoint {
+    /// Shared, not cloned per request: rmcp's service (its settings' lists) is cloned only
+    /// for a request that goes to it.
+    mcp: Arc<Mcp>,
+    sessions: Arc<Sessions>,
     limit: Arc<tokio::sync::Semaphore>,
-    live: SessionIds,
-    access: Option<Arc<dyn AccessSink>>,
-) -> axum::Router {
-    let mut config = StreamableHttpServerConfig::default()
-        .with_legacy_session_mode(false)
-        .with_json_response(true)
-        .with_sse_keep_alive(None)
-        .with_max_request_body_bytes(options.max_body_bytes)
-        .with_allowed_hosts(options.allowed_hosts.clone())
-        .with_allowed_origins(options.allowed_origins.clone());
-    if options.allowed_hosts.is_empty() {
-        config = config.disable_allowed_hosts();
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("sessions", &self.sessions)
+            .finish_non_exhaustive()
     }
-    let direct = runtime
-        .mcp_services()
-        .get(service)
-        .filter(|_| options.direct_calls)
-        .map(|s| {
-            let tools = s.tools.iter().map(|t| (t.name.as_str(), &t.input_schema));
-            Arc::new(mcp_direct::Rules::new(&options.allowed_hosts, tools))
-        });
-    let handler = Handler {
-        runtime,
-        service,
-        access,
-    };
-    let sessions = Sessions {
-        live: live.0,
-        prefix: options.session_prefix.as_str().into(),
-        handler: handler.clone(),
-        direct,
-    };
-    let mcp = StreamableHttpService::new(
-        move || Ok(handler.clone()),
-        Arc::new(NeverSessionManager::default()),
-        config,
-    );
-    // Shared, not cloned per request: rmcp's service (its settings' lists) is cloned only
-    // for a request that goes to it.
-    let (mcp, sessions) = (Arc::new(mcp), Arc::new(sessions));
-    let endpoint = axum::routing::any(move |request: Request<Body>| {
-        let mcp = mcp.clone();
-        let sessions = sessions.clone();
-        let limit = limit.clone();
-        async move {
-            let Ok(_permit) = limit.try_acquire_owned() else {
-                return crate::problem::overloaded();
-            };
-            sessions.handle(mcp, request).await
+}
+
+impl Endpoint {
+    /// The endpoint of `runtime.mcp_services()[service]`, its sessions in `live`, its access
+    /// lines through `access` (`tracing` events when `None`).
+    pub fn new(
+        runtime: Arc<Runtime>,
+        service: usize,
+        options: &McpHttpOptions,
+        limit: Arc<tokio::sync::Semaphore>,
+        live: SessionIds,
+        access: Option<Arc<dyn AccessSink>>,
+    ) -> Endpoint {
+        let mut config = StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(false)
+            .with_json_response(true)
+            .with_sse_keep_alive(None)
+            .with_max_request_body_bytes(options.max_body_bytes)
+            .with_allowed_hosts(options.allowed_hosts.clone())
+            .with_allowed_origins(options.allowed_origins.clone());
+        if options.allowed_hosts.is_empty() {
+            config = config.disable_allowed_hosts();
         }
-    });
-    // `/` too, as the reference engine serves it: clients configured for either path work.
-    axum::Router::new()
-        .route("/mcp", endpoint.clone())
-        .route("/", endpoint)
+        let direct = runtime
+            .mcp_services()
+            .get(service)
+            .filter(|_| options.direct_calls)
+            .map(|s| {
+                let tools = s.tools.iter().map(|t| (t.name.as_str(), &t.input_schema));
+                Arc::new(mcp_direct::Rules::new(&options.allowed_hosts, tools))
+            });
+        let handler = Handler {
+            runtime,
+            service,
+            access,
+        };
+        let sessions = Sessions {
+            live: live.0,
+            prefix: options.session_prefix.as_str().into(),
+            handler: handler.clone(),
+            direct,
+        };
+        let mcp = StreamableHttpService::new(
+            move || Ok(handler.clone()),
+            Arc::new(NeverSessionManager::default()),
+            config,
+        );
+        Endpoint {
+            mcp: Arc::new(mcp),
+            sessions: Arc::new(sessions),
+            limit,
+        }
+    }
+
+    /// Answers one request (within the listener's request limit).
+    async fn call(&self, request: Request<Body>) -> Response {
+        let Ok(_permit) = self.limit.try_acquire() else {
+            return crate::problem::overloaded();
+        };
+        self.sessions.handle(&self.mcp, request).await
+    }
+
+    /// The axum router of the endpoint.
+    pub fn router(&self) -> axum::Router {
+        let endpoint = self.clone();
+        let route = axum::routing::any(move |request: Request<Body>| {
+            let endpoint = endpoint.clone();
+            async move { endpoint.call(request).await }
+        });
+        // `/` too, as the reference engine serves it: clients configured for either path work.
+        axum::Router::new()
+            .route("/mcp", route.clone())
+            .route("/", route)
+    }
+}
+
+/// An MCP endpoint's POSTs as naftiko's own HTTP/1 loop serves them (`h1.rs`): the answer
+/// the axum stack gives (the same request id and span at the edge, the same endpoint), without
+/// hyper's and axum's machinery around it. A POST with a body over the endpoint's limit, and
+/// every other method, go to hyper.
+pub struct McpEdge {
+    endpoint: Endpoint,
+    spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
+    secrets: naftiko_engine::Secrets,
+    /// Largest body the loop reads for it.
+    pub(crate) max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for McpEdge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpEdge")
+            .field("endpoint", &self.endpoint)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl McpEdge {
+    /// The edge of `endpoint`, recording spans in `spans` and redacting `secrets` from them.
+    pub fn new(
+        endpoint: Endpoint,
+        options: &McpHttpOptions,
+        spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
+        secrets: &naftiko_engine::Secrets,
+    ) -> McpEdge {
+        McpEdge {
+            endpoint,
+            spans,
+            secrets: secrets.clone(),
+            max_body_bytes: options.max_body_bytes,
+        }
+    }
+
+    /// True for a request the loop serves: a POST to `/mcp` or `/` whose body is within
+    /// the limit.
+    pub(crate) fn takes(&self, method: &Method, path: &str, body_len: u64) -> bool {
+        method == Method::POST
+            && (path == "/mcp" || path == "/")
+            && body_len <= self.max_body_bytes as u64
+    }
+
+    /// Answers one POST the loop read.
+    pub(crate) async fn serve(&self, parts: http::request::Parts, body: bytes::Bytes) -> Response {
+        let request = Request::from_parts(parts, Body::from(body));
+        let endpoint = &self.endpoint;
+        let next = |r| endpoint.call(r);
+        crate::traced::around(request, "mcp", self.spans.as_ref(), &self.secrets, next).await
+    }
 }
 
 /// A JSON-RPC error answered before rmcp sees the request.
@@ -682,7 +766,7 @@ impl Sessions {
 
     /// Answers one request to `/mcp` and writes its access line; notes its route and
     /// JSON-RPC method for its span.
-    async fn handle(&self, mcp: Arc<Mcp>, request: Request<Body>) -> Response {
+    async fn handle(&self, mcp: &Mcp, request: Request<Body>) -> Response {
         let started = std::time::Instant::now();
         let http_method = request.method().clone();
         let route: &'static str = if request.uri().path() == "/" {
@@ -723,7 +807,7 @@ impl Sessions {
     /// The answer to one request; `peek` gets what was read of its body.
     async fn answer(
         &self,
-        mcp: Arc<Mcp>,
+        mcp: &Mcp,
         request: Request<Body>,
         session: Option<&str>,
         peek: &mut Peek,
@@ -759,7 +843,7 @@ impl Sessions {
             return self.call_directly(call, trace).await;
         }
         let request = Request::from_parts(parts, Body::from(bytes));
-        let mut response = match tower::ServiceExt::oneshot(Mcp::clone(&mcp), request).await {
+        let mut response = match tower::ServiceExt::oneshot(mcp.clone(), request).await {
             Ok(r) => r.map(Body::new),
             Err(never) => match never {},
         };

@@ -207,7 +207,7 @@ impl Incoming {
         Trace::start(&noted, spans)
     }
 
-    fn into_parts(self) -> http::request::Parts {
+    pub(crate) fn into_parts(self) -> http::request::Parts {
         match self {
             Incoming::Parts(p) => p,
             Incoming::Raw { head, bytes } => head.into_parts(&bytes),

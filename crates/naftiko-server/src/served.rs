@@ -9,19 +9,29 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tower::ServiceExt;
 
+use crate::mcp::McpEdge;
 use crate::rest::RestApp;
 
 /// One generation of a listener: its axum app (with the grace-period cut applied) and,
-/// for REST listeners, the state naftiko's own HTTP/1 loop serves.
+/// for REST and MCP listeners, the state naftiko's own HTTP/1 loop serves.
 #[derive(Debug)]
 pub(crate) struct Served {
-    /// The app hyper serves (every request of MCP, skill and control listeners; the
-    /// requests the REST loop leaves to hyper).
+    /// The app hyper serves (every request of skill and control listeners; the requests
+    /// the own loop leaves to hyper).
     pub(crate) app: axum::Router,
-    /// The REST handler's state, for REST listeners.
-    pub(crate) rest: Option<Arc<RestApp>>,
+    /// What the own HTTP/1 loop serves (`h1.rs`), when it serves this listener.
+    pub(crate) edge: Option<Edge>,
     /// The TLS connections are accepted with, when the listener serves TLS.
     pub(crate) tls: Option<crate::tls::TlsConfig>,
+}
+
+/// What naftiko's own HTTP/1 loop serves on a listener.
+#[derive(Debug, Clone)]
+pub(crate) enum Edge {
+    /// Every REST request (but `forward` routes and what the loop leaves to hyper).
+    Rest(Arc<RestApp>),
+    /// An MCP endpoint's POSTs (its GETs and DELETEs go to hyper).
+    Mcp(Arc<McpEdge>),
 }
 
 /// A listener's current generation.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::middleware::Next;
+use axum::response::Response;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request};
 use naftiko_engine::Secrets;
@@ -109,41 +110,58 @@ pub(crate) fn layer(
     secrets: Secrets,
 ) -> axum::Router {
     router.layer(axum::middleware::from_fn(
-        move |mut request: Request<Body>, next: Next| {
+        move |request: Request<Body>, next: Next| {
             let spans = spans.clone();
             let secrets = secrets.clone();
             async move {
-                let trace = Trace::start(&TraceHeaders::of_map(request.headers()), spans.as_ref());
-                let seen = trace.recording().then(|| {
-                    let host = request.headers().get(http::header::HOST);
-                    let host = host.map(|h| h.as_bytes().to_vec());
-                    (
-                        request.method().clone(),
-                        request.uri().path().to_owned(),
-                        host,
-                    )
-                });
-                request.extensions_mut().insert(trace.clone());
-                let mut response = next.run(request).await;
-                if let Some((method, path, host)) = seen {
-                    let note = response.extensions_mut().remove::<SpanNote>();
-                    let note = note.unwrap_or_default();
-                    let served = Served {
-                        adapter,
-                        method: &method,
-                        route: note.route,
-                        path: &path,
-                        host: host.as_deref(),
-                        status: response.status().as_u16(),
-                        attributes: note.attributes,
-                    };
-                    finish_server(&trace, served, &secrets);
-                }
-                set_request_id(response.headers_mut(), trace.request_id());
-                response
+                let next = |r| next.run(r);
+                around(request, adapter, spans.as_ref(), &secrets, next).await
             }
         },
     ))
+}
+
+/// What [`layer`] does for one request, around `next` (which answers it): also called by
+/// naftiko's own HTTP/1 loop for the MCP requests it serves (`mcp.rs`, `McpEdge`).
+pub(crate) async fn around<F, Fut>(
+    mut request: Request<Body>,
+    adapter: &'static str,
+    spans: Option<&Arc<dyn SpanSink>>,
+    secrets: &Secrets,
+    next: F,
+) -> Response
+where
+    F: FnOnce(Request<Body>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let trace = Trace::start(&TraceHeaders::of_map(request.headers()), spans);
+    let seen = trace.recording().then(|| {
+        let host = request.headers().get(http::header::HOST);
+        let host = host.map(|h| h.as_bytes().to_vec());
+        (
+            request.method().clone(),
+            request.uri().path().to_owned(),
+            host,
+        )
+    });
+    request.extensions_mut().insert(trace.clone());
+    let mut response = next(request).await;
+    if let Some((method, path, host)) = seen {
+        let note = response.extensions_mut().remove::<SpanNote>();
+        let note = note.unwrap_or_default();
+        let served = Served {
+            adapter,
+            method: &method,
+            route: note.route,
+            path: &path,
+            host: host.as_deref(),
+            status: response.status().as_u16(),
+            attributes: note.attributes,
+        };
+        finish_server(&trace, served, secrets);
+    }
+    set_request_id(response.headers_mut(), trace.request_id());
+    response
 }
 
 #[cfg(test)]
