@@ -12,18 +12,23 @@
 # (`GET /v1/items/{id}?q=`, an API key upstream, nested and array outputs:
 # ../shared/bench/capabilities/items.yaml); SHAPE=items-mcp and SHAPE=items-mcp-2026 the same
 # operation as an MCP tools/call (scripts/bench-shapes' items-mcp.yaml and mcp_call.lua, MCP
-# 2025-06-18 without a session, or 2026-07-28).
+# 2025-06-18 without a session, or 2026-07-28); SHAPE=orders the suite's shape 4 (a JSON body
+# rendered from a `body` template; scripts/bench-shapes' orders.yaml, post_json.lua and its
+# upstream, built into target/bench-shapes when missing).
+# Ports: UPSTREAM_PORT (18081) and PORT (18290).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/callgrind.out}"
 shift || true
 kit=../shared/bench
-upstream_port=18081
-port=18290
+upstream_port=${UPSTREAM_PORT:-18081}
+port=${PORT:-18290}
 for tool in valgrind callgrind_control wrk; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed" >&2; exit 0; }
 done
 [[ -x $kit/target/release/bench-upstream ]] || (cd "$kit" && cargo build --release --quiet -p bench-upstream)
+api_key=bench-api-key-2f6c1e9a
+upstream=("$kit/target/release/bench-upstream" "$upstream_port" --api-key "$api_key")
 bin="${NAFTIKO_BIN:-target/release/naftiko}"
 [[ -n ${NAFTIKO_BIN:-} ]] || cargo build --release --quiet
 shape="${SHAPE:-token}"
@@ -39,10 +44,16 @@ case $shape in
     script=scripts/bench-shapes/wrk/mcp_call.lua probe=() listener=items-mcp
     export BENCH_MCP_ERA=2025
     [[ $shape == items-mcp-2026 ]] && BENCH_MCP_ERA=2026 ;;
-  *) echo "SHAPE must be token, items, items-mcp or items-mcp-2026" >&2; exit 2 ;;
+  orders)
+    file=scripts/bench-shapes/capabilities/orders.yaml ns=orders path=/v1/orders
+    script=scripts/bench-shapes/wrk/post_json.lua probe=() listener=orders-rest
+    shapes_upstream=target/bench-shapes/target/release/bench-shapes-upstream
+    [[ -x $shapes_upstream ]] || CARGO_TARGET_DIR=target/bench-shapes/target cargo build --release \
+      --quiet --locked --manifest-path scripts/bench-shapes/upstream/Cargo.toml
+    upstream=("$shapes_upstream" "$upstream_port") ;;
+  *) echo "SHAPE must be token, items, items-mcp, items-mcp-2026 or orders" >&2; exit 2 ;;
 esac
-api_key=bench-api-key-2f6c1e9a
-taskset -c 1 "$kit/target/release/bench-upstream" "$upstream_port" --api-key "$api_key" >/dev/null 2>&1 &
+taskset -c 1 "${upstream[@]}" >/dev/null 2>&1 &
 up=$!
 BENCH_API_KEY=$api_key taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
   "$file" --base-uri "$ns=http://127.0.0.1:$upstream_port" \
