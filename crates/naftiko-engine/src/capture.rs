@@ -9,11 +9,16 @@
 //! answer), and `{"name":value,…}` is written straight out, with each value converted
 //! exactly as `Outputs::shape` converts it (`outputs::coerce`).
 //!
+//! The answer is read by the skimming reader over its bytes (`skim.rs`) first; where that
+//! declines (anything it is not sure serde_json reads as it does), by serde_json, as a
+//! `DeserializeSeed` whose dropped values go through `select::Discard`. Both keep the
+//! same nodes, which are written the same way.
+//!
 //! It gives the same bytes as parsing the answer and shaping it, or declines: an answer
 //! that is not JSON, or with a member written twice on the way to an output (a full
 //! parse keeps the last value in the first one's place, which streaming cannot see), is
 //! left to the general shaping, which says what is wrong or does what a full parse does.
-//! The engine's tests hold the two to the same bytes.
+//! The engine's tests hold the two to the same bytes, and the two readers to each other.
 
 use std::borrow::Cow;
 
@@ -25,6 +30,7 @@ use serde_json::Value;
 use crate::coerce::coerce;
 use crate::error::InvokeError;
 use crate::select::Discard;
+use crate::skim::{Decline, Kind, Reader, Scalar, Text};
 
 /// One output: where its value goes and how it is converted.
 #[derive(Debug)]
@@ -138,12 +144,20 @@ impl Capture {
     /// must do it (see the module). A value that does not convert is the error the
     /// general shaping gives.
     pub(crate) fn write(&self, doc: &[u8]) -> Result<Option<Vec<u8>>, InvokeError> {
+        match self.skim(doc) {
+            Ok(found) => self.written(found, doc.len()).map(Some),
+            Err(_) => self.write_by_serde(doc),
+        }
+    }
+
+    /// [`Capture::write`] by serde_json alone.
+    fn write_by_serde(&self, doc: &[u8]) -> Result<Option<Vec<u8>>, InvokeError> {
         // One UTF-8 check for the whole document rather than one per string (a document
         // that is not UTF-8 is refused by the general path, which says where).
         let Ok(text) = std::str::from_utf8(doc) else {
             return Ok(None);
         };
-        let mut found: Vec<Vec<Captured<'_>>> = self.fields.iter().map(|_| Vec::new()).collect();
+        let mut found = self.slots();
         let mut de = serde_json::Deserializer::from_str(text);
         let seed = At {
             node: &self.root,
@@ -152,37 +166,239 @@ impl Capture {
         if seed.deserialize(&mut de).is_err() || de.end().is_err() {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(64 + doc.len() / 4);
+        self.written(found, doc.len()).map(Some)
+    }
+
+    /// The nodes each output selects in `doc`, read by the skimming reader.
+    fn skim<'a>(&self, doc: &'a [u8]) -> Result<Found<'a>, Decline> {
+        let mut found = self.slots();
+        let mut reader = Reader::new(doc);
+        skim_at(&mut reader, &self.root, &mut found)?;
+        reader.finish()?;
+        Ok(found)
+    }
+
+    /// Room for the nodes the outputs select (one allocation in the common case).
+    fn slots<'a>(&self) -> Found<'a> {
+        Found(Vec::with_capacity(2 * self.fields.len()))
+    }
+
+    /// `{"name":value,…}` of the nodes each output selected.
+    fn written(&self, found: Found<'_>, size: usize) -> Result<Vec<u8>, InvokeError> {
+        let mut found = found.0;
+        // By output (a stable sort: each output's nodes stay in the order read).
+        found.sort_by_key(|(i, _)| *i);
+        let mut found = found.into_iter().peekable();
+        let mut out = Vec::with_capacity(64 + size / 4);
         out.push(b'{');
-        for (i, (field, values)) in self.fields.iter().zip(found).enumerate() {
+        for (i, field) in self.fields.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(&field.key);
+            let values = std::iter::from_fn(|| found.next_if(|(j, _)| *j == i).map(|(_, v)| v));
             field.write(values, &mut out)?;
         }
         out.push(b'}');
-        Ok(Some(out))
+        Ok(out)
     }
 }
 
+/// The nodes the outputs select, in the order read, each with its output's position.
+#[derive(Debug, Default)]
+struct Found<'a>(Vec<(usize, Captured<'a>)>);
+
+impl<'a> Found<'a> {
+    /// Keeps `value` for each output of `ends` (those whose paths end at its node).
+    fn keep(&mut self, ends: &[usize], value: Captured<'a>) {
+        if let Some((last, others)) = ends.split_last() {
+            for &i in others {
+                self.0.push((i, value.clone()));
+            }
+            self.0.push((*last, value));
+        }
+    }
+}
+
+/// The value at `node` read by `reader`: captured for the outputs ending there, else
+/// read for its children (as [`At`] reads it).
+fn skim_at<'a>(reader: &mut Reader<'a>, node: &Node, found: &mut Found<'a>) -> Result<(), Decline> {
+    if !node.ends.is_empty() {
+        found.keep(&node.ends, skim_captured(reader)?);
+        return Ok(());
+    }
+    match reader.kind()? {
+        Kind::Object => skim_members(reader, node, found),
+        Kind::Array => skim_elements(reader, node, found),
+        // A scalar where the paths go on selects nothing.
+        Kind::Scalar => reader.skip(),
+    }
+}
+
+/// The members of an object at `node`, each read at the node its key leads to or
+/// skipped; a key leading somewhere twice declines (as in [`At::visit_map`]).
+fn skim_members<'a>(
+    reader: &mut Reader<'a>,
+    node: &Node,
+    found: &mut Found<'a>,
+) -> Result<(), Decline> {
+    if let Some(every) = &node.every {
+        return skim_every_member(reader, every, found);
+    }
+    // The members taken, by position in `node.members`.
+    let mut taken: u64 = 0;
+    let mut more = reader.open()?;
+    while more {
+        let key = reader.key()?;
+        let member = node
+            .members
+            .iter()
+            .enumerate()
+            .find(|(_, (n, _))| n.as_bytes() == key.bytes());
+        match member {
+            Some((i, (_, child))) => {
+                let bit = u32::try_from(i)
+                    .ok()
+                    .and_then(|i| 1u64.checked_shl(i))
+                    .ok_or(Decline::Wide)?;
+                if taken & bit != 0 {
+                    return Err(Decline::Twice);
+                }
+                taken |= bit;
+                skim_at(reader, child, found)?;
+            }
+            None => reader.skip()?,
+        }
+        more = reader.more_members()?;
+    }
+    Ok(())
+}
+
+/// The members of an object under a wildcard, each read at `every`.
+fn skim_every_member<'a>(
+    reader: &mut Reader<'a>,
+    every: &Node,
+    found: &mut Found<'a>,
+) -> Result<(), Decline> {
+    let mut keys: Vec<Text<'a>> = Vec::new();
+    let mut more = reader.open()?;
+    while more {
+        let key = reader.key()?;
+        if keys.iter().any(|k| k.bytes() == key.bytes()) {
+            return Err(Decline::Twice);
+        }
+        keys.push(key);
+        skim_at(reader, every, found)?;
+        more = reader.more_members()?;
+    }
+    Ok(())
+}
+
+/// The elements of an array at `node`, each read at its node or skipped (as in
+/// [`At::visit_seq`]).
+fn skim_elements<'a>(
+    reader: &mut Reader<'a>,
+    node: &Node,
+    found: &mut Found<'a>,
+) -> Result<(), Decline> {
+    let mut i = 0usize;
+    let mut more = reader.open()?;
+    while more {
+        let next = match &node.every {
+            Some(every) => Some(&**every),
+            None => node.elements.iter().find(|(n, _)| *n == i).map(|(_, n)| n),
+        };
+        match next {
+            Some(child) => skim_at(reader, child, found)?,
+            None => reader.skip()?,
+        }
+        i += 1;
+        more = reader.more_elements()?;
+    }
+    Ok(())
+}
+
+/// The value `reader` is at, kept as [`Captured`]'s own reading keeps it: a string as
+/// its text, anything else as the `Value` serde_json reads from its bytes.
+fn skim_captured<'a>(reader: &mut Reader<'a>) -> Result<Captured<'a>, Decline> {
+    if reader.kind()? != Kind::Scalar {
+        let bytes = reader.skip_slice()?;
+        return serde_json::from_slice(bytes)
+            .map(Captured::Value)
+            .map_err(|_| Decline::Captured);
+    }
+    Ok(match reader.scalar()? {
+        Scalar::Text(Text::Plain(text)) => Captured::Plain(text),
+        Scalar::Text(Text::Unescaped(text)) => Captured::Str(Cow::Owned(text)),
+        Scalar::Number(bytes) => {
+            Captured::Value(serde_json::from_slice(bytes).map_err(|_| Decline::Number)?)
+        }
+        Scalar::Bool(b) => Captured::Value(Value::Bool(b)),
+        Scalar::Null => Captured::Value(Value::Null),
+    })
+}
+
 impl Field {
-    /// Writes this output's value from the nodes its path selected.
-    fn write(&self, mut values: Vec<Captured<'_>>, out: &mut Vec<u8>) -> Result<(), InvokeError> {
+    /// Writes this output's value from the nodes its path selected (all of them are
+    /// taken from `values`, unless a value does not convert).
+    fn write<'a>(
+        &self,
+        mut values: impl Iterator<Item = Captured<'a>>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), InvokeError> {
         let value = if self.definite {
-            match (values.pop(), self.ty) {
+            match (values.by_ref().last(), self.ty) {
                 // A string kept as a string: written as `Value::String` would be.
                 (Some(Captured::Str(text)), None | Some(OutputType::String)) => {
                     return serde_json::to_writer(&mut *out, text.as_ref()).map_err(written);
                 }
+                (Some(Captured::Plain(text)), None | Some(OutputType::String)) => {
+                    write_plain(text, out);
+                    return Ok(());
+                }
                 (Some(v), _) => v.into_value(),
                 (None, _) => Value::Null,
             }
+        } else if matches!(self.ty, None | Some(OutputType::Array)) {
+            // A list kept as a list: written as `Value::Array` would be, without making one.
+            return write_list(values, out);
         } else {
-            Value::Array(values.into_iter().map(Captured::into_value).collect())
+            Value::Array(values.map(Captured::into_value).collect())
         };
         serde_json::to_writer(&mut *out, &coerce(value, self.ty, &self.name)?).map_err(written)
     }
+}
+
+/// `values` written as the `Value::Array` of them is written.
+fn write_list<'a>(
+    values: impl Iterator<Item = Captured<'a>>,
+    out: &mut Vec<u8>,
+) -> Result<(), InvokeError> {
+    out.push(b'[');
+    for (i, value) in values.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match value {
+            Captured::Str(text) => serde_json::to_writer(&mut *out, text.as_ref()),
+            Captured::Plain(text) => {
+                write_plain(text, out);
+                Ok(())
+            }
+            Captured::Value(v) => serde_json::to_writer(&mut *out, &v),
+        }
+        .map_err(written)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// A [`Captured::Plain`] string written: as it stands, between quotes (which is how
+/// serde_json writes a string with nothing to escape).
+fn write_plain(text: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
 }
 
 fn written(e: serde_json::Error) -> InvokeError {
@@ -192,7 +408,7 @@ fn written(e: serde_json::Error) -> InvokeError {
 /// A value at `node`: captured for the outputs ending there, else read for its children.
 struct At<'p, 'de> {
     node: &'p Node,
-    found: &'p mut [Vec<Captured<'de>>],
+    found: &'p mut Found<'de>,
 }
 
 impl<'de> DeserializeSeed<'de> for At<'_, 'de> {
@@ -202,19 +418,7 @@ impl<'de> DeserializeSeed<'de> for At<'_, 'de> {
             return d.deserialize_any(self);
         }
         let value = <Captured<'de> as de::Deserialize>::deserialize(d)?;
-        let (last, others) = self
-            .node
-            .ends
-            .split_last()
-            .ok_or_else(|| de::Error::custom("no output"))?;
-        for &i in others {
-            if let Some(slot) = self.found.get_mut(i) {
-                slot.push(value.clone());
-            }
-        }
-        if let Some(slot) = self.found.get_mut(*last) {
-            slot.push(value);
-        }
+        self.found.keep(&self.node.ends, value);
         Ok(())
     }
 }
@@ -310,6 +514,9 @@ impl<'de> Visitor<'de> for At<'_, 'de> {
 #[derive(Debug, Clone)]
 pub(crate) enum Captured<'de> {
     Str(Cow<'de, str>),
+    /// A string as it stands in the document, with nothing to escape (no quote, backslash
+    /// or control character) and checked to be UTF-8: what the skimming reader keeps.
+    Plain(&'de [u8]),
     Value(Value),
 }
 
@@ -317,6 +524,8 @@ impl Captured<'_> {
     fn into_value(self) -> Value {
         match self {
             Captured::Str(text) => Value::String(text.into_owned()),
+            // UTF-8 already: nothing is replaced.
+            Captured::Plain(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
             Captured::Value(v) => v,
         }
     }
@@ -372,6 +581,9 @@ impl<'de> de::Deserialize<'de> for Captured<'de> {
         d.deserialize_any(V)
     }
 }
+
+#[cfg(test)]
+mod skim_tests;
 
 #[cfg(test)]
 mod tests {

@@ -53,6 +53,7 @@ pub mod secrets;
 mod select;
 mod services;
 pub mod skills;
+mod skim;
 pub mod tcp_or_tls;
 mod tools;
 pub mod trace;
