@@ -76,25 +76,28 @@ pub trait AccessSink: Send + Sync + Debug {
 
 /// Records one MCP request's line through `sink`, or as a `tracing` event without one.
 pub(crate) fn record_mcp(sink: Option<&dyn AccessSink>, line: &McpLine<'_>) {
-    match sink {
-        Some(sink) => {
-            if tracing::enabled!(target: "naftiko::access", tracing::Level::INFO) {
-                sink.write_mcp(line);
-            }
-        }
-        None => emit_mcp(line),
-    }
+    through(sink, |s| s.write_mcp(line), || emit_mcp(line));
 }
 
 /// Records one tool call's line through `sink`, or as a `tracing` event without one.
 pub(crate) fn record_tool_call(sink: Option<&dyn AccessSink>, line: &ToolCallLine<'_>) {
+    through(sink, |s| s.write_tool_call(line), || emit_tool_call(line));
+}
+
+/// The one rule for every kind of line: written by `sink` when the `tracing` filter lets
+/// access lines through, else sent as a `tracing` event (which the filter then judges).
+fn through(
+    sink: Option<&dyn AccessSink>,
+    write: impl FnOnce(&dyn AccessSink),
+    emit: impl FnOnce(),
+) {
     match sink {
         Some(sink) => {
             if tracing::enabled!(target: "naftiko::access", tracing::Level::INFO) {
-                sink.write_tool_call(line);
+                write(sink);
             }
         }
-        None => emit_tool_call(line),
+        None => emit(),
     }
 }
 
@@ -132,14 +135,7 @@ pub fn emit_tool_call(line: &ToolCallLine<'_>) {
 
 /// Records one access line through `sink`, or as a `tracing` event without one.
 pub(crate) fn record(sink: Option<&dyn AccessSink>, line: AccessLine<'_>) {
-    match sink {
-        Some(sink) => {
-            if tracing::enabled!(target: "naftiko::access", tracing::Level::INFO) {
-                sink.write(&line);
-            }
-        }
-        None => emit(&line),
-    }
+    through(sink, |s| s.write(&line), || emit(&line));
 }
 
 /// Records the line as a `tracing` event at target `naftiko::access` (what a server

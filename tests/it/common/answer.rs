@@ -1,10 +1,9 @@
 //! Answers as the differential tests compare them (`run_direct.rs`, `run_mcp_direct.rs`):
 //! a raw request sent on its own connection, and the answer's status line, headers and body.
 
-use std::io::{Read, Write};
 use std::net::SocketAddr;
 
-use super::serve::RAW_GUARD;
+use super::serve::raw_exchange_bytes;
 
 /// An answer as compared: the status line, every header line but `Date` (as written, in
 /// order) and the body bytes.
@@ -29,11 +28,7 @@ impl std::fmt::Display for Answer {
 
 /// Sends `request` and reads until the server closes the connection.
 pub(crate) fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(RAW_GUARD)).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
+    let out = raw_exchange_bytes(addr, request);
     let split = out
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -482,13 +482,18 @@ pub(crate) const RAW_GUARD: Duration = Duration::from_secs(15);
 /// Sends raw bytes to `addr` and reads until the server closes the connection (or the
 /// guard elapses); the answer as text.
 pub(crate) fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&raw_exchange_bytes(addr, bytes)).into_owned()
+}
+
+/// [`raw_exchange`]'s answer as the bytes read.
+pub(crate) fn raw_exchange_bytes(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(RAW_GUARD)).unwrap();
     s.write_all(bytes).unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// The status code of a raw HTTP answer (0 when there is none).
