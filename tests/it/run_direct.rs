@@ -29,6 +29,9 @@ const FORM: &str = "application/x-www-form-urlencoded";
 const GOOD: &str = "grant_type=client_credentials&client_id=id-1&client_secret=s3cr3t-1";
 const TOKEN: &str =
     r#"{"access_token":"eyJ.upstream.token","expires_in":3600,"token_type":"Bearer"}"#;
+/// The items fixture's API key, and an upstream item document.
+const ITEMS_KEY: &str = "items-key-5e1d";
+const ITEM: &str = r#"{"item":{"id":"a1","name":"Item a1","owner":{"login":"o"}},"related":[{"id":"r1"},{"id":"r2","x":[1,{"y":null}]}],"meta":{"q":"x"}}"#;
 /// The trace context and request id every request of these tests carries.
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const REQUEST_ID: &str = "direct-vs-general";
@@ -54,10 +57,56 @@ struct Pair {
     diffs: Vec<String>,
 }
 
+/// Which capability a [`Pair`] serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Serving {
+    /// The seed: a form passed on to a token endpoint.
+    Seed,
+    /// `tests/fixtures/run/direct-items.yaml`: path and query parameters, an API key.
+    Items,
+}
+
+impl Serving {
+    /// `naftiko run`'s arguments for an upstream at `base`, and its environment.
+    fn args(self, base: &str, extra: &[&str]) -> (Vec<String>, Vec<(&'static str, &'static str)>) {
+        match self {
+            Serving::Seed => (seed_args(base, extra), Vec::new()),
+            Serving::Items => {
+                let mut args: Vec<String> = [
+                    "tests/fixtures/run/direct-items.yaml",
+                    "--base-uri",
+                    &format!("items={base}"),
+                    "--listen",
+                    "items-rest=127.0.0.1:0",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+                args.extend(extra.iter().map(|s| (*s).to_owned()));
+                (args, vec![("DIRECT_ITEMS_KEY", ITEMS_KEY)])
+            }
+        }
+    }
+
+    /// What the upstream answers by default.
+    fn answer(self) -> Reply {
+        match self {
+            Serving::Seed => token(),
+            Serving::Items => Reply::raw(200, "application/json", ITEM),
+        }
+    }
+}
+
 impl Pair {
-    /// The pair, or `None` (skipped) over HTTPS without the Python venv for certificates.
+    /// The pair on the seed, or `None` (skipped) over HTTPS without the Python venv for
+    /// certificates.
     fn start(over: Over) -> Option<Pair> {
-        let mode = Arc::new(Mutex::new(token()));
+        Pair::start_on(over, Serving::Seed)
+    }
+
+    /// The pair on `serving`'s capability.
+    fn start_on(over: Over, serving: Serving) -> Option<Pair> {
+        let mode = Arc::new(Mutex::new(serving.answer()));
         let script = mode.clone();
         let up = Upstream::start(move |_| script.lock().unwrap().clone());
         // The timeout only matters to the one slow answer below (a hang guard elsewhere).
@@ -79,16 +128,16 @@ impl Pair {
             }
         };
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-        let owned = seed_args(&base, &extra);
+        let (owned, env) = serving.args(&base, &extra);
         let args: Vec<&str> = owned.iter().map(String::as_str).collect();
         assert!(
             std::env::var_os("NAFTIKO_GENERAL_PATH").is_none(),
             "NAFTIKO_GENERAL_PATH is set: both instances would run the general path"
         );
-        let direct = Naftiko::start(&args, &[]);
+        let direct = Naftiko::start(&args, &env);
         let mut general_args = args.clone();
         general_args.push("--general-path");
-        let general = Naftiko::start(&general_args, &[]);
+        let general = Naftiko::start(&general_args, &env);
         Some(Pair {
             up,
             _front: front,
@@ -205,8 +254,13 @@ fn token() -> Reply {
 
 /// A raw POST to the token route with `headers` (written as given) and `body`.
 fn post(target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
+    raw("POST", target, headers, body)
+}
+
+/// A raw request with `headers` (written as given) and `body`.
+fn raw(method: &str, target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
     let mut out = format!(
-        "POST {target} HTTP/1.1\r\nHost: naftiko.test\r\ntraceparent: {TRACEPARENT}\r\nX-Request-Id: {REQUEST_ID}\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: naftiko.test\r\ntraceparent: {TRACEPARENT}\r\nX-Request-Id: {REQUEST_ID}\r\n"
     )
     .into_bytes();
     for (name, value) in headers {
@@ -854,4 +908,103 @@ fn the_comparison_tells_different_answers_apart() {
     assert_ne!(a, b);
     let seen = up.seen();
     assert_ne!(Upstreamed::of(&seen[0]), Upstreamed::of(&seen[1]));
+}
+
+#[test]
+fn every_items_request_gets_the_same_answer_and_upstream_request_on_both_paths() {
+    items_variants(Over::Http);
+}
+
+#[test]
+fn every_items_request_gets_the_same_answer_on_both_paths_over_https() {
+    items_variants(Over::Https);
+}
+
+/// The parameter shape: values in the path and query, an API key; requests the plan must
+/// decline (a value the general path reads from a header or a body, a segment that cannot
+/// be one, a bad query) and upstream answers of every kind.
+fn items_variants(over: Over) {
+    let Some(mut p) = Pair::start_on(over, Serving::Items) else {
+        return;
+    };
+    let get = |target: &str| raw("GET", target, &[], b"");
+    let (answer, seen) = p.check("plain", &get("/v1/items/a1?q=x"));
+    // Not vacuous: the item is answered, reshaped, and asked for with the key.
+    assert_eq!(answer.status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        answer.body,
+        br#"{"id":"a1","owner":"o","related_ids":["r1","r2"],"q":"x"}"#
+    );
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].target, "/items/a1?q=x");
+    assert_eq!(seen[0].header("x-api-key").as_deref(), Some(ITEMS_KEY));
+    let targets = [
+        "/v1/items/a%20b?q=red+shoes",
+        "/v1/items/caf%C3%A9?q=caf%C3%A9&limit=3",
+        "/v1/items/a%2Fb?q=%26%3D%2B",
+        "/v1/items/x?q=1&q=2",
+        "/v1/items/x",
+        "/v1/items/x?",
+        "/v1/items/x?Q=1&x=2&limit=",
+        "/v1/items/x?q",
+        "/v1/items/x?q=%ZZ&limit=%",
+        "/v1/items/x?id=other&q=a",
+        "/v1/items/%2E%2E?q=1",
+        "/v1/items/.?q=1",
+        "/v1/items/...?q=~*-_.",
+        "/v1/items/x?q=%00",
+    ];
+    for target in targets {
+        p.check(target, &get(target));
+    }
+    p.check(
+        "q in a header",
+        &raw("GET", "/v1/items/x", &[("q", b"from-a-header")], b""),
+    );
+    p.check(
+        "q in a header and the query",
+        &raw("GET", "/v1/items/x?q=1", &[("q", b"h")], b""),
+    );
+    p.check(
+        "a JSON body",
+        &raw(
+            "GET",
+            "/v1/items/x",
+            &[("Content-Type", b"application/json")],
+            br#"{"q":"b"}"#,
+        ),
+    );
+    p.check(
+        "a bad JSON body",
+        &raw(
+            "GET",
+            "/v1/items/x?q=1",
+            &[("Content-Type", b"application/json")],
+            b"{",
+        ),
+    );
+    p.check(
+        "a blank body",
+        &raw("GET", "/v1/items/x?q=1", &[], b"  \r\n"),
+    );
+    p.check("HEAD", &raw("HEAD", "/v1/items/x?q=1", &[], b""));
+    // Answers of every kind, to the same request.
+    let answers = [
+        Reply::raw(
+            200,
+            "application/json",
+            r#"{"item":{"id":7,"owner":[]},"related":{},"meta":null}"#,
+        ),
+        Reply::raw(200, "application/json", r#"{"item":{"id":"a","id":"b"}}"#),
+        Reply::raw(200, "application/json", "not json"),
+        Reply::raw(200, "application/json", ""),
+        Reply::raw(200, "text/plain", "plain"),
+        Reply::raw(404, "application/json", r#"{"error":"not_found"}"#),
+        Reply::raw(503, "text/html", "<p>down</p>"),
+    ];
+    for (i, reply) in answers.into_iter().enumerate() {
+        p.answer(reply);
+        p.check(&format!("answer {i}"), &get("/v1/items/x?q=1"));
+    }
+    p.finish();
 }

@@ -54,8 +54,26 @@ impl Auth {
         scope: &dyn Resolve,
         namespace: &str,
     ) -> Result<Applied, InvokeError> {
+        if let Auth::OAuth2(source) = self {
+            let token = source.token(namespace).await?;
+            set_auth(req, &format!("Bearer {}", token.value), namespace)?;
+            return Ok(Applied {
+                generation: Some(token.generation),
+            });
+        }
+        self.apply_fixed(req, scope, namespace)
+    }
+
+    /// [`Auth::apply`] for every scheme but OAuth 2.0 (which needs a token first, and
+    /// adds nothing here): credentials rendered from `scope`.
+    pub(crate) fn apply_fixed(
+        &self,
+        req: &mut Prepared,
+        scope: &dyn Resolve,
+        namespace: &str,
+    ) -> Result<Applied, InvokeError> {
         match self {
-            Auth::None | Auth::Digest { .. } => Ok(Applied::default()),
+            Auth::None | Auth::Digest { .. } | Auth::OAuth2(_) => Ok(Applied::default()),
             Auth::Basic { user, password } => {
                 let raw = format!("{}:{}", user.render(scope), password.render(scope));
                 let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
@@ -98,13 +116,30 @@ impl Auth {
                 }
                 Ok(Applied::default())
             }
-            Auth::OAuth2(source) => {
-                let token = source.token(namespace).await?;
-                set_auth(req, &format!("Bearer {}", token.value), namespace)?;
-                Ok(Applied {
-                    generation: Some(token.generation),
-                })
+        }
+    }
+
+    /// True when the credentials are the same on every call and need no exchange: no
+    /// authentication, or basic, bearer or API-key credentials that read only bound
+    /// values (the direct path writes them once, at build time).
+    pub(crate) fn is_fixed(&self) -> bool {
+        match self {
+            Auth::None => true,
+            Auth::Basic { user, password } => {
+                user.reads_only_binds() && password.reads_only_binds()
             }
+            Auth::Bearer(token) => token.reads_only_binds(),
+            Auth::ApiKey {
+                key,
+                value,
+                headers,
+                ..
+            } => {
+                key.as_ref().is_none_or(Tpl::reads_only_binds)
+                    && value.reads_only_binds()
+                    && headers.iter().all(|(_, t)| t.reads_only_binds())
+            }
+            Auth::Digest { .. } | Auth::OAuth2(_) => false,
         }
     }
 

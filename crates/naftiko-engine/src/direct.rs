@@ -1,20 +1,22 @@
-//! The direct path: the commonest operation shape, compiled down to bytes at build time.
+//! The direct path: the commonest operation shapes, compiled down to bytes at build time.
 //!
-//! Many published capabilities expose an operation that passes a form straight to one
-//! consumed operation and answers a few top-level fields of its JSON (a token endpoint is
-//! the classic case). The general path turns that form into a `serde_json::Map`, resolves
-//! each parameter through layered scopes, renders the request through a `HeaderMap`, parses
-//! the whole answer into a `Value` tree and serialises a new one. For this shape a
-//! [`DirectPlan`] does the same job on borrowed bytes: the request head is written once at
-//! build time, the form fields are copied into the upstream body in the general path's
-//! order and encoding, and the answer is walked once with only the mapped members kept.
+//! Most published capabilities expose operations that call one consumed operation and
+//! answer a few fields of its JSON: a form passed straight on (a token endpoint is the
+//! classic case), or values placed in the upstream path and query (`GET /items/{id}?q=`
+//! with an API key). The general path turns the request into `serde_json` values, resolves
+//! each parameter through layered scopes, renders the URL through `url::Url` and the
+//! headers through a `HeaderMap`. For these shapes a [`DirectPlan`] does the same job on
+//! borrowed bytes: what is the same on every call (the head, the credentials) is written
+//! once at build time, the caller's values are copied into the request in the general
+//! path's order and encoding, and the answer is shaped straight from its bytes
+//! (`capture.rs`, which the general path uses too).
 //!
 //! It gives the same answers as the general path, byte for byte. A request the plan cannot
-//! serve exactly as the general path would (another content type, a query string, a
-//! repeated or missing field, a field called `body`) is declined before anything is sent,
-//! and the caller runs the general path. An answer the plan cannot shape exactly (not a
-//! 2xx JSON object, a value to convert) is shaped by the general code. The engine's tests
-//! hold both paths to the same bytes for every request and answer they try.
+//! serve exactly as the general path would (another content type, a repeated or missing
+//! field, a value the general path would read from a header or refuse) is declined before
+//! anything is sent, and the caller runs the general path. An answer the plan cannot shape
+//! exactly (not a 2xx JSON object, a value to convert) is shaped by the general code. The
+//! engine's tests hold both paths to the same bytes for every request and answer they try.
 
 use std::sync::Arc;
 
@@ -33,36 +35,15 @@ use crate::scope::Nothing;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
+mod params;
+
+use params::ParamsPlan;
+
 /// Most form fields a request may have to stay on the direct path.
 const MAX_FIELDS: usize = 16;
 
-/// What an adapter knows of a request, for [`crate::Runtime::invoke_direct`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DirectRequest<'a> {
-    /// The first `Content-Type`, when it is visible ASCII (as `HeaderValue::to_str` has it).
-    pub(crate) content_type: Option<&'a str>,
-    /// The request has a query string (even an empty one).
-    pub(crate) has_query: bool,
-    /// The matched route bound path variables.
-    pub(crate) has_path_params: bool,
-    /// The request has a header called `body`.
-    pub(crate) has_body_header: bool,
-    /// The whole request body.
-    pub(crate) body: &'a [u8],
-}
-
-impl<'a> DirectRequest<'a> {
-    /// What the direct path needs to know of an adapter's request.
-    pub(crate) fn of(view: &RequestView<'a>) -> Self {
-        DirectRequest {
-            content_type: view.content_type,
-            has_query: view.query.is_some(),
-            has_path_params: !view.path_params.is_empty(),
-            has_body_header: view.headers.header("body").is_some(),
-            body: view.body,
-        }
-    }
-}
+/// What an adapter knows of a request: the direct path reads it as it stands.
+pub(crate) type DirectRequest<'a> = RequestView<'a>;
 
 /// An operation compiled for the direct path.
 #[derive(Debug)]
@@ -71,6 +52,21 @@ pub(crate) struct DirectPlan {
     outputs: Outputs,
     url: reqwest::Url,
     method: Method,
+    inputs: Inputs,
+}
+
+/// Where a plan's inputs go.
+#[derive(Debug)]
+enum Inputs {
+    /// The caller's form fields into the upstream form body.
+    Form(FormPlan),
+    /// The caller's values into the upstream path and query (`params.rs`).
+    Params(ParamsPlan),
+}
+
+/// A form passed on.
+#[derive(Debug)]
+struct FormPlan {
     /// The request line and headers, up to `Content-Length`.
     head: Vec<u8>,
     /// The consumed form parameters, in order, and whether each is required.
@@ -80,57 +76,41 @@ pub(crate) struct DirectPlan {
 }
 
 impl DirectPlan {
-    /// The plan of `inv`, when it has the direct shape: no declared inputs; `with` empty
-    /// or only `body: <adapter>.body`; a call of a consumed operation on an h1-client
-    /// upstream without authentication, whose URL has no variables, with no `body`
-    /// template and only form parameters without their own value; JSON answers mapped to
-    /// named top-level scalars.
+    /// The plan of `inv`, when it has one of the direct shapes: no declared inputs; a
+    /// call of a consumed operation on an h1-client upstream with no `body` template,
+    /// whose JSON answers are shaped without a `Value` tree (`capture.rs`); and either a
+    /// form passed on ([`FormPlan::compile`]) or values placed in the path and query
+    /// ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
         let Target::Call(op) = &inv.target else {
             return None;
         };
-        let forward_rest = inv.with.forwards_only_body()?;
-        if !op.api.takes_written() {
-            return None;
-        }
-        let simple_op = inv.inputs.is_empty()
-            && matches!(op.api.auth, Auth::None)
+        let callable = op.api.takes_written()
+            && inv.inputs.is_empty()
             && op.format == RawFormat::Json
-            && !op.has_body_template()
-            && op.url.variables().next().is_none()
-            && !op.params.is_empty()
-            && op.params.iter().all(|p| {
-                p.location == ParamLocation::Form && !p.has_own_value() && p.name != "body"
-            });
-        if !simple_op {
+            && !op.has_body_template();
+        if !callable {
             return None;
         }
         let outputs = inv.outputs_of(op);
-        // The answer is shaped without a `Value` tree (`capture.rs`).
         outputs.capture()?;
-        let mut url = op.url.render(&Nothing).ok()?;
-        if url.query() == Some("") {
-            url.set_query(None);
+        let inputs = match FormPlan::compile(inv, op) {
+            Some(form) => Inputs::Form(form),
+            None => Inputs::Params(ParamsPlan::compile(inv, op)?),
+        };
+        let mut url = op.url.base_url().clone();
+        if let Inputs::Form(_) = inputs {
+            url = op.url.render(&Nothing).ok()?;
+            if url.query() == Some("") {
+                url.set_query(None);
+            }
         }
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
-        let agent = HeaderValue::from_static(crate::transport::USER_AGENT);
-        let head = crate::h1_client::request_head(&op.method, &url, &headers, &agent).ok()?;
         Some(DirectPlan {
             op: op.clone(),
             outputs: outputs.clone(),
             url,
             method: op.method.clone(),
-            head,
-            params: op
-                .params
-                .iter()
-                .map(|p| (p.name.clone(), p.required))
-                .collect(),
-            forward_rest,
+            inputs,
         })
     }
 
@@ -146,12 +126,15 @@ impl DirectPlan {
             span: trace.span_id(),
         });
         let request = self.request(req, &call)?;
+        // A recorded span names the URL the request went to.
+        let spanned = match &self.inputs {
+            Inputs::Params(_) if call.records() => Some(target_url(&self.url, &request)?),
+            _ => None,
+        };
+        let url = spanned.as_ref().unwrap_or(&self.url);
         let api = &self.op.api;
         Some(
-            match api
-                .send_written(&self.method, &self.url, &request, call)
-                .await
-            {
+            match api.send_written(&self.method, url, &request, call).await {
                 Ok(answer) => self.shape(answer),
                 Err(e) => Err(e),
             },
@@ -165,9 +148,71 @@ impl DirectPlan {
         req: &DirectRequest<'_>,
         call: &ClientCall<'_>,
     ) -> Option<Vec<u8>> {
-        if req.has_query
-            || req.has_path_params
-            || (self.forward_rest && req.has_body_header)
+        match &self.inputs {
+            Inputs::Form(form) => form.request(&self.method, req, call),
+            Inputs::Params(params) => params.request(&self.method, req, call),
+        }
+    }
+
+    /// The outcome of `answer`: the general shaping's, which writes the plan's outputs
+    /// straight from the answer's bytes (`capture.rs`: a direct plan always has a capture).
+    pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
+        shape_answer(
+            &self.op,
+            &self.outputs,
+            answer,
+            &Nothing,
+            &crate::binary::Exposure::default(),
+        )
+    }
+}
+
+impl FormPlan {
+    /// The form shape: `with` empty or only `body: <adapter>.body`; no authentication;
+    /// a URL without variables; only form parameters without their own value.
+    fn compile(inv: &Invocable, op: &ConsumedOp) -> Option<FormPlan> {
+        let forward_rest = inv.with.forwards_only_body()?;
+        let simple_op = matches!(op.api.auth, Auth::None)
+            && op.url.variables().next().is_none()
+            && !op.params.is_empty()
+            && op.params.iter().all(|p| {
+                p.location == ParamLocation::Form && !p.has_own_value() && p.name != "body"
+            });
+        if !simple_op {
+            return None;
+        }
+        let mut url = op.url.render(&Nothing).ok()?;
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let agent = HeaderValue::from_static(crate::transport::USER_AGENT);
+        let head = crate::h1_client::request_head(&op.method, &url, &headers, &agent).ok()?;
+        Some(FormPlan {
+            head,
+            params: op
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), p.required))
+                .collect(),
+            forward_rest,
+        })
+    }
+
+    /// The request passing on `req`'s form, or `None` to decline.
+    fn request(
+        &self,
+        method: &Method,
+        req: &DirectRequest<'_>,
+        call: &ClientCall<'_>,
+    ) -> Option<Vec<u8>> {
+        if req.query.is_some()
+            || !req.path_params.is_empty()
+            || (self.forward_rest && req.headers.header("body").is_some())
             || !crate::inbound::is_form(req.content_type)
             || req.body.iter().all(u8::is_ascii_whitespace)
         {
@@ -201,22 +246,19 @@ impl DirectPlan {
         let mut out = Vec::with_capacity(self.head.len() + 160 + body.len());
         out.extend_from_slice(&self.head);
         call.push_headers(&mut out);
-        finish_request(&mut out, &self.method, Some(&body));
+        finish_request(&mut out, method, Some(&body));
         Some(out)
     }
-
-    /// The outcome of `answer`: the general shaping's, which writes the plan's outputs
-    /// straight from the answer's bytes (`capture.rs`: a direct plan always has a capture).
-    pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
-        shape_answer(
-            &self.op,
-            &self.outputs,
-            answer,
-            &Nothing,
-            &crate::binary::Exposure::default(),
-        )
-    }
 }
+
+/// The URL a written request goes to: `base` with the request line's target.
+fn target_url(base: &reqwest::Url, request: &[u8]) -> Option<reqwest::Url> {
+    let line = request.split(|b| *b == b' ').nth(1)?;
+    base.join(std::str::from_utf8(line).ok()?).ok()
+}
+
+#[cfg(test)]
+mod params_tests;
 
 #[cfg(test)]
 mod tests {
@@ -290,7 +332,7 @@ capability:
         call: up.get
 "#;
 
-    fn build(name: &str, yaml: &str) -> (Runtime, OpId) {
+    pub(super) fn build(name: &str, yaml: &str) -> (Runtime, OpId) {
         let dir = std::env::temp_dir().join(format!("naftiko-direct-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file: PathBuf = dir.join(format!("{name}.yaml"));
@@ -309,6 +351,9 @@ capability:
             ..BuildOptions::new(Arc::new(crate::MapEnv::new([
                 ("VECTARA_CLIENT_ID", "id"),
                 ("VECTARA_CLIENT_SECRET", "secret"),
+                ("ITEMS_KEY", "s3cr3t-key"),
+                ("ITEMS_USER", "user"),
+                ("ITEMS_PASSWORD", "pass:word"),
             ])))
         };
         let runtime = Runtime::build(&validation, &options).expect("builds");
@@ -318,13 +363,13 @@ capability:
 
     /// One trace for every request of these tests, so that both paths send the same
     /// trace id and request id.
-    fn trace() -> &'static Trace {
+    pub(super) fn trace() -> &'static Trace {
         static TRACE: std::sync::OnceLock<Trace> = std::sync::OnceLock::new();
         TRACE.get_or_init(Trace::default)
     }
 
     /// The direct request for `req` in [`trace`]'s trace.
-    fn direct_request(plan: &DirectPlan, req: &DirectRequest<'_>) -> Option<Vec<u8>> {
+    pub(super) fn direct_request(plan: &DirectPlan, req: &DirectRequest<'_>) -> Option<Vec<u8>> {
         let t = trace();
         plan.request(
             req,
@@ -335,8 +380,25 @@ capability:
         )
     }
 
+    pub(super) fn no_headers() -> &'static http::HeaderMap {
+        static NONE: std::sync::OnceLock<http::HeaderMap> = std::sync::OnceLock::new();
+        NONE.get_or_init(http::HeaderMap::new)
+    }
+
+    pub(super) fn header_map(pairs: &[(&str, &str)]) -> http::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                )
+            })
+            .collect()
+    }
+
     /// A request's bytes as text, its `traceparent`'s span id (new for every call) masked.
-    fn masked(request: &[u8]) -> String {
+    pub(super) fn masked(request: &[u8]) -> String {
         let text = String::from_utf8_lossy(request).into_owned();
         let Some(at) = text.find("traceparent: 00-") else {
             return text;
@@ -410,7 +472,7 @@ capability:
 
     /// The general path's upstream request for `inbound`, as the h1 client writes it; the
     /// invocation's error when it sends nothing.
-    fn general_request(
+    pub(super) fn general_request(
         runtime: &Runtime,
         op: OpId,
         inbound: &Inbound,
@@ -427,7 +489,7 @@ capability:
 
     /// The general path's outcome for `inbound` when the upstream answers `status` and
     /// `body` as JSON.
-    fn general_outcome(
+    pub(super) fn general_outcome(
         runtime: &Runtime,
         op: OpId,
         inbound: &Inbound,
@@ -440,7 +502,7 @@ capability:
 
     /// An outcome as the REST adapter writes it: status, content type, body bytes and the
     /// passed-on headers; an error as its kind and message.
-    fn written(result: Result<Outcome, InvokeError>) -> String {
+    pub(super) fn written(result: Result<Outcome, InvokeError>) -> String {
         match result {
             Ok(o) => {
                 let (ct, body) = match o.body {
@@ -602,9 +664,9 @@ capability:
             let plan = plan.expect("the shape has a direct plan");
             let req = DirectRequest {
                 content_type: ct.as_deref(),
-                has_query: false,
-                has_path_params: false,
-                has_body_header: false,
+                query: None,
+                path_params: &[],
+                headers: no_headers(),
                 body: body.as_bytes(),
             };
             if let Some(direct) = direct_request(plan, &req) {
@@ -653,9 +715,9 @@ capability:
         let form = "grant_type=client_credentials&client_id=demo&client_secret=s3cret";
         let req = |ct: Option<&'static str>, body: &'static str| DirectRequest {
             content_type: ct,
-            has_query: false,
-            has_path_params: false,
-            has_body_header: false,
+            query: None,
+            path_params: &[],
+            headers: no_headers(),
             body: body.as_bytes(),
         };
         let form_ct = Some("application/x-www-form-urlencoded");
@@ -687,10 +749,11 @@ capability:
         assert!(direct_request(plan, &req(Some("application/json"), "{}")).is_none());
         assert!(direct_request(plan, &req(form_ct, "  ")).is_none());
         let mut with_query = req(form_ct, form);
-        with_query.has_query = true;
+        with_query.query = Some("");
         assert!(direct_request(plan, &with_query).is_none());
         let mut body_header = req(form_ct, form);
-        body_header.has_body_header = true;
+        let headers = header_map(&[("body", "x")]);
+        body_header.headers = &headers;
         assert!(direct_request(plan, &body_header).is_none());
 
         // A token answer is written by the plan itself (not the general `Value` path).

@@ -171,7 +171,7 @@ fn nesting_depth(bytes: &[u8]) -> usize {
 }
 
 /// A name with case, `-` and `_` ignored.
-fn loose(name: &str) -> String {
+pub(crate) fn loose(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)

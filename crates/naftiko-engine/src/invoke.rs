@@ -134,6 +134,28 @@ impl With {
         }
     }
 
+    /// True when every entry reads an inbound argument other than the whole body, under a
+    /// key other than `body`.
+    pub(crate) fn only_arguments(&self) -> bool {
+        self.0
+            .iter()
+            .all(|(k, e)| k != "body" && matches!(e, WithExpr::Arg(a) if a != "body"))
+    }
+
+    /// The argument the entry `key` reads: `Some(None)` when there is no such entry,
+    /// `None` when there are several.
+    pub(crate) fn argument_of(&self, key: &str) -> Option<Option<&str>> {
+        let mut entries = self.0.iter().filter(|(k, _)| k == key);
+        let first = entries.next();
+        if entries.next().is_some() {
+            return None;
+        }
+        Some(first.and_then(|(_, e)| match e {
+            WithExpr::Arg(a) => Some(a.as_str()),
+            _ => None,
+        }))
+    }
+
     /// True when the entry `key` exists.
     pub(crate) fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)

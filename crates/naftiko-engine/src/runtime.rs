@@ -4,7 +4,7 @@
 //! `build/` makes it; nothing changes it afterwards.
 
 use crate::catalog::Contents;
-use crate::direct::{DirectPlan, DirectRequest};
+use crate::direct::DirectPlan;
 use crate::error::InvokeError;
 use crate::ids::OpId;
 use crate::inbound::{Inbound, RequestView};
@@ -211,7 +211,7 @@ impl Runtime {
         trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
         let plan = self.direct.get(op.0)?.as_ref()?;
-        plan.run(&DirectRequest::of(request), trace).await
+        plan.run(request, trace).await
     }
 
     /// Passes one request on to the consumed API of a `forward` resource; the answer's

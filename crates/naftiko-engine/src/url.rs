@@ -124,14 +124,13 @@ impl UrlTemplate {
                 Piece::Var { name, source } => {
                     let value = path_value(source, cx)
                         .ok_or_else(|| InvokeError::bad_input(name, "path", "is required"))?;
-                    if value.is_empty() || value == "." || value == ".." {
+                    if !push_segment(&mut path, &value) {
                         return Err(InvokeError::bad_input(
                             name,
                             "path",
                             "must not be empty, `.` or `..`",
                         ));
                     }
-                    path.extend(utf8_percent_encode(&value, SEGMENT));
                 }
             }
         }
@@ -161,6 +160,64 @@ impl UrlTemplate {
         }
         Ok(url)
     }
+
+    /// A path of the template, for the direct path: the base URI's path (without a
+    /// trailing `/`) and the pieces after it, when every variable is a plain local name
+    /// standing as a whole segment (`/items/{id}`, `/a/{x}/b`) and the base URI has no
+    /// query of its own; `None` otherwise.
+    pub(crate) fn path_parts(&self) -> Option<(&str, Vec<PathPart<'_>>)> {
+        if self.base_query.is_some() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(self.pieces.len());
+        for (i, piece) in self.pieces.iter().enumerate() {
+            parts.push(match piece {
+                Piece::Literal(text) if text.contains(['?', '#']) => return None,
+                Piece::Literal(text) => PathPart::Literal(text),
+                Piece::Var { name, source } => {
+                    let before = match i.checked_sub(1).map(|j| &self.pieces[j]) {
+                        Some(Piece::Literal(t)) => t.ends_with('/'),
+                        _ => false,
+                    };
+                    let after = match self.pieces.get(i + 1) {
+                        Some(Piece::Literal(t)) => t.starts_with('/'),
+                        Some(Piece::Var { .. }) => false,
+                        None => true,
+                    };
+                    match source {
+                        VarSource::Local(path) if before && after && path.len() == 1 => {
+                            PathPart::Var(name)
+                        }
+                        _ => return None,
+                    }
+                }
+            });
+        }
+        Some((self.base_url.path().trim_end_matches('/'), parts))
+    }
+
+    /// The base URI, parsed.
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+}
+
+/// One piece of a path after the base URI's (see [`UrlTemplate::path_parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathPart<'t> {
+    Literal(&'t str),
+    /// A variable standing as a whole segment, by name.
+    Var(&'t str),
+}
+
+/// Appends `value` percent-encoded as one path segment, or returns false (appending
+/// nothing) when it is empty, `.` or `..`, which no segment may be.
+pub(crate) fn push_segment(path: &mut String, value: &str) -> bool {
+    if value.is_empty() || value == "." || value == ".." {
+        return false;
+    }
+    path.extend(utf8_percent_encode(value, SEGMENT));
+    true
 }
 
 /// True when `url` keeps `base`'s scheme, host, port and path prefix: the check every

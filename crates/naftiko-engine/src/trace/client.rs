@@ -60,6 +60,11 @@ impl<'a> ClientCall<'a> {
         }
     }
 
+    /// True when this call's span is recorded.
+    pub(crate) fn records(&self) -> bool {
+        self.open.is_some()
+    }
+
     fn traceparent(&self) -> [u8; TRACEPARENT_LEN] {
         let trace = self.parent.trace;
         traceparent(trace.trace_hex().as_bytes(), &self.span_id.0, trace.flags())

@@ -1,0 +1,400 @@
+//! The parameter shape against the general path: whenever a plan takes a request, the
+//! upstream request is the one the general path sends, byte for byte; what it must leave
+//! to the general path, it declines; and only operations of the shape get a plan.
+
+use super::tests::{
+    build, direct_request, general_request, header_map, masked, no_headers, written,
+};
+use super::*;
+use crate::inbound::{Inbound, InboundBody};
+use crate::{OpId, Runtime};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, TestRunner};
+
+/// `GET /items/{id}?q=` with an API key header, `with` naming both arguments.
+const ITEMS: &str = r#"naftiko: 1.0.0-alpha2
+info:
+  label: Direct items
+  description: Path and query in, nested fields out.
+binds:
+- namespace: env
+  keys:
+    ITEMS_KEY: ITEMS_KEY
+capability:
+  consumes:
+  - type: http
+    namespace: up
+    baseUri: http://127.0.0.1:9
+    authentication:
+      type: apikey
+      key: X-Api-Key
+      value: '{{ITEMS_KEY}}'
+      placement: header
+    resources:
+    - name: item
+      path: /items/{id}
+      operations:
+      - name: get-item
+        method: GET
+        outputRawFormat: json
+        inputParameters:
+        - name: id
+          in: path
+        - name: q
+          in: query
+        outputParameters:
+        - name: id
+          type: string
+          value: $.item.id
+        - name: related
+          type: array
+          value: $.related[*].id
+  exposes:
+  - type: rest
+    namespace: rest
+    port: 8080
+    resources:
+    - path: /v1/items/{id}
+      name: item
+      operations:
+      - method: GET
+        name: get-item
+        call: up.get-item
+        with:
+          id: rest.id
+          q: rest.q
+"#;
+
+/// The items operation with an API key in the query, a literal after the variable, a
+/// required and an optional query parameter, and no `with`.
+fn query_key() -> String {
+    ITEMS
+        .replace("key: X-Api-Key", "key: api key")
+        .replace("placement: header", "placement: query")
+        .replace("path: /items/{id}", "path: /a/{id}/b.json")
+        .replace(
+            "        - name: q\n          in: query\n",
+            "        - name: q\n          in: query\n          required: true\n        - name: limit\n          in: query\n",
+        )
+        .replace("        with:\n          id: rest.id\n          q: rest.q\n", "")
+}
+
+/// Bearer credentials, and `with` reading arguments of other names.
+fn bearer() -> String {
+    ITEMS
+        .replace(
+            "type: apikey\n      key: X-Api-Key\n      value: '{{ITEMS_KEY}}'\n      placement: header",
+            "type: bearer\n      token: '{{ITEMS_KEY}}'",
+        )
+        .replace("path: /v1/items/{id}", "path: /v1/items/{item}")
+        .replace("id: rest.id\n          q: rest.q", "id: rest.item\n          q: rest.search")
+}
+
+/// Basic credentials on a `DELETE`.
+fn basic() -> String {
+    ITEMS
+        .replace(
+            "type: apikey\n      key: X-Api-Key\n      value: '{{ITEMS_KEY}}'\n      placement: header",
+            "type: basic\n      username: '{{ITEMS_USER}}'\n      password: '{{ITEMS_PASSWORD}}'",
+        )
+        .replace("ITEMS_KEY: ITEMS_KEY", "ITEMS_USER: ITEMS_USER\n    ITEMS_PASSWORD: ITEMS_PASSWORD")
+        .replace("method: GET", "method: DELETE")
+}
+
+fn runtimes() -> &'static [(Runtime, OpId)] {
+    static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        vec![
+            build("items", ITEMS),
+            build("items-query-key", &query_key()),
+            build("items-bearer", &bearer()),
+            build("items-basic", &basic()),
+        ]
+    })
+}
+
+/// One generated request: path variables, query, headers, content type and body.
+#[derive(Debug, Clone)]
+struct Req {
+    path: Vec<(String, String)>,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    content_type: Option<String>,
+    body: String,
+}
+
+impl Req {
+    /// The general path's view of it, as the REST adapter makes it.
+    fn inbound(&self) -> Result<Inbound, InvokeError> {
+        let query = self
+            .query
+            .as_deref()
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pairs: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        Ok(Inbound {
+            path: self.path.clone(),
+            query,
+            headers: header_map(&pairs),
+            body: InboundBody::parse(self.content_type.as_deref(), self.body.as_bytes())?,
+        })
+    }
+}
+
+fn value() -> impl Strategy<Value = String> {
+    let fixed = [
+        "", ".", "..", "...", "a b", "é/ü", "%2F", "a+b", "x&y=z", "~*-_.",
+    ];
+    prop_oneof![
+        3 => "[a-zA-Z0-9_-]{1,8}",
+        2 => select(fixed.to_vec()).prop_map(str::to_owned),
+        1 => "[ -~]{0,6}",
+    ]
+}
+
+fn requests() -> impl Strategy<Value = Req> {
+    let names = [
+        "id", "item", "q", "search", "limit", "api key", "ID", "i-d", "x",
+    ];
+    let name = || select(names.to_vec()).prop_map(str::to_owned);
+    // Mostly the route's own variable first, then anything.
+    let route_var = select(vec!["id", "item"]).prop_map(str::to_owned);
+    let path = prop_oneof![
+        4 => (route_var, value(), proptest::collection::vec((name(), value()), 0..2))
+            .prop_map(|(n, v, mut rest)| {
+                rest.insert(0, (n, v));
+                rest
+            }),
+        1 => proptest::collection::vec((name(), value()), 0..3),
+    ];
+    let query_name = prop_oneof![
+        3 => select(vec!["q", "search"]).prop_map(str::to_owned),
+        2 => name(),
+    ];
+    let pair = (query_name, value()).prop_map(|(n, v)| {
+        let enc = |t: &str| form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+        format!("{}={}", enc(&n), enc(&v))
+    });
+    let query = prop_oneof![
+        1 => Just(None),
+        6 => proptest::collection::vec(pair, 0..4).prop_map(|p| Some(p.join("&"))),
+        1 => "[ -~]{0,10}".prop_map(Some),
+    ];
+    let headers = proptest::collection::vec((name(), value()), 0..2).prop_map(|h| {
+        h.into_iter()
+            .filter(|(n, v)| {
+                http::HeaderName::from_bytes(n.as_bytes()).is_ok()
+                    && HeaderValue::from_str(v).is_ok()
+            })
+            .collect()
+    });
+    let body = prop_oneof![8 => Just(String::new()), 1 => Just(" \n".to_owned()), 1 => Just("q=1".to_owned())];
+    let ct = prop_oneof![
+        Just(None),
+        Just(Some("application/x-www-form-urlencoded".to_owned()))
+    ];
+    (path, query, headers, ct, body).prop_map(|(path, query, headers, content_type, body)| Req {
+        path,
+        query,
+        headers,
+        content_type,
+        body,
+    })
+}
+
+#[test]
+fn direct_requests_are_the_general_requests() {
+    for (which, (runtime, op)) in runtimes().iter().enumerate() {
+        let plan = runtime.plan(*op).expect("the shape has a direct plan");
+        let served = std::cell::Cell::new(0);
+        let mut runner = TestRunner::new(Config {
+            cases: 1500,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&requests(), |req| {
+            let pairs: Vec<(&str, &str)> = req
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let headers = header_map(&pairs);
+            let view = DirectRequest {
+                content_type: req.content_type.as_deref(),
+                query: req.query.as_deref(),
+                path_params: &req.path,
+                headers: &headers,
+                body: req.body.as_bytes(),
+            };
+            if let Some(direct) = direct_request(plan, &view) {
+                served.set(served.get() + 1);
+                let general = req
+                    .inbound()
+                    .and_then(|i| general_request(runtime, *op, &i));
+                prop_assert!(
+                    general.is_ok(),
+                    "general failed where direct served: {general:?}"
+                );
+                prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("variant {which}: {e}");
+        }
+        let served = served.get();
+        assert!(
+            served > 100,
+            "variant {which}: only {served} requests served directly"
+        );
+    }
+}
+
+/// A request of the items shape with `id` and `query`, no headers, no body.
+fn items_request<'a>(
+    path: &'a [(String, String)],
+    query: Option<&'a str>,
+    headers: &'a http::HeaderMap,
+) -> DirectRequest<'a> {
+    DirectRequest {
+        content_type: None,
+        query,
+        path_params: path,
+        headers,
+        body: b"",
+    }
+}
+
+#[test]
+fn the_items_request_is_written_and_odd_ones_are_declined() {
+    let (runtime, op) = &runtimes()[0];
+    let plan = runtime.plan(*op).unwrap();
+    let path = vec![("id".to_owned(), "a b/é".to_owned())];
+    let sent = direct_request(
+        plan,
+        &items_request(&path, Some("q=red+shoes&x=1"), no_headers()),
+    );
+    let sent = String::from_utf8(sent.unwrap()).unwrap();
+    assert!(
+        sent.starts_with("GET /items/a%20b%2F%C3%A9?q=red+shoes HTTP/1.1\r\nhost: 127.0.0.1:9\r\n"),
+        "{sent}"
+    );
+    assert!(
+        sent.contains("\r\nx-api-key: s3cr3t-key\r\ntraceparent: "),
+        "{sent}"
+    );
+    assert!(sent.ends_with("\r\n\r\n"), "{sent}");
+    // Without `q`, the optional parameter is left out.
+    let sent = direct_request(plan, &items_request(&path, None, no_headers())).unwrap();
+    assert!(
+        String::from_utf8(sent)
+            .unwrap()
+            .starts_with("GET /items/a%20b%2F%C3%A9 HTTP")
+    );
+    // Declined: a header the general path would read `q` from, a segment that cannot be
+    // one, a path variable spelled another way, a body.
+    let q_header = header_map(&[("q", "from-a-header")]);
+    assert!(direct_request(plan, &items_request(&path, None, &q_header)).is_none());
+    for bad in ["", ".", ".."] {
+        let path = vec![("id".to_owned(), bad.to_owned())];
+        assert!(direct_request(plan, &items_request(&path, None, no_headers())).is_none());
+    }
+    let loose = vec![("I_D".to_owned(), "x".to_owned())];
+    assert!(direct_request(plan, &items_request(&loose, None, no_headers())).is_none());
+    let mut with_body = items_request(&path, None, no_headers());
+    with_body.body = b"{\"q\":1}";
+    assert!(direct_request(plan, &with_body).is_none());
+    // A required query parameter missing is the general path's error to give.
+    let (runtime, op) = &runtimes()[1];
+    let plan = runtime.plan(*op).unwrap();
+    let path = vec![("id".to_owned(), "7".to_owned())];
+    assert!(direct_request(plan, &items_request(&path, Some("limit=2"), no_headers())).is_none());
+    let sent = direct_request(
+        plan,
+        &items_request(&path, Some("limit=2&q=x"), no_headers()),
+    );
+    assert!(
+        String::from_utf8(sent.unwrap())
+            .unwrap()
+            .starts_with("GET /a/7/b.json?q=x&limit=2&api+key=s3cr3t-key HTTP/1.1\r\n")
+    );
+}
+
+#[test]
+fn items_answers_are_shaped_from_their_bytes() {
+    let (runtime, op) = &runtimes()[0];
+    let plan = runtime.plan(*op).unwrap();
+    let body = r#"{"item":{"id":"a1","name":"x"},"related":[{"id":"r1"},{"id":"r2"}]}"#;
+    let answer = Answer {
+        status: 200,
+        content_type: Some("application/json".into()),
+        cache_control: None,
+        location: None,
+        body: bytes::Bytes::from_static(body.as_bytes()),
+    };
+    assert_eq!(
+        written(plan.shape(answer)),
+        r#"200 Some("application/json") Some(200) None None {"id":"a1","related":["r1","r2"]}"#
+    );
+}
+
+#[test]
+fn only_operations_of_the_shape_get_a_parameter_plan() {
+    let refused = [
+        (
+            "a header parameter",
+            ITEMS.replace("in: query", "in: header"),
+        ),
+        (
+            "a parameter with its own value",
+            ITEMS.replace(
+                "          in: query\n",
+                "          in: query\n          value: x\n",
+            ),
+        ),
+        ("a literal `with`", ITEMS.replace("q: rest.q", "q: fixed")),
+        (
+            "the body passed on",
+            ITEMS.replace("q: rest.q", "body: rest.body"),
+        ),
+        (
+            "a variable inside a segment",
+            ITEMS.replace("path: /items/{id}", "path: /items/x{id}"),
+        ),
+        ("a bound variable in the path", {
+            ITEMS.replace("path: /items/{id}", "path: /items/{{ITEMS_KEY}}/{id}")
+        }),
+        (
+            "credentials read from the request",
+            ITEMS.replace("value: '{{ITEMS_KEY}}'", "value: '{{rest.id}}'"),
+        ),
+        (
+            "an API key header the trace writes",
+            ITEMS.replace("key: X-Api-Key", "key: traceparent"),
+        ),
+        ("a HEAD", ITEMS.replace("method: GET", "method: HEAD")),
+    ];
+    for (i, (why, yaml)) in refused.into_iter().enumerate() {
+        let (runtime, op) = build(&format!("params-refused-{i}"), &yaml);
+        assert!(runtime.plan(op).is_none(), "{why}");
+    }
+}
+
+#[test]
+fn a_recorded_span_names_the_url_the_request_went_to() {
+    let base = reqwest::Url::parse("https://127.0.0.1:9/base").unwrap();
+    let request = b"GET /items/a%20b?q=x+y HTTP/1.1\r\nhost: 127.0.0.1:9\r\n\r\n";
+    assert_eq!(
+        target_url(&base, request).unwrap().as_str(),
+        "https://127.0.0.1:9/items/a%20b?q=x+y"
+    );
+}
