@@ -21,14 +21,15 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue, Method};
-use naftiko_spec::model::{ParamLocation, RawFormat};
+use naftiko_spec::model::{DataType, ParamLocation, RawFormat};
+use serde_json::{Map, Value};
 
 use crate::answer::Answer;
 use crate::auth::Auth;
 use crate::error::InvokeError;
 use crate::form::{FormField, form_fields};
 use crate::inbound::RequestView;
-use crate::invoke::{Invocable, Outcome, Target, shape_answer};
+use crate::invoke::{Input, Invocable, Outcome, Target, shape_answer};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::Nothing;
@@ -37,7 +38,7 @@ use naftiko_http1::write::finish_request;
 
 mod params;
 
-use params::ParamsPlan;
+use params::{ParamsPlan, Source};
 
 /// Most form fields a request may have to stay on the direct path.
 const MAX_FIELDS: usize = 16;
@@ -53,6 +54,17 @@ pub(crate) struct DirectPlan {
     url: reqwest::Url,
     method: Method,
     inputs: Inputs,
+    /// The declared inputs (a tool's arguments): only plain ones (see
+    /// [`crate::invoke::Input::is_plain_argument`]).
+    declared: Vec<Declared>,
+}
+
+/// A declared input of a tool.
+#[derive(Debug)]
+struct Declared {
+    name: String,
+    required: bool,
+    ty: Option<DataType>,
 }
 
 /// Where a plan's inputs go.
@@ -86,7 +98,7 @@ impl DirectPlan {
             return None;
         };
         let callable = op.api.takes_written()
-            && inv.inputs.is_empty()
+            && inv.inputs.iter().all(Input::is_plain_argument)
             && op.format == RawFormat::Json
             && !op.has_body_template();
         if !callable {
@@ -94,7 +106,12 @@ impl DirectPlan {
         }
         let outputs = inv.outputs_of(op);
         outputs.capture()?;
-        let inputs = match FormPlan::compile(inv, op) {
+        let form = inv
+            .inputs
+            .is_empty()
+            .then(|| FormPlan::compile(inv, op))
+            .flatten();
+        let inputs = match form {
             Some(form) => Inputs::Form(form),
             None => Inputs::Params(ParamsPlan::compile(inv, op)?),
         };
@@ -111,6 +128,15 @@ impl DirectPlan {
             url,
             method: op.method.clone(),
             inputs,
+            declared: inv
+                .inputs
+                .iter()
+                .map(|i| Declared {
+                    name: i.name.clone(),
+                    required: i.required,
+                    ty: i.ty,
+                })
+                .collect(),
         })
     }
 
@@ -121,11 +147,62 @@ impl DirectPlan {
         req: &DirectRequest<'_>,
         trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
+        if !self.declared.is_empty() {
+            // Declared REST inputs are checked and typed by the general path.
+            return None;
+        }
+        self.run_from(Source::Rest(req), trace).await
+    }
+
+    /// Runs the operation for an MCP tool's `args` (a tool whose arguments are its
+    /// declared inputs); `None` when the call needs the general path (see
+    /// [`DirectPlan::takes_arguments`]) or the plan reads a form.
+    pub(crate) async fn run_tool(
+        &self,
+        args: &Map<String, Value>,
+        trace: &Trace,
+    ) -> Option<Result<Outcome, InvokeError>> {
+        if !self.takes_arguments(args) || matches!(self.inputs, Inputs::Form(_)) {
+            return None;
+        }
+        self.run_from(Source::Tool(args), trace).await
+    }
+
+    /// True when the general path would take `args` as they are: every required input
+    /// there, and every argument a string, number or boolean its input's type takes
+    /// without converting it (a string for a string, an integer for an integer…).
+    fn takes_arguments(&self, args: &Map<String, Value>) -> bool {
+        let present = |name: &str| args.get(name).is_some_and(|v| !v.is_null());
+        self.declared
+            .iter()
+            .all(|d| !d.required || present(&d.name))
+            && args.iter().all(|(name, value)| {
+                let ty = self
+                    .declared
+                    .iter()
+                    .find(|d| d.name == *name)
+                    .and_then(|d| d.ty);
+                match (ty, value) {
+                    (None | Some(DataType::String), Value::String(_))
+                    | (None | Some(DataType::Number), Value::Number(_))
+                    | (None | Some(DataType::Boolean), Value::Bool(_)) => true,
+                    (Some(DataType::Integer), Value::Number(n)) => n.is_i64() || n.is_u64(),
+                    _ => false,
+                }
+            })
+    }
+
+    /// Runs the operation for the values of `src`.
+    async fn run_from(
+        &self,
+        src: Source<'_>,
+        trace: &Trace,
+    ) -> Option<Result<Outcome, InvokeError>> {
         let call = ClientCall::start(Parent {
             trace,
             span: trace.span_id(),
         });
-        let request = self.request(req, &call)?;
+        let request = self.written(src, &call)?;
         // A recorded span names the URL the request went to.
         let spanned = match &self.inputs {
             Inputs::Params(_) if call.records() => Some(target_url(&self.url, &request)?),
@@ -143,14 +220,21 @@ impl DirectPlan {
 
     /// The whole upstream request, with `call`'s trace headers after the plan's own, or
     /// `None` to decline.
+    #[cfg(test)]
     pub(crate) fn request(
         &self,
         req: &DirectRequest<'_>,
         call: &ClientCall<'_>,
     ) -> Option<Vec<u8>> {
-        match &self.inputs {
-            Inputs::Form(form) => form.request(&self.method, req, call),
-            Inputs::Params(params) => params.request(&self.method, req, call),
+        self.written(Source::Rest(req), call)
+    }
+
+    /// The whole upstream request for the values of `src`, or `None` to decline.
+    fn written(&self, src: Source<'_>, call: &ClientCall<'_>) -> Option<Vec<u8>> {
+        match (&self.inputs, src) {
+            (Inputs::Form(form), Source::Rest(req)) => form.request(&self.method, req, call),
+            (Inputs::Form(_), Source::Tool(_)) => None,
+            (Inputs::Params(params), src) => params.request(&self.method, src, call),
         }
     }
 
@@ -357,7 +441,10 @@ capability:
             ])))
         };
         let runtime = Runtime::build(&validation, &options).expect("builds");
-        let op = runtime.rest_services()[0].routes[0].op;
+        let op = match runtime.rest_services().first() {
+            Some(service) => service.routes[0].op,
+            None => runtime.mcp_services()[0].tools[0].op,
+        };
         (runtime, op)
     }
 

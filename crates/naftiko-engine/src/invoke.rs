@@ -298,6 +298,18 @@ impl Input {
         }))
     }
 
+    /// True for a tool's argument taken as sent: no fixed value, no JSONPath, no
+    /// pattern, a scalar type or none, and not called `body` (which may read the whole
+    /// body). The direct path serves tools whose inputs are all plain.
+    pub(crate) fn is_plain_argument(&self) -> bool {
+        self.location == ParamLocation::Body
+            && self.fixed.is_none()
+            && self.body_path.is_none()
+            && self.pattern.is_none()
+            && !matches!(self.ty, Some(DataType::Array | DataType::Object))
+            && self.name != "body"
+    }
+
     fn location_name(&self) -> &'static str {
         match self.location {
             ParamLocation::Query => "query",

@@ -99,6 +99,12 @@ impl Runtime {
         if let Err(e) = crate::tools::check_arguments(&tool.input_schema, &arguments) {
             return tool_result(Err(e), |t| self.secrets.redact(t));
         }
+        if let crate::tools::ArgMapping::Body = tool.args
+            && let Some(plan) = self.direct.get(tool.op.0).and_then(Option::as_ref)
+            && let Some(outcome) = plan.run_tool(&arguments, trace).await
+        {
+            return tool_result(outcome, |t| self.secrets.redact(t));
+        }
         let inbound = tool.args.inbound(arguments);
         let outcome = self.invoke(tool.op, &inbound, trace).await;
         tool_result(outcome, |t| self.secrets.redact(t))

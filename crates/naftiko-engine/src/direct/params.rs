@@ -20,8 +20,9 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderValue, Method};
 use naftiko_spec::model::ParamLocation;
+use serde_json::{Map, Value};
 
-use crate::direct::DirectRequest;
+use crate::inbound::RequestView;
 use crate::invoke::Invocable;
 use crate::prepared::Prepared;
 use crate::request::ConsumedOp;
@@ -102,16 +103,18 @@ impl ParamsPlan {
         })
     }
 
-    /// The whole upstream request for `req`, with `call`'s trace headers after the plan's
-    /// own, or `None` to decline.
+    /// The whole upstream request for the values of `src`, with `call`'s trace headers
+    /// after the plan's own, or `None` to decline.
     pub(crate) fn request(
         &self,
         method: &Method,
-        req: &DirectRequest<'_>,
+        src: Source<'_>,
         call: &ClientCall<'_>,
     ) -> Option<Vec<u8>> {
         // A body may hold values the general path would read (and `with` may pass on).
-        if !req.body.iter().all(u8::is_ascii_whitespace) {
+        if let Source::Rest(req) = src
+            && !req.body.iter().all(u8::is_ascii_whitespace)
+        {
             return None;
         }
         let mut path = String::with_capacity(64);
@@ -119,7 +122,7 @@ impl ParamsPlan {
             match piece {
                 Piece::Literal(text) => path.push_str(text),
                 Piece::Var(i) => {
-                    let value = self.lookups.get(*i)?.value(req).ok()??;
+                    let value = self.lookups.get(*i)?.value(&src).ok()??;
                     if !push_segment(&mut path, &value) {
                         return None;
                     }
@@ -129,7 +132,7 @@ impl ParamsPlan {
         let mut query: Vec<u8> = Vec::new();
         for (name, i) in &self.query {
             let lookup = self.lookups.get(*i)?;
-            match lookup.value(req).ok()? {
+            match lookup.value(&src).ok()? {
                 Some(value) => crate::form::append_pair(&mut query, name, &value),
                 None if lookup.required => return None,
                 None => {}
@@ -155,24 +158,50 @@ impl ParamsPlan {
     }
 }
 
+/// Where a call's values come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'r> {
+    /// A REST request.
+    Rest(&'r RequestView<'r>),
+    /// An MCP tool's arguments (a tool whose arguments are its declared inputs, each a
+    /// scalar its input takes as it is: see `DirectPlan::takes_arguments`).
+    Tool(&'r Map<String, Value>),
+}
+
 impl Lookup {
     /// The value as the general path resolves it; `Err` when it would be found somewhere
     /// the plan does not look.
-    fn value<'r>(&self, req: &DirectRequest<'r>) -> Result<Option<Cow<'r, str>>, ()> {
+    fn value<'r>(&self, src: &Source<'r>) -> Result<Option<Cow<'r, str>>, ()> {
+        let argument = |name: &str, headers: bool| match *src {
+            Source::Rest(req) => rest_argument(req, name, headers),
+            Source::Tool(args) => tool_argument(args, name),
+        };
         if let Some(arg) = &self.with_arg
-            && let Some(v) = argument(req, arg, true)?
+            && let Some(v) = argument(arg, true)?
         {
             return Ok(Some(v));
         }
-        argument(req, &self.name, false)
+        argument(&self.name, false)
+    }
+}
+
+/// The argument `name` of a tool call as text, as `Args::get` finds it (the declared
+/// input, else the argument itself: the value sent, both) and `scalar_text` writes it;
+/// `Err` for anything but a string, a number or a boolean.
+fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Result<Option<Cow<'r, str>>, ()> {
+    match args.get(name) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(Cow::Borrowed(text))),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(Cow::Owned(v.to_string()))),
+        Some(_) => Err(()),
     }
 }
 
 /// The inbound argument `name` as `Args::get` finds it in a request without a body: a
 /// path variable, else the first query parameter of that name; `Err` when a header
 /// (`headers`) or a path variable spelled another way would answer instead.
-fn argument<'r>(
-    req: &DirectRequest<'r>,
+fn rest_argument<'r>(
+    req: &RequestView<'r>,
     name: &str,
     headers: bool,
 ) -> Result<Option<Cow<'r, str>>, ()> {

@@ -7,6 +7,7 @@ use super::tests::{
 };
 use super::*;
 use crate::inbound::{Inbound, InboundBody};
+use crate::trace::{ClientCall, Parent};
 use crate::{OpId, Runtime};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -397,4 +398,153 @@ fn a_recorded_span_names_the_url_the_request_went_to() {
         target_url(&base, request).unwrap().as_str(),
         "https://127.0.0.1:9/items/a%20b?q=x+y"
     );
+}
+
+/// The items operation as an MCP tool with typed arguments, one of them optional, read
+/// by `with` and by name.
+const TOOL: &str = r#"naftiko: 1.0.0-alpha2
+info:
+  label: Direct items tool
+  description: Tool arguments in the path and query.
+binds:
+- namespace: env
+  keys:
+    ITEMS_KEY: ITEMS_KEY
+capability:
+  consumes:
+  - type: http
+    namespace: up
+    baseUri: http://127.0.0.1:9/api
+    authentication:
+      type: apikey
+      key: X-Api-Key
+      value: '{{ITEMS_KEY}}'
+      placement: header
+    resources:
+    - name: item
+      path: /items/{{sku}}
+      operations:
+      - name: get-item
+        method: GET
+        outputRawFormat: json
+        inputParameters:
+        - name: sku
+          in: path
+        - name: limit
+          in: query
+        - name: verbose
+          in: query
+        - name: ratio
+          in: query
+        outputParameters:
+        - name: id
+          type: string
+          value: $.item.id
+  exposes:
+  - type: mcp
+    namespace: tools
+    address: 127.0.0.1
+    port: 9091
+    description: Items tools.
+    tools:
+    - name: get-item
+      label: Get item
+      description: One item.
+      inputParameters:
+      - name: sku
+        type: string
+        description: The SKU.
+      - name: limit
+        type: integer
+        description: How many.
+        required: false
+      - name: verbose
+        type: boolean
+        description: Everything.
+        required: false
+      - name: ratio
+        description: Untyped.
+        required: false
+      call: up.get-item
+      with:
+        sku: tools.sku
+        limit: tools.limit
+"#;
+
+fn tool_arguments() -> impl Strategy<Value = Map<String, serde_json::Value>> {
+    use serde_json::{Value, json};
+    let any_value = prop_oneof![
+        4 => value().prop_map(Value::String),
+        2 => any::<i64>().prop_map(Value::from),
+        1 => Just(json!(1.5)),
+        1 => Just(json!(2.0)),
+        1 => any::<bool>().prop_map(Value::Bool),
+        1 => Just(Value::Null),
+        1 => Just(json!(["a"])),
+        1 => Just(json!({"a": 1})),
+    ];
+    let names = ["sku", "limit", "verbose", "ratio", "other"];
+    proptest::collection::vec((select(names.to_vec()), any_value), 0..5).prop_map(|pairs| {
+        let mut map = Map::new();
+        map.insert("sku".to_owned(), Value::String("s-1".to_owned()));
+        for (name, value) in pairs {
+            map.insert(name.to_owned(), value);
+        }
+        map
+    })
+}
+
+#[test]
+fn direct_tool_requests_are_the_general_requests() {
+    let (runtime, op) = build("items-tool", TOOL);
+    let tool = &runtime.mcp_services()[0].tools[0];
+    let plan = runtime.plan(op).expect("the tool has a direct plan");
+    let served = std::cell::Cell::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases: 1500,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&tool_arguments(), |args| {
+        // `call_tool` checks the arguments against the tool's schema first.
+        if crate::tools::check_arguments(&tool.input_schema, &args).is_err()
+            || !plan.takes_arguments(&args)
+        {
+            return Ok(());
+        }
+        let t = super::tests::trace();
+        let call = ClientCall::start(Parent {
+            trace: t,
+            span: t.span_id(),
+        });
+        let Some(direct) = plan.written(Source::Tool(&args), &call) else {
+            return Ok(());
+        };
+        served.set(served.get() + 1);
+        let general = general_request(&runtime, op, &tool.args.inbound(args.clone()));
+        prop_assert!(
+            general.is_ok(),
+            "general failed where direct served: {general:?}"
+        );
+        prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        served.get() > 100,
+        "only {} calls served directly",
+        served.get()
+    );
+    // Values the general path converts or refuses are left to it.
+    let args = |v: serde_json::Value| v.as_object().unwrap().clone();
+    use serde_json::json;
+    assert!(plan.takes_arguments(&args(json!({"sku": "a", "limit": 3, "ratio": true}))));
+    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "limit": "3"}))));
+    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "limit": 2.0}))));
+    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "verbose": "true"}))));
+    assert!(!plan.takes_arguments(&args(json!({"limit": 3}))));
+    assert!(!plan.takes_arguments(&args(json!({"sku": null}))));
+    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "ratio": [1]}))));
 }
