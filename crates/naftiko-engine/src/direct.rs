@@ -33,6 +33,7 @@ use crate::invoke::{Input, Invocable, Outcome, Target, shape_answer};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::Nothing;
+use crate::tools::member;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
@@ -172,7 +173,7 @@ impl DirectPlan {
     /// there, and every argument a string, number or boolean its input's type takes
     /// without converting it (a string for a string, an integer for an integer…).
     fn takes_arguments(&self, args: &Map<String, Value>) -> bool {
-        let present = |name: &str| args.get(name).is_some_and(|v| !v.is_null());
+        let present = |name: &str| member(args, name).is_some_and(|v| !v.is_null());
         self.declared
             .iter()
             .all(|d| !d.required || present(&d.name))

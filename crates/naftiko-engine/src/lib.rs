@@ -73,7 +73,7 @@ pub use forward::{
 pub use ids::{ForwardId, OpId};
 pub use inbound::{HeaderLookup, Inbound, InboundBody, RequestView};
 pub use invoke::{Outcome, OutcomeBody};
-pub use json_text::json_bytes;
+pub use json_text::{json_bytes, push_json_str};
 pub use markup::escape_markup;
 pub use runtime::Runtime;
 pub use script::ScriptingReport;

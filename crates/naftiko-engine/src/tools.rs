@@ -297,11 +297,11 @@ pub(crate) fn tool_result(
         }
         // Compact JSON text, so an object's text is its structured form as it is.
         OutcomeBody::JsonText(bytes) if !is_error && bytes.first() == Some(&b'{') => {
-            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            let raw = lossy_text(&bytes);
             ToolResult::new(is_error, raw, Some(Structured::Text))
         }
         OutcomeBody::JsonText(bytes) | OutcomeBody::Raw { bytes, .. } => {
-            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            let raw = lossy_text(&bytes);
             let structured = (!is_error)
                 .then(|| serde_json::from_str::<Value>(&raw).ok())
                 .flatten()
@@ -327,6 +327,15 @@ pub(crate) fn tool_result(
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced (checked first the fast way: JSON text always
+/// is UTF-8).
+fn lossy_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// A structured result: an object as it is, anything else as `{"result": …}`.
 fn as_object(v: Value) -> Value {
     match v {
@@ -335,26 +344,39 @@ fn as_object(v: Value) -> Value {
     }
 }
 
+/// The member `key` of `map`: found by a scan when the map is small (a few string
+/// compares cost less than hashing the key with the map's SipHash), else by its index.
+pub(crate) fn member<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    if map.len() > 16 {
+        return map.get(key);
+    }
+    map.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// The member `key` of `v` when it is an object (see [`member`]).
+fn member_of<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.as_object().and_then(|m| member(m, key))
+}
+
 /// Checks arguments against an input schema (required properties and JSON types), so a
 /// bad argument is refused, by name, before anything is sent upstream.
 pub(crate) fn check_arguments(
     schema: &Value,
     args: &Map<String, Value>,
 ) -> Result<(), InvokeError> {
-    if let Some(Value::Array(required)) = schema.get("required") {
+    if let Some(Value::Array(required)) = member_of(schema, "required") {
         for r in required.iter().filter_map(Value::as_str) {
-            if args.get(r).is_none_or(Value::is_null) {
+            if member(args, r).is_none_or(Value::is_null) {
                 return Err(InvokeError::bad_input(r, "argument", "is required"));
             }
         }
     }
-    let Some(Value::Object(props)) = schema.get("properties") else {
+    let Some(Value::Object(props)) = member_of(schema, "properties") else {
         return Ok(());
     };
     for (name, value) in args {
-        let Some(ty) = props
-            .get(name)
-            .and_then(|p| p.get("type"))
+        let Some(ty) = member(props, name)
+            .and_then(|p| member_of(p, "type"))
             .and_then(Value::as_str)
         else {
             continue;

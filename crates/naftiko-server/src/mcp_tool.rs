@@ -72,7 +72,7 @@ impl Called {
             }
             None => {
                 out.extend_from_slice(br#"{"type":"text","text":"#);
-                let _ = serde_json::to_writer(&mut *out, &self.result.text);
+                naftiko_engine::push_json_str(out, &self.result.text);
                 out.push(b'}');
             }
         }

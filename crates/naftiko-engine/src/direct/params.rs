@@ -189,7 +189,7 @@ impl Lookup {
 /// input, else the argument itself: the value sent, both) and `scalar_text` writes it;
 /// `Err` for anything but a string, a number or a boolean.
 fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Result<Option<Cow<'r, str>>, ()> {
-    match args.get(name) {
+    match crate::tools::member(args, name) {
         None => Ok(None),
         Some(Value::String(text)) => Ok(Some(Cow::Borrowed(text))),
         Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(Cow::Owned(v.to_string()))),
