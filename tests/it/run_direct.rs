@@ -64,6 +64,8 @@ enum Serving {
     Seed,
     /// `tests/fixtures/run/direct-items.yaml`: path and query parameters, an API key.
     Items,
+    /// `tests/fixtures/run/direct-orders.yaml`: a JSON body into a JSON body template.
+    Orders,
 }
 
 impl Serving {
@@ -85,6 +87,20 @@ impl Serving {
                 args.extend(extra.iter().map(|s| (*s).to_owned()));
                 (args, vec![("DIRECT_ITEMS_KEY", ITEMS_KEY)])
             }
+            Serving::Orders => {
+                let mut args: Vec<String> = [
+                    "tests/fixtures/run/direct-orders.yaml",
+                    "--base-uri",
+                    &format!("orders={base}"),
+                    "--listen",
+                    "orders-rest=127.0.0.1:0",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+                args.extend(extra.iter().map(|s| (*s).to_owned()));
+                (args, Vec::new())
+            }
         }
     }
 
@@ -93,6 +109,11 @@ impl Serving {
         match self {
             Serving::Seed => token(),
             Serving::Items => Reply::raw(200, "application/json", ITEM),
+            Serving::Orders => Reply::raw(
+                201,
+                "application/json",
+                r#"{"order":{"id":"o-1","total":{"amount":19.99}}}"#,
+            ),
         }
     }
 }
@@ -1006,5 +1027,83 @@ fn items_variants(over: Over) {
         p.answer(reply);
         p.check(&format!("answer {i}"), &get("/v1/items/x?q=1"));
     }
+    p.finish();
+}
+
+#[test]
+fn every_orders_request_gets_the_same_answer_and_upstream_request_on_both_paths() {
+    let Some(mut p) = Pair::start_on(Over::Http, Serving::Orders) else {
+        return;
+    };
+    let json = |body: &str| {
+        raw(
+            "POST",
+            "/v1/orders",
+            &[("Content-Type", b"application/json")],
+            body.as_bytes(),
+        )
+    };
+    let good = r#"{"customer":"c-1","sku":"SKU-9","qty":2,"note":"leave at the door"}"#;
+    let (answer, seen) = p.check("good", &json(good));
+    // Not vacuous: the order is placed with the rendered body.
+    assert_eq!(answer.status, "HTTP/1.1 201 Created");
+    assert_eq!(answer.body, br#"{"order_id":"o-1","total":19.99}"#);
+    assert_eq!(
+        seen[0].body,
+        r#"{"order":{"customer_id":"c-1","lines":[{"sku":"SKU-9","qty":2}],"note":"order for c-1: leave at the door"},"source":"naftiko-test"}"#
+    );
+    let bodies = [
+        r#"{"customer":"c\"q\u00e9","sku":null,"qty":"2","note":["a",{"b":1}]}"#,
+        r#"{"qty":1.5e2,"customer":true}"#,
+        r#"{}"#,
+        r#"[1,2]"#,
+        r#"{"customer":"a","customer":"b"}"#,
+        r#"{"customer":"#,
+        r#"{"quantity":3,"qty":null}"#,
+        "  ",
+    ];
+    for body in bodies {
+        p.check(body, &json(body));
+    }
+    p.check(
+        "a query value",
+        &raw(
+            "POST",
+            "/v1/orders?dry=1&customer=from-query",
+            &[("Content-Type", b"application/json")],
+            good.as_bytes(),
+        ),
+    );
+    p.check(
+        "+json",
+        &raw(
+            "POST",
+            "/v1/orders",
+            &[("Content-Type", b"application/vnd.api+json; charset=utf-8")],
+            good.as_bytes(),
+        ),
+    );
+    p.check(
+        "text",
+        &raw(
+            "POST",
+            "/v1/orders",
+            &[("Content-Type", b"text/plain")],
+            good.as_bytes(),
+        ),
+    );
+    p.check(
+        "no content type",
+        &raw("POST", "/v1/orders", &[], good.as_bytes()),
+    );
+    p.check(
+        "a note header",
+        &raw(
+            "POST",
+            "/v1/orders",
+            &[("Content-Type", b"application/json"), ("note", b"h")],
+            br#"{"customer":"c"}"#,
+        ),
+    );
     p.finish();
 }

@@ -37,6 +37,7 @@ use crate::tools::member;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
+mod body;
 mod params;
 
 use params::{ParamsPlan, Source};
@@ -89,19 +90,18 @@ struct FormPlan {
 }
 
 impl DirectPlan {
-    /// The plan of `inv`, when it has one of the direct shapes: no declared inputs; a
-    /// call of a consumed operation on an h1-client upstream with no `body` template,
-    /// whose JSON answers are shaped without a `Value` tree (`capture.rs`); and either a
-    /// form passed on ([`FormPlan::compile`]) or values placed in the path and query
-    /// ([`ParamsPlan::compile`]).
+    /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
+    /// operation on an h1-client upstream whose JSON answers are shaped without a `Value`
+    /// tree (`capture.rs`), with plain declared inputs if any; and either a form passed on
+    /// ([`FormPlan::compile`]) or values placed in the path, the query and a `body` of
+    /// JSON data ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
         let Target::Call(op) = &inv.target else {
             return None;
         };
         let callable = op.api.takes_written()
             && inv.inputs.iter().all(Input::is_plain_argument)
-            && op.format == RawFormat::Json
-            && !op.has_body_template();
+            && op.format == RawFormat::Json;
         if !callable {
             return None;
         }
@@ -235,7 +235,7 @@ impl DirectPlan {
         match (&self.inputs, src) {
             (Inputs::Form(form), Source::Rest(req)) => form.request(&self.method, req, call),
             (Inputs::Form(_), Source::Tool(_)) => None,
-            (Inputs::Params(params), src) => params.request(&self.method, src, call),
+            (Inputs::Params(params), src) => params.request(&self.op, src, call),
         }
     }
 
@@ -258,6 +258,7 @@ impl FormPlan {
     fn compile(inv: &Invocable, op: &ConsumedOp) -> Option<FormPlan> {
         let forward_rest = inv.with.forwards_only_body()?;
         let simple_op = matches!(op.api.auth, Auth::None)
+            && !op.has_body_template()
             && op.url.variables().next().is_none()
             && !op.params.is_empty()
             && op.params.iter().all(|p| {
@@ -439,6 +440,7 @@ capability:
                 ("ITEMS_KEY", "s3cr3t-key"),
                 ("ITEMS_USER", "user"),
                 ("ITEMS_PASSWORD", "pass:word"),
+                ("region", "eu-west"),
             ])))
         };
         let runtime = Runtime::build(&validation, &options).expect("builds");

@@ -37,6 +37,16 @@ pub(crate) struct Param {
 }
 
 impl Param {
+    /// The parameter's own `value` template.
+    pub(crate) fn value_template(&self) -> Option<&Tpl> {
+        self.value.as_ref()
+    }
+
+    /// `in: environment`: the variable's value, read at build time.
+    pub(crate) fn env_value(&self) -> Option<&str> {
+        self.env_value.as_deref()
+    }
+
     /// True when the parameter takes its value from somewhere other than the caller.
     pub(crate) fn has_own_value(&self) -> bool {
         self.value.is_some() || self.location == ParamLocation::Environment
@@ -438,6 +448,24 @@ impl ConsumedOp {
     /// True when the operation has a `body` block.
     pub(crate) fn has_body_template(&self) -> bool {
         self.body.is_some()
+    }
+
+    /// The templates of a `body` of JSON data (`type: json` with `data`), when the body
+    /// is one: the direct path renders such bodies itself ([`ConsumedOp::json_body`]).
+    pub(crate) fn json_body_templates(&self) -> Option<&[(String, Tpl)]> {
+        match &self.body {
+            Some(BodyTpl::Json(_)) => Some(&self.json_templates),
+            _ => None,
+        }
+    }
+
+    /// The JSON text of a `body` of JSON data rendered from `scope`, as the general path
+    /// writes it; `None` for any other body.
+    pub(crate) fn json_body(&self, scope: &dyn Resolve) -> Option<Vec<u8>> {
+        match &self.body {
+            Some(BodyTpl::Json(body)) => Some(body.render(&self.json_templates, scope)),
+            _ => None,
+        }
     }
 
     /// Renders the upstream request.

@@ -128,6 +128,11 @@ impl Tpl {
         })
     }
 
+    /// What each variable refers to, in order.
+    pub(crate) fn sources(&self) -> &[VarSource] {
+        &self.sources
+    }
+
     /// True when every variable is a bind (the template can be rendered at build time).
     pub(crate) fn reads_only_binds(&self) -> bool {
         self.sources.iter().all(|s| matches!(s, VarSource::Bind(_)))

@@ -1,20 +1,24 @@
 //! The direct path's parameter shape: an operation whose caller's values go into the
-//! upstream URL, the commonest shape of published capabilities (`GET /items/{id}?q=…`
-//! with an API key).
+//! upstream URL and a `body` of JSON data, the commonest shapes of published capabilities
+//! (`GET /items/{id}?q=…` with an API key, `POST /orders` with a JSON body template).
 //!
-//! A [`ParamsPlan`] is compiled when every consumed parameter is a path or query
-//! parameter without a value of its own, `with` only names inbound arguments, the
-//! credentials are the same on every call (none, or basic, bearer or API-key credentials
-//! that read bound values only) and every path variable stands as a whole segment. The
-//! head after the request line (host, user agent, credentials) is written once, by the
-//! h1 client's own writer; per request, each parameter's value is looked up where the
-//! general path looks (`with`'s argument, then the parameter's own name: path variables,
-//! then the query), encoded as the general path encodes it (`url::push_segment`,
-//! `form::append_pair`) and written into the request line.
+//! A [`ParamsPlan`] is compiled when every consumed parameter is a path, query or
+//! environment parameter without a value of its own, `with` only names inbound arguments,
+//! a `body` (if any) is JSON data whose templates read only bound values and those
+//! parameters, the credentials are the same on every call (none, or basic, bearer or
+//! API-key credentials that read bound values only) and every path variable stands as a
+//! whole segment. The head after the request line (host, user agent, content type,
+//! credentials) is written once, by the h1 client's own writer; per request, each
+//! parameter is resolved as the general path resolves it (`with`'s argument unless it is
+//! missing or `null`, then the parameter's own name: path variables, the query, the
+//! members of a JSON body; then the environment), encoded as the general path encodes it
+//! (`url::push_segment`, `form::append_pair`, the operation's compiled JSON body) and
+//! written out.
 //!
-//! A request whose values the general path would find elsewhere (a body, a header, a path
-//! variable spelled another way) or refuse (a missing required value, an empty, `.` or
-//! `..` segment) is declined before anything is sent.
+//! A request whose values the general path would find elsewhere (a header, a path
+//! variable spelled another way, a body that is not a JSON object the skimming reader is
+//! sure of) or refuse (a missing required value, an empty, `.` or `..` segment) is
+//! declined before anything is sent.
 
 use std::borrow::Cow;
 
@@ -26,9 +30,11 @@ use crate::inbound::RequestView;
 use crate::invoke::Invocable;
 use crate::prepared::Prepared;
 use crate::request::ConsumedOp;
-use crate::scope::BindsOnly;
+use crate::scope::{BindsOnly, Resolve, VarSource, scalar_text};
 use crate::trace::ClientCall;
 use crate::url::{PathPart, push_segment};
+
+use super::body::BodyFields;
 use naftiko_http1::write::{finish_request, push_request_line};
 
 /// Where one consumed parameter's value is looked up.
@@ -39,6 +45,51 @@ struct Lookup {
     /// The parameter's own name, read next (headers not included).
     name: String,
     required: bool,
+    /// `in: environment`: the variable's value, read last.
+    env: Option<String>,
+}
+
+/// A value found for a parameter.
+#[derive(Debug, Clone)]
+enum Found<'r> {
+    /// Text: from the path, the query or the environment.
+    Text(Cow<'r, str>),
+    /// A JSON value: a member of the inbound body, or a tool's argument.
+    Json(Cow<'r, Value>),
+}
+
+impl Found<'_> {
+    fn is_null(&self) -> bool {
+        matches!(self, Found::Json(v) if v.is_null())
+    }
+
+    /// The value as text for the path or the query (`scope::scalar_text`): `None` for
+    /// `null`.
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Found::Text(t) => Some(Cow::Borrowed(t)),
+            Found::Json(v) => match v.as_ref() {
+                Value::String(t) => Some(Cow::Borrowed(t)),
+                other => scalar_text(other).map(Cow::Owned),
+            },
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Found::Text(t) => Value::String(t.as_ref().to_owned()),
+            Found::Json(v) => v.as_ref().clone(),
+        }
+    }
+}
+
+/// How the general path resolves one parameter: its value (`with`'s unless that is
+/// missing or `null`, else the argument of its own name, else the environment's), and
+/// `with`'s value as it is (what a template reads when the parameter has none).
+#[derive(Debug)]
+struct Resolution<'r> {
+    resolved: Option<Found<'r>>,
+    with: Option<Found<'r>>,
 }
 
 /// A piece of the upstream path.
@@ -59,8 +110,13 @@ pub(crate) struct ParamsPlan {
     lookups: Vec<Lookup>,
     /// `key=value` of an API key sent in the query, after the parameters.
     auth_query: Option<String>,
-    /// The head's lines after the request line: host, user agent and credentials.
+    /// The head's lines after the request line: host, user agent, content type and
+    /// credentials.
     head: Vec<u8>,
+    /// The operation has a `body` of JSON data, rendered from the parameters.
+    json_body: bool,
+    /// The bound values the body's templates may read.
+    binds: std::sync::Arc<[Option<String>]>,
 }
 
 /// Headers the trace writes after the plan's own (an API key of one of these names would
@@ -76,8 +132,12 @@ impl ParamsPlan {
         let mut lookups = Vec::with_capacity(op.params.len());
         let mut query = Vec::new();
         for p in &op.params {
-            let plain = matches!(p.location, ParamLocation::Path | ParamLocation::Query)
-                && !p.has_own_value()
+            let located = matches!(
+                p.location,
+                ParamLocation::Path | ParamLocation::Query | ParamLocation::Environment
+            );
+            let plain = located
+                && p.value_template().is_none()
                 && p.name != "body"
                 && lookups.iter().all(|l: &Lookup| l.name != p.name);
             if !plain {
@@ -90,16 +150,39 @@ impl ParamsPlan {
                 with_arg: inv.with.argument_of(&p.name)?.map(str::to_owned),
                 name: p.name.clone(),
                 required: p.required,
+                env: p.env_value().map(str::to_owned),
             });
         }
+        let json_body = match op.json_body_templates() {
+            Some(templates) => {
+                let reads_known = |s: &VarSource| match s {
+                    VarSource::Bind(_) => true,
+                    VarSource::Local(path) => path
+                        .first()
+                        .is_some_and(|n| lookups.iter().any(|l| l.name == *n)),
+                    VarSource::Arg { .. } => false,
+                };
+                let known = templates
+                    .iter()
+                    .all(|(_, t)| t.sources().iter().all(reads_known));
+                if !known {
+                    return None;
+                }
+                true
+            }
+            None if op.has_body_template() => return None,
+            None => false,
+        };
         let path = path_pieces(op, &lookups)?;
-        let (head, auth_query) = fixed_head(inv, op)?;
+        let (head, auth_query) = fixed_head(inv, op, json_body)?;
         Some(ParamsPlan {
             path,
             query,
             lookups,
             auth_query,
             head,
+            json_body,
+            binds: inv.binds.clone(),
         })
     }
 
@@ -107,35 +190,78 @@ impl ParamsPlan {
     /// after the plan's own, or `None` to decline.
     pub(crate) fn request(
         &self,
-        method: &Method,
+        op: &ConsumedOp,
         src: Source<'_>,
         call: &ClientCall<'_>,
     ) -> Option<Vec<u8>> {
-        // A body may hold values the general path would read (and `with` may pass on).
-        if let Source::Rest(req) = src
-            && !req.body.iter().all(u8::is_ascii_whitespace)
-        {
-            return None;
-        }
+        let body = match src {
+            Source::Rest(req) => BodyFields::read(req.content_type, req.body)?,
+            Source::Tool(_) => BodyFields::default(),
+        };
+        let values = self.resolve(&src, &body)?;
         let mut path = String::with_capacity(64);
         for piece in &self.path {
             match piece {
                 Piece::Literal(text) => path.push_str(text),
                 Piece::Var(i) => {
-                    let value = self.lookups.get(*i)?.value(&src).ok()??;
-                    if !push_segment(&mut path, &value) {
+                    let found = values.get(*i)?.resolved.as_ref()?;
+                    if !push_segment(&mut path, &found.text()?) {
                         return None;
                     }
                 }
             }
         }
+        let query = self.query_text(&values)?;
+        let query = match std::str::from_utf8(&query) {
+            Ok("") => None,
+            Ok(text) => Some(text),
+            Err(_) => return None,
+        };
+        let body = match self.json_body {
+            true => Some(op.json_body(&Resolved {
+                binds: &self.binds,
+                lookups: &self.lookups,
+                values: &values,
+            })?),
+            false => None,
+        };
+        let mut out = Vec::with_capacity(path.len() + self.head.len() + 200);
+        push_request_line(&mut out, &op.method, &path, query);
+        out.extend_from_slice(&self.head);
+        call.push_headers(&mut out);
+        finish_request(&mut out, &op.method, body.as_deref());
+        Some(out)
+    }
+
+    /// Every parameter resolved as the general path resolves it; `None` when a required
+    /// one has no value, or a value would be found where the plan does not look.
+    fn resolve<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Option<Vec<Resolution<'r>>> {
+        let mut values = Vec::with_capacity(self.lookups.len());
+        for lookup in &self.lookups {
+            let resolution = lookup.value(src, body).ok()?;
+            if lookup.required && resolution.resolved.is_none() {
+                return None;
+            }
+            values.push(resolution);
+        }
+        Some(values)
+    }
+
+    /// The query: each query parameter with a value, in order, then an API key's pair.
+    fn query_text(&self, values: &[Resolution<'_>]) -> Option<Vec<u8>> {
         let mut query: Vec<u8> = Vec::new();
         for (name, i) in &self.query {
-            let lookup = self.lookups.get(*i)?;
-            match lookup.value(&src).ok()? {
-                Some(value) => crate::form::append_pair(&mut query, name, &value),
-                None if lookup.required => return None,
-                None => {}
+            let Some(found) = &values.get(*i)?.resolved else {
+                continue;
+            };
+            if let Found::Json(v) = found
+                && v.is_array()
+            {
+                // One pair per element: left to the general path.
+                return None;
+            }
+            if let Some(text) = found.text() {
+                crate::form::append_pair(&mut query, name, &text);
             }
         }
         if let Some(pair) = &self.auth_query {
@@ -144,17 +270,31 @@ impl ParamsPlan {
             }
             query.extend_from_slice(pair.as_bytes());
         }
-        let query = match std::str::from_utf8(&query) {
-            Ok("") => None,
-            Ok(text) => Some(text),
-            Err(_) => return None,
-        };
-        let mut out = Vec::with_capacity(path.len() + self.head.len() + 200);
-        push_request_line(&mut out, method, &path, query);
-        out.extend_from_slice(&self.head);
-        call.push_headers(&mut out);
-        finish_request(&mut out, method, None);
-        Some(out)
+        Some(query)
+    }
+}
+
+/// The scope a JSON body template renders from: bound values, and each parameter's
+/// value as the general path's call scope gives it (resolved, else `with`'s).
+struct Resolved<'a, 'r> {
+    binds: &'a [Option<String>],
+    lookups: &'a [Lookup],
+    values: &'a [Resolution<'r>],
+}
+
+impl Resolve for Resolved<'_, '_> {
+    fn bind(&self, index: usize) -> Option<&str> {
+        self.binds.get(index)?.as_deref()
+    }
+    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
+        // Plans are only made for templates that read no argument.
+        None
+    }
+    fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
+        let i = self.lookups.iter().position(|l| l.name == name)?;
+        let value = self.values.get(i)?;
+        let found = value.resolved.as_ref().or(value.with.as_ref())?;
+        Some(Cow::Owned(found.to_value()))
     }
 }
 
@@ -169,32 +309,36 @@ pub(crate) enum Source<'r> {
 }
 
 impl Lookup {
-    /// The value as the general path resolves it; `Err` when it would be found somewhere
-    /// the plan does not look.
-    fn value<'r>(&self, src: &Source<'r>) -> Result<Option<Cow<'r, str>>, ()> {
+    /// The parameter resolved as the general path resolves it (`Param::resolve`); `Err`
+    /// when a value would be found somewhere the plan does not look.
+    fn value<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Result<Resolution<'r>, ()> {
         let argument = |name: &str, headers: bool| match *src {
-            Source::Rest(req) => rest_argument(req, name, headers),
-            Source::Tool(args) => tool_argument(args, name),
+            Source::Rest(req) => rest_argument(req, body, name, headers),
+            Source::Tool(args) => Ok(tool_argument(args, name)),
         };
-        if let Some(arg) = &self.with_arg
-            && let Some(v) = argument(arg, true)?
-        {
-            return Ok(Some(v));
-        }
-        argument(&self.name, false)
+        let with = match &self.with_arg {
+            Some(arg) => argument(arg, true)?,
+            None => None,
+        };
+        let resolved = match &with {
+            Some(found) if !found.is_null() => Some(found.clone()),
+            _ => match argument(&self.name, false)? {
+                Some(found) => Some(found),
+                None => self
+                    .env
+                    .as_deref()
+                    .map(|e| Found::Text(Cow::Owned(e.to_owned()))),
+            },
+        };
+        Ok(Resolution { resolved, with })
     }
 }
 
-/// The argument `name` of a tool call as text, as `Args::get` finds it (the declared
-/// input, else the argument itself: the value sent, both) and `scalar_text` writes it;
-/// `Err` for anything but a string, a number or a boolean.
-fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Result<Option<Cow<'r, str>>, ()> {
-    match crate::tools::member(args, name) {
-        None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(Cow::Borrowed(text))),
-        Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(Cow::Owned(v.to_string()))),
-        Some(_) => Err(()),
-    }
+/// The argument `name` of a tool call, as `Args::get` finds it: the declared input, else
+/// the argument itself (the value sent, both: `DirectPlan::takes_arguments` has checked
+/// that no input converts it).
+fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Option<Found<'r>> {
+    crate::tools::member(args, name).map(|v| Found::Json(Cow::Borrowed(v)))
 }
 
 /// The inbound argument `name` as `Args::get` finds it in a request without a body: a
@@ -202,16 +346,20 @@ fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Result<Option<
 /// (`headers`) or a path variable spelled another way would answer instead.
 fn rest_argument<'r>(
     req: &RequestView<'r>,
+    body: &BodyFields<'r>,
     name: &str,
     headers: bool,
-) -> Result<Option<Cow<'r, str>>, ()> {
+) -> Result<Option<Found<'r>>, ()> {
     if let Some((_, v)) = req.path_params.iter().find(|(k, _)| k == name) {
-        return Ok(Some(Cow::Borrowed(v.as_str())));
+        return Ok(Some(Found::Text(Cow::Borrowed(v.as_str()))));
     }
     if let Some(q) = req.query
         && let Some((_, v)) = form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name)
     {
-        return Ok(Some(v));
+        return Ok(Some(Found::Text(v)));
+    }
+    if let Some(v) = body.field(name)? {
+        return Ok(Some(Found::Json(Cow::Owned(v))));
     }
     if headers && req.headers.header(name).is_some() {
         return Err(());
@@ -270,7 +418,11 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
 
 /// The head's lines after the request line, with the fixed credentials, and an API key's
 /// query pair; `None` when the credentials are not fixed or cannot be written.
-fn fixed_head(inv: &Invocable, op: &ConsumedOp) -> Option<(Vec<u8>, Option<String>)> {
+fn fixed_head(
+    inv: &Invocable,
+    op: &ConsumedOp,
+    json_body: bool,
+) -> Option<(Vec<u8>, Option<String>)> {
     let auth = &op.api.auth;
     if !auth.is_fixed() || auth.retries_on_401() {
         return None;
@@ -281,6 +433,13 @@ fn fixed_head(inv: &Invocable, op: &ConsumedOp) -> Option<(Vec<u8>, Option<Strin
         headers: HeaderMap::new(),
         body: None,
     };
+    if json_body {
+        // As the general path sets it, before the credentials.
+        prepared.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
     auth.apply_fixed(&mut prepared, &BindsOnly(&inv.binds), &op.api.namespace)
         .ok()?;
     if TRACE_HEADERS

@@ -548,3 +548,168 @@ fn direct_tool_requests_are_the_general_requests() {
     assert!(!plan.takes_arguments(&args(json!({"sku": null}))));
     assert!(!plan.takes_arguments(&args(json!({"sku": "a", "ratio": [1]}))));
 }
+
+/// A JSON body rendered from a `body` template (nested, an array, whole values keeping
+/// their type, values inside a longer string, a bound value and an environment one) from
+/// the caller's JSON body, `with` naming its members.
+const ORDERS: &str = r#"naftiko: 1.0.0-alpha2
+info:
+  label: Direct orders
+  description: A JSON body in, a JSON body template out.
+binds:
+- namespace: env
+  keys:
+    ITEMS_KEY: ITEMS_KEY
+capability:
+  consumes:
+  - type: http
+    namespace: up
+    baseUri: http://127.0.0.1:9
+    resources:
+    - name: orders
+      path: /orders
+      operations:
+      - name: create-order
+        method: POST
+        outputRawFormat: json
+        inputParameters:
+        - name: customer
+          in: environment
+        - name: sku
+          in: environment
+        - name: quantity
+          in: environment
+        - name: note
+          in: environment
+        - name: region
+          in: environment
+        - name: dry
+          in: query
+        body:
+          type: json
+          data:
+            order:
+              customer_id: '{{customer}}'
+              lines:
+              - sku: '{{sku}}'
+                qty: '{{quantity}}'
+              note: 'for {{customer}}: {{note}} x{{quantity}} ({{region}}, {{ITEMS_KEY}})'
+            region: '{{region}}'
+            source: bench
+        outputParameters:
+        - name: order_id
+          type: string
+          value: $.order.id
+  exposes:
+  - type: rest
+    namespace: rest
+    port: 8080
+    resources:
+    - path: /v1/orders
+      name: orders
+      operations:
+      - method: POST
+        name: create-order
+        call: up.create-order
+        with:
+          customer: rest.customer
+          sku: rest.sku
+          quantity: rest.qty
+          note: rest.note
+"#;
+
+fn json_member_value() -> impl Strategy<Value = String> {
+    let fixed = [
+        "null",
+        "true",
+        "7",
+        "-2.5",
+        "1e3",
+        "[1,\"a\"]",
+        "{\"k\":\"v\"}",
+        "\"\"",
+        "\"plain\"",
+        "\"a \\\"quoted\\\" \\u00e9\"",
+        "\"caf\u{e9}\"",
+    ];
+    prop_oneof![
+        3 => select(fixed.to_vec()).prop_map(str::to_owned),
+        1 => "[a-z ]{0,6}".prop_map(|t| format!("\"{t}\"")),
+    ]
+}
+
+fn json_bodies() -> impl Strategy<Value = String> {
+    let names = [
+        "customer", "sku", "qty", "quantity", "note", "region", "dry", "x",
+    ];
+    let member =
+        (select(names.to_vec()), json_member_value()).prop_map(|(n, v)| format!("\"{n}\": {v}"));
+    prop_oneof![
+        8 => proptest::collection::vec(member, 0..7).prop_map(|m| format!("{{{}}}", m.join(","))),
+        1 => Just("[1,2]".to_owned()),
+        1 => Just("{\"customer\":".to_owned()),
+        1 => Just(String::new()),
+    ]
+}
+
+#[test]
+fn direct_json_body_requests_are_the_general_requests() {
+    let (runtime, op) = build("orders", ORDERS);
+    let plan = runtime.plan(op).expect("the shape has a direct plan");
+    let served = std::cell::Cell::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases: 2000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let content_type = prop_oneof![
+        6 => Just(Some("application/json".to_owned())),
+        1 => Just(Some("Application/Problem+JSON; charset=utf-8".to_owned())),
+        1 => Just(Some("text/plain".to_owned())),
+        1 => Just(None),
+    ];
+    let query = prop_oneof![
+        Just(None),
+        Just(Some("dry=1".to_owned())),
+        Just(Some("customer=q".to_owned()))
+    ];
+    let result = runner.run(
+        &(json_bodies(), content_type, query),
+        |(body, ct, query)| {
+            let req = Req {
+                path: Vec::new(),
+                query,
+                headers: Vec::new(),
+                content_type: ct,
+                body,
+            };
+            let view = DirectRequest {
+                content_type: req.content_type.as_deref(),
+                query: req.query.as_deref(),
+                path_params: &[],
+                headers: no_headers(),
+                body: req.body.as_bytes(),
+            };
+            if let Some(direct) = direct_request(plan, &view) {
+                served.set(served.get() + 1);
+                let general = req
+                    .inbound()
+                    .and_then(|i| general_request(&runtime, op, &i));
+                prop_assert!(
+                    general.is_ok(),
+                    "general failed where direct served: {general:?}"
+                );
+                prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        served.get() > 500,
+        "only {} requests served directly",
+        served.get()
+    );
+}
