@@ -186,9 +186,12 @@ impl Capture {
     /// `{"name":value,…}` of the nodes each output selected.
     fn written(&self, found: Found<'_>, size: usize) -> Result<Vec<u8>, InvokeError> {
         let mut found = found.0;
-        // By output (a stable sort: each output's nodes stay in the order read).
-        found.sort_by_key(|(i, _)| *i);
-        let mut found = found.into_iter().peekable();
+        // By output (a stable sort: each output's nodes stay in the order read), unless
+        // they were read in that order already.
+        if !found.is_sorted_by_key(|(i, _)| *i) {
+            found.sort_by_key(|(i, _)| *i);
+        }
+        let mut found = found.into_iter();
         let mut out = Vec::with_capacity(64 + size / 4);
         out.push(b'{');
         for (i, field) in self.fields.iter().enumerate() {
@@ -196,8 +199,8 @@ impl Capture {
                 out.push(b',');
             }
             out.extend_from_slice(&field.key);
-            let values = std::iter::from_fn(|| found.next_if(|(j, _)| *j == i).map(|(_, v)| v));
-            field.write(values, &mut out)?;
+            let run = found.as_slice().iter().take_while(|(j, _)| *j == i).count();
+            field.write(found.by_ref().take(run).map(|(_, v)| v), &mut out)?;
         }
         out.push(b'}');
         Ok(out)
@@ -210,7 +213,17 @@ struct Found<'a>(Vec<(usize, Captured<'a>)>);
 
 impl<'a> Found<'a> {
     /// Keeps `value` for each output of `ends` (those whose paths end at its node).
+    #[inline]
     fn keep(&mut self, ends: &[usize], value: Captured<'a>) {
+        match ends {
+            [only] => self.0.push((*only, value)),
+            _ => self.keep_each(ends, value),
+        }
+    }
+
+    /// [`Found::keep`] for a node where several outputs end (or none).
+    #[inline(never)]
+    fn keep_each(&mut self, ends: &[usize], value: Captured<'a>) {
         if let Some((last, others)) = ends.split_last() {
             for &i in others {
                 self.0.push((i, value.clone()));
@@ -254,7 +267,7 @@ fn skim_members<'a>(
             .members
             .iter()
             .enumerate()
-            .find(|(_, (n, _))| n.as_bytes() == key.bytes());
+            .find(|(_, (n, _))| same(n.as_bytes(), key.bytes()));
         match member {
             Some((i, (_, child))) => {
                 let bit = u32::try_from(i)
@@ -272,6 +285,13 @@ fn skim_members<'a>(
         more = reader.more_members()?;
     }
     Ok(())
+}
+
+/// `a == b`, with the length and the first byte compared first: most keys that are not
+/// a member on the way differ there, and are passed without comparing their bytes.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// The members of an object under a wildcard, each read at `every`.

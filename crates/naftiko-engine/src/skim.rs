@@ -233,8 +233,9 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Passes over the value here, checking it.
-    #[inline]
+    /// Passes over the value here, checking it: a string or a scalar in place, an object
+    /// or an array in [`skip`].
+    #[inline(always)]
     pub(crate) fn skip(&mut self) -> Result<(), Decline> {
         self.at = match self.peek()? {
             b'"' => string_end(self.bytes, self.at)?,
@@ -277,6 +278,7 @@ impl<'a> Reader<'a> {
 
 /// Where the value at `at` ends, checked; `depth` is the nesting around it. One loop
 /// rather than a call per value: this is where most of a document goes.
+#[inline(never)]
 fn skip(bytes: &[u8], mut at: usize, depth: u32) -> Result<usize, Decline> {
     // The objects and arrays open here, and one bit for each, the innermost lowest: 1
     // for an object.
@@ -471,47 +473,55 @@ fn scalar_end(bytes: &[u8], at: usize) -> Result<usize, Decline> {
 }
 
 /// Where the number at `start` ends, checked:
-/// `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
-#[inline]
+/// `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?. Short numbers without an
+/// exponent (most of them) end here; the rest in [`long_number_end`].
+#[inline(always)]
 fn number_end(bytes: &[u8], start: usize) -> Result<usize, Decline> {
-    let tail = bytes.get(start..).unwrap_or_default();
-    let mut len = usize::from(tail.first() == Some(&b'-'));
-    let whole = digits(tail, len);
-    // One leading zero only.
-    if whole == 0 || (whole > 1 && tail.get(len) == Some(&b'0')) {
+    let first = start + usize::from(bytes.get(start) == Some(&b'-'));
+    let mut end = digits_end(bytes, first);
+    // One digit at least, and one leading zero only.
+    if end == first || (end > first + 1 && bytes.get(first) == Some(&b'0')) {
         return Err(Decline::Number);
     }
-    len += whole;
-    if tail.get(len) == Some(&b'.') {
-        len += 1 + some_digits(tail, len + 1)?;
+    if bytes.get(end) == Some(&b'.') {
+        let from = end + 1;
+        end = digits_end(bytes, from);
+        if end == from {
+            return Err(Decline::Number);
+        }
     }
-    let exponent = matches!(tail.get(len), Some(b'e' | b'E'));
-    if exponent {
-        len += 1 + usize::from(matches!(tail.get(len + 1), Some(b'+' | b'-')));
-        len += some_digits(tail, len)?;
+    if matches!(bytes.get(end), Some(b'e' | b'E')) || end - start > SHORT_NUMBER {
+        return long_number_end(bytes, start, end);
     }
-    if exponent || len > SHORT_NUMBER {
-        // Perhaps out of range, which serde_json refuses.
-        let number = tail.get(..len).unwrap_or_default();
-        serde_json::from_slice::<serde_json::Number>(number).map_err(|_| Decline::Number)?;
-    }
-    Ok(start + len)
+    Ok(end)
 }
 
-/// How many digits there are from `from`.
-#[inline]
-fn digits(bytes: &[u8], from: usize) -> usize {
-    let tail = bytes.get(from..).unwrap_or_default();
-    tail.iter().take_while(|b| b.is_ascii_digit()).count()
+/// [`number_end`] for a number whose integer and fraction end at `end` and which has an
+/// exponent or is longer than [`SHORT_NUMBER`]: perhaps out of range, which serde_json
+/// refuses.
+#[cold]
+#[inline(never)]
+fn long_number_end(bytes: &[u8], start: usize, mut end: usize) -> Result<usize, Decline> {
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        end += 1 + usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
+        let from = end;
+        end = digits_end(bytes, from);
+        if end == from {
+            return Err(Decline::Number);
+        }
+    }
+    let number = bytes.get(start..end).ok_or(Decline::End)?;
+    serde_json::from_slice::<serde_json::Number>(number).map_err(|_| Decline::Number)?;
+    Ok(end)
 }
 
-/// How many digits there are from `from`, of which there must be one at least.
-#[inline]
-fn some_digits(bytes: &[u8], from: usize) -> Result<usize, Decline> {
-    match digits(bytes, from) {
-        0 => Err(Decline::Number),
-        n => Ok(n),
+/// The index of the first byte from `at` that is not a digit, or `bytes.len()`.
+#[inline(always)]
+fn digits_end(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b'0'..=b'9') = bytes.get(at) {
+        at += 1;
     }
+    at
 }
 
 #[cfg(test)]
