@@ -287,11 +287,12 @@ fn skim_members<'a>(
     Ok(())
 }
 
-/// `a == b`, with the length and the first byte compared first: most keys that are not
-/// a member on the way differ there, and are passed without comparing their bytes.
+/// `a == b` for a key and a member's name: the lengths, then byte by byte in place (keys
+/// are short, and most that are not a member on the way differ in length or at their
+/// first byte), without a call to `memcmp`.
 #[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.first() == b.first() && a == b
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The members of an object under a wildcard, each read at `every`.
@@ -343,18 +344,18 @@ fn skim_elements<'a>(
 fn skim_captured<'a>(reader: &mut Reader<'a>) -> Result<Captured<'a>, Decline> {
     if reader.kind()? != Kind::Scalar {
         let bytes = reader.skip_slice()?;
-        return serde_json::from_slice(bytes)
-            .map(Captured::Value)
+        return serde_json::from_slice::<Value>(bytes)
+            .map(Captured::from)
             .map_err(|_| Decline::Captured);
     }
     Ok(match reader.scalar()? {
         Scalar::Text(Text::Plain(text)) => Captured::Plain(text),
         Scalar::Text(Text::Unescaped(text)) => Captured::Str(Cow::Owned(text)),
         Scalar::Number(bytes) => {
-            Captured::Value(serde_json::from_slice(bytes).map_err(|_| Decline::Number)?)
+            Captured::from(serde_json::from_slice::<Value>(bytes).map_err(|_| Decline::Number)?)
         }
-        Scalar::Bool(b) => Captured::Value(Value::Bool(b)),
-        Scalar::Null => Captured::Value(Value::Null),
+        Scalar::Bool(b) => Captured::Bool(b),
+        Scalar::Null => Captured::Null,
     })
 }
 
@@ -405,7 +406,7 @@ fn write_list<'a>(
                 write_plain(text, out);
                 Ok(())
             }
-            Captured::Value(v) => serde_json::to_writer(&mut *out, &v),
+            other => serde_json::to_writer(&mut *out, &other.into_value()),
         }
         .map_err(written)?;
     }
@@ -530,14 +531,19 @@ impl<'de> Visitor<'de> for At<'_, 'de> {
 }
 
 /// A captured node or an object key: a string (borrowed unless it has escapes), else the
-/// `Value` a `Value` tree would hold there.
+/// `Value` a `Value` tree would hold there, kept small (a few words: the found nodes are
+/// moved about as they are kept and written) with an object or an array boxed.
 #[derive(Debug, Clone)]
 pub(crate) enum Captured<'de> {
     Str(Cow<'de, str>),
     /// A string as it stands in the document, with nothing to escape (no quote, backslash
     /// or control character) and checked to be UTF-8: what the skimming reader keeps.
     Plain(&'de [u8]),
-    Value(Value),
+    Number(serde_json::Number),
+    Bool(bool),
+    Null,
+    /// An object or an array (or any other `Value` made elsewhere).
+    Tree(Box<Value>),
 }
 
 impl Captured<'_> {
@@ -546,7 +552,21 @@ impl Captured<'_> {
             Captured::Str(text) => Value::String(text.into_owned()),
             // UTF-8 already: nothing is replaced.
             Captured::Plain(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
-            Captured::Value(v) => v,
+            Captured::Number(n) => Value::Number(n),
+            Captured::Bool(b) => Value::Bool(b),
+            Captured::Null => Value::Null,
+            Captured::Tree(v) => *v,
+        }
+    }
+}
+
+impl From<Value> for Captured<'_> {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Number(n) => Captured::Number(n),
+            Value::Bool(b) => Captured::Bool(b),
+            Value::Null => Captured::Null,
+            tree => Captured::Tree(Box::new(tree)),
         }
     }
 }
@@ -569,33 +589,31 @@ impl<'de> de::Deserialize<'de> for Captured<'de> {
                 Ok(Captured::Str(Cow::Owned(v)))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Bool(v)))
+                Ok(Captured::Bool(v))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
+                Ok(Captured::Number(v.into()))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
+                Ok(Captured::Number(v.into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Captured<'de>, E> {
                 // As `Value`'s own visitor: a non-finite number becomes `null`.
-                Ok(Captured::Value(
-                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                ))
+                Ok(serde_json::Number::from_f64(v).map_or(Captured::Null, Captured::Number))
             }
             fn visit_unit<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
+                Ok(Captured::Null)
             }
             fn visit_none<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
+                Ok(Captured::Null)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(Captured::Value)
+                <Value as de::Deserialize>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Captured::from)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Captured::Value)
+                <Value as de::Deserialize>::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Captured::from)
             }
         }
         d.deserialize_any(V)

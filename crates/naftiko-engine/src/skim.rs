@@ -254,9 +254,19 @@ impl<'a> Reader<'a> {
     }
 
     /// The next byte after whitespace (not consumed).
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Result<u8, Decline> {
-        self.at = whitespace(self.bytes, self.at);
+        match self.bytes.get(self.at) {
+            // Whitespace is all at or below a space: most bytes are past at once.
+            Some(&b) if b > b' ' => Ok(b),
+            _ => self.peek_past_whitespace(),
+        }
+    }
+
+    /// [`Reader::peek`] at whitespace or at the end.
+    #[inline(never)]
+    fn peek_past_whitespace(&mut self) -> Result<u8, Decline> {
+        self.at = more_whitespace(self.bytes, self.at);
         self.bytes.get(self.at).copied().ok_or(Decline::End)
     }
 
