@@ -729,6 +729,55 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_members_only_when_every_byte_is_the_same() {
+        let long = "a_member_name_longer_than_a_word_or_two";
+        let c = capture_of(&[
+            ("ab", "$.ab", None),
+            ("empty", "$['']", None),
+            ("long", &format!("$.{long}"), None),
+        ]);
+        // Same length, first byte or prefix: other members, dropped.
+        let doc = format!(
+            r#"{{"ba":0,"aa":0,"abc":0,"a":0,"":1,"{long}x":0,"{}":0,"ab":2,"{long}":3}}"#,
+            &long[..long.len() - 1]
+        );
+        assert_eq!(
+            c.write(doc.as_bytes()).unwrap().unwrap(),
+            br#"{"ab":2,"empty":1,"long":3}"#
+        );
+        // A key with escapes is the member it spells; spelling one twice is declined.
+        let escaped = br#"{"ab":4,"a_member_name_longer_than_a_word_or_two":5}"#;
+        assert_eq!(
+            c.write(escaped).unwrap().unwrap(),
+            br#"{"ab":4,"empty":null,"long":5}"#
+        );
+        assert!(c.write(br#"{"ab":1,"ab":2}"#).unwrap().is_none());
+        assert!(c.write(br#"{"":1,"":2}"#).unwrap().is_none());
+    }
+
+    #[test]
+    fn outputs_read_out_of_order_or_sharing_a_node_are_written_in_output_order() {
+        let c = capture_of(&[
+            ("b", "$.b", None),
+            ("a", "$.a", Some(OutputType::String)),
+            ("again", "$.a", None),
+            ("each", "$.l[*]", None),
+        ]);
+        let doc = br#"{"l":[1,{"x":[true]},null],"a":"x","b":{"c":[1.5,-2]}}"#;
+        assert_eq!(
+            c.write(doc).unwrap().unwrap(),
+            br#"{"b":{"c":[1.5,-2]},"a":"x","again":"x","each":[1,{"x":[true]},null]}"#
+        );
+    }
+
+    #[test]
+    fn a_captured_node_is_a_few_words() {
+        // Numbers, booleans and null in place, objects and arrays boxed: each found node
+        // is moved about as it is kept and written.
+        assert!(std::mem::size_of::<Captured<'_>>() <= 4 * std::mem::size_of::<usize>());
+    }
+
+    #[test]
     fn an_output_on_the_way_to_another_or_a_negative_index_has_no_capture() {
         let paths = |list: &[&str]| {
             let parsed: Vec<_> = list

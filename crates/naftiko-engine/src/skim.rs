@@ -581,6 +581,33 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_checked_in_place_up_to_the_short_limit_and_by_serde_json_beyond() {
+        let digits = |n: usize| format!("[1{}]", "0".repeat(n - 1));
+        for doc in [
+            digits(SHORT_NUMBER),
+            digits(SHORT_NUMBER + 1),
+            format!("[-1{}]", "0".repeat(SHORT_NUMBER - 2)),
+            format!("[0.{}]", "5".repeat(SHORT_NUMBER)),
+            "[1e5,-0.5E-3,1E+2,0e0]".to_owned(),
+            "7".to_owned(),
+            "-0.25".to_owned(),
+            "{\"a\":12,\"b\":[3.5],\"c\":-4}".to_owned(),
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(&doc).is_ok());
+            assert_eq!(check(doc.as_bytes()), Ok(()), "{doc}");
+        }
+        refused(
+            format!("[1{}e999]", "0".repeat(SHORT_NUMBER)).as_bytes(),
+            Decline::Number,
+        );
+        refused(b"[1e5.5]", Decline::Unexpected);
+        refused(b"[1.5.5]", Decline::Unexpected);
+        refused(b"-", Decline::Number);
+        refused(b"1.", Decline::Number);
+        refused(b"1e", Decline::Number);
+    }
+
+    #[test]
     fn something_after_the_document_is_refused() {
         refused(b"{} x", Decline::Trailing);
         refused(b"1 2", Decline::Trailing);
