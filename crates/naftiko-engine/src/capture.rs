@@ -186,9 +186,12 @@ impl Capture {
     /// `{"name":value,…}` of the nodes each output selected.
     fn written(&self, found: Found<'_>, size: usize) -> Result<Vec<u8>, InvokeError> {
         let mut found = found.0;
-        // By output (a stable sort: each output's nodes stay in the order read).
-        found.sort_by_key(|(i, _)| *i);
-        let mut found = found.into_iter().peekable();
+        // By output (a stable sort: each output's nodes stay in the order read), unless
+        // they were read in that order already.
+        if !found.is_sorted_by_key(|(i, _)| *i) {
+            found.sort_by_key(|(i, _)| *i);
+        }
+        let mut found = found.into_iter();
         let mut out = Vec::with_capacity(64 + size / 4);
         out.push(b'{');
         for (i, field) in self.fields.iter().enumerate() {
@@ -196,8 +199,8 @@ impl Capture {
                 out.push(b',');
             }
             out.extend_from_slice(&field.key);
-            let values = std::iter::from_fn(|| found.next_if(|(j, _)| *j == i).map(|(_, v)| v));
-            field.write(values, &mut out)?;
+            let run = found.as_slice().iter().take_while(|(j, _)| *j == i).count();
+            field.write(found.by_ref().take(run).map(|(_, v)| v), &mut out)?;
         }
         out.push(b'}');
         Ok(out)
@@ -210,7 +213,17 @@ struct Found<'a>(Vec<(usize, Captured<'a>)>);
 
 impl<'a> Found<'a> {
     /// Keeps `value` for each output of `ends` (those whose paths end at its node).
+    #[inline]
     fn keep(&mut self, ends: &[usize], value: Captured<'a>) {
+        match ends {
+            [only] => self.0.push((*only, value)),
+            _ => self.keep_each(ends, value),
+        }
+    }
+
+    /// [`Found::keep`] for a node where several outputs end (or none).
+    #[inline(never)]
+    fn keep_each(&mut self, ends: &[usize], value: Captured<'a>) {
         if let Some((last, others)) = ends.split_last() {
             for &i in others {
                 self.0.push((i, value.clone()));
@@ -254,7 +267,7 @@ fn skim_members<'a>(
             .members
             .iter()
             .enumerate()
-            .find(|(_, (n, _))| n.as_bytes() == key.bytes());
+            .find(|(_, (n, _))| same(n.as_bytes(), key.bytes()));
         match member {
             Some((i, (_, child))) => {
                 let bit = u32::try_from(i)
@@ -272,6 +285,14 @@ fn skim_members<'a>(
         more = reader.more_members()?;
     }
     Ok(())
+}
+
+/// `a == b` for a key and a member's name: the lengths, then byte by byte in place (keys
+/// are short, and most that are not a member on the way differ in length or at their
+/// first byte), without a call to `memcmp`.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The members of an object under a wildcard, each read at `every`.
@@ -323,18 +344,18 @@ fn skim_elements<'a>(
 fn skim_captured<'a>(reader: &mut Reader<'a>) -> Result<Captured<'a>, Decline> {
     if reader.kind()? != Kind::Scalar {
         let bytes = reader.skip_slice()?;
-        return serde_json::from_slice(bytes)
-            .map(Captured::Value)
+        return serde_json::from_slice::<Value>(bytes)
+            .map(Captured::from)
             .map_err(|_| Decline::Captured);
     }
     Ok(match reader.scalar()? {
         Scalar::Text(Text::Plain(text)) => Captured::Plain(text),
         Scalar::Text(Text::Unescaped(text)) => Captured::Str(Cow::Owned(text)),
         Scalar::Number(bytes) => {
-            Captured::Value(serde_json::from_slice(bytes).map_err(|_| Decline::Number)?)
+            Captured::from(serde_json::from_slice::<Value>(bytes).map_err(|_| Decline::Number)?)
         }
-        Scalar::Bool(b) => Captured::Value(Value::Bool(b)),
-        Scalar::Null => Captured::Value(Value::Null),
+        Scalar::Bool(b) => Captured::Bool(b),
+        Scalar::Null => Captured::Null,
     })
 }
 
@@ -385,7 +406,7 @@ fn write_list<'a>(
                 write_plain(text, out);
                 Ok(())
             }
-            Captured::Value(v) => serde_json::to_writer(&mut *out, &v),
+            other => serde_json::to_writer(&mut *out, &other.into_value()),
         }
         .map_err(written)?;
     }
@@ -510,14 +531,19 @@ impl<'de> Visitor<'de> for At<'_, 'de> {
 }
 
 /// A captured node or an object key: a string (borrowed unless it has escapes), else the
-/// `Value` a `Value` tree would hold there.
+/// `Value` a `Value` tree would hold there, kept small (a few words: the found nodes are
+/// moved about as they are kept and written) with an object or an array boxed.
 #[derive(Debug, Clone)]
 pub(crate) enum Captured<'de> {
     Str(Cow<'de, str>),
     /// A string as it stands in the document, with nothing to escape (no quote, backslash
     /// or control character) and checked to be UTF-8: what the skimming reader keeps.
     Plain(&'de [u8]),
-    Value(Value),
+    Number(serde_json::Number),
+    Bool(bool),
+    Null,
+    /// An object or an array (or any other `Value` made elsewhere).
+    Tree(Box<Value>),
 }
 
 impl Captured<'_> {
@@ -526,7 +552,21 @@ impl Captured<'_> {
             Captured::Str(text) => Value::String(text.into_owned()),
             // UTF-8 already: nothing is replaced.
             Captured::Plain(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
-            Captured::Value(v) => v,
+            Captured::Number(n) => Value::Number(n),
+            Captured::Bool(b) => Value::Bool(b),
+            Captured::Null => Value::Null,
+            Captured::Tree(v) => *v,
+        }
+    }
+}
+
+impl From<Value> for Captured<'_> {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Number(n) => Captured::Number(n),
+            Value::Bool(b) => Captured::Bool(b),
+            Value::Null => Captured::Null,
+            tree => Captured::Tree(Box::new(tree)),
         }
     }
 }
@@ -549,33 +589,31 @@ impl<'de> de::Deserialize<'de> for Captured<'de> {
                 Ok(Captured::Str(Cow::Owned(v)))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Bool(v)))
+                Ok(Captured::Bool(v))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
+                Ok(Captured::Number(v.into()))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::from(v)))
+                Ok(Captured::Number(v.into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Captured<'de>, E> {
                 // As `Value`'s own visitor: a non-finite number becomes `null`.
-                Ok(Captured::Value(
-                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                ))
+                Ok(serde_json::Number::from_f64(v).map_or(Captured::Null, Captured::Number))
             }
             fn visit_unit<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
+                Ok(Captured::Null)
             }
             fn visit_none<E>(self) -> Result<Captured<'de>, E> {
-                Ok(Captured::Value(Value::Null))
+                Ok(Captured::Null)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(Captured::Value)
+                <Value as de::Deserialize>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Captured::from)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Captured<'de>, A::Error> {
-                de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Captured::Value)
+                <Value as de::Deserialize>::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Captured::from)
             }
         }
         d.deserialize_any(V)
@@ -688,6 +726,55 @@ mod tests {
         for bad in [&b"{\"a\":1,}"[..], b"{\"a\":\"\xff\"}", b"[1", b"{} x"] {
             assert!(c.write(bad).unwrap().is_none());
         }
+    }
+
+    #[test]
+    fn keys_are_members_only_when_every_byte_is_the_same() {
+        let long = "a_member_name_longer_than_a_word_or_two";
+        let c = capture_of(&[
+            ("ab", "$.ab", None),
+            ("empty", "$['']", None),
+            ("long", &format!("$.{long}"), None),
+        ]);
+        // Same length, first byte or prefix: other members, dropped.
+        let doc = format!(
+            r#"{{"ba":0,"aa":0,"abc":0,"a":0,"":1,"{long}x":0,"{}":0,"ab":2,"{long}":3}}"#,
+            &long[..long.len() - 1]
+        );
+        assert_eq!(
+            c.write(doc.as_bytes()).unwrap().unwrap(),
+            br#"{"ab":2,"empty":1,"long":3}"#
+        );
+        // A key with escapes is the member it spells; spelling one twice is declined.
+        let escaped = br#"{"ab":4,"a_member_name_longer_than_a_word_or_two":5}"#;
+        assert_eq!(
+            c.write(escaped).unwrap().unwrap(),
+            br#"{"ab":4,"empty":null,"long":5}"#
+        );
+        assert!(c.write(br#"{"ab":1,"ab":2}"#).unwrap().is_none());
+        assert!(c.write(br#"{"":1,"":2}"#).unwrap().is_none());
+    }
+
+    #[test]
+    fn outputs_read_out_of_order_or_sharing_a_node_are_written_in_output_order() {
+        let c = capture_of(&[
+            ("b", "$.b", None),
+            ("a", "$.a", Some(OutputType::String)),
+            ("again", "$.a", None),
+            ("each", "$.l[*]", None),
+        ]);
+        let doc = br#"{"l":[1,{"x":[true]},null],"a":"x","b":{"c":[1.5,-2]}}"#;
+        assert_eq!(
+            c.write(doc).unwrap().unwrap(),
+            br#"{"b":{"c":[1.5,-2]},"a":"x","again":"x","each":[1,{"x":[true]},null]}"#
+        );
+    }
+
+    #[test]
+    fn a_captured_node_is_a_few_words() {
+        // Numbers, booleans and null in place, objects and arrays boxed: each found node
+        // is moved about as it is kept and written.
+        assert!(std::mem::size_of::<Captured<'_>>() <= 4 * std::mem::size_of::<usize>());
     }
 
     #[test]

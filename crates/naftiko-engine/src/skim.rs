@@ -233,8 +233,9 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Passes over the value here, checking it.
-    #[inline]
+    /// Passes over the value here, checking it: a string or a scalar in place, an object
+    /// or an array in [`skip`].
+    #[inline(always)]
     pub(crate) fn skip(&mut self) -> Result<(), Decline> {
         self.at = match self.peek()? {
             b'"' => string_end(self.bytes, self.at)?,
@@ -253,9 +254,19 @@ impl<'a> Reader<'a> {
     }
 
     /// The next byte after whitespace (not consumed).
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Result<u8, Decline> {
-        self.at = whitespace(self.bytes, self.at);
+        match self.bytes.get(self.at) {
+            // Whitespace is all at or below a space: most bytes are past at once.
+            Some(&b) if b > b' ' => Ok(b),
+            _ => self.peek_past_whitespace(),
+        }
+    }
+
+    /// [`Reader::peek`] at whitespace or at the end.
+    #[inline(never)]
+    fn peek_past_whitespace(&mut self) -> Result<u8, Decline> {
+        self.at = more_whitespace(self.bytes, self.at);
         self.bytes.get(self.at).copied().ok_or(Decline::End)
     }
 
@@ -277,6 +288,7 @@ impl<'a> Reader<'a> {
 
 /// Where the value at `at` ends, checked; `depth` is the nesting around it. One loop
 /// rather than a call per value: this is where most of a document goes.
+#[inline(never)]
 fn skip(bytes: &[u8], mut at: usize, depth: u32) -> Result<usize, Decline> {
     // The objects and arrays open here, and one bit for each, the innermost lowest: 1
     // for an object.
@@ -471,47 +483,55 @@ fn scalar_end(bytes: &[u8], at: usize) -> Result<usize, Decline> {
 }
 
 /// Where the number at `start` ends, checked:
-/// `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
-#[inline]
+/// `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?. Short numbers without an
+/// exponent (most of them) end here; the rest in [`long_number_end`].
+#[inline(always)]
 fn number_end(bytes: &[u8], start: usize) -> Result<usize, Decline> {
-    let tail = bytes.get(start..).unwrap_or_default();
-    let mut len = usize::from(tail.first() == Some(&b'-'));
-    let whole = digits(tail, len);
-    // One leading zero only.
-    if whole == 0 || (whole > 1 && tail.get(len) == Some(&b'0')) {
+    let first = start + usize::from(bytes.get(start) == Some(&b'-'));
+    let mut end = digits_end(bytes, first);
+    // One digit at least, and one leading zero only.
+    if end == first || (end > first + 1 && bytes.get(first) == Some(&b'0')) {
         return Err(Decline::Number);
     }
-    len += whole;
-    if tail.get(len) == Some(&b'.') {
-        len += 1 + some_digits(tail, len + 1)?;
+    if bytes.get(end) == Some(&b'.') {
+        let from = end + 1;
+        end = digits_end(bytes, from);
+        if end == from {
+            return Err(Decline::Number);
+        }
     }
-    let exponent = matches!(tail.get(len), Some(b'e' | b'E'));
-    if exponent {
-        len += 1 + usize::from(matches!(tail.get(len + 1), Some(b'+' | b'-')));
-        len += some_digits(tail, len)?;
+    if matches!(bytes.get(end), Some(b'e' | b'E')) || end - start > SHORT_NUMBER {
+        return long_number_end(bytes, start, end);
     }
-    if exponent || len > SHORT_NUMBER {
-        // Perhaps out of range, which serde_json refuses.
-        let number = tail.get(..len).unwrap_or_default();
-        serde_json::from_slice::<serde_json::Number>(number).map_err(|_| Decline::Number)?;
-    }
-    Ok(start + len)
+    Ok(end)
 }
 
-/// How many digits there are from `from`.
-#[inline]
-fn digits(bytes: &[u8], from: usize) -> usize {
-    let tail = bytes.get(from..).unwrap_or_default();
-    tail.iter().take_while(|b| b.is_ascii_digit()).count()
+/// [`number_end`] for a number whose integer and fraction end at `end` and which has an
+/// exponent or is longer than [`SHORT_NUMBER`]: perhaps out of range, which serde_json
+/// refuses.
+#[cold]
+#[inline(never)]
+fn long_number_end(bytes: &[u8], start: usize, mut end: usize) -> Result<usize, Decline> {
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        end += 1 + usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
+        let from = end;
+        end = digits_end(bytes, from);
+        if end == from {
+            return Err(Decline::Number);
+        }
+    }
+    let number = bytes.get(start..end).ok_or(Decline::End)?;
+    serde_json::from_slice::<serde_json::Number>(number).map_err(|_| Decline::Number)?;
+    Ok(end)
 }
 
-/// How many digits there are from `from`, of which there must be one at least.
-#[inline]
-fn some_digits(bytes: &[u8], from: usize) -> Result<usize, Decline> {
-    match digits(bytes, from) {
-        0 => Err(Decline::Number),
-        n => Ok(n),
+/// The index of the first byte from `at` that is not a digit, or `bytes.len()`.
+#[inline(always)]
+fn digits_end(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b'0'..=b'9') = bytes.get(at) {
+        at += 1;
     }
+    at
 }
 
 #[cfg(test)]
@@ -558,6 +578,33 @@ mod tests {
             );
             assert_eq!(check(doc), Ok(()), "{}", String::from_utf8_lossy(doc));
         }
+    }
+
+    #[test]
+    fn numbers_are_checked_in_place_up_to_the_short_limit_and_by_serde_json_beyond() {
+        let digits = |n: usize| format!("[1{}]", "0".repeat(n - 1));
+        for doc in [
+            digits(SHORT_NUMBER),
+            digits(SHORT_NUMBER + 1),
+            format!("[-1{}]", "0".repeat(SHORT_NUMBER - 2)),
+            format!("[0.{}]", "5".repeat(SHORT_NUMBER)),
+            "[1e5,-0.5E-3,1E+2,0e0]".to_owned(),
+            "7".to_owned(),
+            "-0.25".to_owned(),
+            "{\"a\":12,\"b\":[3.5],\"c\":-4}".to_owned(),
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(&doc).is_ok());
+            assert_eq!(check(doc.as_bytes()), Ok(()), "{doc}");
+        }
+        refused(
+            format!("[1{}e999]", "0".repeat(SHORT_NUMBER)).as_bytes(),
+            Decline::Number,
+        );
+        refused(b"[1e5.5]", Decline::Unexpected);
+        refused(b"[1.5.5]", Decline::Unexpected);
+        refused(b"-", Decline::Number);
+        refused(b"1.", Decline::Number);
+        refused(b"1e", Decline::Number);
     }
 
     #[test]
