@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::answer::{Answer, exchange};
-use common::serve::{Naftiko, Reply, Seen, Upstream, client, seed_args};
+use common::serve::{Naftiko, Reply, Seen, Upstream, capability_args, client, seed_args};
 use common::tls_front::{AfterAnswer, TlsFront};
 use serde_json::Value;
 
@@ -73,34 +73,26 @@ impl Serving {
     fn args(self, base: &str, extra: &[&str]) -> (Vec<String>, Vec<(&'static str, &'static str)>) {
         match self {
             Serving::Seed => (seed_args(base, extra), Vec::new()),
-            Serving::Items => {
-                let mut args: Vec<String> = [
+            Serving::Items => (
+                capability_args(
                     "tests/fixtures/run/direct-items.yaml",
-                    "--base-uri",
-                    &format!("items={base}"),
-                    "--listen",
-                    "items-rest=127.0.0.1:0",
-                ]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect();
-                args.extend(extra.iter().map(|s| (*s).to_owned()));
-                (args, vec![("DIRECT_ITEMS_KEY", ITEMS_KEY)])
-            }
-            Serving::Orders => {
-                let mut args: Vec<String> = [
+                    "items",
+                    "items-rest",
+                    base,
+                    extra,
+                ),
+                vec![("DIRECT_ITEMS_KEY", ITEMS_KEY)],
+            ),
+            Serving::Orders => (
+                capability_args(
                     "tests/fixtures/run/direct-orders.yaml",
-                    "--base-uri",
-                    &format!("orders={base}"),
-                    "--listen",
-                    "orders-rest=127.0.0.1:0",
-                ]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect();
-                args.extend(extra.iter().map(|s| (*s).to_owned()));
-                (args, Vec::new())
-            }
+                    "orders",
+                    "orders-rest",
+                    base,
+                    extra,
+                ),
+                Vec::new(),
+            ),
         }
     }
 

@@ -462,12 +462,30 @@ pub(crate) fn start_seed(upstream: &str, extra: &[&str]) -> Naftiko {
 
 /// The arguments of [`start_seed`] (for callers that pass an environment too).
 pub(crate) fn seed_args(upstream: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
+    capability_args(
         "capabilities/oauth2-tokens.yaml",
+        "oauth2-tokens",
+        "oauth2-tokens-rest",
+        upstream,
+        extra,
+    )
+}
+
+/// `naftiko run` arguments serving `file` with its consumed namespace `consumed` pointed
+/// at `upstream` and its listener `listener` on a free loopback port, then `extra`.
+pub(crate) fn capability_args(
+    file: &str,
+    consumed: &str,
+    listener: &str,
+    upstream: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        file,
         "--base-uri",
-        &format!("oauth2-tokens={upstream}"),
+        &format!("{consumed}={upstream}"),
         "--listen",
-        "oauth2-tokens-rest=127.0.0.1:0",
+        &format!("{listener}=127.0.0.1:0"),
     ]
     .iter()
     .map(|s| (*s).to_owned())

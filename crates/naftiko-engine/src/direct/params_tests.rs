@@ -212,51 +212,80 @@ fn requests() -> impl Strategy<Value = Req> {
     })
 }
 
+/// Runs `cases` cases of `strategy`: `sent` gives the plan's request and the general
+/// path's for a case (`None` when the plan declines it), which must be the same bytes.
+/// Fails unless the plan served more than `at_least` of them.
+fn compare<S: Strategy>(
+    what: &str,
+    cases: u32,
+    at_least: usize,
+    strategy: S,
+    sent: impl Fn(S::Value) -> Option<(Vec<u8>, Result<Vec<u8>, InvokeError>)>,
+) {
+    let served = std::cell::Cell::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&strategy, |case| {
+        if let Some((direct, general)) = sent(case) {
+            served.set(served.get() + 1);
+            prop_assert!(
+                general.is_ok(),
+                "general failed where direct served: {general:?}"
+            );
+            prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{what}: {e}");
+    }
+    let served = served.get();
+    assert!(
+        served > at_least,
+        "{what}: only {served} cases served directly"
+    );
+}
+
+/// The plan's request for the REST request `req`, and the general path's.
+fn rest_requests(
+    runtime: &Runtime,
+    op: OpId,
+    req: &Req,
+) -> Option<(Vec<u8>, Result<Vec<u8>, InvokeError>)> {
+    let plan = runtime.plan(op)?;
+    let pairs: Vec<(&str, &str)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let headers = header_map(&pairs);
+    let view = DirectRequest {
+        content_type: req.content_type.as_deref(),
+        query: req.query.as_deref(),
+        path_params: &req.path,
+        headers: &headers,
+        body: req.body.as_bytes(),
+    };
+    let direct = direct_request(plan, &view)?;
+    Some((
+        direct,
+        req.inbound().and_then(|i| general_request(runtime, op, &i)),
+    ))
+}
+
 #[test]
 fn direct_requests_are_the_general_requests() {
     for (which, (runtime, op)) in runtimes().iter().enumerate() {
-        let plan = runtime.plan(*op).expect("the shape has a direct plan");
-        let served = std::cell::Cell::new(0);
-        let mut runner = TestRunner::new(Config {
-            cases: 1500,
-            failure_persistence: None,
-            ..Config::default()
-        });
-        let result = runner.run(&requests(), |req| {
-            let pairs: Vec<(&str, &str)> = req
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let headers = header_map(&pairs);
-            let view = DirectRequest {
-                content_type: req.content_type.as_deref(),
-                query: req.query.as_deref(),
-                path_params: &req.path,
-                headers: &headers,
-                body: req.body.as_bytes(),
-            };
-            if let Some(direct) = direct_request(plan, &view) {
-                served.set(served.get() + 1);
-                let general = req
-                    .inbound()
-                    .and_then(|i| general_request(runtime, *op, &i));
-                prop_assert!(
-                    general.is_ok(),
-                    "general failed where direct served: {general:?}"
-                );
-                prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            panic!("variant {which}: {e}");
-        }
-        let served = served.get();
         assert!(
-            served > 100,
-            "variant {which}: only {served} requests served directly"
+            runtime.plan(*op).is_some(),
+            "variant {which} has a direct plan"
         );
+        compare(&format!("variant {which}"), 1500, 100, requests(), |req| {
+            rest_requests(runtime, *op, &req)
+        });
     }
 }
 
@@ -499,44 +528,24 @@ fn direct_tool_requests_are_the_general_requests() {
     let (runtime, op) = build("items-tool", TOOL);
     let tool = &runtime.mcp_services()[0].tools[0];
     let plan = runtime.plan(op).expect("the tool has a direct plan");
-    let served = std::cell::Cell::new(0);
-    let mut runner = TestRunner::new(Config {
-        cases: 1500,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let result = runner.run(&tool_arguments(), |args| {
+    compare("tool", 1500, 100, tool_arguments(), |args| {
         // `call_tool` checks the arguments against the tool's schema first.
         if crate::tools::check_arguments(&tool.input_schema, &args).is_err()
             || !plan.takes_arguments(&args)
         {
-            return Ok(());
+            return None;
         }
         let t = super::tests::trace();
         let call = ClientCall::start(Parent {
             trace: t,
             span: t.span_id(),
         });
-        let Some(direct) = plan.written(Source::Tool(&args), &call) else {
-            return Ok(());
-        };
-        served.set(served.get() + 1);
-        let general = general_request(&runtime, op, &tool.args.inbound(args.clone()));
-        prop_assert!(
-            general.is_ok(),
-            "general failed where direct served: {general:?}"
-        );
-        prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
-        Ok(())
+        let direct = plan.written(Source::Tool(&args), &call)?;
+        Some((
+            direct,
+            general_request(&runtime, op, &tool.args.inbound(args.clone())),
+        ))
     });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    assert!(
-        served.get() > 100,
-        "only {} calls served directly",
-        served.get()
-    );
     // Values the general path converts or refuses are left to it.
     let args = |v: serde_json::Value| v.as_object().unwrap().clone();
     use serde_json::json;
@@ -655,13 +664,7 @@ fn json_bodies() -> impl Strategy<Value = String> {
 #[test]
 fn direct_json_body_requests_are_the_general_requests() {
     let (runtime, op) = build("orders", ORDERS);
-    let plan = runtime.plan(op).expect("the shape has a direct plan");
-    let served = std::cell::Cell::new(0);
-    let mut runner = TestRunner::new(Config {
-        cases: 2000,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    assert!(runtime.plan(op).is_some(), "the shape has a direct plan");
     let content_type = prop_oneof![
         6 => Just(Some("application/json".to_owned())),
         1 => Just(Some("Application/Problem+JSON; charset=utf-8".to_owned())),
@@ -673,43 +676,21 @@ fn direct_json_body_requests_are_the_general_requests() {
         Just(Some("dry=1".to_owned())),
         Just(Some("customer=q".to_owned()))
     ];
-    let result = runner.run(
-        &(json_bodies(), content_type, query),
-        |(body, ct, query)| {
+    let cases = (json_bodies(), content_type, query);
+    compare(
+        "JSON bodies",
+        2000,
+        500,
+        cases,
+        |(body, content_type, query)| {
             let req = Req {
                 path: Vec::new(),
                 query,
                 headers: Vec::new(),
-                content_type: ct,
+                content_type,
                 body,
             };
-            let view = DirectRequest {
-                content_type: req.content_type.as_deref(),
-                query: req.query.as_deref(),
-                path_params: &[],
-                headers: no_headers(),
-                body: req.body.as_bytes(),
-            };
-            if let Some(direct) = direct_request(plan, &view) {
-                served.set(served.get() + 1);
-                let general = req
-                    .inbound()
-                    .and_then(|i| general_request(&runtime, op, &i));
-                prop_assert!(
-                    general.is_ok(),
-                    "general failed where direct served: {general:?}"
-                );
-                prop_assert_eq!(masked(&direct), masked(&general.unwrap()));
-            }
-            Ok(())
+            rest_requests(&runtime, op, &req)
         },
-    );
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    assert!(
-        served.get() > 500,
-        "only {} requests served directly",
-        served.get()
     );
 }
