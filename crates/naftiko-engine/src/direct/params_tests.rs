@@ -212,6 +212,9 @@ fn requests() -> impl Strategy<Value = Req> {
     })
 }
 
+/// The plan's request and the general path's, for one case.
+type Both = (Vec<u8>, Result<Vec<u8>, InvokeError>);
+
 /// Runs `cases` cases of `strategy`: `sent` gives the plan's request and the general
 /// path's for a case (`None` when the plan declines it), which must be the same bytes.
 /// Fails unless the plan served more than `at_least` of them.
@@ -220,7 +223,7 @@ fn compare<S: Strategy>(
     cases: u32,
     at_least: usize,
     strategy: S,
-    sent: impl Fn(S::Value) -> Option<(Vec<u8>, Result<Vec<u8>, InvokeError>)>,
+    sent: impl Fn(S::Value) -> Option<Both>,
 ) {
     let served = std::cell::Cell::new(0);
     let mut runner = TestRunner::new(Config {
@@ -250,11 +253,7 @@ fn compare<S: Strategy>(
 }
 
 /// The plan's request for the REST request `req`, and the general path's.
-fn rest_requests(
-    runtime: &Runtime,
-    op: OpId,
-    req: &Req,
-) -> Option<(Vec<u8>, Result<Vec<u8>, InvokeError>)> {
+fn rest_requests(runtime: &Runtime, op: OpId, req: &Req) -> Option<Both> {
     let plan = runtime.plan(op)?;
     let pairs: Vec<(&str, &str)> = req
         .headers
