@@ -230,6 +230,15 @@ impl DirectPlan {
         self.written(Source::Rest(req), call)
     }
 
+    /// The names a request's values are looked up by (tests generate requests of them).
+    #[cfg(test)]
+    pub(crate) fn argument_names(&self) -> Vec<String> {
+        match &self.inputs {
+            Inputs::Form(form) => form.params.iter().map(|(n, _)| n.clone()).collect(),
+            Inputs::Params(params) => params.argument_names(),
+        }
+    }
+
     /// The whole upstream request for the values of `src`, or `None` to decline.
     fn written(&self, src: Source<'_>, call: &ClientCall<'_>) -> Option<Vec<u8>> {
         match (&self.inputs, src) {
@@ -343,6 +352,8 @@ fn target_url(base: &reqwest::Url, request: &[u8]) -> Option<reqwest::Url> {
     base.join(std::str::from_utf8(line).ok()?).ok()
 }
 
+#[cfg(test)]
+mod corpus_tests;
 #[cfg(test)]
 mod params_tests;
 
@@ -518,7 +529,7 @@ capability:
     /// JSON. Invocations run on this thread ([`TOKIO`]), so tests running at once do not
     /// see each other's requests.
     #[derive(Debug)]
-    struct Recorder;
+    pub(super) struct Recorder;
 
     impl crate::transport::Transport for Recorder {
         fn send<'a>(

@@ -146,27 +146,7 @@ pub(crate) fn names_of(outputs: &Outputs) -> Vec<String> {
 /// capabilities and its test fixtures.
 pub(crate) fn corpus_outputs() -> Vec<(String, Outputs)> {
     use naftiko_spec::model::{Consumes, Exposes, OutputParameter};
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    let mut dirs = vec![
-        root.join("../shared/corpus"),
-        root.join("../shared/reference/ikanos-beta5"),
-        root.join("../shared/bench/capabilities"),
-        root.join("capabilities"),
-        root.join("scripts/bench-shapes/capabilities"),
-        root.join("tests/fixtures"),
-    ];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("the directory is there") {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = corpus_files();
     let validation =
         naftiko_validate::validate_paths(&files, &naftiko_validate::Options::default());
     let mut out = Vec::new();
@@ -203,4 +183,31 @@ pub(crate) fn corpus_outputs() -> Vec<(String, Outputs)> {
         }
     }
     out
+}
+
+/// Every capability file of the corpus, the official tutorial, the benchmarks, the
+/// project's capabilities and its test fixtures, in order.
+pub(crate) fn corpus_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("../shared/corpus"),
+        root.join("../shared/reference/ikanos-beta5"),
+        root.join("../shared/bench/capabilities"),
+        root.join("capabilities"),
+        root.join("scripts/bench-shapes/capabilities"),
+        root.join("tests/fixtures"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the directory is there") {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

@@ -233,6 +233,14 @@ impl ParamsPlan {
         Some(out)
     }
 
+    /// The parameters' names and the arguments `with` reads.
+    #[cfg(test)]
+    pub(crate) fn argument_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.lookups.iter().map(|l| l.name.clone()).collect();
+        names.extend(self.lookups.iter().filter_map(|l| l.with_arg.clone()));
+        names
+    }
+
     /// Every parameter resolved as the general path resolves it; `None` when a required
     /// one has no value, or a value would be found where the plan does not look.
     fn resolve<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Option<Vec<Resolution<'r>>> {

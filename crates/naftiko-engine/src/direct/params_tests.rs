@@ -117,12 +117,12 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
 
 /// One generated request: path variables, query, headers, content type and body.
 #[derive(Debug, Clone)]
-struct Req {
-    path: Vec<(String, String)>,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-    content_type: Option<String>,
-    body: String,
+pub(super) struct Req {
+    pub(super) path: Vec<(String, String)>,
+    pub(super) query: Option<String>,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) content_type: Option<String>,
+    pub(super) body: String,
 }
 
 impl Req {
@@ -151,7 +151,7 @@ impl Req {
     }
 }
 
-fn value() -> impl Strategy<Value = String> {
+pub(super) fn value() -> impl Strategy<Value = String> {
     let fixed = [
         "", ".", "..", "...", "a b", "é/ü", "%2F", "a+b", "x&y=z", "~*-_.",
     ];
@@ -217,14 +217,14 @@ type Both = (Vec<u8>, Result<Vec<u8>, InvokeError>);
 
 /// Runs `cases` cases of `strategy`: `sent` gives the plan's request and the general
 /// path's for a case (`None` when the plan declines it), which must be the same bytes.
-/// Fails unless the plan served more than `at_least` of them.
-fn compare<S: Strategy>(
+/// Fails unless the plan served `at_least` of them; returns how many it served.
+pub(super) fn compare<S: Strategy>(
     what: &str,
     cases: u32,
     at_least: usize,
     strategy: S,
     sent: impl Fn(S::Value) -> Option<Both>,
-) {
+) -> usize {
     let served = std::cell::Cell::new(0);
     let mut runner = TestRunner::new(Config {
         cases,
@@ -247,13 +247,38 @@ fn compare<S: Strategy>(
     }
     let served = served.get();
     assert!(
-        served > at_least,
+        served >= at_least,
         "{what}: only {served} cases served directly"
     );
+    served
+}
+
+/// The plan's request for a call of `tool` with `args`, and the general path's; `None`
+/// when `call_tool` would refuse the arguments or the plan declines them.
+pub(super) fn tool_requests(
+    runtime: &Runtime,
+    tool: &crate::ToolSpec,
+    args: &Map<String, serde_json::Value>,
+) -> Option<Both> {
+    let plan = runtime.plan(tool.op)?;
+    // `call_tool` checks the arguments against the tool's schema first.
+    if crate::tools::check_arguments(&tool.input_schema, args).is_err()
+        || !plan.takes_arguments(args)
+    {
+        return None;
+    }
+    let t = super::tests::trace();
+    let call = ClientCall::start(Parent {
+        trace: t,
+        span: t.span_id(),
+    });
+    let direct = plan.written(Source::Tool(args), &call)?;
+    let general = general_request(runtime, tool.op, &tool.args.inbound(args.clone()));
+    Some((direct, general))
 }
 
 /// The plan's request for the REST request `req`, and the general path's.
-fn rest_requests(runtime: &Runtime, op: OpId, req: &Req) -> Option<Both> {
+pub(super) fn rest_requests(runtime: &Runtime, op: OpId, req: &Req) -> Option<Both> {
     let plan = runtime.plan(op)?;
     let pairs: Vec<(&str, &str)> = req
         .headers
@@ -528,22 +553,7 @@ fn direct_tool_requests_are_the_general_requests() {
     let tool = &runtime.mcp_services()[0].tools[0];
     let plan = runtime.plan(op).expect("the tool has a direct plan");
     compare("tool", 1500, 100, tool_arguments(), |args| {
-        // `call_tool` checks the arguments against the tool's schema first.
-        if crate::tools::check_arguments(&tool.input_schema, &args).is_err()
-            || !plan.takes_arguments(&args)
-        {
-            return None;
-        }
-        let t = super::tests::trace();
-        let call = ClientCall::start(Parent {
-            trace: t,
-            span: t.span_id(),
-        });
-        let direct = plan.written(Source::Tool(&args), &call)?;
-        Some((
-            direct,
-            general_request(&runtime, op, &tool.args.inbound(args.clone())),
-        ))
+        tool_requests(&runtime, tool, &args)
     });
     // Values the general path converts or refuses are left to it.
     let args = |v: serde_json::Value| v.as_object().unwrap().clone();
@@ -626,7 +636,7 @@ capability:
           note: rest.note
 "#;
 
-fn json_member_value() -> impl Strategy<Value = String> {
+pub(super) fn json_member_value() -> impl Strategy<Value = String> {
     let fixed = [
         "null",
         "true",
