@@ -13,26 +13,38 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestRunner};
 
+/// The consumed API's authentication in the capabilities that send the bound API key
+/// as a header.
+macro_rules! api_key_header {
+    () => {
+        "    authentication:\n      type: apikey\n      key: X-Api-Key\n      value: '{{ITEMS_KEY}}'\n      placement: header\n"
+    };
+}
+
+/// A test capability: its label and description, the preamble every one here shares (the
+/// bound API key, a consumed `up` API), then the rest of its text, from `baseUri` on, in
+/// pieces.
+macro_rules! capability {
+    ($label:literal, $description:literal, $($rest:expr),+ $(,)?) => {
+        concat!(
+            "naftiko: 1.0.0-alpha2\ninfo:\n  label: ",
+            $label,
+            "\n  description: ",
+            $description,
+            "\nbinds:\n- namespace: env\n  keys:\n    ITEMS_KEY: ITEMS_KEY\n",
+            "capability:\n  consumes:\n  - type: http\n    namespace: up\n",
+            $($rest),+
+        )
+    };
+}
+
 /// `GET /items/{id}?q=` with an API key header, `with` naming both arguments.
-const ITEMS: &str = r#"naftiko: 1.0.0-alpha2
-info:
-  label: Direct items
-  description: Path and query in, nested fields out.
-binds:
-- namespace: env
-  keys:
-    ITEMS_KEY: ITEMS_KEY
-capability:
-  consumes:
-  - type: http
-    namespace: up
-    baseUri: http://127.0.0.1:9
-    authentication:
-      type: apikey
-      key: X-Api-Key
-      value: '{{ITEMS_KEY}}'
-      placement: header
-    resources:
+const ITEMS: &str = capability!(
+    "Direct items",
+    "Path and query in, nested fields out.",
+    "    baseUri: http://127.0.0.1:9\n",
+    api_key_header!(),
+    r#"    resources:
     - name: item
       path: /items/{id}
       operations:
@@ -65,7 +77,8 @@ capability:
         with:
           id: rest.id
           q: rest.q
-"#;
+"#
+);
 
 /// The items operation with an API key in the query, a literal after the variable, a
 /// required and an optional query parameter, and no `with`.
@@ -455,25 +468,12 @@ fn a_recorded_span_names_the_url_the_request_went_to() {
 
 /// The items operation as an MCP tool with typed arguments, one of them optional, read
 /// by `with` and by name.
-const TOOL: &str = r#"naftiko: 1.0.0-alpha2
-info:
-  label: Direct items tool
-  description: Tool arguments in the path and query.
-binds:
-- namespace: env
-  keys:
-    ITEMS_KEY: ITEMS_KEY
-capability:
-  consumes:
-  - type: http
-    namespace: up
-    baseUri: http://127.0.0.1:9/api
-    authentication:
-      type: apikey
-      key: X-Api-Key
-      value: '{{ITEMS_KEY}}'
-      placement: header
-    resources:
+const TOOL: &str = capability!(
+    "Direct items tool",
+    "Tool arguments in the path and query.",
+    "    baseUri: http://127.0.0.1:9/api\n",
+    api_key_header!(),
+    r#"    resources:
     - name: item
       path: /items/{{sku}}
       operations:
@@ -522,7 +522,8 @@ capability:
       with:
         sku: tools.sku
         limit: tools.limit
-"#;
+"#
+);
 
 fn tool_arguments() -> impl Strategy<Value = Map<String, serde_json::Value>> {
     use serde_json::{Value, json};
@@ -570,19 +571,10 @@ fn direct_tool_requests_are_the_general_requests() {
 /// A JSON body rendered from a `body` template (nested, an array, whole values keeping
 /// their type, values inside a longer string, a bound value and an environment one) from
 /// the caller's JSON body, `with` naming its members.
-const ORDERS: &str = r#"naftiko: 1.0.0-alpha2
-info:
-  label: Direct orders
-  description: A JSON body in, a JSON body template out.
-binds:
-- namespace: env
-  keys:
-    ITEMS_KEY: ITEMS_KEY
-capability:
-  consumes:
-  - type: http
-    namespace: up
-    baseUri: http://127.0.0.1:9
+const ORDERS: &str = capability!(
+    "Direct orders",
+    "A JSON body in, a JSON body template out.",
+    r#"    baseUri: http://127.0.0.1:9
     resources:
     - name: orders
       path: /orders
@@ -634,7 +626,8 @@ capability:
           sku: rest.sku
           quantity: rest.qty
           note: rest.note
-"#;
+"#
+);
 
 pub(super) fn json_member_value() -> impl Strategy<Value = String> {
     let fixed = [
