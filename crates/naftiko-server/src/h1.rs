@@ -22,6 +22,7 @@
 //! connection gets the answers to every request it sent, as hyper gives them; one that
 //! closes while its only request is being answered has gone away (499).
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ use std::task::{Context, Poll};
 use crate::stream::Stream;
 use axum::response::Response;
 use bytes::{Buf, Bytes, BytesMut};
+use futures_util::FutureExt;
+use futures_util::future::Fuse;
 use http::{Method, StatusCode};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -63,7 +66,7 @@ pub(crate) struct Shared {
 pub(crate) async fn serve(
     stream: Stream,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
 ) {
     // The generation the connection began with: each request takes the current one.
@@ -85,9 +88,15 @@ pub(crate) async fn serve(
     // request cost more than parsing the request head).
     let timer = tokio::time::sleep(shared.limits.header_read_timeout);
     tokio::pin!(timer);
+    // The connection's two signals, each waited on by one future for all its requests
+    // (a watch registration per request cost a tenth of routing one). Fused: once one
+    // has ended, the connection ends too, but a fused future may be polled again.
+    let stopped = stopped(stop.clone()).fuse();
+    let expired = expiry(shared.expired.clone()).fuse();
+    tokio::pin!(stopped, expired);
     loop {
         // 1. A complete head, within the header timeout (idle keep-alive time included).
-        let head = match conn.read_head(timer.as_mut(), &mut stop).await {
+        let head = match conn.read_head(timer.as_mut(), stopped.as_mut()).await {
             // A `forward` route streams its body: hyper reads it, as it comes (and an MCP
             // endpoint's requests but POSTs).
             HeadRead::Ready(head) if conn.take_current(&head) => head,
@@ -108,7 +117,7 @@ pub(crate) async fn serve(
             head,
             bytes: head_bytes,
         };
-        let Some(response) = conn.answer(incoming, body).await else {
+        let Some(response) = conn.answer(incoming, body, expired.as_mut()).await else {
             return;
         };
         // 4. Write it; close when asked to, or when draining, or when a half-closed client
@@ -185,8 +194,8 @@ impl Conn<'_> {
     /// deadline moves forward per request); while idle, draining (`stop`) ends it.
     async fn read_head(
         &mut self,
-        mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
-        stop: &mut watch::Receiver<bool>,
+        mut timer: Pin<&mut tokio::time::Sleep>,
+        mut stopped: Pin<&mut Fuse<impl Future<Output = ()>>>,
     ) -> HeadRead {
         let limits = &self.shared.limits;
         let deadline = tokio::time::Instant::now() + limits.header_read_timeout;
@@ -231,10 +240,7 @@ impl Conn<'_> {
                         return self.refuse(status, "header-timeout", detail).await;
                     }
                 },
-                () = async {
-                    // Drop the watch guard at once: it must not live in the (Send) future.
-                    let _ = stop.wait_for(|s| *s).await;
-                }, if idle => return HeadRead::Over,
+                () = &mut stopped, if idle => return HeadRead::Over,
             }
         }
     }
@@ -289,7 +295,12 @@ impl Conn<'_> {
     /// request (the handler is dropped and logs 499; `None`), unless it has pipelined on
     /// this connection: then it only half-closed, and every request it sent is answered
     /// (as hyper answers them). Pipelined bytes are kept, up to a bound.
-    async fn answer(&mut self, incoming: rest::Incoming, body: Bytes) -> Option<rest::Reply> {
+    async fn answer(
+        &mut self,
+        incoming: rest::Incoming,
+        body: Bytes,
+        mut expired: Pin<&mut Fuse<impl Future<Output = ()>>>,
+    ) -> Option<rest::Reply> {
         self.pipelined |= !self.buf.is_empty();
         let edge = self.edge.clone();
         let handler = async move {
@@ -302,13 +313,11 @@ impl Conn<'_> {
         };
         tokio::pin!(handler);
         let bound = self.max_head + self.max_body();
-        let expiry = expiry(self.shared.expired.clone());
-        tokio::pin!(expiry);
         loop {
             let room = self.buf.len() < bound;
             tokio::select! {
                 response = &mut handler => return Some(response),
-                () = &mut expiry => {
+                () = &mut expired => {
                     return Some(rest::Reply::Response(crate::problem::grace_expired()));
                 }
                 read = self.stream.read_buf(&mut self.buf), if room && !self.eof => match read {
@@ -319,6 +328,13 @@ impl Conn<'_> {
             }
         }
     }
+}
+
+/// Resolves when `stop` turns true (the server drains), or when its sender is gone.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped at once: it must not live in the (Send)
+    // future.
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// Resolves when `expired` turns true (the shutdown grace period ran out); never, when its

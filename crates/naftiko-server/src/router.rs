@@ -211,17 +211,18 @@ impl Router {
     /// The most literal `forward` route `raw_path` extends.
     fn find_forward(&self, raw_path: &str) -> Option<Match<'_>> {
         let parts = decode(raw_path);
+        let count = parts.len();
         let mut best: Option<(&ForwardEntry, Score)> = None;
         for f in &self.forwards {
             let fits = if f.captures {
-                parts.len() > f.prefix.len()
+                count > f.prefix.len()
             } else {
-                parts.len() == f.prefix.len()
+                count == f.prefix.len()
             };
             if !fits {
                 continue;
             }
-            if let Some((score, _)) = match_segments(&f.prefix, &parts[..f.prefix.len()])
+            if let Some((score, _)) = score(&f.prefix, &parts)
                 && best.is_none_or(|(_, s)| score > s)
             {
                 best = Some((f, score));
@@ -248,41 +249,67 @@ impl Router {
                 .iter()
                 .find(|e| e.literal && e.path == raw_path)
         {
-            return choose(e, method, Vec::new());
+            return choose(e, method, &[]);
         }
-        let decoded = decode(raw_path);
-        let mut best: Option<(&Entry, Score, Option<Values>)> = None;
-        for e in &self.entries {
-            if let Some((score, params)) = match_entry(e, &decoded)
+        let parts = decode(raw_path);
+        let mut best: Option<(&Entry, Score, bool)> = None;
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.segments.len() == parts.len())
+        {
+            if let Some((score, decoded)) = score(&e.segments, &parts)
                 && best.as_ref().is_none_or(|(_, s, _)| score > *s)
             {
-                best = Some((e, score, params));
+                best = Some((e, score, decoded));
             }
         }
-        let Some((entry, _, params)) = best else {
-            return Match::NotFound;
-        };
-        let Some(params) = params else {
-            return Match::BadPath;
-        };
-        choose(entry, method, params)
+        match best {
+            None => Match::NotFound,
+            Some((_, _, false)) => Match::BadPath,
+            Some((entry, _, true)) => choose(entry, method, &parts),
+        }
     }
 }
 
 /// The non-empty segments of a raw path, percent-decoded (`None`: not valid UTF-8 once
-/// decoded); borrowed unless a segment has percent escapes.
+/// decoded); borrowed unless a segment has percent escapes. One pass over the bytes, into
+/// room for eight segments (a longer route is rare).
 fn decode(raw_path: &str) -> Vec<Option<Cow<'_, str>>> {
-    raw_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|p| {
-            if p.contains('%') {
-                percent_decode_str(p).decode_utf8().ok()
-            } else {
-                Some(Cow::Borrowed(p))
+    let mut parts = Vec::with_capacity(8);
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, b) in raw_path.bytes().enumerate() {
+        match b {
+            b'/' => {
+                push_part(&mut parts, raw_path, start..i, escaped);
+                start = i + 1;
+                escaped = false;
             }
-        })
-        .collect()
+            b'%' => escaped = true,
+            _ => {}
+        }
+    }
+    push_part(&mut parts, raw_path, start..raw_path.len(), escaped);
+    parts
+}
+
+/// Adds the segment at `range` of `raw_path` (between slashes, so on character boundaries)
+/// to `parts`, decoded when it has an escape; an empty one is skipped.
+fn push_part<'p>(
+    parts: &mut Vec<Option<Cow<'p, str>>>,
+    raw_path: &'p str,
+    range: std::ops::Range<usize>,
+    escaped: bool,
+) {
+    let Some(part) = raw_path.get(range).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    parts.push(if escaped {
+        percent_decode_str(part).decode_utf8().ok()
+    } else {
+        Some(Cow::Borrowed(part))
+    });
 }
 
 /// What follows the first `n` non-empty segments of a raw path, as received (inner and
@@ -296,9 +323,14 @@ fn rest_after(raw_path: &str, n: usize) -> &str {
     rest.trim_start_matches('/')
 }
 
-/// The operation of `entry` for `method` (`HEAD` is served by `GET`), with the path's
-/// `values` named as that operation's own path names them.
-fn choose<'r>(entry: &'r Entry, method: &http::Method, values: Values) -> Match<'r> {
+/// The operation of `entry` for `method` (`HEAD` is served by `GET`), with the values of
+/// the variables in the path's decoded `parts` (which matched `entry`) named as that
+/// operation's own path names them.
+fn choose<'r>(
+    entry: &'r Entry,
+    method: &http::Method,
+    parts: &[Option<Cow<'_, str>>],
+) -> Match<'r> {
     let declared = entry.methods.iter().find(|h| h.method == method);
     let handler = declared.or_else(|| {
         (method == http::Method::HEAD)
@@ -306,13 +338,17 @@ fn choose<'r>(entry: &'r Entry, method: &http::Method, values: Values) -> Match<
             .flatten()
     });
     match handler {
-        Some(h) => Match::Found {
-            op: h.op,
-            route: &entry.path,
-            handler: (h.method == method).then_some(h),
-            params: h.vars.iter().cloned().zip(values).collect(),
-            guard: h.guard.as_deref(),
-        },
+        Some(h) => {
+            let mut params = Vec::with_capacity(h.vars.len());
+            params.extend(h.vars.iter().cloned().zip(values(&entry.segments, parts)));
+            Match::Found {
+                op: h.op,
+                route: &entry.path,
+                handler: (h.method == method).then_some(h),
+                params,
+                guard: h.guard.as_deref(),
+            }
+        }
         None => Match::MethodNotAllowed {
             route: &entry.path,
             allow: allowed(entry),
@@ -355,49 +391,52 @@ fn same_shape(a: &[Segment], b: &[Segment]) -> bool {
 /// Which segments matched literally, first segment in the highest bit: a higher score is
 /// a more literal route. (Segments past the 64th do not count: no real route has them.)
 type Score = u64;
-/// Decoded path variables, in order.
-type Values = Vec<String>;
 
-/// Matches decoded segments (`None`: not valid percent-encoded UTF-8); the score ranks
-/// literal segments (left first) above variables. The parameters are `None` when a
-/// variable's segment could not be decoded.
-fn match_entry(e: &Entry, parts: &[Option<Cow<'_, str>>]) -> Option<(Score, Option<Values>)> {
-    if e.segments.len() != parts.len() {
-        return None;
-    }
-    match_segments(&e.segments, parts)
-}
-
-/// Matches decoded segments, as many as `segments` (see [`match_entry`]).
-fn match_segments(
-    segments: &[Segment],
-    parts: &[Option<Cow<'_, str>>],
-) -> Option<(Score, Option<Values>)> {
+/// How a path's decoded segments (`parts`, at least as many as `segments`) match
+/// `segments`: the score ranks literal segments (left first) above variables; the flag is
+/// false when a variable's segment could not be decoded. `None`: they do not match.
+fn score(segments: &[Segment], parts: &[Option<Cow<'_, str>>]) -> Option<(Score, bool)> {
     let mut score: Score = 0;
-    let mut params = Some(Vec::new());
+    let mut decoded = true;
     for (i, (seg, part)) in segments.iter().zip(parts).enumerate() {
         match (seg, part) {
-            (Segment::Literal(l), Some(p)) if l == p.as_ref() => {
+            (Segment::Literal(l), Some(p)) if l == p => {
                 if i < 64 {
                     score |= 1 << (63 - i);
                 }
             }
             (Segment::Literal(_), _) => return None,
-            (Segment::Var { .. }, None) => params = None,
+            (Segment::Var { .. }, None) => decoded = false,
             (Segment::Var { prefix, suffix, .. }, Some(part)) => {
-                let value = part
-                    .strip_prefix(prefix.as_str())?
-                    .strip_suffix(suffix.as_str())?;
-                if value.is_empty() {
-                    return None;
-                }
-                if let Some(p) = params.as_mut() {
-                    p.push(value.to_owned());
-                }
+                var_value(part, prefix, suffix)?;
             }
         }
     }
-    Some((score, params))
+    Some((score, decoded))
+}
+
+/// The value of a variable written between `prefix` and `suffix` in a segment; `None`
+/// when the segment is not so written, or the value is empty.
+fn var_value<'a>(part: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
+    let value = part.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!value.is_empty()).then_some(value)
+}
+
+/// The values of the variables of `segments`, in order, in a path's decoded `parts` that
+/// matched them (see [`score`]).
+fn values<'a>(
+    segments: &'a [Segment],
+    parts: &'a [Option<Cow<'_, str>>],
+) -> impl Iterator<Item = String> + 'a {
+    segments
+        .iter()
+        .zip(parts)
+        .filter_map(|(seg, part)| match seg {
+            Segment::Var { prefix, suffix, .. } => {
+                Some(var_value(part.as_deref()?, prefix, suffix)?.to_owned())
+            }
+            Segment::Literal(_) => None,
+        })
 }
 
 #[cfg(test)]
@@ -433,6 +472,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Empty segments (doubled, leading and trailing slashes) are not segments; each
+        // variable's segment is decoded on its own, escapes after a plain one included.
+        let v = router(&[("GET", "/v1/{a}/x/{b}", 2)]);
+        for (path, a, b) in [
+            ("//v1//plain/x/%41b/", "plain", "Ab"),
+            ("/v1/%C3%A9t%C3%A9/x//b%2F", "été", "b/"),
+        ] {
+            match v.find(&http::Method::GET, path) {
+                Match::Found { op, params, .. } => {
+                    assert_eq!(op, OpId(2), "{path}");
+                    let want = [("a", a), ("b", b)].map(|(k, v)| (k.to_owned(), v.to_owned()));
+                    assert_eq!(params, want, "{path}");
+                }
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+        assert_eq!(v.find(&http::Method::GET, "/v1/a/y/b"), Match::NotFound);
+        assert_eq!(v.find(&http::Method::GET, "/v1/a/x"), Match::NotFound);
     }
 
     #[test]
