@@ -416,3 +416,42 @@ fn the_h1_client_trusts_exactly_what_reqwest_trusts() {
         );
     }
 }
+
+#[test]
+fn https_upstreams_that_speak_only_http2_are_reached_through_reqwest() {
+    let dir = common::Scratch::new("upstream-tls-h2");
+    let Some((ca, cert, key)) = common::tls::certificates(dir.path(), "up") else {
+        return;
+    };
+    let token = json!({"token_type": "Bearer", "access_token": "tok-over-h2", "expires_in": 60});
+    let h2 = common::h2_upstream::H2Upstream::start(&cert, &key, token.clone());
+    let h1 = Upstream::start(move |_| Reply::json(token.clone()));
+    let bundle = ca.to_str().unwrap();
+    let over_h1 = ask(&seed(&h1.url(), &[], &[]), FORM, GOOD);
+    assert_eq!(over_h1.0, 200, "{over_h1:?}");
+    // The direct path (a request written out in full, read back for reqwest) and the
+    // general path; the second request of each goes to reqwest without a handshake first.
+    for flags in [
+        &["--ca-bundle", bundle][..],
+        &["--ca-bundle", bundle, "--general-path"],
+    ] {
+        let naftiko = seed(&h2.url(), flags, &[]);
+        for i in 0..2 {
+            assert_eq!(ask(&naftiko, FORM, GOOD), over_h1, "{flags:?}, request {i}");
+        }
+    }
+    let reference = h1.seen().remove(0);
+    let seen = h2.seen();
+    assert_eq!(seen.len(), 4);
+    for (version, request) in &seen {
+        assert_eq!(*version, hyper::Version::HTTP_2);
+        assert_eq!(
+            (&request.method, &request.target, &request.body),
+            (&reference.method, &reference.target, &reference.body)
+        );
+        // (reqwest adds its `Accept: */*`, as on every request it sends.)
+        for name in ["content-type", "user-agent"] {
+            assert_eq!(request.header(name), reference.header(name), "{name}");
+        }
+    }
+}

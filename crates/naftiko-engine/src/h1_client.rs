@@ -24,7 +24,13 @@
 //! HTTPS is rustls over the same exchange (`h1_stream.rs`), with the certificate
 //! verification reqwest does (`upstream_tls.rs`); the connect timeout covers the TCP
 //! connection and the TLS handshake, and a refused certificate is a connection failure.
+//!
+//! An HTTPS upstream that speaks only HTTP/2 refuses the handshake (its answer to ALPN
+//! `http/1.1` is a `no_application_protocol` alert). Nothing was sent yet: the request, and
+//! every later one to that host and port, goes to the client's fall-back (reqwest, which
+//! offers HTTP/2), a request written out in full read back into parts first.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -125,6 +131,12 @@ pub(crate) struct H1Client {
     /// clients that trust the same certificate authorities), built on the first one.
     tls: Arc<LazyTls>,
     idle: Mutex<Vec<Idle>>,
+    /// Where requests to hosts that speak only HTTP/2 go (reqwest).
+    fallback: Option<Arc<dyn Transport>>,
+    /// The hosts and ports found to speak only HTTP/2.
+    http2_only: Mutex<Vec<(String, u16)>>,
+    /// `http2_only` is not empty (read on every request, without the lock).
+    any_http2_only: AtomicBool,
 }
 
 impl H1Client {
@@ -140,7 +152,46 @@ impl H1Client {
             user_agent: HeaderValue::from_static(user_agent),
             tls,
             idle: Mutex::new(Vec::new()),
+            fallback: None,
+            http2_only: Mutex::new(Vec::new()),
+            any_http2_only: AtomicBool::new(false),
         }
+    }
+
+    /// The client, sending requests to HTTPS upstreams that speak only HTTP/2 through
+    /// `fallback`.
+    pub(crate) fn with_fallback(mut self, fallback: Arc<dyn Transport>) -> Self {
+        self.fallback = Some(fallback);
+        self
+    }
+
+    /// The fall-back, when `url`'s host and port were found to speak only HTTP/2.
+    fn fallback_for(&self, url: &reqwest::Url) -> Option<&Arc<dyn Transport>> {
+        if !self.any_http2_only.load(Ordering::Relaxed) {
+            return None;
+        }
+        let target = Target::of(url).ok()?;
+        let hosts = self.http2_only.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .iter()
+            .any(|(h, p)| *p == target.port && h == target.host)
+            .then_some(self.fallback.as_ref())
+            .flatten()
+    }
+
+    /// Notes that the target speaks only HTTP/2 (when there is a fall-back to send to).
+    fn note_http2_only(&self, target: &Target<'_>) {
+        if self.fallback.is_none() {
+            return;
+        }
+        let mut hosts = self.http2_only.lock().unwrap_or_else(|e| e.into_inner());
+        if !hosts
+            .iter()
+            .any(|(h, p)| *p == target.port && h == target.host)
+        {
+            hosts.push((target.host.to_owned(), target.port));
+        }
+        self.any_http2_only.store(true, Ordering::Relaxed);
     }
 
     /// Sends one request and reads the whole answer (at most `max_body` bytes of body).
@@ -225,6 +276,9 @@ impl H1Client {
             // A refused certificate is rustls's error, which names what is wrong with it
             // (never key material).
             let tls = connector.connect(name, tcp).await.map_err(|e| {
+                if refuses_http1(&e) {
+                    self.note_http2_only(target);
+                }
                 TransportError::Connect(format!("connection failed: TLS handshake: {e}"))
             })?;
             Ok(Stream::Tls(Box::new(tls)))
@@ -442,21 +496,102 @@ fn write_head(
     out
 }
 
-impl Transport for H1Client {
-    fn send<'a>(&'a self, request: Outgoing<'a>, max_body: usize) -> Sending<'a> {
-        match request {
+/// The handshake failed on the server's `no_application_protocol` alert: it speaks none of
+/// the protocols offered (`http/1.1`).
+fn refuses_http1(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| {
+            *e == rustls::Error::AlertReceived(rustls::AlertDescription::NoApplicationProtocol)
+        })
+}
+
+impl H1Client {
+    /// Sends `request` on HTTP/1.1, or through the fall-back when its host speaks only
+    /// HTTP/2 (found now or before: the handshake it refused sent nothing).
+    async fn send_any(
+        &self,
+        request: Outgoing<'_>,
+        max_body: usize,
+    ) -> Result<Received, TransportError> {
+        let url = match request {
+            Outgoing::Request { url, .. } | Outgoing::Written { url, .. } => url,
+        };
+        if let Some(fallback) = self.fallback_for(url) {
+            return send_through(fallback.as_ref(), request, max_body).await;
+        }
+        let result = match request {
             Outgoing::Request {
                 method,
                 url,
                 headers,
                 body,
-            } => Box::pin(H1Client::send(self, method, url, headers, body, max_body)),
+            } => H1Client::send(self, method, url, headers, body, max_body).await,
             Outgoing::Written {
                 url,
                 bytes,
                 is_head,
-            } => Box::pin(self.exchange(url, bytes, is_head, max_body)),
+            } => self.exchange(url, bytes, is_head, max_body).await,
+        };
+        match (result, self.fallback_for(url)) {
+            (Err(TransportError::Connect(_)), Some(fallback)) => {
+                send_through(fallback.as_ref(), request, max_body).await
+            }
+            (result, _) => result,
         }
+    }
+}
+
+/// Sends `request` through `transport`, a request written out in full read back into its
+/// parts first.
+async fn send_through(
+    transport: &dyn Transport,
+    request: Outgoing<'_>,
+    max_body: usize,
+) -> Result<Received, TransportError> {
+    let Outgoing::Written { url, bytes, .. } = request else {
+        return transport.send(request, max_body).await;
+    };
+    let (method, url, headers, body) = unwritten(url, bytes)
+        .ok_or_else(|| TransportError::Broken("the request could not be read back".into()))?;
+    let request = Outgoing::Request {
+        method: &method,
+        url: &url,
+        headers: &headers,
+        body: body.as_ref(),
+    };
+    transport.send(request, max_body).await
+}
+
+/// A request written out in full (head and body, to the host of `url`) read back into
+/// its method, whole URL, headers (without `Host` and framing headers, which the other
+/// transport writes itself) and body.
+fn unwritten(
+    url: &reqwest::Url,
+    bytes: &[u8],
+) -> Option<(Method, reqwest::Url, HeaderMap, Option<Bytes>)> {
+    let naftiko_http1::Decoded::Ready(head) = naftiko_http1::decode_head(bytes, 100) else {
+        return None;
+    };
+    let start = head.len;
+    let end = start.checked_add(usize::try_from(head.body_len).ok()?)?;
+    let body = bytes.get(start..end).map(Bytes::copy_from_slice);
+    let parts = head.into_parts(&Bytes::copy_from_slice(bytes.get(..start)?));
+    let mut whole = url.clone();
+    whole.set_path(parts.uri.path());
+    whole.set_query(parts.uri.query());
+    let mut headers = HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        if name != http::header::HOST && !is_framing_header(name) {
+            headers.append(name, value.clone());
+        }
+    }
+    Some((parts.method, whole, headers, body.filter(|b| !b.is_empty())))
+}
+
+impl Transport for H1Client {
+    fn send<'a>(&'a self, request: Outgoing<'a>, max_body: usize) -> Sending<'a> {
+        Box::pin(self.send_any(request, max_body))
     }
 
     fn takes_written(&self) -> bool {

@@ -4,6 +4,7 @@
 pub(crate) mod answer;
 pub(crate) mod auth_server;
 pub(crate) mod digest;
+pub(crate) mod h2_upstream;
 pub(crate) mod mcp;
 pub(crate) mod prism;
 pub(crate) mod serve;

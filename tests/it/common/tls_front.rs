@@ -46,7 +46,7 @@ impl TlsFront {
         upstream: SocketAddr,
         after: AfterAnswer,
     ) -> TlsFront {
-        let acceptor = acceptor(cert, key);
+        let acceptor = acceptor(cert, key, b"http/1.1");
         let accepted = Arc::new(AtomicUsize::new(0));
         let counted = accepted.clone();
         let (addr, stop) = super::serve::serve_listener(move |listener| async move {
@@ -81,9 +81,10 @@ impl TlsFront {
     }
 }
 
-/// TLS 1.3 with the certificate chain and key in these PEM files, and stateless session
-/// tickets (two after each handshake, rustls's default).
-fn acceptor(cert: &Path, key: &Path) -> TlsAcceptor {
+/// TLS 1.3 with the certificate chain and key in these PEM files, stateless session
+/// tickets (two after each handshake, rustls's default), and `alpn` the only protocol
+/// (a client offering others only is refused).
+pub(crate) fn acceptor(cert: &Path, key: &Path, alpn: &[u8]) -> TlsAcceptor {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .unwrap()
         .collect::<Result<_, _>>()
@@ -98,7 +99,7 @@ fn acceptor(cert: &Path, key: &Path) -> TlsAcceptor {
         .unwrap();
     config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
     assert_eq!(config.send_tls13_tickets, 2);
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     TlsAcceptor::from(Arc::new(config))
 }
 

@@ -55,11 +55,14 @@ pub(super) fn build(b: &mut Builder<'_>, d: &mut DocBuild<'_>) {
         let transport: Arc<dyn Transport> = match (&options.transport, &previous) {
             (Some(t), _) => t.clone(),
             (None, Some(kept)) => kept.transport.clone(),
-            (None, None) if uses_h1_client(&base, options.env.as_ref()) => Arc::new(H1Client::new(
-                client.connect_timeout,
-                crate::transport::USER_AGENT,
-                tls.clone(),
-            )),
+            (None, None) if uses_h1_client(&base, options.env.as_ref()) => Arc::new(
+                H1Client::new(
+                    client.connect_timeout,
+                    crate::transport::USER_AGENT,
+                    tls.clone(),
+                )
+                .with_fallback(reqwest.clone()),
+            ),
             (None, None) => reqwest.clone(),
         };
         if let (Auth::OAuth2(_), Some(token)) = (&auth, previous.and_then(|k| k.token)) {
