@@ -306,9 +306,7 @@ impl Conn<'_> {
         let handler = async move {
             match &edge {
                 Edge::Rest(app) => rest::serve(app, incoming, rest::RequestBody::Read(body)).await,
-                Edge::Mcp(mcp) => {
-                    rest::Reply::Response(mcp.serve(incoming.into_parts(), body).await)
-                }
+                Edge::Mcp(mcp) => mcp.serve(incoming, body).await,
             }
         };
         tokio::pin!(handler);

@@ -55,6 +55,9 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
+mod edge;
+pub use edge::McpEdge;
+
 use crate::access::{self, AccessSink, McpLine};
 use crate::mcp_direct::{self, Call};
 use crate::mcp_tool;
@@ -600,60 +603,6 @@ impl Endpoint {
     }
 }
 
-/// An MCP endpoint's POSTs as naftiko's own HTTP/1 loop serves them (`h1.rs`): the answer
-/// the axum stack gives (the same request id and span at the edge, the same endpoint), without
-/// hyper's and axum's machinery around it. A POST with a body over the endpoint's limit, and
-/// every other method, go to hyper.
-pub struct McpEdge {
-    endpoint: Endpoint,
-    spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
-    secrets: naftiko_engine::Secrets,
-    /// Largest body the loop reads for it.
-    pub(crate) max_body_bytes: usize,
-}
-
-impl std::fmt::Debug for McpEdge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpEdge")
-            .field("endpoint", &self.endpoint)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .finish_non_exhaustive()
-    }
-}
-
-impl McpEdge {
-    /// The edge of `endpoint`, recording spans in `spans` and redacting `secrets` from them.
-    pub fn new(
-        endpoint: Endpoint,
-        options: &McpHttpOptions,
-        spans: Option<Arc<dyn naftiko_engine::trace::SpanSink>>,
-        secrets: &naftiko_engine::Secrets,
-    ) -> McpEdge {
-        McpEdge {
-            endpoint,
-            spans,
-            secrets: secrets.clone(),
-            max_body_bytes: options.max_body_bytes,
-        }
-    }
-
-    /// True for a request the loop serves: a POST to `/mcp` or `/` whose body is within
-    /// the limit.
-    pub(crate) fn takes(&self, method: &Method, path: &str, body_len: u64) -> bool {
-        method == Method::POST
-            && (path == "/mcp" || path == "/")
-            && body_len <= self.max_body_bytes as u64
-    }
-
-    /// Answers one POST the loop read.
-    pub(crate) async fn serve(&self, parts: http::request::Parts, body: bytes::Bytes) -> Response {
-        let request = Request::from_parts(parts, Body::from(body));
-        let endpoint = &self.endpoint;
-        let next = |r| endpoint.call(r);
-        crate::traced::around(request, "mcp", self.spans.as_ref(), &self.secrets, next).await
-    }
-}
-
 /// A JSON-RPC error answered before rmcp sees the request.
 fn rpc_error(status: StatusCode, id: Value, code: i64, message: &str) -> Response {
     let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
@@ -855,12 +804,6 @@ impl Sessions {
 
     /// Answers a tool call on the direct path: rmcp's answer, without rmcp.
     async fn call_directly(&self, call: Call, trace: Option<&Trace>) -> Response {
-        let h = &self.handler;
-        let tool = h.tool(&call.name);
-        let (Some(service), Some(tool)) = (h.service(), tool) else {
-            // `Rules` names only the service's tools.
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        };
         let detached;
         let trace = match trace {
             Some(t) => t,
@@ -869,6 +812,26 @@ impl Sessions {
                 &detached
             }
         };
+        match self.direct_answer(call, trace).await {
+            Some(body) => {
+                let mut r = (StatusCode::OK, body).into_response();
+                r.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json"),
+                );
+                r
+            }
+            // `Rules` names only the service's tools.
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+
+    /// The JSON-RPC response to a tool call on the direct path (a 200 `application/json`
+    /// answer's body); `None` when the service or the tool is gone (never: `Rules` names
+    /// only the service's tools).
+    async fn direct_answer(&self, call: Call, trace: &Trace) -> Option<Vec<u8>> {
+        let h = &self.handler;
+        let (service, tool) = (h.service()?, h.tool(&call.name)?);
         let access = h.access.as_deref();
         let ns = service.namespace.as_str();
         let called = mcp_tool::call(&h.runtime, ns, tool, call.arguments, trace, access).await;
@@ -879,12 +842,7 @@ impl Sessions {
         body.extend_from_slice(br#","result":"#);
         called.write(call.stateless, &mut body);
         body.push(b'}');
-        let mut r = (StatusCode::OK, body).into_response();
-        r.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        r
+        Some(body)
     }
 
     /// Gives a successful `initialize` answer a new session.

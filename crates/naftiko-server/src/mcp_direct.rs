@@ -24,6 +24,7 @@
 use std::borrow::Cow;
 
 use http::HeaderMap;
+use naftiko_http1::fields::visible_text;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -31,6 +32,37 @@ use serde_json::{Map, Value};
 const ERA_2025: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-25"];
 /// The stateless revision.
 const STATELESS: &str = "2026-07-28";
+
+/// A request's header fields, wherever they are kept: a `HeaderMap` (the hyper path), or
+/// the head the HTTP/1 loop decoded, read where it lies (no map built for the checks).
+pub(crate) trait Fields {
+    /// The values of the header `name` (lowercase), in order.
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a;
+}
+
+impl Fields for HeaderMap {
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get_all(name).iter().map(http::HeaderValue::as_bytes)
+    }
+}
+
+/// A head the HTTP/1 loop decoded, with its bytes.
+pub(crate) struct RawFields<'h> {
+    pub(crate) head: &'h naftiko_http1::Head,
+    pub(crate) bytes: &'h [u8],
+}
+
+impl Fields for RawFields<'_> {
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.head.headers.iter().filter_map(move |(n, v)| {
+            let named = self
+                .bytes
+                .get(n.clone())?
+                .eq_ignore_ascii_case(name.as_bytes());
+            named.then(|| self.bytes.get(v.clone())).flatten()
+        })
+    }
+}
 
 /// What decides whether a call may take the direct path, made once per endpoint.
 #[derive(Debug)]
@@ -144,7 +176,7 @@ impl Rules {
     }
 
     /// The call the POST body `body` makes, when it may take the direct path.
-    pub(crate) fn call(&self, body: &[u8], headers: &HeaderMap) -> Option<Call> {
+    pub(crate) fn call(&self, body: &[u8], headers: &impl Fields) -> Option<Call> {
         if !(self.host_allowed(headers) && media_types_fit(headers)) {
             return None;
         }
@@ -184,8 +216,8 @@ impl Rules {
     }
 
     /// `Host` is one value rmcp allows (parsed and compared as rmcp does).
-    fn host_allowed(&self, headers: &HeaderMap) -> bool {
-        if headers.contains_key(http::header::ORIGIN) {
+    fn host_allowed(&self, headers: &impl Fields) -> bool {
+        if headers.values("origin").next().is_some() {
             return false;
         }
         let Some(host) = only(headers, "host") else {
@@ -205,17 +237,17 @@ impl Rules {
 
 /// A 2026-07-28 call's standard headers: one `Mcp-Method: tools/call` and one `Mcp-Name`
 /// naming the tool as written (not Base64-encoded).
-fn standard_headers_fit(name: &str, headers: &HeaderMap) -> bool {
+fn standard_headers_fit(name: &str, headers: &impl Fields) -> bool {
     only(headers, "mcp-method") == Some("tools/call")
         && only(headers, "mcp-name").is_some_and(|n| n == name && !n.starts_with("=?"))
 }
 
 /// `Accept` names both media types MCP needs, plainly; `Content-Type` is JSON.
-fn media_types_fit(headers: &HeaderMap) -> bool {
+fn media_types_fit(headers: &impl Fields) -> bool {
     let mut json = false;
     let mut sse = false;
-    for value in headers.get_all(http::header::ACCEPT) {
-        let Ok(value) = value.to_str() else {
+    for value in headers.values("accept") {
+        let Some(value) = visible_text(value) else {
             return false;
         };
         for entry in value.split(',') {
@@ -234,14 +266,15 @@ fn media_types_fit(headers: &HeaderMap) -> bool {
     json && sse && content_type
 }
 
-/// The header's value when it is sent once, as text.
-fn only<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    let mut values = headers.get_all(name).iter();
+/// The header's value when it is sent once, as text (visible ASCII, as
+/// `HeaderValue::to_str` has it).
+fn only<'h>(headers: &'h impl Fields, name: &'h str) -> Option<&'h str> {
+    let mut values = headers.values(name);
     let first = values.next()?;
     if values.next().is_some() {
         return None;
     }
-    first.to_str().ok()
+    visible_text(first)
 }
 
 /// An authority as rmcp compares hosts: the host lowercased without brackets, the port.

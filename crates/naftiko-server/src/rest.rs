@@ -169,7 +169,7 @@ impl Incoming {
         }
     }
 
-    fn uri(&self) -> &http::Uri {
+    pub(crate) fn uri(&self) -> &http::Uri {
         match self {
             Incoming::Parts(p) => &p.uri,
             Incoming::Raw { head, .. } => &head.uri,
@@ -190,7 +190,7 @@ impl Incoming {
     }
 
     /// The request's trace context ([`Trace::start`]), its headers read in one pass.
-    fn trace(&self, spans: Option<&Arc<dyn SpanSink>>) -> Trace {
+    pub(crate) fn trace(&self, spans: Option<&Arc<dyn SpanSink>>) -> Trace {
         let noted = match self {
             Incoming::Parts(p) => TraceHeaders::of_map(&p.headers),
             Incoming::Raw { head, bytes } => {
