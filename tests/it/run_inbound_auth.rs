@@ -435,3 +435,91 @@ fn expose_mcp_leaves_out_operations_whose_rest_block_requires_authentication() {
         .unwrap_or_else(|| panic!("no warning:\n{logs}"));
     assert!(warning.contains("`hello`"), "{warning}");
 }
+
+/// The status, challenge, content type and body of an answer.
+fn answer_of(r: reqwest::blocking::Response) -> (u16, String, String, String) {
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (challenge, content_type) = (header("www-authenticate"), header("content-type"));
+    (
+        r.status().as_u16(),
+        challenge,
+        content_type,
+        r.text().unwrap(),
+    )
+}
+
+#[test]
+fn guarded_tool_calls_on_the_direct_path_are_checked_as_on_the_general_path() {
+    // A call the direct path takes (2025-11-25, no session), to the guarded MCP block of an
+    // instance as is (naftiko's own loop) and of one with `--general-path` (hyper and rmcp).
+    let call = serde_json::json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "hello", "arguments": {}}});
+    type Credential = fn(reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder;
+    /// A block's authentication, the query key its credential goes in (none: a header),
+    /// and three ways of calling: none, wrong, right.
+    type Case = (&'static str, &'static str, [(&'static str, Credential); 3]);
+    let cases: [Case; 2] = [
+        (
+            "type: bearer\ntoken: '{{INBOUND_TOKEN}}'",
+            "",
+            [
+                ("none", |r| r),
+                ("wrong", |r| r.bearer_auth(WRONG)),
+                ("right", |r| r.bearer_auth(TOKEN)),
+            ],
+        ),
+        (
+            "type: apikey\nkey: api_key\nvalue: '{{INBOUND_TOKEN}}'\nplacement: query",
+            "api_key",
+            [
+                ("none", |r| r),
+                ("in a header", |r| r.header("api_key", TOKEN)),
+                ("right", |r| r),
+            ],
+        ),
+    ];
+    for (i, (auth, query_key, credentials)) in cases.iter().enumerate() {
+        let own_dir = common::Scratch::new(&format!("inbound-mcp-direct-{i}"));
+        let general_dir = common::Scratch::new(&format!("inbound-mcp-general-{i}"));
+        let env = [
+            ("INBOUND_TOKEN", TOKEN),
+            ("INBOUND_USER", USER),
+            ("INBOUND_PASSWORD", PASSWORD),
+            ("NAFTIKO_LOG", "debug"),
+        ];
+        let own = Naftiko::start(&[&capability(&own_dir, auth)], &env);
+        let general_path = capability(&general_dir, auth);
+        let general = Naftiko::start(&[&general_path, "--general-path"], &env);
+        for (what, with) in credentials {
+            let query = match (*query_key, *what) {
+                ("", _) | (_, "none" | "in a header") => String::new(),
+                (key, _) => format!("?{key}={TOKEN}"),
+            };
+            let ask = |n: &Naftiko| {
+                let r = client()
+                    .post(format!("http://{}/mcp{query}", n.listener("guarded-mcp")))
+                    .header("accept", "application/json, text/event-stream")
+                    .header("mcp-protocol-version", "2025-11-25")
+                    .json(&call);
+                answer_of(with(r).send().unwrap())
+            };
+            let answer = ask(&own);
+            assert_eq!(answer, ask(&general), "{auth}: {what}");
+            if *what == "right" {
+                assert_eq!(answer.0, 200, "{auth}: {answer:?}");
+                assert!(answer.3.contains(r#"\"greeting\":\"hi\""#), "{answer:?}");
+            } else {
+                assert_eq!(answer.0, 401, "{auth}: {what}: {answer:?}");
+            }
+        }
+        let (_, logs) = own.stop();
+        for secret in [TOKEN, WRONG] {
+            assert!(!logs.contains(secret), "`{secret}` logged:\n{logs}");
+        }
+    }
+}

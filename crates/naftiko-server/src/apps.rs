@@ -185,10 +185,12 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
         live,
         cx.options.access.clone(),
     );
-    // The own HTTP/1 loop serves the endpoint's POSTs, unless the block has authentication
-    // (checked in the axum stack) or `--general-path` sends everything through rmcp.
-    let edge = (s.guard.is_none() && cx.options.mcp.direct_calls).then(|| {
-        let edge = mcp::McpEdge::new(endpoint.clone(), &cx.options.mcp, spans.clone(), &secrets);
+    // The own HTTP/1 loop serves the endpoint's POSTs (checking the block's authentication
+    // as the axum stack does), unless `--general-path` sends everything through rmcp.
+    let edge = cx.options.mcp.direct_calls.then(|| {
+        let guard = s.guard.clone();
+        let options = &cx.options.mcp;
+        let edge = mcp::McpEdge::new(endpoint.clone(), guard, options, spans.clone(), &secrets);
         Edge::Mcp(Arc::new(edge))
     });
     let app = guard::protect(endpoint.router(), s.guard.clone());

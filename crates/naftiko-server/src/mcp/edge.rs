@@ -7,15 +7,21 @@
 //! loop decoded, read where it lies: no `http::Request`, header map, extensions or
 //! `Response` is built for it. Everything else is turned into a request for the endpoint
 //! (through `traced::around`, as the axum stack serves it).
+//!
+//! A block with inbound authentication is checked first, as `guard::protect` checks it in
+//! the axum stack: a request the guard refuses goes the general way, which checks it again
+//! and answers the refusal exactly as that stack does.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
 use http::{Method, Request, StatusCode};
+use naftiko_engine::guard::Guard;
 use naftiko_engine::trace::{SpanSink, Trace};
 
 use super::{Endpoint, Logged, McpHttpOptions, Peek, SESSION_HEADER, log_request, span_note};
+use crate::guard::check;
 use crate::mcp_direct::{Fields, RawFields};
 use crate::rest::{Answered, Incoming, Reply};
 use crate::traced::{Served, finish_server};
@@ -23,6 +29,8 @@ use crate::traced::{Served, finish_server};
 /// The loop's side of one MCP endpoint.
 pub struct McpEdge {
     endpoint: Endpoint,
+    /// The block's inbound authentication.
+    guard: Option<Arc<Guard>>,
     spans: Option<Arc<dyn SpanSink>>,
     secrets: naftiko_engine::Secrets,
     /// Largest body the loop reads for it.
@@ -39,15 +47,18 @@ impl std::fmt::Debug for McpEdge {
 }
 
 impl McpEdge {
-    /// The edge of `endpoint`, recording spans in `spans` and redacting `secrets` from them.
+    /// The edge of `endpoint` behind `guard`, recording spans in `spans` and redacting
+    /// `secrets` from them.
     pub fn new(
         endpoint: Endpoint,
+        guard: Option<Arc<Guard>>,
         options: &McpHttpOptions,
         spans: Option<Arc<dyn SpanSink>>,
         secrets: &naftiko_engine::Secrets,
     ) -> McpEdge {
         McpEdge {
             endpoint,
+            guard,
             spans,
             secrets: secrets.clone(),
             max_body_bytes: options.max_body_bytes,
@@ -73,11 +84,19 @@ impl McpEdge {
         Reply::Response(self.serve_request(incoming.into_parts(), body).await)
     }
 
-    /// Answers a request as the axum stack does.
+    /// Answers a request as the axum stack does (`traced::layer` around
+    /// `guard::protect` around the endpoint).
     async fn serve_request(&self, parts: http::request::Parts, body: bytes::Bytes) -> Response {
         let request = Request::from_parts(parts, Body::from(body));
-        let endpoint = &self.endpoint;
-        let next = |r| endpoint.call(r);
+        let (endpoint, guard) = (&self.endpoint, self.guard.as_deref());
+        let next = |r: Request<Body>| async move {
+            if let Some(guard) = guard
+                && let Some(refused) = check(guard, r.headers(), r.method(), r.uri()).await
+            {
+                return refused;
+            }
+            endpoint.call(r).await
+        };
         crate::traced::around(request, "mcp", self.spans.as_ref(), &self.secrets, next).await
     }
 
@@ -94,6 +113,13 @@ impl McpEdge {
         let started = std::time::Instant::now();
         let sessions = &self.endpoint.sessions;
         let call = sessions.direct.as_ref()?.call(body, fields)?;
+        if let Some(guard) = &self.guard
+            && check(guard, incoming, &Method::POST, incoming.uri())
+                .await
+                .is_some()
+        {
+            return None;
+        }
         // As `Sessions::handle` reads it: the first value, when it is text.
         let session = fields
             .values(SESSION_HEADER)
