@@ -15,6 +15,9 @@
 # 2025-06-18 without a session, or 2026-07-28); SHAPE=orders the suite's shape 4 (a JSON body
 # rendered from a `body` template; scripts/bench-shapes' orders.yaml, post_json.lua and its
 # upstream, built into target/bench-shapes when missing).
+# SERVER=nginx measures nginx instead, for scale (SHAPE=token or items only): the kit's
+# nginx configuration for the shape, with master_process off so that its one worker runs
+# under valgrind, the same upstream and load.
 # Ports: UPSTREAM_PORT (18081) and PORT (18290).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +33,7 @@ done
 api_key=bench-api-key-2f6c1e9a
 upstream=("$kit/target/release/bench-upstream" "$upstream_port" --api-key "$api_key")
 bin="${NAFTIKO_BIN:-target/release/naftiko}"
-[[ -n ${NAFTIKO_BIN:-} ]] || cargo build --release --quiet
+[[ -n ${NAFTIKO_BIN:-} || ${SERVER:-naftiko} == nginx ]] || cargo build --release --quiet
 shape="${SHAPE:-token}"
 case $shape in
   token)
@@ -55,9 +58,24 @@ case $shape in
 esac
 taskset -c 1 "${upstream[@]}" >/dev/null 2>&1 &
 up=$!
-BENCH_API_KEY=$api_key taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
-  "$file" --base-uri "$ns=http://127.0.0.1:$upstream_port" \
-  --listen "$listener=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+if [[ ${SERVER:-naftiko} == nginx ]]; then
+  case $shape in
+    token) template=$kit/nginx/nginx.conf.template ;;
+    items) template=$kit/nginx/nginx-items.conf.template ;;
+    *) echo "SERVER=nginx measures SHAPE=token or items only" >&2; exit 2 ;;
+  esac
+  run_dir=$(mktemp -d)
+  mkdir -p "$run_dir/nginx/tmp"
+  sed -e "s#@RUNDIR@#$run_dir#g" -e "s#@NGINX_PORT@#$port#g" -e "s#@UPSTREAM_PORT@#$upstream_port#g" \
+    -e "s#@WORKERS@#1#g" -e "s#@API_KEY@#$api_key#g" "$template" >"$run_dir/nginx.conf"
+  taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" nginx -p "$run_dir" \
+    -e "$run_dir/error.log" -c "$run_dir/nginx.conf" -g 'daemon off; master_process off;' \
+    >/dev/null 2>&1 &
+else
+  BENCH_API_KEY=$api_key taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" run \
+    "$file" --base-uri "$ns=http://127.0.0.1:$upstream_port" \
+    --listen "$listener=127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+fi
 vg=$!
 trap 'kill $vg $up 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -76,3 +94,4 @@ kill "$vg" "$up" 2>/dev/null || true
 wait "$vg" 2>/dev/null || true
 total=$(callgrind_annotate "$out".1 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 echo "requests=$requests instructions=$total per_request=$((total / requests))"
+[[ -z ${run_dir:-} ]] || rm -rf "$run_dir"
