@@ -14,7 +14,10 @@
 # operation as an MCP tools/call (scripts/bench-shapes' items-mcp.yaml and mcp_call.lua, MCP
 # 2025-06-18 without a session, or 2026-07-28); SHAPE=orders the suite's shape 4 (a JSON body
 # rendered from a `body` template; scripts/bench-shapes' orders.yaml, post_json.lua and its
-# upstream, built into target/bench-shapes when missing).
+# upstream, built into target/bench-shapes when missing); SHAPE=items-passthrough the items route
+# without outputs (the kit's items-passthrough.yaml: the answer passes through) and
+# SHAPE=items-whole with the whole answer as the one unnamed output `$.`
+# (scripts/bench-shapes/capabilities/items-whole.yaml).
 # SERVER=nginx measures nginx instead, for scale (SHAPE=token or items only): the kit's
 # nginx configuration for the shape, with master_process off so that its one worker runs
 # under valgrind, the same upstream and load.
@@ -42,6 +45,10 @@ case $shape in
   items)
     file=$kit/capabilities/items.yaml ns=items path=/v1/items/
     script=$kit/wrk/get_items.lua probe=() listener=items-rest ;;
+  items-passthrough|items-whole)
+    file=$kit/capabilities/items-passthrough.yaml ns=items path=/v1/items/
+    [[ $shape == items-whole ]] && file=scripts/bench-shapes/capabilities/items-whole.yaml
+    script=$kit/wrk/get_items.lua probe=() listener=items-rest ;;
   items-mcp|items-mcp-2026)
     file=scripts/bench-shapes/capabilities/items-mcp.yaml ns=items path=/mcp
     script=scripts/bench-shapes/wrk/mcp_call.lua probe=() listener=items-mcp
@@ -54,7 +61,7 @@ case $shape in
     [[ -x $shapes_upstream ]] || CARGO_TARGET_DIR=target/bench-shapes/target cargo build --release \
       --quiet --locked --manifest-path scripts/bench-shapes/upstream/Cargo.toml
     upstream=("$shapes_upstream" "$upstream_port") ;;
-  *) echo "SHAPE must be token, items, items-mcp, items-mcp-2026 or orders" >&2; exit 2 ;;
+  *) echo "SHAPE must be token, items, items-passthrough, items-whole, items-mcp, items-mcp-2026 or orders" >&2; exit 2 ;;
 esac
 taskset -c 1 "${upstream[@]}" >/dev/null 2>&1 &
 up=$!

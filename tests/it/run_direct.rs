@@ -1023,6 +1023,61 @@ fn items_variants(over: Over) {
 }
 
 #[test]
+fn every_whole_answer_is_the_same_on_both_paths() {
+    whole_variants(Over::Http);
+}
+
+/// The commonest published shape: the whole JSON answer as the one unnamed output `$.`,
+/// as a named output, or passed through. Answers with whitespace, escapes, numbers
+/// serde_json writes otherwise, repeated keys, and other kinds than an object.
+fn whole_variants(over: Over) {
+    let Some(mut p) = Pair::start_on(over, Serving::Items) else {
+        return;
+    };
+    let get = |target: &str| raw("GET", target, &[], b"");
+    let routes = ["/v1/whole/a1", "/v1/result/a1", "/v1/raw/a1"];
+    let (answer, seen) = p.check("whole", &get(routes[0]));
+    // Not vacuous: the whole item is answered, and asked for with the key.
+    assert_eq!(answer.status, "HTTP/1.1 200 OK");
+    assert_eq!(answer.body, ITEM.as_bytes());
+    assert_eq!(seen[0].target, "/items/a1");
+    assert_eq!(seen[0].header("x-api-key").as_deref(), Some(ITEMS_KEY));
+    let (answer, _) = p.check("result", &get(routes[1]));
+    assert_eq!(answer.body, format!(r#"{{"result":{ITEM}}}"#).as_bytes());
+    let answers = [
+        " {\n \"a\" : [ 1 , -0 , 1.50 , 1e2 , -0.0 , 18446744073709551616 ] ,\t\"b\":{} } ",
+        r#"{"s":"caf\u00e9 \/ \ud83d\ude00 \u0001 \"q\"","\u006bey":[[],[{}]],"n":null,"t":true}"#,
+        "{\"\u{e9}\u{1f600}\":\"\u{2028}\"}",
+        r#"{"a":1,"b":2,"a":3}"#,
+        r#"{"a":{"x":1,"\u0078":2}}"#,
+        r#"[{"a":1},2]"#,
+        r#""text""#,
+        "null",
+        "12.5",
+        r#"{"a":1} x"#,
+        r#"{"a":[1,}"#,
+    ];
+    for (i, body) in answers.iter().enumerate() {
+        p.answer(Reply::raw(200, "application/json", (*body).to_owned()));
+        for route in routes {
+            let (answer, _) = p.check(&format!("answer {i} on {route}"), &get(route));
+            // An object answer is the object as serde_json reads and writes it.
+            if route == routes[0]
+                && let Ok(Value::Object(read)) = serde_json::from_str::<Value>(body)
+            {
+                let written = serde_json::to_vec(&read).unwrap();
+                assert_eq!(answer.body, written, "answer {i}");
+            }
+        }
+    }
+    p.answer(Reply::raw(404, "application/json", r#"{ "error" : "x" }"#));
+    for route in routes {
+        p.check(&format!("404 on {route}"), &get(route));
+    }
+    p.finish();
+}
+
+#[test]
 fn every_orders_request_gets_the_same_answer_and_upstream_request_on_both_paths() {
     let Some(mut p) = Pair::start_on(Over::Http, Serving::Orders) else {
         return;

@@ -29,6 +29,7 @@ use serde_json::Value;
 
 use crate::coerce::coerce;
 use crate::error::InvokeError;
+use crate::minify::minified;
 use crate::select::Discard;
 use crate::skim::{Decline, Kind, Reader, Scalar, Text};
 
@@ -113,13 +114,21 @@ impl Node {
 pub(crate) struct Capture {
     fields: Vec<Field>,
     root: Node,
+    /// One output without a name: the answer is its value alone, not an object.
+    bare: bool,
 }
 
 impl Capture {
-    /// The capture of named outputs `(name, path, type)`, when each path is simple.
+    /// The capture of named outputs `(name, path, type)`, when each path is simple; with
+    /// `bare`, of one output without a name (`name` is the label its errors carry), whose
+    /// value is the answer.
     pub(crate) fn of(
         outputs: Vec<(&str, &naftiko_expr::JsonPathExpr, Option<OutputType>)>,
+        bare: bool,
     ) -> Option<Capture> {
+        if bare && outputs.len() != 1 {
+            return None;
+        }
         let mut root = Node::default();
         let mut fields = Vec::new();
         for (i, (name, path, ty)) in outputs.into_iter().enumerate() {
@@ -137,7 +146,7 @@ impl Capture {
                 definite: path.is_definite(),
             });
         }
-        root.is_plain().then_some(Capture { fields, root })
+        root.is_plain().then_some(Capture { fields, root, bare })
     }
 
     /// `{"name":value,…}` of the JSON document `doc`; `Ok(None)` when the general shaping
@@ -193,6 +202,12 @@ impl Capture {
         }
         let mut found = found.into_iter();
         let mut out = Vec::with_capacity(64 + size / 4);
+        if self.bare {
+            if let Some(field) = self.fields.first() {
+                field.write(found.map(|(_, v)| v), &mut out)?;
+            }
+            return Ok(out);
+        }
         out.push(b'{');
         for (i, field) in self.fields.iter().enumerate() {
             if i > 0 {
@@ -343,10 +358,11 @@ fn skim_elements<'a>(
 /// its text, anything else as the `Value` serde_json reads from its bytes.
 fn skim_captured<'a>(reader: &mut Reader<'a>) -> Result<Captured<'a>, Decline> {
     if reader.kind()? != Kind::Scalar {
-        let bytes = reader.skip_slice()?;
-        return serde_json::from_slice::<Value>(bytes)
-            .map(Captured::from)
-            .map_err(|_| Decline::Captured);
+        // An object or an array: written as serde_json writes what it reads.
+        let (at, depth) = reader.value_at()?;
+        let mut json = Vec::new();
+        reader.jump(minified(reader.document(), at, depth, &mut json)?);
+        return Ok(Captured::Json(json));
     }
     Ok(match reader.scalar()? {
         Scalar::Text(Text::Plain(text)) => Captured::Plain(text),
@@ -377,16 +393,35 @@ impl Field {
                     write_plain(text, out);
                     return Ok(());
                 }
-                (Some(v), _) => v.into_value(),
+                // An object or an array kept as one: its text as it was written.
+                (Some(Captured::Json(json)), ty) if keeps(&json, ty) => {
+                    out.extend_from_slice(&json);
+                    return Ok(());
+                }
+                (Some(v), _) => v.into_value()?,
                 (None, _) => Value::Null,
             }
         } else if matches!(self.ty, None | Some(OutputType::Array)) {
             // A list kept as a list: written as `Value::Array` would be, without making one.
             return write_list(values, out);
         } else {
-            Value::Array(values.map(Captured::into_value).collect())
+            Value::Array(
+                values
+                    .map(Captured::into_value)
+                    .collect::<Result<_, InvokeError>>()?,
+            )
         };
         serde_json::to_writer(&mut *out, &coerce(value, self.ty, &self.name)?).map_err(written)
+    }
+}
+
+/// True when converting the object or array written as `json` to `ty` keeps it as it is.
+fn keeps(json: &[u8], ty: Option<OutputType>) -> bool {
+    match ty {
+        None => true,
+        Some(OutputType::Object) => json.first() == Some(&b'{'),
+        Some(OutputType::Array) => json.first() == Some(&b'['),
+        Some(_) => false,
     }
 }
 
@@ -406,7 +441,11 @@ fn write_list<'a>(
                 write_plain(text, out);
                 Ok(())
             }
-            other => serde_json::to_writer(&mut *out, &other.into_value()),
+            Captured::Json(json) => {
+                out.extend_from_slice(&json);
+                Ok(())
+            }
+            other => serde_json::to_writer(&mut *out, &other.into_value()?),
         }
         .map_err(written)?;
     }
@@ -544,11 +583,14 @@ pub(crate) enum Captured<'de> {
     Null,
     /// An object or an array (or any other `Value` made elsewhere).
     Tree(Box<Value>),
+    /// An object or an array as serde_json writes it (`minify.rs`): what the skimming
+    /// reader keeps.
+    Json(Vec<u8>),
 }
 
 impl Captured<'_> {
-    fn into_value(self) -> Value {
-        match self {
+    fn into_value(self) -> Result<Value, InvokeError> {
+        Ok(match self {
             Captured::Str(text) => Value::String(text.into_owned()),
             // UTF-8 already: nothing is replaced.
             Captured::Plain(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
@@ -556,7 +598,10 @@ impl Captured<'_> {
             Captured::Bool(b) => Value::Bool(b),
             Captured::Null => Value::Null,
             Captured::Tree(v) => *v,
-        }
+            // Written by serde_json's rules from text it reads: never refused.
+            Captured::Json(json) => serde_json::from_slice(&json)
+                .map_err(|e| InvokeError::Internal(format!("reading a captured value: {e}")))?,
+        })
     }
 }
 
@@ -690,6 +735,7 @@ mod tests {
                 .zip(&parsed)
                 .map(|((n, _, t), p)| (*n, p, *t))
                 .collect(),
+            false,
         )
         .unwrap()
     }
@@ -791,6 +837,7 @@ mod tests {
                     .zip(names)
                     .map(|(p, n)| (n, p, None))
                     .collect(),
+                false,
             )
             .is_some()
         };

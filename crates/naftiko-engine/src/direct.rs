@@ -92,7 +92,7 @@ struct FormPlan {
 impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
     /// operation on an h1-client upstream whose JSON answers are shaped without a `Value`
-    /// tree (`capture.rs`), with plain declared inputs if any; and either a form passed on
+    /// tree (`capture.rs`) or passed through, with plain declared inputs if any; and either a form passed on
     /// ([`FormPlan::compile`]) or values placed in the path, the query and a `body` of
     /// JSON data ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
@@ -106,7 +106,10 @@ impl DirectPlan {
             return None;
         }
         let outputs = inv.outputs_of(op);
-        outputs.capture()?;
+        // Outputs shaped without a `Value` tree, or none (the answer passes through).
+        if outputs.capture().is_none() && !outputs.is_empty() {
+            return None;
+        }
         let form = inv
             .inputs
             .is_empty()
@@ -249,7 +252,8 @@ impl DirectPlan {
     }
 
     /// The outcome of `answer`: the general shaping's, which writes the plan's outputs
-    /// straight from the answer's bytes (`capture.rs`: a direct plan always has a capture).
+    /// straight from the answer's bytes (`capture.rs`: a direct plan's outputs always have
+    /// a capture) or passes the answer through when there are none.
     pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
         shape_answer(
             &self.op,

@@ -40,6 +40,7 @@ mod json_text;
 mod kept;
 mod markup;
 pub mod metrics;
+mod minify;
 mod outputs;
 #[cfg(test)]
 mod outputs_corpus;

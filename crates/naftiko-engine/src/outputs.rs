@@ -62,7 +62,7 @@ impl Outputs {
             o.select(&mut selection);
         }
         let capture = simple_fields(&list)
-            .and_then(Capture::of)
+            .and_then(|(fields, bare)| Capture::of(fields, bare))
             .map(std::sync::Arc::new);
         Ok(Outputs {
             list,
@@ -180,12 +180,17 @@ impl Outputs {
 }
 
 /// `(name, path, type)` of every output when each is named (distinctly), read by a
-/// JSONPath, and neither a template, a constant, nor made of `properties` or `items`:
-/// what [`Capture`] can shape. `None` otherwise.
-fn simple_fields(list: &[Output]) -> Option<Vec<(&str, &JsonPathExpr, Option<OutputType>)>> {
+/// JSONPath, and neither a template, a constant, nor made of `properties` or `items`; or
+/// of one such output without a name (labelled `$`, as [`Outputs::shape`] labels it),
+/// with `true`: what [`Capture`] can shape. `None` otherwise.
+#[allow(clippy::type_complexity)]
+fn simple_fields(
+    list: &[Output],
+) -> Option<(Vec<(&str, &JsonPathExpr, Option<OutputType>)>, bool)> {
+    let bare = matches!(list, [single] if single.name.is_none());
     let mut fields: Vec<(&str, &JsonPathExpr, Option<OutputType>)> = Vec::new();
     for o in list {
-        let name = o.name.as_deref()?;
+        let name = if bare { "$" } else { o.name.as_deref()? };
         let path = o.path.as_ref()?;
         let plain = o.fixed.is_none()
             && o.constant.is_none()
@@ -196,7 +201,7 @@ fn simple_fields(list: &[Output]) -> Option<Vec<(&str, &JsonPathExpr, Option<Out
         }
         fields.push((name, path, o.ty));
     }
-    (!fields.is_empty()).then_some(fields)
+    (!fields.is_empty()).then_some((fields, bare))
 }
 
 impl Output {

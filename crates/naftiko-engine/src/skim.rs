@@ -57,10 +57,6 @@ pub(crate) enum Decline {
     /// More members on the way to outputs in one object than the caller tracks.
     #[error("too many members on the way to outputs")]
     Wide,
-    /// A captured object or array that serde_json does not read (never expected: the
-    /// reader has checked it).
-    #[error("a captured value serde_json refuses")]
-    Captured,
 }
 
 /// What the next value is.
@@ -245,6 +241,23 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// The whole document.
+    pub(crate) fn document(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Where the next value starts (after whitespace) and how deep it is nested: for a
+    /// caller that reads it with the module's functions and goes on with [`Reader::jump`].
+    pub(crate) fn value_at(&mut self) -> Result<(usize, u32), Decline> {
+        self.peek()?;
+        Ok((self.at, self.depth))
+    }
+
+    /// Goes on at `at`, the end of the value that started at [`Reader::value_at`].
+    pub(crate) fn jump(&mut self, at: usize) {
+        self.at = at;
+    }
+
     /// Passes over the value here, checking it: its bytes.
     pub(crate) fn skip_slice(&mut self) -> Result<&'a [u8], Decline> {
         self.peek()?;
@@ -273,17 +286,23 @@ impl<'a> Reader<'a> {
     /// The string whose opening quote is here.
     #[inline(always)]
     fn string(&mut self) -> Result<Text<'a>, Decline> {
-        let start = self.at + 1;
-        let end = plain_run_end(self.bytes, start);
-        if self.bytes.get(end) == Some(&b'"') {
-            let text = self.bytes.get(start..end).ok_or(Decline::End)?;
-            self.at = end + 1;
-            return Ok(Text::Plain(text));
-        }
-        let (end, text) = string_with(self.bytes, start, end)?;
+        let (end, text) = string(self.bytes, self.at)?;
         self.at = end;
         Ok(text)
     }
+}
+
+/// The string whose opening quote is at `at`: where it ends (after its closing quote) and
+/// its text.
+#[inline(always)]
+pub(crate) fn string(bytes: &[u8], at: usize) -> Result<(usize, Text<'_>), Decline> {
+    let start = at + 1;
+    let end = plain_run_end(bytes, start);
+    if bytes.get(end) == Some(&b'"') {
+        let text = bytes.get(start..end).ok_or(Decline::End)?;
+        return Ok((end + 1, Text::Plain(text)));
+    }
+    string_with(bytes, start, end)
 }
 
 /// Where the value at `at` ends, checked; `depth` is the nesting around it. One loop
@@ -348,7 +367,7 @@ fn skip(bytes: &[u8], mut at: usize, depth: u32) -> Result<usize, Decline> {
 /// The index of the first byte from `at` that is not whitespace (space, tab, line
 /// feed, carriage return), or `bytes.len()`.
 #[inline(always)]
-fn whitespace(bytes: &[u8], at: usize) -> usize {
+pub(crate) fn whitespace(bytes: &[u8], at: usize) -> usize {
     match bytes.get(at) {
         // Whitespace is all at or below a space: most bytes are past at once.
         Some(&b) if b > b' ' => at,
@@ -467,7 +486,7 @@ fn plain_run_end(bytes: &[u8], mut at: usize) -> usize {
 
 /// Where the literal or number at `at` (not a string) ends, checked.
 #[inline(always)]
-fn scalar_end(bytes: &[u8], at: usize) -> Result<usize, Decline> {
+pub(crate) fn scalar_end(bytes: &[u8], at: usize) -> Result<usize, Decline> {
     let word: &[u8] = match bytes.get(at) {
         Some(b't') => b"true",
         Some(b'f') => b"false",

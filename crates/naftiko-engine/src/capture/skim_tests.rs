@@ -557,7 +557,7 @@ fn capture_of_every_type() -> Capture {
         .map(|p| naftiko_expr::JsonPathExpr::parse(p).unwrap())
         .collect();
     let fields = FIELDS.iter().zip(&parsed).map(|((n, t), p)| (*n, p, *t));
-    Capture::of(fields.collect()).unwrap()
+    Capture::of(fields.collect(), false).unwrap()
 }
 
 #[test]
@@ -609,5 +609,5 @@ fn capture_of(paths: &[(&str, &str, Option<OutputType>)]) -> Capture {
         .map(|(_, p, _)| naftiko_expr::JsonPathExpr::parse(p).unwrap())
         .collect();
     let fields = paths.iter().zip(&parsed).map(|((n, _, t), p)| (*n, p, *t));
-    Capture::of(fields.collect()).unwrap()
+    Capture::of(fields.collect(), false).unwrap()
 }

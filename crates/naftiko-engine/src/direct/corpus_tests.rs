@@ -159,8 +159,9 @@ fn every_plan_of_the_corpus_sends_what_the_general_path_sends() {
         }
     }
     eprintln!("{routes} routes and {tools} tools with a plan; {served} requests served directly");
+    // 365 routes and 449 tools when whole answers (`$.`) and pass-through got plans.
     assert!(
-        routes >= 10 && tools >= 5,
+        routes >= 300 && tools >= 400,
         "only {routes} routes and {tools} tools have a plan"
     );
     assert!(served >= 500, "only {served} requests served directly");
