@@ -36,6 +36,8 @@ mod h1_stream;
 mod ids;
 pub mod inbound;
 mod invoke;
+#[cfg(test)]
+mod json_samples;
 mod json_text;
 mod kept;
 mod markup;
