@@ -974,6 +974,15 @@ fn items_variants(over: Over) {
         "q in a header",
         &raw("GET", "/v1/items/x", &[("q", b"from-a-header")], b""),
     );
+    let (_, seen) = p.check(
+        "a header parameter",
+        &raw("GET", "/v1/items/x?q=1", &[("X-Tag", b"t-1")], b""),
+    );
+    assert_eq!(seen[0].header("x-tag").as_deref(), Some("t-1"));
+    p.check(
+        "a header parameter that is not text",
+        &raw("GET", "/v1/items/x?q=1", &[("X-Tag", b"caf\xc3\xa9")], b""),
+    );
     p.check(
         "q in a header and the query",
         &raw("GET", "/v1/items/x?q=1", &[("q", b"h")], b""),

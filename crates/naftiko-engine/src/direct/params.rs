@@ -2,8 +2,10 @@
 //! upstream URL and a `body` of JSON data, the commonest shapes of published capabilities
 //! (`GET /items/{id}?q=…` with an API key, `POST /orders` with a JSON body template).
 //!
-//! A [`ParamsPlan`] is compiled when every consumed parameter is a path, query or
-//! environment parameter without a value of its own, `with` only names inbound arguments,
+//! A [`ParamsPlan`] is compiled when every consumed parameter is a path, query, header
+//! or environment parameter without a value of its own (a header parameter's name being
+//! none the head writes itself: host, user agent, content type, cookies, framing, the
+//! trace's, or the credentials'), `with` only names inbound arguments,
 //! a `body` (if any) is JSON data whose templates read only bound values and those
 //! parameters, the credentials are the same on every call (none, or basic, bearer or
 //! API-key credentials that read bound values only) and every path variable stands as a
@@ -12,13 +14,14 @@
 //! parameter is resolved as the general path resolves it (`with`'s argument unless it is
 //! missing or `null`, then the parameter's own name: path variables, the query, the
 //! members of a JSON body; then the environment), encoded as the general path encodes it
-//! (`url::push_segment`, `form::append_pair`, the operation's compiled JSON body) and
-//! written out.
+//! (`url::push_segment`, `form::append_pair`, a header parameter's scalar text after
+//! host and user agent, the operation's compiled JSON body) and written out.
 //!
 //! A request whose values the general path would find elsewhere (a header, a path
 //! variable spelled another way, a body that is not a JSON object the skimming reader is
-//! sure of) or refuse (a missing required value, an empty, `.` or `..` segment) is
-//! declined before anything is sent.
+//! sure of) or refuse (a missing required value, an empty, `.` or `..` segment, a header
+//! value with a control character), or would write otherwise (a header parameter's value
+//! that is an array, an object or `null`) is declined before anything is sent.
 
 use std::borrow::Cow;
 
@@ -42,8 +45,10 @@ use naftiko_http1::write::{finish_request, push_request_line};
 struct Lookup {
     /// `with: {name: rest.arg}`: the inbound argument read first (headers included).
     with_arg: Option<String>,
-    /// The parameter's own name, read next (headers not included).
+    /// The parameter's own name, read next (headers included for a header parameter).
     name: String,
+    /// `in: header`: its own name is looked up among the request's headers too.
+    from_header: bool,
     required: bool,
     /// `in: environment`: the variable's value, read last.
     env: Option<String>,
@@ -108,11 +113,16 @@ pub(crate) struct ParamsPlan {
     /// The query parameters, in the operation's order: name and lookup.
     query: Vec<(String, usize)>,
     lookups: Vec<Lookup>,
+    /// The header parameters, in the operation's order: lower-case name and lookup.
+    headers: Vec<(String, usize)>,
     /// `key=value` of an API key sent in the query, after the parameters.
     auth_query: Option<String>,
     /// The head's lines after the request line: host, user agent, content type and
     /// credentials.
     head: Vec<u8>,
+    /// Where in `head` the header parameters' lines go: after host and user agent, before
+    /// the content type and the credentials (the general path's order).
+    headers_at: usize,
     /// The operation has a `body` of JSON data, rendered from the parameters.
     json_body: bool,
     /// The bound values the body's templates may read.
@@ -131,11 +141,21 @@ impl ParamsPlan {
         }
         let mut lookups = Vec::with_capacity(op.params.len());
         let mut query = Vec::new();
+        let mut headers = Vec::new();
         for p in &op.params {
-            let located = matches!(
-                p.location,
-                ParamLocation::Path | ParamLocation::Query | ParamLocation::Environment
-            );
+            let located = match p.location {
+                ParamLocation::Path | ParamLocation::Query | ParamLocation::Environment => true,
+                ParamLocation::Header => match header_name(&p.name) {
+                    // Two of one name (in any case): the second replaces the first.
+                    Some(name) if headers.iter().any(|(n, _)| *n == name) => false,
+                    Some(name) => {
+                        headers.push((name, lookups.len()));
+                        true
+                    }
+                    None => false,
+                },
+                _ => false,
+            };
             let plain = located
                 && p.value_template().is_none()
                 && p.name != "body"
@@ -149,6 +169,7 @@ impl ParamsPlan {
             lookups.push(Lookup {
                 with_arg: inv.with.argument_of(&p.name)?.map(str::to_owned),
                 name: p.name.clone(),
+                from_header: p.location == ParamLocation::Header,
                 required: p.required,
                 env: p.env_value().map(str::to_owned),
             });
@@ -174,13 +195,32 @@ impl ParamsPlan {
             None => false,
         };
         let path = path_pieces(op, &lookups)?;
-        let (head, auth_query) = fixed_head(inv, op, json_body)?;
+        let (head, headers_at, auth_query) = fixed_head(inv, op, json_body)?;
+        if !headers.is_empty() {
+            // A header the credentials or the content type write would be replaced in
+            // place on the general path.
+            let fixed = head.get(headers_at..)?;
+            let written = |name: &str| {
+                fixed.split(|&b| b == b'\n').any(|line| {
+                    line.len() > name.len()
+                        && line.get(name.len()) == Some(&b':')
+                        && line
+                            .get(..name.len())
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+                })
+            };
+            if headers.iter().any(|(name, _)| written(name)) {
+                return None;
+            }
+        }
         Some(ParamsPlan {
             path,
             query,
             lookups,
+            headers,
             auth_query,
             head,
+            headers_at,
             json_body,
             binds: inv.binds.clone(),
         })
@@ -227,7 +267,10 @@ impl ParamsPlan {
         };
         let mut out = Vec::with_capacity(path.len() + self.head.len() + 200);
         push_request_line(&mut out, &op.method, &path, query);
-        out.extend_from_slice(&self.head);
+        let (before, after) = self.head.split_at_checked(self.headers_at)?;
+        out.extend_from_slice(before);
+        self.push_header_params(&values, &mut out)?;
+        out.extend_from_slice(after);
         call.push_headers(&mut out);
         finish_request(&mut out, &op.method, body.as_deref());
         Some(out)
@@ -253,6 +296,31 @@ impl ParamsPlan {
             values.push(resolution);
         }
         Some(values)
+    }
+
+    /// Each header parameter with a value, in order, as the general path writes it: a
+    /// scalar's text (`None` to decline anything else, and a value the general path
+    /// refuses as a header's).
+    fn push_header_params(&self, values: &[Resolution<'_>], out: &mut Vec<u8>) -> Option<()> {
+        for (name, i) in &self.headers {
+            let Some(found) = &values.get(*i)?.resolved else {
+                continue;
+            };
+            if let Found::Json(v) = found
+                && !matches!(
+                    v.as_ref(),
+                    Value::String(_) | Value::Number(_) | Value::Bool(_)
+                )
+            {
+                return None;
+            }
+            let text = found.text()?;
+            if !naftiko_http1::fields::is_field_value(text.as_bytes()) {
+                return None;
+            }
+            naftiko_http1::fields::push_header(out, name.as_bytes(), text.as_bytes());
+        }
+        Some(())
     }
 
     /// The query: each query parameter with a value, in order, then an API key's pair.
@@ -330,7 +398,7 @@ impl Lookup {
         };
         let resolved = match &with {
             Some(found) if !found.is_null() => Some(found.clone()),
-            _ => match argument(&self.name, false)? {
+            _ => match argument(&self.name, self.from_header)? {
                 Some(found) => Some(found),
                 None => self
                     .env
@@ -349,9 +417,10 @@ fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Option<Found<'
     crate::tools::member(args, name).map(|v| Found::Json(Cow::Borrowed(v)))
 }
 
-/// The inbound argument `name` as `Args::get` finds it in a request without a body: a
-/// path variable, else the first query parameter of that name; `Err` when a header
-/// (`headers`) or a path variable spelled another way would answer instead.
+/// The inbound argument `name` as `Args::get` finds it: a path variable, else the first
+/// query parameter of that name, else a member of a JSON body, else (with `headers`) the
+/// first header of that name as text (none when it is not visible ASCII); `Err` when a
+/// path variable spelled another way would answer instead.
 fn rest_argument<'r>(
     req: &RequestView<'r>,
     body: &BodyFields<'r>,
@@ -369,8 +438,9 @@ fn rest_argument<'r>(
     if let Some(v) = body.field(name)? {
         return Ok(Some(Found::Json(Cow::Owned(v))));
     }
-    if headers && req.headers.header(name).is_some() {
-        return Err(());
+    if headers && let Some(value) = req.headers.header(name) {
+        let text = naftiko_http1::fields::visible_text(value);
+        return Ok(text.map(|t| Found::Text(Cow::Borrowed(t))));
     }
     if !req.path_params.is_empty() {
         let wanted = crate::inbound::loose(name);
@@ -424,13 +494,31 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
     (used.len() == path_params && url.path() == sample).then_some(pieces)
 }
 
-/// The head's lines after the request line, with the fixed credentials, and an API key's
-/// query pair; `None` when the credentials are not fixed or cannot be written.
+/// The lower-case name of a header parameter the plan can write: a valid header name that
+/// is none of the head's own (host, user agent, framing, content type, cookies) nor one
+/// the trace writes.
+fn header_name(name: &str) -> Option<String> {
+    let name = http::HeaderName::from_bytes(name.as_bytes()).ok()?;
+    let own = [
+        http::header::HOST,
+        http::header::USER_AGENT,
+        http::header::CONTENT_TYPE,
+        http::header::COOKIE,
+    ];
+    let plain = !own.contains(&name)
+        && !naftiko_http1::write::is_framing_header(&name)
+        && !TRACE_HEADERS.contains(&name.as_str());
+    plain.then(|| name.as_str().to_owned())
+}
+
+/// The head's lines after the request line, with the fixed credentials, where header
+/// parameters go in it (after host and user agent), and an API key's query pair; `None`
+/// when the credentials are not fixed or cannot be written.
 fn fixed_head(
     inv: &Invocable,
     op: &ConsumedOp,
     json_body: bool,
-) -> Option<(Vec<u8>, Option<String>)> {
+) -> Option<(Vec<u8>, usize, Option<String>)> {
     let auth = &op.api.auth;
     if !auth.is_fixed() || auth.retries_on_401() {
         return None;
@@ -457,11 +545,18 @@ fn fixed_head(
         return None;
     }
     let agent = HeaderValue::from_static(crate::transport::USER_AGENT);
-    let head = crate::h1_client::request_head(&op.method, &prepared.url, &prepared.headers, &agent)
-        .ok()?;
-    let line = head.windows(2).position(|w| w == b"\r\n")?;
-    Some((
-        head.get(line + 2..)?.to_vec(),
-        prepared.url.query().map(str::to_owned),
-    ))
+    let after_line = |headers: &HeaderMap| -> Option<Vec<u8>> {
+        let head =
+            crate::h1_client::request_head(&op.method, &prepared.url, headers, &agent).ok()?;
+        let line = head.windows(2).position(|w| w == b"\r\n")?;
+        Some(head.get(line + 2..)?.to_vec())
+    };
+    let head = after_line(&prepared.headers)?;
+    // Host and user agent, written before every header of the map.
+    let own = after_line(&HeaderMap::new())?;
+    let headers_at = if head.starts_with(&own) { own.len() } else { 0 };
+    if headers_at == 0 && !own.is_empty() {
+        return None;
+    }
+    Some((head, headers_at, prepared.url.query().map(str::to_owned)))
 }

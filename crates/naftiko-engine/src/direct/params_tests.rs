@@ -116,6 +116,14 @@ fn basic() -> String {
         .replace("method: GET", "method: DELETE")
 }
 
+/// `q` and `X` as header parameters (`X` read by its own name, headers included).
+fn header_params() -> String {
+    ITEMS.replace(
+        "        - name: q\n          in: query\n",
+        "        - name: q\n          in: header\n        - name: X\n          in: header\n",
+    )
+}
+
 fn runtimes() -> &'static [(Runtime, OpId)] {
     static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
@@ -124,6 +132,7 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
             build("items-query-key", &query_key()),
             build("items-bearer", &bearer()),
             build("items-basic", &basic()),
+            build("items-header-params", &header_params()),
         ]
     })
 }
@@ -367,10 +376,34 @@ fn the_items_request_is_written_and_odd_ones_are_declined() {
             .unwrap()
             .starts_with("GET /items/a%20b%2F%C3%A9 HTTP")
     );
-    // Declined: a header the general path would read `q` from, a segment that cannot be
-    // one, a path variable spelled another way, a body.
+    // `with: {q: rest.q}` reads a header too, as the general path's arguments do.
     let q_header = header_map(&[("q", "from-a-header")]);
-    assert!(direct_request(plan, &items_request(&path, None, &q_header)).is_none());
+    let sent = direct_request(plan, &items_request(&path, None, &q_header)).unwrap();
+    assert!(
+        String::from_utf8(sent)
+            .unwrap()
+            .contains("?q=from-a-header HTTP")
+    );
+    // Header parameters go after host and user agent, before the credentials, in order;
+    // a value that is not visible text is no value (as `HeaderValue::to_str` has it).
+    let (runtime, op) = &runtimes()[4];
+    let headers_plan = runtime.plan(*op).unwrap();
+    let both = header_map(&[("Q", "v 1"), ("x", "y")]);
+    let sent = direct_request(headers_plan, &items_request(&path, None, &both)).unwrap();
+    let sent = String::from_utf8(sent).unwrap();
+    assert!(
+        sent.contains(
+            "\r\nuser-agent: naftiko/0.1.0\r\nq: v 1\r\nx: y\r\nx-api-key: s3cr3t-key\r\n"
+        ),
+        "{sent}"
+    );
+    let odd = http::HeaderMap::from_iter([(
+        http::HeaderName::from_static("q"),
+        HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+    )]);
+    let sent = direct_request(headers_plan, &items_request(&path, None, &odd)).unwrap();
+    assert!(!String::from_utf8_lossy(&sent).contains("\r\nq: "));
+    // Declined: a segment that cannot be one, a path variable spelled another way, a body.
     for bad in ["", ".", ".."] {
         let path = vec![("id".to_owned(), bad.to_owned())];
         assert!(direct_request(plan, &items_request(&path, None, no_headers())).is_none());
@@ -418,8 +451,29 @@ fn items_answers_are_shaped_from_their_bytes() {
 fn only_operations_of_the_shape_get_a_parameter_plan() {
     let refused = [
         (
-            "a header parameter",
-            ITEMS.replace("in: query", "in: header"),
+            "a header parameter the credentials write",
+            ITEMS.replace(
+                "name: q\n          in: query",
+                "name: X-API-KEY\n          in: header",
+            ),
+        ),
+        (
+            "a header parameter the head writes",
+            ITEMS.replace(
+                "name: q\n          in: query",
+                "name: Host\n          in: header",
+            ),
+        ),
+        (
+            "a header parameter the trace writes",
+            ITEMS.replace(
+                "name: q\n          in: query",
+                "name: traceparent\n          in: header",
+            ),
+        ),
+        (
+            "two header parameters of one name",
+            header_params().replace("name: X\n", "name: Q\n"),
         ),
         (
             "a parameter with its own value",
