@@ -20,6 +20,10 @@ use crate::skim::{Decline, MAX_DEPTH, Text, scalar_end, string, whitespace};
 /// a `u64` or an `i64` and writes the same digits (`-0` aside).
 const PLAIN_DIGITS: usize = 18;
 
+/// Decimals with up to this many significant digits read into the `f64` whose shortest
+/// text has the same digits (an `f64` tells apart every decimal of 15 digits).
+const PLAIN_SIGNIFICANT: usize = 15;
+
 /// An object or an array open in [`minified`].
 #[derive(Debug)]
 struct Open {
@@ -33,14 +37,18 @@ struct Open {
 
 /// The value at `at` of `doc` (not whitespace; `depth` objects and arrays deep) as
 /// serde_json writes what it reads, appended to `out`; returns where the value ends.
+/// (Never inlined: the capture's walk stays small where it is hot.)
+#[inline(never)]
 pub(crate) fn minified(
     doc: &[u8],
     mut at: usize,
     depth: u32,
     out: &mut Vec<u8>,
 ) -> Result<usize, Decline> {
-    let mut open: Vec<Open> = Vec::new();
-    let mut keys: Vec<Text<'_>> = Vec::new();
+    // Room for the whole rest of the document: the text only gets shorter.
+    out.reserve(doc.len().saturating_sub(at));
+    let mut open: Vec<Open> = Vec::with_capacity(8);
+    let mut keys: Vec<Text<'_>> = Vec::with_capacity(32);
     'value: loop {
         match doc.get(at) {
             Some(&b @ (b'{' | b'[')) => {
@@ -166,19 +174,49 @@ fn push_string(text: &Text<'_>, out: &mut Vec<u8>) -> Result<(), Decline> {
     }
 }
 
-/// The number at `at`, checked and written; returns where it ends. A short integer
-/// stands as it is; any other number is read and written by serde_json.
+/// The number at `at`, checked and written; returns where it ends. A short integer or a
+/// [plain decimal](is_plain_decimal) stands as it is; any other number is read and
+/// written by serde_json.
 fn number(doc: &[u8], at: usize, out: &mut Vec<u8>) -> Result<usize, Decline> {
     let end = scalar_end(doc, at)?;
     let bytes = doc.get(at..end).ok_or(Decline::End)?;
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
-    if digits.len() <= PLAIN_DIGITS && digits.iter().all(u8::is_ascii_digit) && bytes != b"-0" {
+    let integer = digits.len() <= PLAIN_DIGITS && digits.iter().all(u8::is_ascii_digit);
+    if (integer && bytes != b"-0") || is_plain_decimal(digits) {
         out.extend_from_slice(bytes);
         return Ok(end);
     }
     let value = serde_json::from_slice::<serde_json::Value>(bytes).map_err(|_| Decline::Number)?;
     serde_json::to_writer(&mut *out, &value).map_err(|_| Decline::Number)?;
     Ok(end)
+}
+
+/// True when serde_json writes the decimal `digits` (a checked number without its sign)
+/// as it stands: an integer part and a fraction not ending in `0`, at most
+/// [`PLAIN_SIGNIFICANT`] significant digits, and a size the `f64` writer (ryu) writes
+/// without an exponent (from 0.0001, with at most four zeros after the point, up to
+/// 16 integer digits).
+fn is_plain_decimal(digits: &[u8]) -> bool {
+    let Some(point) = digits.iter().position(|&b| b == b'.') else {
+        return false;
+    };
+    let (whole, fraction) = (&digits[..point], &digits[point + 1..]);
+    if fraction.is_empty()
+        || fraction.last() == Some(&b'0')
+        || !fraction.iter().all(u8::is_ascii_digit)
+    {
+        return false;
+    }
+    let significant = if whole == b"0" {
+        let zeros = fraction.iter().take_while(|&&b| b == b'0').count();
+        if zeros > 4 {
+            return false;
+        }
+        fraction.len() - zeros
+    } else {
+        whole.len() + fraction.len()
+    };
+    significant <= PLAIN_SIGNIFICANT
 }
 
 #[cfg(test)]
@@ -323,6 +361,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn decimals_written_as_they_stand_are_what_serde_json_writes(
+            sign in proptest::bool::ANY,
+            whole in "0|[1-9][0-9]{0,17}",
+            zeros in 0usize..8,
+            fraction in "[0-9]{0,17}[1-9]",
+        ) {
+            let text = format!("{}{whole}.{}{fraction}", if sign { "-" } else { "" }, "0".repeat(zeros));
+            prop_assert_eq!(agrees(text.as_bytes()), Ok(true));
+        }
+
         #[test]
         fn minified_documents_are_what_serde_json_writes(doc in document()) {
             prop_assert_eq!(agrees(doc.as_bytes()), Ok(minify(doc.as_bytes()).is_some()));
