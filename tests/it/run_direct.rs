@@ -1087,6 +1087,61 @@ fn whole_variants(over: Over) {
 }
 
 #[test]
+fn every_body_passed_on_is_sent_the_same_on_both_paths() {
+    let Some(mut p) = Pair::start_on(Over::Http, Serving::Items) else {
+        return;
+    };
+    let post = |content_type: &[u8], body: &str| {
+        raw(
+            "POST",
+            "/v1/items/a1/notes",
+            &[("Content-Type", content_type)],
+            body.as_bytes(),
+        )
+    };
+    let json = b"application/json";
+    let bodies = [
+        r#"{"text":"hi","tags":["a","b"]}"#,
+        " {\n \"n\" : [ 1 , -0 , 1.50 , 1e2 , 0.97 ] ,\t\"s\":\"caf\\u00e9 \\/\" } ",
+        r#"[{"a":1},{"a":2}]"#,
+        r#"{"a":1,"a":2}"#,
+        r#"{"body":{"inner":true}}"#,
+        r#""text""#,
+        "null",
+        r#"{"a":"#,
+        "",
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let (_, seen) = p.check(&format!("body {i}"), &post(json, body));
+        // What goes upstream is the body as serde_json reads and writes it.
+        if let Ok(read @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(body)
+            && !body.contains("\"body\"")
+        {
+            assert_eq!(seen.len(), 1, "body {i}");
+            assert_eq!(seen[0].body, read.to_string(), "body {i}");
+            assert_eq!(
+                seen[0].header("content-type").as_deref(),
+                Some("application/json")
+            );
+        }
+    }
+    p.check(
+        "a form",
+        &post(b"application/x-www-form-urlencoded", "a=1&b=2"),
+    );
+    p.check(
+        "a body and a query parameter named body",
+        &raw(
+            "POST",
+            "/v1/items/a1/notes?body=q",
+            &[("Content-Type", json)],
+            br#"{"a":1}"#,
+        ),
+    );
+    p.finish();
+}
+
+#[test]
 fn every_orders_request_gets_the_same_answer_and_upstream_request_on_both_paths() {
     let Some(mut p) = Pair::start_on(Over::Http, Serving::Orders) else {
         return;

@@ -134,12 +134,19 @@ impl With {
         }
     }
 
-    /// True when every entry reads an inbound argument other than the whole body, under a
-    /// key other than `body`.
-    pub(crate) fn only_arguments(&self) -> bool {
-        self.0
-            .iter()
-            .all(|(k, e)| k != "body" && matches!(e, WithExpr::Arg(a) if a != "body"))
+    /// `Some(false)` when every entry reads an inbound argument other than the whole body,
+    /// under a key other than `body`; `Some(true)` when there is `body: <adapter>.body` (the
+    /// inbound body passed on) besides; `None` otherwise.
+    pub(crate) fn arguments_and_body(&self) -> Option<bool> {
+        let mut body = false;
+        for (k, e) in &self.0 {
+            match e {
+                WithExpr::Arg(a) if k == "body" && a == "body" && !body => body = true,
+                WithExpr::Arg(a) if k != "body" && a != "body" => {}
+                _ => return None,
+            }
+        }
+        Some(body)
     }
 
     /// The argument the entry `key` reads: `Some(None)` when there is no such entry,

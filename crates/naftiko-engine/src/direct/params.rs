@@ -1,27 +1,35 @@
 //! The direct path's parameter shape: an operation whose caller's values go into the
-//! upstream URL and a `body` of JSON data, the commonest shapes of published capabilities
-//! (`GET /items/{id}?q=…` with an API key, `POST /orders` with a JSON body template).
+//! upstream URL, headers and a body, the commonest shapes of published capabilities
+//! (`GET /items/{id}?q=…` with an API key, `POST /orders` with a JSON body template,
+//! `POST /notes` passing its JSON body on).
 //!
-//! A [`ParamsPlan`] is compiled when every consumed parameter is a path, query, header
-//! or environment parameter without a value of its own (a header parameter's name being
-//! none the head writes itself: host, user agent, content type, cookies, framing, the
-//! trace's, or the credentials'), `with` only names inbound arguments,
-//! a `body` (if any) is JSON data whose templates read only bound values and those
-//! parameters, the credentials are the same on every call (none, or basic, bearer or
-//! API-key credentials that read bound values only) and every path variable stands as a
-//! whole segment. The head after the request line (host, user agent, content type,
-//! credentials) is written once, by the h1 client's own writer; per request, each
-//! parameter is resolved as the general path resolves it (`with`'s argument unless it is
-//! missing or `null`, then the parameter's own name: path variables, the query, the
-//! members of a JSON body; then the environment), encoded as the general path encodes it
-//! (`url::push_segment`, `form::append_pair`, a header parameter's scalar text after
-//! host and user agent, the operation's compiled JSON body) and written out.
+//! A [`ParamsPlan`] is compiled when:
+//! - every consumed parameter is a path, query, header or environment parameter without a
+//!   value of its own (a header parameter named like none of the headers the head writes
+//!   itself: host, user agent, content type, cookies, framing, the trace's, the
+//!   credentials'), or the `body` parameter taking the body `with` passes on;
+//! - `with` only names inbound arguments, and perhaps `body: rest.body`;
+//! - a `body` (if any) is JSON data whose templates read only bound values and those
+//!   parameters (and no body is passed on besides);
+//! - the credentials are the same on every call (none, or basic, bearer or API-key
+//!   credentials that read bound values only);
+//! - every path variable stands as a whole segment.
 //!
-//! A request whose values the general path would find elsewhere (a header, a path
-//! variable spelled another way, a body that is not a JSON object the skimming reader is
-//! sure of) or refuse (a missing required value, an empty, `.` or `..` segment, a header
-//! value with a control character), or would write otherwise (a header parameter's value
-//! that is an array, an object or `null`) is declined before anything is sent.
+//! The head after the request line (host, user agent, content type, credentials) is
+//! written once, by the h1 client's own writer. Per request, each parameter is resolved as
+//! the general path resolves it (`with`'s argument unless it is missing or `null`, then
+//! the parameter's own name: path variables, the query, the members of a JSON body, and
+//! for a header parameter the headers; then the environment), encoded as the general path
+//! encodes it (`url::push_segment`, `form::append_pair`, a header parameter's scalar text
+//! after host and user agent, the operation's compiled JSON body, a passed-on body written
+//! as serde_json writes what it reads) and written out.
+//!
+//! A request whose values the general path would find elsewhere (a path variable spelled
+//! another way, a body that is not a JSON object the skimming reader is sure of, a `body`
+//! argument other than the whole body) or refuse (a missing required value, an empty, `.`
+//! or `..` segment, a header value with a control character), or would write otherwise (a
+//! header parameter's value that is an array, an object or `null`, a passed-on body that
+//! is no JSON object or array or repeats a key) is declined before anything is sent.
 
 use std::borrow::Cow;
 
@@ -125,6 +133,9 @@ pub(crate) struct ParamsPlan {
     headers_at: usize,
     /// The operation has a `body` of JSON data, rendered from the parameters.
     json_body: bool,
+    /// `with: {body: rest.body}`: the inbound JSON object or array goes upstream, written
+    /// as serde_json writes what it reads (`minify.rs`).
+    forward_body: bool,
     /// The bound values the body's templates may read.
     binds: std::sync::Arc<[Option<String>]>,
 }
@@ -136,13 +147,22 @@ const TRACE_HEADERS: [&str; 3] = ["traceparent", "tracestate", "x-request-id"];
 impl ParamsPlan {
     /// The plan of `inv`'s call of `op`, when it has the parameter shape (see the module).
     pub(crate) fn compile(inv: &Invocable, op: &ConsumedOp) -> Option<ParamsPlan> {
-        if op.method == Method::HEAD || !inv.with.only_arguments() {
+        if op.method == Method::HEAD {
             return None;
         }
+        // `with: {body: rest.body}`: the inbound JSON body goes upstream as it is.
+        let forward_body = inv.with.arguments_and_body()?;
         let mut lookups = Vec::with_capacity(op.params.len());
         let mut query = Vec::new();
         let mut headers = Vec::new();
         for p in &op.params {
+            if forward_body && p.location == ParamLocation::Body && p.name == "body" {
+                // Resolved as `with`'s `body` is: the body passed on.
+                if p.value_template().is_some() {
+                    return None;
+                }
+                continue;
+            }
             let located = match p.location {
                 ParamLocation::Path | ParamLocation::Query | ParamLocation::Environment => true,
                 ParamLocation::Header => match header_name(&p.name) {
@@ -194,8 +214,12 @@ impl ParamsPlan {
             None if op.has_body_template() => return None,
             None => false,
         };
+        if forward_body && json_body {
+            // The template wins over the body passed on: left to the general path.
+            return None;
+        }
         let path = path_pieces(op, &lookups)?;
-        let (head, headers_at, auth_query) = fixed_head(inv, op, json_body)?;
+        let (head, headers_at, auth_query) = fixed_head(inv, op, json_body || forward_body)?;
         if !headers.is_empty() {
             // A header the credentials or the content type write would be replaced in
             // place on the general path.
@@ -222,6 +246,7 @@ impl ParamsPlan {
             head,
             headers_at,
             json_body,
+            forward_body,
             binds: inv.binds.clone(),
         })
     }
@@ -257,13 +282,19 @@ impl ParamsPlan {
             Ok(text) => Some(text),
             Err(_) => return None,
         };
-        let body = match self.json_body {
-            true => Some(op.json_body(&Resolved {
+        let body = if self.json_body {
+            Some(op.json_body(&Resolved {
                 binds: &self.binds,
                 lookups: &self.lookups,
                 values: &values,
-            })?),
-            false => None,
+            })?)
+        } else if self.forward_body {
+            let Source::Rest(req) = src else {
+                return None;
+            };
+            Some(passed_on(req, &body)?)
+        } else {
+            None
         };
         let mut out = Vec::with_capacity(path.len() + self.head.len() + 200);
         push_request_line(&mut out, &op.method, &path, query);
@@ -408,6 +439,24 @@ impl Lookup {
         };
         Ok(Resolution { resolved, with })
     }
+}
+
+/// The inbound body as `with: {body: rest.body}` passes it on: a JSON object or array
+/// (the body was read as JSON, see `BodyFields::read`) written as serde_json writes what it
+/// reads; `None` when `rest.body` would be something else (a path variable, a query
+/// parameter, a member or a header named `body`, or a body of another kind), or the body
+/// repeats a key.
+fn passed_on(req: &RequestView<'_>, body: &BodyFields<'_>) -> Option<Vec<u8>> {
+    if rest_argument(req, body, "body", true).ok()?.is_some() {
+        return None;
+    }
+    let at = crate::skim::whitespace(req.body, 0);
+    if !matches!(req.body.get(at), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let end = crate::minify::minified(req.body, at, 0, &mut out).ok()?;
+    (crate::skim::whitespace(req.body, end) == req.body.len()).then_some(out)
 }
 
 /// The argument `name` of a tool call, as `Args::get` finds it: the declared input, else
