@@ -517,9 +517,16 @@ fn guarded_tool_calls_on_the_direct_path_are_checked_as_on_the_general_path() {
                 assert_eq!(answer.0, 401, "{auth}: {what}: {answer:?}");
             }
         }
-        let (_, logs) = own.stop();
-        for secret in [TOKEN, WRONG] {
-            assert!(!logs.contains(secret), "`{secret}` logged:\n{logs}");
+        // Every request has its access line, the refused ones too (on both paths).
+        for (which, n) in [("own", own), ("general", general)] {
+            let (_, logs) = n.stop();
+            for secret in [TOKEN, WRONG] {
+                assert!(!logs.contains(secret), "`{secret}` logged:\n{logs}");
+            }
+            let lines: Vec<&str> = logs.lines().filter(|l| l.contains("mcp request")).collect();
+            let refused = lines.iter().filter(|l| l.contains("status=401")).count();
+            let allowed = lines.iter().filter(|l| l.contains("status=200")).count();
+            assert_eq!((refused, allowed), (2, 1), "{auth} {which}:\n{logs}");
         }
     }
 }

@@ -193,7 +193,9 @@ fn mcp_app(i: usize, cx: &Context<'_>) -> App {
         let edge = mcp::McpEdge::new(endpoint.clone(), guard, options, spans.clone(), &secrets);
         Edge::Mcp(Arc::new(edge))
     });
-    let app = guard::protect(endpoint.router(), s.guard.clone());
+    // A refused request still gets its access line.
+    let on_refusal = mcp::refusal_line(cx.options.access.clone());
+    let app = guard::protect_noting(endpoint.router(), s.guard.clone(), Some(on_refusal));
     let app = traced::layer(app, "mcp", spans, secrets);
     (app, edge, routes)
 }

@@ -7,6 +7,7 @@
 //! control listeners are wrapped whole by [`protect`].
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +19,10 @@ use naftiko_engine::guard::{Denial, Guard, Presented};
 use serde_json::Map;
 
 use crate::problem;
+
+/// What an adapter notes of a request its block's authentication refused (its access
+/// line): the request, the refusal, and when the request came in.
+pub(crate) type OnRefusal = Arc<dyn Fn(&Request<Body>, &Response, Instant) + Send + Sync>;
 
 /// The response to a refused request.
 pub(crate) fn denied(d: &Denial) -> Response {
@@ -69,13 +74,25 @@ pub(crate) fn metadata<'r>(
 /// `router` behind `guard` (unchanged without one); an `oauth2` guard's metadata document
 /// is served before the check.
 pub(crate) fn protect(router: axum::Router, guard: Option<Arc<Guard>>) -> axum::Router {
+    protect_noting(router, guard, None)
+}
+
+/// [`protect`], with `on_refusal` told of each refused request (the adapter behind the
+/// guard never sees it).
+pub(crate) fn protect_noting(
+    router: axum::Router,
+    guard: Option<Arc<Guard>>,
+    on_refusal: Option<OnRefusal>,
+) -> axum::Router {
     let Some(guard) = guard else {
         return router;
     };
     router.layer(axum::middleware::from_fn(
         move |request: Request<Body>, next: axum::middleware::Next| {
             let guard = guard.clone();
+            let on_refusal = on_refusal.clone();
             async move {
+                let started = Instant::now();
                 let rs = guard.resource_server().map(|r| r.protected_resource());
                 if let Some(doc) = metadata(rs, request.method(), request.uri().path()) {
                     return doc;
@@ -83,6 +100,9 @@ pub(crate) fn protect(router: axum::Router, guard: Option<Arc<Guard>>) -> axum::
                 if let Some(refused) =
                     check(&guard, request.headers(), request.method(), request.uri()).await
                 {
+                    if let Some(note) = &on_refusal {
+                        note(&request, &refused, started);
+                    }
                     return refused;
                 }
                 next.run(request).await

@@ -922,6 +922,31 @@ fn log_request(sink: Option<&dyn AccessSink>, peek: &Peek, logged: &Logged<'_>) 
     access::record_mcp(sink, &line);
 }
 
+/// The access line of a request to the endpoint that its block's authentication refused
+/// (the endpoint never sees it): its HTTP method, session, status, latency and ids; no
+/// JSON-RPC method, as its body is not read.
+pub(crate) fn refusal_line(access: Option<Arc<dyn AccessSink>>) -> crate::guard::OnRefusal {
+    Arc::new(move |request, response, started| {
+        let ids = request
+            .extensions()
+            .get::<Trace>()
+            .map(|t| (t.request_id().as_str().to_owned(), *t.trace_hex()));
+        let (request_id, trace_id) = match &ids {
+            Some((r, t)) => (r.as_str(), t.as_str()),
+            None => ("-", "-"),
+        };
+        let logged = Logged {
+            http_method: request.method(),
+            session: request.headers().contains_key(SESSION_HEADER),
+            status: response.status(),
+            started,
+            request_id,
+            trace_id,
+        };
+        log_request(access.as_deref(), &Peek::default(), &logged);
+    })
+}
+
 /// What an MCP request's SERVER span says beside the HTTP attributes: its JSON-RPC method
 /// (`mcp.method.name`) and, for a tool call, the tool (`naftiko.operation.id`).
 fn span_note(route: &'static str, peek: Peek) -> SpanNote {

@@ -31,6 +31,8 @@ pub struct McpEdge {
     endpoint: Endpoint,
     /// The block's inbound authentication.
     guard: Option<Arc<Guard>>,
+    /// Writes a refused request's access line.
+    on_refusal: crate::guard::OnRefusal,
     spans: Option<Arc<dyn SpanSink>>,
     secrets: naftiko_engine::Secrets,
     /// Largest body the loop reads for it.
@@ -56,9 +58,11 @@ impl McpEdge {
         spans: Option<Arc<dyn SpanSink>>,
         secrets: &naftiko_engine::Secrets,
     ) -> McpEdge {
+        let on_refusal = super::refusal_line(endpoint.sessions.handler.access.clone());
         McpEdge {
             endpoint,
             guard,
+            on_refusal,
             spans,
             secrets: secrets.clone(),
             max_body_bytes: options.max_body_bytes,
@@ -89,10 +93,13 @@ impl McpEdge {
     async fn serve_request(&self, parts: http::request::Parts, body: bytes::Bytes) -> Response {
         let request = Request::from_parts(parts, Body::from(body));
         let (endpoint, guard) = (&self.endpoint, self.guard.as_deref());
+        let on_refusal = &self.on_refusal;
         let next = |r: Request<Body>| async move {
+            let started = std::time::Instant::now();
             if let Some(guard) = guard
                 && let Some(refused) = check(guard, r.headers(), r.method(), r.uri()).await
             {
+                on_refusal(&r, &refused, started);
                 return refused;
             }
             endpoint.call(r).await
