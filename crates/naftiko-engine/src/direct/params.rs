@@ -60,6 +60,9 @@ struct Lookup {
     required: bool,
     /// `in: environment`: the variable's value, read last.
     env: Option<String>,
+    /// A path variable no parameter declares: read as the URL template reads a name
+    /// (`with`'s value, even `null`, else the argument), and required.
+    implicit: bool,
 }
 
 /// A value found for a parameter.
@@ -190,10 +193,12 @@ impl ParamsPlan {
                 with_arg: inv.with.argument_of(&p.name)?.map(str::to_owned),
                 name: p.name.clone(),
                 from_header: p.location == ParamLocation::Header,
+                implicit: false,
                 required: p.required,
                 env: p.env_value().map(str::to_owned),
             });
         }
+        add_implicit(inv, op, &mut lookups)?;
         let json_body = match op.json_body_templates() {
             Some(templates) => {
                 let reads_known = |s: &VarSource| match s {
@@ -321,6 +326,10 @@ impl ParamsPlan {
         let mut values = Vec::with_capacity(self.lookups.len());
         for lookup in &self.lookups {
             let resolution = lookup.value(src, body).ok()?;
+            if lookup.implicit && resolution.with.as_ref().is_some_and(Found::is_null) {
+                // The URL template would read `null` where the lookup goes on.
+                return None;
+            }
             if lookup.required && resolution.resolved.is_none() {
                 return None;
             }
@@ -504,9 +513,33 @@ fn rest_argument<'r>(
     Ok(None)
 }
 
+/// A lookup for each path variable of `op` that no parameter declares (the URL template
+/// reads it by name); `None` when `with` names it more than once.
+fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> Option<()> {
+    let Some((_, parts)) = op.url.path_parts() else {
+        return Some(());
+    };
+    for part in parts {
+        let PathPart::Var(name) = part else { continue };
+        let declared = op.params.iter().any(|p| p.name == name);
+        if declared || lookups.iter().any(|l| l.name == name) {
+            continue;
+        }
+        lookups.push(Lookup {
+            with_arg: inv.with.argument_of(name)?.map(str::to_owned),
+            name: name.to_owned(),
+            from_header: false,
+            required: true,
+            env: None,
+            implicit: true,
+        });
+    }
+    Some(())
+}
+
 /// The pieces of `op`'s path, when each variable is a whole segment naming one of its
-/// path parameters, each path parameter is in the path, and the URL crate keeps the
-/// literal text as it is (no dot segments, nothing it would encode).
+/// path parameters (once) and the URL crate keeps the literal text as it is (no dot
+/// segments, nothing it would encode).
 fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
     let (base, parts) = op.url.path_parts()?;
     let mut pieces = vec![Piece::Literal(base.to_owned())];
@@ -520,10 +553,11 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
             }
             PathPart::Var(name) => {
                 let i = lookups.iter().position(|l| l.name == name)?;
-                let is_path = op
-                    .params
-                    .iter()
-                    .any(|p| p.name == name && p.location == ParamLocation::Path);
+                let is_path = lookups.get(i).is_some_and(|l| l.implicit)
+                    || op
+                        .params
+                        .iter()
+                        .any(|p| p.name == name && p.location == ParamLocation::Path);
                 if !is_path || used.contains(&i) {
                     return None;
                 }
@@ -533,14 +567,11 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
             }
         }
     }
-    let path_params = op
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Path)
-        .count();
+    // A path parameter the path does not name is resolved (it is required) and placed
+    // nowhere, as on the general path.
     let mut url = op.url.base_url().clone();
     url.set_path(&sample);
-    (used.len() == path_params && url.path() == sample).then_some(pieces)
+    (url.path() == sample).then_some(pieces)
 }
 
 /// The lower-case name of a header parameter the plan can write: a valid header name that

@@ -133,6 +133,11 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
             build("items-bearer", &bearer()),
             build("items-basic", &basic()),
             build("items-header-params", &header_params()),
+            // `{id}` read by the URL template without a declared parameter.
+            build(
+                "items-implicit-path",
+                &ITEMS.replace("        - name: id\n          in: path\n", ""),
+            ),
         ]
     })
 }
