@@ -1083,6 +1083,14 @@ fn whole_variants(over: Over) {
     for route in routes {
         p.check(&format!("404 on {route}"), &get(route));
     }
+    // A path variable no parameter declares, filled by name.
+    p.answer(Reply::raw(200, "application/json", r#"["a","b"]"#));
+    let (answer, seen) = p.check("undeclared variable", &get("/v1/tags/a%20b"));
+    assert_eq!(answer.body, br#"["a","b"]"#);
+    assert_eq!(seen[0].target, "/items/a%20b/tags");
+    for target in ["/v1/tags/caf%C3%A9?id=other", "/v1/tags/..", "/v1/tags/%2F"] {
+        p.check(target, &get(target));
+    }
     p.finish();
 }
 
