@@ -18,13 +18,20 @@
 # the release binary (scripts/symbol-order-check.sh, which bench-startup.sh runs too).
 #
 # The list is recorded on the static release binary (scripts/build-static.sh): the one the
-# image ships and CI checks.
+# image ships and CI checks, which is profile-guided (PGO inlines by measured counts, so the
+# names differ from a build without the profile): the profile NAFTIKO_PGO_PROFILE names, else
+# one made here by scripts/build-pgo.sh (about eight minutes more).
 #
-# Usage: scripts/symbol-order.sh        (needs valgrind and python3; about a minute)
+# Usage: scripts/symbol-order.sh        (needs valgrind and python3, and what
+#        scripts/build-pgo.sh needs; about a minute after the builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
 # The static binary that ships (and that CI checks the list against).
+if [[ -z ${NAFTIKO_PGO_PROFILE:-} ]]; then
+  NAFTIKO_PGO_PROFILE=$(scripts/build-pgo.sh | tail -1)
+  export NAFTIKO_PGO_PROFILE
+fi
 bin=$(scripts/build-static.sh | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
