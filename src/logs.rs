@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, Once};
 use std::time::{Duration, SystemTime};
 
 use naftiko_server::access::{AccessLine, AccessSink, McpLine, ToolCallLine};
-use naftiko_server::clock::push_rfc3339_micros;
+use naftiko_server::clock::{push_rfc3339_micros, wall};
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -123,13 +123,13 @@ pub(crate) struct AccessWriter {
 
 impl AccessSink for AccessWriter {
     fn write(&self, line: &AccessLine<'_>) {
-        self.write_fields(line.message, &rest_fields(line));
+        self.write_fields(line.message, &rest_fields(line), wall(line.at));
     }
     fn write_mcp(&self, line: &McpLine<'_>) {
-        self.write_fields("mcp request", &mcp_fields(line));
+        self.write_fields("mcp request", &mcp_fields(line), SystemTime::now());
     }
     fn write_tool_call(&self, line: &ToolCallLine<'_>) {
-        self.write_fields("tool call", &tool_call_fields(line));
+        self.write_fields("tool call", &tool_call_fields(line), SystemTime::now());
     }
 }
 
@@ -186,8 +186,8 @@ fn tool_call_fields<'a>(line: &ToolCallLine<'a>) -> [(&'static str, Field<'a>); 
 }
 
 impl AccessWriter {
-    /// Writes one line of `fields` (batched with the others).
-    fn write_fields(&self, message: &str, fields: &[(&str, Field<'_>)]) {
+    /// Writes one line of `fields`, timestamped `now` (batched with the others).
+    fn write_fields(&self, message: &str, fields: &[(&str, Field<'_>)], now: SystemTime) {
         thread_local! {
             /// The line being written, its allocation reused from line to line.
             static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -195,7 +195,7 @@ impl AccessWriter {
         start_flusher();
         TEXT.with_borrow_mut(|text| {
             text.clear();
-            self.render_into(message, fields, SystemTime::now(), text);
+            self.render_into(message, fields, now, text);
             let _ = Line::Batched.write(text.as_bytes());
         });
     }
@@ -418,6 +418,7 @@ mod tests {
                 message: "request",
                 request_id: "0af7651916cd43dd8448eb211c80319c",
                 trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+                at: std::time::Instant::now(),
             },
             AccessLine {
                 method: "GET",
@@ -428,6 +429,7 @@ mod tests {
                 message: "request abandoned by the client",
                 request_id: "caller's-\"id\"\\x",
                 trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+                at: std::time::Instant::now(),
             },
         ];
         for line in &lines {

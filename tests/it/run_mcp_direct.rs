@@ -470,9 +470,8 @@ fn upstreamed(seen: &[Seen]) -> Vec<String> {
 
 /// The access lines of JSON logs, without their timestamps and latencies.
 fn access_lines(logs: &str) -> Vec<Value> {
-    logs.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["target"] == "naftiko::access")
+    common::serve::json_access_lines(logs)
+        .into_iter()
         .map(|mut v| {
             if let Some(m) = v.as_object_mut() {
                 m.remove("timestamp");

@@ -194,11 +194,7 @@ fn logs_show_one_line_per_request_and_never_the_secrets() {
     }
     let (code, logs) = n.stop();
     assert_eq!(code, 0, "clean stop exits 0\n{logs}");
-    let access: Vec<Value> = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["target"] == "naftiko::access")
-        .collect();
+    let access = common::serve::json_access_lines(&logs);
     assert_eq!(access.len(), 2, "{logs}");
     assert_eq!(access[0]["method"], "POST");
     assert_eq!(access[0]["route"], "/v1/oauth2/token");

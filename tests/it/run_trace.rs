@@ -10,7 +10,9 @@
 
 use crate::common;
 
-use common::serve::{Naftiko, Reply, Seen, Upstream, client, raw_exchange, seed_args};
+use common::serve::{
+    Naftiko, Reply, Seen, Upstream, client, json_access_lines, raw_exchange, seed_args, start_seed,
+};
 use serde_json::{Value, json};
 
 const FIXTURE: &str = "tests/fixtures/run/trace.yaml";
@@ -237,9 +239,7 @@ fn the_seed_passes_ids_upstream_and_back_on_both_paths() {
 #[test]
 fn json_access_lines_carry_the_request_and_trace_ids() {
     let up = common::serve::token_endpoint("eyJ.trace.token");
-    let owned = seed_args(&up.url(), &["--log-format", "json"]);
-    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let n = Naftiko::start(&args, &[]);
+    let n = start_seed(&up.url(), &["--log-format", "json"]);
     let r = post_token(
         &n,
         &[
@@ -251,16 +251,60 @@ fn json_access_lines_carry_the_request_and_trace_ids() {
     let made = answer_id(&post_token(&n, &[]));
     let (code, logs) = n.stop();
     assert_eq!(code, 0, "{logs}");
-    let lines: Vec<Value> = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["target"] == "naftiko::access")
-        .collect();
+    let lines = json_access_lines(&logs);
     assert_eq!(lines.len(), 2, "{logs}");
     assert_eq!(lines[0]["request_id"], "json-\"quoted\"\\1", "{logs}");
     assert_eq!(lines[0]["trace_id"], TRACE_ID);
     assert_eq!(lines[1]["request_id"], made.as_str());
     assert!(is_made_up(lines[1]["trace_id"].as_str().unwrap()), "{logs}");
+}
+
+/// The answer's `Date` and its access line's timestamp are the wall clock's time, though the
+/// request reads only the monotonic clock (`clock::wall`, docs/run.md).
+#[test]
+fn the_date_header_and_the_access_line_timestamp_are_the_wall_clock_time() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let up = common::serve::token_endpoint("eyJ.trace.token");
+    let n = start_seed(&up.url(), &["--log-format", "json"]);
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let before = SystemTime::now();
+        let r = post_token(&n, &[]);
+        let after = SystemTime::now();
+        assert_eq!(r.status(), 200);
+        let date = r.headers()["date"].to_str().unwrap().to_owned();
+        times.push((before, date, after));
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let (code, logs) = n.stop();
+    assert_eq!(code, 0, "{logs}");
+    let stamps: Vec<String> = json_access_lines(&logs)
+        .iter()
+        .map(|v| v["timestamp"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stamps.len(), 3, "{logs}");
+    let text = |t: SystemTime| {
+        let mut out = String::new();
+        naftiko_server::clock::push_rfc3339_micros(&mut out, t);
+        out
+    };
+    let whole_second = |t: SystemTime| {
+        UNIX_EPOCH + Duration::from_secs(t.duration_since(UNIX_EPOCH).unwrap().as_secs())
+    };
+    for ((before, date, after), stamp) in times.iter().zip(&stamps) {
+        // RFC 3339 text of one width sorts as the times do.
+        assert!(
+            text(*before) <= *stamp && *stamp <= text(*after),
+            "{stamp} not between {} and {}",
+            text(*before),
+            text(*after)
+        );
+        let date = httpdate::parse_http_date(date).unwrap();
+        assert!(
+            whole_second(*before) <= date && date <= *after,
+            "{date:?} not between {before:?} and {after:?}"
+        );
+    }
 }
 
 /// The trace fixture against a recording upstream: an item (`/up/items/{id}`), its owner

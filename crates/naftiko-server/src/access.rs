@@ -8,6 +8,7 @@
 //! `tracing` filter still decides whether access lines are written at all.
 
 use std::fmt::Debug;
+use std::time::Instant;
 
 /// The fields of one access line.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +29,9 @@ pub struct AccessLine<'a> {
     pub request_id: &'a str,
     /// The trace id, 32 lowercase hex digits.
     pub trace_id: &'a str,
+    /// When the request ended, by the monotonic clock: the line's timestamp is its
+    /// [`crate::clock::wall`] time.
+    pub at: Instant,
 }
 
 /// The fields of one MCP request's access line (`mcp request`, `adapter="mcp"`).

@@ -1,7 +1,50 @@
-//! Wall-clock time as text: RFC 3339 in UTC with microseconds, as access lines and the
-//! control port write it, without a date-time dependency.
+//! Wall-clock time: read from the monotonic clock a request reads anyway ([`wall`]), and
+//! written as text, RFC 3339 in UTC with microseconds, as access lines and the control
+//! port write it, without a date-time dependency.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::cell::Cell;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long a thread's pair of clock readings is used before both clocks are read again.
+const REBASE: Duration = Duration::from_secs(1);
+
+/// The wall-clock time at `at`, a reading of the monotonic clock: from a pair of readings
+/// of both clocks this thread took less than [`REBASE`] before or after `at` (else it
+/// takes a new pair). A request then reads one clock instead of two for its `Date` header
+/// and access line (as nginx reads the time once per loop); a step of the wall clock
+/// shows within a second, and its slewing in between is below a microsecond.
+pub fn wall(at: Instant) -> SystemTime {
+    thread_local! {
+        /// This thread's last pair of readings: the monotonic clock and the wall clock.
+        static BASE: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
+    }
+    BASE.with(|base| {
+        if let Some(time) = base.get().and_then(|pair| from(pair, at, REBASE)) {
+            return time;
+        }
+        let pair = (Instant::now(), SystemTime::now());
+        base.set(Some(pair));
+        from(pair, at, Duration::MAX).unwrap_or(pair.1)
+    })
+}
+
+/// The wall-clock time at `at` by the pair `(instant, time)` read together, when `at` is
+/// less than `within` away from it (and the time is one `SystemTime` holds).
+fn from(
+    (instant, time): (Instant, SystemTime),
+    at: Instant,
+    within: Duration,
+) -> Option<SystemTime> {
+    if at >= instant {
+        let after = at - instant;
+        (after < within).then(|| time.checked_add(after)).flatten()
+    } else {
+        let before = instant - at;
+        (before < within)
+            .then(|| time.checked_sub(before))
+            .flatten()
+    }
+}
 
 /// Appends `2026-11-29T05:16:40.618896Z`: UTC, microseconds, as `tracing-subscriber`
 /// writes it.
@@ -64,7 +107,30 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    #[test]
+    fn wall_time_follows_the_monotonic_clock_and_the_wall_clock() {
+        let before = SystemTime::now();
+        let now = Instant::now();
+        let at = wall(now);
+        let after = SystemTime::now();
+        assert!(before <= at && at <= after, "{before:?} {at:?} {after:?}");
+        // Readings a little apart are as far apart in wall time, whichever comes first.
+        let later = now + Duration::from_millis(300);
+        assert_eq!(
+            wall(later).duration_since(at).ok(),
+            Some(Duration::from_millis(300))
+        );
+        let earlier = now - Duration::from_millis(200);
+        assert_eq!(
+            at.duration_since(wall(earlier)).ok(),
+            Some(Duration::from_millis(200))
+        );
+        // One far from the pair is read from a new pair, still on the wall clock's scale.
+        let far = now + Duration::from_secs(5);
+        let seconds = wall(far).duration_since(before).map(|d| d.as_secs());
+        assert!(matches!(seconds, Ok(4..=6)), "{seconds:?}");
+    }
 
     #[test]
     fn timestamps_are_rfc3339_with_microseconds_in_utc() {

@@ -27,6 +27,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime};
 
 use crate::stream::Stream;
 use axum::response::Response;
@@ -41,6 +42,7 @@ use naftiko_http1::{Decoded, decode_head};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{mpsc, watch};
 
+use crate::clock;
 use crate::limits::Limits;
 use crate::rest;
 use crate::served::{Edge, Slot};
@@ -105,6 +107,7 @@ pub(crate) async fn serve(
             }
             HeadRead::Over => return,
         };
+        let started = Instant::now();
         let head_bytes = conn.buf.split_to(head.len).freeze();
         let is_head = head.method == Method::HEAD;
         // 2. The body, within the body limit and timeout.
@@ -117,15 +120,24 @@ pub(crate) async fn serve(
             head,
             bytes: head_bytes,
         };
-        let Some(response) = conn.answer(incoming, body, expired.as_mut()).await else {
+        let answer = conn.answer(incoming, body, started, expired.as_mut()).await;
+        let Some((response, ended)) = answer else {
             return;
         };
         // 4. Write it; close when asked to, or when draining, or when a half-closed client
         // has nothing more buffered.
         let close = close || *stop.borrow() || (conn.eof && conn.buf.is_empty());
-        if reply(&mut conn.stream, &mut conn.out, response, close, is_head)
-            .await
-            .is_err()
+        let at = clock::wall(ended);
+        if reply(
+            &mut conn.stream,
+            &mut conn.out,
+            response,
+            close,
+            is_head,
+            at,
+        )
+        .await
+        .is_err()
             || close
         {
             return;
@@ -250,7 +262,15 @@ impl Conn<'_> {
     async fn refuse(&mut self, status: StatusCode, kind: &str, detail: &str) -> HeadRead {
         let mut response = crate::problem::problem(status, kind, detail, serde_json::Map::new());
         set_request_id(response.headers_mut(), &RequestId::random());
-        let _ = respond(&mut self.stream, &mut self.out, response, true, false).await;
+        let _ = respond(
+            &mut self.stream,
+            &mut self.out,
+            response,
+            true,
+            false,
+            SystemTime::now(),
+        )
+        .await;
         HeadRead::Over
     }
 
@@ -264,7 +284,15 @@ impl Conn<'_> {
         if len > max_body as u64 {
             let mut response = rest::body_too_large(max_body);
             set_request_id(response.headers_mut(), &request_id());
-            let _ = respond(&mut self.stream, &mut self.out, response, true, is_head).await;
+            let _ = respond(
+                &mut self.stream,
+                &mut self.out,
+                response,
+                true,
+                is_head,
+                SystemTime::now(),
+            )
+            .await;
             return None;
         }
         let len = usize::try_from(len).unwrap_or(usize::MAX);
@@ -282,7 +310,15 @@ impl Conn<'_> {
                         let mut response = rest::body_timeout(limits.body_read_timeout);
                         set_request_id(response.headers_mut(), &request_id());
                         let out = &mut self.out;
-                        let _ = respond(&mut self.stream, out, response, true, is_head).await;
+                        let _ = respond(
+                            &mut self.stream,
+                            out,
+                            response,
+                            true,
+                            is_head,
+                            SystemTime::now(),
+                        )
+                        .await;
                         return None;
                     }
                 }
@@ -299,14 +335,17 @@ impl Conn<'_> {
         &mut self,
         incoming: rest::Incoming,
         body: Bytes,
+        started: Instant,
         mut expired: Pin<&mut Fuse<impl Future<Output = ()>>>,
-    ) -> Option<rest::Reply> {
+    ) -> Option<(rest::Reply, Instant)> {
         self.pipelined |= !self.buf.is_empty();
         let edge = self.edge.clone();
         let handler = async move {
             match &edge {
-                Edge::Rest(app) => rest::serve(app, incoming, rest::RequestBody::Read(body)).await,
-                Edge::Mcp(mcp) => mcp.serve(incoming, body).await,
+                Edge::Rest(app) => {
+                    rest::serve(app, incoming, rest::RequestBody::Read(body), started).await
+                }
+                Edge::Mcp(mcp) => (mcp.serve(incoming, body).await, Instant::now()),
             }
         };
         tokio::pin!(handler);
@@ -316,7 +355,8 @@ impl Conn<'_> {
             tokio::select! {
                 response = &mut handler => return Some(response),
                 () = &mut expired => {
-                    return Some(rest::Reply::Response(crate::problem::grace_expired()));
+                    let reply = rest::Reply::Response(crate::problem::grace_expired());
+                    return Some((reply, Instant::now()));
                 }
                 read = self.stream.read_buf(&mut self.buf), if room && !self.eof => match read {
                     Ok(0) if self.pipelined || !self.buf.is_empty() => self.eof = true,
@@ -351,10 +391,11 @@ async fn reply(
     reply: rest::Reply,
     close: bool,
     is_head: bool,
+    at: SystemTime,
 ) -> io::Result<()> {
     let a = match reply {
         rest::Reply::Response(response) => {
-            return respond(stream, out, response, close, is_head).await;
+            return respond(stream, out, response, close, is_head, at).await;
         }
         rest::Reply::Answered(a) => a,
     };
@@ -376,7 +417,7 @@ async fn reply(
             push_header(out, name.as_bytes(), value);
         }
     }
-    finish(stream, out, a.status, &a.body, close, is_head).await
+    finish(stream, out, a.status, &a.body, close, is_head, at).await
 }
 
 /// Writes `response` (whose body is complete in memory, as every REST answer is) in one
@@ -387,6 +428,7 @@ async fn respond(
     response: Response,
     close: bool,
     is_head: bool,
+    at: SystemTime,
 ) -> io::Result<()> {
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX)
@@ -404,7 +446,7 @@ async fn respond(
         }
         push_header(out, name.as_str().as_bytes(), value.as_bytes());
     }
-    finish(stream, out, parts.status, &body, close, is_head).await
+    finish(stream, out, parts.status, &body, close, is_head, at).await
 }
 
 /// Ends the head (`Content-Length`, `Date`, `Connection: close`), adds the body and
@@ -416,12 +458,13 @@ async fn finish(
     body: &[u8],
     close: bool,
     is_head: bool,
+    at: SystemTime,
 ) -> io::Result<()> {
     let bodiless = naftiko_http1::framing::status_has_no_body(status.as_u16());
     if !bodiless {
         push_content_length(out, body.len());
     }
-    date::append(out);
+    date::append(out, at);
     if close {
         out.extend_from_slice(b"connection: close\r\n");
     }
@@ -522,9 +565,8 @@ mod date {
         static CACHED: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
 
-    /// Appends `date: <IMF-fixdate>\r\n`.
-    pub(super) fn append(out: &mut Vec<u8>) {
-        let now = SystemTime::now();
+    /// Appends `date: <IMF-fixdate>\r\n` of `now`.
+    pub(super) fn append(out: &mut Vec<u8>, now: SystemTime) {
         let secs = now
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())

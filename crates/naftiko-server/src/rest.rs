@@ -69,12 +69,12 @@ impl Drop for Unanswered<'_> {
         if self.answered {
             return;
         }
-        self.app.runtime.metrics().record(
-            self.operation,
-            499,
-            Some("client-closed"),
-            self.started.elapsed(),
-        );
+        let ended = Instant::now();
+        let elapsed = ended.saturating_duration_since(self.started);
+        self.app
+            .runtime
+            .metrics()
+            .record(self.operation, 499, Some("client-closed"), elapsed);
         let (request_id, trace_id) = self.trace.log_ids();
         access::record(
             self.app.access.as_deref(),
@@ -83,10 +83,11 @@ impl Drop for Unanswered<'_> {
                 route: self.route,
                 status: 499,
                 upstream_status: -1,
-                latency_ms: access::millis(self.started.elapsed()),
+                latency_ms: access::millis(elapsed),
                 message: "request abandoned by the client",
                 request_id,
                 trace_id,
+                at: ended,
             },
         );
         server_span(
@@ -235,15 +236,27 @@ pub(crate) enum RequestBody {
 /// Answers one request on the hyper path.
 pub(crate) async fn handle(State(app): State<Arc<RestApp>>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
-    serve(&app, Incoming::Parts(parts), RequestBody::Stream(body))
-        .await
-        .into_response()
+    let started = Instant::now();
+    let (reply, _) = serve(
+        &app,
+        Incoming::Parts(parts),
+        RequestBody::Stream(body),
+        started,
+    )
+    .await;
+    reply.into_response()
 }
 
-/// Answers one request (the hyper path and [`crate::h1`] both come here), in its trace:
-/// the answer carries its request id, the access line its request and trace ids.
-pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) -> Reply {
-    let started = Instant::now();
+/// Answers one request that arrived at `started` (the hyper path and [`crate::h1`] both
+/// come here), in its trace: the answer carries its request id, the access line its
+/// request and trace ids. With the answer, when it was ready (one reading of the clock
+/// for the latency, the access line's timestamp and the `Date` header).
+pub(crate) async fn serve(
+    app: &RestApp,
+    incoming: Incoming,
+    body: RequestBody,
+    started: Instant,
+) -> (Reply, Instant) {
     let trace = incoming.trace(app.spans.as_ref());
     let method = incoming.method().clone();
     let seen = trace.recording().then(|| {
@@ -252,11 +265,13 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
     });
     let metrics = app.runtime.metrics();
     let Ok(_permit) = app.limit.try_acquire() else {
-        metrics.request("rest", "-", 503, Some("overloaded"), started.elapsed());
+        let ended = Instant::now();
+        let elapsed = ended.saturating_duration_since(started);
+        metrics.request("rest", "-", 503, Some("overloaded"), elapsed);
         server_span(app, &trace, &method, "-", &seen, 503);
         let mut reply = Reply::Response(problem::overloaded());
         reply.identify(trace.into_request_id());
-        return reply;
+        return (reply, ended);
     };
     let found = app.router.find(&method, incoming.uri().path());
     let (route, operation): (&str, Cow<'_, OperationMetrics>) = match &found {
@@ -291,7 +306,8 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
     let kind = reply
         .kind()
         .or((status >= 400).then_some("upstream-status"));
-    let elapsed = started.elapsed();
+    let ended = Instant::now();
+    let elapsed = ended.saturating_duration_since(started);
     metrics.record(&operation, status, kind, elapsed);
     let (request_id, trace_id) = trace.log_ids();
     access::record(
@@ -305,12 +321,13 @@ pub(crate) async fn serve(app: &RestApp, incoming: Incoming, body: RequestBody) 
             message: "request",
             request_id,
             trace_id,
+            at: ended,
         },
     );
     server_span(app, &trace, &method, route, &seen, status);
     drop(record);
     reply.identify(trace.into_request_id());
-    reply
+    (reply, ended)
 }
 
 /// 413: the body is larger than the limit.

@@ -460,6 +460,14 @@ pub(crate) fn start_seed(upstream: &str, extra: &[&str]) -> Naftiko {
     Naftiko::start(&args, &[])
 }
 
+/// The access lines of JSON logs (`--log-format json`), in order.
+pub(crate) fn json_access_lines(logs: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == "naftiko::access")
+        .collect()
+}
+
 /// The arguments of [`start_seed`] (for callers that pass an environment too).
 pub(crate) fn seed_args(upstream: &str, extra: &[&str]) -> Vec<String> {
     capability_args(
