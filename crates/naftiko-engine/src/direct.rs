@@ -93,8 +93,8 @@ impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
     /// operation on an h1-client upstream whose JSON answers are shaped without a `Value`
     /// tree (`capture.rs`) or passed through, with plain declared inputs if any; and either a form passed on
-    /// ([`FormPlan::compile`]) or values placed in the path, the query and a `body` of
-    /// JSON data ([`ParamsPlan::compile`]).
+    /// ([`FormPlan::compile`]) or values placed in the path, the query, headers and a
+    /// `body` template of any kind but multipart ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
         let Target::Call(op) = &inv.target else {
             return None;

@@ -450,22 +450,27 @@ impl ConsumedOp {
         self.body.is_some()
     }
 
-    /// The templates of a `body` of JSON data (`type: json` with `data`), when the body
-    /// is one: the direct path renders such bodies itself ([`ConsumedOp::json_body`]).
-    pub(crate) fn json_body_templates(&self) -> Option<&[(String, Tpl)]> {
-        match &self.body {
-            Some(BodyTpl::Json(_)) => Some(&self.json_templates),
-            _ => None,
-        }
+    /// The templates of the operation's `body` and the content type it goes with, when
+    /// the direct path can render it ([`ConsumedOp::body_text`]): a body of any kind but
+    /// multipart (whose content type carries a boundary made per request).
+    pub(crate) fn body_templates(&self) -> Option<(Vec<&Tpl>, &'static str)> {
+        let body = self.body.as_ref()?;
+        let templates = match body {
+            BodyTpl::JsonText(t) => vec![&t.tpl],
+            BodyTpl::Raw(t) | BodyTpl::Xml(t) | BodyTpl::Text(t, _) | BodyTpl::FormString(t) => {
+                vec![t]
+            }
+            BodyTpl::Json(_) => self.json_templates.iter().map(|(_, t)| t).collect(),
+            BodyTpl::FormFields(fields) => fields.iter().map(|(_, t)| t).collect(),
+            BodyTpl::Multipart(_) => return None,
+        };
+        Some((templates, body.content_type()))
     }
 
-    /// The JSON text of a `body` of JSON data rendered from `scope`, as the general path
-    /// writes it; `None` for any other body.
-    pub(crate) fn json_body(&self, scope: &dyn Resolve) -> Option<Vec<u8>> {
-        match &self.body {
-            Some(BodyTpl::Json(body)) => Some(body.render(&self.json_templates, scope)),
-            _ => None,
-        }
+    /// The operation's `body` rendered from `scope`, as the general path writes it;
+    /// `None` when it has none.
+    pub(crate) fn body_text(&self, scope: &dyn Resolve) -> Option<Vec<u8>> {
+        Some(self.body_bytes(self.body.as_ref()?, scope))
     }
 
     /// Renders the upstream request.
@@ -574,29 +579,34 @@ impl ConsumedOp {
     fn render_body(
         &self,
         b: &BodyTpl,
-        scope: &CallScope<'_>,
+        scope: &dyn Resolve,
     ) -> Result<(Bytes, HeaderValue), InvokeError> {
-        Ok(match b {
-            BodyTpl::JsonText(t) => (
-                Bytes::from(t.render(scope)),
-                HeaderValue::from_static("application/json"),
-            ),
-            BodyTpl::Raw(t) => (
-                Bytes::from(t.render(scope)),
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
-            BodyTpl::Xml(t) => (
-                Bytes::from(t.render_encoded(scope, |_, v| {
+        if let BodyTpl::Multipart(parts) = b {
+            let (bytes, boundary) = multipart(parts, scope);
+            let ct = format!("{}; boundary={boundary}", b.content_type());
+            let ct = HeaderValue::from_str(&ct)
+                .map_err(|_| InvokeError::Internal("multipart boundary".to_owned()))?;
+            return Ok((Bytes::from(bytes), ct));
+        }
+        Ok((
+            Bytes::from(self.body_bytes(b, scope)),
+            HeaderValue::from_static(b.content_type()),
+        ))
+    }
+
+    /// The bytes of the body `b` rendered from `scope` (the direct path's and the general
+    /// path's one rendering).
+    fn body_bytes(&self, b: &BodyTpl, scope: &dyn Resolve) -> Vec<u8> {
+        match b {
+            BodyTpl::JsonText(t) => t.render(scope).into(),
+            BodyTpl::Raw(t) | BodyTpl::Text(t, _) => t.render(scope).into(),
+            BodyTpl::Xml(t) => t
+                .render_encoded(scope, |_, v| {
                     crate::markup::escape_markup(&v.and_then(scalar_text).unwrap_or_default())
                         .into_owned()
-                })),
-                HeaderValue::from_static("application/xml"),
-            ),
-            BodyTpl::Json(body) => (
-                Bytes::from(body.render(&self.json_templates, scope)),
-                HeaderValue::from_static("application/json"),
-            ),
-            BodyTpl::Text(t, ct) => (Bytes::from(t.render(scope)), HeaderValue::from_static(ct)),
+                })
+                .into(),
+            BodyTpl::Json(body) => body.render(&self.json_templates, scope),
             BodyTpl::FormFields(fields) => {
                 let mut pairs = Vec::new();
                 for (k, t) in fields {
@@ -604,31 +614,30 @@ impl ConsumedOp {
                         push_form(&mut pairs, k, &v);
                     }
                 }
-                (
-                    form::encode_pairs(&pairs),
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
+                form::encode_pairs(&pairs).into()
             }
-            BodyTpl::FormString(t) => {
-                // Values substituted into a pre-encoded form are form-encoded themselves.
-                let text = t.render_encoded(scope, |_, v| {
+            // Values substituted into a pre-encoded form are form-encoded themselves.
+            BodyTpl::FormString(t) => t
+                .render_encoded(scope, |_, v| {
                     form::encoded(&v.and_then(scalar_text).unwrap_or_default())
-                });
-                (
-                    Bytes::from(text),
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-            }
-            BodyTpl::Multipart(parts) => {
-                let (bytes, boundary) = multipart(parts, scope);
-                let ct = format!("multipart/form-data; boundary={boundary}");
-                (
-                    Bytes::from(bytes),
-                    HeaderValue::from_str(&ct)
-                        .map_err(|_| InvokeError::Internal("multipart boundary".to_owned()))?,
-                )
-            }
-        })
+                })
+                .into(),
+            BodyTpl::Multipart(parts) => multipart(parts, scope).0,
+        }
+    }
+}
+
+impl BodyTpl {
+    /// The content type the body goes with (a multipart body's without its boundary).
+    fn content_type(&self) -> &'static str {
+        match self {
+            BodyTpl::JsonText(_) | BodyTpl::Json(_) => "application/json",
+            BodyTpl::Raw(_) => "text/plain; charset=utf-8",
+            BodyTpl::Xml(_) => "application/xml",
+            BodyTpl::Text(_, ct) => ct,
+            BodyTpl::FormFields(_) | BodyTpl::FormString(_) => "application/x-www-form-urlencoded",
+            BodyTpl::Multipart(_) => "multipart/form-data",
+        }
     }
 }
 

@@ -160,9 +160,10 @@ fn every_plan_of_the_corpus_sends_what_the_general_path_sends() {
     }
     eprintln!("{routes} routes and {tools} tools with a plan; {served} requests served directly");
     // 663 routes and 752 tools when whole answers (`$.`), pass-through, header parameters,
-    // passed-on bodies and undeclared path variables got plans.
+    // passed-on bodies and undeclared path variables got plans; 677 and 780 when body
+    // templates of every kind but multipart, and templates reading inbound arguments, did.
     assert!(
-        routes >= 600 && tools >= 680,
+        routes >= 670 && tools >= 770,
         "only {routes} routes and {tools} tools have a plan"
     );
     assert!(served >= 500, "only {served} requests served directly");

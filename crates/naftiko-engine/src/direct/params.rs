@@ -9,8 +9,10 @@
 //!   itself: host, user agent, content type, cookies, framing, the trace's, the
 //!   credentials'), or the `body` parameter taking the body `with` passes on;
 //! - `with` only names inbound arguments, and perhaps `body: rest.body`;
-//! - a `body` (if any) is JSON data whose templates read only bound values and those
-//!   parameters (and no body is passed on besides);
+//! - a `body` (if any) is of any kind but multipart (JSON data or text, raw or XML text,
+//!   form fields or a form string) and its templates read only bound values, those
+//!   parameters and inbound arguments other than the whole body (`{{rest.x}}`), and no
+//!   body is passed on besides;
 //! - the credentials are the same on every call (none, or basic, bearer or API-key
 //!   credentials that read bound values only);
 //! - every path variable stands as a whole segment.
@@ -21,8 +23,9 @@
 //! the parameter's own name: path variables, the query, the members of a JSON body, and
 //! for a header parameter the headers; then the environment), encoded as the general path
 //! encodes it (`url::push_segment`, `form::append_pair`, a header parameter's scalar text
-//! after host and user agent, the operation's compiled JSON body, a passed-on body written
-//! as serde_json writes what it reads) and written out.
+//! after host and user agent, the operation's `body` rendered by the general path's own
+//! rendering, a passed-on body written as serde_json writes what it reads) and written
+//! out.
 //!
 //! A request whose values the general path would find elsewhere (a path variable spelled
 //! another way, a body that is not a JSON object the skimming reader is sure of, a `body`
@@ -134,8 +137,11 @@ pub(crate) struct ParamsPlan {
     /// Where in `head` the header parameters' lines go: after host and user agent, before
     /// the content type and the credentials (the general path's order).
     headers_at: usize,
-    /// The operation has a `body` of JSON data, rendered from the parameters.
-    json_body: bool,
+    /// The operation has a `body` template, rendered from the parameters.
+    templated_body: bool,
+    /// The inbound arguments the body's templates read (`{{rest.x}}`: `x`), each looked up
+    /// as `with` looks its arguments up.
+    body_arguments: Vec<String>,
     /// `with: {body: rest.body}`: the inbound JSON object or array goes upstream, written
     /// as serde_json writes what it reads (`minify.rs`).
     forward_body: bool,
@@ -199,32 +205,38 @@ impl ParamsPlan {
             });
         }
         add_implicit(inv, op, &mut lookups)?;
-        let json_body = match op.json_body_templates() {
-            Some(templates) => {
-                let reads_known = |s: &VarSource| match s {
-                    VarSource::Bind(_) => true,
-                    VarSource::Local(path) => path
-                        .first()
-                        .is_some_and(|n| lookups.iter().any(|l| l.name == *n)),
-                    VarSource::Arg { .. } => false,
-                };
-                let known = templates
-                    .iter()
-                    .all(|(_, t)| t.sources().iter().all(reads_known));
-                if !known {
-                    return None;
+        let mut body_arguments: Vec<String> = Vec::new();
+        let body_type = match op.body_templates() {
+            Some((templates, content_type)) => {
+                for source in templates.iter().flat_map(|t| t.sources()) {
+                    match source {
+                        VarSource::Bind(_) => {}
+                        VarSource::Local(path) => {
+                            let first = path.first()?;
+                            lookups.iter().find(|l| l.name == *first)?;
+                        }
+                        // The whole body, when no argument has that name: not looked up.
+                        VarSource::Arg { name, .. } if name == "body" => return None,
+                        VarSource::Arg { name, .. } => {
+                            if !body_arguments.contains(name) {
+                                body_arguments.push(name.clone());
+                            }
+                        }
+                    }
                 }
-                true
+                Some(content_type)
             }
             None if op.has_body_template() => return None,
-            None => false,
+            None => None,
         };
-        if forward_body && json_body {
+        let templated_body = body_type.is_some();
+        if forward_body && templated_body {
             // The template wins over the body passed on: left to the general path.
             return None;
         }
         let path = path_pieces(op, &lookups)?;
-        let (head, headers_at, auth_query) = fixed_head(inv, op, json_body || forward_body)?;
+        let content_type = body_type.or(forward_body.then_some("application/json"));
+        let (head, headers_at, auth_query) = fixed_head(inv, op, content_type)?;
         if !headers.is_empty() {
             // A header the credentials or the content type write would be replaced in
             // place on the general path.
@@ -250,7 +262,8 @@ impl ParamsPlan {
             auth_query,
             head,
             headers_at,
-            json_body,
+            templated_body,
+            body_arguments,
             forward_body,
             binds: inv.binds.clone(),
         })
@@ -287,11 +300,19 @@ impl ParamsPlan {
             Ok(text) => Some(text),
             Err(_) => return None,
         };
-        let body = if self.json_body {
-            Some(op.json_body(&Resolved {
+        let body = if self.templated_body {
+            let arguments = self
+                .body_arguments
+                .iter()
+                .map(|name| argument(&src, &body, name, true))
+                .collect::<Result<Vec<_>, ()>>()
+                .ok()?;
+            Some(op.body_text(&Resolved {
                 binds: &self.binds,
                 lookups: &self.lookups,
                 values: &values,
+                arguments: &self.body_arguments,
+                argument_values: &arguments,
             })?)
         } else if self.forward_body {
             let Source::Rest(req) = src else {
@@ -317,6 +338,7 @@ impl ParamsPlan {
     pub(crate) fn argument_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.lookups.iter().map(|l| l.name.clone()).collect();
         names.extend(self.lookups.iter().filter_map(|l| l.with_arg.clone()));
+        names.extend(self.body_arguments.iter().cloned());
         names
     }
 
@@ -390,21 +412,26 @@ impl ParamsPlan {
     }
 }
 
-/// The scope a JSON body template renders from: bound values, and each parameter's
-/// value as the general path's call scope gives it (resolved, else `with`'s).
+/// The scope a body template renders from: bound values, each parameter's value as the
+/// general path's call scope gives it (resolved, else `with`'s), and the inbound arguments
+/// it reads.
 struct Resolved<'a, 'r> {
     binds: &'a [Option<String>],
     lookups: &'a [Lookup],
     values: &'a [Resolution<'r>],
+    /// The arguments' names, and what each was found to be.
+    arguments: &'a [String],
+    argument_values: &'a [Option<Found<'r>>],
 }
 
 impl Resolve for Resolved<'_, '_> {
     fn bind(&self, index: usize) -> Option<&str> {
         self.binds.get(index)?.as_deref()
     }
-    fn arg(&self, _: &str) -> Option<Cow<'_, Value>> {
-        // Plans are only made for templates that read no argument.
-        None
+    fn arg(&self, name: &str) -> Option<Cow<'_, Value>> {
+        let i = self.arguments.iter().position(|a| a == name)?;
+        let found = self.argument_values.get(i)?.as_ref()?;
+        Some(Cow::Owned(found.to_value()))
     }
     fn local(&self, name: &str) -> Option<Cow<'_, Value>> {
         let i = self.lookups.iter().position(|l| l.name == name)?;
@@ -428,17 +455,13 @@ impl Lookup {
     /// The parameter resolved as the general path resolves it (`Param::resolve`); `Err`
     /// when a value would be found somewhere the plan does not look.
     fn value<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Result<Resolution<'r>, ()> {
-        let argument = |name: &str, headers: bool| match *src {
-            Source::Rest(req) => rest_argument(req, body, name, headers),
-            Source::Tool(args) => Ok(tool_argument(args, name)),
-        };
         let with = match &self.with_arg {
-            Some(arg) => argument(arg, true)?,
+            Some(arg) => argument(src, body, arg, true)?,
             None => None,
         };
         let resolved = match &with {
             Some(found) if !found.is_null() => Some(found.clone()),
-            _ => match argument(&self.name, self.from_header)? {
+            _ => match argument(src, body, &self.name, self.from_header)? {
                 Some(found) => Some(found),
                 None => self
                     .env
@@ -466,6 +489,21 @@ fn passed_on(req: &RequestView<'_>, body: &BodyFields<'_>) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let end = crate::minify::minified(req.body, at, 0, &mut out).ok()?;
     (crate::skim::whitespace(req.body, end) == req.body.len()).then_some(out)
+}
+
+/// The inbound argument `name` as `Args::get` finds it (with `headers`, as
+/// `Args::qualified` does but for the whole body), from a REST request or a tool call;
+/// `Err` when a value would be found somewhere the plan does not look.
+fn argument<'r>(
+    src: &Source<'r>,
+    body: &BodyFields<'r>,
+    name: &str,
+    headers: bool,
+) -> Result<Option<Found<'r>>, ()> {
+    match *src {
+        Source::Rest(req) => rest_argument(req, body, name, headers),
+        Source::Tool(args) => Ok(tool_argument(args, name)),
+    }
 }
 
 /// The argument `name` of a tool call, as `Args::get` finds it: the declared input, else
@@ -597,7 +635,7 @@ fn header_name(name: &str) -> Option<String> {
 fn fixed_head(
     inv: &Invocable,
     op: &ConsumedOp,
-    json_body: bool,
+    content_type: Option<&'static str>,
 ) -> Option<(Vec<u8>, usize, Option<String>)> {
     let auth = &op.api.auth;
     if !auth.is_fixed() || auth.retries_on_401() {
@@ -609,11 +647,11 @@ fn fixed_head(
         headers: HeaderMap::new(),
         body: None,
     };
-    if json_body {
+    if let Some(content_type) = content_type {
         // As the general path sets it, before the credentials.
         prepared.headers.insert(
             http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static(content_type),
         );
     }
     auth.apply_fixed(&mut prepared, &BindsOnly(&inv.binds), &op.api.namespace)

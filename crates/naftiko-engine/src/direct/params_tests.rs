@@ -716,6 +716,7 @@ fn json_bodies() -> impl Strategy<Value = String> {
     let names = [
         "customer", "sku", "qty", "quantity", "note", "region", "dry", "x",
     ];
+    // `x`'s values include objects, so that `{{rest.x.k}}` finds a member now and then.
     let member =
         (select(names.to_vec()), json_member_value()).prop_map(|(n, v)| format!("\"{n}\": {v}"));
     prop_oneof![
@@ -747,22 +748,125 @@ fn direct_json_body_requests_are_the_general_requests() {
         Just(Some("customer=q".to_owned()))
     ];
     let cases = (json_bodies(), content_type, query);
-    compare(
-        "JSON bodies",
-        2000,
-        500,
-        cases,
-        |(body, content_type, query)| {
-            let req = Req {
-                path: Vec::new(),
-                query,
-                headers: Vec::new(),
-                content_type,
-                body,
-            };
-            rest_requests(&runtime, op, &req)
-        },
-    );
+    compare("JSON bodies", 2000, 500, cases, |case| {
+        rest_requests(&runtime, op, &body_request(case))
+    });
+}
+
+/// A request of a body, its content type and a query (no path variables or headers).
+fn body_request((body, content_type, query): (String, Option<String>, Option<String>)) -> Req {
+    Req {
+        path: Vec::new(),
+        query,
+        headers: Vec::new(),
+        content_type,
+        body,
+    }
+}
+
+/// The orders operation with `body` (its YAML, from after `body:`) in place of its JSON
+/// data.
+fn orders_with_body(body: &str) -> String {
+    let json_body = ORDERS
+        .split("        body:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("        outputParameters:").next())
+        .unwrap_or_default();
+    ORDERS.replace(
+        &format!("        body:\n{json_body}"),
+        &format!("        body:{body}"),
+    )
+}
+
+/// The orders operation with a `body` of each kind a plan renders, its templates reading
+/// parameters, a bound value and inbound arguments (`{{rest.sku}}`, a member of one).
+fn body_kinds() -> Vec<(&'static str, String)> {
+    let reads = "{{customer}} {{rest.sku}} {{rest.x.k}} {{ITEMS_KEY}} {{note}}";
+    let typed = |kind: &str, data: &str| {
+        orders_with_body(&format!(
+            "\n          type: {kind}\n          data: {data}\n"
+        ))
+    };
+    vec![
+        ("XML", typed("xml", &format!("'<o c=\"{reads}\"/>'"))),
+        ("text", typed("text", &format!("'order {reads}'"))),
+        ("SPARQL", typed("sparql", &format!("'SELECT {reads}'"))),
+        ("raw text", orders_with_body(&format!(" 'plain {reads}'\n"))),
+        (
+            "JSON text",
+            orders_with_body(
+                " '{\"c\": \"{{customer}}\", \"s\": {{rest.sku}}, \"x\": \"{{rest.x}}\"}'\n",
+            ),
+        ),
+        (
+            "JSON data reading arguments",
+            typed(
+                "json",
+                "\n            c: '{{rest.sku}}'\n            x: '{{rest.x.k}} and {{region}}'",
+            ),
+        ),
+        (
+            "form fields",
+            typed(
+                "formUrlEncoded",
+                &format!(
+                    "\n            c: '{{{{customer}}}}'\n            s: '{{{{rest.sku}}}}'\n            all: '{reads}'"
+                ),
+            ),
+        ),
+        (
+            "form string",
+            typed("formUrlEncoded", &format!("'a={{{{rest.sku}}}}&b={reads}'")),
+        ),
+    ]
+}
+
+#[test]
+fn direct_body_templates_of_every_kind_are_the_general_requests() {
+    for (kind, yaml) in body_kinds() {
+        let (runtime, op) = build(&format!("orders-{kind}"), &yaml);
+        assert!(
+            runtime.plan(op).is_some(),
+            "{kind}: the shape has a direct plan\n{yaml}"
+        );
+        let content_type = content_types(&["text/plain"]);
+        let query = prop_oneof![
+            Just(None),
+            Just(Some("sku=q%26r".to_owned())),
+            Just(Some("x=1".to_owned()))
+        ];
+        let cases = (json_bodies(), content_type, query);
+        compare(kind, 300, 60, cases, |case| {
+            rest_requests(&runtime, op, &body_request(case))
+        });
+    }
+    // A multipart body's content type carries its boundary: left to the general path,
+    // and so is a template that reads the whole inbound body.
+    let refused = [
+        (
+            "multipart",
+            orders_with_body(
+                "\n          type: multipartForm\n          data:\n          - name: c\n            value: '{{customer}}'\n",
+            ),
+        ),
+        (
+            "the whole body",
+            orders_with_body(" 'all: {{rest.body}}'\n"),
+        ),
+    ];
+    let json = Some("application/json".to_owned());
+    let req = body_request((r#"{"customer":"c-1"}"#.to_owned(), json, None));
+    for (why, yaml) in refused {
+        let (runtime, op) = build(&format!("orders-refused-{why}"), &yaml);
+        assert!(runtime.plan(op).is_none(), "{why}\n{yaml}");
+        // Built and served all the same, by the general path.
+        let sent = general_request(&runtime, op, &req.inbound().unwrap()).unwrap();
+        assert!(
+            sent.windows(3).any(|w| w == b"c-1"),
+            "{why}: {}",
+            String::from_utf8_lossy(&sent)
+        );
+    }
 }
 
 /// The items operation as a `POST` passing the inbound body on (`with: {body: rest.body}`
