@@ -162,38 +162,59 @@ impl UrlTemplate {
     }
 
     /// A path of the template, for the direct path: the base URI's path (without a
-    /// trailing `/`) and the pieces after it, when every variable is a plain local name
-    /// standing as a whole segment (`/items/{id}`, `/a/{x}/b`) and the base URI has no
-    /// query of its own; `None` otherwise.
-    pub(crate) fn path_parts(&self) -> Option<(&str, Vec<PathPart<'_>>)> {
+    /// trailing `/`), the pieces after it and the path's own query (after a literal `?`,
+    /// up to a `#`), when every variable is a plain local name (`/items/{id}`,
+    /// `/a/{x}.json`, `/c('{x}')`), a literal `?` or `#` comes after the last variable, and
+    /// the base URI has no query of its own; `None` otherwise.
+    ///
+    /// A variable may share its segment with literal text but `%`: a value is
+    /// percent-encoded, never empty, `.` or `..` ([`push_segment`]), so only a literal
+    /// `%2` before a value starting with `e` could make a segment the URL parser reads as
+    /// a dot segment (`%2e`), which [`Url::set_path`] would resolve.
+    pub(crate) fn path_parts(&self) -> Option<PathSplit<'_>> {
         if self.base_query.is_some() {
             return None;
         }
         let mut parts = Vec::with_capacity(self.pieces.len());
+        let mut own_query = None;
         for (i, piece) in self.pieces.iter().enumerate() {
-            parts.push(match piece {
-                Piece::Literal(text) if text.contains(['?', '#']) => return None,
-                Piece::Literal(text) => PathPart::Literal(text),
+            match piece {
+                Piece::Literal(text) => match text.find(['?', '#']) {
+                    Some(at) if i + 1 == self.pieces.len() => {
+                        parts.push(PathPart::Literal(&text[..at]));
+                        own_query = text[at..]
+                            .strip_prefix('?')
+                            .map(|q| q.split('#').next().unwrap_or(""))
+                            .filter(|q| !q.is_empty());
+                    }
+                    Some(_) => return None,
+                    None => parts.push(PathPart::Literal(text)),
+                },
                 Piece::Var { name, source } => {
                     let before = match i.checked_sub(1).map(|j| &self.pieces[j]) {
-                        Some(Piece::Literal(t)) => t.ends_with('/'),
-                        _ => false,
+                        Some(Piece::Literal(t)) => t.rsplit('/').next().unwrap_or(""),
+                        _ => "",
                     };
                     let after = match self.pieces.get(i + 1) {
-                        Some(Piece::Literal(t)) => t.starts_with('/'),
-                        Some(Piece::Var { .. }) => false,
-                        None => true,
+                        Some(Piece::Literal(t)) => t.split(['/', '?', '#']).next().unwrap_or(""),
+                        _ => "",
                     };
                     match source {
-                        VarSource::Local(path) if before && after && path.len() == 1 => {
-                            PathPart::Var(name)
+                        VarSource::Local(path)
+                            if path.len() == 1 && !before.contains('%') && !after.contains('%') =>
+                        {
+                            parts.push(PathPart::Var(name));
                         }
                         _ => return None,
                     }
                 }
-            });
+            }
         }
-        Some((self.base_url.path().trim_end_matches('/'), parts))
+        Some(PathSplit {
+            base: self.base_url.path().trim_end_matches('/'),
+            parts,
+            own_query,
+        })
     }
 
     /// The base URI, parsed.
@@ -202,11 +223,21 @@ impl UrlTemplate {
     }
 }
 
+/// A path the direct path writes itself (see [`UrlTemplate::path_parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathSplit<'t> {
+    /// The base URI's path, without a trailing `/`.
+    pub(crate) base: &'t str,
+    pub(crate) parts: Vec<PathPart<'t>>,
+    /// The query written in the path (not empty), before the parameters'.
+    pub(crate) own_query: Option<&'t str>,
+}
+
 /// One piece of a path after the base URI's (see [`UrlTemplate::path_parts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PathPart<'t> {
     Literal(&'t str),
-    /// A variable standing as a whole segment, by name.
+    /// A variable, by name (its value one encoded segment, or part of one).
     Var(&'t str),
 }
 

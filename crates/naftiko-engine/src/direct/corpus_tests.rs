@@ -161,9 +161,10 @@ fn every_plan_of_the_corpus_sends_what_the_general_path_sends() {
     eprintln!("{routes} routes and {tools} tools with a plan; {served} requests served directly");
     // 663 routes and 752 tools when whole answers (`$.`), pass-through, header parameters,
     // passed-on bodies and undeclared path variables got plans; 677 and 780 when body
-    // templates of every kind but multipart, and templates reading inbound arguments, did.
+    // templates of every kind but multipart, and templates reading inbound arguments, did;
+    // 706 and 809 when variables inside a segment and a path's own query or fragment did.
     assert!(
-        routes >= 670 && tools >= 770,
+        routes >= 700 && tools >= 800,
         "only {routes} routes and {tools} tools have a plan"
     );
     assert!(served >= 500, "only {served} requests served directly");

@@ -15,7 +15,9 @@
 //!   body is passed on besides;
 //! - the credentials are the same on every call (none, or basic, bearer or API-key
 //!   credentials that read bound values only);
-//! - every path variable stands as a whole segment.
+//! - every path variable is a plain name sharing its segment with no literal `%`, before
+//!   any literal `?` (the path's own query, written first in the upstream query) or `#`
+//!   (a fragment, never sent).
 //!
 //! The head after the request line (host, user agent, content type, credentials) is
 //! written once, by the h1 client's own writer. Per request, each parameter is resolved as
@@ -115,7 +117,7 @@ struct Resolution<'r> {
 #[derive(Debug)]
 enum Piece {
     Literal(String),
-    /// A whole segment: the value of `lookups[i]`.
+    /// A variable: the value of `lookups[i]`, one encoded segment or part of one.
     Var(usize),
 }
 
@@ -124,6 +126,8 @@ enum Piece {
 pub(crate) struct ParamsPlan {
     /// The base URI's path and what follows it.
     path: Vec<Piece>,
+    /// The query written in the path (`/x?a=1`), before the parameters'.
+    own_query: Option<String>,
     /// The query parameters, in the operation's order: name and lookup.
     query: Vec<(String, usize)>,
     lookups: Vec<Lookup>,
@@ -234,7 +238,7 @@ impl ParamsPlan {
             // The template wins over the body passed on: left to the general path.
             return None;
         }
-        let path = path_pieces(op, &lookups)?;
+        let (path, own_query) = path_pieces(op, &lookups)?;
         let content_type = body_type.or(forward_body.then_some("application/json"));
         let (head, headers_at, auth_query) = fixed_head(inv, op, content_type)?;
         if !headers.is_empty() {
@@ -256,6 +260,7 @@ impl ParamsPlan {
         }
         Some(ParamsPlan {
             path,
+            own_query,
             query,
             lookups,
             headers,
@@ -387,7 +392,7 @@ impl ParamsPlan {
 
     /// The query: each query parameter with a value, in order, then an API key's pair.
     fn query_text(&self, values: &[Resolution<'_>]) -> Option<Vec<u8>> {
-        let mut query: Vec<u8> = Vec::new();
+        let mut query: Vec<u8> = self.own_query.as_deref().unwrap_or("").into();
         for (name, i) in &self.query {
             let Some(found) = &values.get(*i)?.resolved else {
                 continue;
@@ -554,10 +559,10 @@ fn rest_argument<'r>(
 /// A lookup for each path variable of `op` that no parameter declares (the URL template
 /// reads it by name); `None` when `with` names it more than once.
 fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> Option<()> {
-    let Some((_, parts)) = op.url.path_parts() else {
+    let Some(split) = op.url.path_parts() else {
         return Some(());
     };
-    for part in parts {
+    for part in split.parts {
         let PathPart::Var(name) = part else { continue };
         let declared = op.params.iter().any(|p| p.name == name);
         if declared || lookups.iter().any(|l| l.name == name) {
@@ -575,15 +580,15 @@ fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> 
     Some(())
 }
 
-/// The pieces of `op`'s path, when each variable is a whole segment naming one of its
-/// path parameters (once) and the URL crate keeps the literal text as it is (no dot
-/// segments, nothing it would encode).
-fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
-    let (base, parts) = op.url.path_parts()?;
-    let mut pieces = vec![Piece::Literal(base.to_owned())];
-    let mut sample = base.to_owned();
+/// The pieces of `op`'s path and its own query (see `UrlTemplate::path_parts`), when
+/// each variable names one of its path parameters (once) and the URL crate keeps the
+/// literal text as it is (no dot segments, nothing it would encode).
+fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<(Vec<Piece>, Option<String>)> {
+    let split = op.url.path_parts()?;
+    let mut pieces = vec![Piece::Literal(split.base.to_owned())];
+    let mut sample = split.base.to_owned();
     let mut used = Vec::new();
-    for part in parts {
+    for part in split.parts {
         match part {
             PathPart::Literal(text) => {
                 sample.push_str(text);
@@ -609,7 +614,9 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<Vec<Piece>> {
     // nowhere, as on the general path.
     let mut url = op.url.base_url().clone();
     url.set_path(&sample);
-    (url.path() == sample).then_some(pieces)
+    url.set_query(split.own_query);
+    let kept = url.path() == sample && url.query() == split.own_query;
+    kept.then(|| (pieces, split.own_query.map(str::to_owned)))
 }
 
 /// The lower-case name of a header parameter the plan can write: a valid header name that

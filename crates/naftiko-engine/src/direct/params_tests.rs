@@ -138,6 +138,15 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
                 "items-implicit-path",
                 &ITEMS.replace("        - name: id\n          in: path\n", ""),
             ),
+            // `{id}` inside a segment, then the path's own query and a fragment.
+            build(
+                "items-in-segment",
+                &ITEMS.replace("path: /items/{id}", "path: /items('{id}').json?v=2&w#f?x"),
+            ),
+            build(
+                "items-fragment",
+                &ITEMS.replace("path: /items/{id}", "path: /items/{id}.x/#X-Target=A.B"),
+            ),
         ]
     })
 }
@@ -497,8 +506,12 @@ fn only_operations_of_the_shape_get_a_parameter_plan() {
             passed_on().replace("body: rest.body", "body: rest.q"),
         ),
         (
-            "a variable inside a segment",
-            ITEMS.replace("path: /items/{id}", "path: /items/x{id}"),
+            "a `%` in a variable's segment",
+            ITEMS.replace("path: /items/{id}", "path: /items/%2{id}"),
+        ),
+        (
+            "a variable after the path's own query",
+            ITEMS.replace("path: /items/{id}", "path: /items?v=1&id={id}"),
         ),
         ("a bound variable in the path", {
             ITEMS.replace("path: /items/{id}", "path: /items/{{ITEMS_KEY}}/{id}")
