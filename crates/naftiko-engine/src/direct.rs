@@ -9,7 +9,8 @@
 //! borrowed bytes: what is the same on every call (the head, the credentials) is written
 //! once at build time, the caller's values are copied into the request in the general
 //! path's order and encoding, and the answer is shaped straight from its bytes
-//! (`capture.rs`, which the general path uses too).
+//! (`capture.rs`, which the general path uses too), or by the general shaping when the
+//! outputs need a `Value` tree but no value of the call.
 //!
 //! It gives the same answers as the general path, byte for byte. A request the plan cannot
 //! serve exactly as the general path would (another content type, a repeated or missing
@@ -92,7 +93,8 @@ struct FormPlan {
 impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
     /// operation on an h1-client upstream whose JSON answers are shaped without a `Value`
-    /// tree (`capture.rs`) or passed through, with plain declared inputs if any; and either a form passed on
+    /// tree (`capture.rs`), passed through, or shaped by the general shaping without the
+    /// call's values, with plain declared inputs if any; and either a form passed on
     /// ([`FormPlan::compile`]) or values placed in the path, the query, headers and a
     /// `body` template of any kind but multipart ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
@@ -106,8 +108,10 @@ impl DirectPlan {
             return None;
         }
         let outputs = inv.outputs_of(op);
-        // Outputs shaped without a `Value` tree, or none (the answer passes through).
-        if outputs.capture().is_none() && !outputs.is_empty() {
+        // Outputs shaped without a `Value` tree, or none (the answer passes through), or
+        // shaped by the general shaping, which then reads no value of the call's (the plan
+        // shapes without the call's scope).
+        if outputs.capture().is_none() && outputs.reads_scope() {
             return None;
         }
         let form = inv
@@ -514,7 +518,42 @@ capability:
 
     fn runtimes() -> &'static [(Runtime, OpId)] {
         static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
-        BUILT.get_or_init(|| vec![build("seed", SEED), build("variant", VARIANT)])
+        BUILT.get_or_init(|| {
+            vec![
+                build("seed", SEED),
+                build("variant", VARIANT),
+                build("nested", &nested()),
+            ]
+        })
+    }
+
+    /// The variant with outputs of its own the general shaping shapes (nested properties
+    /// and items, a path read by descendants, a literal value), none reading a value of
+    /// the call.
+    fn nested() -> String {
+        VARIANT.replace(
+            "        call: up.get\n",
+            r#"        call: up.get
+        outputParameters:
+        - type: object
+          properties:
+            access:
+              type: string
+              mapping: $.access_token
+            kinds:
+              type: array
+              mapping: $..type
+            data:
+              type: array
+              mapping: $.data
+              items:
+                type: string
+                mapping: $
+            source:
+              type: string
+              value: fixed text
+"#,
+        )
     }
 
     thread_local! {
@@ -760,7 +799,7 @@ capability:
         /// Whenever the plan takes a request, it sends what the general path sends.
         #[test]
         fn direct_requests_are_the_general_requests(
-            which in 0usize..2,
+            which in 0usize..3,
             ct in content_type(),
             body in form_body(),
         ) {
@@ -787,7 +826,7 @@ capability:
         /// Every answer is shaped as the general path shapes it.
         #[test]
         fn direct_answers_are_the_general_answers(
-            which in 0usize..2,
+            which in 0usize..3,
             status in prop_oneof![8 => Just(200u16), 1 => Just(201), 1 => Just(204), 1 => Just(404), 1 => Just(503)],
             body in answer_body(),
         ) {
@@ -909,9 +948,18 @@ capability:
             runtime.plan(op).is_none(),
             "a `with` value other than the body"
         );
-        let nested = VARIANT.replace("value: $['token-type']", "value: $..type");
-        let (runtime, op) = build("nested", &nested);
-        assert!(runtime.plan(op).is_none(), "an output read by descendants");
+        // Outputs the general shaping shapes get a plan (`runtimes`), unless a template
+        // of theirs reads a value of the call: the plan shapes without the call's scope.
+        let reads_bind = nested().replace("value: fixed text", "value: 'for {{ITEMS_KEY}}'");
+        let reads_bind = reads_bind.replace(
+            "capability:\n",
+            "binds:\n- namespace: env\n  keys:\n    ITEMS_KEY: ITEMS_KEY\ncapability:\n",
+        );
+        let (runtime, op) = build("reads-bind", &reads_bind);
+        assert!(
+            runtime.plan(op).is_none(),
+            "an output reading a bound value"
+        );
         let query = VARIANT.replace(
             "in: form\n          type: string\n          required: true",
             "in: query\n          type: string\n          required: true",

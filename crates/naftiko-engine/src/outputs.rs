@@ -107,6 +107,12 @@ impl Outputs {
         out
     }
 
+    /// True when some output renders a template that reads a value of the call (a bound
+    /// value, an argument, a `with` value): shaping then needs the call's scope.
+    pub(crate) fn reads_scope(&self) -> bool {
+        self.list.iter().any(Output::reads_scope)
+    }
+
     /// True when some output reads the document with a JSONPath.
     pub(crate) fn reads_document(&self) -> bool {
         self.list.iter().any(Output::reads_document)
@@ -318,6 +324,13 @@ impl Output {
     }
 
     /// Shapes `node` (the parent's node); `label` names this output in errors.
+    /// True when it, or an output nested in it, renders a template with variables.
+    fn reads_scope(&self) -> bool {
+        self.fixed.as_ref().is_some_and(|t| !t.sources().is_empty())
+            || self.properties.iter().any(|(_, p)| p.reads_scope())
+            || self.items.as_deref().is_some_and(Output::reads_scope)
+    }
+
     fn shape(&self, node: &Value, cx: &dyn Resolve, label: &str) -> Result<Value, InvokeError> {
         if let Some(c) = &self.constant {
             return Ok(c.clone());
