@@ -5,7 +5,8 @@
 //!
 //! A [`ParamsPlan`] is compiled when:
 //! - every consumed parameter is a path, query, header or environment parameter without a
-//!   value of its own (a header parameter named like none of the headers the head writes
+//!   value of its own or with one that reads bound values only (rendered once, at build
+//!   time; a header parameter named like none of the headers the head writes
 //!   itself: host, user agent, content type, cookies, framing, the trace's, the
 //!   credentials'), or the `body` parameter taking the body `with` passes on;
 //! - `with` only names inbound arguments, and perhaps `body: rest.body`;
@@ -46,7 +47,7 @@ use crate::inbound::RequestView;
 use crate::invoke::Invocable;
 use crate::prepared::Prepared;
 use crate::request::ConsumedOp;
-use crate::scope::{BindsOnly, Resolve, VarSource, scalar_text};
+use crate::scope::{BindsOnly, Resolve, Tpl, VarSource, scalar_text};
 use crate::trace::ClientCall;
 use crate::url::{PathPart, push_segment};
 
@@ -65,6 +66,9 @@ struct Lookup {
     required: bool,
     /// `in: environment`: the variable's value, read last.
     env: Option<String>,
+    /// The parameter's own `value`, when it reads bound values only (or nothing): rendered
+    /// once, at build time, and read after `with`'s value.
+    fixed: Option<Value>,
     /// A path variable no parameter declares: read as the URL template reads a name
     /// (`with`'s value, even `null`, else the argument), and required.
     implicit: bool,
@@ -190,7 +194,7 @@ impl ParamsPlan {
                 _ => false,
             };
             let plain = located
-                && p.value_template().is_none()
+                && p.value_template().is_none_or(Tpl::reads_only_binds)
                 && p.name != "body"
                 && lookups.iter().all(|l: &Lookup| l.name != p.name);
             if !plain {
@@ -206,6 +210,10 @@ impl ParamsPlan {
                 implicit: false,
                 required: p.required,
                 env: p.env_value().map(str::to_owned),
+                fixed: p
+                    .value_template()
+                    .and_then(|t| t.render_value(&BindsOnly(&inv.binds)))
+                    .filter(|v| !v.is_null()),
             });
         }
         add_implicit(inv, op, &mut lookups)?;
@@ -464,8 +472,9 @@ impl Lookup {
             Some(arg) => argument(src, body, arg, true)?,
             None => None,
         };
-        let resolved = match &with {
-            Some(found) if !found.is_null() => Some(found.clone()),
+        let resolved = match (&with, &self.fixed) {
+            (Some(found), _) if !found.is_null() => Some(found.clone()),
+            (_, Some(fixed)) => Some(Found::Json(Cow::Owned(fixed.clone()))),
             _ => match argument(src, body, &self.name, self.from_header)? {
                 Some(found) => Some(found),
                 None => self
@@ -574,6 +583,7 @@ fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> 
             from_header: false,
             required: true,
             env: None,
+            fixed: None,
             implicit: true,
         });
     }

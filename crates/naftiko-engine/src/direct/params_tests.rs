@@ -138,6 +138,19 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
                 "items-implicit-path",
                 &ITEMS.replace("        - name: id\n          in: path\n", ""),
             ),
+            // Parameters with values of their own: literal, and reading a bound value.
+            build(
+                "items-own-values",
+                &header_params()
+                    .replace(
+                        "        - name: q\n          in: header\n",
+                        "        - name: q\n          in: header\n          value: v2\n",
+                    )
+                    .replace(
+                        "        - name: X\n          in: header\n",
+                        "        - name: X\n          in: header\n        - name: k\n          in: query\n          value: 'key {{ITEMS_KEY}}'\n",
+                    ),
+            ),
             // `{id}` inside a segment, then the path's own query and a fragment.
             build(
                 "items-in-segment",
@@ -490,10 +503,10 @@ fn only_operations_of_the_shape_get_a_parameter_plan() {
             header_params().replace("name: X\n", "name: Q\n"),
         ),
         (
-            "a parameter with its own value",
+            "a parameter whose own value reads an argument",
             ITEMS.replace(
                 "          in: query\n",
-                "          in: query\n          value: x\n",
+                "          in: query\n          value: '{{rest.id}}'\n",
             ),
         ),
         ("a literal `with`", ITEMS.replace("q: rest.q", "q: fixed")),
