@@ -92,9 +92,9 @@ struct FormPlan {
 
 impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
-    /// operation on an h1-client upstream whose JSON answers are shaped without a `Value`
-    /// tree (`capture.rs`), passed through, or shaped by the general shaping without the
-    /// call's values, with plain declared inputs if any; and either a form passed on
+    /// operation on an h1-client upstream whose answers (not binary) are shaped without a
+    /// `Value` tree (`capture.rs`, JSON), passed through, or converted and shaped by the
+    /// general code without the call's values, with plain declared inputs if any; and either a form passed on
     /// ([`FormPlan::compile`]) or values placed in the path, the query, headers and a
     /// `body` template of any kind but multipart ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
@@ -103,7 +103,7 @@ impl DirectPlan {
         };
         let callable = op.api.takes_written()
             && inv.inputs.iter().all(Input::is_plain_argument)
-            && op.format == RawFormat::Json;
+            && op.format != RawFormat::Binary;
         if !callable {
             return None;
         }
@@ -935,6 +935,59 @@ capability:
         let direct = plan.shape(not_utf8);
         assert!(direct.is_err(), "{direct:?}");
         assert_eq!(written(direct), written(general));
+    }
+
+    /// Answers in formats other than JSON (converted, then shaped by the general shaping)
+    /// come out as the general path makes them, errors included; binary answers (read
+    /// within the exposure's limit) are left to the general path.
+    #[test]
+    fn answers_in_other_formats_are_the_general_answers() {
+        let formats = [
+            (
+                "xml",
+                &[
+                    "<t><access_token>abc</access_token><expires_in>3600</expires_in></t>",
+                    "<access_token>x</access_token>",
+                    "<t><unclosed></t>",
+                    "",
+                ][..],
+            ),
+            (
+                "csv",
+                &["access_token,expires_in\nabc,3600\n", "a\n\"b", ""][..],
+            ),
+            (
+                "yaml",
+                &["access_token: abc\nexpires_in: 3600\n", "[: x", ""][..],
+            ),
+        ];
+        let form = "client_id=c";
+        let form = inbound(Some("application/x-www-form-urlencoded"), form.as_bytes()).unwrap();
+        let with_format = |format: &str| {
+            VARIANT.replace(
+                "        method: POST\n        outputParameters:",
+                &format!("        method: POST\n        outputRawFormat: {format}\n        outputParameters:"),
+            )
+        };
+        for (format, bodies) in formats {
+            let (runtime, op) = build(&format!("format-{format}"), &with_format(format));
+            let plan = runtime
+                .plan(op)
+                .unwrap_or_else(|| panic!("{format} has a plan"));
+            for body in bodies {
+                let general = general_outcome(&runtime, op, &form, 200, Bytes::from(*body));
+                let direct = plan.shape(Answer {
+                    status: 200,
+                    content_type: Some("application/json".into()),
+                    cache_control: None,
+                    location: None,
+                    body: Bytes::from(*body),
+                });
+                assert_eq!(written(direct), written(general), "{format}: {body}");
+            }
+        }
+        let (runtime, op) = build("format-binary", &with_format("binary"));
+        assert!(runtime.plan(op).is_none(), "binary answers");
     }
 
     #[test]
