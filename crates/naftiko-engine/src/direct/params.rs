@@ -217,30 +217,7 @@ impl ParamsPlan {
             });
         }
         add_implicit(inv, op, &mut lookups)?;
-        let mut body_arguments: Vec<String> = Vec::new();
-        let body_type = match op.body_templates() {
-            Some((templates, content_type)) => {
-                for source in templates.iter().flat_map(|t| t.sources()) {
-                    match source {
-                        VarSource::Bind(_) => {}
-                        VarSource::Local(path) => {
-                            let first = path.first()?;
-                            lookups.iter().find(|l| l.name == *first)?;
-                        }
-                        // The whole body, when no argument has that name: not looked up.
-                        VarSource::Arg { name, .. } if name == "body" => return None,
-                        VarSource::Arg { name, .. } => {
-                            if !body_arguments.contains(name) {
-                                body_arguments.push(name.clone());
-                            }
-                        }
-                    }
-                }
-                Some(content_type)
-            }
-            None if op.has_body_template() => return None,
-            None => None,
-        };
+        let (body_type, body_arguments) = body_template(op, &lookups)?;
         let templated_body = body_type.is_some();
         if forward_body && templated_body {
             // The template wins over the body passed on: left to the general path.
@@ -563,6 +540,37 @@ fn rest_argument<'r>(
         }
     }
     Ok(None)
+}
+
+/// The content type of `op`'s `body` template and the inbound arguments its templates
+/// read, when the plan can render it: any kind but multipart, reading only bound values,
+/// the parameters of `lookups` and inbound arguments other than the whole body. `(None,
+/// [])` when it has no template; `None` to decline.
+fn body_template(
+    op: &ConsumedOp,
+    lookups: &[Lookup],
+) -> Option<(Option<&'static str>, Vec<String>)> {
+    let Some((templates, content_type)) = op.body_templates() else {
+        return (!op.has_body_template()).then(|| (None, Vec::new()));
+    };
+    let mut arguments: Vec<String> = Vec::new();
+    for source in templates.iter().flat_map(|t| t.sources()) {
+        match source {
+            VarSource::Bind(_) => {}
+            VarSource::Local(path) => {
+                let first = path.first()?;
+                lookups.iter().find(|l| l.name == *first)?;
+            }
+            // The whole body, when no argument has that name: not looked up.
+            VarSource::Arg { name, .. } if name == "body" => return None,
+            VarSource::Arg { name, .. } => {
+                if !arguments.contains(name) {
+                    arguments.push(name.clone());
+                }
+            }
+        }
+    }
+    Some((Some(content_type), arguments))
 }
 
 /// A lookup for each path variable of `op` that no parameter declares (the URL template
