@@ -992,33 +992,35 @@ capability:
 
     #[test]
     fn only_the_direct_shape_gets_a_plan() {
-        let steps = SEED.replace(
-            "        with:\n          body: rest.body",
-            "        with:\n          body: rest.body\n          client_id: fixed",
-        );
-        let (runtime, op) = build("with-more", &steps);
-        assert!(
-            runtime.plan(op).is_none(),
-            "a `with` value other than the body"
-        );
         // Outputs the general shaping shapes get a plan (`runtimes`), unless a template
         // of theirs reads a value of the call: the plan shapes without the call's scope.
-        let reads_bind = nested().replace("value: fixed text", "value: 'for {{ITEMS_KEY}}'");
-        let reads_bind = reads_bind.replace(
-            "capability:\n",
-            "binds:\n- namespace: env\n  keys:\n    ITEMS_KEY: ITEMS_KEY\ncapability:\n",
-        );
-        let (runtime, op) = build("reads-bind", &reads_bind);
-        assert!(
-            runtime.plan(op).is_none(),
-            "an output reading a bound value"
-        );
-        let query = VARIANT.replace(
-            "in: form\n          type: string\n          required: true",
-            "in: query\n          type: string\n          required: true",
-        );
-        let (runtime, op) = build("query", &query);
-        assert!(runtime.plan(op).is_none(), "a query parameter");
+        let reads_bind = nested()
+            .replace("value: fixed text", "value: 'for {{ITEMS_KEY}}'")
+            .replace(
+                "capability:\n",
+                "binds:\n- namespace: env\n  keys:\n    ITEMS_KEY: ITEMS_KEY\ncapability:\n",
+            );
+        let refused = [
+            (
+                "a `with` value other than the body",
+                SEED.replace(
+                    "        with:\n          body: rest.body",
+                    "        with:\n          body: rest.body\n          client_id: fixed",
+                ),
+            ),
+            ("an output reading a bound value", reads_bind),
+            (
+                "a query parameter",
+                VARIANT.replace(
+                    "in: form\n          type: string\n          required: true",
+                    "in: query\n          type: string\n          required: true",
+                ),
+            ),
+        ];
+        for (i, (why, yaml)) in refused.into_iter().enumerate() {
+            let (runtime, op) = build(&format!("refused-{i}"), &yaml);
+            assert!(runtime.plan(op).is_none(), "{why}");
+        }
     }
 
     #[test]
