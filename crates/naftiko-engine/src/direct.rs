@@ -22,7 +22,7 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue, Method};
-use naftiko_spec::model::{DataType, ParamLocation, RawFormat};
+use naftiko_spec::model::{ParamLocation, RawFormat};
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
@@ -34,14 +34,15 @@ use crate::invoke::{Input, Invocable, Outcome, Target, shape_answer};
 use crate::outputs::Outputs;
 use crate::request::ConsumedOp;
 use crate::scope::Nothing;
-use crate::tools::member;
 use crate::trace::{ClientCall, Parent, Trace};
 use naftiko_http1::write::finish_request;
 
 mod body;
 mod params;
+mod sent;
 
-use params::{ParamsPlan, Source};
+use params::ParamsPlan;
+use sent::Source;
 
 /// Most form fields a request may have to stay on the direct path.
 const MAX_FIELDS: usize = 16;
@@ -57,17 +58,6 @@ pub(crate) struct DirectPlan {
     url: reqwest::Url,
     method: Method,
     inputs: Inputs,
-    /// The declared inputs (a tool's arguments): only plain ones (see
-    /// [`crate::invoke::Input::is_plain_argument`]).
-    declared: Vec<Declared>,
-}
-
-/// A declared input of a tool.
-#[derive(Debug)]
-struct Declared {
-    name: String,
-    required: bool,
-    ty: Option<DataType>,
 }
 
 /// Where a plan's inputs go.
@@ -76,7 +66,7 @@ enum Inputs {
     /// The caller's form fields into the upstream form body.
     Form(FormPlan),
     /// The caller's values into the upstream path and query (`params.rs`).
-    Params(ParamsPlan),
+    Params(Box<ParamsPlan>),
 }
 
 /// A form passed on.
@@ -94,15 +84,17 @@ impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
     /// operation on an h1-client upstream whose answers (not binary) are shaped without a
     /// `Value` tree (`capture.rs`, JSON), passed through, or converted and shaped by the
-    /// general code without the call's values, with plain declared inputs if any; and either a form passed on
-    /// ([`FormPlan::compile`]) or values placed in the path, the query, headers and a
-    /// `body` template of any kind but multipart ([`ParamsPlan::compile`]).
+    /// general code without the call's values, with declared inputs read from the path,
+    /// the query, headers or the body's members (`Input::is_read_directly`); and either a
+    /// form passed on ([`FormPlan::compile`]) or values placed in the path, the query,
+    /// headers, a form, a JSON object or a `body` template of any kind but multipart
+    /// ([`ParamsPlan::compile`]).
     pub(crate) fn compile(inv: &Invocable) -> Option<DirectPlan> {
         let Target::Call(op) = &inv.target else {
             return None;
         };
         let callable = op.api.takes_written()
-            && inv.inputs.iter().all(Input::is_plain_argument)
+            && inv.inputs.iter().all(Input::is_read_directly)
             && op.format != RawFormat::Binary;
         if !callable {
             return None;
@@ -121,7 +113,7 @@ impl DirectPlan {
             .flatten();
         let inputs = match form {
             Some(form) => Inputs::Form(form),
-            None => Inputs::Params(ParamsPlan::compile(inv, op)?),
+            None => Inputs::Params(Box::new(ParamsPlan::compile(inv, op)?)),
         };
         let mut url = op.url.base_url().clone();
         if let Inputs::Form(_) = inputs {
@@ -136,15 +128,6 @@ impl DirectPlan {
             url,
             method: op.method.clone(),
             inputs,
-            declared: inv
-                .inputs
-                .iter()
-                .map(|i| Declared {
-                    name: i.name.clone(),
-                    required: i.required,
-                    ty: i.ty,
-                })
-                .collect(),
         })
     }
 
@@ -155,49 +138,21 @@ impl DirectPlan {
         req: &DirectRequest<'_>,
         trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
-        if !self.declared.is_empty() {
-            // Declared REST inputs are checked and typed by the general path.
-            return None;
-        }
         self.run_from(Source::Rest(req), trace).await
     }
 
     /// Runs the operation for an MCP tool's `args` (a tool whose arguments are its
-    /// declared inputs); `None` when the call needs the general path (see
-    /// [`DirectPlan::takes_arguments`]) or the plan reads a form.
+    /// declared inputs); `None` when the call needs the general path (an argument its
+    /// input refuses, see `sent.rs`) or the plan reads a form.
     pub(crate) async fn run_tool(
         &self,
         args: &Map<String, Value>,
         trace: &Trace,
     ) -> Option<Result<Outcome, InvokeError>> {
-        if !self.takes_arguments(args) || matches!(self.inputs, Inputs::Form(_)) {
+        if matches!(self.inputs, Inputs::Form(_)) {
             return None;
         }
         self.run_from(Source::Tool(args), trace).await
-    }
-
-    /// True when the general path would take `args` as they are: every required input
-    /// there, and every argument a string, number or boolean its input's type takes
-    /// without converting it (a string for a string, an integer for an integer…).
-    fn takes_arguments(&self, args: &Map<String, Value>) -> bool {
-        let present = |name: &str| member(args, name).is_some_and(|v| !v.is_null());
-        self.declared
-            .iter()
-            .all(|d| !d.required || present(&d.name))
-            && args.iter().all(|(name, value)| {
-                let ty = self
-                    .declared
-                    .iter()
-                    .find(|d| d.name == *name)
-                    .and_then(|d| d.ty);
-                match (ty, value) {
-                    (None | Some(DataType::String), Value::String(_))
-                    | (None | Some(DataType::Number), Value::Number(_))
-                    | (None | Some(DataType::Boolean), Value::Bool(_)) => true,
-                    (Some(DataType::Integer), Value::Number(n)) => n.is_i64() || n.is_u64(),
-                    _ => false,
-                }
-            })
     }
 
     /// Runs the operation for the values of `src`.
@@ -1010,10 +965,10 @@ capability:
             ),
             ("an output reading a bound value", reads_bind),
             (
-                "a query parameter",
+                "a cookie parameter",
                 VARIANT.replace(
                     "in: form\n          type: string\n          required: true",
-                    "in: query\n          type: string\n          required: true",
+                    "in: cookie\n          type: string\n          required: true",
                 ),
             ),
         ];

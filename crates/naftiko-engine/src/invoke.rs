@@ -6,18 +6,17 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use naftiko_expr::JsonPathExpr;
-use naftiko_spec::model::{DataType, InputParameter, ParamLocation, RawFormat, WithValue};
-use regex::Regex;
+use naftiko_spec::model::{RawFormat, WithValue};
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
 use crate::error::InvokeError;
 use crate::inbound::{Args, Inbound};
+pub(crate) use crate::input::{Input, InputStyle};
 use crate::outputs::Outputs;
 use crate::request::{CallScope, ConsumedOp, Resolved};
 use crate::scope::scalar_text;
-use crate::scope::{Names, Resolve, Tpl};
+use crate::scope::{BindsOnly, Names, Resolve, Tpl, VarSource};
 use crate::trace::{SpanKind, Trace};
 
 /// The result of an invocation.
@@ -86,6 +85,16 @@ enum WithExpr {
     Literal(Value),
 }
 
+/// What a `with` entry reads, when the direct path reads it the same way.
+#[derive(Debug, Clone)]
+pub(crate) enum WithRead {
+    /// The inbound argument `name`: with `headers`, looked up in the headers too (as
+    /// `rest.x` reads it), else not (as a template's `{{x}}` does).
+    Arg { name: String, headers: bool },
+    /// A value the same on every call: a literal, or a template of bound values only.
+    Const(Value),
+}
+
 /// A compiled `with` block.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct With(Vec<(String, WithExpr)>);
@@ -134,33 +143,67 @@ impl With {
         }
     }
 
-    /// `Some(false)` when every entry reads an inbound argument other than the whole body,
-    /// under a key other than `body`; `Some(true)` when there is `body: <adapter>.body` (the
-    /// inbound body passed on) besides; `None` otherwise.
-    pub(crate) fn arguments_and_body(&self) -> Option<bool> {
+    /// `Some(false)` when every entry reads what the direct path reads ([`With::read_of`])
+    /// under a key other than `body`; `Some(true)` when there is `body: <adapter>.body`
+    /// (the inbound body passed on) besides; `None` otherwise.
+    pub(crate) fn readable_and_body(&self, binds: &[Option<String>]) -> Option<bool> {
         let mut body = false;
-        for (k, e) in &self.0 {
+        for (i, (k, e)) in self.0.iter().enumerate() {
             match e {
                 WithExpr::Arg(a) if k == "body" && a == "body" && !body => body = true,
-                WithExpr::Arg(a) if k != "body" && a != "body" => {}
+                _ if k != "body" && self.read(i, binds).is_some() => {}
                 _ => return None,
             }
         }
         Some(body)
     }
 
-    /// The argument the entry `key` reads: `Some(None)` when there is no such entry,
-    /// `None` when there are several.
-    pub(crate) fn argument_of(&self, key: &str) -> Option<Option<&str>> {
-        let mut entries = self.0.iter().filter(|(k, _)| k == key);
+    /// What the entry `key` reads, as [`With::eval`] reads it: `Some(None)` when there is
+    /// no such entry (or it yields nothing, a template of a missing bound value); `None`
+    /// when there are several, or it reads anything else (the whole body, a template of
+    /// other values, an earlier entry).
+    pub(crate) fn read_of(&self, key: &str, binds: &[Option<String>]) -> Option<Option<WithRead>> {
+        let mut entries = self.0.iter().enumerate().filter(|(_, (k, _))| k == key);
         let first = entries.next();
         if entries.next().is_some() {
             return None;
         }
-        Some(first.and_then(|(_, e)| match e {
-            WithExpr::Arg(a) => Some(a.as_str()),
-            _ => None,
-        }))
+        match first {
+            Some((i, _)) => self.read(i, binds),
+            None => Some(None),
+        }
+    }
+
+    /// What the entry at `i` reads (see [`With::read_of`]).
+    fn read(&self, i: usize, binds: &[Option<String>]) -> Option<Option<WithRead>> {
+        let (earlier, (_, e)) = (self.0.get(..i)?, self.0.get(i)?);
+        let arg = |name: &str, headers: bool| {
+            (name != "body").then(|| {
+                Some(WithRead::Arg {
+                    name: name.to_owned(),
+                    headers,
+                })
+            })
+        };
+        match e {
+            // `args.qualified`: the argument, headers too.
+            WithExpr::Arg(a) => arg(a, true),
+            WithExpr::Literal(v) => Some(Some(WithRead::Const(v.clone()))),
+            WithExpr::Tpl(t) if t.reads_only_binds() => {
+                Some(t.render_value(&BindsOnly(binds)).map(WithRead::Const))
+            }
+            WithExpr::Tpl(t) => match t.sole()? {
+                // `{{rest.x}}`: as `rest.x`.
+                VarSource::Arg { name, rest } if rest.is_empty() => arg(name, true),
+                // `{{x}}`, no earlier entry being called `x`: `ArgScope::local`, the
+                // argument without headers.
+                VarSource::Local(path) => match path.as_slice() {
+                    [name] if earlier.iter().all(|(k, _)| k != name) => arg(name, false),
+                    _ => None,
+                },
+                _ => None,
+            },
+        }
     }
 
     /// True when the entry `key` exists.
@@ -231,250 +274,6 @@ impl Resolve for CalledScope<'_, '_> {
             Some(v) => Some(Cow::Borrowed(v)),
             None => self.outer.local(name),
         }
-    }
-}
-
-/// How a unit receives its declared inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InputStyle {
-    /// A REST operation: each input has its own location (`in`).
-    Rest,
-    /// An MCP tool or aggregate function: inputs are the call's named arguments.
-    Arguments,
-}
-
-/// A declared exposed input parameter, compiled.
-#[derive(Debug, Clone)]
-pub(crate) struct Input {
-    pub(crate) name: String,
-    pub(crate) location: ParamLocation,
-    pub(crate) ty: Option<DataType>,
-    pub(crate) required: bool,
-    pub(crate) description: Option<String>,
-    pattern: Option<Regex>,
-    /// `value` starting with `$`: a JSONPath over the inbound body.
-    body_path: Option<JsonPathExpr>,
-    /// Any other `value`: a fixed value.
-    fixed: Option<String>,
-}
-
-impl Input {
-    /// Compiles a declared input. REST inputs default to the query and are optional unless
-    /// `required: true` (or in the path); MCP tool and aggregate-function inputs are the
-    /// call's arguments and are required unless `required: false`.
-    pub(crate) fn compile(p: &InputParameter, style: InputStyle) -> Result<Option<Self>, String> {
-        let Some(name) = &p.name else { return Ok(None) };
-        let location = match style {
-            InputStyle::Arguments => ParamLocation::Body,
-            InputStyle::Rest => p
-                .location
-                .as_ref()
-                .map(|l| l.value)
-                .unwrap_or(ParamLocation::Query),
-        };
-        let pattern = p
-            .pattern
-            .as_ref()
-            .map(|r| {
-                Regex::new(&r.value)
-                    .map_err(|e| format!("pattern `{}` of `{}`: {e}", r.value, name.value))
-            })
-            .transpose()?;
-        let (body_path, fixed) = match &p.value {
-            Some(v) if v.value.trim_start().starts_with('$') => (
-                Some(JsonPathExpr::parse(v.value.trim()).map_err(|e| e.to_string())?),
-                None,
-            ),
-            Some(v) => (None, Some(v.value.clone())),
-            None => (None, None),
-        };
-        Ok(Some(Input {
-            name: name.value.clone(),
-            location,
-            ty: p.data_type.as_ref().map(|t| t.value),
-            required: match style {
-                InputStyle::Arguments => p.required.as_ref().is_none_or(|r| r.value),
-                InputStyle::Rest => {
-                    p.required.as_ref().is_some_and(|r| r.value) || location == ParamLocation::Path
-                }
-            },
-            description: p.description.as_ref().map(|d| d.value.clone()),
-            pattern,
-            body_path,
-            fixed,
-        }))
-    }
-
-    /// True for a tool's argument taken as sent: no fixed value, no JSONPath, no
-    /// pattern, a scalar type or none, and not called `body` (which may read the whole
-    /// body). The direct path serves tools whose inputs are all plain.
-    pub(crate) fn is_plain_argument(&self) -> bool {
-        self.location == ParamLocation::Body
-            && self.fixed.is_none()
-            && self.body_path.is_none()
-            && self.pattern.is_none()
-            && !matches!(self.ty, Some(DataType::Array | DataType::Object))
-            && self.name != "body"
-    }
-
-    fn location_name(&self) -> &'static str {
-        match self.location {
-            ParamLocation::Query => "query",
-            ParamLocation::Header => "header",
-            ParamLocation::Path => "path",
-            ParamLocation::Cookie => "cookie",
-            ParamLocation::Body | ParamLocation::Form => "body",
-            ParamLocation::Environment => "environment",
-        }
-    }
-
-    fn bad(&self, reason: impl Into<String>) -> InvokeError {
-        InvokeError::bad_input(&self.name, self.location_name(), reason)
-    }
-
-    /// The raw value the caller sent for this input.
-    fn raw(&self, inbound: &Inbound) -> Option<Value> {
-        if let Some(f) = &self.fixed {
-            return Some(Value::String(f.clone()));
-        }
-        let text = |s: &str| Some(Value::String(s.to_owned()));
-        match self.location {
-            ParamLocation::Path => inbound
-                .path
-                .iter()
-                .find(|(k, _)| *k == self.name)
-                .and_then(|(_, v)| text(v)),
-            ParamLocation::Query => {
-                let all: Vec<&String> = inbound
-                    .query
-                    .iter()
-                    .filter(|(k, _)| *k == self.name)
-                    .map(|(_, v)| v)
-                    .collect();
-                match (self.ty, all.as_slice()) {
-                    (_, []) => None,
-                    (Some(DataType::Array), values) => Some(Value::Array(
-                        values.iter().map(|v| Value::String((*v).clone())).collect(),
-                    )),
-                    (_, [first, ..]) => text(first),
-                }
-            }
-            ParamLocation::Header => inbound
-                .headers
-                .get(&self.name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(text),
-            ParamLocation::Cookie => inbound
-                .headers
-                .get_all(http::header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|c| c.trim().split_once('='))
-                .find(|(k, _)| *k == self.name)
-                .and_then(|(_, v)| text(v)),
-            ParamLocation::Body | ParamLocation::Form | ParamLocation::Environment => {
-                if let Some(p) = &self.body_path {
-                    let doc = inbound.body.to_value()?;
-                    let v = p.extract(&doc);
-                    return (!v.is_null()).then_some(v);
-                }
-                match inbound.body.field(&self.name) {
-                    Some(v) => Some(v.clone()),
-                    None if self.name == "body" => inbound.body.to_value(),
-                    None => None,
-                }
-            }
-        }
-    }
-
-    /// The validated, typed value (`None` when optional and absent).
-    fn value(&self, inbound: &Inbound) -> Result<Option<Value>, InvokeError> {
-        let Some(raw) = self.raw(inbound).filter(|v| !v.is_null()) else {
-            return if self.required {
-                Err(self.bad("is required"))
-            } else {
-                Ok(None)
-            };
-        };
-        let typed = self.typed(raw)?;
-        if let Some(re) = &self.pattern {
-            let check = |v: &Value| match scalar_text(v) {
-                Some(t) if !re.is_match(&t) => {
-                    Err(self.bad(format!("does not match the pattern `{}`", re.as_str())))
-                }
-                _ => Ok(()),
-            };
-            match &typed {
-                Value::Array(items) => items.iter().try_for_each(check)?,
-                other => check(other)?,
-            }
-        }
-        Ok(Some(typed))
-    }
-
-    fn typed(&self, raw: Value) -> Result<Value, InvokeError> {
-        let Some(ty) = self.ty else { return Ok(raw) };
-        let from_text = !matches!(self.location, ParamLocation::Body | ParamLocation::Form);
-        let convert = |v: Value| -> Result<Value, InvokeError> {
-            match (ty, v) {
-                (DataType::String, Value::String(s)) => Ok(Value::String(s)),
-                (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => {
-                    Ok(Value::String(v.to_string()))
-                }
-                (DataType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    Ok(Value::Number(n))
-                }
-                (DataType::Integer, Value::String(s)) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .map_err(|_| self.bad("must be an integer")),
-                (DataType::Number, Value::Number(n)) => Ok(Value::Number(n)),
-                (DataType::Number, Value::String(s)) => s
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(|n| match s.trim().parse::<i64>() {
-                        Ok(i) => Value::from(i),
-                        Err(_) => Value::Number(n),
-                    })
-                    .ok_or_else(|| self.bad("must be a number")),
-                (DataType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
-                (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
-                    Ok(Value::Bool(s == "true"))
-                }
-                (DataType::Boolean, _) => Err(self.bad("must be `true` or `false`")),
-                (DataType::Object, v @ Value::Object(_)) => Ok(v),
-                (DataType::Object, Value::String(s)) if from_text => {
-                    match serde_json::from_str::<Value>(&s) {
-                        Ok(v @ Value::Object(_)) => Ok(v),
-                        _ => Err(self.bad("must be a JSON object")),
-                    }
-                }
-                (DataType::Array, v @ Value::Array(_)) => Ok(v),
-                (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(
-                    s.split(',').map(|p| Value::String(p.to_owned())).collect(),
-                )),
-                (t, _) => Err(self.bad(format!("must be {}", article(t)))),
-            }
-        };
-        match (ty, raw) {
-            (DataType::Array, Value::Array(items)) => Ok(Value::Array(items)),
-            (_, raw) => convert(raw),
-        }
-    }
-}
-
-fn article(t: DataType) -> &'static str {
-    match t {
-        DataType::String => "a string",
-        DataType::Number => "a number",
-        DataType::Integer => "an integer",
-        DataType::Boolean => "a boolean",
-        DataType::Array => "an array",
-        DataType::Object => "an object",
     }
 }
 

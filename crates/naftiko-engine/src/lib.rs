@@ -35,6 +35,7 @@ mod h1_client;
 mod h1_stream;
 mod ids;
 pub mod inbound;
+mod input;
 mod invoke;
 #[cfg(test)]
 mod json_samples;

@@ -164,11 +164,7 @@ impl Placed {
         match p.location {
             ParamLocation::Query => {
                 let mut pairs = url.query_pairs_mut();
-                let items = match v {
-                    Value::Array(items) => items.as_slice(),
-                    other => std::slice::from_ref(other),
-                };
-                for t in items.iter().filter_map(scalar_text) {
+                for t in item_texts(v) {
                     pairs.append_pair(&p.name, &t);
                 }
             }
@@ -670,21 +666,19 @@ fn cookie_encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, COOKIE_SET).to_string()
 }
 
-fn push_form(out: &mut Vec<(String, String)>, name: &str, v: &Value) {
-    match v {
-        Value::Array(items) => {
-            for i in items {
-                if let Some(t) = scalar_text(i) {
-                    out.push((name.to_owned(), t));
-                }
-            }
-        }
-        other => {
-            if let Some(t) = scalar_text(other) {
-                out.push((name.to_owned(), t));
-            }
-        }
-    }
+/// Adds the pairs a form parameter's value is written as (see [`item_texts`]).
+pub(crate) fn push_form(out: &mut Vec<(String, String)>, name: &str, v: &Value) {
+    out.extend(item_texts(v).map(|t| (name.to_owned(), t)));
+}
+
+/// The texts a parameter's value is written as in the query or a form, a pair each: every
+/// element of an array, or the value itself, that is a scalar (`scope::scalar_text`).
+pub(crate) fn item_texts(v: &Value) -> impl Iterator<Item = String> + '_ {
+    let items = match v {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    items.iter().filter_map(scalar_text)
 }
 
 fn compile_body(

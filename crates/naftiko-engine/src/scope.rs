@@ -189,14 +189,19 @@ impl Tpl {
     /// Renders to a value: a template that is exactly one variable yields that variable's
     /// value with its JSON type (`None` when missing); anything else yields rendered text.
     pub(crate) fn render_value(&self, cx: &dyn Resolve) -> Option<Value> {
-        let whole = self.template.variables().next().is_some_and(|v| {
-            self.template.variables().count() == 1 && v.span() == (0..self.source().len())
-        });
-        if whole {
-            let source = self.sources.first()?;
+        if let Some(source) = self.sole() {
             return Self::value(source, cx).map(Cow::into_owned);
         }
         Some(Value::String(self.render(cx)))
+    }
+
+    /// What the template reads when it is exactly one variable (`{{x}}`, whose value
+    /// [`Tpl::render_value`] yields with its JSON type).
+    pub(crate) fn sole(&self) -> Option<&VarSource> {
+        let whole = self.template.variables().next().is_some_and(|v| {
+            self.template.variables().count() == 1 && v.span() == (0..self.source().len())
+        });
+        if whole { self.sources.first() } else { None }
     }
 }
 

@@ -117,7 +117,7 @@ impl Upstream {
         let outgoing = Outgoing::Written {
             url,
             bytes: request,
-            is_head: false,
+            is_head: method == http::Method::HEAD,
         };
         let result = self.counted(self.exchange(outgoing, None)).await;
         call.finish(&self.called(method, url), status_of(&result));

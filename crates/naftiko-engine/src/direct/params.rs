@@ -4,16 +4,18 @@
 //! `POST /notes` passing its JSON body on).
 //!
 //! A [`ParamsPlan`] is compiled when:
-//! - every consumed parameter is a path, query, header or environment parameter without a
-//!   value of its own or with one that reads bound values only (rendered once, at build
-//!   time; a header parameter named like none of the headers the head writes
-//!   itself: host, user agent, content type, cookies, framing, the trace's, the
-//!   credentials'), or the `body` parameter taking the body `with` passes on;
-//! - `with` only names inbound arguments, and perhaps `body: rest.body`;
+//! - every consumed parameter is a path, query, header, form, body (other than `body`) or
+//!   environment parameter without a value of its own or with one that reads bound values
+//!   only (rendered once, at build time; a header parameter named like none of the headers
+//!   the head writes itself: host, user agent, content type, cookies, framing, the
+//!   trace's, the credentials'), or the `body` parameter taking the body `with` passes on;
+//! - `with` reads only inbound arguments (`rest.x`, `{{rest.x}}`, `{{x}}`), literals and
+//!   templates of bound values (`With::read_of`), and perhaps `body: rest.body`;
 //! - a `body` (if any) is of any kind but multipart (JSON data or text, raw or XML text,
-//!   form fields or a form string) and its templates read only bound values, those
-//!   parameters and inbound arguments other than the whole body (`{{rest.x}}`), and no
-//!   body is passed on besides;
+//!   form fields or a form string) and its templates read only bound values, names (the
+//!   parameters, `with`'s entries, the arguments) and inbound arguments other than the
+//!   whole body (`{{rest.x}}`), and no body is passed on besides;
+//! - no body is passed on beside form or body parameters (the general path merges them);
 //! - the credentials are the same on every call (none, or basic, bearer or API-key
 //!   credentials that read bound values only);
 //! - every path variable is a plain name sharing its segment with no literal `%`, before
@@ -21,44 +23,47 @@
 //!   (a fragment, never sent).
 //!
 //! The head after the request line (host, user agent, content type, credentials) is
-//! written once, by the h1 client's own writer. Per request, each parameter is resolved as
-//! the general path resolves it (`with`'s argument unless it is missing or `null`, then
-//! the parameter's own name: path variables, the query, the members of a JSON body, and
-//! for a header parameter the headers; then the environment), encoded as the general path
-//! encodes it (`url::push_segment`, `form::append_pair`, a header parameter's scalar text
+//! written once, by the h1 client's own writer. Per request, the declared inputs are read
+//! and checked as the general path reads and checks them (`sent.rs`), then each parameter
+//! is resolved as the general path resolves it (`with`'s argument unless it is missing or
+//! `null`, then the parameter's own name: a declared input, path variables, the query,
+//! the members of a JSON body, and for a header parameter the headers; then the
+//! environment), encoded as the general path encodes it (`url::push_segment`,
+//! `form::append_pair` with a pair per array element, a header parameter's scalar text
 //! after host and user agent, the operation's `body` rendered by the general path's own
-//! rendering, a passed-on body written as serde_json writes what it reads) and written
-//! out.
+//! rendering, form and body parameters as a form or a JSON object, a passed-on body
+//! written as serde_json writes what it reads) and written out.
 //!
 //! A request whose values the general path would find elsewhere (a path variable spelled
 //! another way, a body that is not a JSON object the skimming reader is sure of, a `body`
-//! argument other than the whole body) or refuse (a missing required value, an empty, `.`
-//! or `..` segment, a header value with a control character), or would write otherwise (a
-//! header parameter's value that is an array, an object or `null`, a passed-on body that
-//! is no JSON object or array or repeats a key) is declined before anything is sent.
+//! argument other than the whole body, a cookie) or refuse (a declared input it refuses,
+//! a missing required value, an empty, `.` or `..` segment, a header value with a control
+//! character), or would write otherwise (a header parameter's value that is an array, an
+//! object or `null`, a passed-on body that is no JSON object or array or repeats a key,
+//! no body parameter with a value) is declined before anything is sent.
 
 use std::borrow::Cow;
 
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue};
 use naftiko_spec::model::ParamLocation;
 use serde_json::{Map, Value};
 
-use crate::inbound::RequestView;
-use crate::invoke::Invocable;
+use crate::input::Input;
+use crate::invoke::{Invocable, WithRead};
 use crate::prepared::Prepared;
 use crate::request::ConsumedOp;
-use crate::scope::{BindsOnly, Resolve, Tpl, VarSource, scalar_text};
+use crate::scope::{BindsOnly, Resolve, Tpl, VarSource};
 use crate::trace::ClientCall;
 use crate::url::{PathPart, push_segment};
 
-use super::body::BodyFields;
+use super::sent::{Found, Sent, Source};
 use naftiko_http1::write::{finish_request, push_request_line};
 
 /// Where one consumed parameter's value is looked up.
 #[derive(Debug)]
 struct Lookup {
-    /// `with: {name: rest.arg}`: the inbound argument read first (headers included).
-    with_arg: Option<String>,
+    /// `with`'s entry of its name (`rest.arg`, `'{{arg}}'`, a literal…), read first.
+    with: Option<WithRead>,
     /// The parameter's own name, read next (headers included for a header parameter).
     name: String,
     /// `in: header`: its own name is looked up among the request's headers too.
@@ -69,43 +74,10 @@ struct Lookup {
     /// The parameter's own `value`, when it reads bound values only (or nothing): rendered
     /// once, at build time, and read after `with`'s value.
     fixed: Option<Value>,
-    /// A path variable no parameter declares: read as the URL template reads a name
-    /// (`with`'s value, even `null`, else the argument), and required.
+    /// A name no parameter declares, read by the URL template (a path variable, required)
+    /// or by the body's templates: read as a template reads a name (`with`'s value, even
+    /// `null`, else the argument, headers aside).
     implicit: bool,
-}
-
-/// A value found for a parameter.
-#[derive(Debug, Clone)]
-enum Found<'r> {
-    /// Text: from the path, the query or the environment.
-    Text(Cow<'r, str>),
-    /// A JSON value: a member of the inbound body, or a tool's argument.
-    Json(Cow<'r, Value>),
-}
-
-impl Found<'_> {
-    fn is_null(&self) -> bool {
-        matches!(self, Found::Json(v) if v.is_null())
-    }
-
-    /// The value as text for the path or the query (`scope::scalar_text`): `None` for
-    /// `null`.
-    fn text(&self) -> Option<Cow<'_, str>> {
-        match self {
-            Found::Text(t) => Some(Cow::Borrowed(t)),
-            Found::Json(v) => match v.as_ref() {
-                Value::String(t) => Some(Cow::Borrowed(t)),
-                other => scalar_text(other).map(Cow::Owned),
-            },
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        match self {
-            Found::Text(t) => Value::String(t.as_ref().to_owned()),
-            Found::Json(v) => v.as_ref().clone(),
-        }
-    }
 }
 
 /// How the general path resolves one parameter: its value (`with`'s unless that is
@@ -145,16 +117,59 @@ pub(crate) struct ParamsPlan {
     /// Where in `head` the header parameters' lines go: after host and user agent, before
     /// the content type and the credentials (the general path's order).
     headers_at: usize,
-    /// The operation has a `body` template, rendered from the parameters.
-    templated_body: bool,
+    /// What goes in the upstream body.
+    body: Body,
     /// The inbound arguments the body's templates read (`{{rest.x}}`: `x`), each looked up
     /// as `with` looks its arguments up.
     body_arguments: Vec<String>,
-    /// `with: {body: rest.body}`: the inbound JSON object or array goes upstream, written
-    /// as serde_json writes what it reads (`minify.rs`).
-    forward_body: bool,
     /// The bound values the body's templates may read.
     binds: std::sync::Arc<[Option<String>]>,
+    /// The operation's declared inputs, read and checked before anything else.
+    inputs: Vec<Input>,
+}
+
+/// What a plan writes as the upstream body, as the general path chooses it
+/// (`ConsumedOp::body_of`): the operation's `body` template, else a form of its form
+/// parameters, else a JSON object of its body parameters, else the body `with` passes on.
+#[derive(Debug)]
+enum Body {
+    None,
+    /// The `body` template, rendered from the parameters.
+    Template,
+    /// `application/x-www-form-urlencoded` pairs of the form parameters (lookups), in
+    /// order; an empty form when none has a value.
+    Form(Vec<usize>),
+    /// A JSON object of the body parameters (lookups) with a value, in order; declined
+    /// when none has one (the general path then sends no body, nor its content type).
+    Fields(Vec<usize>),
+    /// `with: {body: rest.body}`: the inbound JSON object or array goes upstream, written
+    /// as serde_json writes what it reads (`minify.rs`).
+    PassedOn,
+}
+
+impl Body {
+    /// The body of an operation with a template (its content type) or not, passing the
+    /// inbound body on or not, with these form and body parameters; `None` when the
+    /// general path would merge the body passed on with parameters.
+    fn choose(
+        template: Option<&'static str>,
+        forward: bool,
+        form: Vec<usize>,
+        fields: Vec<usize>,
+    ) -> Option<(Body, Option<&'static str>)> {
+        Some(match template {
+            // The template wins over the body passed on: left to the general path.
+            Some(_) if forward => return None,
+            Some(content_type) => (Body::Template, Some(content_type)),
+            None if forward && !(form.is_empty() && fields.is_empty()) => return None,
+            None if !form.is_empty() => {
+                (Body::Form(form), Some("application/x-www-form-urlencoded"))
+            }
+            None if !fields.is_empty() => (Body::Fields(fields), Some("application/json")),
+            None if forward => (Body::PassedOn, Some("application/json")),
+            None => (Body::None, None),
+        })
+    }
 }
 
 /// Headers the trace writes after the plan's own (an API key of one of these names would
@@ -164,14 +179,12 @@ const TRACE_HEADERS: [&str; 3] = ["traceparent", "tracestate", "x-request-id"];
 impl ParamsPlan {
     /// The plan of `inv`'s call of `op`, when it has the parameter shape (see the module).
     pub(crate) fn compile(inv: &Invocable, op: &ConsumedOp) -> Option<ParamsPlan> {
-        if op.method == Method::HEAD {
-            return None;
-        }
         // `with: {body: rest.body}`: the inbound JSON body goes upstream as it is.
-        let forward_body = inv.with.arguments_and_body()?;
+        let forward_body = inv.with.readable_and_body(&inv.binds)?;
         let mut lookups = Vec::with_capacity(op.params.len());
         let mut query = Vec::new();
         let mut headers = Vec::new();
+        let (mut form, mut fields) = (Vec::new(), Vec::new());
         for p in &op.params {
             if forward_body && p.location == ParamLocation::Body && p.name == "body" {
                 // Resolved as `with`'s `body` is: the body passed on.
@@ -191,7 +204,15 @@ impl ParamsPlan {
                     }
                     None => false,
                 },
-                _ => false,
+                ParamLocation::Form => {
+                    form.push(lookups.len());
+                    true
+                }
+                ParamLocation::Body => {
+                    fields.push(lookups.len());
+                    true
+                }
+                ParamLocation::Cookie => false,
             };
             let plain = located
                 && p.value_template().is_none_or(Tpl::reads_only_binds)
@@ -204,7 +225,7 @@ impl ParamsPlan {
                 query.push((p.name.clone(), lookups.len()));
             }
             lookups.push(Lookup {
-                with_arg: inv.with.argument_of(&p.name)?.map(str::to_owned),
+                with: inv.with.read_of(&p.name, &inv.binds)?,
                 name: p.name.clone(),
                 from_header: p.location == ParamLocation::Header,
                 implicit: false,
@@ -217,14 +238,9 @@ impl ParamsPlan {
             });
         }
         add_implicit(inv, op, &mut lookups)?;
-        let (body_type, body_arguments) = body_template(op, &lookups)?;
-        let templated_body = body_type.is_some();
-        if forward_body && templated_body {
-            // The template wins over the body passed on: left to the general path.
-            return None;
-        }
+        let (body_type, body_arguments) = body_template(inv, op, &mut lookups)?;
+        let (body, content_type) = Body::choose(body_type, forward_body, form, fields)?;
         let (path, own_query) = path_pieces(op, &lookups)?;
-        let content_type = body_type.or(forward_body.then_some("application/json"));
         let (head, headers_at, auth_query) = fixed_head(inv, op, content_type)?;
         if !headers.is_empty() {
             // A header the credentials or the content type write would be replaced in
@@ -252,10 +268,10 @@ impl ParamsPlan {
             auth_query,
             head,
             headers_at,
-            templated_body,
+            body,
             body_arguments,
-            forward_body,
             binds: inv.binds.clone(),
+            inputs: inv.inputs.clone(),
         })
     }
 
@@ -267,11 +283,8 @@ impl ParamsPlan {
         src: Source<'_>,
         call: &ClientCall<'_>,
     ) -> Option<Vec<u8>> {
-        let body = match src {
-            Source::Rest(req) => BodyFields::read(req.content_type, req.body)?,
-            Source::Tool(_) => BodyFields::default(),
-        };
-        let values = self.resolve(&src, &body)?;
+        let sent = Sent::read(src, &self.inputs)?;
+        let values = self.resolve(&sent)?;
         let mut path = String::with_capacity(64);
         for piece in &self.path {
             match piece {
@@ -290,28 +303,7 @@ impl ParamsPlan {
             Ok(text) => Some(text),
             Err(_) => return None,
         };
-        let body = if self.templated_body {
-            let arguments = self
-                .body_arguments
-                .iter()
-                .map(|name| argument(&src, &body, name, true))
-                .collect::<Result<Vec<_>, ()>>()
-                .ok()?;
-            Some(op.body_text(&Resolved {
-                binds: &self.binds,
-                lookups: &self.lookups,
-                values: &values,
-                arguments: &self.body_arguments,
-                argument_values: &arguments,
-            })?)
-        } else if self.forward_body {
-            let Source::Rest(req) = src else {
-                return None;
-            };
-            Some(passed_on(req, &body)?)
-        } else {
-            None
-        };
+        let body = self.body_bytes(op, &sent, &values)?;
         let mut out = Vec::with_capacity(path.len() + self.head.len() + 200);
         push_request_line(&mut out, &op.method, &path, query);
         let (before, after) = self.head.split_at_checked(self.headers_at)?;
@@ -323,21 +315,75 @@ impl ParamsPlan {
         Some(out)
     }
 
+    /// The upstream body (see [`Body`]): `Some(None)` for none, `None` to decline.
+    fn body_bytes(
+        &self,
+        op: &ConsumedOp,
+        sent: &Sent<'_, '_>,
+        values: &[Resolution<'_>],
+    ) -> Option<Option<Vec<u8>>> {
+        let value = |i: &usize| {
+            let found = values.get(*i)?.resolved.as_ref()?;
+            Some((self.lookups.get(*i)?.name.as_str(), found.to_value()))
+        };
+        Some(Some(match &self.body {
+            Body::None => return Some(None),
+            Body::Template => {
+                let arguments = self
+                    .body_arguments
+                    .iter()
+                    .map(|name| sent.argument(name, true))
+                    .collect::<Result<Vec<_>, ()>>()
+                    .ok()?;
+                op.body_text(&Resolved {
+                    binds: &self.binds,
+                    lookups: &self.lookups,
+                    values,
+                    arguments: &self.body_arguments,
+                    argument_values: &arguments,
+                })?
+            }
+            Body::Form(form) => {
+                let mut pairs = Vec::new();
+                for (name, v) in form.iter().filter_map(value) {
+                    crate::request::push_form(&mut pairs, name, &v);
+                }
+                crate::form::encode_pairs(&pairs).to_vec()
+            }
+            Body::Fields(fields) => {
+                let members: Map<String, Value> = fields
+                    .iter()
+                    .filter_map(value)
+                    .map(|(n, v)| (n.to_owned(), v))
+                    .collect();
+                if members.is_empty() {
+                    return None;
+                }
+                crate::json_text::json_bytes(&Value::Object(members))
+            }
+            Body::PassedOn => passed_on(sent)?,
+        }))
+    }
+
     /// The parameters' names and the arguments `with` reads.
     #[cfg(test)]
     pub(crate) fn argument_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.lookups.iter().map(|l| l.name.clone()).collect();
-        names.extend(self.lookups.iter().filter_map(|l| l.with_arg.clone()));
+        names.extend(self.lookups.iter().filter_map(|l| match &l.with {
+            Some(WithRead::Arg { name, .. }) => Some(name.clone()),
+            _ => None,
+        }));
         names.extend(self.body_arguments.iter().cloned());
+        names.extend(self.inputs.iter().map(|i| i.name.clone()));
         names
     }
 
     /// Every parameter resolved as the general path resolves it; `None` when a required
     /// one has no value, or a value would be found where the plan does not look.
-    fn resolve<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Option<Vec<Resolution<'r>>> {
+    fn resolve<'r>(&self, sent: &Sent<'_, 'r>) -> Option<Vec<Resolution<'r>>> {
         let mut values = Vec::with_capacity(self.lookups.len());
         for lookup in &self.lookups {
-            let resolution = lookup.value(src, body).ok()?;
+            let resolution = lookup.value(sent).ok()?;
             if lookup.implicit && resolution.with.as_ref().is_some_and(Found::is_null) {
                 // The URL template would read `null` where the lookup goes on.
                 return None;
@@ -382,14 +428,13 @@ impl ParamsPlan {
             let Some(found) = &values.get(*i)?.resolved else {
                 continue;
             };
-            if let Found::Json(v) = found
-                && v.is_array()
-            {
-                // One pair per element: left to the general path.
-                return None;
-            }
-            if let Some(text) = found.text() {
-                crate::form::append_pair(&mut query, name, &text);
+            match found {
+                Found::Json(v) => {
+                    for text in crate::request::item_texts(v) {
+                        crate::form::append_pair(&mut query, name, &text);
+                    }
+                }
+                Found::Text(text) => crate::form::append_pair(&mut query, name, text),
             }
         }
         if let Some(pair) = &self.auth_query {
@@ -431,28 +476,19 @@ impl Resolve for Resolved<'_, '_> {
     }
 }
 
-/// Where a call's values come from.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Source<'r> {
-    /// A REST request.
-    Rest(&'r RequestView<'r>),
-    /// An MCP tool's arguments (a tool whose arguments are its declared inputs, each a
-    /// scalar its input takes as it is: see `DirectPlan::takes_arguments`).
-    Tool(&'r Map<String, Value>),
-}
-
 impl Lookup {
     /// The parameter resolved as the general path resolves it (`Param::resolve`); `Err`
     /// when a value would be found somewhere the plan does not look.
-    fn value<'r>(&self, src: &Source<'r>, body: &BodyFields<'r>) -> Result<Resolution<'r>, ()> {
-        let with = match &self.with_arg {
-            Some(arg) => argument(src, body, arg, true)?,
+    fn value<'r>(&self, sent: &Sent<'_, 'r>) -> Result<Resolution<'r>, ()> {
+        let with = match &self.with {
+            Some(WithRead::Arg { name, headers }) => sent.argument(name, *headers)?,
+            Some(WithRead::Const(v)) => Some(Found::Json(Cow::Owned(v.clone()))),
             None => None,
         };
         let resolved = match (&with, &self.fixed) {
             (Some(found), _) if !found.is_null() => Some(found.clone()),
             (_, Some(fixed)) => Some(Found::Json(Cow::Owned(fixed.clone()))),
-            _ => match argument(src, body, &self.name, self.from_header)? {
+            _ => match sent.argument(&self.name, self.from_header)? {
                 Some(found) => Some(found),
                 None => self
                     .env
@@ -469,8 +505,11 @@ impl Lookup {
 /// reads; `None` when `rest.body` would be something else (a path variable, a query
 /// parameter, a member or a header named `body`, or a body of another kind), or the body
 /// repeats a key.
-fn passed_on(req: &RequestView<'_>, body: &BodyFields<'_>) -> Option<Vec<u8>> {
-    if rest_argument(req, body, "body", true).ok()?.is_some() {
+fn passed_on(sent: &Sent<'_, '_>) -> Option<Vec<u8>> {
+    let Source::Rest(req) = sent.src else {
+        return None;
+    };
+    if sent.argument("body", true).ok()?.is_some() {
         return None;
     }
     let at = crate::skim::whitespace(req.body, 0);
@@ -482,73 +521,15 @@ fn passed_on(req: &RequestView<'_>, body: &BodyFields<'_>) -> Option<Vec<u8>> {
     (crate::skim::whitespace(req.body, end) == req.body.len()).then_some(out)
 }
 
-/// The inbound argument `name` as `Args::get` finds it (with `headers`, as
-/// `Args::qualified` does but for the whole body), from a REST request or a tool call;
-/// `Err` when a value would be found somewhere the plan does not look.
-fn argument<'r>(
-    src: &Source<'r>,
-    body: &BodyFields<'r>,
-    name: &str,
-    headers: bool,
-) -> Result<Option<Found<'r>>, ()> {
-    match *src {
-        Source::Rest(req) => rest_argument(req, body, name, headers),
-        Source::Tool(args) => Ok(tool_argument(args, name)),
-    }
-}
-
-/// The argument `name` of a tool call, as `Args::get` finds it: the declared input, else
-/// the argument itself (the value sent, both: `DirectPlan::takes_arguments` has checked
-/// that no input converts it).
-fn tool_argument<'r>(args: &'r Map<String, Value>, name: &str) -> Option<Found<'r>> {
-    crate::tools::member(args, name).map(|v| Found::Json(Cow::Borrowed(v)))
-}
-
-/// The inbound argument `name` as `Args::get` finds it: a path variable, else the first
-/// query parameter of that name, else a member of a JSON body, else (with `headers`) the
-/// first header of that name as text (none when it is not visible ASCII); `Err` when a
-/// path variable spelled another way would answer instead.
-fn rest_argument<'r>(
-    req: &RequestView<'r>,
-    body: &BodyFields<'r>,
-    name: &str,
-    headers: bool,
-) -> Result<Option<Found<'r>>, ()> {
-    if let Some((_, v)) = req.path_params.iter().find(|(k, _)| k == name) {
-        return Ok(Some(Found::Text(Cow::Borrowed(v.as_str()))));
-    }
-    if let Some(q) = req.query
-        && let Some((_, v)) = form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name)
-    {
-        return Ok(Some(Found::Text(v)));
-    }
-    if let Some(v) = body.field(name)? {
-        return Ok(Some(Found::Json(Cow::Owned(v))));
-    }
-    if headers && let Some(value) = req.headers.header(name) {
-        let text = naftiko_http1::fields::visible_text(value);
-        return Ok(text.map(|t| Found::Text(Cow::Borrowed(t))));
-    }
-    if !req.path_params.is_empty() {
-        let wanted = crate::inbound::loose(name);
-        if req
-            .path_params
-            .iter()
-            .any(|(k, _)| crate::inbound::loose(k) == wanted)
-        {
-            return Err(());
-        }
-    }
-    Ok(None)
-}
-
 /// The content type of `op`'s `body` template and the inbound arguments its templates
 /// read, when the plan can render it: any kind but multipart, reading only bound values,
-/// the parameters of `lookups` and inbound arguments other than the whole body. `(None,
-/// [])` when it has no template; `None` to decline.
+/// names (the parameters of `lookups`, or others, added to `lookups` as a template reads
+/// them) and inbound arguments other than the whole body. `(None, [])` when it has no
+/// template; `None` to decline.
 fn body_template(
+    inv: &Invocable,
     op: &ConsumedOp,
-    lookups: &[Lookup],
+    lookups: &mut Vec<Lookup>,
 ) -> Option<(Option<&'static str>, Vec<String>)> {
     let Some((templates, content_type)) = op.body_templates() else {
         return (!op.has_body_template()).then(|| (None, Vec::new()));
@@ -559,7 +540,17 @@ fn body_template(
             VarSource::Bind(_) => {}
             VarSource::Local(path) => {
                 let first = path.first()?;
-                lookups.iter().find(|l| l.name == *first)?;
+                if lookups.iter().all(|l| l.name != *first) {
+                    lookups.push(Lookup {
+                        with: inv.with.read_of(first, &inv.binds)?,
+                        name: first.clone(),
+                        from_header: false,
+                        required: false,
+                        env: None,
+                        fixed: None,
+                        implicit: true,
+                    });
+                }
             }
             // The whole body, when no argument has that name: not looked up.
             VarSource::Arg { name, .. } if name == "body" => return None,
@@ -586,7 +577,7 @@ fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> 
             continue;
         }
         lookups.push(Lookup {
-            with_arg: inv.with.argument_of(name)?.map(str::to_owned),
+            with: inv.with.read_of(name, &inv.binds)?,
             name: name.to_owned(),
             from_header: false,
             required: true,

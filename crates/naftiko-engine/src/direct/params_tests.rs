@@ -124,6 +124,69 @@ fn header_params() -> String {
     )
 }
 
+/// The items route with declared inputs of every location the direct path reads, typed,
+/// patterned, required or with a value of their own, `with` reading them and a name no
+/// parameter declares (`x`, read by the consumed operation's header parameter).
+fn declared_inputs() -> String {
+    header_params()
+        .replace(
+            "        - name: X\n          in: header\n",
+            "        - name: X\n          in: header\n        - name: limit\n          in: query\n        - name: tags\n          in: query\n        - name: v\n          in: query\n",
+        )
+        .replace(
+            "      - method: GET\n        name: get-item\n",
+            r#"      - method: GET
+        name: get-item
+        inputParameters:
+        - name: id
+          in: path
+          type: string
+          pattern: ^[a-zA-Z0-9_-]+$
+        - name: q
+          in: query
+        - name: limit
+          in: query
+          type: integer
+        - name: tags
+          in: query
+          type: array
+        - name: x
+          in: header
+          type: boolean
+        - name: v
+          in: query
+          value: fixed
+"#,
+        )
+        .replace("          q: rest.q\n", "          q: rest.q\n          limit: rest.limit\n          tags: rest.tags\n")
+}
+
+/// The items operation as a `POST` with `q`, `limit` and `tags` in the body, `where`
+/// (`form` or `body`).
+fn in_body(location: &str) -> String {
+    ITEMS.replace("method: GET", "method: POST").replace(
+        "        - name: q\n          in: query\n",
+        &format!(
+            "        - name: q\n          in: {location}\n        - name: limit\n          in: {location}\n        - name: tags\n          in: {location}\n"
+        ),
+    )
+}
+
+/// `with` entries of every kind the direct path reads: a template of one name (`{{id}}`,
+/// read without headers) and of one argument (`{{rest.search}}`), a literal, a template
+/// of a bound value.
+fn with_templates() -> String {
+    header_params()
+        .replace(
+            "        - name: X\n          in: header\n",
+            "        - name: X\n          in: header\n        - name: limit\n          in: query\n",
+        )
+        .replace(
+            "          id: rest.id\n          q: rest.q\n",
+            "          id: '{{id}}'\n          q: '{{rest.search}}'\n          limit: 5\n          X: 'k-{{ITEMS_KEY}}'\n",
+        )
+}
+
 fn runtimes() -> &'static [(Runtime, OpId)] {
     static BUILT: std::sync::OnceLock<Vec<(Runtime, OpId)>> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
@@ -160,6 +223,11 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
                 "items-fragment",
                 &ITEMS.replace("path: /items/{id}", "path: /items/{id}.x/#X-Target=A.B"),
             ),
+            build("items-declared", &declared_inputs()),
+            // Form and body parameters: a form of them, or a JSON object.
+            build("items-form", &in_body("form")),
+            build("items-body-fields", &in_body("body")),
+            build("items-with-templates", &with_templates()),
         ]
     })
 }
@@ -206,6 +274,8 @@ pub(super) fn value() -> impl Strategy<Value = String> {
     ];
     prop_oneof![
         3 => "[a-zA-Z0-9_-]{1,8}",
+        1 => "-?[0-9]{1,3}",
+        1 => select(vec!["true", "false"]).prop_map(str::to_owned),
         2 => select(fixed.to_vec()).prop_map(str::to_owned),
         1 => "[ -~]{0,6}",
     ]
@@ -213,7 +283,7 @@ pub(super) fn value() -> impl Strategy<Value = String> {
 
 fn requests() -> impl Strategy<Value = Req> {
     let names = [
-        "id", "item", "q", "search", "limit", "api key", "ID", "i-d", "x",
+        "id", "item", "q", "search", "limit", "api key", "ID", "i-d", "x", "tags", "v",
     ];
     let name = || select(names.to_vec()).prop_map(str::to_owned);
     // Mostly the route's own variable first, then anything.
@@ -311,9 +381,7 @@ pub(super) fn tool_requests(
 ) -> Option<Both> {
     let plan = runtime.plan(tool.op)?;
     // `call_tool` checks the arguments against the tool's schema first.
-    if crate::tools::check_arguments(&tool.input_schema, args).is_err()
-        || !plan.takes_arguments(args)
-    {
+    if crate::tools::check_arguments(&tool.input_schema, args).is_err() {
         return None;
     }
     let t = super::tests::trace();
@@ -509,7 +577,14 @@ fn only_operations_of_the_shape_get_a_parameter_plan() {
                 "          in: query\n          value: '{{rest.id}}'\n",
             ),
         ),
-        ("a literal `with`", ITEMS.replace("q: rest.q", "q: fixed")),
+        (
+            "a `with` template of two values",
+            ITEMS.replace("q: rest.q", "q: '{{id}}-{{rest.q}}'"),
+        ),
+        (
+            "a `with` template reading an earlier entry",
+            ITEMS.replace("q: rest.q", "q: '{{id}}'"),
+        ),
         (
             "the body passed on, and a body template",
             ORDERS.replace("customer: rest.customer", "body: rest.body"),
@@ -537,7 +612,6 @@ fn only_operations_of_the_shape_get_a_parameter_plan() {
             "an API key header the trace writes",
             ITEMS.replace("key: X-Api-Key", "key: traceparent"),
         ),
-        ("a HEAD", ITEMS.replace("method: GET", "method: HEAD")),
     ];
     for (i, (why, yaml)) in refused.into_iter().enumerate() {
         let (runtime, op) = build(&format!("params-refused-{i}"), &yaml);
@@ -645,16 +719,36 @@ fn direct_tool_requests_are_the_general_requests() {
     compare("tool", 1500, 100, tool_arguments(), |args| {
         tool_requests(&runtime, tool, &args)
     });
-    // Values the general path converts or refuses are left to it.
-    let args = |v: serde_json::Value| v.as_object().unwrap().clone();
+    // Values the general path converts are converted as it does; values it refuses (a
+    // missing or `null` required input, one that does not convert) are left to it.
+    let served = |v: serde_json::Value| {
+        let args = v.as_object().unwrap().clone();
+        let sent = tool_requests(&runtime, tool, &args);
+        if let Some((direct, general)) = &sent {
+            assert_eq!(
+                masked(direct),
+                masked(general.as_ref().unwrap()),
+                "{args:?}"
+            );
+        }
+        let t = super::tests::trace();
+        let call = ClientCall::start(Parent {
+            trace: t,
+            span: t.span_id(),
+        });
+        plan.written(Source::Tool(&args), &call).is_some()
+    };
     use serde_json::json;
-    assert!(plan.takes_arguments(&args(json!({"sku": "a", "limit": 3, "ratio": true}))));
-    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "limit": "3"}))));
-    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "limit": 2.0}))));
-    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "verbose": "true"}))));
-    assert!(!plan.takes_arguments(&args(json!({"limit": 3}))));
-    assert!(!plan.takes_arguments(&args(json!({"sku": null}))));
-    assert!(!plan.takes_arguments(&args(json!({"sku": "a", "ratio": [1]}))));
+    assert!(served(json!({"sku": "a", "limit": 3, "ratio": true})));
+    assert!(served(json!({"sku": "a", "limit": "3", "verbose": "true"})));
+    assert!(served(json!({"sku": 7, "limit": 2})));
+    assert!(!served(json!({"sku": "a", "limit": 2.0})));
+    assert!(!served(json!({"sku": "a", "limit": 2.5})));
+    assert!(!served(json!({"sku": "a", "verbose": "yes"})));
+    assert!(!served(json!({"limit": 3})));
+    assert!(!served(json!({"sku": null})));
+    // An array in the query: a pair per element.
+    assert!(served(json!({"sku": "a", "ratio": [1, "b"]})));
 }
 
 /// A JSON body rendered from a `body` template (nested, an array, whole values keeping
