@@ -22,7 +22,7 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue, Method};
-use naftiko_spec::model::{ParamLocation, RawFormat};
+use naftiko_spec::model::ParamLocation;
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
@@ -58,6 +58,10 @@ pub(crate) struct DirectPlan {
     url: reqwest::Url,
     method: Method,
     inputs: Inputs,
+    /// What the exposing adapter adds to the call (binary answers' limit and media type).
+    exposure: crate::binary::Exposure,
+    /// A binary answer's size limit (`ConsumedOp::binary_limit`).
+    limit: Option<usize>,
 }
 
 /// Where a plan's inputs go.
@@ -82,7 +86,7 @@ struct FormPlan {
 
 impl DirectPlan {
     /// The plan of `inv`, when it has one of the direct shapes: a call of a consumed
-    /// operation on an h1-client upstream whose answers (not binary) are shaped without a
+    /// operation on an h1-client upstream whose answers are shaped without a
     /// `Value` tree (`capture.rs`, JSON), passed through, or converted and shaped by the
     /// general code without the call's values, with declared inputs read from the path,
     /// the query, headers or the body's members (`Input::is_read_directly`); and either a
@@ -93,9 +97,7 @@ impl DirectPlan {
         let Target::Call(op) = &inv.target else {
             return None;
         };
-        let callable = op.api.takes_written()
-            && inv.inputs.iter().all(Input::is_read_directly)
-            && op.format != RawFormat::Binary;
+        let callable = op.api.takes_written() && inv.inputs.iter().all(Input::is_read_directly);
         if !callable {
             return None;
         }
@@ -115,6 +117,7 @@ impl DirectPlan {
             Some(form) => Inputs::Form(form),
             None => Inputs::Params(Box::new(ParamsPlan::compile(inv, op)?)),
         };
+        let exposure = inv.exposure.clone().unwrap_or_default();
         let mut url = op.url.base_url().clone();
         if let Inputs::Form(_) = inputs {
             url = op.url.render(&Nothing).ok()?;
@@ -128,6 +131,8 @@ impl DirectPlan {
             url,
             method: op.method.clone(),
             inputs,
+            limit: op.binary_limit(&exposure),
+            exposure,
         })
     }
 
@@ -174,7 +179,10 @@ impl DirectPlan {
         let url = spanned.as_ref().unwrap_or(&self.url);
         let api = &self.op.api;
         Some(
-            match api.send_written(&self.method, url, &request, call).await {
+            match api
+                .send_written(&self.method, url, &request, call, self.limit)
+                .await
+            {
                 Ok(answer) => self.shape(answer),
                 Err(e) => Err(e),
             },
@@ -210,17 +218,12 @@ impl DirectPlan {
         }
     }
 
-    /// The outcome of `answer`: the general shaping's, which writes the plan's outputs
-    /// straight from the answer's bytes (`capture.rs`: a direct plan's outputs always have
-    /// a capture) or passes the answer through when there are none.
+    /// The outcome of `answer`: the general shaping's (`invoke::shape_answer`), which
+    /// writes the plan's outputs straight from the answer's bytes when they have a capture
+    /// (`capture.rs`), else shapes them without the call's values, and passes the answer
+    /// through when there are none (or it is binary, with the exposure's media type).
     pub(crate) fn shape(&self, answer: Answer) -> Result<Outcome, InvokeError> {
-        shape_answer(
-            &self.op,
-            &self.outputs,
-            answer,
-            &Nothing,
-            &crate::binary::Exposure::default(),
-        )
+        shape_answer(&self.op, &self.outputs, answer, &Nothing, &self.exposure)
     }
 }
 
@@ -892,9 +895,8 @@ capability:
         assert_eq!(written(direct), written(general));
     }
 
-    /// Answers in formats other than JSON (converted, then shaped by the general shaping)
-    /// come out as the general path makes them, errors included; binary answers (read
-    /// within the exposure's limit) are left to the general path.
+    /// Answers in formats other than JSON (converted, then shaped by the general shaping,
+    /// or binary, passed on) come out as the general path makes them, errors included.
     #[test]
     fn answers_in_other_formats_are_the_general_answers() {
         let formats = [
@@ -914,6 +916,10 @@ capability:
             (
                 "yaml",
                 &["access_token: abc\nexpires_in: 3600\n", "[: x", ""][..],
+            ),
+            (
+                "binary",
+                &["\u{0}\u{1}\u{7f}bytes", "{\"access_token\":1}", ""][..],
             ),
         ];
         let form = "client_id=c";
@@ -941,8 +947,15 @@ capability:
                 assert_eq!(written(direct), written(general), "{format}: {body}");
             }
         }
+        // A binary answer is read within its own limit, as on the general path.
         let (runtime, op) = build("format-binary", &with_format("binary"));
-        assert!(runtime.plan(op).is_none(), "binary answers");
+        let op_limit = runtime
+            .plan(op)
+            .map(|p| (p.limit, p.op.binary_limit(&p.exposure)));
+        assert!(
+            matches!(op_limit, Some((Some(a), Some(b))) if a == b),
+            "{op_limit:?}"
+        );
     }
 
     #[test]

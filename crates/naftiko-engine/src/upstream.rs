@@ -106,20 +106,22 @@ impl Upstream {
     }
 
     /// Sends a request already written out in full (see [`crate::direct`]; `call` wrote its
-    /// trace headers), counted and limited like any other call.
+    /// trace headers), counted and limited like any other call (`limit`: a binary answer's
+    /// own, see [`ConsumedOp::binary_limit`](crate::request::ConsumedOp::binary_limit)).
     pub(crate) async fn send_written(
         &self,
         method: &http::Method,
         url: &reqwest::Url,
         request: &[u8],
         call: ClientCall<'_>,
+        limit: Option<usize>,
     ) -> Result<Answer, InvokeError> {
         let outgoing = Outgoing::Written {
             url,
             bytes: request,
             is_head: method == http::Method::HEAD,
         };
-        let result = self.counted(self.exchange(outgoing, None)).await;
+        let result = self.counted(self.exchange(outgoing, limit)).await;
         call.finish(&self.called(method, url), status_of(&result));
         Ok(result?.0)
     }
