@@ -380,7 +380,7 @@ impl ParamsPlan {
 
     /// Every parameter resolved as the general path resolves it; `None` when a required
     /// one has no value, or a value would be found where the plan does not look.
-    fn resolve<'r>(&self, sent: &Sent<'_, 'r>) -> Option<Vec<Resolution<'r>>> {
+    fn resolve<'s>(&self, sent: &'s Sent<'_, '_>) -> Option<Vec<Resolution<'s>>> {
         let mut values = Vec::with_capacity(self.lookups.len());
         for lookup in &self.lookups {
             let resolution = lookup.value(sent).ok()?;
@@ -479,7 +479,7 @@ impl Resolve for Resolved<'_, '_> {
 impl Lookup {
     /// The parameter resolved as the general path resolves it (`Param::resolve`); `Err`
     /// when a value would be found somewhere the plan does not look.
-    fn value<'r>(&self, sent: &Sent<'_, 'r>) -> Result<Resolution<'r>, ()> {
+    fn value<'s>(&self, sent: &'s Sent<'_, '_>) -> Result<Resolution<'s>, ()> {
         let with = match &self.with {
             Some(WithRead::Arg { name, headers }) => sent.argument(name, *headers)?,
             Some(WithRead::Const(v)) => Some(Found::Json(Cow::Owned(v.clone()))),

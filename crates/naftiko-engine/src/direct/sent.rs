@@ -100,9 +100,9 @@ impl<'p, 'r> Sent<'p, 'r> {
 
     /// The argument `name` as `Args::get` finds it (with `headers`, headers too); `Err`
     /// when a value would be found somewhere the direct path does not look.
-    pub(crate) fn argument(&self, name: &str, headers: bool) -> Result<Option<Found<'r>>, ()> {
+    pub(crate) fn argument(&self, name: &str, headers: bool) -> Result<Option<Found<'_>>, ()> {
         if let Some((_, value)) = self.declared.iter().find(|(n, _)| *n == name) {
-            return Ok(Some(Found::Json(Cow::Owned(value.clone()))));
+            return Ok(Some(Found::Json(Cow::Borrowed(value))));
         }
         match self.src {
             Source::Rest(req) => rest_argument(req, &self.body, name, headers),
