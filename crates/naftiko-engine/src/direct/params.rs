@@ -590,8 +590,9 @@ fn add_implicit(inv: &Invocable, op: &ConsumedOp, lookups: &mut Vec<Lookup>) -> 
 }
 
 /// The pieces of `op`'s path and its own query (see `UrlTemplate::path_parts`), when
-/// each variable names one of its path parameters (once) and the URL crate keeps the
-/// literal text as it is (no dot segments, nothing it would encode).
+/// each variable names one of its parameters (once: a path parameter, one of another
+/// location, whose value the URL template reads too, or an undeclared name) and the URL
+/// crate keeps the literal text as it is (no dot segments, nothing it would encode).
 fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<(Vec<Piece>, Option<String>)> {
     let split = op.url.path_parts()?;
     let mut pieces = vec![Piece::Literal(split.base.to_owned())];
@@ -604,13 +605,10 @@ fn path_pieces(op: &ConsumedOp, lookups: &[Lookup]) -> Option<(Vec<Piece>, Optio
                 pieces.push(Piece::Literal(text.to_owned()));
             }
             PathPart::Var(name) => {
+                // The URL template reads the parameter's value (any location: one in
+                // the query, say, also goes in the query).
                 let i = lookups.iter().position(|l| l.name == name)?;
-                let is_path = lookups.get(i).is_some_and(|l| l.implicit)
-                    || op
-                        .params
-                        .iter()
-                        .any(|p| p.name == name && p.location == ParamLocation::Path);
-                if !is_path || used.contains(&i) {
+                if used.contains(&i) {
                     return None;
                 }
                 used.push(i);

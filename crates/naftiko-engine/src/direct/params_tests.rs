@@ -228,6 +228,11 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
             build("items-form", &in_body("form")),
             build("items-body-fields", &in_body("body")),
             build("items-with-templates", &with_templates()),
+            // A path variable that names a query parameter: in the path and the query.
+            build(
+                "items-path-from-query",
+                &ITEMS.replace("        - name: id\n          in: path\n", "        - name: id\n          in: query\n"),
+            ),
         ]
     })
 }
