@@ -978,10 +978,10 @@ capability:
             ),
             ("an output reading a bound value", reads_bind),
             (
-                "a cookie parameter",
+                "a parameter's value reading another parameter",
                 VARIANT.replace(
                     "in: form\n          type: string\n          required: true",
-                    "in: cookie\n          type: string\n          required: true",
+                    "in: form\n          type: string\n          required: true\n          value: 'x-{{scope}}'",
                 ),
             ),
         ];

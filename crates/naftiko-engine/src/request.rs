@@ -183,9 +183,8 @@ impl Placed {
                 self.headers.insert(name, header_value(&p.name, &text)?);
             }
             ParamLocation::Cookie => {
-                let text = scalar_text(v).unwrap_or_default();
                 self.cookies
-                    .push(format!("{}={}", p.name, cookie_encode(&text)));
+                    .push(cookie_pair(&p.name, &scalar_text(v).unwrap_or_default()));
             }
             ParamLocation::Form => {
                 self.form.retain(|(k, _)| k != &p.name);
@@ -652,6 +651,13 @@ fn header_value(name: &str, text: &str) -> Result<HeaderValue, InvokeError> {
             "contains characters not allowed in a header",
         )
     })
+}
+
+/// A cookie parameter's `name=value` pair in the `Cookie` header (the pairs joined by
+/// `; `): the value's text with everything outside RFC 6265's cookie-octet set
+/// percent-encoded.
+pub(crate) fn cookie_pair(name: &str, text: &str) -> String {
+    format!("{name}={}", cookie_encode(text))
 }
 
 /// Cookie values: everything outside RFC 6265's cookie-octet set is percent-encoded.

@@ -330,10 +330,19 @@ pub(crate) fn collect(
     text
 }
 
-/// A loopback port nothing listens on right now (bound, then released).
+/// A loopback port nothing listens on right now (bound, then released), and none this test
+/// binary was given before: the kernel may hand a released port out again at once, which
+/// gave two blocks of one file the same port.
 pub(crate) fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// The JSON Schema at `path` compiled as a test oracle; `None` when it is missing

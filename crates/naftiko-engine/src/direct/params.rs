@@ -4,11 +4,12 @@
 //! `POST /notes` passing its JSON body on).
 //!
 //! A [`ParamsPlan`] is compiled when:
-//! - every consumed parameter is a path, query, header, form, body (other than `body`) or
-//!   environment parameter without a value of its own or with one that reads bound values
-//!   only (rendered once, at build time; a header parameter named like none of the headers
-//!   the head writes itself: host, user agent, content type, cookies, framing, the
-//!   trace's, the credentials'), or the `body` parameter taking the body `with` passes on;
+//! - every consumed parameter is a path, query, header, cookie, form, body (other than
+//!   `body`) or environment parameter without a value of its own or with one that reads
+//!   bound values only (rendered once, at build time; a header parameter named like none
+//!   of the headers the head writes itself: host, user agent, content type, cookies,
+//!   framing, the trace's, the credentials'; cookies only when the credentials write
+//!   none), or the `body` parameter taking the body `with` passes on;
 //! - `with` reads only inbound arguments (`rest.x`, `{{rest.x}}`, `{{x}}`), literals and
 //!   templates of bound values (`With::read_of`), and perhaps `body: rest.body`;
 //! - a `body` (if any) is of any kind but multipart (JSON data or text, raw or XML text,
@@ -30,7 +31,8 @@
 //! the members of a JSON body, and for a header parameter the headers; then the
 //! environment), encoded as the general path encodes it (`url::push_segment`,
 //! `form::append_pair` with a pair per array element, a header parameter's scalar text
-//! after host and user agent, the operation's `body` rendered by the general path's own
+//! after host and user agent, then the cookies' `Cookie` header (`request::cookie_pair`),
+//! the operation's `body` rendered by the general path's own
 //! rendering, form and body parameters as a form or a JSON object, a passed-on body
 //! written as serde_json writes what it reads) and written out.
 //!
@@ -51,7 +53,7 @@ use serde_json::{Map, Value};
 use crate::input::Input;
 use crate::invoke::{Invocable, WithRead};
 use crate::prepared::Prepared;
-use crate::request::ConsumedOp;
+use crate::request::{ConsumedOp, Param};
 use crate::scope::{BindsOnly, Resolve, Tpl, VarSource};
 use crate::trace::ClientCall;
 use crate::url::{PathPart, push_segment};
@@ -109,6 +111,9 @@ pub(crate) struct ParamsPlan {
     lookups: Vec<Lookup>,
     /// The header parameters, in the operation's order: lower-case name and lookup.
     headers: Vec<(String, usize)>,
+    /// The cookie parameters (lookups), in the operation's order: one `Cookie` header
+    /// after the header parameters.
+    cookies: Vec<usize>,
     /// `key=value` of an API key sent in the query, after the parameters.
     auth_query: Option<String>,
     /// The head's lines after the request line: host, user agent, content type and
@@ -181,83 +186,26 @@ impl ParamsPlan {
     pub(crate) fn compile(inv: &Invocable, op: &ConsumedOp) -> Option<ParamsPlan> {
         // `with: {body: rest.body}`: the inbound JSON body goes upstream as it is.
         let forward_body = inv.with.readable_and_body(&inv.binds)?;
-        let mut lookups = Vec::with_capacity(op.params.len());
-        let mut query = Vec::new();
-        let mut headers = Vec::new();
-        let (mut form, mut fields) = (Vec::new(), Vec::new());
-        for p in &op.params {
-            if forward_body && p.location == ParamLocation::Body && p.name == "body" {
-                // Resolved as `with`'s `body` is: the body passed on.
-                if p.value_template().is_some() {
-                    return None;
-                }
-                continue;
-            }
-            let located = match p.location {
-                ParamLocation::Path | ParamLocation::Query | ParamLocation::Environment => true,
-                ParamLocation::Header => match header_name(&p.name) {
-                    // Two of one name (in any case): the second replaces the first.
-                    Some(name) if headers.iter().any(|(n, _)| *n == name) => false,
-                    Some(name) => {
-                        headers.push((name, lookups.len()));
-                        true
-                    }
-                    None => false,
-                },
-                ParamLocation::Form => {
-                    form.push(lookups.len());
-                    true
-                }
-                ParamLocation::Body => {
-                    fields.push(lookups.len());
-                    true
-                }
-                ParamLocation::Cookie => false,
-            };
-            let plain = located
-                && p.value_template().is_none_or(Tpl::reads_only_binds)
-                && p.name != "body"
-                && lookups.iter().all(|l: &Lookup| l.name != p.name);
-            if !plain {
-                return None;
-            }
-            if p.location == ParamLocation::Query {
-                query.push((p.name.clone(), lookups.len()));
-            }
-            lookups.push(Lookup {
-                with: inv.with.read_of(&p.name, &inv.binds)?,
-                name: p.name.clone(),
-                from_header: p.location == ParamLocation::Header,
-                implicit: false,
-                required: p.required,
-                env: p.env_value().map(str::to_owned),
-                fixed: p
-                    .value_template()
-                    .and_then(|t| t.render_value(&BindsOnly(&inv.binds)))
-                    .filter(|v| !v.is_null()),
-            });
-        }
+        let Placement {
+            mut lookups,
+            query,
+            headers,
+            cookies,
+            form,
+            fields,
+        } = Placement::of(inv, op, forward_body)?;
         add_implicit(inv, op, &mut lookups)?;
         let (body_type, body_arguments) = body_template(inv, op, &mut lookups)?;
         let (body, content_type) = Body::choose(body_type, forward_body, form, fields)?;
         let (path, own_query) = path_pieces(op, &lookups)?;
         let (head, headers_at, auth_query) = fixed_head(inv, op, content_type)?;
-        if !headers.is_empty() {
-            // A header the credentials or the content type write would be replaced in
-            // place on the general path.
-            let fixed = head.get(headers_at..)?;
-            let written = |name: &str| {
-                fixed.split(|&b| b == b'\n').any(|line| {
-                    line.len() > name.len()
-                        && line.get(name.len()) == Some(&b':')
-                        && line
-                            .get(..name.len())
-                            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
-                })
-            };
-            if headers.iter().any(|(name, _)| written(name)) {
-                return None;
-            }
+        // A header the credentials or the content type write would be replaced in place on
+        // the general path.
+        let fixed = head.get(headers_at..)?;
+        let cookie = (!cookies.is_empty()).then_some("cookie");
+        let placed = headers.iter().map(|(name, _)| name.as_str()).chain(cookie);
+        if placed.into_iter().any(|name| head_writes(fixed, name)) {
+            return None;
         }
         Some(ParamsPlan {
             path,
@@ -265,6 +213,7 @@ impl ParamsPlan {
             query,
             lookups,
             headers,
+            cookies,
             auth_query,
             head,
             headers_at,
@@ -309,6 +258,7 @@ impl ParamsPlan {
         let (before, after) = self.head.split_at_checked(self.headers_at)?;
         out.extend_from_slice(before);
         self.push_header_params(&values, &mut out)?;
+        self.push_cookies(&values, &mut out)?;
         out.extend_from_slice(after);
         call.push_headers(&mut out);
         finish_request(&mut out, &op.method, body.as_deref());
@@ -421,6 +371,32 @@ impl ParamsPlan {
         Some(())
     }
 
+    /// The cookie parameters with a value, as the general path writes them: one `Cookie`
+    /// header of `name=value` pairs (`request::cookie_pair`), `None` to decline a value
+    /// it refuses as a header's.
+    fn push_cookies(&self, values: &[Resolution<'_>], out: &mut Vec<u8>) -> Option<()> {
+        let mut pairs: Vec<String> = Vec::new();
+        for i in &self.cookies {
+            let Some(found) = &values.get(*i)?.resolved else {
+                continue;
+            };
+            let name = &self.lookups.get(*i)?.name;
+            pairs.push(crate::request::cookie_pair(
+                name,
+                &found.text().unwrap_or_default(),
+            ));
+        }
+        if pairs.is_empty() {
+            return Some(());
+        }
+        let value = pairs.join("; ");
+        if !naftiko_http1::fields::is_field_value(value.as_bytes()) {
+            return None;
+        }
+        naftiko_http1::fields::push_header(out, b"cookie", value.as_bytes());
+        Some(())
+    }
+
     /// The query: each query parameter with a value, in order, then an API key's pair.
     fn query_text(&self, values: &[Resolution<'_>]) -> Option<Vec<u8>> {
         let mut query: Vec<u8> = self.own_query.as_deref().unwrap_or("").into();
@@ -474,6 +450,86 @@ impl Resolve for Resolved<'_, '_> {
         let found = value.resolved.as_ref().or(value.with.as_ref())?;
         Some(Cow::Owned(found.to_value()))
     }
+}
+
+/// The consumed parameters as a plan places them: a lookup each, and where each goes.
+#[derive(Debug, Default)]
+struct Placement {
+    lookups: Vec<Lookup>,
+    /// The query parameters: name and lookup.
+    query: Vec<(String, usize)>,
+    /// The header parameters: lower-case name and lookup.
+    headers: Vec<(String, usize)>,
+    cookies: Vec<usize>,
+    form: Vec<usize>,
+    /// The body parameters (other than `body`).
+    fields: Vec<usize>,
+}
+
+impl Placement {
+    /// Every parameter of `op` placed, in order; `None` when one is not of the shape (see
+    /// the module). With `forward_body`, the `body` parameter takes the body passed on.
+    fn of(inv: &Invocable, op: &ConsumedOp, forward_body: bool) -> Option<Placement> {
+        let mut placed = Placement::default();
+        for p in &op.params {
+            if forward_body && p.location == ParamLocation::Body && p.name == "body" {
+                // Resolved as `with`'s `body` is: the body passed on.
+                if p.value_template().is_some() {
+                    return None;
+                }
+                continue;
+            }
+            let plain = p.value_template().is_none_or(Tpl::reads_only_binds)
+                && p.name != "body"
+                && placed.lookups.iter().all(|l| l.name != p.name);
+            if !plain || !placed.place(p) {
+                return None;
+            }
+            placed.lookups.push(Lookup {
+                with: inv.with.read_of(&p.name, &inv.binds)?,
+                name: p.name.clone(),
+                from_header: p.location == ParamLocation::Header,
+                implicit: false,
+                required: p.required,
+                env: p.env_value().map(str::to_owned),
+                fixed: p
+                    .value_template()
+                    .and_then(|t| t.render_value(&BindsOnly(&inv.binds)))
+                    .filter(|v| !v.is_null()),
+            });
+        }
+        Some(placed)
+    }
+
+    /// Notes where `p`, the next lookup, goes; false when the plan cannot place it.
+    fn place(&mut self, p: &Param) -> bool {
+        let at = self.lookups.len();
+        match p.location {
+            ParamLocation::Path | ParamLocation::Environment => {}
+            ParamLocation::Query => self.query.push((p.name.clone(), at)),
+            ParamLocation::Header => match header_name(&p.name) {
+                // Two of one name (in any case): the second replaces the first.
+                Some(name) if self.headers.iter().any(|(n, _)| *n == name) => return false,
+                Some(name) => self.headers.push((name, at)),
+                None => return false,
+            },
+            ParamLocation::Cookie => self.cookies.push(at),
+            ParamLocation::Form => self.form.push(at),
+            ParamLocation::Body => self.fields.push(at),
+        }
+        true
+    }
+}
+
+/// True when the head's lines `fixed` write the header `name` (any case).
+fn head_writes(fixed: &[u8], name: &str) -> bool {
+    fixed.split(|&b| b == b'\n').any(|line| {
+        line.len() > name.len()
+            && line.get(name.len()) == Some(&b':')
+            && line
+                .get(..name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    })
 }
 
 impl Lookup {

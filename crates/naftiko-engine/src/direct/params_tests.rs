@@ -228,6 +228,14 @@ fn runtimes() -> &'static [(Runtime, OpId)] {
             build("items-form", &in_body("form")),
             build("items-body-fields", &in_body("body")),
             build("items-with-templates", &with_templates()),
+            // Cookie parameters: one `Cookie` header after the header parameters.
+            build(
+                "items-cookies",
+                &header_params().replace(
+                    "        - name: q\n          in: header\n",
+                    "        - name: q\n          in: cookie\n        - name: limit\n          in: cookie\n",
+                ),
+            ),
             // A path variable that names a query parameter: in the path and the query.
             build(
                 "items-path-from-query",
@@ -616,6 +624,13 @@ fn only_operations_of_the_shape_get_a_parameter_plan() {
         (
             "an API key header the trace writes",
             ITEMS.replace("key: X-Api-Key", "key: traceparent"),
+        ),
+        (
+            "cookie parameters beside credentials written as a cookie",
+            ITEMS.replace("key: X-Api-Key", "key: Cookie").replace(
+                "        - name: q\n          in: query\n",
+                "        - name: q\n          in: cookie\n",
+            ),
         ),
     ];
     for (i, (why, yaml)) in refused.into_iter().enumerate() {
