@@ -179,23 +179,27 @@ impl Input {
         InvokeError::bad_input(&self.name, self.location_name(), reason)
     }
 
-    /// The raw value the caller sent for this input, read from `src`.
-    pub(crate) fn raw<S: InputSource>(&self, src: &S) -> Result<Option<Value>, S::Unread> {
+    /// The raw value the caller sent for this input, read from `src` (borrowed where `src`
+    /// holds it as a value: a body's member).
+    pub(crate) fn raw<'s, S: InputSource>(
+        &self,
+        src: &'s S,
+    ) -> Result<Option<Cow<'s, Value>>, S::Unread> {
         if let Some(f) = &self.fixed {
-            return Ok(Some(Value::String(f.clone())));
+            return Ok(Some(Cow::Owned(Value::String(f.clone()))));
         }
-        let text = |s: Option<Cow<'_, str>>| s.map(|s| Value::String(s.into_owned()));
+        let text = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(Value::String(s.into_owned())));
         Ok(match self.location {
             ParamLocation::Path => text(src.path(&self.name)?),
             ParamLocation::Query => {
                 let all = src.query(&self.name)?;
                 match (self.ty, all.len()) {
                     (_, 0) => None,
-                    (Some(DataType::Array), _) => Some(Value::Array(
+                    (Some(DataType::Array), _) => Some(Cow::Owned(Value::Array(
                         all.into_iter()
                             .map(|v| Value::String(v.into_owned()))
                             .collect(),
-                    )),
+                    ))),
                     _ => text(all.into_iter().next()),
                 }
             }
@@ -207,11 +211,11 @@ impl Input {
                         return Ok(None);
                     };
                     let v = p.extract(&doc);
-                    return Ok((!v.is_null()).then_some(v));
+                    return Ok((!v.is_null()).then_some(Cow::Owned(v)));
                 }
                 match src.body_field(&self.name)? {
-                    Some(v) => Some(v.into_owned()),
-                    None if self.name == "body" => src.body()?,
+                    Some(v) => Some(v),
+                    None if self.name == "body" => src.body()?.map(Cow::Owned),
                     None => None,
                 }
             }
@@ -222,12 +226,16 @@ impl Input {
     /// absent).
     pub(crate) fn value(&self, inbound: &Inbound) -> Result<Option<Value>, InvokeError> {
         let Ok(raw) = self.raw(inbound);
-        self.checked(raw)
+        Ok(self.checked(raw)?.map(Cow::into_owned))
     }
 
     /// `raw` validated and typed: required, converted to the input's type, matching its
-    /// pattern (`None` when optional and absent).
-    pub(crate) fn checked(&self, raw: Option<Value>) -> Result<Option<Value>, InvokeError> {
+    /// pattern (`None` when optional and absent); still borrowed when it needed no
+    /// conversion.
+    pub(crate) fn checked<'v>(
+        &self,
+        raw: Option<Cow<'v, Value>>,
+    ) -> Result<Option<Cow<'v, Value>>, InvokeError> {
         let Some(raw) = raw.filter(|v| !v.is_null()) else {
             return if self.required {
                 Err(self.bad("is required"))
@@ -243,7 +251,7 @@ impl Input {
                 }
                 _ => Ok(()),
             };
-            match &typed {
+            match typed.as_ref() {
                 Value::Array(items) => items.iter().try_for_each(check)?,
                 other => check(other)?,
             }
@@ -251,56 +259,63 @@ impl Input {
         Ok(Some(typed))
     }
 
-    fn typed(&self, raw: Value) -> Result<Value, InvokeError> {
+    /// `raw` as the input's type: as it is when it has that type already, else
+    /// [converted](Input::converted).
+    fn typed<'v>(&self, raw: Cow<'v, Value>) -> Result<Cow<'v, Value>, InvokeError> {
         let Some(ty) = self.ty else { return Ok(raw) };
-        let from_text = !matches!(self.location, ParamLocation::Body | ParamLocation::Form);
-        let convert = |v: Value| -> Result<Value, InvokeError> {
-            match (ty, v) {
-                (DataType::String, Value::String(s)) => Ok(Value::String(s)),
-                (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => {
-                    Ok(Value::String(v.to_string()))
-                }
-                (DataType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    Ok(Value::Number(n))
-                }
-                (DataType::Integer, Value::String(s)) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .map_err(|_| self.bad("must be an integer")),
-                (DataType::Number, Value::Number(n)) => Ok(Value::Number(n)),
-                (DataType::Number, Value::String(s)) => s
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(|n| match s.trim().parse::<i64>() {
-                        Ok(i) => Value::from(i),
-                        Err(_) => Value::Number(n),
-                    })
-                    .ok_or_else(|| self.bad("must be a number")),
-                (DataType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
-                (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
-                    Ok(Value::Bool(s == "true"))
-                }
-                (DataType::Boolean, _) => Err(self.bad("must be `true` or `false`")),
-                (DataType::Object, v @ Value::Object(_)) => Ok(v),
-                (DataType::Object, Value::String(s)) if from_text => {
-                    match serde_json::from_str::<Value>(&s) {
-                        Ok(v @ Value::Object(_)) => Ok(v),
-                        _ => Err(self.bad("must be a JSON object")),
-                    }
-                }
-                (DataType::Array, v @ Value::Array(_)) => Ok(v),
-                (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(
-                    s.split(',').map(|p| Value::String(p.to_owned())).collect(),
-                )),
-                (t, _) => Err(self.bad(format!("must be {}", article(t)))),
-            }
+        let as_is = match (ty, raw.as_ref()) {
+            (DataType::String, Value::String(_))
+            | (DataType::Number, Value::Number(_))
+            | (DataType::Boolean, Value::Bool(_))
+            | (DataType::Object, Value::Object(_))
+            | (DataType::Array, Value::Array(_)) => true,
+            (DataType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            _ => false,
         };
-        match (ty, raw) {
-            (DataType::Array, Value::Array(items)) => Ok(Value::Array(items)),
-            (_, raw) => convert(raw),
+        if as_is {
+            return Ok(raw);
+        }
+        self.converted(ty, raw.into_owned()).map(Cow::Owned)
+    }
+
+    /// A value of another type than `ty` converted to it (text from the path, the query,
+    /// a header or a cookie read as a number, a boolean, an object or a list; a scalar of
+    /// the body as a string), or the error saying what it must be.
+    fn converted(&self, ty: DataType, v: Value) -> Result<Value, InvokeError> {
+        let from_text = !matches!(self.location, ParamLocation::Body | ParamLocation::Form);
+        match (ty, v) {
+            (DataType::String, v @ (Value::Number(_) | Value::Bool(_))) if !from_text => {
+                Ok(Value::String(v.to_string()))
+            }
+            (DataType::Integer, Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| self.bad("must be an integer")),
+            (DataType::Number, Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(|n| match s.trim().parse::<i64>() {
+                    Ok(i) => Value::from(i),
+                    Err(_) => Value::Number(n),
+                })
+                .ok_or_else(|| self.bad("must be a number")),
+            (DataType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
+                Ok(Value::Bool(s == "true"))
+            }
+            (DataType::Boolean, _) => Err(self.bad("must be `true` or `false`")),
+            (DataType::Object, Value::String(s)) if from_text => {
+                match serde_json::from_str::<Value>(&s) {
+                    Ok(v @ Value::Object(_)) => Ok(v),
+                    _ => Err(self.bad("must be a JSON object")),
+                }
+            }
+            (DataType::Array, Value::String(s)) if from_text => Ok(Value::Array(
+                s.split(',').map(|p| Value::String(p.to_owned())).collect(),
+            )),
+            (t, _) => Err(self.bad(format!("must be {}", article(t)))),
         }
     }
 }

@@ -87,10 +87,13 @@ impl<'p, 'r> Sent<'p, 'r> {
             body,
             declared: Vec::new(),
         };
-        let mut declared = Vec::with_capacity(inputs.len());
+        let mut declared = Vec::new();
         for input in inputs {
             let raw = input.raw(&sent).ok()?;
-            if let Some(value) = input.checked(raw).ok()? {
+            // A value read as it was sent (a tool's argument, borrowed) is what the lookup
+            // finds without it; only one the input made (converted, its own, read from
+            // text or bytes) is kept.
+            if let Some(Cow::Owned(value)) = input.checked(raw).ok()? {
                 declared.push((input.name.as_str(), value));
             }
         }
