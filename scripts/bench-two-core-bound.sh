@@ -5,7 +5,8 @@
 # Shape 6 runs the server, its upstream and the load generator (wrk) on the same two cores.
 # This script runs the one-core setting of shapes 1 and 3 (the server pinned to CPU0, wrk and
 # the upstream to CPU1), reads the whole machine's busy CPU time from /proc/stat (every
-# process, the kernel, interrupts), and each process's own from /proc/PID/stat, per request.
+# process, the kernel, interrupts; not the hypervisor's steal), and each process's own from
+# /proc/PID/stat, per request, read as the suite reads them (scripts/bench-shapes/cpu.sh).
 # If every request costs T microseconds of CPU in all, two cores cannot do more than
 # 2,000,000 / T requests a second, whoever serves them; divided by the one-core throughput,
 # that is the largest "two cores / one core" ratio this machine can show. (Requests cost a
@@ -96,17 +97,11 @@ for _ in $(seq 50); do
 done
 [[ -n $ok ]] || die "the $SERVER server did not answer 200 (logs: $work)"
 
-# busy jiffies of the whole machine (user nice system irq softirq steal), from /proc/stat
-machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-# utime + stime of a process (all its threads), and of the nginx workers below the master
-proc_busy() {
-  local total=0 p v
-  for p in "$@"; do
-    v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-    total=$((total + v))
-  done
-  echo "$total"
-}
+# the machine's busy ticks, and a process's (scripts/bench-shapes/cpu.sh: the suite's rules)
+# shellcheck source=bench-shapes/cpu.sh
+. scripts/bench-shapes/cpu.sh
+machine_busy() { read -r busy _ <<<"$(machine_ticks)"; echo "$busy"; }
+# the server and, for nginx, the workers below its master
 server_pids() { echo "$server" $(cat /proc/"$server"/task/*/children 2>/dev/null || true); }
 hz=$(getconf CLK_TCK)
 
@@ -114,9 +109,9 @@ taskset -c 1 wrk -t1 -c"$CONNS" -d2s -s "$script" "$url" >/dev/null 2>&1 || true
 printf '%-5s %-8s %10s %10s %10s %10s %10s %10s %8s\n' round server "req/s" "total µs" "server µs" "upstr. µs" "rest µs" "2-core max" "× 1 core"
 results=()
 for r in $(seq "$ROUNDS"); do
-  m0=$(machine_busy); s0=$(proc_busy $(server_pids)); u0=$(proc_busy "$upstream")
+  m0=$(machine_busy); s0=$(pid_ticks $(server_pids)); u0=$(pid_ticks "$upstream")
   out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION"s -s "$script" "$url" 2>&1 || true)
-  m1=$(machine_busy); s1=$(proc_busy $(server_pids)); u1=$(proc_busy "$upstream")
+  m1=$(machine_busy); s1=$(pid_ticks $(server_pids)); u1=$(pid_ticks "$upstream")
   n=$(sed -n 's/.*BENCH_RESULT requests=\([0-9]*\).*/\1/p' <<<"$out")
   [[ -n $n && $n -gt 0 ]] || die "wrk gave no result: $out"
   # The rest: what the machine spent beyond the server and the upstream, mostly wrk's (and

@@ -58,6 +58,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=cpu.sh
+. "$HERE/cpu.sh"
 REPO=$(cd "$HERE/../.." && pwd)
 
 die() { echo "harness.sh: $*" >&2; exit 1; }
@@ -246,17 +248,14 @@ tree_pids() {
   echo "${all[@]}"
 }
 
+# cpu_ticks NAME... : utime + stime of the servers' process trees (scripts/bench-shapes/cpu.sh).
 cpu_ticks() {
-  local total=0 name p s f
+  local name tree pids=()
   for name in "$@"; do
-    for p in $(tree_pids "${SRV_PID[$name]}"); do
-      s=$(cat /proc/"$p"/stat 2>/dev/null) || continue
-      s=${s##*) }
-      read -ra f <<<"$s"
-      total=$((total + f[11] + f[12]))
-    done
+    read -ra tree <<<"$(tree_pids "${SRV_PID[$name]}")"
+    pids+=("${tree[@]}")
   done
-  echo "$total"
+  pid_ticks "${pids[@]}"
 }
 
 # status_kb NAME FIELD : sum of FIELD (VmHWM, VmRSS) over the server's process tree.
@@ -274,9 +273,9 @@ CLK_TCK=$(getconf CLK_TCK)
 
 machine_busy_pct() {
   local a b
-  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  a=$(machine_ticks)
   sleep "$1"
-  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  b=$(machine_ticks)
   awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0)}'
 }
 
